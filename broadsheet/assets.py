@@ -1,0 +1,59 @@
+"""Static files and bundle assets -> files to copy into the output.
+
+Stylesheets and scripts are also written under a fingerprinted name
+(``css/broadsheet.1a2b3c4d.css``) that templates ask for with ``asset()``, so hosts can
+cache them for ever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet.model import SiteModel
+from broadsheet.scan import is_ignored
+
+THEME_STATIC = Path(__file__).parent / "theme" / "static"
+FINGERPRINTED = (".css", ".js")
+
+
+@dataclass(frozen=True)
+class StaticFiles:
+    files: dict[str, Path]  # output path -> source file
+    origins: dict[str, str]  # output path -> what produced it, for error messages
+    fingerprints: dict[str, str]  # "css/x.css" -> "css/x.1a2b3c4d.css"
+
+
+def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
+    files: dict[str, Path] = {}
+    origins: dict[str, str] = {}
+    for root, label in ((THEME_STATIC, "theme static/"), (site_dir / "static", "static/")):
+        for path in _files(root):
+            rel = path.relative_to(root).as_posix()
+            files[rel] = path  # the site's static/ overrides the theme's file of the same name
+            origins[rel] = label + rel
+    fingerprints = {}
+    for rel in sorted(files):
+        if rel.endswith(FINGERPRINTED):
+            stem, ext = posixpath.splitext(rel)
+            digest = hashlib.sha256(files[rel].read_bytes()).hexdigest()[:10]
+            fingerprints[rel] = f"{stem}.{digest}{ext}"
+    for rel, named in fingerprints.items():
+        files[named], origins[named] = files[rel], origins[rel]
+    for entry in model.entries:
+        folder = Path(site_dir, entry.article.path).parent
+        for asset in entry.article.bundle_assets:
+            files[entry.path + asset] = folder / asset
+            origins[entry.path + asset] = entry.article.path
+    return StaticFiles(files, origins, fingerprints)
+
+
+def _files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not any(is_ignored(part) for part in p.relative_to(root).parts)
+    )  # fmt: skip

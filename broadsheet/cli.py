@@ -1,0 +1,124 @@
+"""Command line: arguments -> pipeline; prints problems; decides the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from broadsheet import __version__, config, scaffold
+from broadsheet.pipeline import BuildReport, BuildRequest, build
+from broadsheet.problems import display_path, errors
+
+COMMANDS = ("build", "new", "init")
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="broadsheet", description="Build a static news digest from Markdown articles.")
+    top.add_argument("--version", action="version", version=f"broadsheet {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--site", type=Path, default=Path("."), metavar="DIR", help="the site folder (default: the current folder)")
+        return p
+
+    b = command("build", "build the site into the output folder")
+    b.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    b.add_argument("--future", action="store_true", help="include articles dated in the future")
+    b.add_argument("--base-url", metavar="URL", help="override base_url from the settings file")
+    b.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: DIR/site)")
+    b.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)")
+
+    n = command("new", "write a new article file with its front matter filled in")
+    n.add_argument("title", help="the article's title")
+    n.add_argument("--section", help="the section (a sub-folder of content/)")
+
+    i = command("init", "create a new site folder that builds at once")
+    i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
+    return top
+
+
+def _iso_datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 date-time such as 2025-06-19T12:00+02:00, got {text!r}")
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def main(argv: list[str] | None = None, default_command: str | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if default_command and not any(arg in COMMANDS or arg in ("-h", "--help", "--version") for arg in argv):
+        argv.insert(0, default_command)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command is None:
+        p.print_usage(sys.stderr)
+        print("broadsheet: error: a command is required (build, new or init)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "init":
+        return _init(args)
+    if not args.site.is_dir():
+        p.print_usage(sys.stderr)
+        print(f"broadsheet: error: site folder {args.site} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    return _build(args) if args.command == "build" else _new(args)
+
+
+def _build(args: argparse.Namespace) -> int:
+    request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now)
+    report = build(request)
+    _print_problems(report, args.site)
+    if not report.ok:
+        count = len(errors(report.problems))
+        print(f"Build failed: {count} error{'s' * (count != 1)}; the previous output was left as it was.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(summary_line(report))
+    return EXIT_OK
+
+
+def summary_line(report: BuildReport) -> str:
+    warnings = len(report.problems)
+    where = display_path(report.output / "index.html") if report.output else "site"
+    return (
+        f"Built {report.articles} articles into {report.pages} pages "
+        f"({report.written} files written, {report.removed} removed), "
+        f"{warnings} warning{'s' * (warnings != 1)}, in {report.seconds:.2f} s. Open {where}"
+    )
+
+
+def _print_problems(report: BuildReport, site_dir: Path) -> None:
+    for problem in report.problems:
+        print(problem.format(site_dir), file=sys.stderr)
+
+
+def _new(args: argparse.Namespace) -> int:
+    settings, problems = config.load_settings(args.site)
+    if errors(problems):
+        for problem in problems:
+            print(problem.format(args.site), file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        path = scaffold.new_article(args.site, settings, args.title, args.section, datetime.now(timezone.utc))
+    except FileExistsError as exc:
+        print(f"broadsheet: error: {display_path(Path(exc.filename))} already exists; not overwritten", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except ValueError as exc:
+        print(f"broadsheet: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(display_path(path))
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    try:
+        scaffold.init_site(args.directory, datetime.now(timezone.utc))
+    except FileExistsError as exc:
+        print(f"broadsheet: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    target = display_path(args.directory)
+    print(f"Created a new site in {target}. Build it with: broadsheet build --site {target}")
+    return EXIT_OK

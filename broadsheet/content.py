@@ -1,0 +1,158 @@
+"""Files -> Article records. Parsing is the costly part, so its results are cached
+by the file's bytes, its path and the settings that affect parsing."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import posixpath
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from broadsheet import frontmatter
+from broadsheet.frontmatter import Image, Source
+from broadsheet.markup import MarkdownRenderer, first_paragraph, plain_text
+from broadsheet.problems import Problem
+from broadsheet.scan import BUNDLE_INDEX, SourceFile
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MORE = "<!--more-->"
+
+
+@dataclass(frozen=True)
+class Article:
+    path: str  # site-relative, e.g. "content/world/a.md"
+    title: str
+    date: datetime
+    updated: datetime | None
+    summary_html: str
+    summary_text: str
+    body_html: str
+    source: Source | None
+    original_url: str
+    authors: tuple[str, ...]
+    tags: tuple[str, ...]
+    section: str  # display name, '' for none
+    image: Image | None
+    lang: str
+    draft: bool
+    featured: bool
+    slug: str
+    word_count: int
+    reading_minutes: int
+    links: tuple[str, ...]  # site-relative paths of the articles it links to
+    bundle_assets: tuple[str, ...]
+    content_hash: str
+    extra: dict[str, Any]
+
+    @property
+    def is_bundle(self) -> bool:
+        return posixpath.basename(self.path) == BUNDLE_INDEX
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    """The slice of the settings that parsing depends on: part of the cache key."""
+
+    timezone: str
+    words_per_minute: int
+
+
+def read_bytes(source: SourceFile) -> bytes | Problem:
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Problem(source.rel, 0, "", f"file is {size // (1024 * 1024)} MiB, over the 10 MiB limit for an article")
+        return source.path.read_bytes()
+    except OSError as exc:
+        return Problem(source.rel, 0, "", f"cannot read file: {exc.strerror}")
+
+
+def cache_key(source: SourceFile, raw: bytes, settings: ParseSettings) -> str:
+    h = hashlib.sha256(raw)
+    h.update(repr((source.rel, source.bundle_assets, settings)).encode())
+    return h.hexdigest()
+
+
+def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: MarkdownRenderer) -> tuple[Article | None, list[Problem]]:
+    text = _decode(source.rel, raw)
+    if isinstance(text, Problem):
+        return None, [text]
+    parts = frontmatter.split(text)
+    if isinstance(parts, str):
+        return None, [Problem(source.rel, 1, "", parts)]
+    fm, problems = frontmatter.parse(source.rel, parts, ZoneInfo(settings.timezone))
+    if fm is None:
+        return None, problems
+    article, more = _build(source, raw, fm, parts, settings, renderer)
+    return article, problems + more
+
+
+def _decode(rel: str, raw: bytes) -> str | Problem:
+    if not raw.strip():
+        return Problem(rel, 1, "", "empty file (expected front matter between '---' lines, then the article)")
+    if b"\0" in raw[:8192]:
+        return Problem(rel, 1, "", "binary file (expected Markdown text with front matter)")
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Problem(rel, line, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded; save the file as UTF-8)")
+
+
+def _build(source, raw, fm, parts, settings, renderer) -> tuple[Article, list[Problem]]:
+    base = posixpath.dirname(source.rel)
+    body_text, _, after = parts.body.partition(MORE)
+    has_more = bool(after)
+    body_html, log = renderer.convert(body_text + after if has_more else parts.body, base)
+    links = list(log.targets)
+    problems = [
+        Problem(source.rel, 0, "", f"link {href!r} points outside the site folder") for href in log.escapes
+    ]
+    if fm.summary is not None:
+        summary_html, summary_log = renderer.convert(fm.summary, base)
+        links += summary_log.targets
+    elif has_more:
+        summary_html, _ = renderer.convert(body_text, base)
+    else:
+        summary_html = first_paragraph(body_html)
+    words = len(plain_text(body_html).split())
+    article = Article(
+        path=source.rel,
+        title=fm.title,
+        date=fm.date,
+        updated=fm.updated,
+        summary_html=summary_html,
+        summary_text=plain_text(summary_html),
+        body_html=body_html,
+        source=fm.source,
+        original_url=fm.url,
+        authors=fm.authors,
+        tags=fm.tags,
+        section=fm.section if fm.section is not None else _folder_section(source.rel),
+        image=fm.image,
+        lang=fm.lang,
+        draft=fm.draft,
+        featured=fm.featured,
+        slug=fm.slug,
+        word_count=words,
+        reading_minutes=max(1, math.ceil(words / settings.words_per_minute)),
+        links=tuple(dict.fromkeys(links)),
+        bundle_assets=source.bundle_assets,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        extra=fm.extra,
+    )
+    return article, problems
+
+
+def _folder_section(rel: str) -> str:
+    """content/world/a.md -> 'world'; a bundle's own folder is not a section."""
+    folders = rel.split("/")[1:-1]
+    if rel.endswith("/" + BUNDLE_INDEX):
+        folders = folders[:-1]
+    if not folders:
+        return ""
+    name = folders[0].replace("-", " ").replace("_", " ")
+    return name[:1].upper() + name[1:]

@@ -1,0 +1,278 @@
+"""Split a file into front matter and body, and check every front matter key.
+
+Each check returns plain values or Problems that name the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from slugify import slugify
+
+from broadsheet.problems import Problem
+from broadsheet.yamlload import YamlError, load
+
+MAX_FRONT_MATTER = 256 * 1024
+FENCE = re.compile(r"^---[ \t]*\r?\n", re.M)
+CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+RESERVED = {
+    "title", "date", "updated", "summary", "source", "url", "authors", "tags",
+    "section", "image", "lang", "draft", "featured", "slug",
+}  # fmt: skip
+DATE_EXPECTED = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM or an ISO 8601 date-time such as 2025-06-19T09:30:00+03:00"
+
+
+@dataclass(frozen=True)
+class Split:
+    yaml_text: str
+    body: str
+    body_line: int  # 1-based line of the body's first line
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    alt: str
+    caption: str = ""
+    credit: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    date: datetime
+    updated: datetime | None
+    summary: str | None
+    source: Source | None
+    url: str
+    authors: tuple[str, ...]
+    tags: tuple[str, ...]
+    section: str | None
+    image: Image | None
+    lang: str
+    draft: bool
+    featured: bool
+    slug: str
+    extra: dict[str, Any]
+
+
+def split(text: str) -> Split | str:
+    """The parts of a file, or a message saying why it has no usable front matter."""
+    if not FENCE.match(text):
+        return "no front matter (expected the file to start with a '---' line)"
+    start = FENCE.match(text).end()
+    close = CLOSE.search(text, start)
+    if close is None:
+        return "front matter is not closed (expected a '---' line after it)"
+    yaml_text = text[start : close.start()]
+    if len(yaml_text.encode("utf-8")) > MAX_FRONT_MATTER:
+        return f"front matter is over the {MAX_FRONT_MATTER // 1024} KiB limit"
+    body_start = close.end() + 1
+    return Split(yaml_text, text[body_start:], text.count("\n", 0, body_start) + 1)
+
+
+def parse(rel: str, parts: Split, tz: ZoneInfo) -> tuple[FrontMatter | None, list[Problem]]:
+    try:
+        loaded = load(parts.yaml_text)
+    except YamlError as exc:
+        line = exc.line + 1 if exc.line else 1  # the YAML starts on the file's second line
+        return None, [Problem(rel, line, "", exc.message)]
+    if not isinstance(loaded.data, dict):
+        return None, [Problem(rel, 1, "", "front matter must be a mapping of keys (title: ..., date: ...)")]
+    return _Checker(rel, loaded.data, loaded.lines, tz).run()
+
+
+class _Checker:
+    """Checks one file's front matter, collecting a Problem for each wrong key."""
+
+    def __init__(self, rel: str, data: dict, lines: dict[str, int], tz: ZoneInfo):
+        self.rel, self.data, self.lines, self.tz = rel, data, lines, tz
+        self.problems: list[Problem] = []
+
+    def fail(self, key: str, message: str, warning: bool = False) -> None:
+        yaml_line = self.lines.get(key) or self.lines.get(key.split(".")[0])
+        line = yaml_line + 1 if yaml_line else 1  # the YAML starts on the file's second line
+        self.problems.append(Problem(self.rel, line, key, message, warning))
+
+    def run(self) -> tuple[FrontMatter | None, list[Problem]]:
+        for key in self.data:
+            if not isinstance(key, str):
+                self.fail(str(key), "keys must be strings")
+        title = self.text("title", required=True)
+        when = self.when("date", required=True)
+        updated = self.when("updated")
+        if when and updated and updated < when:
+            self.fail("updated", "is earlier than date", warning=True)
+        fm = FrontMatter(
+            title=title or "",
+            date=when or datetime.min,
+            updated=updated,
+            summary=self.text("summary"),
+            source=self.source(),
+            url=self.link("url") or "",
+            authors=self.strings("authors"),
+            tags=self.tags(),
+            section=self.text("section"),
+            image=self.image(),
+            lang=self.lang(),
+            draft=self.flag("draft"),
+            featured=self.flag("featured"),
+            slug=self.slug(title),
+            extra={k: v for k, v in self.data.items() if k not in RESERVED},
+        )
+        failed = any(not p.warning for p in self.problems)
+        return (None if failed else fm), self.problems
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is missing (expected a string)")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # a title such as 1984 is still a title
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.fail(key, f"expected a string, got {_kind(value)}")
+            return None
+        return value.strip()
+
+    def when(self, key: str, required: bool = False) -> datetime | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, f"is missing ({DATE_EXPECTED})")
+            return None
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(key, f"unknown date format {value!r} ({DATE_EXPECTED})")
+                return None
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=self.tz)
+        if isinstance(value, date):
+            return datetime.combine(value, time(0, 0), self.tz)
+        self.fail(key, f"expected a date, got {_kind(value)} ({DATE_EXPECTED})")
+        return None
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, got {_kind(value)}")
+            return False
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(key, f"expected a list of strings such as [One, Two], got {_kind(value)}")
+            return ()
+        return tuple(v.strip() for v in value)
+
+    def tags(self) -> tuple[str, ...]:
+        seen: dict[str, str] = {}
+        for tag in self.strings("tags"):
+            if not slugify(tag):
+                self.fail("tags", f"tag {tag!r} has no letters or digits to make a URL from")
+            seen.setdefault(slugify(tag), tag)  # case-insensitive: the first spelling wins
+        return tuple(seen.values())
+
+    def link(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+            self.fail(key, f"expected an absolute http(s) URL, got {value!r}")
+            return None
+        return value
+
+    def source(self) -> Source | None:
+        value = self.data.get("source")
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip():
+            return Source(value.strip())
+        if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
+            unknown = set(value) - {"name", "url"}
+            if unknown:
+                self.fail("source", f"unknown key {sorted(unknown)[0]!r} (expected name and url)")
+            url = self.nested_link("source", value.get("url"))
+            return Source(value["name"].strip(), url)
+        self.fail("source", "expected a name, or a mapping {name: ..., url: ...} with a name")
+        return None
+
+    def nested_link(self, key: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str) and urlsplit(value).scheme in ("http", "https") and urlsplit(value).netloc:
+            return value
+        self.fail(f"{key}.url", f"expected an absolute http(s) URL, got {value!r}")
+        return ""
+
+    def image(self) -> Image | None:
+        value = self.data.get("image")
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = {"src": value}
+        if not isinstance(value, dict):
+            self.fail("image", "expected a mapping {src, alt, caption, credit}")
+            return None
+        unknown = set(value) - {"src", "alt", "caption", "credit"}
+        if unknown:
+            self.fail("image", f"unknown key {sorted(unknown)[0]!r} (expected src, alt, caption, credit)")
+        fields = {}
+        for key in ("src", "alt", "caption", "credit"):
+            item = value.get(key, "")
+            if not isinstance(item, str):
+                self.fail(f"image.{key}", f"expected a string, got {_kind(item)}")
+                item = ""
+            fields[key] = item.strip()
+        if not fields["src"]:
+            self.fail("image.src", "is missing (expected the image's path or URL)")
+        if not fields["alt"]:
+            self.fail("image.alt", "is missing (alt text is required when an image is given)")
+        return Image(**fields)
+
+    def lang(self) -> str:
+        value = self.data.get("lang")
+        if value is None:
+            return ""
+        if not isinstance(value, str) or not LANG.fullmatch(value):
+            self.fail("lang", f"expected a BCP 47 language tag such as 'en' or 'ru', got {value!r}")
+            return ""
+        return value
+
+    def slug(self, title: str | None) -> str:
+        value = self.data.get("slug")
+        if value is None:
+            made = slugify(title or "", max_length=80, word_boundary=True)
+            if title and not made:
+                self.fail("title", "has no letters or digits to make a slug from (set slug)")
+            return made
+        if not isinstance(value, str) or not SLUG.fullmatch(value):
+            self.fail("slug", f"expected lowercase letters, digits and single hyphens, got {value!r}")
+            return ""
+        return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return f"text {value!r}" if len(value) < 40 else "text"
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,89 @@
+"""Markdown -> HTML, with links to other articles' files turned into markers.
+
+A link such as ``[x](../world/other.md)`` cannot become a URL here: the target's URL
+is only known once every article is read. It becomes ``broadsheet-link:<path>`` and the
+site model swaps in the URL. That keeps this stage a function of one file's bytes,
+which is what lets its result be cached by content hash.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+LINK_MARKER = "broadsheet-link:"
+EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "smarty", "toc", "sane_lists"]
+TAGS = re.compile(r"<[^>]+>")
+FIRST_PARAGRAPH = re.compile(r"^<p>(.*?)</p>$", re.M | re.S)
+
+
+@dataclass
+class LinkLog:
+    """What the link rewriter saw in the document being converted."""
+
+    base: str = ""  # folder of the file being converted, site-relative
+    targets: list[str] = field(default_factory=list)
+    escapes: list[str] = field(default_factory=list)
+
+
+class _ArticleLinks(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, log: LinkLog):
+        super().__init__(md)
+        self.log = log
+
+    def run(self, root):
+        for element in root.iter("a"):
+            href = element.get("href", "")
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.endswith((".md", ".markdown")):
+                continue
+            target = posixpath.normpath(posixpath.join(self.log.base, unquote(parts.path)))
+            if target.startswith("../") or target == ".." or posixpath.isabs(parts.path):
+                self.log.escapes.append(href)
+                continue
+            self.log.targets.append(target)
+            fragment = f"#{parts.fragment}" if parts.fragment else ""
+            element.set("href", f"{LINK_MARKER}{target}{fragment}")
+
+
+class _ArticleLinksExtension(Extension):
+    def __init__(self, log: LinkLog):
+        super().__init__()
+        self.log = log
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_ArticleLinks(md, self.log), "broadsheet_links", 5)
+
+
+class MarkdownRenderer:
+    """One Python-Markdown instance, reused across documents (it is costly to set up)."""
+
+    def __init__(self) -> None:
+        self.log = LinkLog()
+        self.md = markdown.Markdown(
+            extensions=[*EXTENSIONS, _ArticleLinksExtension(self.log)],
+            extension_configs={"toc": {"permalink": False}},
+            output_format="html",
+        )
+
+    def convert(self, text: str, base: str) -> tuple[str, LinkLog]:
+        self.log.base, self.log.targets, self.log.escapes = base, [], []
+        self.md.reset()
+        body = self.md.convert(text)
+        return body, LinkLog(base, list(self.log.targets), list(self.log.escapes))
+
+
+def plain_text(fragment: str) -> str:
+    return " ".join(html.unescape(TAGS.sub(" ", fragment)).split())
+
+
+def first_paragraph(body_html: str) -> str:
+    match = FIRST_PARAGRAPH.search(body_html)
+    return f"<p>{match.group(1)}</p>" if match else ""

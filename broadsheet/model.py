@@ -1,0 +1,280 @@
+"""Articles -> the site model: the published entries, editions, taxonomies,
+neighbours and related stories. Records refer to each other by URL."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from slugify import slugify
+
+from broadsheet.config import Settings
+from broadsheet.content import Article
+from broadsheet.frontmatter import Image
+from broadsheet.markup import LINK_MARKER
+from broadsheet.problems import Problem
+
+TAXONOMIES = ("tags", "sections", "sources", "authors")
+
+
+@dataclass(frozen=True)
+class Term:
+    kind: str  # one of TAXONOMIES
+    slug: str
+    name: str
+    url: str
+    homepage: str = ""  # sources only
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An article as published: its URL, resolved links, and its terms."""
+
+    article: Article
+    url: str  # with the base path, e.g. "/digest/2025/06/19/slug/"
+    path: str  # site-relative output folder, e.g. "2025/06/19/slug/"
+    local_date: datetime  # the date in the site's time zone
+    edition: str  # key of its edition
+    body_html: str
+    summary_html: str
+    image: Image | None  # src resolved to a URL
+    section: Term | None
+    source: Term | None
+    tags: tuple[Term, ...]
+    authors: tuple[Term, ...]
+
+    def __getattr__(self, name):  # templates read article fields straight off the entry
+        if name == "article" or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.article, name)
+
+
+@dataclass(frozen=True)
+class Edition:
+    key: str  # "2025-06-19" or "2025-W25"
+    url: str
+    path: str
+    start: date
+    end: date
+    period: str  # "day" or "week"
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    kind: str
+    terms: tuple[Term, ...]  # sorted by name
+    entries: dict[str, tuple[Entry, ...]]  # slug -> entries, newest first
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    entries: tuple[Entry, ...]  # newest first
+    editions: tuple[Edition, ...]  # newest first
+    taxonomies: dict[str, Taxonomy]
+    neighbours: dict[str, tuple[str | None, str | None]]  # url -> (older, newer)
+    related: dict[str, tuple[str, ...]]
+    by_url: dict[str, Entry]
+
+    def entry(self, url: str | None) -> Entry | None:
+        return self.by_url.get(url) if url else None
+
+
+def build_model(articles: list[Article], settings: Settings, options: BuildOptions) -> tuple[SiteModel, list[Problem]]:
+    now = options.now or datetime.now(settings.tz)
+    published = [
+        a for a in articles if (options.drafts or not a.draft) and (options.future or a.date <= now)
+    ]
+    problems: list[Problem] = []
+    all_paths = _article_paths(articles, settings, problems)
+    paths = {a.path: all_paths[a.path] for a in published if a.path in all_paths}
+    terms = _terms(published, settings)
+    entries = [_entry(a, paths, set(all_paths), terms, settings, problems) for a in published if a.path in paths]
+    entries.sort(key=lambda e: (e.article.date, e.article.slug, e.article.path), reverse=True)
+    model = SiteModel(
+        entries=tuple(entries),
+        editions=_editions(entries, settings),
+        taxonomies=_taxonomies(entries, terms),
+        neighbours=_neighbours(entries),
+        related=_related(entries, settings.related),
+        by_url={e.url: e for e in entries},
+    )
+    return model, problems
+
+
+def _article_paths(articles: list[Article], settings: Settings, problems: list[Problem]) -> dict[str, str]:
+    """Article file -> output folder; two articles claiming one folder is an error."""
+    paths: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for article in sorted(articles, key=lambda a: a.path):
+        local = article.date.astimezone(settings.tz)
+        path = settings.article_url.format(
+            year=f"{local.year:04d}", month=f"{local.month:02d}", day=f"{local.day:02d}",
+            slug=article.slug, section=slugify(article.section) or "articles",
+        ).lstrip("/")  # fmt: skip
+        if path in owners:
+            problems.append(
+                Problem(article.path, 0, "slug", f"URL /{path} is also the URL of {owners[path]} (set a different slug)")
+            )
+            continue
+        owners[path] = article.path
+        paths[article.path] = path
+    return paths
+
+
+def _terms(articles: list[Article], settings: Settings) -> dict[tuple[str, str], Term]:
+    """(kind, name as written) -> Term; spellings that slug alike share one term."""
+    spellings: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    homepages: dict[str, str] = {}
+    for a in articles:
+        names = {"tags": a.tags, "authors": a.authors, "sections": [a.section] if a.section else []}
+        names["sources"] = [a.source.name] if a.source else []
+        if a.source and a.source.url:
+            homepages.setdefault(slugify(a.source.name), a.source.url)
+        for kind, values in names.items():
+            for value in values:
+                spellings[(kind, slugify(value))][value] += 1
+    terms: dict[tuple[str, str], Term] = {}
+    for (kind, slug), counts in spellings.items():
+        name = min(counts, key=lambda n: (-counts[n], n))  # the most used spelling
+        url = f"{settings.base_path}{kind}/{slug}/"
+        term = Term(kind, slug, name, url, homepages.get(slug, "") if kind == "sources" else "")
+        for spelling in counts:
+            terms[(kind, spelling)] = term
+    return terms
+
+
+def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, settings: Settings, problems: list[Problem]) -> Entry:
+    path = urls.get(a.path, "")
+    url = settings.base_path + path
+    local = a.date.astimezone(settings.tz)
+    return Entry(
+        article=a,
+        url=url,
+        path=path,
+        local_date=local,
+        edition=_edition_key(local.date(), settings.edition),
+        body_html=_resolve_links(a, a.body_html, urls, unpublished, settings, problems),
+        summary_html=_resolve_links(a, a.summary_html, urls, unpublished, settings, problems),
+        image=_image(a, url, settings, problems),
+        section=terms.get(("sections", a.section)),
+        source=terms.get(("sources", a.source.name)) if a.source else None,
+        tags=tuple(terms[("tags", t)] for t in a.tags),
+        authors=tuple(terms[("authors", n)] for n in a.authors),
+    )
+
+
+def _resolve_links(a: Article, html: str, urls, known: set[str], settings: Settings, problems: list[Problem]) -> str:
+    for target in a.links:
+        marker = f"{LINK_MARKER}{target}"
+        if marker not in html:
+            continue
+        if target in urls:
+            html = html.replace(f'"{marker}', f'"{settings.base_path}{urls[target]}')
+        elif target in known:
+            problems.append(Problem(a.path, 0, "", f"link to {target}, which is a draft or future-dated and not published"))
+        else:
+            problems.append(Problem(a.path, 0, "", f"link to {target}, which is not an article (no such file, or it failed to build)"))
+    return html
+
+
+def _image(a: Article, url: str, settings: Settings, problems: list[Problem]) -> Image | None:
+    image = a.image
+    if image is None:
+        return None
+    parts = urlsplit(image.src)
+    if parts.scheme or parts.netloc:
+        return image
+    if image.src.startswith("/"):
+        return Image(settings.base_path + image.src.lstrip("/"), image.alt, image.caption, image.credit)
+    src = posixpath.normpath(image.src)
+    if not a.is_bundle or src not in a.bundle_assets:
+        problems.append(
+            Problem(a.path, 0, "image.src", f"{image.src!r} is not a file of this article's folder "
+                    "(expected a file beside index.md in a bundle, a path from the site root such as /images/x.jpg, or a URL)")
+        )  # fmt: skip
+        return None
+    return Image(url + src, image.alt, image.caption, image.credit)
+
+
+def _edition_key(day: date, period: str) -> str:
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    return day.isoformat()
+
+
+def _editions(entries: list[Entry], settings: Settings) -> tuple[Edition, ...]:
+    groups: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        groups[e.edition].append(e)
+    editions = []
+    for key, members in groups.items():
+        members.sort(key=lambda e: not e.article.featured)  # stable: featured first, then newest first
+        day = members[0].local_date.date()
+        if settings.edition == "week":
+            year, week, _ = day.isocalendar()
+            start = date.fromisocalendar(year, week, 1)
+            path = f"{year:04d}/w{week:02d}/"
+            end = start + timedelta(days=6)
+        else:
+            start = end = day
+            path = f"{day.year:04d}/{day.month:02d}/{day.day:02d}/"
+        editions.append(Edition(key, settings.base_path + path, path, start, end, settings.edition, tuple(members)))
+    return tuple(sorted(editions, key=lambda ed: ed.key, reverse=True))
+
+
+def _taxonomies(entries: list[Entry], terms) -> dict[str, Taxonomy]:
+    result = {}
+    for kind in TAXONOMIES:
+        by_slug: dict[str, list[Entry]] = defaultdict(list)
+        for e in entries:
+            for term in _entry_terms(e, kind):
+                by_slug[term.slug].append(e)
+        unique = {t.slug: t for (k, _), t in terms.items() if k == kind and t.slug in by_slug}
+        ordered = tuple(sorted(unique.values(), key=lambda t: (t.name.casefold(), t.slug)))
+        result[kind] = Taxonomy(kind, ordered, {slug: tuple(es) for slug, es in sorted(by_slug.items())})
+    return result
+
+
+def _entry_terms(e: Entry, kind: str) -> tuple[Term, ...]:
+    single = {"sections": e.section, "sources": e.source}
+    if kind in single:
+        return (single[kind],) if single[kind] else ()
+    return e.tags if kind == "tags" else e.authors
+
+
+def _neighbours(entries: list[Entry]) -> dict[str, tuple[str | None, str | None]]:
+    """url -> (the older entry's url, the newer entry's url)."""
+    result = {}
+    for i, e in enumerate(entries):
+        newer = entries[i - 1].url if i > 0 else None
+        older = entries[i + 1].url if i + 1 < len(entries) else None
+        result[e.url] = (older, newer)
+    return result
+
+
+def _related(entries: list[Entry], limit: int) -> dict[str, tuple[str, ...]]:
+    """Stories sharing the most tags; ties go to the closest in time."""
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(entries):
+        for t in e.tags:
+            by_tag[t.slug].append(i)
+    result = {}
+    for i, e in enumerate(entries):
+        shared: Counter = Counter()
+        for t in e.tags:
+            shared.update(j for j in by_tag[t.slug] if j != i)
+        ranked = sorted(shared, key=lambda j: (-shared[j], abs(j - i), j))
+        result[e.url] = tuple(entries[j].url for j in ranked[:limit])
+    return result

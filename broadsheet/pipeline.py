@@ -1,0 +1,110 @@
+"""build(): the stages in order. Only this module knows the order."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from broadsheet import assets, config, content, model, render, routes, scan, write
+from broadsheet.markup import MarkdownRenderer
+from broadsheet.problems import Problem, errors
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    site_dir: Path
+    output: Path | None = None  # default: <site>/site
+    drafts: bool = False
+    future: bool = False
+    base_url: str | None = None
+    now: datetime | None = None
+
+
+@dataclass
+class BuildReport:
+    problems: list[Problem]
+    articles: int = 0
+    pages: int = 0
+    written: int = 0  # files whose bytes changed
+    removed: int = 0
+    seconds: float = 0.0
+    output: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.problems)
+
+
+@dataclass
+class ParseCache:
+    """Parsed articles by cache key; owned by whoever runs builds (the CLI or the server)."""
+
+    entries: dict[str, tuple[content.Article | None, list[Problem]]] = field(default_factory=dict)
+
+
+def build(request: BuildRequest, cache: ParseCache | None = None) -> BuildReport:
+    started = time.perf_counter()
+    cache = cache or ParseCache()
+    site_dir = request.site_dir
+    output = (request.output or site_dir / "site").absolute()
+
+    settings, problems = config.load_settings(site_dir, request.base_url)
+    problems += _check_output(site_dir, output)
+    if errors(problems):
+        return BuildReport(problems, seconds=time.perf_counter() - started)
+
+    sources, found = scan.scan_content(site_dir)
+    problems += found
+    articles, parsed = _parse_all(sources, settings, cache)
+    problems += parsed
+    options = model.BuildOptions(request.drafts, request.future, request.now)
+    site_model, modelled = model.build_model(articles, settings, options)
+    problems += modelled
+
+    pages = routes.plan(site_model, settings)
+    static = assets.collect(site_dir, site_model)
+    env = render.environment(site_dir, settings, static.fingerprints)
+    common = {"sections": site_model.taxonomies["sections"].terms}
+    rendered, render_problems = render.render_pages(pages, env, site_dir, common)
+    problems += render_problems
+    page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
+    problems += write.check_paths(rendered, static.files, static.origins, page_sources)
+    problems = sorted(set(problems))
+    report = BuildReport(problems, len(site_model.entries), len(rendered), output=output)
+    if not errors(problems):  # render everything, then write: a failure writes nothing
+        result = write.write_site(output, rendered, static.files)
+        report.written, report.removed = result.changed, result.removed
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _parse_all(sources, settings, cache: ParseCache) -> tuple[list[content.Article], list[Problem]]:
+    parse_settings = content.ParseSettings(settings.timezone, settings.words_per_minute)
+    renderer: MarkdownRenderer | None = None
+    articles, problems = [], []
+    for source in sources:
+        raw = content.read_bytes(source)
+        if isinstance(raw, Problem):
+            problems.append(raw)
+            continue
+        key = content.cache_key(source, raw, parse_settings)
+        if key not in cache.entries:
+            renderer = renderer or MarkdownRenderer()
+            cache.entries[key] = content.parse(source, raw, parse_settings, renderer)
+        article, found = cache.entries[key]
+        problems += found
+        if article is not None:
+            articles.append(article)
+    return articles, problems
+
+
+def _check_output(site_dir: Path, output: Path) -> list[Problem]:
+    """The output folder is deleted and replaced: never let it be a folder of inputs."""
+    site = site_dir.resolve()
+    out = output.resolve()
+    inputs = [site / name for name in ("content", "templates", "static")]
+    if out == site or out in site.parents or any(out == p or p in out.parents for p in inputs):
+        return [Problem("", 0, "output", f"{output} holds the site's own files; choose a separate output folder")]
+    return []

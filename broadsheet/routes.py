@@ -1,0 +1,101 @@
+"""The site model -> every page to write: its path, template and context.
+
+A pure function of the model and settings. Contexts hold plain records only, so a
+page's inputs can be fingerprinted later.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from broadsheet.config import Settings
+from broadsheet.model import TAXONOMIES, SiteModel
+
+TAXONOMY_TITLES = {"tags": "Tags", "sections": "Sections", "sources": "Sources", "authors": "Authors"}
+
+
+@dataclass(frozen=True)
+class Paginator:
+    number: int
+    total: int
+    previous_url: str | None
+    next_url: str | None
+    first_url: str
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # site-relative output file, e.g. "2025/06/19/index.html"
+    url: str  # with the base path
+    template: str
+    context: dict[str, Any]
+
+
+def output_file(path: str) -> str:
+    """A page path ("a/b/" or "404.html") -> the file that holds it."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def plan(model: SiteModel, settings: Settings) -> list[Page]:
+    pages: list[Page] = []
+    pages += _paginated(settings, "", "index.html", model.editions, settings.editions_per_page, "editions", {})
+    for ed in model.editions:
+        pages.append(_page(settings, ed.path, "edition.html", edition=ed, title=ed.key))
+    for e in model.entries:
+        older, newer = model.neighbours[e.url]
+        pages.append(
+            _page(settings, e.path, "article.html", entry=e, title=e.title,
+                  older=model.entry(older), newer=model.entry(newer),
+                  related=tuple(model.entry(u) for u in model.related[e.url]))
+        )  # fmt: skip
+    for kind in TAXONOMIES:
+        taxonomy = model.taxonomies[kind]
+        pages.append(_page(settings, f"{kind}/", "terms.html", taxonomy=taxonomy, title=TAXONOMY_TITLES[kind]))
+        for term in taxonomy.terms:
+            extra = {"term": term, "title": term.name, "kind": kind}
+            pages += _paginated(settings, f"{kind}/{term.slug}/", "term.html", taxonomy.entries[term.slug], settings.per_page, "entries", extra)
+    pages.append(_page(settings, "archive/", "archive.html", months=_months(model), title="Archive"))
+    pages.append(_page(settings, "404.html", "404.html", title="Page not found"))
+    return pages
+
+
+@dataclass(frozen=True)
+class Month:
+    key: str  # "2025-06"
+    label: str  # "June 2025"
+    editions: tuple
+
+
+def _months(model: SiteModel) -> tuple[Month, ...]:
+    months: dict[str, list] = {}
+    for edition in model.editions:  # newest first, so months come out newest first too
+        months.setdefault(f"{edition.start:%Y-%m}", []).append(edition)
+    return tuple(Month(key, f"{eds[0].start:%B %Y}", tuple(eds)) for key, eds in months.items())
+
+
+def _page(settings: Settings, path: str, template: str, **context: Any) -> Page:
+    url = settings.base_path + path
+    return Page(output_file(path), url, template, {"page_url": url, **context})
+
+
+def _paginated(settings: Settings, path: str, template: str, items: Sequence, per_page: int, name: str, extra: dict) -> list[Page]:
+    total = max(1, math.ceil(len(items) / per_page))
+
+    def page_path(n: int) -> str:
+        return path if n == 1 else posixpath.join(path, f"page/{n}/")
+
+    pages = []
+    for n in range(1, total + 1):
+        paginator = Paginator(
+            number=n,
+            total=total,
+            previous_url=settings.base_path + page_path(n - 1) if n > 1 else None,
+            next_url=settings.base_path + page_path(n + 1) if n < total else None,
+            first_url=settings.base_path + path,
+        )
+        chunk = tuple(items[(n - 1) * per_page : n * per_page])
+        pages.append(_page(settings, page_path(n), template, **extra, **{name: chunk, "paginator": paginator}))
+    return pages

@@ -1,0 +1,90 @@
+"""Find the article files and bundle assets under content/, safely.
+
+A folder holding an ``index.md`` is a bundle: that file is the article and every
+other file below the folder is one of its assets (images, attachments).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet.problems import Problem
+
+ARTICLE_SUFFIXES = (".md", ".markdown")
+BUNDLE_INDEX = "index.md"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    rel: str  # site-relative POSIX path, e.g. "content/world/a.md"
+    path: Path
+    bundle_assets: tuple[str, ...] = ()  # paths relative to the bundle folder
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden files and editors' temp and swap files."""
+    return (
+        name.startswith((".", "#", "~"))
+        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak"))
+        or name == "4913"  # vim's write test
+    )
+
+
+def scan_content(site_dir: Path, folder: str = "content") -> tuple[list[SourceFile], list[Problem]]:
+    root = site_dir / folder
+    if not root.is_dir():
+        return [], []
+    found: list[SourceFile] = []
+    problems: list[Problem] = []
+    _walk(root, site_dir, frozenset(), found, problems)
+    return found, problems
+
+
+def _walk(folder: Path, site_dir: Path, ancestors: frozenset[str], found: list[SourceFile], problems: list[Problem]) -> None:
+    real = os.path.realpath(folder)
+    rel = folder.relative_to(site_dir).as_posix()
+    if real in ancestors:
+        problems.append(Problem(rel, 0, "", "symlink loop: this folder links back to a folder above it; skipped"))
+        return
+    ancestors = ancestors | {real}
+    entries = _list(folder, rel, problems)
+    if BUNDLE_INDEX in {e.name for e in entries if e.is_file()}:
+        found.append(_bundle(folder, site_dir, ancestors, problems))
+        return
+    for entry in entries:
+        path = folder / entry.name
+        if entry.is_dir():
+            _walk(path, site_dir, ancestors, found, problems)
+        elif entry.name.endswith(ARTICLE_SUFFIXES):
+            found.append(SourceFile(path.relative_to(site_dir).as_posix(), path))
+
+
+def _list(folder: Path, rel: str, problems: list[Problem]) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted((e for e in it if not is_ignored(e.name)), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(Problem(rel, 0, "", f"cannot read folder: {exc.strerror}"))
+        return []
+
+
+def _bundle(folder: Path, site_dir: Path, ancestors: frozenset[str], problems: list[Problem]) -> SourceFile:
+    assets: list[str] = []
+
+    def collect(sub: Path, seen: frozenset[str]) -> None:
+        real = os.path.realpath(sub)
+        if real in seen:
+            problems.append(Problem(sub.relative_to(site_dir).as_posix(), 0, "", "symlink loop in bundle; skipped"))
+            return
+        for entry in _list(sub, sub.relative_to(site_dir).as_posix(), problems):
+            path = sub / entry.name
+            if entry.is_dir():
+                collect(path, seen | {real})
+            elif entry.is_file() and path != folder / BUNDLE_INDEX:
+                assets.append(path.relative_to(folder).as_posix())
+
+    collect(folder, ancestors - {os.path.realpath(folder)})
+    index = folder / BUNDLE_INDEX
+    return SourceFile(index.relative_to(site_dir).as_posix(), index, tuple(assets))

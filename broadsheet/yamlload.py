@@ -1,0 +1,98 @@
+"""Safe YAML loading with limits and the line of every key.
+
+Front matter and the settings file both come through here, so both get the same
+guards: a size cap, a cap on how far aliases may expand (the "billion laughs"), and
+line numbers for error messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # the C loader is many times faster; fall back where libyaml is missing
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - depends on the machine
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+MAX_NODES = 50_000  # expanded nodes; far above any honest front matter
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.line = line  # 1-based within the YAML text, 0 when unknown
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)  # "image.alt" -> 1-based line
+
+
+def load(text: str) -> LoadedYaml:
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return LoadedYaml(None)
+        _check_expansion(node)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        raise YamlError(_describe(exc), line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc)) from None
+    except RecursionError:
+        raise YamlError("nesting is too deep") from None
+    finally:
+        loader.dispose()
+    return LoadedYaml(data, _key_lines(node))
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    return "invalid YAML: " + ", ".join(parts) if parts else "invalid YAML"
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Count nodes as if every alias were copied out; stop at MAX_NODES."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if depth > 100:
+            raise YamlError("nesting is deeper than 100 levels", node.start_mark.line + 1)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        if total > MAX_NODES:
+            raise YamlError(
+                f"aliases expand to more than {MAX_NODES} values (limit of expanded YAML size)",
+                node.start_mark.line + 1,
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
+
+
+def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+    lines: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        name = prefix + str(key_node.value)
+        lines.setdefault(name, key_node.start_mark.line + 1)
+        if isinstance(value_node, yaml.MappingNode) and not prefix:
+            lines.update(_key_lines(value_node, name + "."))
+    return lines
