@@ -18,6 +18,7 @@ from broadsheet.problems import Problem
 from broadsheet.yamlload import YamlError, load
 
 MAX_FRONT_MATTER = 256 * 1024
+MAX_SLUG = 60
 FENCE = re.compile(r"^---[ \t]*\r?\n", re.M)
 CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -261,7 +262,7 @@ class _Checker:
     def slug(self, title: str | None) -> str:
         value = self.data.get("slug")
         if value is None:
-            made = slugify(title or "", max_length=80, word_boundary=True)
+            made = make_slug(title or "")
             if title and not made:
                 self.fail("title", "has no letters or digits to make a slug from (set slug)")
             return made
@@ -269,6 +270,14 @@ class _Checker:
             self.fail("slug", f"expected lowercase letters, digits and single hyphens, got {value!r}")
             return ""
         return value
+
+
+def make_slug(text: str) -> str:
+    """ASCII slug of a title; other scripts are transliterated ("Путин" -> "putin")."""
+    slug = slugify(text, replacements=[["'", ""], ["\u2019", ""]])
+    if len(slug) > MAX_SLUG:
+        slug = slug[: MAX_SLUG + 1].rsplit("-", 1)[0]  # cut at a word boundary
+    return slug
 
 
 def _kind(value: Any) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from slugify import slugify
 
+from broadsheet.frontmatter import make_slug
+
 from broadsheet.config import SETTINGS_FILE, Settings
 
 SETTINGS_TEMPLATE = """\
@@ -41,7 +43,7 @@ def front_matter_quote(text: str) -> str:
 
 def new_article(site_dir: Path, settings: Settings, title: str, section: str | None, now: datetime) -> Path:
     """Write a new article file and return its path; FileExistsError if it is taken."""
-    slug = slugify(title, max_length=80, word_boundary=True)
+    slug = make_slug(title)
     if not slug:
         raise ValueError(f"title {title!r} has no letters or digits to make a file name from")
     folder = site_dir / "content"

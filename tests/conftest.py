@@ -1,0 +1,74 @@
+"""Tests build real little sites in temporary folders from inline file trees."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from broadsheet.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+SETTINGS = """\
+title: Test Digest
+base_url: https://example.org/
+timezone: Europe/London
+"""
+
+
+def article(title: str, date: str, body: str = "Body text.", **keys: str) -> str:
+    """A small article file; extra keys are written as given (YAML values)."""
+    lines = [f"title: {title}", f"date: {date}", *(f"{k}: {v}" for k, v in keys.items())]
+    return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data) if data.startswith("\n") else data, encoding="utf-8")
+    return root
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str | Path, default_command: str | None = None) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args], default_command=default_command)
+        except SystemExit as exc:  # argparse exits on usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def make_site(tmp_path: Path):
+    """make_site({"content/a.md": "...", ...}) -> the site folder, with default settings."""
+
+    def make(files: dict[str, str | bytes], settings: str | None = SETTINGS) -> Path:
+        site = tmp_path / "site-src"
+        site.mkdir(exist_ok=True)
+        if settings is not None:
+            files = {"broadsheet.yaml": settings, **files}
+        return write_tree(site, files)
+
+    return make
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file below a folder, by relative path: for comparing whole outputs."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
