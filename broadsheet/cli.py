@@ -51,7 +51,8 @@ def _iso_datetime(text: str) -> datetime:
 
 def main(argv: list[str] | None = None, default_command: str | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if default_command and not any(arg in COMMANDS or arg in ("-h", "--help", "--version") for arg in argv):
+    # Only the first word can be a command: in "--output build", "build" is a folder.
+    if default_command and (not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version")):
         argv.insert(0, default_command)
     p = parser()
     args = p.parse_args(argv)

@@ -20,7 +20,7 @@ from broadsheet.yamlload import YamlError, load
 MAX_FRONT_MATTER = 256 * 1024
 MAX_SLUG = 60
 FENCE = re.compile(r"^---[ \t]*\r?\n", re.M)
-CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)  # \r?: files saved with Windows line ends
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 RESERVED = {

@@ -21,7 +21,7 @@ from markdown.treeprocessors import Treeprocessor
 LINK_MARKER = "broadsheet-link:"
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "smarty", "toc", "sane_lists"]
 TAGS = re.compile(r"<[^>]+>")
-FIRST_PARAGRAPH = re.compile(r"^<p>(.*?)</p>$", re.M | re.S)
+BLOCK_TAG = re.compile(r"<(/?)(p|blockquote|div|ul|ol|li|table|figure|pre|dl|details|section|aside)\b[^>]*>", re.I)
 
 
 @dataclass
@@ -85,5 +85,13 @@ def plain_text(fragment: str) -> str:
 
 
 def first_paragraph(body_html: str) -> str:
-    match = FIRST_PARAGRAPH.search(body_html)
-    return f"<p>{match.group(1)}</p>" if match else ""
+    """The first paragraph at the top level: not one inside a quote or a list."""
+    depth = 0
+    for match in BLOCK_TAG.finditer(body_html):
+        closing, tag = match.group(1), match.group(2).lower()
+        if tag != "p":
+            depth += -1 if closing else 1
+        elif not closing and depth == 0:
+            end = body_html.find("</p>", match.end())
+            return body_html[match.start() : end + len("</p>")] if end != -1 else ""
+    return ""

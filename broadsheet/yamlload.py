@@ -20,6 +20,22 @@ except ImportError:  # pragma: no cover - depends on the machine
 MAX_NODES = 50_000  # expanded nodes; far above any honest front matter
 
 
+class _Loader(SafeLoader):
+    """SafeLoader with timestamps that cannot crash the build (see _timestamp)."""
+
+
+def _timestamp(loader: SafeLoader, node: yaml.ScalarNode) -> Any:
+    # "2025-02-30" looks like a YAML date but is not a real day: PyYAML raises a bare
+    # ValueError. Keep the text so the caller reports it against its key and line.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 class YamlError(Exception):
     def __init__(self, message: str, line: int = 0):
         super().__init__(message)
@@ -34,7 +50,7 @@ class LoadedYaml:
 
 
 def load(text: str) -> LoadedYaml:
-    loader = SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -43,10 +59,14 @@ def load(text: str) -> LoadedYaml:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and mark.line >= text.count("\n"):
+            mark = exc.context_mark  # hit the end of the text: where the construct began says more
         line = mark.line + 1 if mark is not None else 0
         raise YamlError(_describe(exc), line) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc)) from None
+    except (ValueError, TypeError) as exc:  # a tagged value that cannot be built, e.g. "!!int abc"
+        raise YamlError(f"invalid YAML value: {exc}") from None
     except RecursionError:
         raise YamlError("nesting is too deep") from None
     finally:

@@ -1,0 +1,112 @@
+"""The output folder: atomic, deterministic, pruned, repaired, unchanged files untouched."""
+
+import os
+
+from conftest import article, run_cli, tree_bytes
+
+
+def small_site(make_site):
+    return make_site({
+        "content/world/a.md": article("Alpha story", "2025-06-18 10:00", tags="[NATO, Russia]"),
+        "content/world/b.md": article("Beta story", "2025-06-19 11:00", tags="[nato]"),
+        "static/robots.txt": "User-agent: *\n",
+    })  # fmt: skip
+
+
+def test_two_builds_give_identical_bytes(make_site, tmp_path):
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site, "--output", tmp_path / "one").code == 0
+    assert run_cli("build", "--site", site, "--output", tmp_path / "two").code == 0
+    one, two = tree_bytes(tmp_path / "one"), tree_bytes(tmp_path / "two")
+    assert one == two and len(one) > 10
+
+
+def test_failed_build_leaves_previous_site_untouched(make_site):
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site / "site")
+    (site / "content/world/a.md").write_text(article("Alpha changed", "2025-06-18 10:00"))
+    (site / "content/world/bad.md").write_text("---\ntitle: Broken\n---\n")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert "bad.md:1: date: is missing" in result.err
+    assert tree_bytes(site / "site") == before
+    assert not any(p.name.startswith(".site.") for p in site.iterdir())
+
+
+def test_template_error_writes_nothing(make_site):
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site / "site")
+    (site / "templates").mkdir()
+    (site / "templates/article.html").write_text("{% extends 'base.html' %}\n{% block main %}{{ entry.nope() }}{% endblock %}\n")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert "templates/article.html:2: template error" in result.err
+    assert tree_bytes(site / "site") == before
+
+
+def test_template_syntax_error_names_file_and_line(make_site):
+    site = small_site(make_site)
+    (site / "templates").mkdir()
+    (site / "templates/edition.html").write_text("{% extends 'base.html' %}\n\n{% block main %}{% if %}{% endblock %}\n")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert "templates/edition.html:3: template error" in result.err
+
+
+def test_removed_article_disappears_and_hand_edits_are_repaired(make_site):
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    out = site / "site"
+    clean = tree_bytes(out)
+    (site / "content/world/b.md").unlink()
+    (out / "stray.html").write_text("added by hand")
+    (out / "index.html").write_text("edited by hand")
+    (out / "tags/index.html").unlink()
+    assert run_cli("build", "--site", site).code == 0
+    now = tree_bytes(out)
+    assert "stray.html" not in now
+    assert not (out / "2025/06/19/beta-story").exists()
+    assert b"Beta story" not in now["index.html"] and b"Alpha story" in now["index.html"]
+    assert "tags/index.html" in now
+    assert set(now) == set(clean) - {"2025/06/19/beta-story/index.html", "2025/06/19/index.html"}
+
+
+def test_unchanged_files_keep_their_modification_time(make_site):
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    out = site / "site"
+    stamp = 1_000_000_000
+    for path in out.rglob("*"):
+        if path.is_file():
+            os.utime(path, (stamp, stamp))
+    (site / "content/world/a.md").write_text(article("Alpha story", "2025-06-18 10:00", body="New body.", tags="[NATO, Russia]"))
+    result = run_cli("build", "--site", site)
+    assert result.code == 0
+    changed = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.stat().st_mtime != stamp}
+    assert "2025/06/18/alpha-story/index.html" in changed
+    assert "robots.txt" not in changed and "tags/index.html" not in changed
+    assert f"({len(changed)} files written" in result.out
+
+
+def test_interrupted_swap_is_recovered(make_site):
+    """A build killed between the two renames of the fallback swap leaves `.site.old`."""
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site / "site")
+    (site / "site").rename(site / ".site.old")
+    (site / ".site.staging").mkdir()
+    (site / ".site.staging/half.html").write_text("half written")
+    assert run_cli("build", "--site", site).code == 0
+    assert tree_bytes(site / "site") == before
+    assert not (site / ".site.old").exists() and not (site / ".site.staging").exists()
+
+
+def test_static_file_clashing_with_a_page_is_an_error(make_site):
+    site = small_site(make_site)
+    (site / "static/archive").mkdir(parents=True)
+    (site / "static/archive/index.html").write_text("clash")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert "static/archive/index.html" in result.err and "writes archive/index.html" in result.err
