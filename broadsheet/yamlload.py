@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - depends on the machine
     from yaml import SafeLoader  # type: ignore[assignment]
 
 MAX_NODES = 50_000  # expanded nodes; far above any honest front matter
+UNCLOSED = ("while parsing a flow", "while scanning a quoted scalar")  # [ { " ' left open
 
 
 class _Loader(SafeLoader):
@@ -58,11 +59,7 @@ def load(text: str) -> LoadedYaml:
         _check_expansion(node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and mark.line >= text.count("\n"):
-            mark = exc.context_mark  # hit the end of the text: where the construct began says more
-        line = mark.line + 1 if mark is not None else 0
-        raise YamlError(_describe(exc), line) from None
+        raise YamlError(_describe(exc), _error_line(exc, text)) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc)) from None
     except (ValueError, TypeError) as exc:  # a tagged value that cannot be built, e.g. "!!int abc"
@@ -72,6 +69,21 @@ def load(text: str) -> LoadedYaml:
     finally:
         loader.dispose()
     return LoadedYaml(data, _key_lines(node))
+
+
+def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int:
+    """1-based line to report, 0 when unknown.
+
+    An unclosed bracket or quote is noticed only later, often at the end of the text
+    (the front matter's closing fence); the line where it was opened is the one to fix.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return 0
+    opened = exc.context_mark is not None and (exc.context or "").startswith(UNCLOSED)
+    if opened or (exc.context_mark is not None and mark.line >= text.count("\n")):
+        mark = exc.context_mark
+    return mark.line + 1
 
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:

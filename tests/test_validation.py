@@ -1,0 +1,320 @@
+"""Bad input: every problem is named by file, line and key, the build exits 1, and
+the last good output is left alone. Each test builds a real site through the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SETTINGS, Run, article, run_cli, tree_bytes
+
+BROKEN = Path(__file__).resolve().parent / "broken"
+GOOD = article("Fine story", "2025-06-19 09:30")
+
+
+def build(site: Path, *args: str) -> Run:
+    return run_cli("build", "--site", site, *args)
+
+
+def problem_lines(result: Run) -> list[str]:
+    """The problem lines on stderr, without the closing "Build failed" line."""
+    return [line for line in result.err.splitlines() if line and not line.startswith("Build failed")]
+
+
+def assert_fails_with(result: Run, *fragments: str) -> None:
+    assert result.code == 1, (result.out, result.err)
+    for fragment in fragments:
+        assert fragment in result.err, f"{fragment!r} not in:\n{result.err}"
+    assert "Build failed" in result.err
+    assert result.out == ""
+
+
+def broken_site(name: str, tmp_path: Path) -> Path:
+    """A copy of one of tests/broken/: a build writes site/ beside its inputs."""
+    return Path(shutil.copytree(BROKEN / name, tmp_path / name))
+
+
+# --- required keys and dates ---------------------------------------------------------
+
+
+def test_missing_title(make_site):
+    site = make_site({"content/a.md": "---\ndate: 2025-06-19\n---\nBody.\n"})
+    result = build(site)
+    assert_fails_with(result, "content/a.md:1: title: is missing (expected a string)")
+    assert not (site / "site").exists()
+
+
+def test_missing_date(make_site):
+    site = make_site({"content/a.md": "---\ntitle: No date here\nsummary: x\n---\nBody.\n"})
+    assert_fails_with(build(site), "content/a.md:1: date: is missing (expected YYYY-MM-DD")
+
+
+def test_date_that_is_not_a_date(make_site):
+    site = make_site({"content/world/a.md": article("A", "June 19th")})
+    assert_fails_with(build(site), "content/world/a.md:3: date: unknown date format 'June 19th'", "expected YYYY-MM-DD")
+
+
+def test_impossible_day_is_reported_not_crashed_on(make_site):
+    # YAML reads 2025-02-30 as a timestamp and Python refuses the day; that must be
+    # a message on the date's line, not a traceback.
+    site = make_site({"content/a.md": article("A", "2025-02-30", tags="[x]")})
+    assert_fails_with(build(site), "content/a.md:3: date: unknown date format '2025-02-30'")
+
+
+# --- wrong types ---------------------------------------------------------------------
+
+
+def test_tags_as_a_string(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", tags="politics")})
+    assert_fails_with(build(site), "content/a.md:4: tags: expected a list of strings such as [One, Two], got text 'politics'")
+
+
+def test_authors_not_a_list(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", summary="s", authors="{name: Jane}")})
+    assert_fails_with(build(site), "content/a.md:5: authors: expected a list of strings", "got a mapping")
+
+
+def test_draft_as_text(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", draft='"yes"')})
+    assert_fails_with(build(site), "content/a.md:4: draft: expected true or false, got text 'yes'")
+
+
+def test_featured_as_a_number(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", featured="1")})
+    assert_fails_with(build(site), "content/a.md:4: featured: expected true or false, got a number")
+
+
+def test_title_as_a_list(make_site):
+    site = make_site({"content/a.md": article("[One, Two]", "2025-06-19")})
+    assert_fails_with(build(site), "content/a.md:2: title: expected a string, got a list")
+
+
+def test_several_wrong_keys_in_one_file_are_all_reported(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", tags="x", draft="3", lang="1")})
+    result = build(site)
+    assert_fails_with(result, "a.md:4: tags:", "a.md:5: draft:", "a.md:6: lang:")
+    assert "Build failed: 3 errors" in result.err
+
+
+# --- values with a shape ---------------------------------------------------------------
+
+
+def test_image_without_alt(make_site):
+    text = "---\ntitle: A\ndate: 2025-06-19\nimage:\n  src: /images/a.jpg\n  caption: A harbour\n---\nBody.\n"
+    site = make_site({"content/a.md": text})
+    assert_fails_with(build(site), "content/a.md:4: image.alt: is missing (alt text is required when an image is given)")
+
+
+def test_url_that_is_not_http(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", url="ftp://example.org/report")})
+    assert_fails_with(build(site), "content/a.md:4: url: expected an absolute http(s) URL, got 'ftp://example.org/report'")
+
+
+def test_bad_lang(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", lang="english please")})
+    assert_fails_with(build(site), "content/a.md:4: lang: expected a BCP 47 language tag", "got 'english please'")
+
+
+def test_slug_that_climbs_out(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", slug="../../etc")})
+    result = build(site)
+    assert_fails_with(result, "content/a.md:4: slug: expected lowercase letters, digits and single hyphens, got '../../etc'")
+    assert not (site / "site").exists()
+    assert not (site.parent / "etc").exists()
+
+
+# --- files that are not articles -------------------------------------------------------
+
+
+def test_bad_yaml_reports_the_file_line(tmp_path):
+    # The '[' is on line 4 of the file (line 3 of the YAML); the report must say 4,
+    # not the YAML-internal 3 and not the closing fence on line 6.
+    result = build(broken_site("bad-yaml", tmp_path))
+    assert_fails_with(result, "content/a.md:4: invalid YAML:", "flow sequence")
+
+
+def test_bad_yaml_in_the_middle_of_the_front_matter(make_site):
+    text = "---\ntitle: A\ndate: 2025-06-19\nsummary: one: two\ntags: [x]\n---\nBody.\n"
+    site = make_site({"content/a.md": text})
+    assert_fails_with(build(site), "content/a.md:4: invalid YAML:", "mapping values are not allowed")
+
+
+def test_no_front_matter(tmp_path):
+    result = build(broken_site("no-front-matter", tmp_path))
+    assert_fails_with(result, "content/a.md:1: no front matter (expected the file to start with a '---' line)")
+
+
+def test_front_matter_not_closed(tmp_path):
+    result = build(broken_site("unclosed-front-matter", tmp_path))
+    assert_fails_with(result, "content/a.md:1: front matter is not closed (expected a '---' line after it)")
+
+
+def test_windows_line_ends_are_fine(make_site):
+    site = make_site({"content/a.md": GOOD.replace("\n", "\r\n")})
+    result = build(site)
+    assert result.code == 0, result.err
+    assert (site / "site/2025/06/19/fine-story/index.html").is_file()
+
+
+def test_empty_file(make_site):
+    site = make_site({"content/a.md": "  \n\n"})
+    assert_fails_with(build(site), "content/a.md:1: empty file (expected front matter")
+
+
+def test_binary_file(make_site):
+    site = make_site({"content/photo.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))})
+    assert_fails_with(build(site), "content/photo.md:1: binary file (expected Markdown text with front matter)")
+
+
+def test_non_utf8_file_names_its_line(make_site):
+    latin1 = "---\ntitle: Caf\u00e9 society\ndate: 2025-06-19\n---\nBody.\n".encode("latin-1")
+    site = make_site({"content/a.md": latin1})
+    assert_fails_with(build(site), "content/a.md:2: not UTF-8 text (byte 0xe9 cannot be decoded; save the file as UTF-8)")
+
+
+def test_undecodable_yaml_value_is_a_message(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", count="!!int lots")})
+    assert_fails_with(build(site), "content/a.md:1: invalid YAML value:", "'lots'")
+
+
+# --- problems across files -----------------------------------------------------------------
+
+
+def test_duplicate_urls_name_both_files(tmp_path):
+    result = build(broken_site("duplicate-slugs", tmp_path))
+    assert_fails_with(result, "content/world/summit.md: slug: URL /2025/06/19/leaders-meet-at-summit/")
+    line = next(line for line in problem_lines(result) if "URL /2025" in line)
+    assert line.endswith("is also the URL of content/business/summit.md (set a different slug)")
+
+
+def test_link_to_a_missing_file_names_both_files(tmp_path):
+    result = build(broken_site("missing-link", tmp_path))
+    assert_fails_with(result, "content/world/a.md: link to content/world/gone.md, which is not an article")
+
+
+def test_link_to_a_draft(tmp_path):
+    site = broken_site("draft-link", tmp_path)
+    result = build(site)
+    assert_fails_with(result, "content/world/a.md: link to content/world/b.md, which is a draft or future-dated and not published")
+    assert build(site, "--drafts").code == 0  # with the draft published the link resolves
+
+
+def test_every_bad_file_is_reported_in_one_run(make_site):
+    site = make_site({
+        "content/a.md": article("A", "tomorrow"),
+        "content/b.md": "no front matter at all\n",
+        "content/world/c.md": article("C", "2025-06-19", tags="solo"),
+        "content/world/ok.md": GOOD,
+    })  # fmt: skip
+    result = build(site)
+    assert_fails_with(result, "a.md:3: date: unknown date format", "b.md:1: no front matter", "c.md:4: tags: expected a list")
+    assert len(problem_lines(result)) == 3
+    assert "Build failed: 3 errors" in result.err
+
+
+# --- limits: a message naming the limit, never a hang ------------------------------------
+
+
+def test_yaml_alias_bomb_fails_fast(make_site):
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]  # 9**10 values
+    text = "---\ntitle: Laughs\ndate: 2025-06-19\n" + "\n".join(lines) + "\n---\nBody.\n"
+    site = make_site({"content/a.md": text})
+    result = build(site)
+    assert_fails_with(result, "content/a.md:", "aliases expand to more than 50000 values (limit of expanded YAML size)")
+
+
+def test_front_matter_over_256_kib(make_site):
+    padding = "x" * (256 * 1024)
+    site = make_site({"content/a.md": article("Big", "2025-06-19", notes=padding)})
+    assert_fails_with(build(site), "content/a.md:1: front matter is over the 256 KiB limit")
+
+
+def test_front_matter_just_under_the_limit_is_fine(make_site):
+    padding = "x" * (250 * 1024)
+    site = make_site({"content/a.md": article("Big", "2025-06-19", notes=padding)})
+    assert build(site).code == 0
+
+
+def test_article_over_10_mib(make_site):
+    site = make_site({"content/huge.md": GOOD, "content/ok.md": article("Other", "2025-06-19")})
+    with open(site / "content/huge.md", "r+b") as f:
+        f.truncate(10 * 1024 * 1024 + 1)  # sparse: no need to write the bytes
+    result = build(site)
+    assert_fails_with(result, "content/huge.md: file is 10 MiB, over the 10 MiB limit for an article")
+    assert len(problem_lines(result)) == 1
+
+
+def test_symlink_loop_in_content(make_site):
+    site = make_site({"content/world/a.md": GOOD})
+    os.symlink(site / "content/world", site / "content/world/again")
+    result = build(site)
+    assert_fails_with(result, "content/world/again: symlink loop: this folder links back to a folder above it")
+    assert len(problem_lines(result)) == 1
+
+
+# --- the settings file ---------------------------------------------------------------------
+
+
+def test_unknown_setting_names_its_line(tmp_path):
+    result = build(broken_site("unknown-setting", tmp_path))
+    assert_fails_with(result, "broadsheet.yaml:4: editon: unknown setting (expected one of:", "edition")
+
+
+def test_bad_setting_values_are_all_reported(tmp_path):
+    result = build(broken_site("bad-settings", tmp_path))
+    assert_fails_with(
+        result,
+        "broadsheet.yaml:2: base_url: expected an absolute http(s) URL such as 'https://example.org/digest/'",
+        "broadsheet.yaml:3: timezone: expected an IANA time zone name such as 'Europe/London'",
+        "broadsheet.yaml:4: edition: expected 'day' or 'week'",
+    )
+    assert len(problem_lines(result)) == 3
+
+
+def test_bad_timezone(make_site):
+    site = make_site({"content/a.md": GOOD}, settings=SETTINGS.replace("Europe/London", "../../etc/passwd"))
+    assert_fails_with(build(site), "broadsheet.yaml:3: timezone: expected an IANA time zone name")
+
+
+def test_bad_base_url(make_site):
+    site = make_site({"content/a.md": GOOD}, settings=SETTINGS.replace("https://example.org/", "https://example.org/?x=1"))
+    assert_fails_with(build(site), "broadsheet.yaml:2: base_url: expected an absolute http(s) URL")
+
+
+def test_bad_edition(make_site):
+    site = make_site({"content/a.md": GOOD}, settings=SETTINGS + "edition: fortnight\n")
+    assert_fails_with(build(site), "broadsheet.yaml:4: edition: expected 'day' or 'week'")
+
+
+def test_bad_yaml_in_settings(make_site):
+    site = make_site({"content/a.md": GOOD}, settings=SETTINGS + "extra: {a: 1\n")
+    assert_fails_with(build(site), "broadsheet.yaml:4: invalid YAML:")
+
+
+# --- warnings, and no damage ----------------------------------------------------------------
+
+
+def test_warnings_do_not_fail_the_build(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19 12:00", updated="2025-06-18 08:00")})
+    result = build(site)
+    assert result.code == 0, result.err
+    assert "content/a.md:4: updated: warning: is earlier than date" in result.err
+    assert "1 warning," in result.out
+    assert (site / "site/2025/06/19/a/index.html").is_file()
+
+
+def test_a_failed_build_leaves_the_last_good_site_untouched(make_site):
+    site = make_site({"content/a.md": GOOD, "content/world/b.md": article("Second story", "2025-06-18")})
+    assert build(site).code == 0
+    before = tree_bytes(site / "site")
+    assert "2025/06/19/fine-story/index.html" in before
+
+    (site / "content/world/b.md").write_text(article("Second story", "2025-06-18", draft="maybe"), encoding="utf-8")
+    (site / "content/c.md").write_text(article("Third", "2025-06-20"), encoding="utf-8")
+    result = build(site)
+    assert_fails_with(result, "content/world/b.md:4: draft: expected true or false")
+    assert tree_bytes(site / "site") == before
+    assert sorted(p.name for p in site.iterdir()) == ["broadsheet.yaml", "content", "site"]  # no staging left
