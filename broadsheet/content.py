@@ -64,7 +64,7 @@ def read_bytes(source: SourceFile) -> bytes | Problem:
     try:
         size = source.path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return Problem(source.rel, 0, "", f"file is {size // (1024 * 1024)} MiB, over the 10 MiB limit for an article")
+            return Problem(source.rel, 0, "", f"file is {size:,} bytes, over the 10 MiB ({MAX_FILE_BYTES:,} bytes) limit for an article")
         return source.path.read_bytes()
     except OSError as exc:
         return Problem(source.rel, 0, "", f"cannot read file: {exc.strerror}")

@@ -46,7 +46,7 @@ def _walk(folder: Path, site_dir: Path, ancestors: frozenset[str], found: list[S
     real = os.path.realpath(folder)
     rel = folder.relative_to(site_dir).as_posix()
     if real in ancestors:
-        problems.append(Problem(rel, 0, "", "symlink loop: this folder links back to a folder above it; skipped"))
+        problems.append(Problem(rel, 0, "", "symlink loop: this folder links back to a folder above it (remove the link)"))
         return
     ancestors = ancestors | {real}
     entries = _list(folder, rel, problems)

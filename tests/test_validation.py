@@ -243,7 +243,7 @@ def test_article_over_10_mib(make_site):
     with open(site / "content/huge.md", "r+b") as f:
         f.truncate(10 * 1024 * 1024 + 1)  # sparse: no need to write the bytes
     result = build(site)
-    assert_fails_with(result, "content/huge.md: file is 10 MiB, over the 10 MiB limit for an article")
+    assert_fails_with(result, "content/huge.md: file is 10,485,761 bytes, over the 10 MiB (10,485,760 bytes) limit for an article")
     assert len(problem_lines(result)) == 1
 
 

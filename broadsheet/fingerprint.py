@@ -1,0 +1,117 @@
+"""Dependencies as fingerprints: a page is re-rendered only when the hash of what it
+is made of changes: its template and the templates that one pulls in, the settings and
+other site-wide values, and its own context, each article standing in by its content
+hash. No hand-kept dependency lists to go stale."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from broadsheet.content import Article
+
+
+class ContextHasher:
+    """Digests of page contexts; shared records are digested once per build."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, bytes] = {}
+        self._keep: list[Any] = []  # keeps memoised objects alive so their ids stay unique
+
+    def digest(self, value: Any) -> bytes:
+        h = hashlib.blake2b(digest_size=16)
+        self._feed(h, value)
+        return h.digest()
+
+    def _feed(self, h, value: Any) -> None:
+        if value is None or isinstance(value, (bool, int, float, str)):
+            h.update(f"{type(value).__name__}:{value!r};".encode())
+        elif isinstance(value, (datetime, date)):
+            h.update(f"t:{value.isoformat()}:{getattr(value, 'tzinfo', '')};".encode())
+        elif isinstance(value, (list, tuple)):
+            h.update(b"[")
+            for item in value:
+                self._feed(h, item)
+            h.update(b"]")
+        elif isinstance(value, dict):
+            h.update(b"{")
+            for key in sorted(value, key=repr):
+                self._feed(h, key)
+                self._feed(h, value[key])
+            h.update(b"}")
+        elif dataclasses.is_dataclass(value):
+            h.update(self._record(value))
+        else:
+            raise TypeError(f"cannot fingerprint {type(value).__name__}: page contexts hold plain records only")
+
+    def _record(self, value: Any) -> bytes:
+        key = id(value)
+        if key not in self._memo:
+            if isinstance(value, Article):  # fully determined by its file: path, bytes, bundle
+                parts: Any = (value.path, value.content_hash, value.bundle_assets)
+            else:
+                parts = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
+            h = hashlib.blake2b(type(value).__name__.encode(), digest_size=16)
+            self._feed(h, parts)
+            self._memo[key] = h.digest()
+            self._keep.append(value)
+        return self._memo[key]
+
+
+def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, bytes]:
+    """Template name -> digest of its source and of every template it extends, includes or imports."""
+    sources: dict[str, str] = {}
+    references: dict[str, set[str] | None] = {}
+
+    def visit(name: str) -> None:
+        if name in sources:
+            return
+        source, _, _ = env.loader.get_source(env, name)
+        sources[name] = source
+        found = meta.find_referenced_templates(env.parse(source))
+        names_found = set()
+        for ref in found:
+            if ref is None:  # a name computed at render time: depend on every template
+                references[name] = None
+                return
+            names_found.add(ref)
+        references[name] = names_found
+        for ref in names_found:
+            visit(ref)
+
+    digests = {}
+    every = None
+    for name in sorted(names):
+        visit(name)
+        closure = _closure(name, references)
+        if closure is None:
+            every = every or _all_templates(env)
+            closure = every
+        h = hashlib.blake2b(digest_size=16)
+        for member in sorted(closure):
+            h.update(member.encode() + b"\0" + (sources.get(member) or env.loader.get_source(env, member)[0]).encode() + b"\0")
+        digests[name] = h.digest()
+    return digests
+
+
+def _closure(name: str, references: dict[str, set[str] | None]) -> set[str] | None:
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        refs = references.get(current, set())
+        if refs is None:
+            return None
+        todo.extend(refs)
+    return seen
+
+
+def _all_templates(env: jinja2.Environment) -> set[str]:
+    return set(env.list_templates(filter_func=lambda n: not n.startswith(".")))

@@ -1,0 +1,306 @@
+"""The command line: commands, options, exit codes and what ends up on disk."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from conftest import REPO, SETTINGS, article, run_cli, tree_bytes
+
+ARTICLE_PAGE = "2025/06/19/hello-world/index.html"
+
+
+def small_site(make_site, **more: str) -> Path:
+    return make_site({"content/world/hello.md": article("Hello world", "2025-06-19 09:30", tags="[Climate]"), **more})
+
+
+# --- usage errors: exit 2 -------------------------------------------------------------------
+
+
+def test_unknown_command():
+    result = run_cli("publish")
+    assert result.code == 2
+    assert result.err.startswith("usage: broadsheet")
+    assert "invalid choice: 'publish'" in result.err
+
+
+def test_unknown_option(make_site):
+    site = small_site(make_site)
+    result = run_cli("build", "--site", site, "--fast")
+    assert result.code == 2
+    assert result.err.startswith("usage: broadsheet")
+    assert "unrecognized arguments: --fast" in result.err
+    assert not (site / "site").exists()
+
+
+def test_no_command():
+    result = run_cli()
+    assert result.code == 2
+    assert result.err.startswith("usage: broadsheet")
+    assert "a command is required" in result.err
+
+
+def test_missing_site_folder(tmp_path):
+    missing = tmp_path / "nowhere"
+    for command in (("build",), ("new", "A title")):
+        result = run_cli(*command, "--site", missing)
+        assert result.code == 2
+        assert result.err.startswith("usage: broadsheet")
+        errors = [line for line in result.err.splitlines() if "error" in line]
+        assert errors == [f"broadsheet: error: site folder {missing} does not exist"]
+        assert not missing.exists()
+
+
+def test_bad_now_is_a_usage_error(make_site):
+    result = run_cli("build", "--site", small_site(make_site), "--now", "yesterday")
+    assert result.code == 2
+    assert "expected an ISO 8601 date-time" in result.err
+
+
+# --- build options ----------------------------------------------------------------------------
+
+
+def test_output_option_writes_there(make_site, tmp_path):
+    site = small_site(make_site)
+    out = tmp_path / "elsewhere" / "public"
+    result = run_cli("build", "--site", site, "--output", out)
+    assert result.code == 0, result.err
+    assert (out / ARTICLE_PAGE).is_file()
+    assert (out / "index.html").is_file()
+    assert not (site / "site").exists()
+    assert str(out / "index.html") in result.out
+
+
+def test_output_into_the_site_folder_is_refused(make_site):
+    site = small_site(make_site)
+    before = tree_bytes(site)
+    for out in (site, site / "content", site / "content" / "world", site / "templates"):
+        result = run_cli("build", "--site", site, "--output", out)
+        assert result.code == 1, out
+        assert f"output: {out} holds the site's own files; choose a separate output folder" in result.err
+        assert tree_bytes(site) == before
+        assert sorted(p.name for p in site.iterdir()) == ["broadsheet.yaml", "content"]
+
+
+def test_base_url_with_a_path(make_site):
+    site = small_site(make_site, **{"content/world/second.md": article("Second", "2025-06-18", body="See [hello](hello.md).")})
+    result = run_cli("build", "--site", site, "--base-url", "https://example.org/digest/")
+    assert result.code == 0, result.err
+    page = (site / "site/2025/06/18/second/index.html").read_text(encoding="utf-8")
+    assert 'href="/digest/2025/06/19/hello-world/"' in page  # the Markdown link between articles
+    front = (site / "site/index.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="(/[^"]*)"', front)
+    assert hrefs and all(h.startswith("/digest/") for h in hrefs), hrefs
+    assert 'href="/digest/tags/climate/"' in (site / "site" / ARTICLE_PAGE).read_text(encoding="utf-8")
+
+
+def test_drafts_are_left_out_unless_asked_for(make_site):
+    site = small_site(make_site, **{"content/draft.md": article("Not yet", "2025-06-18", draft="true")})
+    assert run_cli("build", "--site", site).code == 0
+    assert not (site / "site/2025/06/18/not-yet").exists()
+    assert "Built 1 article " in run_cli("build", "--site", site).out
+
+    result = run_cli("build", "--site", site, "--drafts")
+    assert result.code == 0, result.err
+    assert (site / "site/2025/06/18/not-yet/index.html").is_file()
+    assert "Built 2 articles " in result.out
+
+
+def test_future_articles_are_left_out_unless_asked_for(make_site):
+    site = small_site(make_site, **{"content/later.md": article("Tomorrow's news", "2025-06-21 08:00")})
+    now = ("--now", "2025-06-20T00:00+00:00")
+    result = run_cli("build", "--site", site, *now)
+    assert result.code == 0, result.err
+    assert not (site / "site/2025/06/21").exists()
+    assert (site / "site" / ARTICLE_PAGE).is_file()
+
+    result = run_cli("build", "--site", site, "--future", *now)
+    assert result.code == 0, result.err
+    assert (site / "site/2025/06/21/tomorrows-news/index.html").is_file()
+
+    result = run_cli("build", "--site", site, "--now", "2025-06-22T00:00+00:00")
+    assert (site / "site/2025/06/21/tomorrows-news/index.html").is_file()  # its time has come
+
+
+def test_summary_line(make_site):
+    site = small_site(make_site, **{"content/b.md": article("Other story", "2025-06-18")})
+    result = run_cli("build", "--site", site)
+    assert result.code == 0, result.err
+    pages = sum(1 for p in (site / "site").rglob("*.html"))
+    match = re.fullmatch(r"Built 2 articles into (\d+) pages \(\d+ files written, 0 removed\), 0 warnings, in (\d+\.\d\d) s\. Open .+\n", result.out)
+    assert match, result.out
+    assert int(match.group(1)) >= pages
+    assert float(match.group(2)) < 60
+
+
+# --- new -------------------------------------------------------------------------------------
+
+
+def test_new_writes_an_article_in_the_site_timezone(make_site):
+    tz = "Pacific/Kiritimati"  # UTC+14: a date written in UTC would be a day off
+    site = make_site({}, settings=SETTINGS.replace("Europe/London", tz))
+    before = datetime.now(ZoneInfo(tz)).replace(second=0, microsecond=0, tzinfo=None)
+    result = run_cli("new", "Some Title", "--section", "world", "--site", site)
+    after = datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
+    assert result.code == 0, result.err
+    path = site / "content/world/some-title.md"
+    assert result.out.strip().endswith("content/world/some-title.md")
+    assert Path(result.out.strip()).resolve() == path.resolve()
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('---\ntitle: "Some Title"\n')
+    written = datetime.strptime(re.search(r"^date: (.+)$", text, re.M).group(1), "%Y-%m-%d %H:%M")
+    assert before <= written <= after
+
+
+def test_new_does_not_overwrite(make_site):
+    site = make_site({})
+    assert run_cli("new", "Some Title", "--section", "world", "--site", site).code == 0
+    path = site / "content/world/some-title.md"
+    path.write_text(path.read_text(encoding="utf-8") + "Edited by hand.\n", encoding="utf-8")
+    edited = path.read_bytes()
+    result = run_cli("new", "Some Title", "--section", "world", "--site", site)
+    assert result.code == 1
+    assert result.err.strip().endswith("content/world/some-title.md already exists; not overwritten")
+    assert result.out == ""
+    assert path.read_bytes() == edited
+
+
+def test_the_new_article_builds_cleanly(make_site):
+    site = make_site({})
+    assert run_cli("new", 'Quotes "and" colons: a test', "--section", "world", "--site", site).code == 0
+    result = run_cli("build", "--site", site)
+    assert result.code == 0, result.err
+    assert result.err == ""  # not even a warning
+    assert "Built 1 article " in result.out
+    pages = list((site / "site").glob("*/*/*/quotes-and-colons-a-test/index.html"))
+    assert len(pages) == 1
+    assert "Quotes &#34;and&#34; colons: a test" in pages[0].read_text(encoding="utf-8")
+
+
+def test_new_with_a_cyrillic_title(make_site):
+    site = make_site({})
+    result = run_cli("new", "Путин встретился с Си", "--site", site)
+    assert result.code == 0, result.err
+    path = site / "content/putin-vstretilsia-s-si.md"
+    assert path.is_file(), sorted(p.name for p in (site / "content").iterdir())
+    assert 'title: "Путин встретился с Си"' in path.read_text(encoding="utf-8")
+
+
+def test_new_with_a_title_without_letters(make_site):
+    site = make_site({})
+    result = run_cli("new", "!!!", "--site", site)
+    assert result.code == 1
+    assert "has no letters or digits to make a file name from" in result.err
+    assert not (site / "content").exists()
+
+
+def test_new_with_bad_settings_writes_nothing(make_site):
+    site = make_site({}, settings=SETTINGS + "colour: blue\n")
+    result = run_cli("new", "Some Title", "--site", site)
+    assert result.code == 1
+    assert "broadsheet.yaml:4: colour: unknown setting" in result.err
+    assert not (site / "content").exists()
+
+
+# --- init ------------------------------------------------------------------------------------
+
+
+def test_init_makes_a_site_that_builds_at_once(tmp_path):
+    target = tmp_path / "my-digest"
+    result = run_cli("init", target)
+    assert result.code == 0, result.err
+    assert f"broadsheet build --site {target}" in result.out
+    assert (target / "broadsheet.yaml").is_file()
+    assert (target / "templates").is_dir() and not any((target / "templates").iterdir())
+    articles = list((target / "content").rglob("*.md"))
+    assert len(articles) == 1
+    assert "title: \"My Digest\"" in (target / "broadsheet.yaml").read_text(encoding="utf-8")
+
+    built = run_cli("build", "--site", target)
+    assert built.code == 0, built.err
+    assert built.err == ""
+    assert "Built 1 article " in built.out
+    assert (target / "site/index.html").is_file()
+    assert (target / "site/tags/meta/index.html").is_file()
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
+    target = tmp_path / "taken"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine", encoding="utf-8")
+    result = run_cli("init", target)
+    assert result.code == 1
+    assert f"broadsheet: error: {target} already exists and is not empty" in result.err
+    assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
+
+
+def test_init_into_an_existing_empty_folder(tmp_path):
+    result = run_cli("init", tmp_path)
+    assert result.code == 0, result.err
+    assert run_cli("build", "--site", tmp_path).code == 0
+
+
+# --- build.py and the installed script ---------------------------------------------------------
+
+
+def run(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_build_py_help():
+    result = run(sys.executable, REPO / "build.py", "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: broadsheet")
+    for command in ("build", "new", "init"):
+        assert command in result.stdout
+
+
+def test_console_script_version():
+    result = run(REPO / ".venv/bin/broadsheet", "--version")
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"broadsheet \d+\.\d+\S*\n", result.stdout), result.stdout
+
+
+def test_build_py_builds_the_folder_it_is_run_in(make_site):
+    site = small_site(make_site)
+    result = run(sys.executable, REPO / "build.py", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Built 1 article into")
+    assert (site / "site" / ARTICLE_PAGE).is_file()
+
+
+def test_build_py_with_site_and_options(make_site, tmp_path):
+    site = small_site(make_site, **{"content/draft.md": article("Not yet", "2025-06-18", draft="true")})
+    copy = Path(shutil.copytree(site, tmp_path / "copy"))
+    result = run(sys.executable, REPO / "build.py", "--site", copy, "--drafts")
+    assert result.returncode == 0, result.stderr
+    assert (copy / "site/2025/06/18/not-yet/index.html").is_file()
+    assert not (site / "site").exists()
+
+
+def test_build_py_output_folder_named_like_a_command(make_site):
+    # "build" here is the output folder's name, not a command: the default command
+    # must still be put in front.
+    site = small_site(make_site)
+    result = run(sys.executable, REPO / "build.py", "--output", "build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert (site / "build" / ARTICLE_PAGE).is_file()
+
+
+def test_build_py_failure_exit_code(make_site):
+    site = make_site({"content/a.md": article("A", "someday")})
+    result = run(sys.executable, REPO / "build.py", "--site", site)
+    assert result.returncode == 1
+    assert "a.md:3: date: unknown date format 'someday'" in result.stderr
+
+
+def test_default_command_is_not_forced_on_other_commands(make_site):
+    site = make_site({})
+    result = run_cli("new", "Via default", "--site", site, default_command="build")
+    assert result.code == 0, result.err
+    assert (site / "content/via-default.md").is_file()
