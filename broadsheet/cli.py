@@ -86,7 +86,7 @@ def summary_line(report: BuildReport) -> str:
     where = display_path(report.output / "index.html") if report.output else "site"
     return (
         f"Built {report.articles} article{'s' * (report.articles != 1)} into {report.pages} pages "
-        f"({report.written} files written, {report.removed} removed), "
+        f"({report.written} files written, {len(report.removed)} removed), "
         f"{warnings} warning{'s' * (warnings != 1)}, in {report.seconds:.2f} s. Open {where}"
     )
 

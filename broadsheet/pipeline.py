@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from broadsheet import assets, config, content, model, render, routes, scan, write
+from broadsheet.fingerprint import ContextHasher
 from broadsheet.markup import MarkdownRenderer
 from broadsheet.problems import Problem, errors
 
@@ -27,10 +28,15 @@ class BuildReport:
     problems: list[Problem]
     articles: int = 0
     pages: int = 0
-    written: int = 0  # files whose bytes changed
-    removed: int = 0
+    rendered: int = 0  # pages rendered by this build; the others were unchanged
+    changed: tuple[str, ...] = ()  # output files whose bytes changed
+    removed: tuple[str, ...] = ()  # output files that are gone
     seconds: float = 0.0
     output: Path | None = None
+
+    @property
+    def written(self) -> int:
+        return len(self.changed)
 
     @property
     def ok(self) -> bool:
@@ -38,15 +44,20 @@ class BuildReport:
 
 
 @dataclass
-class ParseCache:
-    """Parsed articles by cache key; owned by whoever runs builds (the CLI or the server)."""
+class BuildState:
+    """What one build leaves for the next: owned by whoever runs builds (the CLI or the server).
 
-    entries: dict[str, tuple[content.Article | None, list[Problem]]] = field(default_factory=dict)
+    Nothing here decides what the output is: parsed articles are keyed by their bytes,
+    rendered pages by the fingerprint of everything they were made from.
+    """
+
+    parsed: dict[str, tuple[content.Article | None, list[Problem]]] = field(default_factory=dict)
+    rendered: render.RenderResult | None = None
 
 
-def build(request: BuildRequest, cache: ParseCache | None = None) -> BuildReport:
+def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport:
     started = time.perf_counter()
-    cache = cache or ParseCache()
+    state = state if state is not None else BuildState()
     site_dir = request.site_dir
     output = (request.output or site_dir / "site").absolute()
 
@@ -57,7 +68,7 @@ def build(request: BuildRequest, cache: ParseCache | None = None) -> BuildReport
 
     sources, found = scan.scan_content(site_dir)
     problems += found
-    articles, parsed = _parse_all(sources, settings, cache)
+    articles, parsed = _parse_all(sources, settings, state)
     problems += parsed
     options = model.BuildOptions(request.drafts, request.future, request.now)
     site_model, modelled = model.build_model(articles, settings, options)
@@ -67,33 +78,37 @@ def build(request: BuildRequest, cache: ParseCache | None = None) -> BuildReport
     static = assets.collect(site_dir, site_model)
     env = render.environment(site_dir, settings, static.fingerprints)
     common = {"sections": site_model.taxonomies["sections"].terms}
-    rendered, render_problems = render.render_pages(pages, env, site_dir, common)
-    problems += render_problems
+    site_digest = ContextHasher().digest((settings, static.fingerprints, common))
+    result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest)
+    state.rendered = result
+    problems += result.problems
     page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
-    problems += write.check_paths(rendered, static.files, static.origins, page_sources)
+    problems += write.check_paths(result.pages, static.files, static.origins, page_sources)
     problems = sorted(set(problems))
-    report = BuildReport(problems, len(site_model.entries), len(rendered), output=output)
+    report = BuildReport(problems, len(site_model.entries), len(result.pages), result.rendered, output=output)
     if not errors(problems):  # render everything, then write: a failure writes nothing
-        result = write.write_site(output, rendered, static.files)
-        report.written, report.removed = result.changed, result.removed
+        written = write.write_site(output, result.pages, static.files)
+        report.changed, report.removed = written.changed, written.removed
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _parse_all(sources, settings, cache: ParseCache) -> tuple[list[content.Article], list[Problem]]:
+def _parse_all(sources, settings, state: BuildState) -> tuple[list[content.Article], list[Problem]]:
     parse_settings = content.ParseSettings(settings.timezone, settings.words_per_minute)
     renderer: MarkdownRenderer | None = None
     articles, problems = [], []
+    cache, state.parsed = state.parsed, {}  # keep only what this build used
     for source in sources:
         raw = content.read_bytes(source)
         if isinstance(raw, Problem):
             problems.append(raw)
             continue
         key = content.cache_key(source, raw, parse_settings)
-        if key not in cache.entries:
+        if key not in cache:
             renderer = renderer or MarkdownRenderer()
-            cache.entries[key] = content.parse(source, raw, parse_settings, renderer)
-        article, found = cache.entries[key]
+            cache[key] = content.parse(source, raw, parse_settings, renderer)
+        state.parsed[key] = cache[key]
+        article, found = cache[key]
         problems += found
         if article is not None:
             articles.append(article)

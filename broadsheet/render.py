@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import jinja2
 
 from broadsheet.config import Settings
+from broadsheet.fingerprint import ContextHasher, template_digests
 from broadsheet.problems import Problem
 from broadsheet.routes import Page
 
@@ -48,11 +50,36 @@ def long_date(value: date | datetime) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def render_pages(pages: list[Page], env: jinja2.Environment, site_dir: Path, common: dict[str, Any]) -> tuple[dict[str, bytes], list[Problem]]:
-    output: dict[str, bytes] = {}
+@dataclass
+class RenderResult:
+    pages: dict[str, bytes]
+    fingerprints: dict[str, bytes]  # page path -> fingerprint of everything it was made from
+    problems: list[Problem]
+    rendered: int  # pages actually rendered; the rest came from the previous build
+
+
+def render_pages(
+    pages: list[Page],
+    env: jinja2.Environment,
+    site_dir: Path,
+    common: dict[str, Any],
+    previous: RenderResult | None = None,
+    site_digest: bytes = b"",
+) -> RenderResult:
+    """Render every page whose fingerprint differs from the previous build's."""
+    result = RenderResult({}, {}, [], 0)
     problems: set[Problem] = set()
+    digests = _template_digests(env, pages)
+    hasher = ContextHasher()
     templates: dict[str, jinja2.Template] = {}
     for page in pages:
+        fingerprint = None
+        if digests is not None:
+            fingerprint = site_digest + digests[page.template] + hasher.digest(page.context)
+            if previous and previous.fingerprints.get(page.path) == fingerprint:
+                result.pages[page.path] = previous.pages[page.path]
+                result.fingerprints[page.path] = fingerprint
+                continue
         try:
             if page.template not in templates:
                 templates[page.template] = env.get_template(page.template)
@@ -60,8 +87,20 @@ def render_pages(pages: list[Page], env: jinja2.Environment, site_dir: Path, com
         except Exception as exc:  # any template error: report it, keep going to find the rest
             problems.add(template_problem(exc, page.template, site_dir))
             continue
-        output[page.path] = html.encode("utf-8")
-    return output, sorted(problems)
+        result.rendered += 1
+        result.pages[page.path] = html.encode("utf-8")
+        if fingerprint is not None:
+            result.fingerprints[page.path] = fingerprint
+    result.problems = sorted(problems)
+    return result
+
+
+def _template_digests(env: jinja2.Environment, pages: list[Page]) -> dict[str, bytes] | None:
+    """None when a template cannot even be read or parsed: then render all, to report it."""
+    try:
+        return template_digests(env, {p.template for p in pages})
+    except (jinja2.TemplateError, OSError):
+        return None
 
 
 def template_problem(exc: Exception, template: str, site_dir: Path) -> Problem:

@@ -27,8 +27,8 @@ AT_FDCWD = -100
 @dataclass(frozen=True)
 class WriteResult:
     files: int  # files in the new output
-    changed: int  # files whose bytes differ from the previous output (new ones included)
-    removed: int  # files of the previous output that are gone
+    changed: tuple[str, ...]  # files whose bytes differ from the previous output (new ones included)
+    removed: tuple[str, ...]  # files of the previous output that are gone
 
 
 def safe_relative(path: str) -> bool:
@@ -57,31 +57,25 @@ def write_site(output: Path, pages: dict[str, bytes], files: dict[str, Path]) ->
     if staging.exists():
         shutil.rmtree(staging)  # left by a build that was killed
     staging.mkdir(parents=True)
-    changed = 0
+    changed = []
     for rel in sorted(set(pages) | set(files)):
         target = staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        previous = output / rel
-        if rel in pages:
-            changed += _place_bytes(pages[rel], previous, target)
-        else:
-            changed += _place_copy(files[rel], previous, target)
-    removed = len(_relative_files(output) - set(pages) - set(files))
+        data = pages[rel] if rel in pages else files[rel].read_bytes()
+        if not _place(data, output / rel, target):
+            changed.append(rel)
+    removed = sorted(_relative_files(output) - set(pages) - set(files))
     _swap(staging, output)
-    return WriteResult(len(pages) + len(files), changed, removed)
+    return WriteResult(len(pages) + len(files), tuple(changed), tuple(removed))
 
 
-def _place_bytes(data: bytes, previous: Path, target: Path) -> int:
+def _place(data: bytes, previous: Path, target: Path) -> bool:
+    """Put data at target; True when the previous output already had these bytes."""
     if _same(previous, data):
         _link_or_copy(previous, target)
-        return 0
+        return True
     target.write_bytes(data)
-    return 1
-
-
-def _place_copy(source: Path, previous: Path, target: Path) -> int:
-    data = source.read_bytes()
-    return _place_bytes(data, previous, target)
+    return False
 
 
 def _same(previous: Path, data: bytes) -> bool:

@@ -1,0 +1,50 @@
+"""A serve session: the build state kept between rebuilds, and what each rebuild tells
+the browser (reload, swap the stylesheet, or show the error)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
+from broadsheet.problems import errors
+
+
+class LiveSite:
+    def __init__(self, request: BuildRequest, server, out: TextIO | None = None):
+        self.request = request
+        self.server = server  # a serve.DevServer, or anything with its notify methods
+        self.state = BuildState()
+        self.out = out or sys.stderr
+        self.failing = False
+        self._lock = threading.Lock()  # one rebuild at a time
+
+    def rebuild(self, paths: set[str] | None = None) -> BuildReport:
+        with self._lock:
+            started = time.perf_counter()
+            with self.server.rebuilding():
+                report = build(self.request, self.state)
+            self._tell(report, paths, time.perf_counter() - started)
+            return report
+
+    def _tell(self, report: BuildReport, paths: set[str] | None, seconds: float) -> None:
+        what = f"{len(paths)} changed file{'s' * (len(paths) != 1)}" if paths else "start"
+        for problem in report.problems:
+            print(problem.format(self.request.site_dir), file=self.out)
+        if not report.ok:
+            self.failing = True
+            messages = [p.format(self.request.site_dir) for p in errors(report.problems)]
+            self.server.notify_error(messages)
+            print(f"Rebuild failed ({what}): {len(messages)} error(s); still serving the last good site.", file=self.out)
+            return
+        changed = list(report.changed + report.removed)
+        if changed or self.failing:
+            self.server.notify_reload(changed)
+        self.failing = False
+        print(
+            f"Rebuilt ({what}): {report.rendered} of {report.pages} pages rendered, "
+            f"{len(report.changed)} files written, {len(report.removed)} removed, in {seconds * 1000:.0f} ms",
+            file=self.out,
+        )

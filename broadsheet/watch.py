@@ -1,0 +1,130 @@
+"""Watch the site's inputs and ring the doorbell: the watcher only says *that* something
+changed; each rebuild rescans the folder, so correctness never depends on reading file
+events right.
+
+Only the inputs are watched (content/, templates/, static/ recursively; the site folder
+itself without recursion, for the settings file and for input folders that appear
+later): a recursive watch over the output folder would fire on every build's own writes
+and trips over the atomic swap of the output.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from broadsheet.config import SETTINGS_FILE
+from broadsheet.scan import is_ignored
+
+INPUT_FOLDERS = ("content", "templates", "static")
+
+
+class Watcher:
+    """Calls on_change(paths) once a burst of input changes has been quiet for `quiet` seconds."""
+
+    def __init__(self, site_dir: Path, on_change: Callable[[set[str]], None], quiet: float = 0.05):
+        self.site_dir = site_dir.resolve()
+        self.on_change = on_change
+        self.quiet = quiet
+        self._observer = Observer()
+        self._watched: dict[str, tuple[object, tuple[int, int]]] = {}  # folder -> (watch, identity)
+        self._pending: set[str] = set()
+        self._last_event = 0.0
+        self._lock = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._debounce, name="broadsheet-debounce", daemon=True)
+        self._handler = _Handler(self)
+
+    def start(self) -> None:
+        self._observer.schedule(self._handler, str(self.site_dir), recursive=False)
+        self._watch_inputs()
+        self._observer.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+        self._observer.stop()
+        self._observer.join(timeout=5)
+        self._thread.join(timeout=5)
+
+    def _watch_inputs(self) -> None:
+        """Watch each input folder as it is now: one that was deleted, replaced or created
+        since the last look gets a fresh watch."""
+        for name in INPUT_FOLDERS:
+            folder = self.site_dir / name
+            identity = _identity(folder)
+            watched = self._watched.get(name)
+            if watched and watched[1] == identity:
+                continue
+            if watched:
+                self._observer.unschedule(self._watched.pop(name)[0])
+            if identity:
+                try:
+                    self._watched[name] = (self._observer.schedule(self._handler, str(folder), recursive=True), identity)
+                except OSError:
+                    pass  # vanished between the check and the call; its next event retries
+
+    def relevant(self, path: str) -> str | None:
+        """The site-relative path of an input, or None for anything else."""
+        try:
+            rel = Path(path).resolve().relative_to(self.site_dir)
+        except (ValueError, OSError):
+            return None
+        parts = rel.parts
+        if not parts or any(is_ignored(part) for part in parts):
+            return None
+        if parts[0] in INPUT_FOLDERS or (len(parts) == 1 and parts[0] == SETTINGS_FILE):
+            return rel.as_posix()
+        return None
+
+    def event(self, paths: list[str]) -> None:
+        found = {rel for rel in map(self.relevant, paths) if rel}
+        if not found:
+            return
+        with self._lock:
+            self._pending |= found
+            self._last_event = time.monotonic()
+            self._lock.notify_all()
+
+    def _debounce(self) -> None:
+        while True:
+            with self._lock:
+                while not self._pending and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                remaining = self._last_event + self.quiet - time.monotonic()
+                if remaining > 0:
+                    self._lock.wait(remaining)
+                    continue
+                paths, self._pending = self._pending, set()
+            self._watch_inputs()
+            self.on_change(paths)
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        stat = folder.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if folder.is_dir() else None
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: Watcher):
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return  # reads, not changes
+        paths = [event.src_path]
+        if getattr(event, "dest_path", ""):
+            paths.append(event.dest_path)
+        self.watcher.event([p.decode() if isinstance(p, bytes) else p for p in paths])
