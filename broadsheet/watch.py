@@ -54,14 +54,15 @@ class Watcher:
         self._observer.join(timeout=5)
         self._thread.join(timeout=5)
 
-    def _watch_inputs(self) -> None:
+    def _watch_inputs(self, touched: set[str] = frozenset()) -> None:
         """Watch each input folder as it is now: one that was deleted, replaced or created
-        since the last look gets a fresh watch."""
+        since the last look gets a fresh watch (a new folder may reuse the old inode, so an
+        event on the folder itself also renews its watch)."""
         for name in INPUT_FOLDERS:
             folder = self.site_dir / name
             identity = _identity(folder)
             watched = self._watched.get(name)
-            if watched and watched[1] == identity:
+            if watched and watched[1] == identity and name not in touched:
                 continue
             if watched:
                 self._observer.unschedule(self._watched.pop(name)[0])
@@ -105,7 +106,7 @@ class Watcher:
                     self._lock.wait(remaining)
                     continue
                 paths, self._pending = self._pending, set()
-            self._watch_inputs()
+            self._watch_inputs(paths & set(INPUT_FOLDERS))
             self.on_change(paths)
 
 
@@ -124,6 +125,8 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reads, not changes
+        if event.is_directory and event.event_type == "modified":
+            return  # a folder's own times change with every file in it; those files tell us
         paths = [event.src_path]
         if getattr(event, "dest_path", ""):
             paths.append(event.dest_path)

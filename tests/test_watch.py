@@ -1,0 +1,89 @@
+"""The real watchdog observer over a temporary site: bursts become one rebuild, editor
+temp files and the output are ignored, folders that appear later are watched."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import time
+
+import pytest
+
+from broadsheet.watch import Watcher
+from conftest import article, write_tree
+
+QUIET = 0.2
+
+
+@pytest.fixture
+def watched(make_site):
+    site = make_site({"content/world/a.md": article("A", "2025-06-19"), "content/world/b.md": article("B", "2025-06-19")})
+    calls: queue.Queue = queue.Queue()
+    watcher = Watcher(site, calls.put, quiet=QUIET)
+    watcher.start()
+    time.sleep(0.1)  # let inotify settle
+    yield site, calls
+    watcher.stop()
+
+
+def next_call(calls: queue.Queue, timeout: float = 5.0) -> set[str]:
+    return calls.get(timeout=timeout)
+
+
+def assert_no_call(calls: queue.Queue, wait: float = 3 * QUIET) -> None:
+    with pytest.raises(queue.Empty):
+        calls.get(timeout=wait)
+
+
+def test_an_editors_atomic_save_is_one_change(watched):
+    site, calls = watched
+    temp = site / "content/world/.a.md.tmp123"
+    temp.write_text(article("A edited", "2025-06-19"))
+    os.replace(temp, site / "content/world/a.md")
+    assert next_call(calls) == {"content/world/a.md"}
+    assert_no_call(calls)
+
+
+def test_a_burst_of_writes_is_one_rebuild(watched):
+    site, calls = watched
+    for i in range(150):
+        (site / f"content/world/n{i}.md").write_text(article(f"N{i}", "2025-06-19"))
+    paths = next_call(calls)
+    assert len(paths) == 150
+    assert_no_call(calls)
+
+
+def test_swap_files_and_the_output_are_ignored(watched):
+    site, calls = watched
+    for name in (".a.md.swp", "a.md~", ".#a.md", "4913", "#a.md#"):
+        (site / "content/world" / name).write_text("x")
+    write_tree(site, {"site/index.html": "out", ".site.staging/x.html": "out", ".broadsheet-cache/x": "c"})
+    assert_no_call(calls)
+
+
+def test_settings_file_is_watched(watched):
+    site, calls = watched
+    (site / "broadsheet.yaml").write_text("title: Changed\n")
+    assert next_call(calls) == {"broadsheet.yaml"}
+
+
+def test_folders_renamed_deleted_and_created(watched):
+    site, calls = watched
+    (site / "content/world").rename(site / "content/europe")
+    assert {"content/world", "content/europe"} <= next_call(calls)
+    shutil.rmtree(site / "content/europe")
+    assert "content/europe" in next_call(calls)
+    (site / "templates").mkdir()
+    assert next_call(calls) == {"templates"}
+    (site / "templates/_footer.html").write_text("<footer>x</footer>")
+    assert next_call(calls) == {"templates/_footer.html"}
+
+
+def test_a_replaced_content_folder_is_watched_again(watched):
+    site, calls = watched
+    shutil.rmtree(site / "content")
+    (site / "content/sport").mkdir(parents=True)
+    next_call(calls)
+    (site / "content/sport/c.md").write_text(article("C", "2025-06-19"))
+    assert "content/sport/c.md" in next_call(calls)
