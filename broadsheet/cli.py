@@ -11,7 +11,7 @@ from broadsheet import __version__, config, scaffold
 from broadsheet.pipeline import BuildReport, BuildRequest, build
 from broadsheet.problems import display_path, errors
 
-COMMANDS = ("build", "new", "init")
+COMMANDS = ("build", "serve", "new", "init")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -25,12 +25,21 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--site", type=Path, default=Path("."), metavar="DIR", help="the site folder (default: the current folder)")
         return p
 
+    def build_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+        p.add_argument("--future", action="store_true", help="include articles dated in the future")
+        p.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: DIR/site)")
+
     b = command("build", "build the site into the output folder")
-    b.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
-    b.add_argument("--future", action="store_true", help="include articles dated in the future")
+    build_options(b)
     b.add_argument("--base-url", metavar="URL", help="override base_url from the settings file")
-    b.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: DIR/site)")
     b.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)")
+
+    s = command("serve", "build, serve the site, and rebuild and reload the browser on every change")
+    build_options(s)
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; the next free one if taken)")
+    s.add_argument("--open", action="store_true", help="open the site in the web browser")
 
     n = command("new", "write a new article file with its front matter filled in")
     n.add_argument("title", help="the article's title")
@@ -66,6 +75,10 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         p.print_usage(sys.stderr)
         print(f"broadsheet: error: site folder {args.site} does not exist", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "serve":
+        from broadsheet.devserver import serve  # imports the watcher and server only when needed
+
+        return serve(args)
     return _build(args) if args.command == "build" else _new(args)
 
 

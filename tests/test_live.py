@@ -1,0 +1,133 @@
+"""`broadsheet serve` end to end, as a user runs it: a real process, the real watchdog
+observer, a real HTTP server on 127.0.0.1, and an event-stream client that waits for
+the reload after a file is saved."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import article, run_cli, tree_bytes
+
+SETTINGS = "title: Live\nbase_url: https://example.org/digest/\ntimezone: UTC\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Events:
+    """A client of the server's event stream."""
+
+    def __init__(self, port: int, path: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        self.conn.request("GET", path)
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200
+
+    def next(self) -> tuple[str, object]:
+        name = None
+        while True:
+            line = self.response.readline().decode().rstrip("\n")
+            if line.startswith("event: "):
+                name = line[len("event: ") :]
+            elif line.startswith("data: ") and name:
+                return name, json.loads(line[len("data: ") :])
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture
+def served(make_site):
+    site = make_site({
+        "content/world/a.md": article("First story", "2025-06-19 10:00"),
+        "content/world/b.md": article("Second story", "2025-06-18 10:00"),
+    }, SETTINGS)  # fmt: skip
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    for line in process.stderr:
+        if line.startswith("Serving"):
+            break
+    else:
+        pytest.fail("the server did not start")
+    yield site, port, process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def get(port: int, path: str) -> tuple[int, str, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    body = response.read().decode()
+    conn.close()
+    return response.status, body, dict(response.getheaders())
+
+
+def test_save_reload_error_recover_delete_and_stop(served):
+    site, port, process = served
+    status, _, headers = get(port, "/")
+    assert status in (301, 302) and headers["Location"].endswith("/digest/")
+    status, page, _ = get(port, "/digest/2025/06/19/first-story/")
+    assert status == 200 and "First story" in page and "__broadsheet/events" in page
+    assert "__broadsheet" not in (site / "site/2025/06/19/first-story/index.html").read_text()
+
+    events = Events(port, "/digest/__broadsheet/events")
+    (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body="A new sentence."))
+    name, changed = events.next()
+    assert name == "reload" and "2025/06/19/first-story/index.html" in changed
+    assert "A new sentence." in get(port, "/digest/2025/06/19/first-story/")[1]
+
+    (site / "content/world/bad.md").write_text("---\ntitle: Bad\ndate: someday\n---\n")
+    name, messages = events.next()
+    assert name == "error" and any("bad.md:3: date: unknown date format" in m for m in messages)
+    status, page, _ = get(port, "/digest/2025/06/19/first-story/")
+    assert status == 200 and "A new sentence." in page and 'id="broadsheet-error"' in page
+
+    (site / "content/world/bad.md").unlink()
+    assert events.next()[0] == "reload"
+    assert 'id="broadsheet-error"' not in get(port, "/digest/2025/06/19/first-story/")[1]
+
+    (site / "content/world/b.md").unlink()
+    assert events.next()[0] == "reload"
+    assert get(port, "/digest/2025/06/18/second-story/")[0] == 404
+    assert "Second story" not in get(port, "/digest/")[1]
+    events.close()
+
+    # The output on disk is what `build` leaves.
+    assert run_cli("build", "--site", site, "--output", site / "clean").code == 0
+    assert tree_bytes(site / "site") == tree_bytes(site / "clean")
+
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert "Traceback" not in err and "Stopped." in err
+
+
+def test_template_edit_reloads_and_css_edit_swaps_the_stylesheet(served):
+    site, port, process = served
+    events = Events(port, "/digest/__broadsheet/events")
+    (site / "templates").mkdir()
+    (site / "templates/_footer.html").write_text("<footer>Live footer</footer>\n")
+    assert events.next()[0] == "reload"
+    assert "Live footer" in get(port, "/digest/")[1]
+    (site / "static").mkdir()
+    (site / "static/extra.css").write_text("body { color: red }\n")
+    name, changed = events.next()
+    assert name == "css" and "extra.css" in changed  # and its fingerprinted copy
+    events.close()
