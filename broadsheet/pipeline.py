@@ -53,6 +53,7 @@ class BuildState:
 
     parsed: dict[str, tuple[content.Article | None, list[Problem]]] = field(default_factory=dict)
     rendered: render.RenderResult | None = None
+    stamps: dict[str, write.Stamp] | None = None  # the output as the last build left it
 
 
 def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport:
@@ -80,15 +81,16 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
     common = {"sections": site_model.taxonomies["sections"].terms}
     site_digest = ContextHasher().digest((settings, static.fingerprints, common))
     result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest)
-    state.rendered = result
     problems += result.problems
     page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
     problems += write.check_paths(result.pages, static.files, static.origins, page_sources)
     problems = sorted(set(problems))
     report = BuildReport(problems, len(site_model.entries), len(result.pages), result.rendered, output=output)
     if not errors(problems):  # render everything, then write: a failure writes nothing
-        written = write.write_site(output, result.pages, static.files)
+        written = write.write_site(output, result.pages, static.files, result.reused, state.stamps)
         report.changed, report.removed = written.changed, written.removed
+        state.stamps = written.stamps
+        state.rendered = result  # only what reached the disk may stand in for it next time
     report.seconds = time.perf_counter() - started
     return report
 

@@ -55,7 +55,8 @@ class RenderResult:
     pages: dict[str, bytes]
     fingerprints: dict[str, bytes]  # page path -> fingerprint of everything it was made from
     problems: list[Problem]
-    rendered: int  # pages actually rendered; the rest came from the previous build
+    rendered: int  # pages actually rendered
+    reused: set[str]  # pages taken as they were from the previous build
 
 
 def render_pages(
@@ -67,7 +68,7 @@ def render_pages(
     site_digest: bytes = b"",
 ) -> RenderResult:
     """Render every page whose fingerprint differs from the previous build's."""
-    result = RenderResult({}, {}, [], 0)
+    result = RenderResult({}, {}, [], 0, set())
     problems: set[Problem] = set()
     digests = _template_digests(env, pages)
     hasher = ContextHasher()
@@ -79,6 +80,7 @@ def render_pages(
             if previous and previous.fingerprints.get(page.path) == fingerprint:
                 result.pages[page.path] = previous.pages[page.path]
                 result.fingerprints[page.path] = fingerprint
+                result.reused.add(page.path)
                 continue
         try:
             if page.template not in templates:

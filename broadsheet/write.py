@@ -1,10 +1,19 @@
-"""Rendered pages and static files -> the output folder, all or nothing.
+"""Rendered pages and static files -> the output folder, never half written.
 
-Everything goes into a staging folder beside the output, which is then swapped in
-with one atomic exchange. Files whose bytes did not change are hard-linked from the
-previous output rather than written, so they keep their modification times and
-static-host syncs upload only what changed. Nothing from the previous output that
-this build did not produce survives the swap.
+Two ways to get there, chosen by how much changed:
+
+- **Swap** (first build, or many changes): everything goes into a staging folder beside
+  the output, which is then exchanged with the output in one atomic system call.
+  Files whose bytes did not change are hard-linked from the previous output, so they
+  keep their modification times.
+- **Journal** (a few changes, the usual rebuild): the changed files are written beside
+  the output with a journal that lists where each goes; renaming the journal into place
+  commits the build, then the files are moved in. A build killed before the commit
+  leaves the old site; one killed after it is completed by the next build (or by
+  `recover`), so the output always ends as the old site or the new one.
+
+Either way, what is on disk decides what changed: a file edited, deleted or added by
+hand in the output is put right by the next build.
 """
 
 from __future__ import annotations
@@ -12,16 +21,20 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import json
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from broadsheet.problems import Problem
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
+JOURNAL_LIMIT = 200  # above this many changed files, staging and swapping is as quick
+
+Stamp = tuple[int, int, int]  # size, mtime_ns, inode: what a file on disk looked like
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,7 @@ class WriteResult:
     files: int  # files in the new output
     changed: tuple[str, ...]  # files whose bytes differ from the previous output (new ones included)
     removed: tuple[str, ...]  # files of the previous output that are gone
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # the output as this build left it
 
 
 def safe_relative(path: str) -> bool:
@@ -51,40 +65,99 @@ def staging_dir(output: Path) -> Path:
     return output.with_name(f".{output.name}.staging")
 
 
-def write_site(output: Path, pages: dict[str, bytes], files: dict[str, Path]) -> WriteResult:
+def journal_dir(output: Path) -> Path:
+    return output.with_name(f".{output.name}.journal")
+
+
+def old_dir(output: Path) -> Path:
+    return output.with_name(f".{output.name}.old")
+
+
+def write_site(
+    output: Path,
+    pages: dict[str, bytes],
+    files: dict[str, Path],
+    unchanged: set[str] = frozenset(),
+    stamps: dict[str, Stamp] | None = None,
+) -> WriteResult:
+    """Make the output hold exactly pages and files.
+
+    `unchanged` names pages with the same bytes as the previous build's, and `stamps`
+    is how that build left the disk: a page in both whose file still looks the same is
+    not read back to compare.
+    """
     recover(output)
-    staging = staging_dir(output)
-    if staging.exists():
-        shutil.rmtree(staging)  # left by a build that was killed
-    staging.mkdir(parents=True)
-    changed = []
-    for rel in sorted(set(pages) | set(files)):
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+    on_disk = _stamps(output)
+    wanted = sorted(set(pages) | set(files))
+    changed: dict[str, bytes] = {}
+    for rel in wanted:
+        if rel in unchanged and stamps and rel in on_disk and stamps.get(rel) == on_disk[rel]:
+            continue
         data = pages[rel] if rel in pages else files[rel].read_bytes()
-        if not _place(data, output / rel, target):
-            changed.append(rel)
-    removed = sorted(_relative_files(output) - set(pages) - set(files))
-    _swap(staging, output)
-    return WriteResult(len(pages) + len(files), tuple(changed), tuple(removed))
+        if not _same(output / rel, data, on_disk.get(rel)):
+            changed[rel] = data
+    removed = sorted(set(on_disk) - set(wanted))
+    if not changed and not removed:
+        return WriteResult(len(wanted), (), (), on_disk)
+    if not output.is_dir() or len(changed) + len(removed) > JOURNAL_LIMIT:
+        _write_by_swap(output, wanted, changed)
+    else:
+        _write_by_journal(output, changed, removed)
+    new_stamps = {rel: on_disk[rel] for rel in wanted if rel not in changed}
+    new_stamps.update({rel: _stamp(output / rel) for rel in changed})
+    return WriteResult(len(wanted), tuple(changed), tuple(removed), new_stamps)
 
 
-def _place(data: bytes, previous: Path, target: Path) -> bool:
-    """Put data at target; True when the previous output already had these bytes."""
-    if _same(previous, data):
-        _link_or_copy(previous, target)
-        return True
-    target.write_bytes(data)
-    return False
-
-
-def _same(previous: Path, data: bytes) -> bool:
+def _same(previous: Path, data: bytes, stamp: Stamp | None) -> bool:
+    if stamp is None or stamp[0] != len(data):
+        return False
     try:
-        if previous.is_symlink() or previous.stat().st_size != len(data):
-            return False
         return previous.read_bytes() == data
     except OSError:
         return False
+
+
+def _stamp(path: Path) -> Stamp:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _stamps(folder: Path) -> dict[str, Stamp]:
+    """Every regular file below folder (symlinks count as foreign: they are replaced)."""
+    found: dict[str, Stamp] = {}
+
+    def walk(directory: str, prefix: str) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, rel + "/")
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    found[rel] = (-1, 0, 0) if entry.is_symlink() else (st.st_size, st.st_mtime_ns, st.st_ino)
+
+    if folder.is_dir():
+        walk(str(folder), "")
+    return found
+
+
+# --- swap ------------------------------------------------------------------------------
+
+
+def _write_by_swap(output: Path, wanted: list[str], changed: dict[str, bytes]) -> None:
+    staging = staging_dir(output)
+    staging.mkdir(parents=True)
+    made: set[str] = set()
+    for rel in wanted:
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in made:
+            (staging / parent).mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+        if rel in changed:
+            (staging / rel).write_bytes(changed[rel])
+        else:
+            _link_or_copy(output / rel, staging / rel)
+    _swap(staging, output)
 
 
 def _link_or_copy(previous: Path, target: Path) -> None:
@@ -92,28 +165,6 @@ def _link_or_copy(previous: Path, target: Path) -> None:
         os.link(previous, target)
     except OSError:
         shutil.copy2(previous, target)
-
-
-def _relative_files(folder: Path) -> set[str]:
-    found = set()
-    for root, _, names in os.walk(folder):
-        base = Path(root).relative_to(folder).as_posix()
-        found.update(name if base == "." else f"{base}/{name}" for name in names)
-    return found
-
-
-def old_dir(output: Path) -> Path:
-    return output.with_name(f".{output.name}.old")
-
-
-def recover(output: Path) -> None:
-    """Finish or undo a swap that a killed build left half done."""
-    old = old_dir(output)
-    if old.exists():
-        if output.exists():
-            shutil.rmtree(old)
-        else:
-            old.rename(output)
 
 
 def _swap(staging: Path, output: Path) -> None:
@@ -143,3 +194,86 @@ def _exchange(a: Path, b: Path) -> bool:
     if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
         return False
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+# --- journal ---------------------------------------------------------------------------
+
+
+def _write_by_journal(output: Path, changed: dict[str, bytes], removed: list[str]) -> None:
+    folder = journal_dir(output)
+    folder.mkdir()
+    moves = []
+    for number, (rel, data) in enumerate(sorted(changed.items())):
+        name = f"{number}.new"
+        _write_synced(folder / name, data)
+        moves.append([name, rel])
+    _write_synced(folder / "journal.tmp", json.dumps({"moves": moves, "removes": removed}).encode())
+    os.rename(folder / "journal.tmp", folder / "journal.json")  # the commit point
+    _sync_folder(folder)
+    _apply_journal(output, folder)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _apply_journal(output: Path, folder: Path) -> None:
+    """Move the journal's files into place; safe to run again after an interruption."""
+    journal = json.loads((folder / "journal.json").read_text())
+    for name, rel in journal["moves"]:
+        source = folder / name
+        if source.exists():
+            target = output / rel
+            _make_room(output, target)
+            os.replace(source, target)
+    for rel in journal["removes"]:
+        target = output / rel
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        _prune_empty(output, target.parent)
+    shutil.rmtree(folder)
+
+
+def _make_room(output: Path, target: Path) -> None:
+    """A folder where the file goes, or a file where a folder goes, is cleared away."""
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    for parent in reversed(target.relative_to(output).parents[:-1]):
+        path = output / parent
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _prune_empty(output: Path, folder: Path) -> None:
+    while folder != output and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def recover(output: Path) -> None:
+    """Finish what a killed build committed; throw away what it did not."""
+    old, staging, journal = old_dir(output), staging_dir(output), journal_dir(output)
+    if old.exists():
+        if output.exists():
+            shutil.rmtree(old)
+        else:
+            old.rename(output)
+    if staging.exists():
+        shutil.rmtree(staging)
+    if journal.exists():
+        if (journal / "journal.json").exists() and output.is_dir():
+            _apply_journal(output, journal)
+        else:
+            shutil.rmtree(journal)

@@ -119,3 +119,17 @@ def test_template_edit_renders_the_pages_that_use_it(make_site):
     assert report.rendered == 1 and report.changed == ("archive/index.html",)
     write_tree(site, {"templates/_footer.html": "<footer>New footer</footer>"})
     assert build(BuildRequest(site), state).rendered == first.pages  # every page includes the footer
+
+
+def test_a_failed_build_does_not_stand_in_for_the_disk(make_site, tmp_path):
+    """A failed build renders pages it never writes: the next build must not take them
+    as what is on disk."""
+    site = make_site({"content/a.md": article("Alpha", "2025-06-19"), "content/b.md": article("Beta", "2025-06-19")})
+    state = BuildState()
+    assert build(BuildRequest(site), state).ok
+    (site / "content/a.md").write_text("---\ntitle: [broken\n---\n")
+    assert not build(BuildRequest(site), state).ok
+    (site / "content/a.md").unlink()
+    assert build(BuildRequest(site), state).ok
+    assert build(BuildRequest(site, output=tmp_path / "clean")).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
