@@ -29,8 +29,13 @@ class ContextHasher:
         return h.digest()
 
     def _feed(self, h, value: Any) -> None:
-        if value is None or isinstance(value, (bool, int, float, str)):
-            h.update(f"{type(value).__name__}:{value!r};".encode())
+        kind = type(value)
+        if kind is str:  # the commonest case first, and no repr() of long HTML
+            data = value.encode("utf-8", "surrogatepass")
+            h.update(b"s%d:" % len(data))
+            h.update(data)
+        elif value is None or kind in (bool, int, float):
+            h.update(f"{kind.__name__}:{value!r};".encode())
         elif isinstance(value, (datetime, date)):
             h.update(f"t:{value.isoformat()}:{getattr(value, 'tzinfo', '')};".encode())
         elif isinstance(value, (list, tuple)):

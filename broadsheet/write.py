@@ -2,15 +2,19 @@
 
 Two ways to get there, chosen by how much changed:
 
-- **Swap** (first build, or many changes): everything goes into a staging folder beside
-  the output, which is then exchanged with the output in one atomic system call.
-  Files whose bytes did not change are hard-linked from the previous output, so they
-  keep their modification times.
-- **Journal** (a few changes, the usual rebuild): the changed files are written beside
-  the output with a journal that lists where each goes; renaming the journal into place
+- **Swap** (no output yet): everything goes into a staging folder beside the output,
+  which is then renamed into place, or exchanged with an old output in one atomic
+  system call.
+- **Journal** (every later build): the changed files are written beside the output,
+  flat, with a journal that lists where each goes; renaming the journal into place
   commits the build, then the files are moved in. A build killed before the commit
   leaves the old site; one killed after it is completed by the next build (or by
-  `recover`), so the output always ends as the old site or the new one.
+  `recover`), so the output always ends as the old site or the new one. It costs a
+  write per changed file and nothing per unchanged one, where a staging tree costs a
+  folder and a link for every file (seconds at 10,000 articles).
+
+Before either commit point, one sync puts the new bytes on disk, so a power cut cannot
+leave a committed journal or swapped folder pointing at empty files.
 
 Either way, what is on disk decides what changed: a file edited, deleted or added by
 hand in the output is put right by the next build.
@@ -32,7 +36,6 @@ from broadsheet.problems import Problem
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
-JOURNAL_LIMIT = 200  # above this many changed files, staging and swapping is as quick
 
 Stamp = tuple[int, int, int]  # size, mtime_ns, inode: what a file on disk looked like
 
@@ -99,7 +102,7 @@ def write_site(
     removed = sorted(set(on_disk) - set(wanted))
     if not changed and not removed:
         return WriteResult(len(wanted), (), (), on_disk)
-    if not output.is_dir() or len(changed) + len(removed) > JOURNAL_LIMIT:
+    if not output.is_dir():
         _write_by_swap(output, wanted, changed)
     else:
         _write_by_journal(output, changed, removed)
@@ -145,6 +148,7 @@ def _stamps(folder: Path) -> dict[str, Stamp]:
 
 
 def _write_by_swap(output: Path, wanted: list[str], changed: dict[str, bytes]) -> None:
+    """Used when there is no output folder yet, so every file is new."""
     staging = staging_dir(output)
     staging.mkdir(parents=True)
     made: set[str] = set()
@@ -153,21 +157,12 @@ def _write_by_swap(output: Path, wanted: list[str], changed: dict[str, bytes]) -
         if parent and parent not in made:
             (staging / parent).mkdir(parents=True, exist_ok=True)
             made.add(parent)
-        if rel in changed:
-            (staging / rel).write_bytes(changed[rel])
-        else:
-            _link_or_copy(output / rel, staging / rel)
+        (staging / rel).write_bytes(changed[rel])
     _swap(staging, output)
 
 
-def _link_or_copy(previous: Path, target: Path) -> None:
-    try:
-        os.link(previous, target)
-    except OSError:
-        shutil.copy2(previous, target)
-
-
 def _swap(staging: Path, output: Path) -> None:
+    os.sync()  # the new files' bytes reach the disk before the rename that publishes them
     if not output.exists():
         staging.rename(output)
         return
@@ -205,27 +200,12 @@ def _write_by_journal(output: Path, changed: dict[str, bytes], removed: list[str
     moves = []
     for number, (rel, data) in enumerate(sorted(changed.items())):
         name = f"{number}.new"
-        _write_synced(folder / name, data)
+        (folder / name).write_bytes(data)
         moves.append([name, rel])
-    _write_synced(folder / "journal.tmp", json.dumps({"moves": moves, "removes": removed}).encode())
+    (folder / "journal.tmp").write_text(json.dumps({"moves": moves, "removes": removed}))
+    os.sync()  # one barrier for all the files: cheaper than an fsync each
     os.rename(folder / "journal.tmp", folder / "journal.json")  # the commit point
-    _sync_folder(folder)
     _apply_journal(output, folder)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _apply_journal(output: Path, folder: Path) -> None:

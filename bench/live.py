@@ -1,0 +1,132 @@
+"""Save-to-reload time in `serve` mode: from the moment an editor's write returns to the
+moment the reload event reaches a browser's event stream (a hair after the server sends it), for a body edit, a title edit and a
+template edit.
+
+    python bench/live.py 1000 10000 [--repeat 5]
+
+Runs the real pieces in one process (watchdog observer, DevServer, LiveSite) with a
+real event-stream client over HTTP, so both moments are read off the same clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import write_corpus  # noqa: E402
+
+from broadsheet.livesite import LiveSite  # noqa: E402
+from broadsheet.pipeline import BuildRequest  # noqa: E402
+from broadsheet.serve import DevServer  # noqa: E402
+from broadsheet.watch import Watcher  # noqa: E402
+
+
+class EventClient(threading.Thread):
+    """Reads the event stream and counts events, so the bench can wait for the next one."""
+
+    def __init__(self, port: int, path: str):
+        super().__init__(daemon=True)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.conn.request("GET", path)
+        self.response = self.conn.getresponse()
+        self.events: list[tuple[str, float]] = []  # (name, when it arrived)
+        self.arrived = threading.Condition()
+
+    def run(self) -> None:
+        for raw in self.response:
+            line = raw.decode().strip()
+            if line.startswith("event: "):
+                with self.arrived:
+                    self.events.append((line[7:], time.perf_counter()))
+                    self.arrived.notify_all()
+
+    def next_after(self, count: int, timeout: float = 600) -> tuple[str, float]:
+        """The first event after the first `count` ones."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.events) > count, timeout)
+            return self.events[count]
+
+    def settle(self, quiet: float = 0.5) -> int:
+        """Wait until no event has come for `quiet` seconds; the number seen so far."""
+        while True:
+            with self.arrived:
+                count = len(self.events)
+                self.arrived.wait(quiet)
+                if len(self.events) == count:
+                    return count
+
+
+def edits(site: Path):
+    """(name, function that changes the site by one save) for each kind of edit."""
+    article = sorted((site / "content/world").glob("*.md"))[len(list((site / "content/world").glob("*.md"))) // 2]
+    template = site / "templates/_footer.html"
+    template.parent.mkdir(exist_ok=True)
+
+    def body(n: int) -> None:
+        text = article.read_text()
+        article.write_text(text + f"\nAn added sentence, number {n}.\n")
+
+    def title(n: int) -> None:
+        lines = article.read_text().split("\n")
+        lines[1] = f'title: "A retitled story, take {n}"'
+        article.write_text("\n".join(lines))
+
+    def footer(n: int) -> None:
+        template.write_text(f"<footer><p>Footer edit {n}</p></footer>\n")
+
+    return [("body edit", body), ("title edit", title), ("template edit", footer)]
+
+
+def measure(n: int, repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site-src"
+        write_corpus(site, n)
+        server = DevServer(site / "site", "/", "127.0.0.1", 0)
+        server.start()
+        live = LiveSite(BuildRequest(site), server, out=sys.stderr if "-v" in sys.argv else open("/dev/null", "w"))
+        started = time.perf_counter()
+        live.rebuild()
+        cold = time.perf_counter() - started
+        watcher = Watcher(site, live.rebuild)
+        watcher.start()
+        client = EventClient(server.port, "/__broadsheet/events")
+        client.start()
+        server.wait_for_clients(1, 10)
+        print(f"\n{n} articles: first build in serve mode {cold:.2f} s")
+        for name, edit in edits(site):
+            times = []
+            for i in range(repeat):
+                seen = client.settle()  # the previous rebuild is over
+                edit(i)
+                saved = time.perf_counter()
+                _, arrived = client.next_after(seen)
+                times.append(arrived - saved)
+            print(f"  {name:14} median {statistics.median(times) * 1000:7.0f} ms   min {min(times) * 1000:7.0f}   max {max(times) * 1000:7.0f}")
+        watcher.stop()
+        server.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory so far {peak:.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("-v", action="store_true", help="print each rebuild")
+    args = parser.parse_args()
+    for n in args.sizes:
+        measure(n, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
