@@ -45,6 +45,7 @@ class LiveSite:
         self.failing = False
         print(
             f"Rebuilt ({what}): {report.rendered} of {report.pages} pages rendered, "
-            f"{len(report.changed)} files written, {len(report.removed)} removed, in {seconds * 1000:.0f} ms",
+            f"{len(report.changed)} files written, {len(report.removed)} removed, in {seconds * 1000:.0f} ms "
+            f"({', '.join(f'{stage} {t * 1000:.0f}' for stage, t in report.stages.items())})",
             file=self.out,
         )

@@ -31,6 +31,7 @@ class BuildReport:
     rendered: int = 0  # pages rendered by this build; the others were unchanged
     changed: tuple[str, ...] = ()  # output files whose bytes changed
     removed: tuple[str, ...] = ()  # output files that are gone
+    stages: dict[str, float] = field(default_factory=dict)  # seconds each stage took
     seconds: float = 0.0
     output: Path | None = None
 
@@ -56,8 +57,22 @@ class BuildState:
     stamps: dict[str, write.Stamp] | None = None  # the output as the last build left it
 
 
+class _Clock:
+    """Seconds per stage, for the benchmark and for --verbose."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = now - self._last
+        self._last = now
+
+
 def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport:
     started = time.perf_counter()
+    clock = _Clock()
     state = state if state is not None else BuildState()
     site_dir = request.site_dir
     output = (request.output or site_dir / "site").absolute()
@@ -69,19 +84,24 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
 
     sources, found = scan.scan_content(site_dir)
     problems += found
+    clock.lap("scan")
     articles, parsed = _parse_all(sources, settings, state)
     problems += parsed
+    clock.lap("parse")
     options = model.BuildOptions(request.drafts, request.future, request.now)
     site_model, modelled = model.build_model(articles, settings, options)
     problems += modelled
+    clock.lap("model")
 
     pages = routes.plan(site_model, settings)
     static = assets.collect(site_dir, site_model)
+    clock.lap("routes")
     env = render.environment(site_dir, settings, static.fingerprints)
     common = {"sections": site_model.taxonomies["sections"].terms}
     site_digest = ContextHasher().digest((settings, static.fingerprints, common))
     result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest)
     problems += result.problems
+    clock.lap("render")
     page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
     problems += write.check_paths(result.pages, static.files, static.origins, page_sources)
     problems = sorted(set(problems))
@@ -91,6 +111,8 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
         report.changed, report.removed = written.changed, written.removed
         state.stamps = written.stamps
         state.rendered = result  # only what reached the disk may stand in for it next time
+    clock.lap("write")
+    report.stages = clock.stages
     report.seconds = time.perf_counter() - started
     return report
 
