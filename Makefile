@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: site test serve clean
+.PHONY: site test serve bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,5 +18,11 @@ site: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+serve: $(STAMP)
+	$(PY) build.py serve
+
+bench: $(STAMP)
+	$(PY) bench/live.py 1000 10000
+
 clean:
-	rm -rf site .site.staging .site.old
+	rm -rf site .site.staging .site.old .site.journal

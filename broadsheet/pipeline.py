@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from broadsheet import assets, config, content, model, render, routes, scan, write
+from broadsheet import assets, config, content, feeds, model, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher
 from broadsheet.markup import MarkdownRenderer
 from broadsheet.problems import Problem, errors
@@ -88,7 +88,7 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
     articles, parsed = _parse_all(sources, settings, state)
     problems += parsed
     clock.lap("parse")
-    options = model.BuildOptions(request.drafts, request.future, request.now)
+    options = model.BuildOptions(request.drafts, request.future, request.now or datetime.now(settings.tz))
     site_model, modelled = model.build_model(articles, settings, options)
     problems += modelled
     clock.lap("model")
@@ -102,12 +102,21 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
     result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest)
     problems += result.problems
     clock.lap("render")
+    now = request.now or datetime.now(settings.tz)
+    generated = {
+        **feeds.feed_outputs(site_model, settings),
+        **sitemaps.sitemap_outputs(pages, site_model, settings, now),
+        **search.search_outputs(site_model, settings),
+    }
+    problems += _clashes(generated, result.pages)
+    outputs = {**result.pages, **generated}
+    clock.lap("feeds")
     page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
-    problems += write.check_paths(result.pages, static.files, static.origins, page_sources)
+    problems += write.check_paths(outputs, static.files, static.origins, page_sources)
     problems = sorted(set(problems))
     report = BuildReport(problems, len(site_model.entries), len(result.pages), result.rendered, output=output)
     if not errors(problems):  # render everything, then write: a failure writes nothing
-        written = write.write_site(output, result.pages, static.files, result.reused, state.stamps)
+        written = write.write_site(output, outputs, static.files, result.reused, state.stamps)
         report.changed, report.removed = written.changed, written.removed
         state.stamps = written.stamps
         state.rendered = result  # only what reached the disk may stand in for it next time
@@ -137,6 +146,10 @@ def _parse_all(sources, settings, state: BuildState) -> tuple[list[content.Artic
         if article is not None:
             articles.append(article)
     return articles, problems
+
+
+def _clashes(generated: dict[str, bytes], pages: dict[str, bytes]) -> list[Problem]:
+    return [Problem("", 0, "", f"{path} is both a page and a generated file (feed, sitemap or index)") for path in sorted(set(generated) & set(pages))]
 
 
 def _check_output(site_dir: Path, output: Path) -> list[Problem]:

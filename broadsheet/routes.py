@@ -58,6 +58,7 @@ def plan(model: SiteModel, settings: Settings) -> list[Page]:
             extra = {"term": term, "title": term.name, "kind": kind}
             pages += _paginated(settings, f"{kind}/{term.slug}/", "term.html", taxonomy.entries[term.slug], settings.per_page, "entries", extra)
     pages.append(_page(settings, "archive/", "archive.html", months=_months(model), title="Archive"))
+    pages.append(_page(settings, "search/", "search.html", title="Search"))
     pages.append(_page(settings, "404.html", "404.html", title="Page not found"))
     return pages
 
