@@ -3,6 +3,7 @@ neighbours and related stories. Records refer to each other by URL."""
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -136,14 +137,21 @@ def _terms(articles: list[Article], settings: Settings) -> dict[tuple[str, str],
     """(kind, name as written) -> Term; spellings that slug alike share one term."""
     spellings: dict[tuple[str, str], Counter] = defaultdict(Counter)
     homepages: dict[str, str] = {}
+    slugs: dict[str, str] = {}  # the same few hundred names recur across thousands of articles
+
+    def slug_of(name: str) -> str:
+        if name not in slugs:
+            slugs[name] = slugify(name)
+        return slugs[name]
+
     for a in articles:
         names = {"tags": a.tags, "authors": a.authors, "sections": [a.section] if a.section else []}
         names["sources"] = [a.source.name] if a.source else []
         if a.source and a.source.url:
-            homepages.setdefault(slugify(a.source.name), a.source.url)
+            homepages.setdefault(slug_of(a.source.name), a.source.url)
         for kind, values in names.items():
             for value in values:
-                spellings[(kind, slugify(value))][value] += 1
+                spellings[(kind, slug_of(value))][value] += 1
     terms: dict[tuple[str, str], Term] = {}
     for (kind, slug), counts in spellings.items():
         name = min(counts, key=lambda n: (-counts[n], n))  # the most used spelling
@@ -270,11 +278,40 @@ def _related(entries: list[Entry], limit: int) -> dict[str, tuple[str, ...]]:
     for i, e in enumerate(entries):
         for t in e.tags:
             by_tag[t.slug].append(i)
+    members = {slug: set(indices) for slug, indices in by_tag.items()}
     result = {}
     for i, e in enumerate(entries):
-        shared: Counter = Counter()
-        for t in e.tags:
-            shared.update(j for j in by_tag[t.slug] if j != i)
-        ranked = sorted(shared, key=lambda j: (-shared[j], abs(j - i), j))
-        result[e.url] = tuple(entries[j].url for j in ranked[:limit])
+        ranked = related_indices(i, [t.slug for t in e.tags], by_tag, members, limit)
+        result[e.url] = tuple(entries[j].url for j in ranked)
     return result
+
+
+def related_indices(i: int, tags: list[str], by_tag: dict[str, list[int]], members: dict[str, set[int]], limit: int) -> list[int]:
+    """The `limit` best of the entries sharing a tag with entry i, ranked by tags shared,
+    then distance in time, then position.
+
+    Counting every candidate is quadratic in a large archive, so: entries sharing two
+    or more tags come from set intersections (few), and the best of those sharing one
+    tag are the nearest in time, found by bisecting each tag's sorted list.
+    """
+    if limit == 0:
+        return []
+    several: set[int] = set()
+    for a in range(len(tags)):
+        for b in range(a + 1, len(tags)):
+            several |= members[tags[a]] & members[tags[b]]
+    several.discard(i)
+    shared = {j: sum(j in members[t] for t in tags) for j in several}
+    best = sorted(several, key=lambda j: (-shared[j], abs(j - i), j))[:limit]
+    need = limit - len(best)
+    if need <= 0:
+        return best
+    reach = need + len(several) + 1
+    nearby: set[int] = set()
+    for t in tags:
+        indices = by_tag[t]
+        at = bisect.bisect_left(indices, i)
+        nearby.update(indices[max(0, at - reach) : at + reach + 1])
+    nearby -= several
+    nearby.discard(i)
+    return best + sorted(nearby, key=lambda j: (abs(j - i), j))[:need]

@@ -115,3 +115,23 @@ def test_drafts_and_future_articles_are_left_out_by_default(make_site):
     out = build(site, "--now", "2025-06-20T00:00:00+00:00", "--drafts", "--future")
     everything = b"".join(p.read_bytes() for p in out.rglob("*.html"))
     assert b"Draft piece" in everything and b"Future piece" in everything
+
+
+def test_related_ranking_matches_a_plain_count(make_site):
+    """The fast related-stories ranking agrees with counting every candidate."""
+    import random
+    from collections import defaultdict
+
+    from broadsheet.model import related_indices
+
+    rng = random.Random(7)
+    tags_of = [rng.sample(range(12), rng.randint(1, 4)) for _ in range(300)]
+    by_tag = defaultdict(list)
+    for i, tags in enumerate(tags_of):
+        for t in tags:
+            by_tag[t].append(i)
+    members = {t: set(v) for t, v in by_tag.items()}
+    for i, tags in enumerate(tags_of):
+        shared = {j: len(set(tags) & set(other)) for j, other in enumerate(tags_of) if j != i}
+        plain = sorted((j for j in shared if shared[j]), key=lambda j: (-shared[j], abs(j - i), j))[:3]
+        assert related_indices(i, tags, by_tag, members, 3) == plain
