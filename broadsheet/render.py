@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from broadsheet import metadata
 from broadsheet.config import Settings
 from broadsheet.fingerprint import ContextHasher, template_digests
 from broadsheet.problems import Problem
@@ -36,8 +37,12 @@ def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str]
         url_for=lambda path="": base + str(path).lstrip("/"),
         asset=lambda path: base + fingerprints.get(path.lstrip("/"), path.lstrip("/")),
     )
+    env.globals.update(
+        news_article=lambda entry: metadata.news_article(entry, settings),
+        collection_page=lambda title, url, entries: metadata.collection_page(title, url, entries, settings),
+    )
     env.filters.update(
-        absolute=lambda url: settings.origin + url,
+        absolute=lambda url: metadata.absolute(settings, url),
         long_date=long_date,
         short_time=lambda dt: f"{dt:%H:%M}",
         isoformat=lambda d: d.isoformat(),

@@ -1,0 +1,67 @@
+"""Structured data for search engines and news aggregators: schema.org JSON-LD built
+as plain dicts, so templates only serialise them (Jinja's tojson escapes for <script>)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from broadsheet.config import Settings
+from broadsheet.model import Entry
+
+
+def absolute(settings: Settings, url: str) -> str:
+    """A URL as seen from anywhere: site paths get the origin, full URLs stay as they are."""
+    return settings.origin + url if url.startswith("/") else url
+
+
+def news_article(entry: Entry, settings: Settings) -> dict[str, Any]:
+    page = absolute(settings, entry.url)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": entry.title[:110],  # longer headlines are cut by the consumers anyway
+        "description": entry.summary_text,
+        "datePublished": entry.date.isoformat(),
+        "dateModified": (entry.updated or entry.date).isoformat(),
+        "mainEntityOfPage": {"@type": "WebPage", "@id": page},
+        "url": page,
+        "inLanguage": entry.lang or settings.language,
+        "publisher": {"@type": "Organization", "name": settings.title, "url": settings.base_url},
+        "author": _authors(entry, settings),
+        "wordCount": entry.word_count,
+    }
+    if entry.image:
+        data["image"] = [absolute(settings, entry.image.src)]
+    if entry.tags:
+        data["keywords"] = [t.name for t in entry.tags]
+    if entry.section:
+        data["articleSection"] = entry.section.name
+    if entry.original_url:
+        original: dict[str, Any] = {"@type": "NewsArticle", "url": entry.original_url}
+        if entry.source:
+            original["publisher"] = {"@type": "Organization", "name": entry.source.name}
+        data["isBasedOn"] = original
+        data["citation"] = entry.original_url
+    return data
+
+
+def _authors(entry: Entry, settings: Settings) -> list[dict[str, str]]:
+    if entry.authors:
+        return [{"@type": "Person", "name": a.name, "url": absolute(settings, a.url)} for a in entry.authors]
+    return [{"@type": "Organization", "name": settings.title, "url": settings.base_url}]
+
+
+def collection_page(title: str, page_url: str, entries: Iterable[Entry], settings: Settings) -> dict[str, Any]:
+    items = [
+        {"@type": "ListItem", "position": n, "url": absolute(settings, e.url), "name": e.title}
+        for n, e in enumerate(entries, start=1)
+    ]
+    return {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": title,
+        "url": absolute(settings, page_url),
+        "inLanguage": settings.language,
+        "isPartOf": {"@type": "WebSite", "name": settings.title, "url": settings.base_url},
+        "mainEntity": {"@type": "ItemList", "numberOfItems": len(items), "itemListElement": items},
+    }
