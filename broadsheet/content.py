@@ -70,10 +70,14 @@ def read_bytes(source: SourceFile) -> bytes | Problem:
         return Problem(source.rel, 0, "", f"cannot read file: {exc.strerror}")
 
 
-def cache_key(source: SourceFile, raw: bytes, settings: ParseSettings) -> str:
-    h = hashlib.sha256(raw)
-    h.update(repr((source.rel, source.bundle_assets, settings)).encode())
-    return h.hexdigest()
+def digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) -> str:
+    """Everything a parse depends on: the bytes, the path (links and section come from
+    it), the bundle's files, and the settings that parsing reads."""
+    return hashlib.sha256(repr((content_digest, source.rel, source.bundle_assets, settings)).encode()).hexdigest()
 
 
 def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: MarkdownRenderer) -> tuple[Article | None, list[Problem]]:
@@ -141,7 +145,7 @@ def _build(source, raw, fm, parts, settings, renderer) -> tuple[Article, list[Pr
         reading_minutes=max(1, math.ceil(words / settings.words_per_minute)),
         links=tuple(dict.fromkeys(links)),
         bundle_assets=source.bundle_assets,
-        content_hash=hashlib.sha256(raw).hexdigest(),
+        content_hash=digest(raw),
         extra=fm.extra,
     )
     return article, problems

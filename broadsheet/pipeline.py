@@ -13,6 +13,9 @@ from broadsheet.markup import MarkdownRenderer
 from broadsheet.problems import Problem, errors
 
 
+SETTLE_NS = 2_000_000_000  # file systems with coarse timestamps tick every 1-2 s
+
+
 @dataclass(frozen=True)
 class BuildRequest:
     site_dir: Path
@@ -55,6 +58,8 @@ class BuildState:
     parsed: dict[str, tuple[content.Article | None, list[Problem]]] = field(default_factory=dict)
     rendered: render.RenderResult | None = None
     stamps: dict[str, write.Stamp] | None = None  # the output as the last build left it
+    files: dict[str, tuple] = field(default_factory=dict)  # content file -> (stat, digest) when last read
+    settled_before: int = 0  # ns: files last changed before this were read after their change
 
 
 class _Clock:
@@ -108,6 +113,8 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
         **sitemaps.sitemap_outputs(pages, site_model, settings, now),
         **search.search_outputs(site_model, settings),
     }
+    # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
+    generated = {path: data for path, data in generated.items() if path not in static.files}
     problems += _clashes(generated, result.pages)
     outputs = {**result.pages, **generated}
     clock.lap("feeds")
@@ -131,13 +138,20 @@ def _parse_all(sources, settings, state: BuildState) -> tuple[list[content.Artic
     renderer: MarkdownRenderer | None = None
     articles, problems = [], []
     cache, state.parsed = state.parsed, {}  # keep only what this build used
+    known, state.files = state.files, {}
+    settled_before, state.settled_before = state.settled_before, time.time_ns() - SETTLE_NS
     for source in sources:
-        raw = content.read_bytes(source)
+        raw, file_digest = _read_if_changed(source, known.get(source.rel), settled_before)
         if isinstance(raw, Problem):
             problems.append(raw)
             continue
-        key = content.cache_key(source, raw, parse_settings)
+        state.files[source.rel] = (_stat_stamp(source.path), file_digest)
+        key = content.cache_key(source, file_digest, parse_settings)
         if key not in cache:
+            raw = raw if raw is not None else content.read_bytes(source)
+            if isinstance(raw, Problem):
+                problems.append(raw)
+                continue
             renderer = renderer or MarkdownRenderer()
             cache[key] = content.parse(source, raw, parse_settings, renderer)
         state.parsed[key] = cache[key]
@@ -146,6 +160,28 @@ def _parse_all(sources, settings, state: BuildState) -> tuple[list[content.Artic
         if article is not None:
             articles.append(article)
     return articles, problems
+
+
+def _read_if_changed(source, known, settled_before: int):
+    """(bytes or None, digest): a file whose stat is as the last build saw it, and whose
+    last change is well before that build began, is not read again. A change in the
+    same clock tick as that read would not show in the stat, hence the margin (the
+    "racy clean" rule of git's index)."""
+    stamp = _stat_stamp(source.path)
+    if known and stamp and known[0] == stamp and stamp[3] < settled_before:
+        return None, known[1]
+    raw = content.read_bytes(source)
+    if isinstance(raw, Problem):
+        return raw, ""
+    return raw, content.digest(raw)
+
+
+def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def _clashes(generated: dict[str, bytes], pages: dict[str, bytes]) -> list[Problem]:
