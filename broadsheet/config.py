@@ -15,6 +15,15 @@ from broadsheet.yamlload import YamlError, load
 SETTINGS_FILE = "broadsheet.yaml"
 MAX_SETTINGS_BYTES = 256 * 1024
 URL_FIELDS = {"year", "month", "day", "slug", "section"}
+FEED_CONTENT = ("full", "summary")
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """The `feed:` mapping: how many stories each feed carries, and how much of each."""
+
+    entries: int = 20
+    content: str = "full"  # "full": the whole article; "summary": its summary only
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,8 @@ class Settings:
     article_url: str = "/{year}/{month}/{day}/{slug}/"
     related: int = 3
     words_per_minute: int = 220
+    feed: FeedSettings = field(default_factory=FeedSettings)
+    news_publication: str = ""  # the publication name in the news sitemap; '' means the title
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -46,6 +57,10 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def publication(self) -> str:
+        return self.news_publication or self.title
 
 
 def load_settings(site_dir: Path, base_url: str | None = None) -> tuple[Settings, list[Problem]]:
@@ -93,6 +108,10 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
         if key not in known:
             problem(str(key), f"unknown setting (expected one of: {', '.join(sorted(known))})")
             continue
+        if key == "feed":
+            value = _feed_settings(value, problem)
+            if value is None:
+                continue
         message = _check(key, value)
         if message:
             problem(key, message)
@@ -102,6 +121,26 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
     if "base_url" in accepted:
         settings = replace(settings, base_url=_with_slash(settings.base_url))
     return settings, problems
+
+
+def _feed_settings(value: Any, problem) -> FeedSettings | None:
+    """The `feed:` mapping -> FeedSettings; each wrong key is reported under its own name."""
+    if not isinstance(value, dict):
+        problem("feed", "expected a mapping such as {entries: 20, content: full}")
+        return None
+    checks = {
+        "entries": _is_positive,
+        "content": lambda v: None if v in FEED_CONTENT else "expected 'full' or 'summary'",
+    }
+    accepted = {}
+    for key, item in value.items():
+        name = f"feed.{key}"
+        message = checks[key](item) if key in checks else f"unknown setting (expected one of: {', '.join(sorted(checks))})"
+        if message:
+            problem(name, message)
+        else:
+            accepted[key] = item
+    return FeedSettings(**accepted)
 
 
 def _with_slash(url: str) -> str:
@@ -121,6 +160,8 @@ def _check(key: str, value: Any) -> str | None:
         "per_page": _is_positive,
         "related": lambda v: _is_positive(v, zero=True),
         "words_per_minute": _is_positive,
+        "feed": lambda v: None,  # checked key by key in _feed_settings
+        "news_publication": _is_text,
         "article_url": _is_url_pattern,
         "extra": lambda v: None if isinstance(v, dict) else "expected a mapping",
     }

@@ -1,14 +1,156 @@
-"""sitemap.xml, news-sitemap.xml and robots.txt."""
+"""sitemap.xml, news-sitemap.xml and robots.txt.
+
+Like the feeds, these are a pure function of the pages, the model, the settings and the
+`now` the build was given: a page's <lastmod> is the newest story it shows, never the time
+of the build, so an unchanged site gives unchanged bytes.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from typing import Any, Iterable
 
 from broadsheet.config import Settings
-from broadsheet.model import SiteModel
+from broadsheet.feeds import xml_text
+from broadsheet.model import Entry, SiteModel
 from broadsheet.routes import Page
 
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+MAX_URLS = 50_000  # per sitemap file, by the sitemaps.org protocol
+NEWS_MAX = 1_000  # per news sitemap, by Google News
+NEWS_WINDOW = timedelta(days=2)  # Google News reads only articles of the last two days
+SITEMAP = "sitemap.xml"
+NEWS_SITEMAP = "news-sitemap.xml"
+ROBOTS = "robots.txt"
+NOT_LISTED = {"404.html"}
+GOOGLE_NEWS_LANGUAGES = {"zh-cn", "zh-tw"}  # the only region subtags Google News accepts
 
-def sitemap_outputs(pages: list[Page], model: SiteModel, settings: Settings, now: datetime) -> dict[str, bytes]:
-    """Output path -> bytes, for the sitemaps and robots.txt."""
-    return {}
+
+def sitemap_outputs(pages: list[Page], model: SiteModel, settings: Settings, now: datetime, *, limit: int = MAX_URLS) -> dict[str, bytes]:
+    """Output path -> bytes, for the sitemaps and robots.txt.
+
+    A site's own static/robots.txt wins over the generated one: the pipeline drops
+    generated files that a static file replaces.
+    """
+    outputs = sitemap_files(page_urls(pages, model, settings), settings, limit)
+    outputs[NEWS_SITEMAP] = news_sitemap(news_entries(model, now), settings)
+    outputs[ROBOTS] = robots_txt(settings)
+    return outputs
+
+
+# --- sitemap.xml ---------------------------------------------------------------------------
+
+
+def page_urls(pages: list[Page], model: SiteModel, settings: Settings) -> list[tuple[str, datetime | None]]:
+    """(absolute URL, lastmod) of every public page, in the order the routes list them."""
+    site_newest = _newest(model.entries)
+    urls = []
+    for page in pages:
+        if page.path in NOT_LISTED:
+            continue
+        urls.append((settings.origin + page.url, _newest(_shown_entries(page.context)) or site_newest))
+    return urls
+
+
+def _shown_entries(context: dict[str, Any]) -> Iterable[Entry]:
+    """The stories a page shows, whatever the shape of its context."""
+    if "entry" in context:
+        yield context["entry"]
+    if "edition" in context:
+        yield from context["edition"].entries
+    for edition in context.get("editions", ()):
+        yield from edition.entries
+    yield from context.get("entries", ())
+    for month in context.get("months", ()):
+        for edition in month.editions:
+            yield from edition.entries
+    if "taxonomy" in context:
+        for entries in context["taxonomy"].entries.values():
+            yield from entries
+
+
+def _newest(entries: Iterable[Entry]) -> datetime | None:
+    return max((e.article.updated or e.article.date for e in entries), default=None)
+
+
+def sitemap_files(urls: list[tuple[str, datetime | None]], settings: Settings, limit: int = MAX_URLS) -> dict[str, bytes]:
+    """One sitemap.xml, or, past `limit` URLs, sitemap-1.xml, ... and sitemap.xml as their index."""
+    if len(urls) <= limit:
+        return {SITEMAP: _urlset(urls)}
+    outputs: dict[str, bytes] = {}
+    index = ET.Element("sitemapindex", {"xmlns": SITEMAP_NS})
+    for n in range(math.ceil(len(urls) / limit)):
+        chunk = urls[n * limit : (n + 1) * limit]
+        name = f"sitemap-{n + 1}.xml"
+        outputs[name] = _urlset(chunk)
+        entry = ET.SubElement(index, "sitemap")
+        ET.SubElement(entry, "loc").text = settings.origin + settings.base_path + name
+        newest = max((when for _, when in chunk if when), default=None)
+        if newest:
+            ET.SubElement(entry, "lastmod").text = _w3c(newest)
+    outputs[SITEMAP] = _xml(index)
+    return outputs
+
+
+def _urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
+    root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for loc, lastmod in urls:
+        url = ET.SubElement(root, "url")
+        ET.SubElement(url, "loc").text = loc
+        if lastmod:
+            ET.SubElement(url, "lastmod").text = _w3c(lastmod)
+    return _xml(root)
+
+
+# --- news-sitemap.xml ----------------------------------------------------------------------
+
+
+def news_entries(model: SiteModel, now: datetime, limit: int = NEWS_MAX) -> tuple[Entry, ...]:
+    """The newest stories published in the two days up to `now`, at most `limit` of them."""
+    recent = [e for e in model.entries if now - NEWS_WINDOW <= e.article.date <= now]
+    return tuple(recent[:limit])  # model.entries is newest first
+
+
+def news_sitemap(entries: tuple[Entry, ...], settings: Settings) -> bytes:
+    """Google News sitemap: written even when empty, as robots.txt names it."""
+    root = ET.Element("urlset", {"xmlns": SITEMAP_NS, "xmlns:news": NEWS_NS})
+    for entry in entries:
+        url = ET.SubElement(root, "url")
+        ET.SubElement(url, "loc").text = settings.origin + entry.url
+        news = ET.SubElement(url, "news:news")
+        publication = ET.SubElement(news, "news:publication")
+        ET.SubElement(publication, "news:name").text = settings.publication
+        ET.SubElement(publication, "news:language").text = news_language(entry.article.lang or settings.language)
+        ET.SubElement(news, "news:publication_date").text = _w3c(entry.article.date)
+        ET.SubElement(news, "news:title").text = xml_text(entry.article.title)
+    return _xml(root)
+
+
+def news_language(tag: str) -> str:
+    """A BCP 47 tag -> the ISO 639 code Google News expects ('pt-BR' -> 'pt'; zh-cn, zh-tw kept)."""
+    tag = tag.lower()
+    return tag if tag in GOOGLE_NEWS_LANGUAGES else tag.split("-")[0]
+
+
+# --- robots.txt ----------------------------------------------------------------------------
+
+
+def robots_txt(settings: Settings) -> bytes:
+    root = settings.origin + settings.base_path
+    return f"User-agent: *\nAllow: /\n\nSitemap: {root}{SITEMAP}\nSitemap: {root}{NEWS_SITEMAP}\n".encode()
+
+
+# Namespace prefixes are declared as attributes on the root element rather than through
+# ET.register_namespace, whose registry is process-wide state.
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _w3c(when: datetime) -> str:
+    return when.isoformat(timespec="seconds")
