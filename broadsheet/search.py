@@ -1,11 +1,173 @@
-"""The search index for /search/, built at build time and searched in the browser."""
+"""The search index for /search/, built at build time and searched in the browser.
+
+One JSON file, ``search/index.json``:
+
+    {"version": 1,
+     "docs": [{"url", "title", "date", "iso", "source", "text", "lang"?}, ...],   newest first
+     "terms": {"term": [first doc number, gap, gap, ...], ...}}          sorted by term
+
+``terms`` is an inverted index over the title, summary, body, tags, section and source
+of every published entry; each posting list is delta-encoded, which keeps the numbers
+short and compresses well. ``text`` is the summary plus the start of the body, only for
+showing a snippet; matching never depends on it.
+
+``normalise``, ``tokens`` and ``query`` here are mirrored line for line by
+``theme/static/js/search.js``: the tests check the Python side on real builds, the
+browser test the JavaScript side, so the two must say the same thing.
+"""
 
 from __future__ import annotations
 
+import bisect
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from typing import Any
+
 from broadsheet.config import Settings
-from broadsheet.model import SiteModel
+from broadsheet.markup import plain_text
+from broadsheet.model import Entry, SiteModel
+from broadsheet.render import long_date
+
+INDEX_PATH = "search/index.json"
+INDEX_VERSION = 1
+SNIPPET_CHARS = 240  # stored text per document: a snippet's worth (search.js shows 200), not the body
+WORD = re.compile(r"[^\W_]+")  # letters and digits of any script; JS: /[\p{L}\p{N}]+/gu
+# What casefold() would fold beyond lower(), for the letters JavaScript's toLowerCase() keeps.
+FOLD = str.maketrans({"ß": "ss", "ς": "σ"})
+
+
+# --- text -> terms: the same in search.js --------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """Lowercase, decompose (NFKD) and drop combining marks: "Sánchez" -> "sanchez", "ё" -> "е".
+
+    lower() rather than casefold(), plus the two folds casefold adds that matter, so that
+    JavaScript's toLowerCase() gives the same result.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).translate(FOLD)
+
+
+def tokens(text: str) -> list[str]:
+    return WORD.findall(normalise(text))
+
+
+# --- the index ---------------------------------------------------------------------------
 
 
 def search_outputs(model: SiteModel, settings: Settings) -> dict[str, bytes]:
     """Output path -> bytes of the search index (and anything else search needs)."""
-    return {}
+    return {INDEX_PATH: encode(build_index(model, settings.language))}
+
+
+def build_index(model: SiteModel, language: str = "") -> dict[str, Any]:
+    postings: dict[str, list[int]] = defaultdict(list)
+    docs = []
+    for number, entry in enumerate(model.entries):  # newest first: the order results are shown in
+        body = plain_text(entry.body_html)
+        docs.append(_document(entry, body, language))
+        for term in sorted(set(tokens(_searchable(entry, body)))):
+            postings[term].append(number)  # numbers ascend, so the gaps below are positive
+    return {"version": INDEX_VERSION, "docs": docs, "terms": {t: _gaps(postings[t]) for t in sorted(postings)}}
+
+
+def encode(index: dict[str, Any]) -> bytes:
+    """Compact and deterministic: the same model gives the same bytes."""
+    return json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _document(entry: Entry, body: str, language: str) -> dict[str, str]:
+    summary = entry.summary_text
+    rest = body.removeprefix(summary).strip() if summary else body  # the summary is often the first paragraph
+    lang = {"lang": entry.lang} if entry.lang and entry.lang != language else {}  # for screen readers' voices
+    return {
+        **lang,
+        "url": entry.url,
+        "title": entry.title,
+        "date": long_date(entry.local_date),
+        "iso": entry.date.isoformat(),
+        "source": entry.source.name if entry.source else "",
+        "text": _trim(f"{summary} {rest}".strip(), SNIPPET_CHARS),
+    }
+
+
+def _searchable(entry: Entry, body: str) -> str:
+    names = [t.name for t in entry.tags]
+    names += [term.name for term in (entry.section, entry.source) if term]
+    return "\n".join([entry.title, entry.summary_text, body, *names])
+
+
+def _trim(text: str, limit: int) -> str:
+    """Cut at a word boundary, so a snippet never ends in half a word."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + " …"
+
+
+def _gaps(numbers: list[int]) -> list[int]:
+    return [n - previous for previous, n in zip([0, *numbers], numbers)]
+
+
+def _numbers(gaps: list[int]) -> list[int]:
+    numbers, total = [], 0
+    for gap in gaps:
+        total += gap
+        numbers.append(total)
+    return numbers
+
+
+# --- answering a query: the same in search.js ----------------------------------------------
+
+
+def parse_query(text: str) -> tuple[list[str], str]:
+    """(words that must match whole, the word being typed, matched as a prefix).
+
+    The last word is a prefix while it is being typed; a space after it makes it whole.
+    """
+    words = tokens(text)
+    if not words:
+        return [], ""
+    if WORD.match(normalise(text[-1:])):
+        return words[:-1], words[-1]
+    return words, ""
+
+
+def query(index: dict[str, Any], text: str) -> list[str]:
+    """The URLs of the documents holding every word of the query: title matches first,
+    then newest first."""
+    return [index["docs"][n]["url"] for n in matches(index, text)]
+
+
+def matches(index: dict[str, Any], text: str) -> list[int]:
+    whole, prefix = parse_query(text)
+    if not whole and not prefix:
+        return []
+    terms: dict[str, list[int]] = index["terms"]
+    found: set[int] | None = None
+    for word in whole:
+        docs = set(_numbers(terms.get(word, [])))
+        found = docs if found is None else found & docs
+    if prefix:
+        docs = set()
+        for term in _with_prefix(sorted(terms), prefix):
+            docs.update(_numbers(terms[term]))
+        found = docs if found is None else found & docs
+    wanted = set(whole)
+
+    def in_title(n: int) -> int:
+        title = tokens(index["docs"][n]["title"])
+        return sum(1 for t in title if t in wanted or (prefix and t.startswith(prefix)))
+
+    return sorted(found or (), key=lambda n: (-in_title(n), n))
+
+
+def _with_prefix(sorted_terms: list[str], prefix: str) -> list[str]:
+    start = bisect.bisect_left(sorted_terms, prefix)
+    end = start
+    while end < len(sorted_terms) and sorted_terms[end].startswith(prefix):
+        end += 1
+    return sorted_terms[start:end]

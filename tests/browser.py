@@ -1,0 +1,109 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright, the demo served over HTTP.
+
+A test module that needs the browser starts with ``require_browser()``: on a machine
+without Chromium or Playwright the whole module is skipped, and pytest's summary says
+what to install. Playwright's own browser downloads are never used (``playwright
+install`` needs the network and a supported distribution); the system Chromium is.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from broadsheet.serve import DevServer
+from conftest import REPO, run_cli
+
+CHROMIUM = Path(os.environ.get("BROADSHEET_CHROMIUM", "/usr/bin/chromium"))
+# Headless in a container or CI: no sandbox (often unavailable as root), no GPU, and none
+# of the browser's own traffic (updates, sync, first-run pages) to slow a test or fail it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEMO_FILES = ("content", "templates", "static", "broadsheet.yaml")
+
+
+def missing() -> str | None:
+    """Why browser tests cannot run here, or None when they can."""
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        return f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright not installed: pip install -e '.[test]' (or pip install playwright)"
+    return None
+
+
+def require_browser() -> None:
+    """Call at module level: skips the whole module, with the reason, when there is no browser."""
+    reason = missing()
+    if reason:
+        pytest.skip(reason, allow_module_level=True)
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """A headless Chromium (a playwright Browser), closed afterwards."""
+    from playwright.sync_api import sync_playwright  # only once require_browser() said it is there
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def build_demo(dest: Path, base_url: str) -> Path:
+    """A copy of the repository's demo digest built with base_url; returns its output folder."""
+    for name in DEMO_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name)
+        elif source.is_file():
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, dest / name)
+    result = run_cli("build", "--site", dest, "--base-url", base_url)
+    assert result.code == 0, result.err
+    return dest / "site"
+
+
+@contextmanager
+def serving(output: Path, base_path: str = "/") -> Iterator[str]:
+    """The output folder on a real HTTP server on 127.0.0.1 (a free port); yields its URL.
+
+    The project's dev server, so the base path is honoured as a host would; it adds its
+    live-reload script to pages, which only opens an event stream.
+    """
+    server = DevServer(output, base_path, "127.0.0.1", 0)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def console_errors(page) -> list[str]:
+    """A list that fills with the page's console errors and uncaught exceptions.
+
+    The browser's own request for /favicon.ico at the host's root is not the page's doing
+    (the theme links no icon), so its 404 is left out.
+    """
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
