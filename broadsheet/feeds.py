@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
 
 from broadsheet.config import Settings
-from broadsheet.model import Entry, SiteModel
+from broadsheet.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.scan import BUNDLE_INDEX
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -79,42 +79,56 @@ class Feed:
         return max((item.updated for item in self.items), default=EPOCH)
 
 
-def feed_outputs(model: SiteModel, settings: Settings) -> dict[str, bytes]:
-    """Output path -> feed bytes."""
+@dataclass(frozen=True)
+class FeedSpec:
+    """What a feed is made from, before any entry is laid out: its fingerprint is the
+    key under which its bytes are remembered from one build to the next."""
+
+    folder: str
+    title: str
+    description: str
+    page_url: str
+    entries: tuple[Entry, ...]
+
+
+def feed_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> dict[str, bytes]:
+    """Output path -> feed bytes. `remember` may hand back a feed, or an entry's item,
+    from an earlier build when nothing it is made from changed."""
     outputs: dict[str, bytes] = {}
-    for feed in _feeds(model, settings):
-        outputs[feed.folder + FEED_FILES["atom"]] = atom(feed, settings)
-        outputs[feed.folder + FEED_FILES["rss"]] = rss(feed, settings)
-        outputs[feed.folder + FEED_FILES["json"]] = json_feed(feed, settings)
+    for spec in _specs(model, settings):
+        outputs.update(remember("feed", spec, lambda spec=spec: _lay_out(spec, settings, remember)))
     return outputs
 
 
-def _feeds(model: SiteModel, settings: Settings) -> list[Feed]:
+def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
     """The site feed, then one per tag, section and source (only published entries: the model's)."""
     limit = settings.feed.entries
-    items: dict[str, Item] = {}  # url -> item: a story in many term feeds is laid out once
-
-    def items_of(entries: tuple[Entry, ...]) -> tuple[Item, ...]:
-        for e in entries[:limit]:
-            if e.url not in items:
-                items[e.url] = make_item(e, settings)
-        return tuple(items[e.url] for e in entries[:limit])
-
     home = settings.origin + settings.base_path
-    feeds = [Feed("", settings.title, settings.description or settings.title, home, items_of(model.entries))]
+    specs = [FeedSpec("", settings.title, settings.description or settings.title, home, model.entries[:limit])]
     for kind in TERM_FEEDS:
         taxonomy = model.taxonomies[kind]
         for term in taxonomy.terms:
-            feeds.append(
-                Feed(
+            specs.append(
+                FeedSpec(
                     folder=f"{kind}/{term.slug}/",
                     title=f"{settings.title}: {term.name}",
                     description=TERM_DESCRIPTIONS[kind].format(name=term.name),
                     page_url=settings.origin + term.url,
-                    items=items_of(taxonomy.entries[term.slug]),
+                    entries=taxonomy.entries[term.slug][:limit],
                 )
             )
-    return feeds
+    return specs
+
+
+def _lay_out(spec: FeedSpec, settings: Settings, remember: Remember) -> dict[str, bytes]:
+    # A story in many term feeds is laid out once.
+    items = tuple(remember("feed item", e, lambda e=e: make_item(e, settings)) for e in spec.entries)
+    feed = Feed(spec.folder, spec.title, spec.description, spec.page_url, items)
+    return {
+        feed.folder + FEED_FILES["atom"]: atom(feed, settings),
+        feed.folder + FEED_FILES["rss"]: rss(feed, settings),
+        feed.folder + FEED_FILES["json"]: json_feed(feed, settings),
+    }
 
 
 # --- one entry -> Item -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 from jinja2 import meta
@@ -66,6 +66,24 @@ class ContextHasher:
             self._memo[key] = h.digest()
             self._keep.append(value)
         return self._memo[key]
+
+
+class Memo:
+    """Results of the generated files (feeds, feed items, search documents) kept from one
+    build to the next under the fingerprint of the records they were made from: what did
+    not change is not laid out again. Only what a build used is kept."""
+
+    def __init__(self) -> None:
+        self._previous: dict[tuple, Any] = {}
+        self._current: dict[tuple, Any] = {}
+
+    def start(self) -> None:
+        self._previous, self._current = self._current, {}
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        if key not in self._current:
+            self._current[key] = self._previous[key] if key in self._previous else compute()
+        return self._current[key]
 
 
 def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from slugify import slugify
@@ -19,6 +20,15 @@ from broadsheet.markup import LINK_MARKER
 from broadsheet.problems import Problem
 
 TAXONOMIES = ("tags", "sections", "sources", "authors")
+
+# How the stages that generate files (feeds, search) get a result they derive from
+# records: (kind, records, compute) -> result. The pipeline passes one that remembers
+# results across builds under the records' fingerprint; alone, it just computes.
+Remember = Callable[[str, Any, Callable[[], Any]], Any]
+
+
+def compute_now(kind: str, records: Any, compute: Callable[[], Any]) -> Any:
+    return compute()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from broadsheet import assets, config, content, feeds, model, render, routes, scan, search, sitemaps, write
-from broadsheet.fingerprint import ContextHasher
+from broadsheet.fingerprint import ContextHasher, Memo
 from broadsheet.markup import MarkdownRenderer
 from broadsheet.problems import Problem, errors
 
@@ -60,6 +60,7 @@ class BuildState:
     stamps: dict[str, write.Stamp] | None = None  # the output as the last build left it
     files: dict[str, tuple] = field(default_factory=dict)  # content file -> (stat, digest) when last read
     settled_before: int = 0  # ns: files last changed before this were read after their change
+    memo: Memo = field(default_factory=Memo)  # feeds, feed items, search documents, by fingerprint
 
 
 class _Clock:
@@ -103,15 +104,21 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
     clock.lap("routes")
     env = render.environment(site_dir, settings, static.fingerprints)
     common = {"sections": site_model.taxonomies["sections"].terms}
-    site_digest = ContextHasher().digest((settings, static.fingerprints, common))
-    result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest)
+    hasher = ContextHasher()  # shared, so each entry is digested once per build
+    site_digest = hasher.digest((settings, static.fingerprints, common))
+    result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest, hasher)
     problems += result.problems
     clock.lap("render")
     now = request.now or datetime.now(settings.tz)
+    state.memo.start()
+
+    def remember(kind: str, records, compute):
+        return state.memo.get((kind, site_digest, hasher.digest(records)), compute)
+
     generated = {
-        **feeds.feed_outputs(site_model, settings),
+        **feeds.feed_outputs(site_model, settings, remember),
         **sitemaps.sitemap_outputs(pages, site_model, settings, now),
-        **search.search_outputs(site_model, settings),
+        **search.search_outputs(site_model, settings, remember),
     }
     # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
     generated = {path: data for path, data in generated.items() if path not in static.files}

@@ -71,12 +71,13 @@ def render_pages(
     common: dict[str, Any],
     previous: RenderResult | None = None,
     site_digest: bytes = b"",
+    hasher: ContextHasher | None = None,
 ) -> RenderResult:
     """Render every page whose fingerprint differs from the previous build's."""
     result = RenderResult({}, {}, [], 0, set())
     problems: set[Problem] = set()
     digests = _template_digests(env, pages)
-    hasher = ContextHasher()
+    hasher = hasher or ContextHasher()
     templates: dict[str, jinja2.Template] = {}
     for page in pages:
         fingerprint = None

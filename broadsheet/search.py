@@ -27,7 +27,7 @@ from typing import Any
 
 from broadsheet.config import Settings
 from broadsheet.markup import plain_text
-from broadsheet.model import Entry, SiteModel
+from broadsheet.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.render import long_date
 
 INDEX_PATH = "search/index.json"
@@ -58,18 +58,20 @@ def tokens(text: str) -> list[str]:
 # --- the index ---------------------------------------------------------------------------
 
 
-def search_outputs(model: SiteModel, settings: Settings) -> dict[str, bytes]:
-    """Output path -> bytes of the search index (and anything else search needs)."""
-    return {INDEX_PATH: encode(build_index(model, settings.language))}
+def search_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> dict[str, bytes]:
+    """Output path -> bytes of the search index. `remember` may hand back the index, or
+    an entry's document and terms, from an earlier build when nothing they come from changed."""
+    index = remember("search index", model.entries, lambda: encode(build_index(model, settings.language, remember)))
+    return {INDEX_PATH: index}
 
 
-def build_index(model: SiteModel, language: str = "") -> dict[str, Any]:
+def build_index(model: SiteModel, language: str = "", remember: Remember = compute_now) -> dict[str, Any]:
     postings: dict[str, list[int]] = defaultdict(list)
     docs = []
     for number, entry in enumerate(model.entries):  # newest first: the order results are shown in
-        body = plain_text(entry.body_html)
-        docs.append(_document(entry, body, language))
-        for term in sorted(set(tokens(_searchable(entry, body)))):
+        document, terms = remember("search document", entry, lambda e=entry: _indexed(e, language))
+        docs.append(document)
+        for term in terms:
             postings[term].append(number)  # numbers ascend, so the gaps below are positive
     return {"version": INDEX_VERSION, "docs": docs, "terms": {t: _gaps(postings[t]) for t in sorted(postings)}}
 
@@ -77,6 +79,12 @@ def build_index(model: SiteModel, language: str = "") -> dict[str, Any]:
 def encode(index: dict[str, Any]) -> bytes:
     """Compact and deterministic: the same model gives the same bytes."""
     return json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _indexed(entry: Entry, language: str) -> tuple[dict[str, str], list[str]]:
+    """One entry's document and its sorted distinct terms."""
+    body = plain_text(entry.body_html)
+    return _document(entry, body, language), sorted(set(tokens(_searchable(entry, body))))
 
 
 def _document(entry: Entry, body: str, language: str) -> dict[str, str]:
