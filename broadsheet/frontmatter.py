@@ -112,6 +112,8 @@ class _Checker:
         for key in self.data:
             if not isinstance(key, str):
                 self.fail(str(key), "keys must be strings")
+        if "id" in self.data and not (isinstance(self.data["id"], str) and self.data["id"].strip()):
+            self.fail("id", "expected a string, the entry's id in feeds (such as tag:example.org,2025:nato)")
         title = self.text("title", required=True)
         when = self.when("date", required=True)
         updated = self.when("updated")

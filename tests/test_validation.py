@@ -318,3 +318,10 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(make_site):
     assert_fails_with(result, "content/world/b.md:4: draft: expected true or false")
     assert tree_bytes(site / "site") == before
     assert sorted(p.name for p in site.iterdir()) == ["broadsheet.yaml", "content", "site"]  # no staging left
+
+
+def test_feed_id_must_be_a_string(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", id="[1, 2]")})
+    result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert "a.md:4: id: expected a string" in result.err
