@@ -7,8 +7,9 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from broadsheet import __version__, config, scaffold
-from broadsheet.pipeline import BuildReport, BuildRequest, build
+from broadsheet import __version__, cache, config, scaffold
+from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
+from broadsheet.progress import progress_bar
 from broadsheet.problems import display_path, errors
 
 COMMANDS = ("build", "serve", "new", "init")
@@ -34,6 +35,8 @@ def parser() -> argparse.ArgumentParser:
     build_options(b)
     b.add_argument("--base-url", metavar="URL", help="override base_url from the settings file")
     b.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (.broadsheet-cache/)")
 
     s = command("serve", "build, serve the site, and rebuild and reload the browser on every change")
     build_options(s)
@@ -84,7 +87,12 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
 
 def _build(args: argparse.Namespace) -> int:
     request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now)
-    report = build(request)
+    output = request.output or args.site / "site"
+    state = BuildState() if args.no_cache else cache.load(output)
+    with progress_bar(quiet=args.quiet) as progress:
+        report = build(request, state, progress)
+    if report.ok and not args.no_cache:
+        cache.save(output, state)
     _print_problems(report, args.site)
     if not report.ok:
         count = len(errors(report.problems))

@@ -3,7 +3,9 @@ by the file's bytes, its path and the settings that affect parsing."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
+import os
 import math
 import posixpath
 from dataclasses import dataclass
@@ -92,6 +94,41 @@ def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: Mar
         return None, problems
     article, more = _build(source, raw, fm, parts, settings, renderer)
     return article, problems + more
+
+
+Parsed = tuple["Article | None", list[Problem]]
+PARALLEL_FROM = 64  # below this many files, starting worker processes costs more than it saves
+
+
+def parse_many(items: list[tuple[SourceFile, bytes]], settings: ParseSettings, progress=None) -> list[Parsed]:
+    """Parse files in order, across all cores when there are enough of them.
+
+    Python-Markdown holds the GIL, so threads would not help; worker processes each get a
+    batch and their own renderer. On one core this is the plain loop.
+    """
+    workers = min(os.cpu_count() or 1, max(1, len(items) // PARALLEL_FROM))
+    if workers == 1:
+        renderer = MarkdownRenderer()
+        results = []
+        for source, raw in items:
+            results.append(parse(source, raw, settings, renderer))
+            if progress:
+                progress(1)
+        return results
+    size = -(-len(items) // (workers * 4))  # a few batches per worker evens out the load
+    batches = [items[i : i + size] for i in range(0, len(items), size)]
+    results: list[Parsed] = []
+    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+        for batch_results in pool.map(_parse_batch, batches, [settings] * len(batches)):
+            results += batch_results
+            if progress:
+                progress(len(batch_results))
+    return results
+
+
+def _parse_batch(batch: list[tuple[SourceFile, bytes]], settings: ParseSettings) -> list[Parsed]:
+    renderer = MarkdownRenderer()
+    return [parse(source, raw, settings, renderer) for source, raw in batch]
 
 
 def _decode(rel: str, raw: bytes) -> str | Problem:

@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from broadsheet import assets, config, content, feeds, model, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
-from broadsheet.markup import MarkdownRenderer
 from broadsheet.problems import Problem, errors
 
 
@@ -31,6 +31,7 @@ class BuildReport:
     problems: list[Problem]
     articles: int = 0
     pages: int = 0
+    parsed: int = 0  # article files parsed by this build; the others came from the cache
     rendered: int = 0  # pages rendered by this build; the others were unchanged
     changed: tuple[str, ...] = ()  # output files whose bytes changed
     removed: tuple[str, ...] = ()  # output files that are gone
@@ -76,8 +77,30 @@ class _Clock:
         self._last = now
 
 
-def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport:
+class Progress:
+    """Tells whoever runs the build how far it is: report(stage, done, total). The CLI
+    draws a bar from it; by default nobody listens."""
+
+    def __init__(self, report: Callable[[str, int, int], None] | None = None):
+        self.report = report
+
+    def step(self, stage: str, total: int) -> Callable[[int], None] | None:
+        if self.report is None or total == 0:
+            return None
+        done = 0
+        self.report(stage, 0, total)
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            self.report(stage, done, total)
+
+        return advance
+
+
+def build(request: BuildRequest, state: BuildState | None = None, progress: Progress | None = None) -> BuildReport:
     started = time.perf_counter()
+    progress = progress or Progress()
     clock = _Clock()
     state = state if state is not None else BuildState()
     site_dir = request.site_dir
@@ -91,7 +114,7 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
     sources, found = scan.scan_content(site_dir)
     problems += found
     clock.lap("scan")
-    articles, parsed = _parse_all(sources, settings, state)
+    articles, parsed, parsed_count = _parse_all(sources, settings, state, progress)
     problems += parsed
     clock.lap("parse")
     options = model.BuildOptions(request.drafts, request.future, request.now or datetime.now(settings.tz))
@@ -106,7 +129,8 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
     common = {"sections": site_model.taxonomies["sections"].terms}
     hasher = ContextHasher()  # shared, so each entry is digested once per build
     site_digest = hasher.digest((settings, static.fingerprints, common))
-    result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest, hasher)
+    advance = progress.step("render", len(pages) // 100 * 100)
+    result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest, hasher, advance)
     problems += result.problems
     clock.lap("render")
     now = request.now or datetime.now(settings.tz)
@@ -128,7 +152,7 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
     page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
     problems += write.check_paths(outputs, static.files, static.origins, page_sources)
     problems = sorted(set(problems))
-    report = BuildReport(problems, len(site_model.entries), len(result.pages), result.rendered, output=output)
+    report = BuildReport(problems, len(site_model.entries), len(result.pages), parsed_count, result.rendered, output=output)
     if not errors(problems):  # render everything, then write: a failure writes nothing
         written = write.write_site(output, outputs, static.files, result.reused, state.stamps)
         report.changed, report.removed = written.changed, written.removed
@@ -140,33 +164,38 @@ def build(request: BuildRequest, state: BuildState | None = None) -> BuildReport
     return report
 
 
-def _parse_all(sources, settings, state: BuildState) -> tuple[list[content.Article], list[Problem]]:
+def _parse_all(sources, settings, state: BuildState, progress: Progress) -> tuple[list[content.Article], list[Problem], int]:
+    """Every source's article, from the cache when its bytes, path and settings are known."""
     parse_settings = content.ParseSettings(settings.timezone, settings.words_per_minute)
-    renderer: MarkdownRenderer | None = None
-    articles, problems = [], []
     cache, state.parsed = state.parsed, {}  # keep only what this build used
     known, state.files = state.files, {}
     settled_before, state.settled_before = state.settled_before, time.time_ns() - SETTLE_NS
+    problems: list[Problem] = []
+    keys: list[str] = []
+    missing: dict[str, tuple[scan.SourceFile, bytes]] = {}
     for source in sources:
         raw, file_digest = _read_if_changed(source, known.get(source.rel), settled_before)
         if isinstance(raw, Problem):
             problems.append(raw)
             continue
-        state.files[source.rel] = (_stat_stamp(source.path), file_digest)
         key = content.cache_key(source, file_digest, parse_settings)
-        if key not in cache:
-            raw = raw if raw is not None else content.read_bytes(source)
+        if key not in cache and key not in missing:
+            raw = raw if raw is not None else content.read_bytes(source)  # known bytes, new settings
             if isinstance(raw, Problem):
                 problems.append(raw)
                 continue
-            renderer = renderer or MarkdownRenderer()
-            cache[key] = content.parse(source, raw, parse_settings, renderer)
-        state.parsed[key] = cache[key]
-        article, found = cache[key]
+            missing[key] = (source, raw)
+        state.files[source.rel] = (_stat_stamp(source.path), file_digest)
+        keys.append(key)
+    parsed = content.parse_many(list(missing.values()), parse_settings, progress.step("parse", len(missing)))
+    cache.update(zip(missing, parsed))
+    articles = []
+    for key in keys:
+        state.parsed[key] = article, found = cache[key]
         problems += found
         if article is not None:
             articles.append(article)
-    return articles, problems
+    return articles, problems, len(missing)
 
 
 def _read_if_changed(source, known, settled_before: int):

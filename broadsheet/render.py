@@ -6,7 +6,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 
@@ -72,6 +72,7 @@ def render_pages(
     previous: RenderResult | None = None,
     site_digest: bytes = b"",
     hasher: ContextHasher | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> RenderResult:
     """Render every page whose fingerprint differs from the previous build's."""
     result = RenderResult({}, {}, [], 0, set())
@@ -79,7 +80,9 @@ def render_pages(
     digests = _template_digests(env, pages)
     hasher = hasher or ContextHasher()
     templates: dict[str, jinja2.Template] = {}
-    for page in pages:
+    for number, page in enumerate(pages, start=1):
+        if advance and number % 100 == 0:
+            advance(100)
         fingerprint = None
         if digests is not None:
             fingerprint = site_digest + digests[page.template] + hasher.digest(page.context)

@@ -1,0 +1,170 @@
+"""Whole-process build times: `broadsheet build` run as a child process, on a generated corpus.
+
+    python bench/build.py 1000 10000 [--repeat 3]
+
+For each size N it writes the deterministic corpus (bench/corpus.py) into a temporary folder
+and times three kinds of build, each run as `python -m broadsheet build --site DIR --quiet`
+(without --quiet where this Broadsheet does not accept it yet):
+
+- cold: DIR/site and the build cache DIR/.broadsheet-cache removed before every run;
+- no change: the output and the cache of the previous build are there, nothing changed;
+- body edit: one fixed article gets a sentence appended, then a build.
+
+It prints the median, min and max wall time and the child's peak resident memory (ru_maxrss
+of the child, read with os.wait4), so interpreter start-up and imports are counted too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import write_corpus  # noqa: E402
+
+CACHE_DIR = ".broadsheet-cache"
+LEFTOVERS = ("site", CACHE_DIR, ".site.staging", ".site.old", ".site.journal")
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_kib: int
+
+
+def run_child(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    """Run a command to its end; its wall time and peak RSS. Raises if it fails."""
+    with tempfile.TemporaryFile() as errors:  # what it printed, shown only if it fails
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=errors, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if child.returncode != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}:\n{tail}")
+    return Run(seconds, usage.ru_maxrss)  # KiB on Linux
+
+
+def broadsheet_command(site: Path) -> list[str]:
+    command = [sys.executable, "-m", "broadsheet", "build", "--site", str(site)]
+    return command + ["--quiet"] if accepts_quiet() else command
+
+
+_QUIET: list[bool] = []
+
+
+def accepts_quiet() -> bool:
+    """Whether this Broadsheet's `build` takes --quiet (asked once, from its --help)."""
+    if not _QUIET:
+        help_text = subprocess.run(
+            [sys.executable, "-m", "broadsheet", "build", "--help"], capture_output=True, text=True, check=True
+        ).stdout
+        _QUIET.append("--quiet" in help_text)
+    return _QUIET[0]
+
+
+def broadsheet_version() -> str:
+    result = subprocess.run([sys.executable, "-m", "broadsheet", "--version"], capture_output=True, text=True)
+    return result.stdout.strip() or result.stderr.strip()
+
+
+def clear_build_state(site: Path) -> None:
+    """Remove the output, the build cache and any staging folders: the next build is cold."""
+    for name in LEFTOVERS:
+        shutil.rmtree(site / name, ignore_errors=True)
+
+
+def cold_build(site: Path) -> Run:
+    clear_build_state(site)
+    return run_child(broadsheet_command(site))
+
+
+def warm_build(site: Path) -> Run:
+    return run_child(broadsheet_command(site))
+
+
+def edited_article(site: Path) -> Path:
+    """The fixed article the body edit appends to: the middle one of the world section."""
+    articles = sorted((site / "content/world").glob("*.md"))
+    return articles[len(articles) // 2]
+
+
+def body_edit_build(site: Path, n: int) -> Run:
+    article = edited_article(site)
+    with article.open("a", encoding="utf-8") as file:
+        file.write(f"\nAn added sentence for the benchmark, number {n}.\n")
+    return run_child(broadsheet_command(site))
+
+
+def repeat(action: Callable[[int], Run], times: int) -> list[Run]:
+    return [action(i) for i in range(times)]
+
+
+def seconds(value: float) -> str:
+    return f"{value:7.2f} s"
+
+
+def table_row(n: int, name: str, runs: list[Run]) -> str:
+    times = [run.seconds for run in runs]
+    peak_mib = max(run.peak_kib for run in runs) / 1024
+    return (
+        f"{n:>8}  {name:<10} {seconds(statistics.median(times))} {seconds(min(times))} "
+        f"{seconds(max(times))} {peak_mib:8.0f} MiB"
+    )
+
+
+def table_header() -> str:
+    return f"{'articles':>8}  {'build':<10} {'median':>9} {'min':>9} {'max':>9} {'peak RSS':>12}"
+
+
+def output_size(site: Path) -> str:
+    files = [path for path in (site / "site").rglob("*") if path.is_file()]
+    total = sum(path.stat().st_size for path in files) / 2**20
+    return f"{len(files)} files, {total:.0f} MiB"
+
+
+def measure(n: int, times: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="broadsheet-bench-") as tmp:
+        site = Path(tmp) / "site-src"
+        write_corpus(site, n)
+        cold = repeat(lambda i: cold_build(site), times)
+        print(table_row(n, "cold", cold), flush=True)
+        print(table_row(n, "no change", repeat(lambda i: warm_build(site), times)), flush=True)
+        print(table_row(n, "body edit", repeat(lambda i: body_edit_build(site, i), times)), flush=True)
+        print(f"{'':>8}  output: {output_size(site)}", flush=True)
+
+
+def describe_machine() -> str:
+    return (
+        f"{broadsheet_version()}, Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000], help="corpus sizes (default: 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each kind of build (default: 3)")
+    args = parser.parse_args()
+    print(describe_machine())
+    print(f"whole process: {' '.join(broadsheet_command(Path('DIR')))}; {args.repeat} runs of each")
+    print(table_header(), flush=True)
+    for n in args.sizes:
+        measure(n, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The persistent build cache: parsed articles kept between runs of `broadsheet build`.
+
+It lives in `.broadsheet-cache/` beside the output folder, is safe to delete at any
+time, and is only ever a shortcut: each entry is keyed by the file's bytes, its path and
+the settings that parsing reads, and the whole file by the package and Python versions,
+so a stale or foreign cache is simply not used.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+from broadsheet import __version__
+from broadsheet.pipeline import BuildState
+
+FOLDER = ".broadsheet-cache"
+
+
+def cache_file(output: Path) -> Path:
+    return output.absolute().parent / FOLDER / f"{output.name}.pickle"
+
+
+def _stamp() -> tuple:
+    return (__version__, sys.version_info[:2], pickle.HIGHEST_PROTOCOL)
+
+
+def load(output: Path) -> BuildState:
+    """The state the last build left, or a fresh one when there is none to trust."""
+    try:
+        with open(cache_file(output), "rb") as f:
+            stamp, parsed, files, settled_before = pickle.load(f)
+    except Exception:  # missing, truncated, from another version: start afresh
+        return BuildState()
+    if stamp != _stamp():
+        return BuildState()
+    return BuildState(parsed=parsed, files=files, settled_before=settled_before)
+
+
+def save(output: Path, state: BuildState) -> None:
+    """Write the cache atomically: a killed build leaves the old cache or the new one."""
+    path = cache_file(output)
+    path.parent.mkdir(exist_ok=True)
+    data = (_stamp(), state.parsed, state.files, state.settled_before)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(f.name, path)
