@@ -11,7 +11,8 @@ and times three kinds of build, each run as `python -m broadsheet build --site D
 - body edit: one fixed article gets a sentence appended, then a build.
 
 It prints the median, min and max wall time and the child's peak resident memory (ru_maxrss
-of the child, read with os.wait4), so interpreter start-up and imports are counted too.
+of the child, read with os.wait4), so interpreter start-up and imports are counted too. Where the
+build uses worker processes, ru_maxrss is that of the largest single process, not the sum.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ from broadsheet import __version__
 from broadsheet.pipeline import BuildState
 
 FOLDER = ".broadsheet-cache"
+# What outlives the process: parsed articles, what the output was made from, and how it
+# looked on disk. (Feed items and search documents are cheap to make again.)
+PERSISTED = ("parsed", "files", "settled_before", "fingerprints", "stamps", "produced")
 
 
 def cache_file(output: Path) -> Path:
@@ -32,19 +35,20 @@ def load(output: Path) -> BuildState:
     """The state the last build left, or a fresh one when there is none to trust."""
     try:
         with open(cache_file(output), "rb") as f:
-            stamp, parsed, files, settled_before = pickle.load(f)
+            stamp, fields = pickle.load(f)
     except Exception:  # missing, truncated, from another version: start afresh
         return BuildState()
     if stamp != _stamp():
         return BuildState()
-    return BuildState(parsed=parsed, files=files, settled_before=settled_before)
+    return BuildState(**fields)
 
 
 def save(output: Path, state: BuildState) -> None:
     """Write the cache atomically: a killed build leaves the old cache or the new one."""
     path = cache_file(output)
     path.parent.mkdir(exist_ok=True)
-    data = (_stamp(), state.parsed, state.files, state.settled_before)
+    fields = {name: getattr(state, name) for name in PERSISTED}
+    data = (_stamp(), fields)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(f.name, path)

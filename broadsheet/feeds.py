@@ -91,10 +91,10 @@ class FeedSpec:
     entries: tuple[Entry, ...]
 
 
-def feed_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> dict[str, bytes]:
-    """Output path -> feed bytes. `remember` may hand back a feed, or an entry's item,
-    from an earlier build when nothing it is made from changed."""
-    outputs: dict[str, bytes] = {}
+def feed_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> dict[str, bytes | None]:
+    """Output path -> feed bytes, or None when `remember` knows the file on disk is
+    already right; it may also hand back an entry's item from an earlier build."""
+    outputs: dict[str, bytes | None] = {}
     for spec in _specs(model, settings):
         outputs.update(remember("feed", spec, lambda spec=spec: _lay_out(spec, settings, remember)))
     return outputs

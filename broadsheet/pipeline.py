@@ -57,11 +57,12 @@ class BuildState:
     """
 
     parsed: dict[str, tuple[content.Article | None, list[Problem]]] = field(default_factory=dict)
-    rendered: render.RenderResult | None = None
-    stamps: dict[str, write.Stamp] | None = None  # the output as the last build left it
+    fingerprints: dict[str, bytes] = field(default_factory=dict)  # output file -> what it was made from
+    stamps: dict[str, write.Stamp] = field(default_factory=dict)  # the output as the last build left it
     files: dict[str, tuple] = field(default_factory=dict)  # content file -> (stat, digest) when last read
     settled_before: int = 0  # ns: files last changed before this were read after their change
-    memo: Memo = field(default_factory=Memo)  # feeds, feed items, search documents, by fingerprint
+    memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
+    produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
 
 
 class _Clock:
@@ -129,15 +130,30 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     common = {"sections": site_model.taxonomies["sections"].terms}
     hasher = ContextHasher()  # shared, so each entry is digested once per build
     site_digest = hasher.digest((settings, static.fingerprints, common))
+    write.recover(output)
+    on_disk = write.disk_stamps(output)
+    intact = write.intact(on_disk, state.stamps)
+    fingerprints: dict[str, bytes] = {}
+
+    def unchanged(path: str, fingerprint: bytes) -> bool:
+        """Made from the same inputs as the file on disk, which nobody touched since."""
+        fingerprints[path] = fingerprint
+        return state.fingerprints.get(path) == fingerprint and path in intact
+
     advance = progress.step("render", len(pages) // 100 * 100)
-    result = render.render_pages(pages, env, site_dir, common, state.rendered, site_digest, hasher, advance)
+    result = render.render_pages(pages, env, site_dir, common, unchanged, site_digest, hasher, advance)
     problems += result.problems
     clock.lap("render")
     now = request.now or datetime.now(settings.tz)
     state.memo.start()
 
     def remember(kind: str, records, compute):
-        return state.memo.get((kind, site_digest, hasher.digest(records)), compute)
+        """A generated file (a feed, the index) or a part of one, made at most once for the
+        same records: unchanged on disk, or kept in memory from the last build."""
+        fingerprint = site_digest + hasher.digest(records) + kind.encode()
+        if kind in WHOLE_FILES:
+            return _whole_files(fingerprint, compute, unchanged, state, fingerprints)
+        return state.memo.get((kind, fingerprint), compute)
 
     generated = {
         **feeds.feed_outputs(site_model, settings, remember),
@@ -154,10 +170,11 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     problems = sorted(set(problems))
     report = BuildReport(problems, len(site_model.entries), len(result.pages), parsed_count, result.rendered, output=output)
     if not errors(problems):  # render everything, then write: a failure writes nothing
-        written = write.write_site(output, outputs, static.files, result.reused, state.stamps)
+        written = write.write_site(output, outputs, static.files, on_disk)
         report.changed, report.removed = written.changed, written.removed
-        state.stamps = written.stamps
-        state.rendered = result  # only what reached the disk may stand in for it next time
+        state.stamps = written.stamps  # only what reached the disk may stand in for it next time
+        state.fingerprints = fingerprints
+        state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
     clock.lap("write")
     report.stages = clock.stages
     report.seconds = time.perf_counter() - started
@@ -218,6 +235,22 @@ def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+WHOLE_FILES = ("feed", "search index")  # remember() results that are {path: bytes} of whole files
+
+
+def _whole_files(fingerprint: bytes, compute, unchanged, state: BuildState, fingerprints: dict[str, bytes]) -> dict[str, bytes | None]:
+    """Files made from one set of records: None for each when all of them are on disk as
+    they would come out, else made afresh."""
+    paths = state.produced.get(fingerprint)
+    if paths and all([unchanged(path, fingerprint) for path in paths]):
+        return dict.fromkeys(paths)
+    files = compute()
+    for path in files:
+        fingerprints[path] = fingerprint
+    state.produced[fingerprint] = tuple(files)
+    return files
 
 
 def _clashes(generated: dict[str, bytes], pages: dict[str, bytes]) -> list[Problem]:

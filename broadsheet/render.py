@@ -57,11 +57,10 @@ def long_date(value: date | datetime) -> str:
 
 @dataclass
 class RenderResult:
-    pages: dict[str, bytes]
+    pages: dict[str, bytes | None]  # None: as the last build wrote it, and still so on disk
     fingerprints: dict[str, bytes]  # page path -> fingerprint of everything it was made from
     problems: list[Problem]
     rendered: int  # pages actually rendered
-    reused: set[str]  # pages taken as they were from the previous build
 
 
 def render_pages(
@@ -69,13 +68,13 @@ def render_pages(
     env: jinja2.Environment,
     site_dir: Path,
     common: dict[str, Any],
-    previous: RenderResult | None = None,
+    unchanged: Callable[[str, bytes], bool] = lambda path, fingerprint: False,
     site_digest: bytes = b"",
     hasher: ContextHasher | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> RenderResult:
-    """Render every page whose fingerprint differs from the previous build's."""
-    result = RenderResult({}, {}, [], 0, set())
+    """Render every page but those that `unchanged` says are on disk as they would come out."""
+    result = RenderResult({}, {}, [], 0)
     problems: set[Problem] = set()
     digests = _template_digests(env, pages)
     hasher = hasher or ContextHasher()
@@ -86,10 +85,9 @@ def render_pages(
         fingerprint = None
         if digests is not None:
             fingerprint = site_digest + digests[page.template] + hasher.digest(page.context)
-            if previous and previous.fingerprints.get(page.path) == fingerprint:
-                result.pages[page.path] = previous.pages[page.path]
+            if unchanged(page.path, fingerprint):
+                result.pages[page.path] = None
                 result.fingerprints[page.path] = fingerprint
-                result.reused.add(page.path)
                 continue
         try:
             if page.template not in templates:

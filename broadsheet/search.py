@@ -59,10 +59,10 @@ def tokens(text: str) -> list[str]:
 
 
 def search_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> dict[str, bytes]:
-    """Output path -> bytes of the search index. `remember` may hand back the index, or
-    an entry's document and terms, from an earlier build when nothing they come from changed."""
-    index = remember("search index", model.entries, lambda: encode(build_index(model, settings.language, remember)))
-    return {INDEX_PATH: index}
+    """Output path -> bytes of the search index, or None when `remember` knows the file on
+    disk is already right; it may also hand back an entry's document and terms from an
+    earlier build when nothing they come from changed."""
+    return remember("search index", model.entries, lambda: {INDEX_PATH: encode(build_index(model, settings.language, remember))})
 
 
 def build_index(model: SiteModel, language: str = "", remember: Remember = compute_now) -> dict[str, Any]:

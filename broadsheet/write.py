@@ -76,32 +76,23 @@ def old_dir(output: Path) -> Path:
     return output.with_name(f".{output.name}.old")
 
 
-def write_site(
-    output: Path,
-    pages: dict[str, bytes],
-    files: dict[str, Path],
-    unchanged: set[str] = frozenset(),
-    stamps: dict[str, Stamp] | None = None,
-) -> WriteResult:
+def write_site(output: Path, pages: dict[str, bytes | None], files: dict[str, Path], on_disk: dict[str, Stamp] | None = None) -> WriteResult:
     """Make the output hold exactly pages and files.
 
-    `unchanged` names pages with the same bytes as the previous build's, and `stamps`
-    is how that build left the disk: a page in both whose file still looks the same is
-    not read back to compare.
+    A page given as None is one the caller knows is on disk as it would come out (see
+    `intact`); on_disk is the output's stamps if the caller already took them.
     """
     recover(output)
-    on_disk = _stamps(output)
+    on_disk = on_disk if on_disk is not None else disk_stamps(output)
     wanted = sorted(set(pages) | set(files))
     changed: dict[str, bytes] = {}
     for rel in wanted:
-        if rel in unchanged and stamps and rel in on_disk and stamps.get(rel) == on_disk[rel]:
-            continue
         data = pages[rel] if rel in pages else files[rel].read_bytes()
-        if not _same(output / rel, data, on_disk.get(rel)):
+        if data is not None and not _same(output / rel, data, on_disk.get(rel)):
             changed[rel] = data
     removed = sorted(set(on_disk) - set(wanted))
     if not changed and not removed:
-        return WriteResult(len(wanted), (), (), on_disk)
+        return WriteResult(len(wanted), (), (), {rel: on_disk[rel] for rel in wanted})
     if not output.is_dir():
         _write_by_swap(output, wanted, changed)
     else:
@@ -109,6 +100,12 @@ def write_site(
     new_stamps = {rel: on_disk[rel] for rel in wanted if rel not in changed}
     new_stamps.update({rel: _stamp(output / rel) for rel in changed})
     return WriteResult(len(wanted), tuple(changed), tuple(removed), new_stamps)
+
+
+def intact(on_disk: dict[str, Stamp], written: dict[str, Stamp]) -> set[str]:
+    """The files that look exactly as the last build left them: same size, time and inode.
+    A hand edit, a deletion or a replacement shows, so the next build puts it right."""
+    return {rel for rel, stamp in on_disk.items() if written.get(rel) == stamp}
 
 
 def _same(previous: Path, data: bytes, stamp: Stamp | None) -> bool:
@@ -125,7 +122,7 @@ def _stamp(path: Path) -> Stamp:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def _stamps(folder: Path) -> dict[str, Stamp]:
+def disk_stamps(folder: Path) -> dict[str, Stamp]:
     """Every regular file below folder (symlinks count as foreign: they are replaced)."""
     found: dict[str, Stamp] = {}
 
