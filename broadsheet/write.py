@@ -37,7 +37,7 @@ from broadsheet.problems import Problem
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
-Stamp = tuple[int, int, int]  # size, mtime_ns, inode: what a file on disk looked like
+Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what a file on disk looked like
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _same(previous: Path, data: bytes, stamp: Stamp | None) -> bool:
 
 def _stamp(path: Path) -> Stamp:
     st = path.stat()
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def disk_stamps(folder: Path) -> dict[str, Stamp]:
@@ -134,7 +134,7 @@ def disk_stamps(folder: Path) -> dict[str, Stamp]:
                     walk(entry.path, rel + "/")
                 else:
                     st = entry.stat(follow_symlinks=False)
-                    found[rel] = (-1, 0, 0) if entry.is_symlink() else (st.st_size, st.st_mtime_ns, st.st_ino)
+                    found[rel] = (-1, 0, 0, 0) if entry.is_symlink() else (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
     if folder.is_dir():
         walk(str(folder), "")

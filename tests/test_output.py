@@ -110,3 +110,16 @@ def test_static_file_clashing_with_a_page_is_an_error(make_site):
     result = run_cli("build", "--site", site)
     assert result.code == 1
     assert "static/archive/index.html" in result.err and "writes archive/index.html" in result.err
+
+
+def test_a_hand_edit_that_keeps_size_and_time_is_still_repaired(make_site):
+    """touch -r style edits restore the modification time, not the change time."""
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    page = site / "site/archive/index.html"
+    before = page.read_bytes()
+    stat = page.stat()
+    page.write_bytes(before.replace(b"Archive", b"Arkhive"))
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert run_cli("build", "--site", site).code == 0
+    assert page.read_bytes() == before
