@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import multiprocessing
 import os
 import math
 import posixpath
@@ -118,7 +119,9 @@ def parse_many(items: list[tuple[SourceFile, bytes]], settings: ParseSettings, p
     size = -(-len(items) // (workers * 4))  # a few batches per worker evens out the load
     batches = [items[i : i + size] for i in range(0, len(items), size)]
     results: list[Parsed] = []
-    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+    # forkserver: safe beside the dev server's threads, and the inputs are plain bytes anyway.
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         for batch_results in pool.map(_parse_batch, batches, [settings] * len(batches)):
             results += batch_results
             if progress:

@@ -140,7 +140,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         fingerprints[path] = fingerprint
         return state.fingerprints.get(path) == fingerprint and path in intact
 
-    advance = progress.step("render", len(pages) // 100 * 100)
+    advance = progress.step("render", len(pages))
     result = render.render_pages(pages, env, site_dir, common, unchanged, site_digest, hasher, advance)
     problems += result.problems
     clock.lap("render")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
+import os
+import threading
 import traceback
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,9 +62,11 @@ def long_date(value: date | datetime) -> str:
 @dataclass
 class RenderResult:
     pages: dict[str, bytes | None]  # None: as the last build wrote it, and still so on disk
-    fingerprints: dict[str, bytes]  # page path -> fingerprint of everything it was made from
     problems: list[Problem]
     rendered: int  # pages actually rendered
+
+
+PARALLEL_FROM = 400  # pages per worker below which forking costs more than it saves
 
 
 def render_pages(
@@ -74,34 +80,78 @@ def render_pages(
     advance: Callable[[int], None] | None = None,
 ) -> RenderResult:
     """Render every page but those that `unchanged` says are on disk as they would come out."""
-    result = RenderResult({}, {}, [], 0)
-    problems: set[Problem] = set()
+    result = RenderResult({}, [], 0)
     digests = _template_digests(env, pages)
     hasher = hasher or ContextHasher()
-    templates: dict[str, jinja2.Template] = {}
-    for number, page in enumerate(pages, start=1):
-        if advance and number % 100 == 0:
-            advance(100)
-        fingerprint = None
-        if digests is not None:
-            fingerprint = site_digest + digests[page.template] + hasher.digest(page.context)
-            if unchanged(page.path, fingerprint):
-                result.pages[page.path] = None
-                result.fingerprints[page.path] = fingerprint
-                continue
-        try:
-            if page.template not in templates:
-                templates[page.template] = env.get_template(page.template)
-            html = templates[page.template].render({**common, **page.context})
-        except Exception as exc:  # any template error: report it, keep going to find the rest
-            problems.add(template_problem(exc, page.template, site_dir))
-            continue
-        result.rendered += 1
-        result.pages[page.path] = html.encode("utf-8")
-        if fingerprint is not None:
-            result.fingerprints[page.path] = fingerprint
+    todo = []
+    for page in pages:
+        if digests is not None and unchanged(page.path, site_digest + digests[page.template] + hasher.digest(page.context)):
+            result.pages[page.path] = None
+        else:
+            todo.append(page)
+    problems: set[Problem] = set()
+    for page, html in zip(todo, _render_all(_RenderJob(todo, env, site_dir, common), advance)):
+        if isinstance(html, Problem):
+            problems.add(html)
+        else:
+            result.pages[page.path] = html
+            result.rendered += 1
     result.problems = sorted(problems)
     return result
+
+
+@dataclass
+class _RenderJob:
+    pages: list[Page]
+    env: jinja2.Environment
+    site_dir: Path
+    common: dict[str, Any]
+
+    def render(self, start: int, stop: int) -> list[bytes | Problem]:
+        out: list[bytes | Problem] = []
+        for page in self.pages[start:stop]:
+            try:
+                html = self.env.get_template(page.template).render({**self.common, **page.context})
+            except Exception as exc:  # any template error: report it, keep going to find the rest
+                out.append(template_problem(exc, page.template, self.site_dir))
+                continue
+            out.append(html.encode("utf-8"))
+        return out
+
+
+def _render_all(job: _RenderJob, advance: Callable[[int], None] | None) -> list[bytes | Problem]:
+    """Across all cores for a big build. Workers are forked, so they share the pages and
+    the template environment without copying them; a process with other threads (the dev
+    server) is never forked, as a fork copies their locks in whatever state they are."""
+    total = len(job.pages)
+    workers = min(os.cpu_count() or 1, total // PARALLEL_FROM)
+    chunks = [(i, min(i + 200, total)) for i in range(0, total, 200)]
+    if workers <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        results: list[bytes | Problem] = []
+        for start, stop in chunks:
+            results += job.render(start, stop)
+            if advance:
+                advance(stop - start)
+        return results
+    results = []
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(job,)) as pool:
+        for (start, stop), rendered in zip(chunks, pool.map(_render_chunk, chunks)):
+            results += rendered
+            if advance:
+                advance(stop - start)
+    return results
+
+
+_worker_job: list[_RenderJob] = []  # set only inside forked worker processes, by _adopt
+
+
+def _adopt(job: _RenderJob) -> None:
+    _worker_job.append(job)
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[bytes | Problem]:
+    return _worker_job[0].render(*bounds)
 
 
 def _template_digests(env: jinja2.Environment, pages: list[Page]) -> dict[str, bytes] | None:
