@@ -21,6 +21,9 @@ FOLDER = ".broadsheet-cache"
 # What outlives the process: parsed articles, what the output was made from, and how it
 # looked on disk. (Feed items and search documents are cheap to make again.)
 PERSISTED = ("parsed", "files", "settled_before", "fingerprints", "stamps", "produced")
+# Search documents are slow to make (plain text and terms of every body) and small to keep;
+# feed items are quick to make and as big as the articles.
+KEPT_MEMO = ("search document",)
 
 
 def cache_file(output: Path) -> Path:
@@ -35,12 +38,14 @@ def load(output: Path) -> BuildState:
     """The state the last build left, or a fresh one when there is none to trust."""
     try:
         with open(cache_file(output), "rb") as f:
-            stamp, fields = pickle.load(f)
+            stamp, fields, memo = pickle.load(f)
     except Exception:  # missing, truncated, from another version: start afresh
         return BuildState()
     if stamp != _stamp():
         return BuildState()
-    return BuildState(**fields)
+    state = BuildState(**fields)
+    state.memo.seed(memo)
+    return state
 
 
 def save(output: Path, state: BuildState) -> None:
@@ -48,7 +53,7 @@ def save(output: Path, state: BuildState) -> None:
     path = cache_file(output)
     path.parent.mkdir(exist_ok=True)
     fields = {name: getattr(state, name) for name in PERSISTED}
-    data = (_stamp(), fields)
+    data = (_stamp(), fields, state.memo.kept(KEPT_MEMO))
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(f.name, path)

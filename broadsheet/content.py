@@ -7,6 +7,7 @@ import concurrent.futures
 import hashlib
 import multiprocessing
 import os
+import threading
 import math
 import posixpath
 from dataclasses import dataclass
@@ -119,14 +120,22 @@ def parse_many(items: list[tuple[SourceFile, bytes]], settings: ParseSettings, p
     size = -(-len(items) // (workers * 4))  # a few batches per worker evens out the load
     batches = [items[i : i + size] for i in range(0, len(items), size)]
     results: list[Parsed] = []
-    # forkserver: safe beside the dev server's threads, and the inputs are plain bytes anyway.
-    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
         for batch_results in pool.map(_parse_batch, batches, [settings] * len(batches)):
             results += batch_results
             if progress:
                 progress(len(batch_results))
     return results
+
+
+def _start_method():
+    """Fork where it is safe: a process with other threads (the dev server) must not fork,
+    as the copy gets their locks in whatever state they were; there a forkserver starts
+    the workers, which re-imports the main module (guarded in build.py and __main__)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _parse_batch(batch: list[tuple[SourceFile, bytes]], settings: ParseSettings) -> list[Parsed]:

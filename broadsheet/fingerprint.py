@@ -80,6 +80,13 @@ class Memo:
     def start(self) -> None:
         self._previous, self._current = self._current, {}
 
+    def kept(self, kinds: tuple[str, ...]) -> dict[tuple, Any]:
+        """What the last build used, of these kinds: for the build cache to carry over."""
+        return {key: value for key, value in self._current.items() if key[0] in kinds}
+
+    def seed(self, items: dict[tuple, Any]) -> None:
+        self._current.update(items)
+
     def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
         if key not in self._current:
             self._current[key] = self._previous[key] if key in self._previous else compute()
