@@ -81,8 +81,15 @@ class Memo:
         self._previous, self._current = self._current, {}
 
     def kept(self, kinds: tuple[str, ...]) -> dict[tuple, Any]:
-        """What the last build used, of these kinds: for the build cache to carry over."""
-        return {key: value for key, value in self._current.items() if key[0] in kinds}
+        """What the last build used, of these kinds, for the build cache to carry over; a
+        kind the build never asked for (its file was reused whole) keeps what it had."""
+        used = {key[0] for key in self._current}
+        return {
+            key: value
+            for source in (self._previous, self._current)
+            for key, value in source.items()
+            if key[0] in kinds and (source is self._current or key[0] not in used)
+        }
 
     def seed(self, items: dict[tuple, Any]) -> None:
         self._current.update(items)

@@ -110,7 +110,8 @@ def build_model(articles: list[Article], settings: Settings, options: BuildOptio
     all_paths = _article_paths(articles, settings, problems)
     paths = {a.path: all_paths[a.path] for a in published if a.path in all_paths}
     terms = _terms(published, settings)
-    entries = [_entry(a, paths, set(all_paths), terms, settings, problems) for a in published if a.path in paths]
+    known = set(all_paths)
+    entries = [_entry(a, paths, known, terms, settings, problems) for a in published if a.path in paths]
     entries.sort(key=lambda e: (e.article.date, e.article.slug, e.article.path), reverse=True)
     model = SiteModel(
         entries=tuple(entries),
