@@ -22,6 +22,7 @@ serve: $(STAMP)
 	$(PY) build.py serve
 
 bench: $(STAMP)
+	$(PY) bench/build.py 1000 10000
 	$(PY) bench/live.py 1000 10000
 
 clean:
