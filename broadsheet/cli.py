@@ -91,8 +91,8 @@ def _build(args: argparse.Namespace) -> int:
     state = BuildState() if args.no_cache else cache.load(output)
     with progress_bar(quiet=args.quiet) as progress:
         report = build(request, state, progress)
-    if report.ok and not args.no_cache:
-        cache.save(output, state)
+    if report.ok and not args.no_cache and (report.parsed or report.changed or report.removed):
+        cache.save(output, state)  # a build that changed nothing has nothing new to remember
     _print_problems(report, args.site)
     if not report.ok:
         count = len(errors(report.problems))
