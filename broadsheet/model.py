@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 from urllib.parse import urlsplit

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from broadsheet.serve import DevServer
-from conftest import REPO, run_cli
+from conftest import copy_demo, run_cli
 
 CHROMIUM = Path(os.environ.get("BROADSHEET_CHROMIUM", "/usr/bin/chromium"))
 # Headless in a container or CI: no sandbox (often unavailable as root), no GPU, and none
@@ -31,7 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DEMO_FILES = ("content", "templates", "static", "broadsheet.yaml")
 
 
 def missing() -> str | None:
@@ -65,13 +63,7 @@ def chromium() -> Iterator:
 
 def build_demo(dest: Path, base_url: str) -> Path:
     """A copy of the repository's demo digest built with base_url; returns its output folder."""
-    for name in DEMO_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, dest / name)
-        elif source.is_file():
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, dest / name)
+    copy_demo(dest)
     result = run_cli("build", "--site", dest, "--base-url", base_url)
     assert result.code == 0, result.err
     return dest / "site"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,21 @@ def article(title: str, date: str, body: str = "Body text.", **keys: str) -> str
     """A small article file; extra keys are written as given (YAML values)."""
     lines = [f"title: {title}", f"date: {date}", *(f"{k}: {v}" for k, v in keys.items())]
     return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+DEMO_FILES = ("content", "templates", "broadsheet.yaml")
+
+
+def copy_demo(dest: Path) -> Path:
+    """A copy of the repository's demo digest (its inputs only) in dest; returns dest."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in DEMO_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name)
+        else:
+            shutil.copy(source, dest / name)
+    return dest
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

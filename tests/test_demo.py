@@ -1,18 +1,14 @@
 """The demo digest in the repository builds and shows what the README promises."""
 
-import shutil
 import subprocess
 import sys
 
-from conftest import REPO, tree_bytes
+from conftest import REPO, copy_demo, tree_bytes
 from linkcheck import broken_links
 
 
 def test_demo_builds_with_python_build_py(tmp_path):
-    site = tmp_path / "demo"
-    shutil.copytree(REPO / "content", site / "content")
-    shutil.copytree(REPO / "templates", site / "templates")
-    shutil.copy(REPO / "broadsheet.yaml", site)
+    site = copy_demo(tmp_path / "demo")
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built 20 articles into")

@@ -1,7 +1,6 @@
 """Atom, RSS and JSON Feed: real builds of the demo and of little sites, read back with feedparser."""
 
 import json
-import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
@@ -9,7 +8,7 @@ import feedparser
 import pytest
 
 from broadsheet.feeds import absolute_links
-from conftest import REPO, SETTINGS, article, run_cli, tree_bytes
+from conftest import copy_demo, SETTINGS, article, run_cli, tree_bytes
 
 NOW = "2025-06-20T12:00:00+00:00"
 BASE = "https://x.github.io/digest/"
@@ -20,10 +19,7 @@ FEED_NAMES = ("feed.xml", "rss.xml", "feed.json")
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
     """The demo digest built once under a sub-path: the feeds of a real site."""
-    site = tmp_path_factory.mktemp("demo")
-    for name in ("content", "templates"):
-        shutil.copytree(REPO / name, site / name)
-    shutil.copy(REPO / "broadsheet.yaml", site / "broadsheet.yaml")
+    site = copy_demo(tmp_path_factory.mktemp("demo"))
     result = run_cli("build", "--site", site, "--base-url", BASE, "--now", NOW)
     assert result.code == 0, result.err
     return site / "site"

@@ -1,24 +1,15 @@
 """Every link and asset URL resolves inside the output, also under a sub-path base_url."""
 
-import shutil
 
 import pytest
 
-from conftest import REPO, article, run_cli
+from conftest import copy_demo, article, run_cli
 from linkcheck import broken_links, links_of
 
 
 @pytest.fixture
 def demo_copy(tmp_path):
-    site = tmp_path / "demo"
-    for name in ("content", "templates", "broadsheet.yaml"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, site / name)
-        else:
-            site.mkdir(exist_ok=True)
-            shutil.copy(source, site / name)
-    return site
+    return copy_demo(tmp_path / "demo")
 
 
 @pytest.mark.parametrize("base_url, base_path", [("https://example.org/", "/"), ("https://x.github.io/digest/", "/digest/")])

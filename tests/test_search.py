@@ -4,12 +4,11 @@ browser's search.js mirrors (tests/test_browser.py runs the JavaScript side)."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from broadsheet import search
-from conftest import REPO, article, run_cli
+from conftest import copy_demo, article, run_cli
 
 INDEX = "site/search/index.json"
 SPAIN_NATO = "content/world/nato-summit-preview.md"
@@ -18,14 +17,7 @@ SPAIN_NATO = "content/world/nato-summit-preview.md"
 @pytest.fixture
 def demo(tmp_path):
     """The repository's demo digest, copied, built under a sub-path: (site folder, index)."""
-    site = tmp_path / "demo"
-    for name in ("content", "templates", "broadsheet.yaml"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, site / name)
-        else:
-            site.mkdir(exist_ok=True)
-            shutil.copy(source, site / name)
+    site = copy_demo(tmp_path / "demo")
     result = run_cli("build", "--site", site, "--base-url", "https://x.github.io/digest/")
     assert result.code == 0, result.err
     return site, json.loads((site / INDEX).read_text(encoding="utf-8"))

@@ -1,13 +1,12 @@
 """sitemap.xml, news-sitemap.xml and robots.txt of real builds, under a sub-path too."""
 
-import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
 from broadsheet import config, content, routes, scan, sitemaps
 from broadsheet.markup import MarkdownRenderer
 from broadsheet.model import BuildOptions, build_model
-from conftest import REPO, article, run_cli
+from conftest import copy_demo, article, run_cli
 
 NOW = "2025-06-20T12:00:00+00:00"
 BASE = "https://x.github.io/digest/"
@@ -117,10 +116,7 @@ def test_too_many_urls_make_a_sitemap_index(make_site):
 
 
 def test_demo_sitemap_locs_all_resolve(tmp_path):
-    site = tmp_path / "demo"
-    for name in ("content", "templates"):
-        shutil.copytree(REPO / name, site / name)
-    shutil.copy(REPO / "broadsheet.yaml", site / "broadsheet.yaml")
+    site = copy_demo(tmp_path / "demo")
     assert run_cli("build", "--site", site, "--base-url", BASE, "--now", NOW).code == 0
     output = site / "site"
     listed = locs(ET.parse(output / "sitemap.xml").getroot())

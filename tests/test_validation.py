@@ -7,7 +7,6 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
 from conftest import SETTINGS, Run, article, run_cli, tree_bytes
 
 BROKEN = Path(__file__).resolve().parent / "broken"
