@@ -118,13 +118,15 @@ def seconds(value: float) -> str:
     return f"{value:7.2f} s"
 
 
-def table_row(n: int, name: str, runs: list[Run]) -> str:
+def figures(runs: list[Run]) -> tuple[float, float, float, float]:
+    """Median, min and max seconds, and the peak memory in MiB, of a set of runs."""
     times = [run.seconds for run in runs]
-    peak_mib = max(run.peak_kib for run in runs) / 1024
-    return (
-        f"{n:>8}  {name:<10} {seconds(statistics.median(times))} {seconds(min(times))} "
-        f"{seconds(max(times))} {peak_mib:8.0f} MiB"
-    )
+    return statistics.median(times), min(times), max(times), max(run.peak_kib for run in runs) / 1024
+
+
+def table_row(n: int, name: str, runs: list[Run]) -> str:
+    median, low, high, peak_mib = figures(runs)
+    return f"{n:>8}  {name:<10} {seconds(median)} {seconds(low)} {seconds(high)} {peak_mib:8.0f} MiB"
 
 
 def table_header() -> str:

@@ -266,12 +266,8 @@ def html_files(folder: Path) -> int:
 
 
 def row(n: int, tool: Tool, runs: list[Run]) -> str:
-    times = [run.seconds for run in runs]
-    peak_mib = max(run.peak_kib for run in runs) / 1024
-    return (
-        f"{n:>8}  {tool.name:<11}{statistics.median(times):8.2f} s{min(times):8.2f} s{max(times):8.2f} s"
-        f"{peak_mib:8.0f} MiB{html_files(tool.output):>10}"
-    )
+    median, low, high, peak_mib = bench_build.figures(runs)
+    return f"{n:>8}  {tool.name:<11}{median:8.2f} s{low:8.2f} s{high:8.2f} s{peak_mib:8.0f} MiB{html_files(tool.output):>10}"
 
 
 def ratios(results: dict[str, list[Run]]) -> str:
