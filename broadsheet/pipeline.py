@@ -118,7 +118,8 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     articles, parsed, parsed_count = _parse_all(sources, settings, state, progress)
     problems += parsed
     clock.lap("parse")
-    options = model.BuildOptions(request.drafts, request.future, request.now or datetime.now(settings.tz))
+    now = request.now or datetime.now(settings.tz)  # one moment for drafts, future articles and the news sitemap
+    options = model.BuildOptions(request.drafts, request.future, now)
     site_model, modelled = model.build_model(articles, settings, options)
     problems += modelled
     clock.lap("model")
@@ -144,7 +145,6 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     result = render.render_pages(pages, env, site_dir, common, unchanged, site_digest, hasher, advance)
     problems += result.problems
     clock.lap("render")
-    now = request.now or datetime.now(settings.tz)
     state.memo.start()
 
     def remember(kind: str, records, compute):
