@@ -157,7 +157,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
 
     generated = {
         **feeds.feed_outputs(site_model, settings, remember),
-        **sitemaps.sitemap_outputs(pages, site_model, settings, now),
+        **sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=tuple(sorted(fingerprints.items()))),
         **search.search_outputs(site_model, settings, remember),
     }
     # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
@@ -237,7 +237,7 @@ def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
-WHOLE_FILES = ("feed", "search index")  # remember() results that are {path: bytes} of whole files
+WHOLE_FILES = ("feed", "search index", "sitemap", "news sitemap")  # remember() results that are {path: bytes} of whole files
 
 
 def _whole_files(fingerprint: bytes, compute, unchanged, state: BuildState, fingerprints: dict[str, bytes]) -> dict[str, bytes | None]:

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from broadsheet.config import Settings
 from broadsheet.feeds import xml_text
+from broadsheet.model import Remember, compute_now
 from broadsheet.model import Entry, SiteModel
 from broadsheet.routes import Page
 
@@ -29,14 +30,21 @@ NOT_LISTED = {"404.html"}
 GOOGLE_NEWS_LANGUAGES = {"zh-cn", "zh-tw"}  # the only region subtags Google News accepts
 
 
-def sitemap_outputs(pages: list[Page], model: SiteModel, settings: Settings, now: datetime, *, limit: int = MAX_URLS) -> dict[str, bytes]:
-    """Output path -> bytes, for the sitemaps and robots.txt.
+def sitemap_outputs(
+    pages: list[Page], model: SiteModel, settings: Settings, now: datetime, *, limit: int = MAX_URLS,
+    remember: Remember = compute_now, page_fingerprints: tuple = (),
+) -> dict[str, bytes | None]:
+    """Output path -> bytes (or None when `remember` knows the file on disk is right),
+    for the sitemaps and robots.txt.
 
+    The sitemap follows from the pages, so the fingerprints of all pages stand for it;
+    the news sitemap from the stories of the last two days.
     A site's own static/robots.txt wins over the generated one: the pipeline drops
     generated files that a static file replaces.
     """
-    outputs = sitemap_files(page_urls(pages, model, settings), settings, limit)
-    outputs[NEWS_SITEMAP] = news_sitemap(news_entries(model, now), settings)
+    outputs = dict(remember("sitemap", page_fingerprints or tuple(pages), lambda: sitemap_files(page_urls(pages, model, settings), settings, limit)))
+    news = news_entries(model, now)
+    outputs.update(remember("news sitemap", news, lambda: {NEWS_SITEMAP: news_sitemap(news, settings)}))
     outputs[ROBOTS] = robots_txt(settings)
     return outputs
 
