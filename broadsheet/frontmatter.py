@@ -34,7 +34,6 @@ DATE_EXPECTED = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM or an ISO 8601 date-time 
 class Split:
     yaml_text: str
     body: str
-    body_line: int  # 1-based line of the body's first line
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def split(text: str) -> Split | str:
     if len(yaml_text.encode("utf-8")) > MAX_FRONT_MATTER:
         return f"front matter is over the {MAX_FRONT_MATTER // 1024} KiB limit"
     body_start = close.end() + 1
-    return Split(yaml_text, text[body_start:], text.count("\n", 0, body_start) + 1)
+    return Split(yaml_text, text[body_start:])
 
 
 def parse(rel: str, parts: Split, tz: ZoneInfo) -> tuple[FrontMatter | None, list[Problem]]:

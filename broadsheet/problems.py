@@ -27,14 +27,6 @@ class Problem:
         return f"{prefix}: {label}{self.message}" if prefix else f"{label}{self.message}"
 
 
-class BuildFailed(Exception):
-    """Raised by a stage that cannot go on; carries every problem found so far."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if not p.warning]
 
