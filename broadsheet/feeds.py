@@ -100,6 +100,16 @@ def feed_outputs(model: SiteModel, settings: Settings, remember: Remember = comp
     return outputs
 
 
+def feeds_showing(model: SiteModel, settings: Settings, urls: set[str]) -> dict[str, bytes]:
+    """Output path -> bytes of just the feeds that carry one of these entries: after an
+    edit of their bodies, the only feeds that can change."""
+    outputs: dict[str, bytes] = {}
+    for spec in _specs(model, settings):
+        if any(entry.url in urls for entry in spec.entries):
+            outputs.update(_lay_out(spec, settings, compute_now))
+    return outputs
+
+
 def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
     """The site feed, then one per tag, section and source (only published entries: the model's)."""
     limit = settings.feed.entries

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, Callable
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 
 from broadsheet.content import Article
 
@@ -98,53 +98,98 @@ class Memo:
 
 def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, bytes]:
     """Template name -> digest of its source and of every template it extends, includes or imports."""
-    sources: dict[str, str] = {}
-    references: dict[str, set[str] | None] = {}
-
-    def visit(name: str) -> None:
-        if name in sources:
-            return
-        source, _, _ = env.loader.get_source(env, name)
-        sources[name] = source
-        found = meta.find_referenced_templates(env.parse(source))
-        names_found = set()
-        for ref in found:
-            if ref is None:  # a name computed at render time: depend on every template
-                references[name] = None
-                return
-            names_found.add(ref)
-        references[name] = names_found
-        for ref in names_found:
-            visit(ref)
-
+    graph = _TemplateGraph(env)
     digests = {}
-    every = None
     for name in sorted(names):
-        visit(name)
-        closure = _closure(name, references)
-        if closure is None:
-            every = every or _all_templates(env)
-            closure = every
         h = hashlib.blake2b(digest_size=16)
-        for member in sorted(closure):
-            h.update(member.encode() + b"\0" + (sources.get(member) or env.loader.get_source(env, member)[0]).encode() + b"\0")
+        for member in sorted(graph.closure(name)):
+            h.update(member.encode() + b"\0" + graph.source(member).encode() + b"\0")
         digests[name] = h.digest()
     return digests
 
 
-def _closure(name: str, references: dict[str, set[str] | None]) -> set[str] | None:
-    seen, todo = set(), [name]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        refs = references.get(current, set())
-        if refs is None:
-            return None
-        todo.extend(refs)
-    return seen
+# Fields of an article that only its body decides: when no list page can read them, an
+# edit of a body changes the article's own page, its feeds and the search index, nothing else.
+BODY_FIELDS = frozenset({"body_html", "word_count", "content_hash"})
+BODY_READING_GLOBALS = frozenset({"news_article"})  # template functions that read their entry's body fields
 
 
-def _all_templates(env: jinja2.Environment) -> set[str]:
-    return set(env.list_templates(filter_func=lambda n: not n.startswith(".")))
+def bodies_stay_on_their_page(env: jinja2.Environment, entry_templates: set[str], other_templates: set[str]) -> bool:
+    """True when, as far as the templates' code shows, an article's body is read only by
+    its own page: templates of other pages never name a body field, and article templates
+    only as `entry.<field>` of the page's own `entry`, never rebound. Anything these
+    rules cannot see through (attribute names computed at render time, templates chosen
+    at render time) counts as reading bodies."""
+    graph = _TemplateGraph(env)
+    others = set().union(*(graph.closure(name) for name in other_templates))
+    entries = set().union(*(graph.closure(name) for name in entry_templates)) - others
+    return not any(_reads_bodies(graph.tree(n), own_entry=False) for n in others) and not any(
+        _reads_bodies(graph.tree(n), own_entry=True) for n in entries
+    )
+
+
+def _reads_bodies(tree: nodes.Template, own_entry: bool) -> bool:
+    """Whether a template may read a body field of an entry other than the page's own.
+
+    A subscript with a key computed at render time (`x[kind]`) is taken not to name a
+    body field: the keys templates compute are slugs and kinds, never field names."""
+    rebinds = any(n.name == "entry" for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param"))
+
+    def on_own_entry(node: nodes.Node) -> bool:
+        return own_entry and not rebinds and isinstance(node, nodes.Name) and node.name == "entry"
+
+    for item in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Call)):
+        if isinstance(item, nodes.Getattr) and item.attr in BODY_FIELDS and not on_own_entry(item.node):
+            return True
+        if isinstance(item, nodes.Getitem) and isinstance(item.arg, nodes.Const) and item.arg.value in BODY_FIELDS and not on_own_entry(item.node):
+            return True
+        if isinstance(item, nodes.Filter) and item.name == "attr":
+            return True
+        if isinstance(item, nodes.Call) and isinstance(item.node, nodes.Name) and item.node.name in BODY_READING_GLOBALS:
+            if not (item.args and on_own_entry(item.args[0])):
+                return True
+    return False
+
+
+class _TemplateGraph:
+    """Templates' sources, parse trees and references, each read once."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._sources: dict[str, str] = {}
+        self._trees: dict[str, nodes.Template] = {}
+        self._references: dict[str, set[str] | None] = {}
+
+    def source(self, name: str) -> str:
+        if name not in self._sources:
+            self._sources[name] = self.env.loader.get_source(self.env, name)[0]
+        return self._sources[name]
+
+    def tree(self, name: str) -> nodes.Template:
+        if name not in self._trees:
+            self._trees[name] = self.env.parse(self.source(name))
+        return self._trees[name]
+
+    def references(self, name: str) -> set[str] | None:
+        """The templates this one names; None when it computes a name at render time."""
+        if name not in self._references:
+            found = set(meta.find_referenced_templates(self.tree(name)))
+            self._references[name] = None if None in found else found
+        return self._references[name]
+
+    def closure(self, name: str) -> set[str]:
+        """The template and every template it pulls in; every template there is when
+        one of them names a template only at render time."""
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            refs = self.references(current)
+            if refs is None:
+                return set(self.env.list_templates(filter_func=lambda n: not n.startswith(".")))
+            todo.extend(refs)
+        return seen
+
+

@@ -16,7 +16,7 @@ class LiveSite:
     def __init__(self, request: BuildRequest, server, out: TextIO | None = None):
         self.request = request
         self.server = server  # a serve.DevServer, or anything with its notify methods
-        self.state = BuildState()
+        self.state = BuildState(keep_last=True)
         self.out = out or sys.stderr
         self.failing = False
         self._lock = threading.Lock()  # one rebuild at a time
@@ -25,7 +25,7 @@ class LiveSite:
         with self._lock:
             started = time.perf_counter()
             with self.server.rebuilding():
-                report = build(self.request, self.state)
+                report = build(self.request, self.state, changed=paths)
             self._tell(report, paths, time.perf_counter() - started)
             return report
 

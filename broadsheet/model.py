@@ -193,6 +193,26 @@ def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, setti
     )
 
 
+def new_body(model: SiteModel, article: Article, known: set[str], settings: Settings) -> tuple[str, list[Problem]]:
+    """A published article's body with its links resolved against the model, and the
+    problems of its links (summary included, as when the model was built)."""
+    urls = {e.article.path: e.path for e in model.entries}
+    problems: list[Problem] = []
+    body = _resolve_links(article, article.body_html, urls, known, settings, problems)
+    _resolve_links(article, article.summary_html, urls, known, settings, problems)
+    return body, problems
+
+
+def put_body(entry: Entry, article: Article, body_html: str) -> None:
+    """Give an entry the new version of its article, which differs only in its body.
+
+    In place, on purpose: the editions, lists and pages that hold the entry then all see
+    the new body without being rebuilt. Only a kept model is changed this way, by the
+    one caller that knows nothing else about the entry changed (see body_edits)."""
+    object.__setattr__(entry, "article", article)
+    object.__setattr__(entry, "body_html", body_html)
+
+
 def _resolve_links(a: Article, html: str, urls, known: set[str], settings: Settings, problems: list[Problem]) -> str:
     for target in a.links:
         marker = f"{LINK_MARKER}{target}"

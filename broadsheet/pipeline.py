@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from broadsheet import assets, config, content, feeds, model, render, routes, scan, search, sitemaps, write
+from broadsheet import assets, body_edits, config, content, feeds, model, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
 from broadsheet.problems import Problem, errors
 
@@ -63,6 +63,8 @@ class BuildState:
     settled_before: int = 0  # ns: files last changed before this were read after their change
     memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
     produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
+    keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
+    last: tuple[BuildRequest, body_edits.Snapshot] | None = None
 
 
 class _Clock:
@@ -99,11 +101,20 @@ class Progress:
         return advance
 
 
-def build(request: BuildRequest, state: BuildState | None = None, progress: Progress | None = None) -> BuildReport:
+def build(
+    request: BuildRequest, state: BuildState | None = None, progress: Progress | None = None, changed: set[str] | None = None
+) -> BuildReport:
+    """Build the site. `changed`, when the caller knows it (the watcher does), names the
+    input files changed since the last build: edits of bodies alone then take a short cut."""
     started = time.perf_counter()
+    state = state if state is not None else BuildState()
+    if changed is not None and state.last is not None:
+        report = _apply_body_edits(request, state, changed, started)
+        if report is not None:
+            return report
+    previous, state.last = state.last, None  # let the old model go before a new one is made
     progress = progress or Progress()
     clock = _Clock()
-    state = state if state is not None else BuildState()
     site_dir = request.site_dir
     output = (request.output or site_dir / "site").absolute()
 
@@ -146,6 +157,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     problems += result.problems
     clock.lap("render")
     state.memo.start()
+    kept: list[search.SearchIndex] = []
 
     def remember(kind: str, records, compute):
         """A generated file (a feed, the index) or a part of one, made at most once for the
@@ -158,7 +170,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     generated = {
         **feeds.feed_outputs(site_model, settings, remember),
         **sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=tuple(sorted(fingerprints.items()))),
-        **search.search_outputs(site_model, settings, remember),
+        **search.search_outputs(site_model, settings, remember, keep=kept.append),
     }
     # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
     generated = {path: data for path, data in generated.items() if path not in static.files}
@@ -175,10 +187,43 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         state.stamps = written.stamps  # only what reached the disk may stand in for it next time
         state.fingerprints = fingerprints
         state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
+        if state.keep_last:
+            index = kept[0] if kept else previous[1].search if previous and generated.get(search.INDEX_PATH, b"") is None else None
+            snapshot = body_edits.take(
+                site_dir, settings, env, common, site_model, {s.rel: s for s in sources}, articles, pages, problems,
+                frozenset(static.files), index, now,
+            )  # fmt: skip
+            state.last = (request, snapshot) if snapshot else None
     clock.lap("write")
     report.stages = clock.stages
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _apply_body_edits(request: BuildRequest, state: BuildState, changed: set[str], started: float) -> BuildReport | None:
+    """The short cut for edits of bodies alone (see body_edits); None when it does not apply."""
+    last_request, snapshot = state.last
+    if last_request != request:
+        return None
+    clock = _Clock()
+    edits = body_edits.apply(snapshot, changed, request.now or datetime.now(snapshot.settings.tz))
+    if edits is None:
+        return None
+    clock.lap("bodies")
+    output = (request.output or request.site_dir / "site").absolute()
+    written = write.write_site(output, {**dict.fromkeys(state.stamps), **edits.outputs}, {}, state.stamps)
+    state.stamps = written.stamps
+    for rel, (key, parsed) in edits.parsed.items():
+        state.parsed[key] = parsed
+        state.files.pop(rel, None)  # read again by the next full build
+    for path in edits.outputs:  # made outside the fingerprints: the next full build makes them again
+        state.fingerprints.pop(path, None)
+    clock.lap("write")
+    site = snapshot.model
+    return BuildReport(
+        list(snapshot.problems), len(site.entries), snapshot.page_count, len(edits.parsed), edits.rendered,
+        written.changed, written.removed, clock.stages, time.perf_counter() - started, output,
+    )  # fmt: skip
 
 
 def _parse_all(sources, settings, state: BuildState, progress: Progress) -> tuple[list[content.Article], list[Problem], int]:

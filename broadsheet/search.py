@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from typing import Any
+from typing import Any, Callable
 
 from broadsheet.config import Settings
 from broadsheet.markup import plain_text
@@ -58,27 +58,78 @@ def tokens(text: str) -> list[str]:
 # --- the index ---------------------------------------------------------------------------
 
 
-def search_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> dict[str, bytes]:
+def search_outputs(
+    model: SiteModel, settings: Settings, remember: Remember = compute_now, keep: Callable[["SearchIndex"], None] | None = None
+) -> dict[str, bytes]:
     """Output path -> bytes of the search index, or None when `remember` knows the file on
     disk is already right; it may also hand back an entry's document and terms from an
-    earlier build when nothing they come from changed."""
-    return remember("search index", model.entries, lambda: {INDEX_PATH: encode(build_index(model, settings.language, remember))})
+    earlier build when nothing they come from changed. `keep` receives the index when it
+    was made, so that a later edit of one body can update it in place."""
+
+    def make() -> dict[str, bytes]:
+        index = SearchIndex.build(model, settings.language, remember)
+        if keep:
+            keep(index)
+        return {INDEX_PATH: index.encode()}
+
+    return remember("search index", model.entries, make)
 
 
-def build_index(model: SiteModel, language: str = "", remember: Remember = compute_now) -> dict[str, Any]:
-    postings: dict[str, list[int]] = defaultdict(list)
-    docs = []
-    for number, entry in enumerate(model.entries):  # newest first: the order results are shown in
-        document, terms = remember("search document", entry, lambda e=entry: _indexed(e, language))
-        docs.append(document)
-        for term in terms:
-            postings[term].append(number)  # numbers ascend, so the gaps below are positive
-    return {"version": INDEX_VERSION, "docs": docs, "terms": {t: _gaps(postings[t]) for t in sorted(postings)}}
+class SearchIndex:
+    """The index kept as encoded pieces: a document, or a term's postings, that did not
+    change is not encoded again, so replacing one document in 10,000 costs milliseconds.
+
+    The bytes are exactly ``json.dumps(index, sort_keys=True, ensure_ascii=False,
+    separators=(",", ":"))`` of the structure in this module's docstring.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.docs: list[str] = []  # each document's JSON, in model order
+        self.terms: list[list[str]] = []  # each document's distinct terms, sorted
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.encoded: dict[str, str] = {}  # term -> '"term":[gaps]'
+
+    @classmethod
+    def build(cls, model: SiteModel, language: str = "", remember: Remember = compute_now) -> "SearchIndex":
+        index = cls(language)
+        for number, entry in enumerate(model.entries):  # newest first: the order results are shown in
+            document, terms = remember("search document", entry, lambda e=entry: _indexed(e, language))
+            index.docs.append(_json(document))
+            index.terms.append(terms)
+            for term in terms:
+                index.postings[term].append(number)  # numbers ascend, so the gaps are positive
+        index.encoded = {term: _encode_term(term, numbers) for term, numbers in index.postings.items()}
+        return index
+
+    def replace(self, number: int, entry: Entry) -> None:
+        """Document `number` now holds `entry` (same place in the order, new text)."""
+        document, terms = _indexed(entry, self.language)
+        self.docs[number] = _json(document)
+        old, new = set(self.terms[number]), set(terms)
+        self.terms[number] = terms
+        for term in old - new:
+            self.postings[term].remove(number)
+        for term in new - old:
+            bisect.insort(self.postings[term], number)
+        for term in old ^ new:
+            if self.postings[term]:
+                self.encoded[term] = _encode_term(term, self.postings[term])
+            else:
+                del self.postings[term], self.encoded[term]
+
+    def encode(self) -> bytes:
+        terms = ",".join(self.encoded[term] for term in sorted(self.encoded))
+        text = f'{{"docs":[{",".join(self.docs)}],"terms":{{{terms}}},"version":{INDEX_VERSION}}}\n'
+        return text.encode("utf-8")
 
 
-def encode(index: dict[str, Any]) -> bytes:
-    """Compact and deterministic: the same model gives the same bytes."""
-    return json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _encode_term(term: str, numbers: list[int]) -> str:
+    return f"{_json(term)}:{_json(_gaps(numbers))}"
 
 
 def _indexed(entry: Entry, language: str) -> tuple[dict[str, str], list[str]]:

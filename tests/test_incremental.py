@@ -17,6 +17,9 @@ NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)
 NAMES = [f"content/{section}/story-{i}.md" for section in ("world", "business") for i in range(4)] + ["content/science/bundle/index.md"]
 WORDS = ["Alpha", "Beta", "Gamma", "Delta", "Эпсилон"]
 TAGS = ["NATO", "nato", "Energy", "AI", "Russia"]
+BODIES = ["Short body.", "A longer body.\n\nWith two paragraphs.", "Before.\n\n<!--more-->\n\nAfter.", "See [the other](story-1.md).", "Short body.\n\nAnd a [link](story-2.md).", "Short body.\n\nZeppelins in a second paragraph."]
+APPENDED = ["Zeppelins, appended.", "An appended [link](story-2.md).", "A [link](story-3.md) to a story that may not be there.", "<!--more-->"]
+EDITION_WITH_BODIES = '{% extends "base.html" %}{% block main %}{% for e in edition.entries %}{{ e.body_html | safe }}{% endfor %}{% endblock %}\n'
 
 
 def article_text(draw) -> str:
@@ -24,14 +27,18 @@ def article_text(draw) -> str:
     day = draw(st.integers(16, 20))
     hour = draw(st.sampled_from(["00:10", "12:00", "23:30"]))
     tags = draw(st.lists(st.sampled_from(TAGS), max_size=3))
-    body = draw(st.sampled_from(["Short body.", "A longer body.\n\nWith two paragraphs.", "Before.\n\n<!--more-->\n\nAfter.", "See [the other](story-1.md)."]))
+    body = draw(st.sampled_from(BODIES))
     extra = {"featured": "true"} if draw(st.booleans()) else {}
     return article(f'"{title}"', f"2025-06-{day} {hour}", body=body, tags="[" + ", ".join(tags) + "]", **extra)
 
 
 @st.composite
 def operations(draw):
-    kind = draw(st.sampled_from(["write", "write", "write", "delete", "rename", "break", "template", "static", "settings"]))
+    kind = draw(st.sampled_from(["write", "write", "body", "body", "delete", "rename", "break", "template", "lists", "static", "settings"]))
+    if kind == "body":  # the same front matter, another body: what serve's short cut takes
+        return ("body", draw(st.sampled_from(NAMES)), draw(st.sampled_from(APPENDED)))
+    if kind == "lists":  # an edition template that shows whole bodies, or none
+        return ("lists", draw(st.booleans()))
     if kind == "write":
         return ("write", draw(st.sampled_from(NAMES)), article_text(draw))
     if kind == "delete":
@@ -48,8 +55,20 @@ def operations(draw):
     return ("settings", draw(st.sampled_from(["day", "week"])), draw(st.sampled_from(["One", "Two"])))
 
 
-def apply(site: Path, op: tuple) -> None:
+def apply(site: Path, op: tuple) -> set[str]:
+    """Make the change; the input files it touched, as the watcher would report them."""
     kind = op[0]
+    if kind == "body":
+        path = site / op[1]
+        if path.exists():
+            path.write_text(path.read_text() + "\n" + op[2] + "\n")
+        return {op[1]}
+    if kind == "lists":
+        if op[1]:
+            write_tree(site, {"templates/edition.html": EDITION_WITH_BODIES})
+        else:
+            (site / "templates/edition.html").unlink(missing_ok=True)
+        return {"templates/edition.html"}
     if kind == "write":
         write_tree(site, {op[1]: op[2]})
     elif kind == "delete":
@@ -73,20 +92,27 @@ def apply(site: Path, op: tuple) -> None:
             write_tree(site, {f"static/{op[1]}": op[2]})
     else:
         write_tree(site, {"broadsheet.yaml": SETTINGS + f"edition: {op[1]}\ntitle: {op[2]}\n"})
+    return {
+        "write": lambda: {op[1]}, "delete": lambda: {op[1]}, "rename": lambda: {op[1], op[2]},
+        "template": lambda: {"templates/_footer.html"}, "static": lambda: {f"static/{op[1]}"},
+    }.get(kind, lambda: {"broadsheet.yaml"})()  # fmt: skip
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(operations(), min_size=1, max_size=10))
-def test_incremental_equals_clean(ops):
+@given(st.lists(st.tuples(operations(), st.booleans()), min_size=1, max_size=10))
+def test_incremental_equals_clean(steps):
+    """Each change is built either as serve does (told which files changed, so edits of
+    bodies alone take the short cut) or as the command line does (told nothing)."""
     with tempfile.TemporaryDirectory() as tmp:
-        site = write_tree(Path(tmp) / "site-src", {"broadsheet.yaml": SETTINGS, "content/world/story-1.md": article("Start", "2025-06-18 10:00")})
-        state = BuildState()
+        start = {name: article(f"Start {n}", f"2025-06-{16 + n % 5} 10:00", tags=f"[{TAGS[n % 5]}]") for n, name in enumerate(NAMES)}
+        site = write_tree(Path(tmp) / "site-src", {"broadsheet.yaml": SETTINGS, **start})
+        state = BuildState(keep_last=True)
         live = BuildRequest(site, now=NOW)
         assert build(live, state).ok
-        for op in ops:
-            apply(site, op)
+        for op, told in steps:
+            touched = apply(site, op)
             before = tree_bytes(site / "site")
-            report = build(live, state)
+            report = build(live, state, changed=touched if told else None)
             clean_output = Path(tmp) / "clean"
             shutil.rmtree(clean_output, ignore_errors=True)
             clean = build(BuildRequest(site, output=clean_output, now=NOW))
@@ -134,3 +160,48 @@ def test_a_failed_build_does_not_stand_in_for_the_disk(make_site, tmp_path):
     assert build(BuildRequest(site), state).ok
     assert build(BuildRequest(site, output=tmp_path / "clean")).ok
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
+
+
+def serve_like(site: Path) -> tuple[BuildRequest, BuildState]:
+    state = BuildState(keep_last=True)
+    request = BuildRequest(site, now=NOW)
+    assert build(request, state).ok
+    return request, state
+
+
+def test_serve_applies_an_edit_of_a_body_alone_to_its_page_feeds_and_index(make_site, tmp_path):
+    files = {f"content/world/s{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:00", tags=f"[T{i % 4}]") for i in range(40)}
+    site = make_site(files)
+    request, state = serve_like(site)
+    (site / "content/world/s7.md").write_text(article("Story 7", "2025-06-17 12:00", body="Body text.\n\nZeppelins in a second paragraph.", tags="[T3]"))
+    report = build(request, state, changed={"content/world/s7.md"})
+    assert report.ok and report.rendered == 1 and "bodies" in report.stages and "model" not in report.stages
+    assert "search/index.json" in report.changed and "feed.xml" in report.changed
+    assert build(BuildRequest(site, output=tmp_path / "clean", now=NOW)).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
+    (site / "content/world/s7.md").write_text(files["content/world/s7.md"])  # back, built as the command line would
+    assert build(request, state).ok
+    assert build(BuildRequest(site, output=tmp_path / "clean2", now=NOW)).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean2")
+
+
+def test_front_matter_edits_and_list_templates_that_show_bodies_get_the_full_build(make_site):
+    site = make_site({f"content/s{i}.md": article(f"Story {i}", "2025-06-19 12:00") for i in range(3)})
+    request, state = serve_like(site)
+    (site / "content/s1.md").write_text(article("Story 1, retitled", "2025-06-19 12:00"))
+    assert "model" in build(request, state, changed={"content/s1.md"}).stages
+    write_tree(site, {"templates/edition.html": EDITION_WITH_BODIES})
+    assert build(request, state, changed={"templates/edition.html"}).ok
+    (site / "content/s2.md").write_text(article("Story 2", "2025-06-19 12:00", body="Body text.\n\nZeppelins over the edition page."))
+    report = build(request, state, changed={"content/s2.md"})
+    assert "model" in report.stages and "2025/06/19/index.html" in report.changed
+    assert "Zeppelins" in (site / "site/2025/06/19/index.html").read_text()
+
+
+def test_the_clock_ends_the_short_cut_when_an_article_comes_out(make_site):
+    site = make_site({"content/a.md": article("Now", "2025-06-19 12:00"), "content/b.md": article("Later", "2025-06-19 18:00")})
+    state = BuildState(keep_last=True)
+    assert build(BuildRequest(site, now=datetime(2025, 6, 19, 15, tzinfo=timezone.utc)), state).ok
+    (site / "content/a.md").write_text(article("Now", "2025-06-19 12:00", body="Body text.\n\nEdited."))
+    report = build(BuildRequest(site, now=datetime(2025, 6, 19, 19, tzinfo=timezone.utc)), state, changed={"content/a.md"})
+    assert "model" in report.stages and (site / "site/2025/06/19/later/index.html").exists()
