@@ -24,6 +24,7 @@ from broadsheet import content, feeds, model, render
 from broadsheet.config import Settings
 from broadsheet.content import Article, Parsed
 from broadsheet.fingerprint import BODY_FIELDS, bodies_stay_on_their_page
+from broadsheet.markup import MarkdownRenderer
 from broadsheet.problems import Problem
 from broadsheet.routes import Page
 from broadsheet.scan import SourceFile
@@ -42,12 +43,15 @@ class Snapshot:
     model: model.SiteModel
     sources: dict[str, SourceFile]  # every article file, drafts too, by site-relative path
     articles: dict[str, Article]
-    pages: dict[str, Page]  # article file -> its page (published ones)
+    entries: dict[str, model.Entry]  # article file -> its entry (published ones)
+    pages: dict[str, Page]  # article file -> its page
+    urls: dict[str, str]  # article file -> its output folder
     page_count: int  # pages of the whole site
     problems: list[Problem]  # the build's, all of them
     static: frozenset[str]  # output paths that static files take (a generated file there is dropped)
     search: SearchIndex | None  # None when the build reused the index file from disk
     valid_until: datetime | None  # the next moment the clock changes what is published
+    renderer: MarkdownRenderer = dataclasses.field(default_factory=MarkdownRenderer)
 
 
 @dataclass
@@ -70,11 +74,14 @@ def take(
             return None
     except (jinja2.TemplateError, OSError):
         return None
-    by_path = {a.path: a for a in articles}
-    pages_of = {p.context["entry"].article.path: p for p in pages if "entry" in p.context}
     return Snapshot(
-        site_dir, settings, env, common, site_model, sources, by_path, pages_of, len(pages), problems, static, search, _valid_until(articles, now)
-    )
+        site_dir, settings, env, common, site_model, sources,
+        articles={a.path: a for a in articles},
+        entries={e.article.path: e for e in site_model.entries},
+        pages={p.context["entry"].article.path: p for p in pages if "entry" in p.context},
+        urls={e.article.path: e.path for e in site_model.entries},
+        page_count=len(pages), problems=problems, static=static, search=search, valid_until=_valid_until(articles, now),
+    )  # fmt: skip
 
 
 def _valid_until(articles: list[Article], now: datetime) -> datetime | None:
@@ -93,12 +100,12 @@ def apply(snapshot: Snapshot, changed: set[str], now: datetime) -> BodyEdits | N
     edits = _parse_edits(snapshot, changed)
     if edits is None:
         return None
-    entries = {e.article.path: e for e in snapshot.model.entries}
+    entries = snapshot.entries
     bodies = {}
     for rel, (_, (article, problems)) in edits.items():
         link_problems: list[Problem] = []
         if rel in entries:
-            bodies[rel], link_problems = model.new_body(snapshot.model, article, set(snapshot.articles), snapshot.settings)
+            bodies[rel], link_problems = model.new_body(article, snapshot.urls, snapshot.articles.keys(), snapshot.settings)
         if set(problems + link_problems) != {p for p in snapshot.problems if p.path == rel}:
             return None
     for rel, (_, (article, _)) in edits.items():
@@ -116,7 +123,7 @@ def _parse_edits(snapshot: Snapshot, changed: set[str]) -> dict[str, tuple[str, 
         raw = content.read_bytes(source)
         if isinstance(raw, Problem):
             return None
-        article, problems = content.parse_many([(source, raw)], parse_settings)[0]
+        article, problems = content.parse(source, raw, parse_settings, snapshot.renderer)
         if article is None or not _same_but_body(snapshot.articles[rel], article):
             return None
         edits[rel] = (content.cache_key(source, content.digest(raw), parse_settings), (article, problems))

@@ -193,10 +193,10 @@ def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, setti
     )
 
 
-def new_body(model: SiteModel, article: Article, known: set[str], settings: Settings) -> tuple[str, list[Problem]]:
-    """A published article's body with its links resolved against the model, and the
-    problems of its links (summary included, as when the model was built)."""
-    urls = {e.article.path: e.path for e in model.entries}
+def new_body(article: Article, urls: dict[str, str], known: set[str], settings: Settings) -> tuple[str, list[Problem]]:
+    """A published article's body with its links resolved (`urls`: published article file ->
+    output folder; `known`: every article file), and the problems of its links, summary
+    included, as when the model was built."""
     problems: list[Problem] = []
     body = _resolve_links(article, article.body_html, urls, known, settings, problems)
     _resolve_links(article, article.summary_html, urls, known, settings, problems)

@@ -74,14 +74,14 @@ def render_pages(
     env: jinja2.Environment,
     site_dir: Path,
     common: dict[str, Any],
-    unchanged: Callable[[str, bytes], bool] = lambda path, fingerprint: False,
+    unchanged: Callable[[str, bytes], bool] | None = None,
     site_digest: bytes = b"",
     hasher: ContextHasher | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> RenderResult:
     """Render every page but those that `unchanged` says are on disk as they would come out."""
     result = RenderResult({}, [], 0)
-    digests = _template_digests(env, pages)
+    digests = _template_digests(env, pages) if unchanged else None
     hasher = hasher or ContextHasher()
     todo = []
     for page in pages:

@@ -89,6 +89,7 @@ class SearchIndex:
         self.terms: list[list[str]] = []  # each document's distinct terms, sorted
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.encoded: dict[str, str] = {}  # term -> '"term":[gaps]'
+        self.sorted_terms: list[str] = []
 
     @classmethod
     def build(cls, model: SiteModel, language: str = "", remember: Remember = compute_now) -> "SearchIndex":
@@ -100,6 +101,7 @@ class SearchIndex:
             for term in terms:
                 index.postings[term].append(number)  # numbers ascend, so the gaps are positive
         index.encoded = {term: _encode_term(term, numbers) for term, numbers in index.postings.items()}
+        index.sorted_terms = sorted(index.encoded)
         return index
 
     def replace(self, number: int, entry: Entry) -> None:
@@ -113,13 +115,16 @@ class SearchIndex:
         for term in new - old:
             bisect.insort(self.postings[term], number)
         for term in old ^ new:
-            if self.postings[term]:
-                self.encoded[term] = _encode_term(term, self.postings[term])
-            else:
+            if not self.postings[term]:
                 del self.postings[term], self.encoded[term]
+                self.sorted_terms.pop(bisect.bisect_left(self.sorted_terms, term))
+                continue
+            if term not in self.encoded:
+                bisect.insort(self.sorted_terms, term)
+            self.encoded[term] = _encode_term(term, self.postings[term])
 
     def encode(self) -> bytes:
-        terms = ",".join(self.encoded[term] for term in sorted(self.encoded))
+        terms = ",".join(map(self.encoded.__getitem__, self.sorted_terms))
         text = f'{{"docs":[{",".join(self.docs)}],"terms":{{{terms}}},"version":{INDEX_VERSION}}}\n'
         return text.encode("utf-8")
 
