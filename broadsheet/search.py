@@ -36,6 +36,7 @@ SNIPPET_CHARS = 240  # stored text per document: a snippet's worth (search.js sh
 WORD = re.compile(r"[^\W_]+")  # letters and digits of any script; JS: /[\p{L}\p{N}]+/gu
 # What casefold() would fold beyond lower(), for the letters JavaScript's toLowerCase() keeps.
 FOLD = str.maketrans({"ß": "ss", "ς": "σ"})
+NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 # --- text -> terms: the same in search.js --------------------------------------------------
@@ -48,7 +49,12 @@ def normalise(text: str) -> str:
     JavaScript's toLowerCase() gives the same result.
     """
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).translate(FOLD)
+    return NON_ASCII.sub(_without_marks, decomposed).translate(FOLD)
+
+
+def _without_marks(run: re.Match) -> str:
+    # Only runs of non-ASCII letters can hold combining marks: English text is skipped whole.
+    return "".join(c for c in run.group() if not unicodedata.category(c).startswith("M"))
 
 
 def tokens(text: str) -> list[str]:
