@@ -12,6 +12,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from html import escape
@@ -22,6 +23,7 @@ from broadsheet.config import Settings
 from broadsheet.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.scan import BUNDLE_INDEX
 
+ITEMS_PLACEHOLDER = "broadsheet-items"  # stands where the items go, until their bytes replace it
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -95,8 +97,9 @@ def feed_outputs(model: SiteModel, settings: Settings, remember: Remember = comp
     """Output path -> feed bytes, or None when `remember` knows the file on disk is
     already right; it may also hand back an entry's item from an earlier build."""
     outputs: dict[str, bytes | None] = {}
+    fragments: dict[tuple[str, Item], bytes] = {}  # (format, item) -> its bytes in that format, for this build
     for spec in _specs(model, settings):
-        outputs.update(remember("feed", spec, lambda spec=spec: _lay_out(spec, settings, remember)))
+        outputs.update(remember("feed", spec, lambda spec=spec: _lay_out(spec, settings, remember, fragments)))
     return outputs
 
 
@@ -130,14 +133,15 @@ def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
     return specs
 
 
-def _lay_out(spec: FeedSpec, settings: Settings, remember: Remember) -> dict[str, bytes]:
-    # A story in many term feeds is laid out once.
+def _lay_out(spec: FeedSpec, settings: Settings, remember: Remember, fragments: dict | None = None) -> dict[str, bytes]:
+    # A story in many term feeds is laid out once, and written out once in each format.
     items = tuple(remember("feed item", e, lambda e=e: make_item(e, settings)) for e in spec.entries)
     feed = Feed(spec.folder, spec.title, spec.description, spec.page_url, items)
+    fragments = {} if fragments is None else fragments
     return {
-        feed.folder + FEED_FILES["atom"]: atom(feed, settings),
-        feed.folder + FEED_FILES["rss"]: rss(feed, settings),
-        feed.folder + FEED_FILES["json"]: json_feed(feed, settings),
+        feed.folder + FEED_FILES["atom"]: atom(feed, settings, fragments),
+        feed.folder + FEED_FILES["rss"]: rss(feed, settings, fragments),
+        feed.folder + FEED_FILES["json"]: json_feed(feed, settings, fragments),
     }
 
 
@@ -272,7 +276,7 @@ def _rfc3339(when: datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def atom(feed: Feed, settings: Settings) -> bytes:
+def atom(feed: Feed, settings: Settings, fragments: dict | None = None) -> bytes:
     """RFC 4287."""
     root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": settings.language})
     _sub(root, "title", feed.title)
@@ -283,29 +287,32 @@ def atom(feed: Feed, settings: Settings) -> bytes:
     _sub(root, "updated", _rfc3339(feed.updated))
     _sub(_sub(root, "author"), "name", settings.title)
     _sub(root, "generator", GENERATOR)
-    for item in feed.items:
-        entry = _sub(root, "entry", attrs={"xml:lang": item.lang} if item.lang else None)
-        _sub(entry, "title", item.title)
-        _sub(entry, "link", attrs={"rel": "alternate", "type": "text/html", "href": item.url})
-        if item.original_url:
-            _sub(entry, "link", attrs={"rel": "related", "type": "text/html", "href": item.original_url})
-        if item.image:
-            attrs = {"rel": "enclosure", "href": item.image} | ({"type": item.image_type} if item.image_type else {})
-            _sub(entry, "link", attrs=attrs)
-        _sub(entry, "id", item.id)
-        _sub(entry, "published", _rfc3339(item.published))
-        _sub(entry, "updated", _rfc3339(item.updated))
-        for name in item.authors:
-            _sub(_sub(entry, "author"), "name", name)
-        for name in item.categories:
-            _sub(entry, "category", attrs={"term": name})
-        _sub(entry, "summary", item.summary_html, {"type": "html"})
-        if item.full:
-            _sub(entry, "content", item.content_html, {"type": "html"})
-    return _xml(root)
+    return _xml_with_items(root, root, [_fragment("atom", item, _element(_atom_entry, 1), fragments) for item in feed.items], 1)
 
 
-def rss(feed: Feed, settings: Settings) -> bytes:
+def _atom_entry(item: Item) -> ET.Element:
+    entry = ET.Element("entry", {"xml:lang": item.lang} if item.lang else {})
+    _sub(entry, "title", item.title)
+    _sub(entry, "link", attrs={"rel": "alternate", "type": "text/html", "href": item.url})
+    if item.original_url:
+        _sub(entry, "link", attrs={"rel": "related", "type": "text/html", "href": item.original_url})
+    if item.image:
+        attrs = {"rel": "enclosure", "href": item.image} | ({"type": item.image_type} if item.image_type else {})
+        _sub(entry, "link", attrs=attrs)
+    _sub(entry, "id", item.id)
+    _sub(entry, "published", _rfc3339(item.published))
+    _sub(entry, "updated", _rfc3339(item.updated))
+    for name in item.authors:
+        _sub(_sub(entry, "author"), "name", name)
+    for name in item.categories:
+        _sub(entry, "category", attrs={"term": name})
+    _sub(entry, "summary", item.summary_html, {"type": "html"})
+    if item.full:
+        _sub(entry, "content", item.content_html, {"type": "html"})
+    return entry
+
+
+def rss(feed: Feed, settings: Settings, fragments: dict | None = None) -> bytes:
     """RSS 2.0, with Atom's self link, Dublin Core authors and a Media RSS image
     (RSS's own <enclosure> demands a byte length we do not know for remote images)."""
     root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM_NS, "xmlns:dc": DC_NS, "xmlns:media": MEDIA_NS})
@@ -317,23 +324,57 @@ def rss(feed: Feed, settings: Settings) -> bytes:
     _sub(channel, "generator", GENERATOR)
     _sub(channel, "lastBuildDate", format_datetime(feed.updated))
     _sub(channel, "atom:link", attrs={"href": feed.url(settings, "rss"), "rel": "self", "type": "application/rss+xml"})
-    for item in feed.items:
-        element = _sub(channel, "item")
-        _sub(element, "title", item.title)
-        _sub(element, "link", item.url)
-        _sub(element, "guid", item.id, {"isPermaLink": "false"})
-        _sub(element, "pubDate", format_datetime(item.published))
-        for name in item.authors:
-            _sub(element, "dc:creator", name)
-        for name in item.categories:
-            _sub(element, "category", name)
-        _sub(element, "description", item.content_html + _original_line(item))
-        if item.image:
-            attrs = {"url": item.image, "medium": "image"} | ({"type": item.image_type} if item.image_type else {})
-            media = _sub(element, "media:content", attrs=attrs)
-            if item.image_alt:
-                _sub(media, "media:description", item.image_alt, {"type": "plain"})
-    return _xml(root)
+    return _xml_with_items(root, channel, [_fragment("rss", item, _element(_rss_item, 2), fragments) for item in feed.items], 2)
+
+
+def _rss_item(item: Item) -> ET.Element:
+    element = ET.Element("item")
+    _sub(element, "title", item.title)
+    _sub(element, "link", item.url)
+    _sub(element, "guid", item.id, {"isPermaLink": "false"})
+    _sub(element, "pubDate", format_datetime(item.published))
+    for name in item.authors:
+        _sub(element, "dc:creator", name)
+    for name in item.categories:
+        _sub(element, "category", name)
+    _sub(element, "description", item.content_html + _original_line(item))
+    if item.image:
+        attrs = {"url": item.image, "medium": "image"} | ({"type": item.image_type} if item.image_type else {})
+        media = _sub(element, "media:content", attrs=attrs)
+        if item.image_alt:
+            _sub(media, "media:description", item.image_alt, {"type": "plain"})
+    return element
+
+
+def _fragment(kind: str, item: Item, write: Callable[[Item], bytes], fragments: dict | None) -> bytes:
+    """An item in one format, written once per build however many feeds carry it."""
+    if fragments is None:
+        return write(item)
+    key = (kind, item)
+    if key not in fragments:
+        fragments[key] = write(item)
+    return fragments[key]
+
+
+def _element(make: Callable[[Item], ET.Element], level: int) -> Callable[[Item], bytes]:
+    """Item -> its element's bytes, indented for its depth in the feed as _xml() would."""
+
+    def write(item: Item) -> bytes:
+        element = make(item)
+        ET.indent(element, level=level)
+        return ET.tostring(element, encoding="utf-8")
+
+    return write
+
+
+def _xml_with_items(root: ET.Element, parent: ET.Element, items: list[bytes], level: int) -> bytes:
+    """The document as _xml() writes it, with the items' bytes as the last children of
+    parent: a placeholder element takes their place and is then replaced."""
+    ET.SubElement(parent, ITEMS_PLACEHOLDER)
+    data = _xml(root)
+    indent = b"\n" + b"  " * level
+    slot = indent + f"<{ITEMS_PLACEHOLDER} />".encode()
+    return data.replace(slot, b"".join(indent + item for item in items), 1)
 
 
 def _original_line(item: Item) -> str:
@@ -344,7 +385,7 @@ def _original_line(item: Item) -> str:
     return f'\n<p><a href="{escape(item.original_url)}">{escape(label)}</a></p>'
 
 
-def json_feed(feed: Feed, settings: Settings) -> bytes:
+def json_feed(feed: Feed, settings: Settings, fragments: dict | None = None) -> bytes:
     """JSON Feed 1.1; keys in a fixed order, absent values left out."""
     document = {
         "version": JSON_FEED_VERSION,
@@ -354,9 +395,18 @@ def json_feed(feed: Feed, settings: Settings) -> bytes:
         "description": feed.description,
         "language": settings.language,
         "authors": [{"name": settings.title}],
-        "items": [_json_item(item) for item in feed.items],
+        "items": [],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if feed.items:  # as json.dumps would nest them: each item's lines four spaces in
+        items = b",\n    ".join(_fragment("json", item, _json_text, fragments) for item in feed.items)
+        head, _, tail = text.rpartition('"items": []')
+        return head.encode() + b'"items": [\n    ' + items + b"\n  ]" + tail.encode() + b"\n"
+    return (text + "\n").encode("utf-8")
+
+
+def _json_text(item: Item) -> bytes:
+    return json.dumps(_json_item(item), ensure_ascii=False, indent=2).replace("\n", "\n    ").encode("utf-8")
 
 
 def _json_item(item: Item) -> dict:
