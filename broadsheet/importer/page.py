@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import htmldate
@@ -34,13 +34,14 @@ def read_page(html: str, origin: str, url: str, source_name: str, settings: Impo
     if not story:
         raise ValueError("no article text found in the page")
     title = (meta.title if meta and meta.title else "").strip()
-    name = source_name or (meta.sitename if meta and meta.sitename else "")
+    rule = rules.matching_rule(settings, source_name, page_url)
+    name = source_name or (rule.name if rule else "") or (meta.sitename if meta and meta.sitename else "")
     picture = _picture(html, page_url, meta.image if meta else "")
     body = _body(html_to_markdown(story), title, picture, rules.rules_for(settings, name, page_url))
     if not title or not body.strip():
         raise ValueError("no headline or no article text found in the page")
     authors = tuple(a.strip() for a in re.split(r";|,| and ", meta.author or "") if a.strip()) if meta else ()
-    return Draft(origin, title, body, _date(html, tz), page_url, name, _home(page_url), authors, picture)
+    return Draft(origin, title, body, _date(html, tz), page_url, name, rules.home_page(page_url), authors, picture)
 
 
 def _body(markdown: str, title: str, picture: Picture | None, line_rules: rules.LineRules) -> str:
@@ -57,11 +58,6 @@ def _body(markdown: str, title: str, picture: Picture | None, line_rules: rules.
 def _date(html: str, tz: ZoneInfo) -> datetime | None:
     found = htmldate.find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True, extensive_search=False)
     return parse_iso(found, tz) if found else None
-
-
-def _home(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _picture(html: str, page_url: str, meta_image: str) -> Picture | None:

@@ -41,6 +41,8 @@ BOX_START = [
     r"newsletters?( promotion)?:?", r".{0,40}\b(free|daily|weekly|our)\b.{0,30}\bnewsletters?\b.{0,120}",
     r"(sign up|subscribe) (to|for)\b.{0,200}", r"get (our|the) .{0,40} (in|to) your inbox.{0,100}",
 ]  # fmt: skip
+# A heading over links to other stories: the next line, a headline, goes with it.
+LINK_HEADING = re.compile(r"\W*(read more|related( stories| articles)?|more on this( story)?|recommended|most (read|viewed|popular)|see also)\W*", re.I)
 BOX_END = re.compile(r"\W*(skip past|after) newsletter promotion\W*", re.I)
 # Words that keep a box going; a line without them is the story again.
 PROMO_WORDS = re.compile(
@@ -126,6 +128,10 @@ def promotional(line: str) -> bool:
     return hits >= (2 if len(line.split()) > 25 else 1)
 
 
+def is_headline_like(line: str) -> bool:
+    return len(line.split()) <= 14 and not line.rstrip().endswith((".", "!", "?", ".\"", ".”", ":"))
+
+
 def ends_box(line: str) -> bool:
     return bool(BOX_END.fullmatch(line))
 
@@ -148,3 +154,9 @@ def byline(line: str) -> tuple[str, ...] | None:
         return None
     names = re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
     return tuple(n.strip() for n in names if n.strip() and not re.search(r"\d", n))
+
+
+def home_page(url: str) -> str:
+    """https://news.example/a/b -> https://news.example/, the outlet's own address."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") and parts.netloc else ""

@@ -16,6 +16,7 @@ from broadsheet.importer import rules
 from broadsheet.importer.dates import parse_dateline
 from broadsheet.importer.draft import Draft, Picture
 from broadsheet.importer.markdown import sanitise_markdown, tidy
+from broadsheet.importer.rules import home_page
 
 HEADER_LINES = 6  # byline, dateline and photo lines sit within this many lines of the headline
 
@@ -33,6 +34,8 @@ def read_text(text: str, origin: str, source_name: str, settings: ImportSettings
     lines = [line for line in lines if line]
     url = next((line for line in lines[:HEADER_LINES] if rules.URL_LINE.fullmatch(line)), "")
     lines = [line for line in lines if line != url]
+    rule = rules.matching_rule(settings, source_name, url)
+    source_name = source_name or (rule.name if rule else "")
     line_rules = rules.rules_for(settings, source_name, url)
     start = _headline_index(lines, line_rules)
     if start is None:
@@ -44,7 +47,7 @@ def read_text(text: str, origin: str, source_name: str, settings: ImportSettings
     if not kept:
         raise ValueError("no story text found after the headline")
     body = sanitise_markdown(tidy("\n\n".join(kept)))
-    return Draft(origin, lines[start], body, header.date, url, source_name, "", header.authors, header.picture)
+    return Draft(origin, lines[start], body, header.date, url, source_name, home_page(url), header.authors, header.picture)
 
 
 def _headline_index(lines: list[str], line_rules: rules.LineRules) -> int | None:
@@ -85,6 +88,9 @@ def strip_boilerplate(lines: list[str], line_rules: rules.LineRules) -> list[str
         line = lines[i]
         if line_rules.starts_box(line):
             i = _box_end(lines, i, line_rules)
+            continue
+        if rules.LINK_HEADING.fullmatch(line):
+            i += 2 if i + 1 < len(lines) and rules.is_headline_like(lines[i + 1]) else 1
             continue
         if not (line_rules.is_widget(line) or line_rules.names_outlet(line) or rules.split_credit(line)):
             kept.append(line)
