@@ -25,6 +25,8 @@ def read_feed(data: bytes, origin: str, url: str, source_name: str, tz: ZoneInfo
     if not parsed.entries:
         reason = f": {parsed.bozo_exception}" if parsed.get("bozo") and parsed.get("bozo_exception") else ""
         raise ValueError(f"not a feed, or a feed without entries{reason}")
+    if parsed.get("bozo") and not all(e.get("title", "").strip() for e in parsed.entries):
+        raise ValueError(f"malformed feed: {parsed.get('bozo_exception')}")
     name = source_name or parsed.feed.get("title", "").strip()
     home = parsed.feed.get("link", "")
     return [_entry(entry, f"{origin} #{n}", name, home, tz) for n, entry in enumerate(parsed.entries, 1)]

@@ -70,10 +70,14 @@ def _read_capped(response, limits: Limits, deadline: float) -> bytes:
         if time.monotonic() > deadline:
             raise FetchError(f"the response took longer than {limits.timeout:g} s (the timeout)")
         chunks.append(chunk)
+    if declared.isdigit() and size < int(declared):
+        raise FetchError(f"broken response: the connection closed after {size:,} of {int(declared):,} bytes")
     return b"".join(chunks)
 
 
 def _http_error(exc: urllib.error.HTTPError, limits: Limits) -> str:
+    if exc.code in (301, 302, 303, 307, 308) and "not allowed" in str(exc.reason):
+        return "redirect refused (only http and https are followed)"  # urllib refuses other schemes itself
     if exc.code in (301, 302, 303, 307, 308):
         return f"too many redirects (more than {limits.max_redirects}) or a redirect loop"
     return f"HTTP {exc.code} {exc.reason}"
