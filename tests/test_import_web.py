@@ -195,3 +195,18 @@ def test_imported_articles_build_into_the_demo_as_drafts(tmp_path):
     assert (tmp_path / "drafts/2025/06/17/harbour-ferry-returns-to-service-after-six-weeks-of-repairs/index.html").is_file()
     assert (tmp_path / "drafts/2025/06/19/lifeboat-crew-rescues-two-kayakers-off-the-point/index.html").is_file()
     assert "<script>alert" not in page
+
+
+def test_json_feed(make_site):
+    site = make_site({})
+    result = run_cli("import", "--site", site, SAMPLES / "pier.json")
+    assert result.code == 0, result.err
+    fm, body = split(imported(site)[0])
+    assert fm["title"] == "Pier reopens after storm repairs"
+    assert fm["date"] == "2025-06-01 10:00"
+    assert fm["authors"] == ["Lee Moss"]
+    assert fm["source"] == {"name": "Pier Post", "url": "https://pier.example/"}
+    assert fm["image"]["src"] == "https://pier.example/img/pier.jpg"
+    assert body.split("\n\n")[0] == "The pier reopened to walkers on Sunday, eight months after a winter storm tore away its end section."
+    assert "Anglers will have to wait until July." in body
+    assert "evil.example" not in body and "onload" not in body

@@ -34,8 +34,9 @@ def read_page(html: str, origin: str, url: str, source_name: str, settings: Impo
     if not story:
         raise ValueError("no article text found in the page")
     title = (meta.title if meta and meta.title else "").strip()
-    rule = rules.matching_rule(settings, source_name, page_url)
-    name = source_name or (rule.name if rule else "") or (meta.sitename if meta and meta.sitename else "")
+    sitename = (meta.sitename if meta and meta.sitename else "").strip()
+    rule = rules.matching_rule(settings, source_name or sitename, page_url)
+    name = source_name or (rule.name if rule else "") or sitename
     picture = _picture(html, page_url, (meta.image if meta else "") or "")
     body = _body(html_to_markdown(story), title, picture, rules.rules_for(settings, name, page_url))
     if not title or not body.strip():
