@@ -130,7 +130,7 @@ def test_raw_html_in_pasted_text_is_sanitised(make_site, tmp_path):
     fm, body = split(imported(site)[0])
     assert fm["source"] == "Pier Post"
     assert "<b>nine</b> on Saturday evening." in body
-    assert "Crowds gathered along the promenade to watch." in body
+    assert "Crowds gathered along the promenade to watch." in body  # and no double space where the iframe was
     assert "The council's page lists the [hours](https://council.example/pier) & costs; 3 < 4." in body
     for danger in ("onclick", "<script", "alert", "<iframe", "evil.example", "javascript:"):
         assert danger not in body
@@ -211,4 +211,39 @@ def test_import_settings_errors_name_file_line_and_key(make_site):
     assert any("broadsheet.yaml:6: import.drop: invalid regular expression '(unclosed'" in l for l in lines)
     assert any(l.endswith("broadsheet.yaml:7: import.sources[0].colour: unknown key (expected one of: banner, drop, hosts, name)") for l in lines)
     assert any("broadsheet.yaml:10: import.extra: unknown setting" in l for l in lines)
+    assert not (site / "content").exists()
+
+
+def test_banner_and_site_wide_drop_rules(make_site, tmp_path):
+    pasted = tmp_path / "gazette.txt"
+    pasted.write_text(
+        "Hillside Gazette Local Edition\n"
+        "Listen to this story (4 min)\n"
+        "Allotment waiting list falls for the first time in a decade\n"
+        "Listen to this story (4 min)\n"
+        "The waiting list for the town's allotments fell to 212 names this spring, the council said.\n"
+        "Gazette Plus: unlock every story\n"
+        "New plots beside the depot café opened in April, at £12 a year.\n",
+        encoding="cp1252",  # a text editor's default on some machines: read by detection
+    )
+    settings = SETTINGS + (
+        "import:\n  drop: ['^Listen to this story']\n  sources:\n"
+        "    - name: Hillside Gazette\n      banner: ['Local Edition$']\n      drop: ['^Gazette Plus:']\n"
+    )
+    site = make_site({}, settings=settings)
+    result = run_cli("import", "--site", site, pasted, "--source-name", "Hillside Gazette")
+    assert result.code == 0, result.err
+    fm, body = split(imported(site)[0])
+    assert fm["title"] == "Allotment waiting list falls for the first time in a decade"
+    assert [p.strip() for p in body.split("\n\n")] == [
+        "The waiting list for the town's allotments fell to 212 names this spring, the council said.",
+        "New plots beside the depot café opened in April, at £12 a year.",
+    ]
+
+
+def test_a_tag_without_letters_is_a_usage_error(make_site):
+    site = make_site({})
+    result = run_cli("import", "--site", site, SAMPLES / "ferry.txt", "--tags", "Harbour,!!")
+    assert result.code == 2
+    assert "--tags: tag '!!' has no letters or digits" in result.err
     assert not (site / "content").exists()

@@ -5,10 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-import yaml
 
 from broadsheet import __version__
 from conftest import SETTINGS, copy_demo, run_cli

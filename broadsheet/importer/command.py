@@ -6,14 +6,15 @@ import argparse
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+
+from slugify import slugify
 
 from broadsheet import config
 from broadsheet.importer import sources, write
 from broadsheet.importer.fetch import FetchError, Limits, user_agent
 from broadsheet.problems import display_path, errors
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass
@@ -33,6 +34,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
+    nameless = [t for t in tags if not slugify(t)]
+    if nameless:
+        print(f"broadsheet: error: --tags: tag {nameless[0]!r} has no letters or digits to make a URL from", file=sys.stderr)
+        return EXIT_USAGE
     settings, problems = config.load_settings(args.site)
     for problem in problems:
         print(problem.format(args.site), file=sys.stderr)
@@ -42,7 +48,6 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(s.timeout, s.max_bytes, s.max_redirects, user_agent(settings.base_url))
     reader = sources.Reader(s, settings.tz, args.source_name or "", limits)
     known = write.known_articles(args.site)
-    tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
     now = datetime.now(timezone.utc)
     tally = Tally()
     for source in args.sources:

@@ -11,7 +11,7 @@ import feedparser
 
 from broadsheet.importer.dates import parse_iso
 from broadsheet.importer.draft import Draft, Picture
-from broadsheet.importer.markdown import html_to_markdown, sanitise_markdown, tidy
+from broadsheet.importer.markdown import clean_markdown, html_to_markdown
 
 
 def looks_like_feed(data: bytes) -> bool:
@@ -50,7 +50,7 @@ def _body(entry) -> str:
     if not html:
         return ""
     kind = entry.content[0].type if entry.get("content") else entry.get("summary_detail", {}).get("type", "text/html")
-    return html_to_markdown(html) if "html" in kind else sanitise_markdown(tidy(html))
+    return html_to_markdown(html) if "html" in kind else clean_markdown(html)
 
 
 def _date(entry, tz: ZoneInfo) -> datetime | None:
@@ -90,7 +90,7 @@ def _json_item(item: dict, origin: str, name: str, home: str, tz: ZoneInfo) -> D
     if not title:
         raise ValueError(f"{origin}: an item without a title")
     html, text = item.get("content_html"), item.get("content_text") or item.get("summary") or ""
-    body = html_to_markdown(html) if isinstance(html, str) and html else sanitise_markdown(tidy(str(text)))
+    body = html_to_markdown(html) if isinstance(html, str) and html else clean_markdown(str(text))
     people = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
     authors = tuple(str(p["name"]).strip() for p in people if isinstance(p, dict) and str(p.get("name", "")).strip())
     when = parse_iso(str(item.get("date_published") or item.get("date_modified") or ""), tz)

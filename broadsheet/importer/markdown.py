@@ -24,18 +24,24 @@ INLINE_TAGS = {"em", "strong", "b", "i", "u", "s", "sub", "sup", "code", "abbr",
 LINK_URL = r"(?:[^()\s]|\([^()\s]*\))*"  # a URL with at most one level of balanced parentheses
 MARKDOWN_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?(" + LINK_URL + r")>?(\s+\"[^\"]*\")?\s*\)")
 REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:\s*)(\S+)(.*)$", re.M)
+INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")  # left where a removed tag stood; indents stay
 LT_TEXT = re.compile(r"&lt;(?![A-Za-z/!?])")  # a '<' that cannot open a tag
 
 
 def html_to_markdown(html: str, base_url: str = "") -> str:
     clean = nh3.clean(html, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None)
     text = markdownify.markdownify(clean, heading_style="ATX", bullets="-", autolinks=False, escape_misc=False)
-    return sanitise_markdown(tidy(text))
+    return clean_markdown(text)
+
+
+def clean_markdown(markdown: str) -> str:
+    """Sanitised, then tidied (removing a tag leaves its spaces behind)."""
+    return tidy(sanitise_markdown(markdown))
 
 
 def tidy(markdown: str) -> str:
-    """One blank line between blocks, no trailing spaces, one final newline."""
-    lines = [line.rstrip() for line in markdown.strip().splitlines()]
+    """One blank line between blocks, single spaces between words, one final newline."""
+    lines = [INNER_SPACES.sub(" ", line.rstrip()) for line in markdown.strip().splitlines()]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text) + "\n" if text else ""
 

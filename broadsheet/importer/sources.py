@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from trafilatura.utils import decode_file
+
 from broadsheet.config import ImportSettings
 from broadsheet.importer.draft import Draft
 from broadsheet.importer.feed import looks_like_feed, read_feed
@@ -69,12 +71,22 @@ def _kind_of_type(content_type: str) -> str:
     return "feed" if "xml" in content_type or "json" in content_type else ""
 
 
+def _text(data: bytes, charset: str) -> str:
+    """Bytes as the server's charset says, else as trafilatura guesses (UTF-8, a meta tag, detection)."""
+    if charset:
+        try:
+            return data.decode(charset, errors="replace")
+        except LookupError:  # a charset Python does not know
+            pass
+    return decode_file(data, MAX_FILE_BYTES)
+
+
 def _decode(data: bytes, origin: str, url: str, kind: str, charset: str, reader: Reader) -> list[Draft]:
     if kind == "feed" or looks_like_feed(data):
         return read_feed(data, origin, url, reader.source_name, reader.tz)
-    text = data.decode(charset or "utf-8", errors="replace")
+    text = _text(data, charset)
     if kind == "text":
-        return [read_text(text, origin, reader.source_name, reader.settings, reader.tz)]
+        return [read_text(text, origin, url, reader.source_name, reader.settings, reader.tz)]
     if kind == "html" or "<html" in text[:4096].lower() or "<body" in text[:4096].lower():
         return [read_page(text, origin, url, reader.source_name, reader.settings, reader.tz)]
     raise ValueError("unknown kind of input (expected pasted text, an HTML page or an RSS, Atom or JSON feed)")

@@ -15,7 +15,7 @@ from broadsheet.config import ImportSettings
 from broadsheet.importer import rules
 from broadsheet.importer.dates import parse_dateline
 from broadsheet.importer.draft import Draft, Picture
-from broadsheet.importer.markdown import sanitise_markdown, tidy
+from broadsheet.importer.markdown import clean_markdown
 from broadsheet.importer.rules import home_page
 
 HEADER_LINES = 6  # byline, dateline and photo lines sit within this many lines of the headline
@@ -28,12 +28,16 @@ class _Header:
     picture: Picture | None = None
 
 
-def read_text(text: str, origin: str, source_name: str, settings: ImportSettings, tz: ZoneInfo) -> Draft:
-    """ValueError when no headline and story are left after the boilerplate."""
+def read_text(text: str, origin: str, fetched_from: str, source_name: str, settings: ImportSettings, tz: ZoneInfo) -> Draft:
+    """ValueError when no headline and story are left after the boilerplate.
+
+    The original URL is a URL line at the top of the text, else the URL it was fetched from.
+    """
     lines = [" ".join(line.split()) for line in text.replace("\ufeff", "").splitlines()]
     lines = [line for line in lines if line]
     url = next((line for line in lines[:HEADER_LINES] if rules.URL_LINE.fullmatch(line)), "")
     lines = [line for line in lines if line != url]
+    url = url or fetched_from
     rule = rules.matching_rule(settings, source_name, url)
     source_name = source_name or (rule.name if rule else "")
     line_rules = rules.rules_for(settings, source_name, url)
@@ -46,7 +50,7 @@ def read_text(text: str, origin: str, source_name: str, settings: ImportSettings
     kept = strip_boilerplate(story, line_rules)
     if not kept:
         raise ValueError("no story text found after the headline")
-    body = sanitise_markdown(tidy("\n\n".join(kept)))
+    body = clean_markdown("\n\n".join(kept))
     return Draft(origin, lines[start], body, header.date, url, source_name, home_page(url), header.authors, header.picture)
 
 
