@@ -247,3 +247,14 @@ def test_a_tag_without_letters_is_a_usage_error(make_site):
     assert result.code == 2
     assert "--tags: tag '!!' has no letters or digits" in result.err
     assert not (site / "content").exists()
+
+
+def test_story_sentences_with_boilerplate_words_are_kept(make_site):
+    site = make_site({})
+    result = run_cli("import", "--site", site, SAMPLES / "council.txt", "--source-name", "The Coastal Ledger")
+    assert result.code == 0, result.err
+    fm, body = split(imported(site)[0])
+    assert fm["title"] == "Council backs free night parking to support harbour trade"
+    assert fm["date"] == "2025-05-02 00:00"
+    story = (SAMPLES / "council.txt").read_text(encoding="utf-8").splitlines()[4:14]
+    assert [p.strip() for p in body.split("\n\n")] == story

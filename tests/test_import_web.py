@@ -52,6 +52,21 @@ def _slow(h: Handler) -> None:
         pass
 
 
+def _drip(h: Handler) -> None:
+    """Each byte well within the socket timeout, the whole far past the deadline."""
+    try:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "40")
+        h.end_headers()
+        for _ in range(40):
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            time.sleep(0.1)
+    except OSError:
+        pass
+
+
 def _oversized(h: Handler, length: bool) -> None:
     try:
         h.reply(b"<html><body>" + b"<p>The same long sentence about the harbour repeats.</p>" * 10_000 + b"</body></html>", "text/html", length=length)
@@ -75,6 +90,7 @@ ROUTES = {
     **{f"/chain{i}": (lambda i: lambda h: h.redirect(f"/chain{i + 1}"))(i) for i in range(1, 6)},
     "/to-file": lambda h: h.redirect("file:///etc/passwd"),
     "/slow": _slow,
+    "/drip": _drip,
     "/big": lambda h: _oversized(h, True),
     "/big-unannounced": lambda h: _oversized(h, False),
     "/error": lambda h: h.reply(b"oops", "text/plain", status=500),
@@ -159,6 +175,7 @@ def test_each_failing_url_is_reported_and_the_others_imported(make_site, server)
     site = make_site({}, settings=FAST)
     bad = {
         "/slow": "(the timeout)",
+        "/drip": "took longer than 0.5 s (the timeout)",
         "/loop": "redirect loop",
         "/chain": "too many redirects (more than 3)",
         "/to-file": "only http and https are followed",
@@ -174,7 +191,7 @@ def test_each_failing_url_is_reported_and_the_others_imported(make_site, server)
     for path, message in bad.items():
         [line] = [l for l in result.err.splitlines() if l.startswith(f"{server}{path}: error:")]
         assert message in line, line
-    assert result.out.strip().endswith("Imported 1 article, skipped 0, failed 10.")
+    assert result.out.strip().endswith("Imported 1 article, skipped 0, failed 11.")
     assert [split(p)[0]["title"] for p in imported(site)] == ["Night buses return to the harbour route"]
 
 
@@ -208,3 +225,16 @@ def test_json_feed(make_site):
     assert body.split("\n\n")[0] == "The pier reopened to walkers on Sunday, eight months after a winter storm tore away its end section."
     assert "Anglers will have to wait until July." in body
     assert "evil.example" not in body and "onload" not in body
+
+
+def test_same_sources_give_the_same_bytes(make_site, tmp_path):
+    sources = [SAMPLES / name for name in ("ferry.txt", "harbour-page.html", "ledger.rss", "valley.atom", "pier.json")]
+    outputs = []
+    for name in ("one", "two"):
+        site = tmp_path / name
+        site.mkdir()
+        (site / "broadsheet.yaml").write_text(SETTINGS, encoding="utf-8")
+        assert run_cli("import", "--site", site, *sources).code == 0
+        outputs.append({p.relative_to(site).as_posix(): p.read_bytes() for p in imported(site)})
+    assert len(outputs[0]) == 6
+    assert outputs[0] == outputs[1]
