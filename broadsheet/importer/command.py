@@ -72,6 +72,9 @@ def _import_one(item: str, reader: sources.Reader, args, known: write.Known, tag
     except (ValueError, FetchError, OSError) as exc:
         _fail(item, str(exc), tally)
         return
+    except Exception as exc:  # noqa: BLE001 - a library tripping over odd input fails this source only
+        _fail(item, f"could not be read ({type(exc).__name__}: {exc})", tally)
+        return
     for draft in drafts:
         try:
             planned = write.plan(draft, args.site, args.section, tags, known, now, reader.tz)
@@ -97,6 +100,9 @@ def _write_one(draft, planned: write.Planned, args, known: write.Known, tally: T
         except FileExistsError:
             print(f"skipped {draft.origin}: {where} already exists (--force overwrites it)")
             tally.skipped += 1
+            return
+        except OSError as exc:
+            _fail(draft.origin, f"cannot write {where}: {exc.strerror or exc}", tally)
             return
         print(f"imported {draft.origin} -> {where}")
     known.add(draft, planned.path)
