@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from broadsheet import __version__, cache, config, scaffold
-from broadsheet.importer import command as import_command
+from broadsheet.importer import arguments as import_arguments
 from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
 from broadsheet.progress import progress_bar
 from broadsheet.problems import display_path, errors
@@ -50,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--section", help="the section (a sub-folder of content/)")
 
     imp = command("import", "turn pasted article text, saved pages and news feeds into draft articles")
-    import_command.add_arguments(imp)
+    import_arguments.add_arguments(imp)
 
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
 
         return serve(args)
     if args.command == "import":
-        return import_command.run(args)
+        from broadsheet.importer.command import run  # loads trafilatura and feedparser only when needed
+
+        return run(args)
     return _build(args) if args.command == "build" else _new(args)
 
 
