@@ -81,6 +81,11 @@ def test_source_rules_from_settings_and_url_line(make_site):
     ]
 
 
+    built = run_cli("build", "--site", site, "--drafts")  # the build accepts the import: settings too
+    assert built.code == 0, built.err
+    assert (site / "site/2025/03/04/quarry-expansion-rejected-after-two-day-hearing/index.html").is_file()
+
+
 def test_without_the_site_rule_its_pattern_is_kept(make_site):
     site = make_site({})
     assert run_cli("import", "--site", site, SAMPLES / "quarry.txt").code == 0
