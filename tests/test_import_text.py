@@ -195,15 +195,18 @@ def test_missing_date_uses_now_with_a_warning_and_titles_are_quoted_safely(make_
 def test_bad_sources_fail_one_by_one(make_site, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("Share\nSign up\nAdvertisement\n", encoding="utf-8")
+    headless = tmp_path / "headless.txt"
+    headless.write_text("The harbour ferry resumed its crossings on Tuesday morning after six weeks in dry dock, and the port authority said the repairs had cost just under two million pounds in all.\n", encoding="utf-8")
     odd = tmp_path / "notes.csv"
     odd.write_text("a,b\n1,2\n", encoding="utf-8")
     site = make_site({})
-    result = run_cli("import", "--site", site, empty, tmp_path / "missing.txt", odd, SAMPLES / "ferry.txt")
+    result = run_cli("import", "--site", site, empty, headless, tmp_path / "missing.txt", odd, SAMPLES / "ferry.txt")
     assert result.code == 1
     assert f"{empty}: error: no headline found" in result.err
     assert f"{tmp_path / 'missing.txt'}: error: no such file or folder" in result.err
     assert f"{odd}: error: unknown kind of input" in result.err
-    assert result.out.strip().endswith("Imported 1 article, skipped 0, failed 3.")
+    assert f"{headless}: error: the first line of the story has 31 words, too many for a headline" in result.err
+    assert result.out.strip().endswith("Imported 1 article, skipped 0, failed 4.")
 
 
 def test_import_settings_errors_name_file_line_and_key(make_site):

@@ -18,6 +18,7 @@ from broadsheet.importer.draft import Draft, Picture
 from broadsheet.importer.markdown import clean_markdown
 from broadsheet.importer.rules import home_page
 
+MAX_HEADLINE_WORDS = 30
 HEADER_LINES = 6  # byline, dateline and photo lines sit within this many lines of the headline
 
 
@@ -44,6 +45,8 @@ def read_text(text: str, origin: str, fetched_from: str, source_name: str, setti
     start = _headline_index(lines, line_rules)
     if start is None:
         raise ValueError("no headline found (every line looked like site boilerplate)")
+    if len(lines[start].split()) > MAX_HEADLINE_WORDS:
+        raise ValueError(f"the first line of the story has {len(lines[start].split())} words, too many for a headline (put the headline on a line of its own)")
     for masthead in filter(rules.is_masthead, lines[:start]):
         line_rules = line_rules.with_outlet(masthead)  # its name repeats in the page's footer
     header, story = _header(lines[start + 1 :], tz)
