@@ -266,3 +266,18 @@ def test_story_sentences_with_boilerplate_words_are_kept(make_site):
     assert fm["date"] == "2025-05-02 00:00"
     story = (SAMPLES / "council.txt").read_text(encoding="utf-8").splitlines()[4:14]
     assert [p.strip() for p in body.split("\n\n")] == story
+
+
+def test_menu_lines_labelled_photo_lines_and_byline_roles(make_site):
+    site = make_site({})
+    result = run_cli("import", "--site", site, SAMPLES / "dunes.txt")
+    assert result.code == 0, result.err
+    fm, body = split(imported(site)[0])
+    assert fm["title"] == "Dunes project wins funding to protect rare toads"
+    assert fm["date"] == "2025-04-03 00:00"
+    assert fm["authors"] == ["Jo Hart"]
+    assert fm["imported"]["image"] == {"caption": "Natterjack toads breed in the shallow pools behind the dunes", "credit": "Coast Trust"}
+    assert [p.strip() for p in body.split("\n\n")] == [
+        "A project to restore the dunes at Marram Point has won lottery funding, the trust that runs the reserve said.",
+        "Volunteers will clear scrub from the pools where the toads breed.",
+    ]

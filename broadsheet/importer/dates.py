@@ -11,6 +11,7 @@ import dateparser
 YEAR = re.compile(r"\b(19|20)\d\d\b")
 PREFIX = re.compile(r"^\s*(first published|published|last updated|last modified|updated|posted|modified)(\s+on)?\s*:?\s*", re.I)
 DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\b(?!\.\d)")  # 08.15 -> 08:15
+SEPARATOR = re.compile(r"\s+[·•|]\s+|,\s+(?=[A-Za-z])")
 MAX_DATELINE = 80
 
 
@@ -18,7 +19,9 @@ def parse_dateline(line: str, tz: ZoneInfo) -> datetime | None:
     """The date a short line states, or None; a line without a year is not a dateline."""
     if len(line) > MAX_DATELINE or not YEAR.search(line):
         return None
-    text = DOTTED_TIME.sub(r"\1:\2", PREFIX.sub("", line)).strip(" ,.")
+    # "17 June 2025 · 4 min read": the part with the year is the date
+    dated = next(part for part in SEPARATOR.split(line) if YEAR.search(part))
+    text = DOTTED_TIME.sub(r"\1:\2", PREFIX.sub("", dated)).strip(" ,.")
     settings = {
         "TIMEZONE": str(tz),
         "RETURN_AS_TIMEZONE_AWARE": True,

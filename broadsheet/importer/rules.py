@@ -20,6 +20,7 @@ WIDGET_LINES = [
     r"share (on|via) .{0,40}", r"facebook|twitter|x|whatsapp|linkedin|reddit|bluesky|threads|messenger",
     r"advertisement|advert|sponsored( content)?|skip (advertisement|ad)\b.{0,40}|skip to (main )?content",
     r".{0,100}\bcookies?\b.{0,100}\b(accept|settings|preferences|policy|consent)\b.{0,100}|accept( all)?( cookies)?|reject all",
+    r"((updated|published) )?\d+ (minutes?|hours?|days?|weeks?) ago",
     r"listen to this article.{0,40}|\d+ min(ute)?s? (read|listen)", r"topics?:?|tags?:.{0,200}",
     r"(give|donate|pay|contribute)( once| monthly| annually| now| today)?( [£$€]\s?\d.{0,40})?",
     r"(monthly|annual|annually|one-?off|single|recurring)( payment| contribution| donation)?",
@@ -54,9 +55,11 @@ PROMO_WORDS = re.compile(
 MAX_BOX_LINES = 15  # a box longer than this is not a box: keep the story safe
 MAX_BOX_START_WORDS = 20  # boxes open with a heading or a sentence, not a long paragraph
 
-CREDIT_MARKER = re.compile(r"(?:^|\s|\()(?:photograph|photo|image|picture|illustration|credit)s?(?:\s*:|\s+by\b)\s*(?=\S)", re.I)
+CREDIT_MARKER = re.compile(r"(?:^|\s|\()(?:photograph|photo|image|picture|illustration|credit)s?(?:\s*:|\s+by\b|\s+source,)\s*(?=\S)", re.I)
+CAPTION_LINE = re.compile(r"(?:image|photo|picture) caption,?\s+(?P<caption>\S.*)", re.I)
 BARE_CREDIT = re.compile(r"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3} ?/ ?[A-Z][\w&.'’ -]{1,40}")
 BYLINE = re.compile(r"(?i:by|words by|reported by)\s+(?P<names>[A-Z][^.!?]{1,120})")
+ROLE = re.compile(r"\b(correspondent|editor|reporter|writer|staff|columnist|contributor|analyst|agencies)\b|^in [A-Z]", re.I)
 NAV_LINE = re.compile(r"[^|•·]{1,30}(?:\s*[|•·]\s*[^|•·]{1,30}){2,}")
 URL_LINE = re.compile(r"https?://\S+")
 
@@ -137,7 +140,10 @@ def ends_box(line: str) -> bool:
 
 
 def split_credit(line: str) -> tuple[str, str] | None:
-    """(caption, credit) when the line is a photo credit, with or without a caption before it."""
+    """(caption, credit) when the line is a photo credit or caption ("Image caption, ...")."""
+    labelled = CAPTION_LINE.fullmatch(line.strip())
+    if labelled:
+        return labelled.group("caption"), ""
     marker = CREDIT_MARKER.search(line)
     if marker and len(line) <= 300:
         caption = line[: marker.start()].strip().rstrip("(").strip()
@@ -153,7 +159,7 @@ def byline(line: str) -> tuple[str, ...] | None:
     if not match or len(line) > 120:
         return None
     names = re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
-    return tuple(n.strip() for n in names if n.strip() and not re.search(r"\d", n))
+    return tuple(n.strip() for n in names if n.strip() and not re.search(r"\d", n) and not ROLE.search(n))
 
 
 def home_page(url: str) -> str:

@@ -18,7 +18,7 @@ from broadsheet.importer.draft import Draft, Picture
 from broadsheet.importer.markdown import clean_markdown
 from broadsheet.importer.rules import home_page
 
-MAX_HEADLINE_WORDS = 30
+MIN_HEADLINE_WORDS, MAX_HEADLINE_WORDS = 3, 30
 HEADER_LINES = 6  # byline, dateline and photo lines sit within this many lines of the headline
 
 
@@ -58,8 +58,10 @@ def read_text(text: str, origin: str, fetched_from: str, source_name: str, setti
 
 
 def _headline_index(lines: list[str], line_rules: rules.LineRules) -> int | None:
+    """The first line that is not the site's banner, menu (one or two words a line) or a widget."""
     for i, line in enumerate(lines):
-        if not (line_rules.is_banner(line) or line_rules.is_widget(line) or parse_dateline(line, ZoneInfo("UTC"))):
+        menu = len(line.split()) < MIN_HEADLINE_WORDS
+        if not (menu or line_rules.is_banner(line) or line_rules.is_widget(line) or parse_dateline(line, ZoneInfo("UTC"))):
             return i
     return None
 
@@ -70,22 +72,29 @@ def _header(lines: list[str], tz: ZoneInfo) -> tuple[_Header, list[str]]:
     taken: set[int] = set()
     for i, line in enumerate(lines[:HEADER_LINES]):
         names = rules.byline(line)
-        when = None if names else parse_dateline(line, tz)
+        when = parse_dateline(line, tz)
         credit = None if names or when else rules.split_credit(line)
         if names and not header.authors:
             header.authors = names
+            header.date = header.date or when  # "By Jo Hart, 3 April 2025"
         elif when and header.date is None:
             header.date = when
-        elif credit and header.picture is None:
+        elif credit and _adds_to(header.picture, credit):
             caption, credit_text = credit
-            if not caption and i > 0 and i - 1 not in taken:
-                caption = lines[i - 1]  # the caption is the line above a bare credit
+            if not caption and i > 0 and i - 1 not in taken and rules.BARE_CREDIT.fullmatch(line):
+                caption = lines[i - 1]  # the caption is the line above a bare "Name / Agency"
                 taken.add(i - 1)
-            header.picture = Picture(caption=caption, credit=credit_text)
+            old = header.picture or Picture()
+            header.picture = Picture(caption=old.caption or caption, credit=old.credit or credit_text)
         else:
             continue
         taken.add(i)
     return header, [line for i, line in enumerate(lines) if i not in taken]
+
+
+def _adds_to(picture: Picture | None, credit: tuple[str, str]) -> bool:
+    """The first photo's caption and credit may come on two lines; a second photo's do not count."""
+    return picture is None or (not picture.caption and bool(credit[0])) or (not picture.credit and bool(credit[1]))
 
 
 def strip_boilerplate(lines: list[str], line_rules: rules.LineRules) -> list[str]:
