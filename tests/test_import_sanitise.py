@@ -13,7 +13,8 @@ PIECES = [
     "<script>alert(1)</script>", "<script", "</script>", "<img src=x onerror=alert(1)>", "<iframe src=//e>",
     "<svg onload=alert(1)>", "<a href='javascript:alert(1)'>", "</a>", "<b onclick=x>", "</b>", "<style>",
     "[link](javascript:alert(1))", "![img](javascript:alert(1))", "[ok](https://example.org/a_(b))",
-    "[r]: javascript:alert(1)\n", "[r]", "<!--", "-->", "<", ">", "&", "&lt;", "&amp;", "`", "*", "_", "\"",
+    "[r]: javascript:alert(1)\n", "[r]", "[n](javascript:alert((1)))", "[e](javascript&#58;alert(1))",
+    "[t](java\tscript:alert(1))", "[d](data:text/html,x)", "&#58;", "&#x3A;", "]:", "](", "<!--", "-->", "<", ">", "&", "&lt;", "&amp;", "`", "*", "_", "\"",
     "'", "=", "(", ")", "[", "]", "text ", " ", "\n", "\n\n", "> ", "- ", "    ", "javascript:", "on", "x",
 ]  # fmt: skip
 DANGEROUS_TAGS = {"script", "iframe", "svg", "style", "object", "embed", "form", "math"}

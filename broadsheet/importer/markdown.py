@@ -6,6 +6,7 @@ body is cleaned by nh3 (the Ammonia sanitiser) before it is written.
 
 from __future__ import annotations
 
+import html
 import re
 
 import markdownify
@@ -23,7 +24,10 @@ HTML_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "abbr
 INLINE_TAGS = {"em", "strong", "b", "i", "u", "s", "sub", "sup", "code", "abbr", "mark", "small", "br", "cite", "q"}
 LINK_URL = r"(?:[^()\s]|\([^()\s]*\))*"  # a URL with at most one level of balanced parentheses
 MARKDOWN_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?(" + LINK_URL + r")>?(\s+\"[^\"]*\")?\s*\)")
-REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:\s*)(\S+)(.*)$", re.M)
+# Where Markdown reads a URL: after "](" (inline links, images) and "]:" (references, also
+# inside list items and quotes). A URL there with another scheme gets a "#" in front, which
+# makes it a harmless fragment whatever follows (nested parentheses, entities, ...).
+URL_START = re.compile(r"(\]\(\s*<?\s*|\]:[ \t]*<?)([^ \n\r()<>\[\]]*)")
 INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")  # left where a removed tag stood; indents stay
 LT_TEXT = re.compile(r"&lt;(?![A-Za-z/!?])")  # a '<' that cannot open a tag
 
@@ -51,8 +55,8 @@ def sanitise_markdown(markdown: str) -> str:
     cleaned = nh3.clean(markdown, tags=INLINE_TAGS, attributes={"abbr": {"title"}}, url_schemes=URL_SCHEMES, link_rel=None)
     # nh3 escapes the text it keeps; put back the characters Markdown syntax needs.
     cleaned = LT_TEXT.sub("<", cleaned.replace("&gt;", ">").replace("&amp;", "&"))
-    cleaned = MARKDOWN_LINK.sub(_safe_link, cleaned)
-    return REFERENCE.sub(lambda m: m.group(0) if _safe_url(m.group(2)) else m.group(1) + "#", cleaned)
+    cleaned = MARKDOWN_LINK.sub(_safe_link, cleaned)  # a link with a bad target keeps its words
+    return URL_START.sub(lambda m: m.group(0) if _safe_url(m.group(2)) else m.group(1) + "#" + m.group(2), cleaned)
 
 
 def _safe_link(match: re.Match) -> str:
@@ -63,5 +67,7 @@ def _safe_link(match: re.Match) -> str:
 
 
 def _safe_url(url: str) -> bool:
-    scheme = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", url)
+    """Relative, or http(s)/mailto, as a browser would read it (entities decoded, controls ignored)."""
+    plain = re.sub(r"[\x00-\x20]", "", html.unescape(url))
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", plain)
     return scheme is None or scheme.group(1).lower() in URL_SCHEMES
