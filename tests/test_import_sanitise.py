@@ -14,7 +14,7 @@ PIECES = [
     "<svg onload=alert(1)>", "<a href='javascript:alert(1)'>", "</a>", "<b onclick=x>", "</b>", "<style>",
     "[link](javascript:alert(1))", "![img](javascript:alert(1))", "[ok](https://example.org/a_(b))",
     "[r]: javascript:alert(1)\n", "[r]", "[n](javascript:alert((1)))", "[e](javascript&#58;alert(1))",
-    "[t](java\tscript:alert(1))", "[d](data:text/html,x)", "&#58;", "&#x3A;", "]:", "](", "<!--", "-->", "<", ">", "&", "&lt;", "&amp;", "`", "*", "_", "\"",
+    "[t](java\tscript:alert(1))", "{: onclick=alert(1) }", "{: href=javascript:alert(1) }", "{#i .c onmouseover=x}", "{", "}", "[d](data:text/html,x)", "&#58;", "&#x3A;", "]:", "](", "<!--", "-->", "<", ">", "&", "&lt;", "&amp;", "`", "*", "_", "\"",
     "'", "=", "(", ")", "[", "]", "text ", " ", "\n", "\n\n", "> ", "- ", "    ", "javascript:", "on", "x",
 ]  # fmt: skip
 DANGEROUS_TAGS = {"script", "iframe", "svg", "style", "object", "embed", "form", "math"}
@@ -56,8 +56,8 @@ def test_html_turned_to_markdown_renders_without_script(html):
 
 
 def test_the_audit_sees_what_unsanitised_markdown_lets_through():
-    raw = "<img src=x onerror=alert(1)> [a](javascript:alert(1)) <script>alert(1)</script>"
-    assert dangers(raw) == ["img onerror=", "a href=javascript:alert(1)", "<script>"]
+    raw = "<img src=x onerror=alert(1)> [a](javascript:alert(1)) <script>alert(1)</script>\n\nText\n{: onmouseover=alert(2) }"
+    assert dangers(raw) == ["img onerror=", "a href=javascript:alert(1)", "<script>", "p onmouseover="]
     assert dangers(clean_markdown(raw)) == []
 
 

@@ -97,7 +97,7 @@ def front_matter(draft: Draft, tags: tuple[str, ...], now: datetime, tz: ZoneInf
         keys["tags"] = list(tags)
     stamp = {"from": draft.origin, "hash": draft_hash(draft)}
     picture = draft.picture
-    if picture and picture.src:
+    if picture and _absolute(picture.src):  # never a javascript: or data: source from a page
         image = {"src": picture.src, "alt": picture.alt or picture.caption or draft.title, "caption": picture.caption, "credit": picture.credit}
         keys["image"] = {k: v for k, v in image.items() if v}
     elif picture:  # pasted text names the photo but not its file: keep the words for the editor
