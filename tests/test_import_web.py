@@ -139,6 +139,10 @@ def test_atom_feed_and_a_folder_of_sources(make_site, tmp_path):
     folder.mkdir()
     for name in ("valley.atom", "ferry.txt"):
         (folder / name).write_bytes((SAMPLES / name).read_bytes())
+    (folder / ".half-pasted.txt").write_text("Share\n", encoding="utf-8")  # hidden files are not sources
+    (folder / "notes.md").write_text("# my notes\n", encoding="utf-8")
+    (tmp_path / "nothing").mkdir()
+    assert "nothing: error: no .txt, .html or feed files in this folder" in run_cli("import", "--site", tmp_path, tmp_path / "nothing").err
     site = make_site({})
     result = run_cli("import", "--site", site, folder)
     assert result.code == 0, result.err

@@ -14,6 +14,7 @@ from broadsheet.importer.feed import looks_like_feed, read_feed
 from broadsheet.importer.fetch import Limits, fetch
 from broadsheet.importer.page import read_page
 from broadsheet.importer.text import read_text
+from broadsheet.scan import is_ignored
 
 TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")
@@ -42,7 +43,13 @@ def expand(source: str) -> list[str]:
     path = Path(source)
     if path.is_dir():
         suffixes = TEXT_SUFFIXES + HTML_SUFFIXES + FEED_SUFFIXES
-        return [str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in suffixes]
+        found = [
+            str(p) for p in sorted(path.rglob("*"))
+            if p.is_file() and p.suffix.lower() in suffixes and not any(is_ignored(part) for part in p.relative_to(path).parts)
+        ]  # fmt: skip
+        if not found:
+            raise FileNotFoundError(f"no .txt, .html or feed files in this folder (expected one of {', '.join(suffixes)})")
+        return found
     if not path.is_file():
         raise FileNotFoundError("no such file or folder")
     return [source]
