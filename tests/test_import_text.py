@@ -33,6 +33,19 @@ def split(path: Path) -> tuple[dict, str]:
     return yaml.safe_load(fm), body
 
 
+def import_one(make_site, *args, settings: str = SETTINGS) -> tuple[dict, str]:
+    """Import into a fresh site that must end with one article: its front matter and body."""
+    site = make_site({}, settings=settings)
+    result = run_cli("import", "--site", site, *args)
+    assert result.code == 0, result.err
+    [path] = imported(site)
+    return split(path)
+
+
+def paragraphs(body: str) -> list[str]:
+    return [p.strip() for p in body.split("\n\n") if p.strip()]
+
+
 def imported(site: Path) -> list[Path]:
     return sorted((site / "content").rglob("*.md"))
 
@@ -71,8 +84,7 @@ def test_source_rules_from_settings_and_url_line(make_site):
     assert fm["date"] == "2025-03-04 16:40"
     assert fm["authors"] == ["Priya Okafor"]
     assert fm["imported"]["image"] == {"caption": "Lorries queue at the quarry gate on the mill road.", "credit": "Sam Lindqvist/Valley Herald"}
-    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
-    assert paragraphs == [
+    assert paragraphs(body) == [
         "Planning inspector cites dust and lorry traffic on the old mill road",
         "Plans to double the size of the Hollins Bank quarry were turned down on Tuesday after a two-day public hearing in the village hall.",
         'The inspector said the extra dust and an estimated ninety lorry movements a day would cause "unacceptable harm" to people living along the old mill road.',
@@ -87,17 +99,12 @@ def test_source_rules_from_settings_and_url_line(make_site):
 
 
 def test_without_the_site_rule_its_pattern_is_kept(make_site):
-    site = make_site({})
-    assert run_cli("import", "--site", site, SAMPLES / "quarry.txt").code == 0
-    _, body = split(imported(site)[0])
+    _, body = import_one(make_site, SAMPLES / "quarry.txt")
     assert "partner offers" in body  # the site's own rule, not a built-in one, removes it
 
 
 def test_saved_page_keeps_the_story_and_drops_the_page_around_it(make_site):
-    site = make_site({})
-    result = run_cli("import", "--site", site, SAMPLES / "harbour-page.html")
-    assert result.code == 0, result.err
-    fm, body = split(imported(site)[0])
+    fm, body = import_one(make_site, SAMPLES / "harbour-page.html")
     assert fm["title"] == "Night buses return to the harbour route"
     assert fm["date"] == "2025-06-18 21:05"
     assert fm["source"] == {"name": "The Coastal Ledger", "url": "https://ledger.example/"}
@@ -130,9 +137,7 @@ def test_raw_html_in_pasted_text_is_sanitised(make_site, tmp_path):
         "The [council's page](javascript:alert(2)) lists the [hours](https://council.example/pier) & costs; 3 < 4.\n",
         encoding="utf-8",
     )
-    site = make_site({})
-    assert run_cli("import", "--site", site, pasted, "--source-name", "Pier Post").code == 0
-    fm, body = split(imported(site)[0])
+    fm, body = import_one(make_site, pasted, "--source-name", "Pier Post")
     assert fm["source"] == "Pier Post"
     assert "<b>nine</b> on Saturday evening." in body
     assert "Crowds gathered along the promenade to watch." in body  # and no double space where the iframe was
@@ -185,7 +190,6 @@ def test_missing_date_uses_now_with_a_warning_and_titles_are_quoted_safely(make_
     pasted.write_text('Harbour: "the busiest summer yet" - #1 for visitors\nThe harbour had its busiest summer on record, the port said.\n', encoding="utf-8")
     site = make_site({})
     result = run_cli("import", "--site", site, pasted)
-    assert result.code == 0
     assert "warning: no date found" in result.err
     fm, _ = split(imported(site)[0])
     assert fm["title"] == 'Harbour: "the busiest summer yet" - #1 for visitors'
@@ -238,12 +242,9 @@ def test_banner_and_site_wide_drop_rules(make_site, tmp_path):
         "import:\n  drop: ['^Listen to this story']\n  sources:\n"
         "    - name: Hillside Gazette\n      banner: ['Local Edition$']\n      drop: ['^Gazette Plus:']\n"
     )
-    site = make_site({}, settings=settings)
-    result = run_cli("import", "--site", site, pasted, "--source-name", "Hillside Gazette")
-    assert result.code == 0, result.err
-    fm, body = split(imported(site)[0])
+    fm, body = import_one(make_site, pasted, "--source-name", "Hillside Gazette", settings=settings)
     assert fm["title"] == "Allotment waiting list falls for the first time in a decade"
-    assert [p.strip() for p in body.split("\n\n")] == [
+    assert paragraphs(body) == [
         "The waiting list for the town's allotments fell to 212 names this spring, the council said.",
         "New plots beside the depot café opened in April, at £12 a year.",
     ]
@@ -258,26 +259,20 @@ def test_a_tag_without_letters_is_a_usage_error(make_site):
 
 
 def test_story_sentences_with_boilerplate_words_are_kept(make_site):
-    site = make_site({})
-    result = run_cli("import", "--site", site, SAMPLES / "council.txt", "--source-name", "The Coastal Ledger")
-    assert result.code == 0, result.err
-    fm, body = split(imported(site)[0])
+    fm, body = import_one(make_site, SAMPLES / "council.txt", "--source-name", "The Coastal Ledger")
     assert fm["title"] == "Council backs free night parking to support harbour trade"
     assert fm["date"] == "2025-05-02 00:00"
     story = (SAMPLES / "council.txt").read_text(encoding="utf-8").splitlines()[4:14]
-    assert [p.strip() for p in body.split("\n\n")] == story
+    assert paragraphs(body) == story
 
 
 def test_menu_lines_labelled_photo_lines_and_byline_roles(make_site):
-    site = make_site({})
-    result = run_cli("import", "--site", site, SAMPLES / "dunes.txt")
-    assert result.code == 0, result.err
-    fm, body = split(imported(site)[0])
+    fm, body = import_one(make_site, SAMPLES / "dunes.txt")
     assert fm["title"] == "Dunes project wins funding to protect rare toads"
     assert fm["date"] == "2025-04-03 00:00"
     assert fm["authors"] == ["Jo Hart"]
     assert fm["imported"]["image"] == {"caption": "Natterjack toads breed in the shallow pools behind the dunes", "credit": "Coast Trust"}
-    assert [p.strip() for p in body.split("\n\n")] == [
+    assert paragraphs(body) == [
         "A project to restore the dunes at Marram Point has won lottery funding, the trust that runs the reserve said.",
         "Volunteers will clear scrub from the pools where the toads breed.",
     ]

@@ -10,7 +10,7 @@ import pytest
 
 from broadsheet import __version__
 from conftest import SETTINGS, copy_demo, run_cli
-from test_import_text import SAMPLES, imported, split
+from test_import_text import SAMPLES, import_one, imported, split
 
 FAST = SETTINGS + "import:\n  timeout: 0.5\n  max_bytes: 200000\n  max_redirects: 3\n"
 
@@ -217,10 +217,7 @@ def test_imported_articles_build_into_the_demo_as_drafts(tmp_path):
 
 
 def test_json_feed(make_site):
-    site = make_site({})
-    result = run_cli("import", "--site", site, SAMPLES / "pier.json")
-    assert result.code == 0, result.err
-    fm, body = split(imported(site)[0])
+    fm, body = import_one(make_site, SAMPLES / "pier.json")
     assert fm["title"] == "Pier reopens after storm repairs"
     assert fm["date"] == "2025-06-01 10:00"
     assert fm["authors"] == ["Lee Moss"]
