@@ -129,7 +129,7 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
     accepted: dict[str, Any] = {}
     for key, value in values.items():
         if key == "import":
-            accepted["import_"] = import_settings(value, problem)
+            accepted["import_"] = _import_settings(value, problem)
             continue
         if key not in known:
             problem(str(key), f"unknown setting (expected one of: {', '.join(sorted(known))})")
@@ -169,7 +169,7 @@ def _feed_settings(value: Any, problem) -> FeedSettings | None:
     return FeedSettings(**accepted)
 
 
-def import_settings(value: Any, problem) -> ImportSettings:
+def _import_settings(value: Any, problem) -> ImportSettings:
     """The `import:` mapping -> ImportSettings; each wrong key is reported under its own name."""
     if not isinstance(value, dict):
         problem("import", "expected a mapping such as {timeout: 20, sources: [...]}")
