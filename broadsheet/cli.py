@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from broadsheet import __version__, cache, config, scaffold
+from broadsheet.importer import arguments as import_arguments
 from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
 from broadsheet.progress import progress_bar
 from broadsheet.problems import display_path, errors
 
-COMMANDS = ("build", "serve", "new", "init")
+COMMANDS = ("build", "serve", "new", "init", "import")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -48,6 +49,9 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("title", help="the article's title")
     n.add_argument("--section", help="the section (a sub-folder of content/)")
 
+    imp = command("import", "turn pasted article text, saved pages and news feeds into draft articles")
+    import_arguments.add_arguments(imp)
+
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
     return top
@@ -70,7 +74,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     args = p.parse_args(argv)
     if args.command is None:
         p.print_usage(sys.stderr)
-        print("broadsheet: error: a command is required (build, new or init)", file=sys.stderr)
+        print("broadsheet: error: a command is required (build, serve, new, import or init)", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "init":
         return _init(args)
@@ -82,6 +86,10 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         from broadsheet.devserver import serve  # imports the watcher and server only when needed
 
         return serve(args)
+    if args.command == "import":
+        from broadsheet.importer.command import run  # loads trafilatura and feedparser only when needed
+
+        return run(args)
     return _build(args) if args.command == "build" else _new(args)
 
 

@@ -27,6 +27,27 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class SourceRule:
+    """Import rules for one outlet, matched by its name or the host of an imported URL."""
+
+    name: str
+    hosts: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()  # regular expressions: a matching line of pasted text is dropped
+    banner: tuple[str, ...] = ()  # regular expressions: matching lines above the headline are dropped
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """The `import:` mapping: limits for fetching and boilerplate rules for `broadsheet import`."""
+
+    timeout: float = 20.0  # seconds for one fetch, start to last byte
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    drop: tuple[str, ...] = ()  # regular expressions for every source
+    sources: tuple[SourceRule, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     title: str = "Broadsheet"
     description: str = ""
@@ -40,6 +61,7 @@ class Settings:
     related: int = 3
     words_per_minute: int = 220
     feed: FeedSettings = field(default_factory=FeedSettings)
+    import_: ImportSettings = field(default_factory=ImportSettings)  # `import:` in the file
     news_publication: str = ""  # the publication name in the news sitemap; '' means the title
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -100,11 +122,15 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
     problems: list[Problem] = []
 
     def problem(key: str, message: str) -> None:
-        problems.append(Problem(SETTINGS_FILE, lines.get(key, 0), key, message))
+        line = lines.get(key) or lines.get(key.split("[")[0], 0)  # "import.sources[1].drop": that list's line
+        problems.append(Problem(SETTINGS_FILE, line, key, message))
 
-    known = {f.name: f for f in fields(Settings)}
+    known = {f.name.rstrip("_"): f for f in fields(Settings)}
     accepted: dict[str, Any] = {}
     for key, value in values.items():
+        if key == "import":
+            accepted["import_"] = _import_settings(value, problem)
+            continue
         if key not in known:
             problem(str(key), f"unknown setting (expected one of: {', '.join(sorted(known))})")
             continue
@@ -141,6 +167,63 @@ def _feed_settings(value: Any, problem) -> FeedSettings | None:
         else:
             accepted[key] = item
     return FeedSettings(**accepted)
+
+
+def _import_settings(value: Any, problem) -> ImportSettings:
+    """The `import:` mapping -> ImportSettings; each wrong key is reported under its own name."""
+    if not isinstance(value, dict):
+        problem("import", "expected a mapping such as {timeout: 20, sources: [...]}")
+        return ImportSettings()
+    checks = {
+        "timeout": lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else "expected a number of seconds above 0",
+        "max_bytes": _is_positive,
+        "max_redirects": lambda v: _is_positive(v, zero=True),
+        "drop": _is_patterns,
+        "sources": lambda v: None if isinstance(v, list) else "expected a list of sources such as [{name: Example News, drop: ['^Advert']}]",
+    }
+    accepted: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"import.{key}"
+        message = checks[key](item) if key in checks else f"unknown setting (expected one of: {', '.join(sorted(checks))})"
+        if message:
+            problem(name, message)
+        elif key == "sources":
+            accepted[key] = tuple(r for i, v in enumerate(item) if (r := _source_rule(v, f"{name}[{i}]", problem)))
+        else:
+            accepted[key] = tuple(item) if key == "drop" else item
+    return ImportSettings(**accepted)
+
+
+def _source_rule(value: Any, name: str, problem) -> SourceRule | None:
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
+        problem(name, "expected a mapping with a name, such as {name: Example News, hosts: [news.example.com]}")
+        return None
+    checks = {"name": _is_text, "hosts": _is_strings, "drop": _is_patterns, "banner": _is_patterns}
+    accepted: dict[str, Any] = {}
+    for key, item in value.items():
+        message = checks[key](item) if key in checks else f"unknown key (expected one of: {', '.join(sorted(checks))})"
+        if message:
+            problem(f"{name}.{key}", message)
+        else:
+            accepted[key] = item.strip() if key == "name" else tuple(item)
+    return SourceRule(**accepted)
+
+
+def _is_strings(value: Any) -> str | None:
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return None
+    return "expected a list of strings"
+
+
+def _is_patterns(value: Any) -> str | None:
+    if _is_strings(value):
+        return "expected a list of regular expressions such as ['^Advertisement$']"
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"invalid regular expression {pattern!r}: {exc}"
+    return None
 
 
 def _with_slash(url: str) -> str:

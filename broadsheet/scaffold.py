@@ -41,8 +41,8 @@ def front_matter_quote(text: str) -> str:
     return f'"{escaped}"'
 
 
-def new_article(site_dir: Path, settings: Settings, title: str, section: str | None, now: datetime) -> Path:
-    """Write a new article file and return its path; FileExistsError if it is taken."""
+def article_path(site_dir: Path, title: str, section: str | None) -> Path:
+    """content/[section/]<slug of the title>.md; ValueError when either makes no name."""
     slug = make_slug(title)
     if not slug:
         raise ValueError(f"title {title!r} has no letters or digits to make a file name from")
@@ -52,8 +52,13 @@ def new_article(site_dir: Path, settings: Settings, title: str, section: str | N
         if not section_slug:
             raise ValueError(f"section {section!r} has no letters or digits to make a folder name from")
         folder = folder / section_slug
-    path = folder / f"{slug}.md"
-    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{slug}.md"
+
+
+def new_article(site_dir: Path, settings: Settings, title: str, section: str | None, now: datetime) -> Path:
+    """Write a new article file and return its path; FileExistsError if it is taken."""
+    path = article_path(site_dir, title, section)
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = ARTICLE_TEMPLATE.format(
         title=front_matter_quote(title),
         date=now.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),

@@ -1,0 +1,105 @@
+"""`broadsheet import`: every source is read and written on its own; one summary line at the end."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from slugify import slugify
+
+from broadsheet import config
+from broadsheet.importer import sources, write
+from broadsheet.importer.fetch import FetchError, Limits, user_agent
+from broadsheet.problems import display_path, errors
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class Tally:
+    imported: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+def run(args: argparse.Namespace) -> int:
+    tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
+    nameless = [t for t in tags if not slugify(t)]
+    if nameless:
+        print(f"broadsheet: error: --tags: tag {nameless[0]!r} has no letters or digits to make a URL from", file=sys.stderr)
+        return EXIT_USAGE
+    settings, problems = config.load_settings(args.site)
+    for problem in problems:
+        print(problem.format(args.site), file=sys.stderr)
+    if errors(problems):
+        return EXIT_PROBLEMS
+    s = settings.import_
+    limits = Limits(s.timeout, s.max_bytes, s.max_redirects, user_agent(settings.base_url))
+    reader = sources.Reader(s, settings.tz, args.source_name or "", limits)
+    known = write.known_articles(args.site)
+    now = datetime.now(timezone.utc)
+    tally = Tally()
+    for source in args.sources:
+        for item in _expand(source, tally):
+            _import_one(item, reader, args, known, tags, now, tally)
+    verb = "Would import" if args.dry_run else "Imported"
+    print(f"{verb} {tally.imported} article{'s' * (tally.imported != 1)}, skipped {tally.skipped}, failed {tally.failed}.")
+    return EXIT_PROBLEMS if tally.failed else EXIT_OK
+
+
+def _expand(source: str, tally: Tally) -> list[str]:
+    try:
+        return sources.expand(source)
+    except FileNotFoundError as exc:
+        _fail(source, str(exc), tally)
+        return []
+
+
+def _import_one(item: str, reader: sources.Reader, args, known: write.Known, tags, now: datetime, tally: Tally) -> None:
+    try:
+        drafts = sources.read(item, reader)
+    except (ValueError, FetchError, OSError) as exc:
+        _fail(item, str(exc), tally)
+        return
+    except Exception as exc:  # noqa: BLE001 - a library tripping over odd input fails this source only
+        _fail(item, f"could not be read ({type(exc).__name__}: {exc})", tally)
+        return
+    for draft in drafts:
+        try:
+            planned = write.plan(draft, args.site, args.section, tags, known, now, reader.tz)
+        except ValueError as exc:
+            _fail(draft.origin, str(exc), tally)
+            continue
+        _write_one(draft, planned, args, known, tally)
+
+
+def _write_one(draft, planned: write.Planned, args, known: write.Known, tally: Tally) -> None:
+    where = display_path(planned.path)
+    if planned.existing and not args.force:
+        print(f"skipped {draft.origin}: already imported as {where} (--force imports it again)")
+        tally.skipped += 1
+        return
+    for warning in planned.warnings:
+        print(f"{draft.origin}: warning: {warning}", file=sys.stderr)
+    if args.dry_run:
+        print(f"would write {where}:\n{planned.text}")
+    else:
+        try:
+            write.write(planned, args.force)
+        except FileExistsError:
+            print(f"skipped {draft.origin}: {where} already exists (--force overwrites it)")
+            tally.skipped += 1
+            return
+        except OSError as exc:
+            _fail(draft.origin, f"cannot write {where}: {exc.strerror or exc}", tally)
+            return
+        print(f"imported {draft.origin} -> {where}")
+    known.add(draft, planned.path)
+    tally.imported += 1
+
+
+def _fail(origin: str, message: str, tally: Tally) -> None:
+    print(f"{origin}: error: {message}", file=sys.stderr)
+    tally.failed += 1
