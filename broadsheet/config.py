@@ -65,6 +65,11 @@ class Settings:
     news_publication: str = ""  # the publication name in the news sitemap; '' means the title
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def for_pages(self) -> "Settings":
+        """The settings as pages see them: import rules only steer `broadsheet import`,
+        so editing them must not make every page be rendered again."""
+        return replace(self, import_=ImportSettings())
+
     @property
     def base_path(self) -> str:
         """The path part of base_url, always starting and ending with '/'."""

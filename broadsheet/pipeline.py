@@ -142,7 +142,7 @@ def build(
     env = render.environment(site_dir, settings, static.fingerprints)
     common = {"sections": site_model.taxonomies["sections"].terms}
     hasher = ContextHasher()  # shared, so each entry is digested once per build
-    site_digest = hasher.digest((settings, static.fingerprints, common))
+    site_digest = hasher.digest((settings.for_pages(), static.fingerprints, common))
     write.recover(output)
     # Told what changed (serve), the output is as the last build left it: serve alone writes there.
     on_disk = state.stamps if changed is not None and state.stamps else write.disk_stamps(output)

@@ -205,3 +205,12 @@ def test_the_clock_ends_the_short_cut_when_an_article_comes_out(make_site):
     (site / "content/a.md").write_text(article("Now", "2025-06-19 12:00", body="Body text.\n\nEdited."))
     report = build(BuildRequest(site, now=datetime(2025, 6, 19, 19, tzinfo=timezone.utc)), state, changed={"content/a.md"})
     assert "model" in report.stages and (site / "site/2025/06/19/later/index.html").exists()
+
+
+def test_import_rules_in_the_settings_render_no_page(make_site):
+    site = make_site({"content/a.md": article("Alpha", "2025-06-19")})
+    state = BuildState()
+    assert build(BuildRequest(site), state).ok
+    write_tree(site, {"broadsheet.yaml": SETTINGS + "import:\n  drop: ['^Listen to this story']\n"})
+    report = build(BuildRequest(site), state)
+    assert report.ok and report.rendered == 0 and report.changed == ()
