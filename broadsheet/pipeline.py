@@ -154,48 +154,56 @@ def build(
         fingerprints[path] = fingerprint
         return state.fingerprints.get(path) == fingerprint and path in intact
 
-    advance = progress.step("render", len(pages))
-    result = render.render_pages(pages, env, site_dir, common, unchanged, site_digest, hasher, advance)
-    problems += result.problems
-    clock.lap("render")
-    state.memo.start()
-    kept: list[search.SearchIndex] = []
+    writer = write.OutputWriter(output, on_disk)  # takes each file as it is made; commits at the end
+    try:
+        advance = progress.step("render", len(pages))
+        result = render.render_pages(pages, env, site_dir, common, unchanged, site_digest, hasher, advance, sink=writer.put)
+        problems += result.problems
+        clock.lap("render")
+        state.memo.start()
+        kept: list[search.SearchIndex] = []
 
-    def remember(kind: str, records, compute):
-        """A generated file (a feed, the index) or a part of one, made at most once for the
-        same records: unchanged on disk, or kept in memory from the last build."""
-        fingerprint = site_digest + hasher.digest(records) + kind.encode()
-        if kind in WHOLE_FILES:
-            return _whole_files(fingerprint, compute, unchanged, state, fingerprints)
-        return state.memo.get((kind, fingerprint), compute)
+        def remember(kind: str, records, compute):
+            """A generated file (a feed, the index) or a part of one, made at most once for the
+            same records: unchanged on disk, or kept in memory from the last build."""
+            fingerprint = site_digest + hasher.digest(records) + kind.encode()
+            if kind in WHOLE_FILES:
+                return _whole_files(fingerprint, compute, unchanged, state, fingerprints)
+            return state.memo.get((kind, fingerprint), compute)
 
-    generated = {
-        **feeds.feed_outputs(site_model, settings, remember),
-        **sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=tuple(sorted(fingerprints.items()))),
-        **search.search_outputs(site_model, settings, remember, keep=kept.append),
-    }
-    # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
-    generated = {path: data for path, data in generated.items() if path not in static.files}
-    problems += _clashes(generated, result.pages)
-    outputs = {**result.pages, **generated}
-    clock.lap("feeds")
-    page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
-    problems += write.check_paths(outputs, static.files, static.origins, page_sources)
-    problems = sorted(set(problems))
-    report = BuildReport(problems, len(site_model.entries), len(result.pages), parsed_count, result.rendered, output=output)
-    if not errors(problems):  # render everything, then write: a failure writes nothing
-        written = write.write_site(output, outputs, static.files, on_disk)
-        report.changed, report.removed = written.changed, written.removed
-        state.stamps = written.stamps  # only what reached the disk may stand in for it next time
-        state.fingerprints = fingerprints
-        state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
-        if state.keep_last:
-            index = kept[0] if kept else previous[1].search if previous and generated.get(search.INDEX_PATH, b"") is None else None
-            snapshot = body_edits.take(
-                site_dir, settings, env, common, site_model, {s.rel: s for s in sources}, articles, pages, problems,
-                frozenset(static.files), index, now,
-            )  # fmt: skip
-            state.last = (request, snapshot) if snapshot else None
+        generated = {
+            **feeds.feed_outputs(site_model, settings, remember),
+            **sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=tuple(sorted(fingerprints.items()))),
+            **search.search_outputs(site_model, settings, remember, keep=kept.append),
+        }
+        # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
+        generated = {path: data for path, data in generated.items() if path not in static.files}
+        for path, data in {**generated, **{rel: source.read_bytes() for rel, source in static.files.items()}}.items():
+            writer.put(path, data)
+        problems += _clashes(generated, result.pages)
+        clock.lap("feeds")
+        page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
+        problems += write.check_paths({**result.pages, **generated}, static.files, static.origins, page_sources)
+        problems = sorted(set(problems))
+        report = BuildReport(problems, len(site_model.entries), len(result.pages), parsed_count, result.rendered, output=output)
+        if errors(problems):  # a failure writes nothing
+            writer.abort()
+        else:
+            written = writer.commit()
+            report.changed, report.removed = written.changed, written.removed
+            state.stamps = written.stamps  # only what reached the disk may stand in for it next time
+            state.fingerprints = fingerprints
+            state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
+            if state.keep_last:
+                index = kept[0] if kept else previous[1].search if previous and generated.get(search.INDEX_PATH, b"") is None else None
+                snapshot = body_edits.take(
+                    site_dir, settings, env, common, site_model, {s.rel: s for s in sources}, articles, pages, problems,
+                    frozenset(static.files), index, now,
+                )  # fmt: skip
+                state.last = (request, snapshot) if snapshot else None
+    except BaseException:
+        writer.abort()
+        raise
     clock.lap("write")
     report.stages = clock.stages
     report.seconds = time.perf_counter() - started

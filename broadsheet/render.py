@@ -10,7 +10,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jinja2
 
@@ -78,8 +78,11 @@ def render_pages(
     site_digest: bytes = b"",
     hasher: ContextHasher | None = None,
     advance: Callable[[int], None] | None = None,
+    sink: Callable[[str, bytes | None], None] | None = None,
 ) -> RenderResult:
-    """Render every page but those that `unchanged` says are on disk as they would come out."""
+    """Render every page but those that `unchanged` says are on disk as they would come out.
+    With a sink, each page's bytes (None when unchanged) go there as soon as they are made,
+    and the result keeps only their paths (as None), so a big site is never all in memory."""
     result = RenderResult({}, [], 0)
     digests = _template_digests(env, pages) if unchanged else None
     hasher = hasher or ContextHasher()
@@ -87,15 +90,20 @@ def render_pages(
     for page in pages:
         if digests is not None and unchanged(page.path, site_digest + digests[page.template] + hasher.digest(page.context)):
             result.pages[page.path] = None
+            if sink:
+                sink(page.path, None)
         else:
             todo.append(page)
     problems: set[Problem] = set()
     for page, html in zip(todo, _render_all(_RenderJob(todo, env, site_dir, common), advance)):
         if isinstance(html, Problem):
             problems.add(html)
-        else:
-            result.pages[page.path] = html
-            result.rendered += 1
+            continue
+        result.rendered += 1
+        if sink:
+            sink(page.path, html)
+            html = None
+        result.pages[page.path] = html
     result.problems = sorted(problems)
     return result
 
@@ -119,28 +127,26 @@ class _RenderJob:
         return out
 
 
-def _render_all(job: _RenderJob, advance: Callable[[int], None] | None) -> list[bytes | Problem]:
+def _render_all(job: _RenderJob, advance: Callable[[int], None] | None) -> Iterator[bytes | Problem]:
     """Across all cores for a big build. Workers are forked, so they share the pages and
     the template environment without copying them; a process with other threads (the dev
-    server) is never forked, as a fork copies their locks in whatever state they are."""
+    server) is never forked, as a fork copies their locks in whatever state they are.
+    Pages come back a chunk at a time, in order."""
     total = len(job.pages)
     workers = min(os.cpu_count() or 1, total // PARALLEL_FROM)
     chunks = [(i, min(i + 200, total)) for i in range(0, total, 200)]
     if workers <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        results: list[bytes | Problem] = []
         for start, stop in chunks:
-            results += job.render(start, stop)
+            yield from job.render(start, stop)
             if advance:
                 advance(stop - start)
-        return results
-    results = []
+        return
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(job,)) as pool:
         for (start, stop), rendered in zip(chunks, pool.map(_render_chunk, chunks)):
-            results += rendered
+            yield from rendered
             if advance:
                 advance(stop - start)
-    return results
 
 
 _worker_job: list[_RenderJob] = []  # set only inside forked worker processes, by _adopt

@@ -82,24 +82,71 @@ def write_site(output: Path, pages: dict[str, bytes | None], files: dict[str, Pa
     A page given as None is one the caller knows is on disk as it would come out (see
     `intact`); on_disk is the output's stamps if the caller already took them.
     """
-    recover(output)
-    on_disk = on_disk if on_disk is not None else disk_stamps(output)
-    wanted = sorted(set(pages) | set(files))
-    changed: dict[str, bytes] = {}
-    for rel in wanted:
-        data = pages[rel] if rel in pages else files[rel].read_bytes()
-        if data is not None and not _same(output / rel, data, on_disk.get(rel)):
-            changed[rel] = data
-    removed = sorted(set(on_disk) - set(wanted))
-    if not changed and not removed:
-        return WriteResult(len(wanted), (), (), {rel: on_disk[rel] for rel in wanted})
-    if not output.is_dir():
-        _write_by_swap(output, wanted, changed)
-    else:
-        _write_by_journal(output, changed, removed)
-    new_stamps = {rel: on_disk[rel] for rel in wanted if rel not in changed}
-    new_stamps.update({rel: _stamp(output / rel) for rel in changed})
-    return WriteResult(len(wanted), tuple(changed), tuple(removed), new_stamps)
+    writer = OutputWriter(output, on_disk)
+    for rel, data in pages.items():
+        writer.put(rel, data)
+    for rel, path in files.items():
+        writer.put(rel, path.read_bytes())
+    return writer.commit()
+
+
+class OutputWriter:
+    """Takes the build's files one at a time, as they are made, and commits them all at
+    once (by swap or journal, see above), so no build holds the whole site in memory:
+    10,000 articles make 400 MB of pages. Until `commit`, nothing in the output changes;
+    `abort` throws away what was put."""
+
+    def __init__(self, output: Path, on_disk: dict[str, Stamp] | None = None) -> None:
+        recover(output)
+        self.output = output
+        self.on_disk = on_disk if on_disk is not None else disk_stamps(output)
+        self.fresh = not output.is_dir()  # no output yet: everything goes to a staging folder
+        self.folder = staging_dir(output) if self.fresh else journal_dir(output)
+        self.wanted: set[str] = set()
+        self.changed: dict[str, str] = {}  # rel -> its file in the folder
+        self._made: set[str] = set()  # folders made in self.folder ("" for itself)
+        self.committed = False
+
+    def put(self, rel: str, data: bytes | None) -> None:
+        """One output file; None for one known to be on disk as it would come out. Paths
+        that would leave the output are not written (check_paths reports them)."""
+        self.wanted.add(rel)
+        if data is None or not safe_relative(rel):
+            return
+        if not self.fresh and _same(self.output / rel, data, self.on_disk.get(rel)):
+            return
+        if not self._made:
+            self.folder.mkdir(parents=True)
+            self._made.add("")
+        name = rel if self.fresh else f"{len(self.changed)}.new"
+        parent = name.rpartition("/")[0]
+        if parent and parent not in self._made:
+            (self.folder / parent).mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
+        (self.folder / name).write_bytes(data)
+        self.changed[rel] = name
+
+    def commit(self) -> WriteResult:
+        self.committed = True
+        removed = sorted(set(self.on_disk) - self.wanted)
+        wanted = sorted(self.wanted)
+        if not self.changed and not removed and not self.fresh:
+            return WriteResult(len(wanted), (), (), {rel: self.on_disk[rel] for rel in wanted})
+        if self.fresh:
+            if not self._made:
+                self.folder.mkdir(parents=True)
+            _swap(self.folder, self.output)
+        else:
+            _commit_journal(self.output, self.folder, self.changed, removed)
+        changed = tuple(sorted(self.changed))
+        stamps = {rel: self.on_disk[rel] for rel in wanted if rel not in self.changed}
+        stamps.update({rel: _stamp(self.output / rel) for rel in changed})
+        return WriteResult(len(wanted), changed, tuple(removed), stamps)
+
+    def abort(self) -> None:
+        """Throw away what was put; nothing once committed."""
+        if self._made and not self.committed:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def intact(on_disk: dict[str, Stamp], written: dict[str, Stamp]) -> set[str]:
@@ -144,20 +191,6 @@ def disk_stamps(folder: Path) -> dict[str, Stamp]:
 # --- swap ------------------------------------------------------------------------------
 
 
-def _write_by_swap(output: Path, wanted: list[str], changed: dict[str, bytes]) -> None:
-    """Used when there is no output folder yet, so every file is new."""
-    staging = staging_dir(output)
-    staging.mkdir(parents=True)
-    made: set[str] = set()
-    for rel in wanted:
-        parent = rel.rpartition("/")[0]
-        if parent and parent not in made:
-            (staging / parent).mkdir(parents=True, exist_ok=True)
-            made.add(parent)
-        (staging / rel).write_bytes(changed[rel])
-    _swap(staging, output)
-
-
 def _swap(staging: Path, output: Path) -> None:
     os.sync()  # the new files' bytes reach the disk before the rename that publishes them
     if not output.exists():
@@ -191,33 +224,33 @@ def _exchange(a: Path, b: Path) -> bool:
 # --- journal ---------------------------------------------------------------------------
 
 
-def _write_by_journal(output: Path, changed: dict[str, bytes], removed: list[str]) -> None:
-    folder = journal_dir(output)
-    folder.mkdir()
-    moves = []
-    few = len(changed) <= FSYNC_UP_TO
-    for number, (rel, data) in enumerate(sorted(changed.items())):
-        name = f"{number}.new"
-        _write_file(folder / name, data, few)
-        moves.append([name, rel])
-    if not few:
+def _commit_journal(output: Path, folder: Path, changed: dict[str, str], removed: list[str]) -> None:
+    """The changed files are in folder already; list where each goes, then commit."""
+    folder.mkdir(exist_ok=True)
+    moves = [[name, rel] for rel, name in sorted(changed.items())]
+    if len(changed) <= FSYNC_UP_TO:
+        for name, _ in moves:
+            _fsync(folder / name)
+    else:
         os.sync()  # one barrier for many files: cheaper than an fsync each
-    os.rename(_write_file(folder / "journal.tmp", json.dumps({"moves": moves, "removes": removed}).encode(), True), folder / "journal.json")  # the commit point
+    journal = folder / "journal.tmp"
+    journal.write_text(json.dumps({"moves": moves, "removes": removed}))
+    _fsync(journal)
+    os.rename(journal, folder / "journal.json")  # the commit point
     _apply_journal(output, folder)
 
 
 FSYNC_UP_TO = 64  # files; past this, one sync of everything is cheaper than an fsync each
 
 
-def _write_file(path: Path, data: bytes, sync: bool) -> Path:
-    """Write; with sync, wait until the bytes are on disk. A whole-system sync would do
-    too, but on a busy machine it waits for everyone's writes (0.2 s and more)."""
-    with open(path, "wb") as f:
-        f.write(data)
-        if sync:
-            f.flush()
-            os.fsync(f.fileno())
-    return path
+def _fsync(path: Path) -> None:
+    """Wait until a file's bytes are on disk. A whole-system sync would do too, but on a
+    busy machine it waits for everyone's writes (0.2 s and more)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _apply_journal(output: Path, folder: Path) -> None:
