@@ -38,6 +38,8 @@ class BuildReport:
     stages: dict[str, float] = field(default_factory=dict)  # seconds each stage took
     seconds: float = 0.0
     output: Path | None = None
+    base_url: str = ""  # as built, after --base-url
+    sources: dict[str, str] = field(default_factory=dict)  # output file -> the file it came from, for `check`
 
     @property
     def written(self) -> int:
@@ -169,6 +171,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     problems += write.check_paths(outputs, static.files, static.origins, page_sources)
     problems = sorted(set(problems))
     report = BuildReport(problems, len(site_model.entries), len(result.pages), parsed_count, result.rendered, output=output)
+    report.base_url, report.sources = settings.base_url, _sources(pages, static, env, site_dir)
     if not errors(problems):  # render everything, then write: a failure writes nothing
         written = write.write_site(output, outputs, static.files, on_disk)
         report.changed, report.removed = written.changed, written.removed
@@ -251,6 +254,17 @@ def _whole_files(fingerprint: bytes, compute, unchanged, state: BuildState, fing
         fingerprints[path] = fingerprint
     state.produced[fingerprint] = tuple(files)
     return files
+
+
+def _sources(pages: list[routes.Page], static: assets.StaticFiles, env, site_dir: Path) -> dict[str, str]:
+    """Output file -> the file a reader of a problem report should open: an article's
+    content file, the template of any other page, a static file's own file."""
+    sources = {rel: render.site_relative(path, site_dir) for rel, path in static.files.items()}
+    templates = {name: render.template_file(env, name, site_dir) for name in {p.template for p in pages}}
+    for page in pages:
+        entry = page.context.get("entry")
+        sources[page.path] = entry.article.path if entry is not None else templates[page.template]
+    return sources
 
 
 def _clashes(generated: dict[str, bytes], pages: dict[str, bytes]) -> list[Problem]:
