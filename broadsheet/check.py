@@ -24,6 +24,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from broadsheet.config import Settings
 from broadsheet.pipeline import BuildReport
 from broadsheet.problems import Problem, display_path, errors
+from broadsheet.scan import ARTICLE_SUFFIXES  # an article page's source; any other page's is a template
 
 PAGE_SUFFIXES = (".html", ".htm")
 URL_ATTRIBUTES = {
@@ -48,10 +49,11 @@ class Reference(NamedTuple):  # a tuple: a page holds hundreds, and a tuple is q
 
 @dataclass(frozen=True)
 class Flaw:
-    """Something wrong with a page by itself, whatever the rest of the site holds."""
+    """A problem found in one output file."""
 
     message: str
     warning: bool = False
+    may_be_content: bool = True  # could be in an article's own text, which list pages show too
 
 
 @dataclass(frozen=True)
@@ -95,26 +97,51 @@ class CheckReport:
 
 
 def check_output(output: Path, base_url: str, sources: dict[str, str]) -> CheckReport:
-    """Every problem of every page and stylesheet, each naming the source file (from
-    `sources`: output file -> the content file, template or static file it came from)
-    and the page."""
+    """Every problem of every page and stylesheet, each naming the page and the source file
+    (from `sources`: output file -> the content file, template or static file it came from)."""
     site = read_output(output)
-    root = SiteRoot.of(base_url)
-    problems: set[Problem] = set()
-
-    def report(rel: str, message: str, warning: bool = False) -> None:
-        problems.add(Problem(sources.get(rel, ""), 0, display_path(output / rel), message, warning))
-
-    resolver = Resolver(site, root)
-    for rel, facts in site.pages.items():
-        for flaw in facts.flaws:
-            report(rel, flaw.message, flaw.warning)
-    references = [(rel, facts.references) for rel, facts in site.pages.items()] + list(site.stylesheets.items())
-    for rel, found in references:
-        for reference in found:
-            if (message := resolver.problem(rel, reference)) is not None:
-                report(rel, message)
+    findings = _findings(site, SiteRoot.of(base_url))
+    owners = _summary_owners(findings, sources, len(site.pages))
+    problems = set()
+    for finding in findings:
+        source = sources.get(finding.file, "")
+        if finding.flaw.may_be_content and not _is_article(source):
+            source = owners.get(finding.flaw.message, source)
+        problems.add(Problem(source, 0, display_path(output / finding.file), finding.flaw.message, finding.flaw.warning))
     return CheckReport(len(site.pages), len(site.stylesheets), sorted(problems))
+
+
+class Finding(NamedTuple):
+    file: str  # the output file it is in
+    flaw: Flaw
+
+
+def _findings(site: Output, root: SiteRoot) -> set[Finding]:
+    found = {Finding(rel, flaw) for rel, facts in site.pages.items() for flaw in facts.flaws}
+    resolver = Resolver(site, root)
+    references = [(rel, facts.references) for rel, facts in site.pages.items()] + list(site.stylesheets.items())
+    for rel, from_file in references:
+        for reference in from_file:
+            if (message := resolver.problem(rel, reference)) is not None:
+                found.add(Finding(rel, Flaw(message)))
+    return found
+
+
+def _summary_owners(findings: set[Finding], sources: dict[str, str], pages: int) -> dict[str, str]:
+    """Message -> the content file to blame when it shows on a list page. A list page shows
+    articles' summaries, so a problem that is also on exactly one article's own page (and
+    not on every page, as a template's would be) comes from that article's text."""
+    owners: dict[str, set[str]] = {}
+    count: dict[str, int] = {}
+    for file, flaw in findings:
+        count[flaw.message] = count.get(flaw.message, 0) + 1
+        if flaw.may_be_content and _is_article(sources.get(file, "")):
+            owners.setdefault(flaw.message, set()).add(sources[file])
+    return {message: files.pop() for message, files in owners.items() if len(files) == 1 and count[message] < pages}
+
+
+def _is_article(source: str) -> bool:
+    return source.endswith(ARTICLE_SUFFIXES)
 
 
 def command(report: BuildReport, site_dir: Path) -> int:
@@ -213,9 +240,9 @@ def _inside(node: LexborNode, tag: str) -> bool:
 def _head_flaws(title: str | None, description: str | None) -> list[Flaw]:
     flaws = []
     if not title:
-        flaws.append(Flaw("<title> is empty" if title == "" else "no <title> in the page's <head>"))
+        flaws.append(Flaw("<title> is empty" if title == "" else "no <title> in the page's <head>", may_be_content=False))
     if not description:
-        flaws.append(Flaw('<meta name="description"> is empty' if description == "" else 'no <meta name="description">'))
+        flaws.append(Flaw('<meta name="description"> is empty' if description == "" else 'no <meta name="description">', may_be_content=False))
     return flaws
 
 
