@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from broadsheet.check import Resolver, SiteRoot, page_facts, read_output
+from broadsheet.check import Resolver, SiteRoot, read_output
+from broadsheet.pagefacts import page_facts
 
 
 def links_of(html: str) -> list[str]:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from broadsheet.check import css_urls, srcset_urls
+from broadsheet.pagefacts import css_urls, srcset_urls
 from conftest import REPO, article, copy_demo, run_cli
 
 import tinycss2
