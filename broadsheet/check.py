@@ -18,7 +18,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 from broadsheet.config import Settings
-from broadsheet.pagefacts import Flaw, PageFacts, Reference, page_facts, stylesheet_references
+from broadsheet.pagefacts import Flaw, Reference, page_facts, stylesheet_references
 from broadsheet.pipeline import BuildReport
 from broadsheet.problems import Problem, display_path, errors
 from broadsheet.scan import ARTICLE_SUFFIXES  # an article page's source; any other page's is a template
@@ -44,11 +44,19 @@ class SiteRoot:
         return self.base_path + (rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel)
 
 
+class Finding(NamedTuple):
+    file: str  # the output file it is in
+    flaw: Flaw
+    reference: Reference | None = None  # the link or asset that leads nowhere, if that is the flaw
+
+
 @dataclass(frozen=True)
-class Output:
-    files: frozenset[str]  # every file, relative to the output folder
-    pages: dict[str, PageFacts]
-    stylesheets: dict[str, tuple[Reference, ...]]
+class Scan:
+    """Everything found wrong in an output folder, before naming the source files."""
+
+    pages: int
+    stylesheets: int
+    findings: set[Finding]
 
 
 @dataclass(frozen=True)
@@ -61,32 +69,61 @@ class CheckReport:
 def check_output(output: Path, base_url: str, sources: dict[str, str]) -> CheckReport:
     """Every problem of every page and stylesheet, each naming the page and the source file
     (from `sources`: output file -> the content file, template or static file it came from)."""
-    site = read_output(output)
-    findings = _findings(site, SiteRoot.of(base_url))
-    owners = _summary_owners(findings, sources, len(site.pages))
+    scan = scan_output(output, SiteRoot.of(base_url))
+    owners = _summary_owners(scan.findings, sources, scan.pages)
     problems = set()
-    for finding in findings:
+    for finding in scan.findings:
         source = sources.get(finding.file, "")
         if finding.flaw.may_be_content and not _is_article(source):
             source = owners.get(finding.flaw.message, source)
         problems.add(Problem(source, 0, display_path(output / finding.file), finding.flaw.message, finding.flaw.warning))
-    return CheckReport(len(site.pages), len(site.stylesheets), sorted(problems))
+    return CheckReport(scan.pages, scan.stylesheets, sorted(problems))
 
 
-class Finding(NamedTuple):
-    file: str  # the output file it is in
-    flaw: Flaw
+def scan_output(output: Path, root: SiteRoot) -> Scan:
+    """Read each page and stylesheet once, resolving its references as it goes; only the
+    ids of pages and the references with a #fragment are kept until the end, as a fragment
+    may point at a page not read yet. So memory stays small at 10,000 articles."""
+    files = _files(output)
+    resolver = Resolver(files, root)
+    ids: dict[str, frozenset[str]] = {}
+    anchors: list[tuple[str, Reference, Anchor]] = []
+    findings: set[Finding] = set()
+    stylesheets = 0
+    for rel in sorted(files):
+        if rel.endswith(PAGE_SUFFIXES):
+            facts = page_facts(_read_text(output / rel))
+            ids[rel] = facts.ids
+            findings.update(Finding(rel, flaw) for flaw in facts.flaws)
+            references = facts.references
+        elif rel.endswith(".css"):
+            stylesheets += 1
+            references = stylesheet_references(_read_text(output / rel))
+        else:
+            continue
+        for reference in references:
+            reason = resolver.reason(rel, reference)
+            if isinstance(reason, Anchor):
+                anchors.append((rel, reference, reason))
+            elif reason is not None:
+                findings.add(Finding(rel, Flaw(f"{reference} {reason}"), reference))
+    for rel, reference, anchor in anchors:
+        if anchor.page in ids and not _has_anchor(ids[anchor.page], anchor.fragment):
+            message = f'{reference} does not resolve: {anchor.page} has no element with id="{anchor.fragment}"'
+            findings.add(Finding(rel, Flaw(message), reference))
+    return Scan(len(ids), stylesheets, findings)
 
 
-def _findings(site: Output, root: SiteRoot) -> set[Finding]:
-    found = {Finding(rel, flaw) for rel, facts in site.pages.items() for flaw in facts.flaws}
-    resolver = Resolver(site, root)
-    references = [(rel, facts.references) for rel, facts in site.pages.items()] + list(site.stylesheets.items())
-    for rel, from_file in references:
-        for reference in from_file:
-            if (message := resolver.problem(rel, reference)) is not None:
-                found.add(Finding(rel, Flaw(message)))
-    return found
+def _files(output: Path) -> frozenset[str]:
+    files = []
+    for folder, _, names in os.walk(output):
+        prefix = Path(folder).relative_to(output).as_posix()
+        files += [name if prefix == "." else f"{prefix}/{name}" for name in names]
+    return frozenset(files)
+
+
+def _read_text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", errors="replace")
 
 
 def _summary_owners(findings: set[Finding], sources: dict[str, str], pages: int) -> dict[str, str]:
@@ -95,7 +132,7 @@ def _summary_owners(findings: set[Finding], sources: dict[str, str], pages: int)
     not on every page, as a template's would be) comes from that article's text."""
     owners: dict[str, set[str]] = {}
     count: dict[str, int] = {}
-    for file, flaw in findings:
+    for file, flaw, _ in findings:
         count[flaw.message] = count.get(flaw.message, 0) + 1
         if flaw.may_be_content and _is_article(sources.get(file, "")):
             owners.setdefault(flaw.message, set()).add(sources[file])
@@ -126,64 +163,53 @@ def summary_line(checked: CheckReport) -> str:
     return line + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
 
 
-# --- reading the output -----------------------------------------------------------------
-
-
-def read_output(output: Path) -> Output:
-    files = []
-    for folder, _, names in os.walk(output):
-        prefix = Path(folder).relative_to(output).as_posix()
-        files += [name if prefix == "." else f"{prefix}/{name}" for name in names]
-    pages, stylesheets = {}, {}
-    for rel in sorted(files):
-        if rel.endswith(PAGE_SUFFIXES):
-            pages[rel] = page_facts(_read_text(output / rel))
-        elif rel.endswith(".css"):
-            stylesheets[rel] = stylesheet_references(_read_text(output / rel))
-    return Output(frozenset(files), pages, stylesheets)
-
-
-def _read_text(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="replace")
-
-
 # --- resolving --------------------------------------------------------------------------
+
+
+class Anchor(NamedTuple):
+    """A reference to an id in a page: it resolves once that page is known to have it."""
+
+    page: str
+    fragment: str
 
 
 class Resolver:
     """Tells why a reference leads nowhere. Most links (the masthead, tags, feeds) repeat
-    on every page, so each URL is resolved once per folder it is seen from."""
+    on every page, so each URL is resolved once per page it can differ on."""
 
-    def __init__(self, site: Output, root: SiteRoot):
-        self.site, self.root = site, root
-        self._reasons: dict[tuple[str, str, bool], str | None] = {}
+    def __init__(self, files: frozenset[str], root: SiteRoot):
+        self.files, self.root = files, root
+        self._reasons: dict[tuple[str, str, bool], str | Anchor | None] = {}
 
-    def problem(self, referrer: str, reference: Reference) -> str | None:
-        """None when the reference resolves or is not the site's to check (another host,
-        mailto:, data:, ...)."""
+    def reason(self, referrer: str, reference: Reference) -> str | Anchor | None:
+        """Why the reference from the output file `referrer` leads nowhere; an Anchor when
+        that depends on an id in a page; None when it resolves or is not the site's to check
+        (another host, mailto:, data:, ...)."""
         url, css = reference.url, reference.tag == "css"
         key = ("" if url.startswith("/") or SCHEME.match(url) else referrer, url, css)
         if key not in self._reasons:
-            self._reasons[key] = self._reason(self.root.url_of(referrer), url, css)
-        reason = self._reasons[key]
-        return None if reason is None else f"{reference} {reason}"
+            self._reasons[key] = self._resolve(self.root.url_of(referrer), url, css)
+        return self._reasons[key]
 
-    def _reason(self, base: str, url: str, css: bool) -> str | None:
+    def _resolve(self, base: str, url: str, css: bool) -> str | Anchor | None:
         root = self.root
-        target = urlsplit(urljoin(root.origin + base, url))
-        if target.scheme not in ("http", "https") or f"{target.scheme}://{target.netloc}".lower() != root.origin:
-            return None
-        path = unquote(target.path)
+        if url.startswith("/") and not url.startswith("//") and "/." not in url:
+            rest, _, fragment = url.partition("#")  # the common case, without urljoin's cost
+            path = unquote(rest.partition("?")[0])
+        else:
+            target = urlsplit(urljoin(root.origin + base, url))
+            if target.scheme not in ("http", "https") or f"{target.scheme}://{target.netloc}".lower() != root.origin:
+                return None
+            path, fragment = unquote(target.path), target.fragment
         if not (path + "/").startswith(root.base_path):
             return f"leads outside the site: its path is not under {root.base_path}"
         rel = path[len(root.base_path) :]
-        file = _file_for(self.site.files, rel)
+        file = _file_for(self.files, rel)
         if file is None:
             wanted = rel + "index.html" if rel == "" or rel.endswith("/") else rel
             return f"does not resolve: no {wanted} in the output"
-        fragment = unquote(target.fragment)
-        if fragment and not css and file in self.site.pages and not _has_anchor(self.site.pages[file], fragment):
-            return f'does not resolve: {file} has no element with id="{fragment}"'
+        if fragment and not css and file.endswith(PAGE_SUFFIXES):
+            return Anchor(file, unquote(fragment))
         return None
 
 
@@ -197,5 +223,5 @@ def _file_for(files: frozenset[str], rel: str) -> str | None:
     return next((c for c in candidates if c in files), None)
 
 
-def _has_anchor(page: PageFacts, fragment: str) -> bool:
-    return fragment in page.ids or fragment.lower() == "top"  # "#top" scrolls to the top in every browser
+def _has_anchor(ids: frozenset[str], fragment: str) -> bool:
+    return fragment in ids or fragment.lower() == "top"  # "#top" scrolls to the top in every browser

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from broadsheet.check import Resolver, SiteRoot, read_output
+from broadsheet.check import SiteRoot, scan_output
 from broadsheet.pagefacts import page_facts
 
 
@@ -15,12 +15,6 @@ def links_of(html: str) -> list[str]:
 def broken_links(output: Path, origin: str, base_path: str) -> list[str]:
     """'page url: url' for every internal URL that does not resolve to a file (or to an id
     in the page it names)."""
-    site = read_output(output)
     root = SiteRoot(origin, base_path)
-    resolver = Resolver(site, root)
-    return [
-        f"{root.url_of(rel)}: {reference.url}"
-        for rel, facts in site.pages.items()
-        for reference in facts.references
-        if resolver.problem(rel, reference) is not None
-    ]
+    found = scan_output(output, root).findings
+    return sorted(f"{root.url_of(f.file)}: {f.reference.url}" for f in found if f.reference is not None)
