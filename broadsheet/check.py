@@ -9,10 +9,13 @@ the site.
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
 import os
 import re
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
@@ -24,6 +27,7 @@ from broadsheet.problems import Problem, display_path, errors
 from broadsheet.scan import ARTICLE_SUFFIXES  # an article page's source; any other page's is a template
 
 PAGE_SUFFIXES = (".html", ".htm")
+READABLE = (*PAGE_SUFFIXES, ".css")  # the files whose references are checked
 SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -57,6 +61,7 @@ class Scan:
     pages: int
     stylesheets: int
     findings: set[Finding]
+    workers: int = 1  # processes that read the files
 
 
 @dataclass(frozen=True)
@@ -80,38 +85,88 @@ def check_output(output: Path, base_url: str, sources: dict[str, str]) -> CheckR
     return CheckReport(scan.pages, scan.stylesheets, sorted(problems))
 
 
-def scan_output(output: Path, root: SiteRoot) -> Scan:
+def scan_output(output: Path, root: SiteRoot, workers: int | None = None) -> Scan:
     """Read each page and stylesheet once, resolving its references as it goes; only the
     ids of pages and the references with a #fragment are kept until the end, as a fragment
-    may point at a page not read yet. So memory stays small at 10,000 articles."""
+    may point at a page not read yet. So memory stays small at 10,000 articles. A big
+    output is read across all cores (or `workers` processes)."""
     files = _files(output)
-    resolver = Resolver(files, root)
-    ids: dict[str, frozenset[str]] = {}
-    anchors: list[tuple[str, Reference, Anchor]] = []
-    findings: set[Finding] = set()
-    stylesheets = 0
-    for rel in sorted(files):
-        if rel.endswith(PAGE_SUFFIXES):
-            facts = page_facts(_read_text(output / rel))
-            ids[rel] = facts.ids
-            findings.update(Finding(rel, flaw) for flaw in facts.flaws)
-            references = facts.references
-        elif rel.endswith(".css"):
-            stylesheets += 1
-            references = stylesheet_references(_read_text(output / rel))
-        else:
-            continue
-        for reference in references:
-            reason = resolver.reason(rel, reference)
-            if isinstance(reason, Anchor):
-                anchors.append((rel, reference, reason))
-            elif reason is not None:
-                findings.add(Finding(rel, Flaw(f"{reference} {reason}"), reference))
-    for rel, reference, anchor in anchors:
-        if anchor.page in ids and not _has_anchor(ids[anchor.page], anchor.fragment):
-            message = f'{reference} does not resolve: {anchor.page} has no element with id="{anchor.fragment}"'
-            findings.add(Finding(rel, Flaw(message), reference))
-    return Scan(len(ids), stylesheets, findings)
+    readable = sorted(rel for rel in files if rel.endswith(READABLE))
+    parts, workers = _read_all(_Reader(output, files, root), readable, workers)
+    ids = {rel: found for part in parts for rel, found in part.ids.items()}
+    findings = set().union(*(part.findings for part in parts))
+    for part in parts:
+        for rel, reference, anchor in part.anchors:
+            if anchor.page in ids and not _has_anchor(ids[anchor.page], anchor.fragment):
+                message = f'{reference} does not resolve: {anchor.page} has no element with id="{anchor.fragment}"'
+                findings.add(Finding(rel, Flaw(message), reference))
+    return Scan(len(ids), sum(part.stylesheets for part in parts), findings, workers)
+
+
+@dataclass
+class _Part:
+    """What reading some of the output's files found."""
+
+    ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    anchors: list[tuple[str, Reference, Anchor]] = field(default_factory=list)
+    findings: set[Finding] = field(default_factory=set)
+    stylesheets: int = 0
+
+
+class _Reader:
+    """Reads output files; one per process, so its resolver remembers what it resolved."""
+
+    def __init__(self, output: Path, files: frozenset[str], root: SiteRoot):
+        self.output = output
+        self.resolver = Resolver(files, root)
+
+    def read(self, rels: list[str]) -> _Part:
+        part = _Part()
+        for rel in rels:
+            if rel.endswith(PAGE_SUFFIXES):
+                facts = page_facts(_read_text(self.output / rel))
+                part.ids[rel] = facts.ids
+                part.findings.update(Finding(rel, flaw) for flaw in facts.flaws)
+                references = facts.references
+            else:
+                part.stylesheets += 1
+                references = stylesheet_references(_read_text(self.output / rel))
+            for reference in references:
+                reason = self.resolver.reason(rel, reference)
+                if isinstance(reason, Anchor):
+                    part.anchors.append((rel, reference, reason))
+                elif reason is not None:
+                    flaw = Flaw(f"{reference} {reason}", may_be_content=rel in part.ids)
+                    part.findings.add(Finding(rel, flaw, reference))
+        return part
+
+
+PARALLEL_FROM = 500  # files per worker below which forking costs more than it saves
+
+
+def _read_all(reader: _Reader, rels: list[str], workers: int | None) -> tuple[list[_Part], int]:
+    """Forked workers share the reader and the list of files without copying them; a
+    process with other threads is never forked (a fork copies their locks as they are)."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, len(rels) // PARALLEL_FROM)
+    if workers <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [reader.read(rels)], 1
+    size = max(1, len(rels) // (workers * 4))
+    chunks = [rels[i : i + size] for i in range(0, len(rels), size)]
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(reader,)) as pool:
+        return list(pool.map(_read_chunk, chunks)), workers
+
+
+_worker_reader: list[_Reader] = []  # set only inside forked worker processes, by _adopt
+
+
+def _adopt(reader: _Reader) -> None:
+    _worker_reader.append(reader)
+
+
+def _read_chunk(rels: list[str]) -> _Part:
+    return _worker_reader[0].read(rels)
 
 
 def _files(output: Path) -> frozenset[str]:

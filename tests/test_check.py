@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from broadsheet.check import SiteRoot, scan_output
 from broadsheet.pagefacts import css_urls, srcset_urls
 from conftest import REPO, article, copy_demo, run_cli
 
@@ -191,3 +192,18 @@ def test_css_urls_skip_comments_and_read_strings_where_css_reads_urls():
         'q { background-image: image-set("d.png" 1x, url(e.png) 2x); content: "url(not.png)"; }\n'
     )
     assert css_urls(tinycss2.parse_stylesheet(css, True, True)) == ["a.css", "b.css", "c.png", "d.png", "e.png"]
+
+
+def test_reading_across_worker_processes_finds_the_same(make_site):
+    site = make_site({
+        "content/world/a.md": article("A", "2025-06-19", body="[nothing](/missing/) and [a gap](b.md#nowhere)"),
+        "content/world/b.md": article("B", "2025-06-18", body='<img src="/b.png">'),
+    })  # fmt: skip
+    assert run_cli("build", "--site", site).code == 0
+    root = SiteRoot.of("https://example.org/")
+    alone = scan_output(site / "site", root, workers=1)
+    forked = scan_output(site / "site", root, workers=2)
+    assert (alone.workers, forked.workers) == (1, 2)
+    assert alone.findings and forked.findings == alone.findings
+    assert (forked.pages, forked.stylesheets) == (alone.pages, alone.stylesheets)
+    assert any('id="nowhere"' in finding.flaw.message for finding in forked.findings)
