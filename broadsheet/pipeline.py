@@ -171,8 +171,8 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     problems += write.check_paths(outputs, static.files, static.origins, page_sources)
     problems = sorted(set(problems))
     report = BuildReport(problems, len(site_model.entries), len(result.pages), parsed_count, result.rendered, output=output)
-    report.base_url, report.sources = settings.base_url, _sources(pages, static, env, site_dir)
     if not errors(problems):  # render everything, then write: a failure writes nothing
+        report.base_url, report.sources = settings.base_url, _sources(pages, static, env, site_dir)
         written = write.write_site(output, outputs, static.files, on_disk)
         report.changed, report.removed = written.changed, written.removed
         state.stamps = written.stamps  # only what reached the disk may stand in for it next time
