@@ -241,6 +241,8 @@ class Resolver:
         that depends on an id in a page; None when it resolves or is not the site's to check
         (another host, mailto:, data:, ...)."""
         url, css = reference.url, reference.tag == "css"
+        if url.startswith("#"):  # this very page, which is being read
+            return Anchor(referrer, unquote(url[1:])) if len(url) > 1 and not css and referrer.endswith(PAGE_SUFFIXES) else None
         key = ("" if url.startswith("/") or SCHEME.match(url) else referrer, url, css)
         if key not in self._reasons:
             self._reasons[key] = self._resolve(self.root.url_of(referrer), url, css)
@@ -248,6 +250,8 @@ class Resolver:
 
     def _resolve(self, base: str, url: str, css: bool) -> str | Anchor | None:
         root = self.root
+        if url[: len(root.origin) + 1].lower() == root.origin + "/":
+            url = url[len(root.origin) :]  # an absolute URL of the site's own, such as the canonical link
         if url.startswith("/") and not url.startswith("//") and "/." not in url:
             rest, _, fragment = url.partition("#")  # the common case, without urljoin's cost
             path = unquote(rest.partition("?")[0])

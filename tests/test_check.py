@@ -58,7 +58,7 @@ def test_broken_links_in_an_article_name_the_article_file_and_its_page(in_site):
     in_site({
         "content/world/a.md": article("A", "2025-06-19 10:00", body=(
             "The summary links to [nothing](/missing/).\n\n"
-            "The body has [a gap](b.md#nowhere), [the details](b.md#details), [the top](#top), "
+            "The body has [a gap](b.md#nowhere), [the details](b.md#details), [the top](#top), [no such part](#nope), "
             "[the tags](/tags/) and [elsewhere](https://example.com/x/)."
         )),
         "content/world/b.md": article("B", "2025-06-18", body="## Details\n\nText."),
@@ -71,6 +71,7 @@ def test_broken_links_in_an_article_name_the_article_file_and_its_page(in_site):
     missing = '<a href="/missing/"> does not resolve: no missing/index.html in the output'
     assert f"content/world/a.md: {page}: {gap}" in found
     assert f"content/world/a.md: {page}: {missing}" in found
+    assert f'content/world/a.md: {page}: <a href="#nope"> does not resolve: 2025/06/19/a/index.html has no element with id="nope"' in found
     # The summary is shown on list pages too; its link is still the article's to fix.
     assert f"content/world/a.md: site/index.html: {missing}" in found
     assert f"content/world/a.md: site/sections/world/index.html: {missing}" in found
