@@ -21,10 +21,9 @@ from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 from broadsheet.config import Settings
-from broadsheet.pagefacts import Flaw, Reference, page_facts, stylesheet_references
+from broadsheet.pagefacts import Flaw, Reference, fragment_urls, page_facts, stylesheet_references
 from broadsheet.pipeline import BuildReport
 from broadsheet.problems import Problem, display_path, errors
-from broadsheet.scan import ARTICLE_SUFFIXES  # an article page's source; any other page's is a template
 
 PAGE_SUFFIXES = (".html", ".htm")
 READABLE = (*PAGE_SUFFIXES, ".css")  # the files whose references are checked
@@ -71,18 +70,30 @@ class CheckReport:
     problems: list[Problem]
 
 
-def check_output(output: Path, base_url: str, sources: dict[str, str]) -> CheckReport:
-    """Every problem of every page and stylesheet, each naming the page and the source file
-    (from `sources`: output file -> the content file, template or static file it came from)."""
+def check_output(output: Path, base_url: str, sources: dict[str, str], articles: dict[str, tuple[str, ...]] | None = None) -> CheckReport:
+    """Every problem of every page and stylesheet, each naming the page and the file to fix:
+    from `sources` (output file -> the content file, template or static file it came from),
+    unless the element is in the HTML of an article shown on the page (`articles`: content
+    file -> its body and summary HTML), as its summary on a list page or a related story."""
     scan = scan_output(output, SiteRoot.of(base_url))
-    owners = _summary_owners(scan.findings, sources, scan.pages)
+    written_in = _written_in({f.flaw.url for f in scan.findings if f.flaw.url}, articles or {})
     problems = set()
     for finding in scan.findings:
         source = sources.get(finding.file, "")
-        if finding.flaw.may_be_content and not _is_article(source):
-            source = owners.get(finding.flaw.message, source)
-        problems.add(Problem(source, 0, display_path(output / finding.file), finding.flaw.message, finding.flaw.warning))
+        owners = written_in.get(finding.flaw.url, ())
+        for owner in owners if owners and source not in owners else (source,):
+            problems.add(Problem(owner, 0, display_path(output / finding.file), finding.flaw.message, finding.flaw.warning))
     return CheckReport(scan.pages, scan.stylesheets, sorted(problems))
+
+
+def _written_in(urls: set[str], articles: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    """URL -> the content files whose own HTML has an element with it. Read only when
+    something was found, so a clean site costs nothing here."""
+    found: dict[str, list[str]] = {}
+    for path, texts in sorted(articles.items()) if urls else ():
+        for url in set().union(*(fragment_urls(text) for text in texts)) & urls:
+            found.setdefault(url, []).append(path)
+    return found
 
 
 def scan_output(output: Path, root: SiteRoot, workers: int | None = None) -> Scan:
@@ -99,7 +110,7 @@ def scan_output(output: Path, root: SiteRoot, workers: int | None = None) -> Sca
         for rel, reference, anchor in part.anchors:
             if anchor.page in ids and not _has_anchor(ids[anchor.page], anchor.fragment):
                 message = f'{reference} does not resolve: {anchor.page} has no element with id="{anchor.fragment}"'
-                findings.add(Finding(rel, Flaw(message), reference))
+                findings.add(Finding(rel, Flaw(message, url=reference.url), reference))
     return Scan(len(ids), sum(part.stylesheets for part in parts), findings, workers)
 
 
@@ -136,7 +147,7 @@ class _Reader:
                 if isinstance(reason, Anchor):
                     part.anchors.append((rel, reference, reason))
                 elif reason is not None:
-                    flaw = Flaw(f"{reference} {reason}", may_be_content=rel in part.ids)
+                    flaw = Flaw(f"{reference} {reason}", url=reference.url if rel in part.ids else "")
                     part.findings.add(Finding(rel, flaw, reference))
         return part
 
@@ -181,27 +192,10 @@ def _read_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
-def _summary_owners(findings: set[Finding], sources: dict[str, str], pages: int) -> dict[str, str]:
-    """Message -> the content file to blame when it shows on a list page. A list page shows
-    articles' summaries, so a problem that is also on exactly one article's own page (and
-    not on every page, as a template's would be) comes from that article's text."""
-    owners: dict[str, set[str]] = {}
-    count: dict[str, int] = {}
-    for file, flaw, _ in findings:
-        count[flaw.message] = count.get(flaw.message, 0) + 1
-        if flaw.may_be_content and _is_article(sources.get(file, "")):
-            owners.setdefault(flaw.message, set()).add(sources[file])
-    return {message: files.pop() for message, files in owners.items() if len(files) == 1 and count[message] < pages}
-
-
-def _is_article(source: str) -> bool:
-    return source.endswith(ARTICLE_SUFFIXES)
-
-
 def command(report: BuildReport, site_dir: Path) -> int:
     """`broadsheet check` after a good build: print every problem and a summary line;
     the exit code is 1 when any problem is an error."""
-    checked = check_output(report.output or site_dir / "site", report.base_url, report.sources)
+    checked = check_output(report.output or site_dir / "site", report.base_url, report.sources, report.article_html)
     for problem in checked.problems:
         print(problem.format(site_dir), file=sys.stderr)
     print(summary_line(checked))

@@ -40,7 +40,7 @@ class Flaw:
 
     message: str
     warning: bool = False
-    may_be_content: bool = True  # could be in an article's own text, which list pages show too
+    url: str = ""  # of the element it is about, as written: how to tell which article's text it is in
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,7 @@ def page_facts(html: str) -> PageFacts:
             ids.add(attributes["id"])
         if tag == "a" and attributes.get("name"):
             ids.add(attributes["name"])  # the old way to name an anchor still works in browsers
-        for name in URL_ATTRIBUTES.get(tag, ()):
-            value = attributes.get(name)
-            if value:
-                urls = srcset_urls(value) if name == "srcset" else [value.strip()]
-                references += [Reference(tag, name, url) for url in urls]
+        references += _element_references(tag, attributes)
         if attributes.get("style"):
             references += [Reference("css", "url", url) for url in css_urls(tinycss2.parse_component_value_list(attributes["style"], True))]
         if tag == "style":
@@ -87,15 +83,34 @@ def page_facts(html: str) -> PageFacts:
     return PageFacts(frozenset(ids), tuple(references), tuple(flaws))
 
 
+def fragment_urls(html: str) -> set[str]:
+    """The URLs the elements of a piece of HTML (an article's body) refer to, as written."""
+    urls = set()
+    for node in LexborHTMLParser(html).root.traverse():
+        urls.update(reference.url for reference in _element_references(node.tag, node.attributes))
+    return urls
+
+
+def _element_references(tag: str, attributes: dict[str, str | None]) -> list[Reference]:
+    references = []
+    for name in URL_ATTRIBUTES.get(tag, ()):
+        value = attributes.get(name)
+        if value:
+            urls = srcset_urls(value) if name == "srcset" else [value.strip()]
+            references += [Reference(tag, name, url) for url in urls]
+    return references
+
+
 def _alt_flaws(img: LexborNode) -> list[Flaw]:
     """Missing alt is an error; an empty one says "decoration", which is right for a
     flourish in a template but rarely for a picture in a story, so there it is a warning."""
     attributes = img.attributes
-    shown = f'<img src="{attributes.get("src") or ""}">'
+    src = (attributes.get("src") or "").strip()
+    shown = f'<img src="{src}">'
     if "alt" not in attributes:
-        return [Flaw(f"{shown} has no alt attribute (describe the image, or alt=\"\" if it is decoration)")]
+        return [Flaw(f"{shown} has no alt attribute (describe the image, or alt=\"\" if it is decoration)", url=src)]
     if not (attributes["alt"] or "").strip() and _inside(img, "article"):
-        return [Flaw(f"{shown} in an article has empty alt text, which hides it from screen readers", warning=True)]
+        return [Flaw(f"{shown} in an article has empty alt text, which hides it from screen readers", warning=True, url=src)]
     return []
 
 
@@ -111,9 +126,9 @@ def _inside(node: LexborNode, tag: str) -> bool:
 def _head_flaws(title: str | None, description: str | None) -> list[Flaw]:
     flaws = []
     if not title:
-        flaws.append(Flaw("<title> is empty" if title == "" else "no <title> in the page's <head>", may_be_content=False))
+        flaws.append(Flaw("<title> is empty" if title == "" else "no <title> in the page's <head>"))
     if not description:
-        flaws.append(Flaw('<meta name="description"> is empty' if description == "" else 'no <meta name="description">', may_be_content=False))
+        flaws.append(Flaw('<meta name="description"> is empty' if description == "" else 'no <meta name="description">'))
     return flaws
 
 

@@ -40,6 +40,7 @@ class BuildReport:
     output: Path | None = None
     base_url: str = ""  # as built, after --base-url
     sources: dict[str, str] = field(default_factory=dict)  # output file -> the file it came from, for `check`
+    article_html: dict[str, tuple[str, str]] = field(default_factory=dict)  # content file -> its body and summary HTML, for `check`
 
     @property
     def written(self) -> int:
@@ -173,6 +174,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     report = BuildReport(problems, len(site_model.entries), len(result.pages), parsed_count, result.rendered, output=output)
     if not errors(problems):  # render everything, then write: a failure writes nothing
         report.base_url, report.sources = settings.base_url, _sources(pages, static, env, site_dir)
+        report.article_html = {e.article.path: (e.body_html, e.summary_html) for e in site_model.entries}
         written = write.write_site(output, outputs, static.files, on_disk)
         report.changed, report.removed = written.changed, written.removed
         state.stamps = written.stamps  # only what reached the disk may stand in for it next time

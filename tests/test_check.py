@@ -60,8 +60,8 @@ def test_broken_links_in_an_article_name_the_article_file_and_its_page(in_site):
             "The summary links to [nothing](/missing/).\n\n"
             "The body has [a gap](b.md#nowhere), [the details](b.md#details), [the top](#top), [no such part](#nope), "
             "[the tags](/tags/) and [elsewhere](https://example.com/x/)."
-        )),
-        "content/world/b.md": article("B", "2025-06-18", body="## Details\n\nText."),
+        ), tags="[Trade]"),
+        "content/world/b.md": article("B", "2025-06-18", body="## Details\n\nText.", tags="[Trade]"),
     })  # fmt: skip
     result = run_cli("check", "--site", ".")
     assert result.code == 1
@@ -72,9 +72,11 @@ def test_broken_links_in_an_article_name_the_article_file_and_its_page(in_site):
     assert f"content/world/a.md: {page}: {gap}" in found
     assert f"content/world/a.md: {page}: {missing}" in found
     assert f'content/world/a.md: {page}: <a href="#nope"> does not resolve: 2025/06/19/a/index.html has no element with id="nope"' in found
-    # The summary is shown on list pages too; its link is still the article's to fix.
+    # The summary is shown on list pages and under related stories too; its link is
+    # still the article's to fix.
     assert f"content/world/a.md: site/index.html: {missing}" in found
     assert f"content/world/a.md: site/sections/world/index.html: {missing}" in found
+    assert f"content/world/a.md: site/2025/06/18/b/index.html: {missing}" in found
     assert all(line.startswith("content/world/a.md: site/") for line in found)
     assert sum(gap in line for line in found) == 1
     assert lines(result.out)[-1].startswith("Checked ")
