@@ -13,7 +13,7 @@ from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
 from broadsheet.progress import progress_bar
 from broadsheet.problems import display_path, errors
 
-COMMANDS = ("build", "serve", "new", "init", "import")
+COMMANDS = ("build", "check", "serve", "new", "init", "import")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -32,12 +32,16 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--future", action="store_true", help="include articles dated in the future")
         p.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: DIR/site)")
 
-    b = command("build", "build the site into the output folder")
-    build_options(b)
-    b.add_argument("--base-url", metavar="URL", help="override base_url from the settings file")
-    b.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)")
-    b.add_argument("--quiet", action="store_true", help="no progress bar")
-    b.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (.broadsheet-cache/)")
+    def build_run_options(p: argparse.ArgumentParser) -> None:
+        build_options(p)
+        p.add_argument("--base-url", metavar="URL", help="override base_url from the settings file")
+        p.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (.broadsheet-cache/)")
+
+    build_run_options(command("build", "build the site into the output folder"))
+    c = command("check", "build the site, then check every page's links, assets, alt texts, titles and descriptions")
+    build_run_options(c)
 
     s = command("serve", "build, serve the site, and rebuild and reload the browser on every change")
     build_options(s)
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     args = p.parse_args(argv)
     if args.command is None:
         p.print_usage(sys.stderr)
-        print("broadsheet: error: a command is required (build, serve, new, import or init)", file=sys.stderr)
+        print("broadsheet: error: a command is required (build, check, serve, new, import or init)", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "init":
         return _init(args)
@@ -90,10 +94,24 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         from broadsheet.importer.command import run  # loads trafilatura and feedparser only when needed
 
         return run(args)
+    if args.command == "check":
+        return _check(args)
     return _build(args) if args.command == "build" else _new(args)
 
 
 def _build(args: argparse.Namespace) -> int:
+    return EXIT_OK if _build_site(args).ok else EXIT_PROBLEMS
+
+
+def _check(args: argparse.Namespace) -> int:
+    from broadsheet.check import command  # imports the HTML and CSS parsers only when needed
+
+    report = _build_site(args)
+    return command(report, args.site) if report.ok else EXIT_PROBLEMS
+
+
+def _build_site(args: argparse.Namespace) -> BuildReport:
+    """Build as `build` does, printing its problems and its summary line."""
     request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now)
     output = request.output or args.site / "site"
     state = BuildState() if args.no_cache else cache.load(output)
@@ -105,9 +123,9 @@ def _build(args: argparse.Namespace) -> int:
     if not report.ok:
         count = len(errors(report.problems))
         print(f"Build failed: {count} error{'s' * (count != 1)}; the previous output was left as it was.", file=sys.stderr)
-        return EXIT_PROBLEMS
-    print(summary_line(report))
-    return EXIT_OK
+    else:
+        print(summary_line(report))
+    return report
 
 
 def summary_line(report: BuildReport) -> str:

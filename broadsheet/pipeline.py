@@ -38,6 +38,9 @@ class BuildReport:
     stages: dict[str, float] = field(default_factory=dict)  # seconds each stage took
     seconds: float = 0.0
     output: Path | None = None
+    base_url: str = ""  # as built, after --base-url
+    sources: dict[str, str] = field(default_factory=dict)  # output file -> the file it came from, for `check`
+    article_html: dict[str, tuple[str, str]] = field(default_factory=dict)  # content file -> its body and summary HTML, for `check`
 
     @property
     def written(self) -> int:
@@ -189,6 +192,8 @@ def build(
         if errors(problems):  # a failure writes nothing
             writer.abort()
         else:
+            report.base_url, report.sources = settings.base_url, _sources(pages, static, env, site_dir)
+            report.article_html = {e.article.path: (e.body_html, e.summary_html) for e in site_model.entries}
             written = writer.commit()
             report.changed, report.removed = written.changed, written.removed
             state.stamps = written.stamps  # only what reached the disk may stand in for it next time
@@ -325,6 +330,17 @@ def _whole_files(fingerprint: bytes, compute, unchanged, state: BuildState, fing
         fingerprints[path] = fingerprint
     state.produced[fingerprint] = tuple(files)
     return files
+
+
+def _sources(pages: list[routes.Page], static: assets.StaticFiles, env, site_dir: Path) -> dict[str, str]:
+    """Output file -> the file a reader of a problem report should open: an article's
+    content file, the template of any other page, a static file's own file."""
+    sources = {rel: render.site_relative(path, site_dir) for rel, path in static.files.items()}
+    templates = {name: render.template_file(env, name, site_dir) for name in {p.template for p in pages}}
+    for page in pages:
+        entry = page.context.get("entry")
+        sources[page.path] = entry.article.path if entry is not None else templates[page.template]
+    return sources
 
 
 def _clashes(generated: dict[str, bytes], pages: dict[str, bytes]) -> list[Problem]:

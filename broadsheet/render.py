@@ -185,8 +185,22 @@ def template_problem(exc: Exception, template: str, site_dir: Path) -> Problem:
 def _template_name(filename: str | None, fallback: str, site_dir: Path) -> str:
     if not filename:
         return f"templates/{fallback}"
-    path = Path(filename).resolve()
+    return site_relative(Path(filename), site_dir)
+
+
+def site_relative(path: Path, site_dir: Path) -> str:
+    """A file as problems name it: relative to the site folder, or in full (a theme file)."""
+    path = path.resolve()
     try:
         return path.relative_to(site_dir.resolve()).as_posix()
     except ValueError:
-        return str(path)  # a theme template: its full path
+        return str(path)
+
+
+def template_file(env: jinja2.Environment, name: str, site_dir: Path) -> str:
+    """The file a template name stands for: the site's override or the theme's own."""
+    try:
+        filename = env.loader.get_source(env, name)[1] if env.loader else None
+    except jinja2.TemplateNotFound:
+        filename = None
+    return _template_name(filename, name, site_dir)
