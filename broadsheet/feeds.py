@@ -12,14 +12,14 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Callable
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from html import escape
-from html.parser import HTMLParser
+from typing import Callable
 from urllib.parse import quote, urljoin, urlsplit
 
 from broadsheet.config import Settings
+from broadsheet.links import absolute_links
 from broadsheet.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.scan import BUNDLE_INDEX
 
@@ -37,7 +37,6 @@ IMAGE_TYPES = {
     ".avif": "image/avif", ".gif": "image/gif", ".jpeg": "image/jpeg", ".jpg": "image/jpeg",
     ".png": "image/png", ".svg": "image/svg+xml", ".webp": "image/webp",
 }  # fmt: skip
-URL_ATTRIBUTES = {"href", "src", "poster", "cite", "action", "background", "longdesc"}
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # no XML 1.0 document may hold these
 TERM_DESCRIPTIONS = {"tags": "Stories tagged {name}", "sections": "Stories in {name}", "sources": "Stories reported by {name}"}
 
@@ -187,66 +186,6 @@ def entry_id(entry: Entry, settings: Settings) -> str:
     else:
         rel = rel.removesuffix(".md")
     return f"tag:{host},{entry.article.date.date().isoformat()}:{quote(rel, safe='/')}"
-
-
-class _LinkFinder(HTMLParser):
-    """Collects (start offset, end offset, new text) for each start tag whose URLs change."""
-
-    def __init__(self, base: str, line_starts: list[int]):
-        super().__init__(convert_charrefs=False)
-        self.base, self.line_starts = base, line_starts
-        self.edits: list[tuple[int, int, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self._rewrite(tag, attrs, ">")
-
-    def handle_startendtag(self, tag, attrs):
-        self._rewrite(tag, attrs, " />")
-
-    def _rewrite(self, tag: str, attrs: list[tuple[str, str | None]], close: str) -> None:
-        new = [(name, _absolute_attribute(name, value, self.base)) for name, value in attrs]
-        if new == attrs:
-            return
-        line, column = self.getpos()
-        start = self.line_starts[line - 1] + column
-        text = "".join(f" {n}" if v is None else f' {n}="{escape(v)}"' for n, v in new)
-        self.edits.append((start, start + len(self.get_starttag_text()), f"<{tag}{text}{close}"))
-
-
-def absolute_links(html: str, base: str) -> str:
-    """Relative URLs in href, src, srcset (and the like) resolved against `base`.
-
-    Feed readers show an entry away from its page, so `/digest/x/` or a bundle's
-    `chart.svg` would point nowhere. Only the start tags that change are rewritten;
-    every other byte of the HTML is kept as it was.
-    """
-    line_starts = [0] + [m.end() for m in re.finditer("\n", html)]  # HTMLParser counts lines by \n only
-    finder = _LinkFinder(base, line_starts)
-    finder.feed(html)
-    finder.close()
-    parts, last = [], 0
-    for start, end, text in finder.edits:
-        parts += [html[last:start], text]
-        last = end
-    return "".join(parts) + html[last:]
-
-
-def _absolute_attribute(name: str, value: str | None, base: str) -> str | None:
-    if value is None:
-        return None
-    if name in URL_ATTRIBUTES:
-        return _absolute(value, base)
-    if name in ("srcset", "imagesrcset"):
-        candidates = (c.strip().split(None, 1) for c in value.split(",") if c.strip())
-        return ", ".join(" ".join([_absolute(c[0], base), *c[1:]]) for c in candidates)
-    return value
-
-
-def _absolute(url: str, base: str) -> str:
-    url = url.strip()
-    if not url or urlsplit(url).scheme:  # already absolute, or mailto:, data:, ...
-        return url
-    return urljoin(base, url)
 
 
 # --- writers -------------------------------------------------------------------------------

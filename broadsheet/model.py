@@ -16,6 +16,7 @@ from slugify import slugify
 from broadsheet.config import Settings
 from broadsheet.content import Article
 from broadsheet.frontmatter import Image
+from broadsheet.links import absolute_links, has_relative_urls
 from broadsheet.markup import LINK_MARKER
 from broadsheet.problems import Problem
 
@@ -184,7 +185,7 @@ def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, setti
         local_date=local,
         edition=_edition_key(local.date(), settings.edition),
         body_html=_resolve_links(a, a.body_html, urls, unpublished, settings, problems),
-        summary_html=_resolve_links(a, a.summary_html, urls, unpublished, settings, problems),
+        summary_html=_summary(a, url, urls, unpublished, settings, problems),
         image=_image(a, url, settings, problems),
         section=terms.get(("sections", a.section)),
         source=terms.get(("sources", a.source.name)) if a.source else None,
@@ -211,6 +212,13 @@ def put_body(entry: Entry, article: Article, body_html: str) -> None:
     one caller that knows nothing else about the entry changed (see body_edits)."""
     object.__setattr__(entry, "article", article)
     object.__setattr__(entry, "body_html", body_html)
+
+
+def _summary(a: Article, url: str, urls, known: set[str], settings: Settings, problems: list[Problem]) -> str:
+    """The summary as list pages show it, away from the article's page: a bundle's
+    `chart.svg` or a `#note` must still point at the article's folder."""
+    html = _resolve_links(a, a.summary_html, urls, known, settings, problems)
+    return absolute_links(html, url) if has_relative_urls(html) else html
 
 
 def _resolve_links(a: Article, html: str, urls, known: set[str], settings: Settings, problems: list[Problem]) -> str:

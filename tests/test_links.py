@@ -44,3 +44,17 @@ def test_links_between_articles_by_file_path(make_site):
     html = (site / "site/2025/06/18/first-story/index.html").read_text()
     assert 'href="/digest/2025/06/19/second-story/#details"' in html
     assert 'id="details"' in (site / "site/2025/06/19/second-story/index.html").read_text()
+
+
+def test_a_bundle_summary_shown_on_list_pages_keeps_its_image_and_notes(make_site):
+    """The summary is the article's first paragraph, written for its own page: on the
+    front page, editions and tag pages its relative URLs must still reach the bundle."""
+    site = make_site({
+        "content/science/chart/index.md": article("Chart story", "2025-06-19", tags="[Climate]", body="![A chart](chart.svg) Rising lines.[^1]\n\n[^1]: A note."),
+        "content/science/chart/chart.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+    })  # fmt: skip
+    assert run_cli("build", "--site", site, "--base-url", "https://example.org/digest/").code == 0
+    for page in ("index.html", "2025/06/19/index.html", "tags/climate/index.html"):
+        html = (site / "site" / page).read_text()
+        assert 'src="/digest/2025/06/19/chart-story/chart.svg"' in html, page
+    assert broken_links(site / "site", "https://example.org", "/digest/") == []
