@@ -12,7 +12,7 @@ from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
 from broadsheet.progress import progress_bar
 from broadsheet.problems import display_path, errors
 
-COMMANDS = ("build", "serve", "new", "init")
+COMMANDS = ("build", "serve", "new", "init", "email")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -48,6 +48,12 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("title", help="the article's title")
     n.add_argument("--section", help="the section (a sub-folder of content/)")
 
+    m = command("email", "write an edition as a newsletter (.eml), and send it with --send")
+    from broadsheet import emailcommand  # its module owns its options
+
+    emailcommand.add_arguments(m)
+    m.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="as if it were this moment (ISO 8601); also the message's Date")
+
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
     return top
@@ -82,6 +88,10 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         from broadsheet.devserver import serve  # imports the watcher and server only when needed
 
         return serve(args)
+    if args.command == "email":
+        from broadsheet import emailcommand
+
+        return emailcommand.run(args)
     return _build(args) if args.command == "build" else _new(args)
 
 

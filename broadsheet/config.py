@@ -253,10 +253,11 @@ def _is_subject(value: Any) -> str | None:
     if not isinstance(value, str):
         return expected
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        fields_ = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
     except ValueError:
         return expected
-    return None if names <= set(SUBJECT_FIELDS) else expected
+    # Plain {name} fields only: a format spec or conversion could fail when an edition is filled in.
+    return None if all(name in SUBJECT_FIELDS and not spec and not conversion for name, spec, conversion in fields_) else expected
 
 
 def _is_unsubscribe_list(value: Any) -> str | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from broadsheet import assets, config, content, feeds, model, render, routes, scan, search, sitemaps, write
+from broadsheet import assets, config, content, feeds, model, newsletter, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
 from broadsheet.problems import Problem, errors
 
@@ -125,6 +125,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     clock.lap("model")
 
     pages = routes.plan(site_model, settings)
+    mail_pages = newsletter.pages(site_model, settings)  # each edition's newsletter, when published; not in the sitemap
     static = assets.collect(site_dir, site_model)
     clock.lap("routes")
     env = render.environment(site_dir, settings, static.fingerprints)
@@ -141,9 +142,9 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         fingerprints[path] = fingerprint
         return state.fingerprints.get(path) == fingerprint and path in intact
 
-    advance = progress.step("render", len(pages))
-    result = render.render_pages(pages, env, site_dir, common, unchanged, site_digest, hasher, advance)
-    problems += result.problems
+    advance = progress.step("render", len(pages) + len(mail_pages))
+    result = render.render_pages(pages + mail_pages, env, site_dir, common, unchanged, site_digest, hasher, advance)
+    problems += result.problems + newsletter.finish_pages(mail_pages, result.pages, settings)
     clock.lap("render")
     state.memo.start()
 
@@ -179,6 +180,20 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     report.stages = clock.stages
     report.seconds = time.perf_counter() - started
     return report
+
+
+def load_model(request: BuildRequest) -> tuple[config.Settings, model.SiteModel | None, list[Problem]]:
+    """The settings and the site model exactly as build() makes them, without rendering:
+    for commands that work on the model (the newsletter). None when an error stops it."""
+    settings, problems = config.load_settings(request.site_dir, request.base_url)
+    if errors(problems):
+        return settings, None, problems
+    sources, found = scan.scan_content(request.site_dir)
+    articles, parsed, _ = _parse_all(sources, settings, BuildState(), Progress())
+    now = request.now or datetime.now(settings.tz)
+    site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now))
+    problems = sorted(set(problems + found + parsed + modelled))
+    return settings, (None if errors(problems) else site_model), problems
 
 
 def _parse_all(sources, settings, state: BuildState, progress: Progress) -> tuple[list[content.Article], list[Problem], int]:
