@@ -148,16 +148,25 @@ def connect(smtp: SmtpSettings, secret: str | None, tls: ssl.SSLContext) -> smtp
             connection: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.effective_port, timeout=TIMEOUT, context=tls)
         else:
             connection = smtplib.SMTP(smtp.host, smtp.effective_port, timeout=TIMEOUT)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SendError(f"cannot connect to {where} ({smtp.security}): {exc}") from None
+    try:
         if smtp.security == "starttls":
-            connection.starttls(context=tls)
+            try:
+                connection.starttls(context=tls)
+            except smtplib.SMTPNotSupportedError:
+                raise SendError(f"{where} does not offer STARTTLS (set email.smtp.security to 'tls' or, on a trusted network only, 'none')") from None
         if secret is not None:
             connection.login(smtp.username, secret)
     except smtplib.SMTPAuthenticationError as exc:
+        _quit(connection)
         raise SendError(f"{where} refused the login for {smtp.username}: {exc.smtp_code} {_text(exc.smtp_error)}") from None
-    except smtplib.SMTPNotSupportedError:
-        raise SendError(f"{where} does not offer STARTTLS (set email.smtp.security to 'tls' or, on a trusted network only, 'none')") from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise SendError(f"cannot connect to {where} ({smtp.security}): {exc}") from None
+        _quit(connection)
+        raise SendError(f"{where} ({smtp.security}): {exc}") from None
+    except SendError:
+        _quit(connection)
+        raise
     return connection
 
 
