@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import jinja2
@@ -49,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
         _print([render.template_problem(exc, newsletter.TEMPLATE, site)], site)
         return EXIT_PROBLEMS
     output = args.output or site / f"newsletter-{letter.edition}.eml"
-    _write(output, letter.as_bytes())
+    try:
+        _write(output, letter.as_bytes())
+    except OSError as exc:
+        print(f"broadsheet: error: cannot write {display_path(output)}: {exc.strerror}", file=sys.stderr)
+        return EXIT_PROBLEMS
     stories = len(edition.entries)
     print(f"Wrote {display_path(output)}: {letter.subject!r}, {stories} {'story' if stories == 1 else 'stories'}")
     if args.send or args.dry_run:
@@ -95,13 +98,13 @@ def _send(args: argparse.Namespace, settings, letter: newsletter.Newsletter) -> 
 def _write(path: Path, data: bytes) -> None:
     """Beside the target, then renamed: a reader never sees half a message."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # open() rather than mkstemp: the umask decides the mode, not 0600
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(temp, "wb") as handle:
             handle.write(data)
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 

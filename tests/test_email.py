@@ -235,3 +235,8 @@ def test_a_sender_is_needed(make_site):
     result = run_cli("email", "--site", site)
     assert result.code == 1 and "email.from: is missing" in result.err
     assert not list(site.glob("*.eml"))
+
+
+def test_an_output_that_cannot_be_written_is_one_clear_error(make_site, tmp_path):
+    result = run_cli("email", "--site", email_site(make_site), "--output", tmp_path)
+    assert result.code == 1 and "cannot write" in result.err and "Is a directory" in result.err
