@@ -23,7 +23,7 @@ import css_inline
 import jinja2
 
 from broadsheet.config import Settings
-from broadsheet.feeds import rewrite_urls
+from broadsheet.feeds import absolute_links, rewrite_urls
 from broadsheet.model import Edition, SiteModel
 from broadsheet.problems import Problem
 from broadsheet.render import long_date
@@ -101,6 +101,8 @@ def page_context(edition: Edition, settings: Settings) -> dict[str, Any]:
         "edition_url": edition.url,
         "unsubscribe_url": unsubscribe_url(settings),
         "preheader": entries[0].summary_text if entries else "",
+        # A summary's relative links (a bundle's own files) are relative to its article's page.
+        "summaries": {e.url: absolute_links(e.summary_html, settings.origin + e.url) for e in entries},
     }
 
 
@@ -147,7 +149,7 @@ def finish_html(html: str, settings: Settings, context: dict[str, Any]) -> str:
         inlined = INLINER.inline(html)
     except ValueError as exc:  # css_inline's InlineError: a stylesheet it cannot read
         raise NewsletterError(f"{TEMPLATE}: cannot inline its CSS: {exc}") from None
-    if not inlined.lstrip()[:9].lower() == "<!doctype":  # the inliner's serialiser drops it; without it browsers go into quirks mode
+    if not inlined.lstrip()[:9].lower() == "<!doctype":  # an override may lack one; without it browsers go into quirks mode
         inlined = "<!DOCTYPE html>\n" + inlined
     base = settings.origin + context["page_url"]
     keep = {context["unsubscribe_url"]}

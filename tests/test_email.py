@@ -240,3 +240,9 @@ def test_a_sender_is_needed(make_site):
 def test_an_output_that_cannot_be_written_is_one_clear_error(make_site, tmp_path):
     result = run_cli("email", "--site", email_site(make_site), "--output", tmp_path)
     assert result.code == 1 and "cannot write" in result.err and "Is a directory" in result.err
+
+
+def test_a_bundle_summary_links_to_its_own_files_from_its_article_page(make_site):
+    bundle = article("Chart of the week", "2025-06-19 10:00", "See [the chart](chart.svg) for the figures.<!--more--> More.")
+    _, html = parts(make_message(email_site(make_site, extra={"content/science/chart/index.md": bundle, "content/science/chart/chart.svg": "<svg/>"}), "2025-06-19"))
+    assert 'href="https://example.org/digest/2025/06/19/chart-of-the-week/chart.svg?utm_source=letter' in html
