@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from broadsheet import assets, mailing, newsletter, render
+from broadsheet import assets, cache, mailing, newsletter, render
 from broadsheet.config import SETTINGS_FILE
 from broadsheet.pipeline import BuildRequest, load_model
 from broadsheet.problems import Problem, display_path, errors
@@ -28,7 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     site = args.site
-    settings, site_model, problems = load_model(BuildRequest(site, base_url=args.base_url, now=args.now))
+    # The build cache beside the default output is read (never written): parsing is the slow part.
+    state = cache.load(site / "site")
+    settings, site_model, problems = load_model(BuildRequest(site, base_url=args.base_url, now=args.now), state)
     _print(problems, site)
     if site_model is None:
         return EXIT_PROBLEMS

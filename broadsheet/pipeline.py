@@ -182,14 +182,15 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     return report
 
 
-def load_model(request: BuildRequest) -> tuple[config.Settings, model.SiteModel | None, list[Problem]]:
+def load_model(request: BuildRequest, state: BuildState | None = None) -> tuple[config.Settings, model.SiteModel | None, list[Problem]]:
     """The settings and the site model exactly as build() makes them, without rendering:
-    for commands that work on the model (the newsletter). None when an error stops it."""
+    for commands that work on the model (the newsletter). None when an error stops it.
+    A build's state (the build cache) spares parsing the articles it already parsed."""
     settings, problems = config.load_settings(request.site_dir, request.base_url)
     if errors(problems):
         return settings, None, problems
     sources, found = scan.scan_content(request.site_dir)
-    articles, parsed, _ = _parse_all(sources, settings, BuildState(), Progress())
+    articles, parsed, _ = _parse_all(sources, settings, state if state is not None else BuildState(), Progress())
     now = request.now or datetime.now(settings.tz)
     site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now))
     problems = sorted(set(problems + found + parsed + modelled))
