@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     args = p.parse_args(argv)
     if args.command is None:
         p.print_usage(sys.stderr)
-        print("broadsheet: error: a command is required (build, new or init)", file=sys.stderr)
+        print("broadsheet: error: a command is required (build, serve, new, init or email)", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "init":
         return _init(args)

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         edition = newsletter.find_edition(site_model, args.edition)
         env = render.environment(site, settings, assets.collect(site, site_model).fingerprints)
         common = {"sections": site_model.taxonomies["sections"].terms}
-        when = args.now or newsletter.edition_time(edition, settings)
+        when = args.now.astimezone(settings.tz) if args.now else newsletter.edition_time(edition, settings)
         letter = newsletter.render_newsletter(edition, settings, env, common, when)
     except newsletter.NewsletterError as exc:
         print(f"broadsheet: error: {exc}", file=sys.stderr)

@@ -182,7 +182,10 @@ def test_a_site_template_overrides_the_email_template_and_is_inlined_too(make_si
     )
     site = email_site(make_site, EMAIL_SETTINGS.replace("  list_unsubscribe: [mailto:leave@example.org, https://example.org/leave]\n", ""),
                       {"templates/email/edition.html": override})  # fmt: skip
-    _, html = parts(make_message(site, "2025-06-19"))
+    message = make_message(site, "2025-06-19", "--now", "2025-06-20T08:00:00+00:00")
+    assert message["List-Unsubscribe"] is None  # not configured
+    assert parsedate_to_datetime(message["Date"]).isoformat() == "2025-06-20T09:00:00+01:00"  # --now, in the site's zone
+    _, html = parts(message)
     assert "<style" not in html and '<p class="lead" style="color: #123456;">' in html
     assert '<a href="https://example.org/digest/2025/06/19/leaders-meet-at-the-lake-summit/?utm_source=letter' in html
     # With no List-Unsubscribe configured, the unsubscribe link is a merge tag, kept as it is.
