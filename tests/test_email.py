@@ -129,8 +129,12 @@ def test_html_links_to_the_stories_the_browser_view_and_the_unsubscribe_link(mak
     assert titles == ["Central bank keeps its rate on hold", "Leaders meet at the lake summit"]
 
 
+LONG_TITLE = "Negotiators from eleven river states agree on a water-sharing plan after a night of talks in the old customs house"
+
+
 def test_plain_text_part_holds_every_story(make_site):
-    text, _ = parts(make_message(email_site(make_site), "2025-06-19"))
+    site = email_site(make_site, extra={"content/world/river.md": article(LONG_TITLE, "2025-06-19 08:00", "A short report.")})
+    text, _ = parts(make_message(site, "2025-06-19"))
     flat = " ".join(text.split())
     for title, source, link in [
         ("Leaders meet at the lake summit", "Lakeside Wire", "https://wire.example.net/summit"),
@@ -142,6 +146,7 @@ def test_plain_text_part_holds_every_story(make_site):
     assert "https://example.org/digest/2025/06/19/leaders-meet-at-the-lake-summit/?utm_source=letter" in flat
     assert "View in your browser: https://example.org/digest/2025/06/19/?utm_source=letter" in flat
     assert "comet" not in flat  # another day's story
+    assert LONG_TITLE in flat and "\n   " in text  # a long title wraps with a hanging indent
     assert "<" not in text and "&amp;" not in text
     assert max(len(line) for line in text.splitlines() if "http" not in line) <= 78
 
