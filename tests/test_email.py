@@ -11,8 +11,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
 from broadsheet.pipeline import BuildRequest, BuildState, build
-from conftest import article, run_cli, tree_bytes, write_tree
+from conftest import SETTINGS, article, run_cli, tree_bytes, write_tree
+from test_incremental import apply, check_incremental_equals_clean, operations
 
 EMAIL_SETTINGS = """\
 title: Test Digest
@@ -255,3 +258,34 @@ def test_a_bundle_summary_links_to_its_own_files_from_its_article_page(make_site
     bundle = article("Chart of the week", "2025-06-19 10:00", "See [the chart](chart.svg) for the figures.<!--more--> More.")
     _, html = parts(make_message(email_site(make_site, extra={"content/science/chart/index.md": bundle, "content/science/chart/chart.svg": "<svg/>"}), "2025-06-19"))
     assert 'href="https://example.org/digest/2025/06/19/chart-of-the-week/chart.svg?utm_source=letter' in html
+
+
+PUBLISHING = SETTINGS + "email:\n  publish: true\n  utm: {source: letter}\n"
+EMAIL_TEMPLATES = [None, "<p>{{ edition.key }}</p>\n", "<style>p { color: #111111; }</style><p>{{ heading }}</p>\n", "{% if %}"]
+
+
+@st.composite
+def newsletter_operations(draw):
+    """The invariant test's edits, plus edits of the email template; settings edits keep publishing on."""
+    if draw(st.integers(0, 4)) == 0:
+        return ("email template", draw(st.sampled_from(EMAIL_TEMPLATES)))
+    op = draw(operations())
+    return ("publishing settings", *op[1:]) if op[0] == "settings" else op
+
+
+def apply_newsletter(site: Path, op: tuple) -> None:
+    if op[0] == "email template":
+        if op[1] is None:
+            (site / "templates/email/edition.html").unlink(missing_ok=True)
+        else:
+            write_tree(site, {"templates/email/edition.html": op[1]})
+    elif op[0] == "publishing settings":
+        write_tree(site, {"broadsheet.yaml": PUBLISHING + f"edition: {op[1]}\ntitle: {op[2]}\n"})
+    else:
+        apply(site, op)
+
+
+@hypothesis_settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(newsletter_operations(), min_size=1, max_size=6))
+def test_incremental_equals_clean_with_published_newsletters(ops):
+    check_incremental_equals_clean(ops, PUBLISHING, apply_newsletter)

@@ -78,13 +78,19 @@ def apply(site: Path, op: tuple) -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operations(), min_size=1, max_size=10))
 def test_incremental_equals_clean(ops):
+    check_incremental_equals_clean(ops)
+
+
+def check_incremental_equals_clean(ops: list[tuple], settings_text: str = SETTINGS, apply_op=apply) -> None:
+    """Build, then after each operation build incrementally and clean, and compare.
+    Other test modules run it with their own settings and operations."""
     with tempfile.TemporaryDirectory() as tmp:
-        site = write_tree(Path(tmp) / "site-src", {"broadsheet.yaml": SETTINGS, "content/world/story-1.md": article("Start", "2025-06-18 10:00")})
+        site = write_tree(Path(tmp) / "site-src", {"broadsheet.yaml": settings_text, "content/world/story-1.md": article("Start", "2025-06-18 10:00")})
         state = BuildState()
         live = BuildRequest(site, now=NOW)
         assert build(live, state).ok
         for op in ops:
-            apply(site, op)
+            apply_op(site, op)
             before = tree_bytes(site / "site")
             report = build(live, state)
             clean_output = Path(tmp) / "clean"
