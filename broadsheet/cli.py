@@ -13,7 +13,7 @@ from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
 from broadsheet.progress import progress_bar
 from broadsheet.problems import display_path, errors
 
-COMMANDS = ("build", "check", "serve", "new", "init", "import")
+COMMANDS = ("build", "check", "serve", "new", "init", "import", "email")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -55,6 +55,11 @@ def parser() -> argparse.ArgumentParser:
 
     imp = command("import", "turn pasted article text, saved pages and news feeds into draft articles")
     import_arguments.add_arguments(imp)
+    m = command("email", "write an edition as a newsletter (.eml), and send it with --send")
+    from broadsheet import emailcommand  # its module owns its options
+
+    emailcommand.add_arguments(m)
+    m.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="as if it were this moment (ISO 8601); also the message's Date")
 
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     args = p.parse_args(argv)
     if args.command is None:
         p.print_usage(sys.stderr)
-        print("broadsheet: error: a command is required (build, check, serve, new, import or init)", file=sys.stderr)
+        print("broadsheet: error: a command is required (build, check, serve, new, init, import or email)", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "init":
         return _init(args)
@@ -96,6 +101,10 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         return run(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "email":
+        from broadsheet import emailcommand
+
+        return emailcommand.run(args)
     return _build(args) if args.command == "build" else _new(args)
 
 

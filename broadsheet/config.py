@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +26,51 @@ class FeedSettings:
 
     entries: int = 20
     content: str = "full"  # "full": the whole article; "summary": its summary only
+
+
+SUBJECT_FIELDS = ("site", "date", "edition", "count", "headline")
+SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}  # each with its usual port
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """`email.smtp`: where --send delivers. The password is never here: only the name of
+    the environment variable that holds it."""
+
+    host: str = "localhost"
+    port: int = 0  # 0: the usual port for the security (587, 465 or 25)
+    security: str = "starttls"  # "starttls", "tls" (implicit TLS) or "none"
+    username: str = ""
+    password_env: str = ""
+    rate_per_minute: int = 60
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or SMTP_SECURITY[self.security]
+
+
+@dataclass(frozen=True)
+class UtmSettings:
+    """`email.utm`: query parameters added to the newsletter's links into the site."""
+
+    source: str = ""
+    medium: str = ""
+    campaign: str = ""  # may hold {edition}
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """The `email:` mapping: how an edition becomes a newsletter (see newsletter.py)."""
+
+    sender: str = ""  # the `from:` key, e.g. "The Digest <digest@example.org>"
+    reply_to: str = ""
+    subject: str = "{site} - {date}"  # placeholders: SUBJECT_FIELDS
+    list_unsubscribe: tuple[str, ...] = ()  # mailto: and https: URLs for the List-Unsubscribe header
+    unsubscribe: str = ""  # the footer link; '' means the first list_unsubscribe, else a placeholder
+    utm: UtmSettings = field(default_factory=UtmSettings)
+    publish: bool = False  # also write each edition's newsletter as <edition>/email.html
+    recipients: str = ""  # default list file for --send, relative to the site folder
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
 
 @dataclass(frozen=True)
@@ -63,6 +110,7 @@ class Settings:
     feed: FeedSettings = field(default_factory=FeedSettings)
     import_: ImportSettings = field(default_factory=ImportSettings)  # `import:` in the file
     news_publication: str = ""  # the publication name in the news sitemap; '' means the title
+    email: EmailSettings = field(default_factory=EmailSettings)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def for_pages(self) -> "Settings":
@@ -143,6 +191,8 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
             value = _feed_settings(value, problem)
             if value is None:
                 continue
+        if key == "email":
+            value = _email_settings(value, problem)
         message = _check(key, value)
         if message:
             problem(key, message)
@@ -163,15 +213,100 @@ def _feed_settings(value: Any, problem) -> FeedSettings | None:
         "entries": _is_positive,
         "content": lambda v: None if v in FEED_CONTENT else "expected 'full' or 'summary'",
     }
+    return FeedSettings(**_mapping("feed", value, checks, problem))
+
+
+def _email_settings(value: Any, problem) -> EmailSettings:
+    """The `email:` mapping -> EmailSettings; every wrong key is reported under its dotted name."""
+    checks = {
+        "from": _is_address, "reply_to": _is_address, "subject": _is_subject,
+        "list_unsubscribe": _is_unsubscribe_list, "unsubscribe": _is_text,
+        "utm": lambda v: None, "publish": _is_bool, "recipients": _is_text, "smtp": lambda v: None,
+    }  # fmt: skip
+    accepted = _mapping("email", value, checks, problem)
+    if "from" in accepted:
+        accepted["sender"] = accepted.pop("from")
+    if isinstance(accepted.get("list_unsubscribe"), str):
+        accepted["list_unsubscribe"] = (accepted["list_unsubscribe"],)
+    elif "list_unsubscribe" in accepted:
+        accepted["list_unsubscribe"] = tuple(accepted["list_unsubscribe"])
+    smtp_checks = {
+        "host": lambda v: None if isinstance(v, str) and v.strip() else "expected a host name such as 'smtp.example.org'",
+        "port": lambda v: None if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 65536 else "expected a port number (1-65535)",
+        "security": lambda v: None if v in SMTP_SECURITY else "expected 'starttls', 'tls' or 'none'",
+        "username": _is_text,
+        "password_env": lambda v: None if isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v) else "expected the name of an environment variable, such as BROADSHEET_SMTP_PASSWORD",
+        "rate_per_minute": _is_positive,
+    }
+    if "utm" in accepted:
+        utm = _mapping("email.utm", accepted["utm"], dict.fromkeys(("source", "medium", "campaign"), _is_text), problem)
+        accepted["utm"] = UtmSettings(**utm)
+    if "smtp" in accepted:
+        smtp = accepted["smtp"]
+        if isinstance(smtp, dict) and "password" in smtp:  # a settings file gets committed and shared
+            problem("email.smtp.password", "a password does not belong in the settings file: put it in an "
+                    "environment variable named by smtp.password_env")  # fmt: skip
+            smtp = {k: v for k, v in smtp.items() if k != "password"}
+        accepted["smtp"] = SmtpSettings(**_mapping("email.smtp", smtp, smtp_checks, problem))
+    return EmailSettings(**accepted)
+
+
+def _mapping(name: str, value: Any, checks: dict, problem) -> dict[str, Any]:
+    """The keys of a settings mapping that pass their checks; the others are reported."""
+    if not isinstance(value, dict):
+        problem(name, "expected a mapping of settings (key: value)")
+        return {}
     accepted = {}
     for key, item in value.items():
-        name = f"feed.{key}"
         message = checks[key](item) if key in checks else f"unknown setting (expected one of: {', '.join(sorted(checks))})"
         if message:
-            problem(name, message)
+            problem(f"{name}.{key}", message)
         else:
             accepted[key] = item
-    return FeedSettings(**accepted)
+    return accepted
+
+
+def is_address(text: str) -> bool:
+    """An email address, bare or with a display name: 'a@b.org' or 'Name <a@b.org>'."""
+    _, address = parseaddr(text)
+    local, _, domain = address.rpartition("@")
+    return bool(local) and "." in domain and not any(c.isspace() for c in address)
+
+
+def _is_address(value: Any) -> str | None:
+    if isinstance(value, str) and is_address(value):
+        return None
+    return "expected an email address such as 'digest@example.org' or 'The Digest <digest@example.org>'"
+
+
+def _is_subject(value: Any) -> str | None:
+    expected = "expected a pattern such as '{site} - {date}' using " + ", ".join("{" + f + "}" for f in SUBJECT_FIELDS)
+    if not isinstance(value, str):
+        return expected
+    try:
+        fields_ = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
+    except ValueError:
+        return expected
+    # Plain {name} fields only: a format spec or conversion could fail when an edition is filled in.
+    return None if all(name in SUBJECT_FIELDS and not spec and not conversion for name, spec, conversion in fields_) else expected
+
+
+def _is_unsubscribe_list(value: Any) -> str | None:
+    items = [value] if isinstance(value, str) else value
+    if isinstance(items, list) and items and all(isinstance(v, str) and _is_unsubscribe(v) for v in items):
+        return None
+    return "expected a mailto: address or an https:// URL, or a list of them"
+
+
+def _is_unsubscribe(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "mailto":
+        return is_address(parts.path)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _is_bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "expected true or false"
 
 
 def _import_settings(value: Any, problem) -> ImportSettings:
@@ -249,6 +384,7 @@ def _check(key: str, value: Any) -> str | None:
         "related": lambda v: _is_positive(v, zero=True),
         "words_per_minute": _is_positive,
         "feed": lambda v: None,  # checked key by key in _feed_settings
+        "email": lambda v: None,  # checked key by key in _email_settings
         "news_publication": _is_text,
         "article_url": _is_url_pattern,
         "extra": lambda v: None if isinstance(v, dict) else "expected a mapping",

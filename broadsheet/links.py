@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html import escape
 from html.parser import HTMLParser
+from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 URL_ATTRIBUTES = {"href", "src", "poster", "cite", "action", "background", "longdesc"}
@@ -19,9 +20,9 @@ def has_relative_urls(html: str) -> bool:
 class _LinkFinder(HTMLParser):
     """Collects (start offset, end offset, new text) for each start tag whose URLs change."""
 
-    def __init__(self, base: str, line_starts: list[int]):
+    def __init__(self, change: Callable[[str], str], line_starts: list[int]):
         super().__init__(convert_charrefs=False)
-        self.base, self.line_starts = base, line_starts
+        self.change, self.line_starts = change, line_starts
         self.edits: list[tuple[int, int, str]] = []
 
     def handle_starttag(self, tag, attrs):
@@ -31,7 +32,7 @@ class _LinkFinder(HTMLParser):
         self._rewrite(tag, attrs, " />")
 
     def _rewrite(self, tag: str, attrs: list[tuple[str, str | None]], close: str) -> None:
-        new = [(name, _absolute_attribute(name, value, self.base)) for name, value in attrs]
+        new = [(name, _change_attribute(name, value, self.change)) for name, value in attrs]
         if new == attrs:
             return
         line, column = self.getpos()
@@ -45,11 +46,15 @@ def absolute_links(html: str, base: str) -> str:
 
     Feed readers show an entry away from its page, so `/digest/x/` or a bundle's
     `chart.svg` would point nowhere; list pages show a summary away from its page too.
-    Only the start tags that change are rewritten;
-    every other byte of the HTML is kept as it was.
     """
+    return rewrite_urls(html, lambda url: _absolute(url, base))
+
+
+def rewrite_urls(html: str, change: Callable[[str], str]) -> str:
+    """Every URL in href, src, srcset (and the like) passed through `change`. Only the
+    start tags that change are rewritten; every other byte of the HTML is kept as it was."""
     line_starts = [0] + [m.end() for m in re.finditer("\n", html)]  # HTMLParser counts lines by \n only
-    finder = _LinkFinder(base, line_starts)
+    finder = _LinkFinder(change, line_starts)
     finder.feed(html)
     finder.close()
     parts, last = [], 0
@@ -59,14 +64,14 @@ def absolute_links(html: str, base: str) -> str:
     return "".join(parts) + html[last:]
 
 
-def _absolute_attribute(name: str, value: str | None, base: str) -> str | None:
+def _change_attribute(name: str, value: str | None, change: Callable[[str], str]) -> str | None:
     if value is None:
         return None
     if name in URL_ATTRIBUTES:
-        return _absolute(value, base)
+        return change(value)
     if name in ("srcset", "imagesrcset"):
         candidates = (c.strip().split(None, 1) for c in value.split(",") if c.strip())
-        return ", ".join(" ".join([_absolute(c[0], base), *c[1:]]) for c in candidates)
+        return ", ".join(" ".join([change(c[0]), *c[1:]]) for c in candidates)
     return value
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from broadsheet import assets, body_edits, config, content, feeds, model, render, routes, scan, search, sitemaps, write
+from broadsheet import assets, body_edits, config, content, feeds, model, newsletter, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
 from broadsheet.problems import Problem, errors
 
@@ -140,6 +140,7 @@ def build(
     clock.lap("model")
 
     pages = routes.plan(site_model, settings)
+    mail_pages = newsletter.pages(site_model, settings)  # each edition's newsletter, when published; not in the sitemap
     static = assets.collect(site_dir, site_model)
     clock.lap("routes")
     env = render.environment(site_dir, settings, static.fingerprints)
@@ -159,9 +160,14 @@ def build(
 
     writer = write.OutputWriter(output, on_disk)  # takes each file as it is made; commits at the end
     try:
-        advance = progress.step("render", len(pages))
+        advance = progress.step("render", len(pages) + len(mail_pages))
         result = render.render_pages(pages, env, site_dir, common, unchanged, site_digest, hasher, advance, sink=writer.put)
-        problems += result.problems
+        mail = render.render_pages(mail_pages, env, site_dir, common, unchanged, site_digest, hasher, advance)
+        problems += result.problems + mail.problems + newsletter.finish_pages(mail_pages, mail.pages, settings)
+        for path, html in mail.pages.items():
+            writer.put(path, html)
+        result.pages.update(mail.pages)
+        result.rendered += mail.rendered
         clock.lap("render")
         state.memo.start()
         kept: list[search.SearchIndex] = []
@@ -202,7 +208,7 @@ def build(
             if state.keep_last:
                 index = kept[0] if kept else previous[1].search if previous and generated.get(search.INDEX_PATH, b"") is None else None
                 snapshot = body_edits.take(
-                    site_dir, settings, env, common, site_model, {s.rel: s for s in sources}, articles, pages, problems,
+                    site_dir, settings, env, common, site_model, {s.rel: s for s in sources}, articles, pages + mail_pages, problems,
                     frozenset(static.files), index, now,
                 )  # fmt: skip
                 state.last = (request, snapshot) if snapshot else None
@@ -251,6 +257,21 @@ def _scan(site_dir: Path, state: BuildState, changed: set[str] | None) -> tuple[
             return state.scanned
     state.scanned = scan.scan_content(site_dir)
     return state.scanned
+
+
+def load_model(request: BuildRequest, state: BuildState | None = None) -> tuple[config.Settings, model.SiteModel | None, list[Problem]]:
+    """The settings and the site model exactly as build() makes them, without rendering:
+    for commands that work on the model (the newsletter). None when an error stops it.
+    A build's state (the build cache) spares parsing the articles it already parsed."""
+    settings, problems = config.load_settings(request.site_dir, request.base_url)
+    if errors(problems):
+        return settings, None, problems
+    sources, found = scan.scan_content(request.site_dir)
+    articles, parsed, _ = _parse_all(sources, settings, state if state is not None else BuildState(), Progress())
+    now = request.now or datetime.now(settings.tz)
+    site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now))
+    problems = sorted(set(problems + found + parsed + modelled))
+    return settings, (None if errors(problems) else site_model), problems
 
 
 def _parse_all(

@@ -125,6 +125,6 @@ def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
             continue
         name = prefix + str(key_node.value)
         lines.setdefault(name, key_node.start_mark.line + 1)
-        if isinstance(value_node, yaml.MappingNode) and not prefix:
+        if isinstance(value_node, yaml.MappingNode):  # nested settings (email.smtp.host) get lines too
             lines.update(_key_lines(value_node, name + "."))
     return lines

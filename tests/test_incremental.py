@@ -101,16 +101,23 @@ def apply(site: Path, op: tuple) -> set[str]:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(operations(), st.booleans()), min_size=1, max_size=10))
 def test_incremental_equals_clean(steps):
-    """Each change is built either as serve does (told which files changed, so edits of
-    bodies alone take the short cut) or as the command line does (told nothing)."""
+    check_incremental_equals_clean(steps)
+
+
+def check_incremental_equals_clean(steps: list[tuple[tuple, bool]], settings_text: str = SETTINGS, apply_op=apply) -> None:
+    """Build, then after each operation build incrementally and clean, and compare. Each
+    change is built either as serve does (told which files changed, so edits of bodies
+    alone take the short cut) or as the command line does (told nothing). Other test
+    modules run it with their own settings and operations (apply_op returns the input
+    files it touched)."""
     with tempfile.TemporaryDirectory() as tmp:
         start = {name: article(f"Start {n}", f"2025-06-{16 + n % 5} 10:00", tags=f"[{TAGS[n % 5]}]") for n, name in enumerate(NAMES)}
-        site = write_tree(Path(tmp) / "site-src", {"broadsheet.yaml": SETTINGS, **start})
+        site = write_tree(Path(tmp) / "site-src", {"broadsheet.yaml": settings_text, **start})
         state = BuildState(keep_last=True)
         live = BuildRequest(site, now=NOW)
         assert build(live, state).ok
         for op, told in steps:
-            touched = apply(site, op)
+            touched = apply_op(site, op)
             before = tree_bytes(site / "site")
             report = build(live, state, changed=touched if told else None)
             clean_output = Path(tmp) / "clean"
