@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from broadsheet.i18n import check_overrides
 from broadsheet.problems import Problem
 from broadsheet.yamlload import YamlError, load
 
@@ -42,6 +43,7 @@ class Settings:
     feed: FeedSettings = field(default_factory=FeedSettings)
     news_publication: str = ""  # the publication name in the news sitemap; '' means the title
     extra: dict[str, Any] = field(default_factory=dict)
+    strings: dict[str, Any] = field(default_factory=dict)  # the theme's phrases, overridden (see strings.py)
 
     @property
     def base_path(self) -> str:
@@ -112,6 +114,12 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
             value = _feed_settings(value, problem)
             if value is None:
                 continue
+        if key == "strings":
+            wrong = check_overrides(value)
+            for name, message in wrong:
+                problem(name, message)
+            if wrong:
+                continue
         message = _check(key, value)
         if message:
             problem(key, message)
@@ -164,6 +172,7 @@ def _check(key: str, value: Any) -> str | None:
         "news_publication": _is_text,
         "article_url": _is_url_pattern,
         "extra": lambda v: None if isinstance(v, dict) else "expected a mapping",
+        "strings": lambda v: None,  # checked phrase by phrase in i18n.check_overrides
     }
     return checks[key](value)
 

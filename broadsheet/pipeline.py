@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from broadsheet import assets, config, content, feeds, model, render, routes, scan, search, sitemaps, write
+from broadsheet import assets, config, content, feeds, images, model, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
 from broadsheet.problems import Problem, errors
 
@@ -63,6 +63,7 @@ class BuildState:
     settled_before: int = 0  # ns: files last changed before this were read after their change
     memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
     produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
+    image_copies: images.CopyCache = field(default_factory=images.CopyCache)  # resized bundle images
 
 
 class _Clock:
@@ -126,11 +127,14 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
 
     pages = routes.plan(site_model, settings)
     static = assets.collect(site_dir, site_model)
+    bundle_images = {e.path + name for e in site_model.entries for name in e.article.bundle_assets}
+    pictures = images.collect(static.files, bundle_images, settings.base_path, state.image_copies)
     clock.lap("routes")
-    env = render.environment(site_dir, settings, static.fingerprints)
+    env = render.environment(site_dir, settings, static.fingerprints, pictures.info)
     common = {"sections": site_model.taxonomies["sections"].terms}
     hasher = ContextHasher()  # shared, so each entry is digested once per build
-    site_digest = hasher.digest((settings, static.fingerprints, common))
+    # Image sizes are in the site digest: a changed image re-renders every page (rare, and safe).
+    site_digest = hasher.digest((settings, static.fingerprints, common, pictures.info))
     write.recover(output)
     on_disk = write.disk_stamps(output)
     intact = write.intact(on_disk, state.stamps)
@@ -159,6 +163,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         **feeds.feed_outputs(site_model, settings, remember),
         **sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=tuple(sorted(fingerprints.items()))),
         **search.search_outputs(site_model, settings, remember),
+        **pictures.copies,
     }
     # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
     generated = {path: data for path, data in generated.items() if path not in static.files}

@@ -28,7 +28,7 @@ from typing import Any
 from broadsheet.config import Settings
 from broadsheet.markup import plain_text
 from broadsheet.model import Entry, Remember, SiteModel, compute_now
-from broadsheet.render import long_date
+from broadsheet.i18n import Localiser
 
 INDEX_PATH = "search/index.json"
 INDEX_VERSION = 1
@@ -65,11 +65,12 @@ def search_outputs(model: SiteModel, settings: Settings, remember: Remember = co
     return remember("search index", model.entries, lambda: {INDEX_PATH: encode(build_index(model, settings.language, remember))})
 
 
-def build_index(model: SiteModel, language: str = "", remember: Remember = compute_now) -> dict[str, Any]:
+def build_index(model: SiteModel, language: str = "en", remember: Remember = compute_now) -> dict[str, Any]:
+    words = Localiser(language)  # dates only: the site's phrase overrides do not reach the index
     postings: dict[str, list[int]] = defaultdict(list)
     docs = []
     for number, entry in enumerate(model.entries):  # newest first: the order results are shown in
-        document, terms = remember("search document", entry, lambda e=entry: _indexed(e, language))
+        document, terms = remember("search document", entry, lambda e=entry: _indexed(e, words))
         docs.append(document)
         for term in terms:
             postings[term].append(number)  # numbers ascend, so the gaps below are positive
@@ -81,21 +82,21 @@ def encode(index: dict[str, Any]) -> bytes:
     return json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def _indexed(entry: Entry, language: str) -> tuple[dict[str, str], list[str]]:
+def _indexed(entry: Entry, words: Localiser) -> tuple[dict[str, str], list[str]]:
     """One entry's document and its sorted distinct terms."""
     body = plain_text(entry.body_html)
-    return _document(entry, body, language), sorted(set(tokens(_searchable(entry, body))))
+    return _document(entry, body, words), sorted(set(tokens(_searchable(entry, body))))
 
 
-def _document(entry: Entry, body: str, language: str) -> dict[str, str]:
+def _document(entry: Entry, body: str, words: Localiser) -> dict[str, str]:
     summary = entry.summary_text
     rest = body.removeprefix(summary).strip() if summary else body  # the summary is often the first paragraph
-    lang = {"lang": entry.lang} if entry.lang and entry.lang != language else {}  # for screen readers' voices
+    lang = {"lang": entry.lang} if entry.lang and entry.lang != words.language else {}  # for screen readers' voices
     return {
         **lang,
         "url": entry.url,
         "title": entry.title,
-        "date": long_date(entry.local_date),
+        "date": words.long_date(entry.local_date, entry.lang or None),
         "iso": entry.date.isoformat(),
         "source": entry.source.name if entry.source else "",
         "text": _trim(f"{summary} {rest}".strip(), SNIPPET_CHARS),
