@@ -129,3 +129,11 @@ def test_svg_sizes(make_site, svg, size):
     assert run_cli("build", "--site", site).code == 0
     (tag,) = img_tags((site / "site/2025/06/19/chart/index.html").read_text())
     assert (attr(tag, "width"), attr(tag, "height")) == size
+
+
+def test_an_image_without_alt_text_is_a_warning(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19", body='![](x.png)\n\n![A described one](y.png)\n\n<img src="z.png" alt="">')})
+    result = run_cli("build", "--site", site)
+    assert result.code == 0
+    assert "a.md: warning: image 'x.png' has no alt text" in result.err
+    assert "'z.png' has no alt text" in result.err and "y.png" not in result.err
