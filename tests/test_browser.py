@@ -7,7 +7,7 @@ import json
 import pytest
 
 from broadsheet import search
-from browser import build_demo, chromium, console_errors, require_browser, serving
+from browser import build_demo, console_errors, require_browser, serving
 
 require_browser()
 
@@ -26,12 +26,6 @@ def output(tmp_path_factory):
 def site_url(output):
     with serving(output, "/digest/") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

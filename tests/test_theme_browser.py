@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import AXE, ROOT, axe_violations, build_demo, chromium, console_errors, require_browser, require_file, serving
+from browser import AXE, ROOT, axe_violations, build_demo, console_errors, require_browser, require_file, serving
 
 require_browser()
 require_file(AXE, "run `npm ci` in the repository (make test does it when npm is installed)")
@@ -31,12 +31,6 @@ def site_url(tmp_path_factory):
     output = build_demo(tmp_path_factory.mktemp("demo"), "https://example.org/")
     with serving(output) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
