@@ -3,6 +3,10 @@ built pages, plural forms, and the `strings:` setting with its errors."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
+
 import pytest
 
 from broadsheet.i18n import Localiser
@@ -41,7 +45,10 @@ def test_a_russian_site(make_site):
     edition = read(output, "2025/06/19/index.html")
     assert 'Выпуск за <time datetime="2025-06-19">четверг, 19 июня 2025 г.</time>' in edition
     assert "июнь 2025" in read(output, "archive/index.html").lower()
-    assert "Искать по всем материалам" in read(output, "search/index.html")
+    search = read(output, "search/index.html")
+    assert "Искать по всем материалам" in search
+    words = json.loads(html.unescape(re.search(r"data-search-text='([^']*)'", search).group(1)))  # for search.js
+    assert words["count"]["many"] == "{count} результатов" and words["none"] == "По запросу «{query}» ничего не найдено."
     assert "Страница не найдена" in read(output, "404.html")
 
 

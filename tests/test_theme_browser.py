@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from browser import AXE, ROOT, axe_violations, build_demo, console_errors, require_browser, require_file, serving
+from conftest import article, run_cli
 
 require_browser()
 require_file(AXE, "run `npm ci` in the repository (make test does it when npm is installed)")
@@ -36,14 +37,18 @@ def site_url(tmp_path_factory):
 @pytest.fixture
 def open_page(browser, site_url):
     """open_page(path, width=1280, dark=False) -> a loaded page; console errors fail the test."""
-    contexts, errors = [], []
+    contexts, errors, elsewhere = [], [], []
 
-    def open_(path: str, width: int = 1280, dark: bool = False):
-        context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme="dark" if dark else "light")
+    def open_(path: str, width: int = 1280, dark: bool = False, script: bool = True):
+        context = browser.new_context(
+            viewport={"width": width, "height": 800}, color_scheme="dark" if dark else "light", java_script_enabled=script
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(5000)
         errors.extend(console_errors(page))
+        # Nothing from other hosts: no web fonts, scripts, images or trackers.
+        page.on("request", lambda request: None if request.url.startswith((site_url, "data:")) else elsewhere.append(request.url))
         page.goto(site_url + path)
         if "?q=" in path:
             page.wait_for_selector("#search-results li")
@@ -53,6 +58,7 @@ def open_page(browser, site_url):
     for context in contexts:
         context.close()
     assert errors == [], f"console errors: {errors}"
+    assert elsewhere == [], f"requests to other hosts: {elsewhere}"
 
 
 def test_no_horizontal_scrolling_from_phone_to_desktop(open_page):
@@ -118,6 +124,41 @@ def test_keyboard_reaches_skip_link_then_main_links_in_order(open_page):
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # the skip link moves to the content
     assert page.evaluate("location.hash") == "#main"
+
+
+def test_everything_reads_without_javascript(open_page):
+    for name, path in PAGES.items():
+        if name == "search page":
+            continue  # the one page that needs a script; test_browser.py checks what it says without one
+        page = open_page(path, 375, script=False)
+        assert page.locator("main h1, main h2").first.is_visible(), name
+        text = page.locator("main").inner_text()
+        assert len(text) > 400 and "min read" in text, name
+        page.context.close()
+    article = open_page(ARTICLE, script=False)
+    assert article.locator("figure img").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert article.get_by_role("link", name="Read at The Guardian").is_visible()
+
+
+def test_search_speaks_the_site_language(browser, make_site):
+    site = make_site({
+        "content/a.md": article("Саммит открылся", "2025-06-19 09:00"),
+        "content/b.md": article("Саммит закрылся", "2025-06-20 09:00"),
+    }, "title: Дайджест\nlanguage: ru\n")  # fmt: skip
+    assert run_cli("build", "--site", site).code == 0
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(5000)
+        with serving(site / "site") as url:
+            page.goto(url + "search/?q=саммит")
+            page.wait_for_selector("#search-results li")
+            assert page.locator("#search-status").inner_text() == "2 результата"
+            page.goto(url + "search/?q=zzz")
+            page.wait_for_function("document.getElementById('search-status').textContent.startsWith('По запросу')")
+            assert page.locator("#search-status").inner_text() == "По запросу «zzz» ничего не найдено."
+    finally:
+        context.close()
 
 
 def test_screenshots_for_the_readme(open_page):
