@@ -108,7 +108,9 @@ def test_keyboard_reaches_skip_link_then_main_links_in_order(open_page):
     focused = []
     for _ in range(len(links)):
         page.keyboard.press("Tab")
-        focused.append(page.evaluate("document.activeElement.getAttribute('href')"))
+        href, outline = page.evaluate("[document.activeElement.getAttribute('href'), getComputedStyle(document.activeElement).outlineStyle]")
+        focused.append(href)
+        assert outline != "none", f"no visible focus on {href}"
         if len(focused) == 1:  # the skip link shows itself, with a visible focus ring
             skip = page.locator("a.skip")
             assert skip.evaluate("el => el === document.activeElement")
