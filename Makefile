@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: site test serve bench clean
 
@@ -15,7 +16,13 @@ $(STAMP): pyproject.toml
 site: $(STAMP)
 	$(PY) build.py
 
-test: $(STAMP)
+# The test tools from npm (axe-core, vnu-jar): installed from package-lock.json when npm is
+# here; without npm the tests that need them are skipped and say why.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $(NODE_STAMP); \
+	else echo "npm not found: the accessibility (axe-core) and HTML validity (vnu-jar) tests will be skipped"; fi
+
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
 serve: $(STAMP)

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from broadsheet import __version__
+from broadsheet.images import CopyCache
 from broadsheet.pipeline import BuildState
 
 FOLDER = ".broadsheet-cache"
@@ -36,14 +37,15 @@ def _stamp() -> tuple:
 
 def load(output: Path) -> BuildState:
     """The state the last build left, or a fresh one when there is none to trust."""
+    copies = CopyCache(cache_file(output).parent / "images")  # resized images: files of their own
     try:
         with open(cache_file(output), "rb") as f:
             stamp, fields, memo = pickle.load(f)
     except Exception:  # missing, truncated, from another version: start afresh
-        return BuildState()
+        return BuildState(image_copies=copies)
     if stamp != _stamp():
-        return BuildState()
-    state = BuildState(**fields)
+        return BuildState(image_copies=copies)
+    state = BuildState(**fields, image_copies=copies)
     state.memo.seed(memo)
     return state
 

@@ -11,6 +11,7 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from broadsheet.i18n import check_overrides
 from broadsheet.problems import Problem
 from broadsheet.yamlload import YamlError, load
 
@@ -112,6 +113,7 @@ class Settings:
     news_publication: str = ""  # the publication name in the news sitemap; '' means the title
     email: EmailSettings = field(default_factory=EmailSettings)
     extra: dict[str, Any] = field(default_factory=dict)
+    strings: dict[str, Any] = field(default_factory=dict)  # the theme's phrases, overridden (see strings.py)
 
     def for_pages(self) -> "Settings":
         """The settings as pages see them: import rules only steer `broadsheet import`,
@@ -193,6 +195,12 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
                 continue
         if key == "email":
             value = _email_settings(value, problem)
+        if key == "strings":
+            wrong = check_overrides(value)
+            for name, message in wrong:
+                problem(name, message)
+            if wrong:
+                continue
         message = _check(key, value)
         if message:
             problem(key, message)
@@ -388,6 +396,7 @@ def _check(key: str, value: Any) -> str | None:
         "news_publication": _is_text,
         "article_url": _is_url_pattern,
         "extra": lambda v: None if isinstance(v, dict) else "expected a mapping",
+        "strings": lambda v: None,  # checked phrase by phrase in i18n.check_overrides
     }
     return checks[key](value)
 

@@ -10,6 +10,7 @@ import os
 import threading
 import math
 import posixpath
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from broadsheet.scan import BUNDLE_INDEX, SourceFile
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MORE = "<!--more-->"
+NO_ALT = re.compile(r'<img\b(?![^>]*\salt="[^"]+")[^>]*\ssrc="([^"]*)"[^>]*>', re.I)  # readers of screen readers hear nothing
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,10 @@ def _build(source, raw, fm, parts, settings, renderer) -> tuple[Article, list[Pr
     links = list(log.targets)
     problems = [
         Problem(source.rel, 0, "", f"link {href!r} points outside the site folder") for href in log.escapes
+    ]
+    problems += [
+        Problem(source.rel, 0, "", f"image {src!r} has no alt text (say what it shows: ![a flooded street]({src}))", warning=True)
+        for src in NO_ALT.findall(body_html)
     ]
     if fm.summary is not None:
         summary_html, summary_log = renderer.convert(fm.summary, base)

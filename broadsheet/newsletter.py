@@ -26,7 +26,7 @@ from broadsheet.config import Settings
 from broadsheet.links import absolute_links, rewrite_urls
 from broadsheet.model import Edition, SiteModel
 from broadsheet.problems import Problem
-from broadsheet.render import long_date
+from broadsheet.i18n import Localiser
 from broadsheet.routes import Page, output_file
 
 TEMPLATE = "email/edition.html"
@@ -73,10 +73,12 @@ def _day(text: str) -> date | None:
         return None
 
 
-def heading(edition: Edition) -> str:
+def heading(edition: Edition, settings: Settings) -> str:
+    """The edition's date in the site's language, as its pages say it."""
+    words = Localiser(settings.language, settings.strings)
     if edition.period == "week":
-        return f"Week of {long_date(edition.start)}"
-    return f"{edition.start:%A}, {long_date(edition.start)}"
+        return words.text("week_of", date=words.long_date(edition.start))
+    return words.full_date(edition.start)
 
 
 def published_url(edition: Edition) -> str:
@@ -88,7 +90,7 @@ def page_context(edition: Edition, settings: Settings) -> dict[str, Any]:
     mail = settings.email
     browser = published_url(edition) if mail.publish else edition.url
     entries = edition.entries
-    values = {"site": settings.title, "date": heading(edition), "edition": edition.key,
+    values = {"site": settings.title, "date": heading(edition, settings), "edition": edition.key,
               "count": len(entries), "headline": entries[0].title if entries else ""}  # fmt: skip
     subject = mail.subject.format(**values)  # config let through only plain {name} fields of these
     return {
@@ -96,7 +98,7 @@ def page_context(edition: Edition, settings: Settings) -> dict[str, Any]:
         "edition": edition,
         "subject": subject,
         "title": subject,
-        "heading": heading(edition),
+        "heading": heading(edition, settings),
         "browser_url": browser,
         "edition_url": edition.url,
         "unsubscribe_url": unsubscribe_url(settings),

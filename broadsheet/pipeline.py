@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from broadsheet import assets, body_edits, config, content, feeds, model, newsletter, render, routes, scan, search, sitemaps, write
+from broadsheet import assets, body_edits, config, content, feeds, images, model, newsletter, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
 from broadsheet.problems import Problem, errors
 
@@ -69,6 +69,7 @@ class BuildState:
     scanned: tuple[list[scan.SourceFile], list[Problem]] | None = None  # the last scan of content/
     keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
     last: tuple[BuildRequest, body_edits.Snapshot] | None = None
+    image_copies: images.CopyCache = field(default_factory=images.CopyCache)  # resized bundle images
 
 
 class _Clock:
@@ -142,11 +143,14 @@ def build(
     pages = routes.plan(site_model, settings)
     mail_pages = newsletter.pages(site_model, settings)  # each edition's newsletter, when published; not in the sitemap
     static = assets.collect(site_dir, site_model)
+    bundle_images = {e.path + name for e in site_model.entries for name in e.article.bundle_assets}
+    pictures = images.collect(static.files, bundle_images, settings.base_path, state.image_copies)
     clock.lap("routes")
-    env = render.environment(site_dir, settings, static.fingerprints)
+    env = render.environment(site_dir, settings, static.fingerprints, pictures.info)
     common = {"sections": site_model.taxonomies["sections"].terms}
     hasher = ContextHasher()  # shared, so each entry is digested once per build
-    site_digest = hasher.digest((settings.for_pages(), static.fingerprints, common))
+    # Image sizes are in the site digest: a changed image re-renders every page (rare, and safe).
+    site_digest = hasher.digest((settings.for_pages(), static.fingerprints, common, pictures.info))
     write.recover(output)
     # Told what changed (serve), the output is as the last build left it: serve alone writes there.
     on_disk = state.stamps if changed is not None and state.stamps else write.disk_stamps(output)
@@ -184,6 +188,7 @@ def build(
             **feeds.feed_outputs(site_model, settings, remember),
             **sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=tuple(sorted(fingerprints.items()))),
             **search.search_outputs(site_model, settings, remember, keep=kept.append),
+            **pictures.copies,
         }
         # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
         generated = {path: data for path, data in generated.items() if path not in static.files}

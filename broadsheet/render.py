@@ -8,22 +8,23 @@ import os
 import threading
 import traceback
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import jinja2
 
-from broadsheet import metadata
+from broadsheet import images, metadata
 from broadsheet.config import Settings
 from broadsheet.fingerprint import ContextHasher, template_digests
+from broadsheet.i18n import Localiser
+from broadsheet.images import ImageInfo
 from broadsheet.problems import Problem
 from broadsheet.routes import Page
 
 THEME_TEMPLATES = Path(__file__).parent / "theme" / "templates"
 
 
-def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str]) -> jinja2.Environment:
+def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str], pictures: dict[str, ImageInfo] | None = None) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(site_dir / "templates"), jinja2.FileSystemLoader(THEME_TEMPLATES)]
     )
@@ -41,22 +42,26 @@ def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str]
         url_for=lambda path="": base + str(path).lstrip("/"),
         asset=lambda path: base + fingerprints.get(path.lstrip("/"), path.lstrip("/")),
     )
+    pictures = pictures or {}
+    env.globals.update(
+        image_info=pictures.get,
+        sized_images=lambda html, page_url: images.sized_images(html, page_url, pictures),
+    )
     env.globals.update(
         news_article=lambda entry: metadata.news_article(entry, settings),
         collection_page=lambda title, url, entries: metadata.collection_page(title, url, entries, settings),
     )
+    words = Localiser(settings.language, settings.strings)
+    env.globals.update(t=words.text, phrase=lambda key, lang=None: words.phrases(lang or settings.language)[key])
     env.filters.update(
         absolute=lambda url: metadata.absolute(settings, url),
-        long_date=long_date,
-        short_time=lambda dt: f"{dt:%H:%M}",
+        long_date=words.long_date,
+        full_date=words.full_date,
+        month_year=words.month_year,
+        short_time=words.short_time,
         isoformat=lambda d: d.isoformat(),
-        plural=lambda n, one, many: one if n == 1 else many,
     )
     return env
-
-
-def long_date(value: date | datetime) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 @dataclass

@@ -28,7 +28,7 @@ from typing import Any, Callable
 from broadsheet.config import Settings
 from broadsheet.markup import plain_text
 from broadsheet.model import Entry, Remember, SiteModel, compute_now
-from broadsheet.render import long_date
+from broadsheet.i18n import Localiser
 
 INDEX_PATH = "search/index.json"
 INDEX_VERSION = 1
@@ -90,7 +90,7 @@ class SearchIndex:
     """
 
     def __init__(self, language: str) -> None:
-        self.language = language
+        self.words = Localiser(language)  # dates only: the site's phrase overrides do not reach the index
         self.docs: list[str] = []  # each document's JSON, in model order
         self.terms: list[list[str]] = []  # each document's distinct terms, sorted
         self.postings: dict[str, list[int]] = defaultdict(list)
@@ -98,10 +98,10 @@ class SearchIndex:
         self.sorted_terms: list[str] = []
 
     @classmethod
-    def build(cls, model: SiteModel, language: str = "", remember: Remember = compute_now) -> "SearchIndex":
+    def build(cls, model: SiteModel, language: str = "en", remember: Remember = compute_now) -> "SearchIndex":
         index = cls(language)
         for number, entry in enumerate(model.entries):  # newest first: the order results are shown in
-            document, terms = remember("search document", entry, lambda e=entry: _indexed(e, language))
+            document, terms = remember("search document", entry, lambda e=entry: _indexed(e, index.words))
             index.docs.append(_json(document))
             index.terms.append(terms)
             for term in terms:
@@ -112,7 +112,7 @@ class SearchIndex:
 
     def replace(self, number: int, entry: Entry) -> None:
         """Document `number` now holds `entry` (same place in the order, new text)."""
-        document, terms = _indexed(entry, self.language)
+        document, terms = _indexed(entry, self.words)
         self.docs[number] = _json(document)
         old, new = set(self.terms[number]), set(terms)
         self.terms[number] = terms
@@ -143,21 +143,21 @@ def _encode_term(term: str, numbers: list[int]) -> str:
     return f"{_json(term)}:{_json(_gaps(numbers))}"
 
 
-def _indexed(entry: Entry, language: str) -> tuple[dict[str, str], list[str]]:
+def _indexed(entry: Entry, words: Localiser) -> tuple[dict[str, str], list[str]]:
     """One entry's document and its sorted distinct terms."""
     body = plain_text(entry.body_html)
-    return _document(entry, body, language), sorted(set(tokens(_searchable(entry, body))))
+    return _document(entry, body, words), sorted(set(tokens(_searchable(entry, body))))
 
 
-def _document(entry: Entry, body: str, language: str) -> dict[str, str]:
+def _document(entry: Entry, body: str, words: Localiser) -> dict[str, str]:
     summary = entry.summary_text
     rest = body.removeprefix(summary).strip() if summary else body  # the summary is often the first paragraph
-    lang = {"lang": entry.lang} if entry.lang and entry.lang != language else {}  # for screen readers' voices
+    lang = {"lang": entry.lang} if entry.lang and entry.lang != words.language else {}  # for screen readers' voices
     return {
         **lang,
         "url": entry.url,
         "title": entry.title,
-        "date": long_date(entry.local_date),
+        "date": words.long_date(entry.local_date, entry.lang or None),
         "iso": entry.date.isoformat(),
         "source": entry.source.name if entry.source else "",
         "text": _trim(f"{summary} {rest}".strip(), SNIPPET_CHARS),

@@ -88,3 +88,12 @@ def make_site(tmp_path: Path):
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file below a folder, by relative path: for comparing whole outputs."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (modules call browser.require_browser() first)."""
+    from browser import chromium
+
+    with chromium() as chromium_browser:
+        yield chromium_browser

@@ -107,8 +107,9 @@ def test_an_empty_alt_in_an_article_is_a_warning(in_site):
     })  # fmt: skip
     result = run_cli("check", "--site", ".")
     assert result.code == 0, result.err
-    assert lines(result.err) == [
-        'content/a/index.md: site/2025/06/19/a/index.html: warning: <img src="chart.svg"> in an article has empty alt text, which hides it from screen readers'
+    assert lines(result.err) == [  # the build's own warning about the Markdown, then the check's about the page
+        "content/a/index.md: warning: image 'chart.svg' has no alt text (say what it shows: ![a flooded street](chart.svg))",
+        'content/a/index.md: site/2025/06/19/a/index.html: warning: <img src="chart.svg"> in an article has empty alt text, which hides it from screen readers',
     ]
     assert lines(result.out)[-1].endswith(": 0 problems, 1 warning")
 

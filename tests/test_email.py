@@ -80,7 +80,7 @@ def test_message_has_text_and_html_alternatives_and_headers(make_site):
     message = make_message(email_site(make_site), "2025-06-19")
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-    assert message["Subject"] == "Test Digest - Thursday, 19 June 2025 (2)"
+    assert message["Subject"] == "Test Digest - Thursday, June 19, 2025 (2)"  # the site language en: Babel's US English
     assert message["From"] == "Test Digest <digest@example.org>"
     assert message["Reply-To"] == "editor@example.org"
     assert message["List-Unsubscribe"] == "<mailto:leave@example.org>, <https://example.org/leave>"
@@ -178,7 +178,7 @@ def test_the_latest_edition_by_default_and_editions_by_date_or_week(make_site):
     weekly = email_site(make_site, EMAIL_SETTINGS + "edition: week\n")
     for wanted in ("2025-W25", "2025-w25", "2025-06-17"):
         message = make_message(weekly, wanted)
-        assert message["Subject"] == "Test Digest - Week of 16 June 2025 (3)"
+        assert message["Subject"] == "Test Digest - Week of June 16, 2025 (3)"
         assert "<edition-2025-W25." in message["Message-ID"]
 
 

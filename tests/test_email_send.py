@@ -89,7 +89,7 @@ def test_sends_one_message_to_each_address_and_reports_a_refused_one(make_site):
         message = received["message"]
         assert received["from"] == "digest@example.org" and not received["tls"]
         assert message["To"] == received["to"][0]
-        assert message["Subject"] == "Test Digest - Thursday, 19 June 2025"
+        assert message["Subject"] == "Test Digest - Thursday, June 19, 2025"
         assert message["List-Unsubscribe"] == "<mailto:leave@example.org>"
         text = message.get_body(("plain",)).get_content()
         assert "Talks resume in the valley" in text and "Ferry service restored" in text
@@ -154,7 +154,7 @@ def test_dry_run_prints_what_would_be_sent_without_connecting(make_site):
     with smtp_server() as (server, port):
         result = run_cli("email", "--site", sending_site(make_site, port), "--dry-run")
     assert result.code == 0, result.err
-    assert f"would send 'Test Digest - Thursday, 19 June 2025' from Test Digest <digest@example.org> to 3 addresses via 127.0.0.1:{port}" in result.out
+    assert f"would send 'Test Digest - Thursday, June 19, 2025' from Test Digest <digest@example.org> to 3 addresses via 127.0.0.1:{port}" in result.out
     assert "  ann@example.org\n  refuse@example.org\n  bob@example.net\n" in result.out
     assert server.received == []
 

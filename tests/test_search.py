@@ -41,7 +41,7 @@ def test_index_holds_every_published_article_and_no_draft(make_site):
     assert [d["title"] for d in index["docs"]] == ["Talks stall", "Summit opens"]  # newest first
     assert [d["url"] for d in index["docs"]] == ["/digest/2025/06/19/talks-stall/", "/digest/2025/06/18/summit-opens/"]
     talks = index["docs"][0]
-    assert talks["date"] == "19 June 2025" and talks["iso"].startswith("2025-06-19T00:00:00")
+    assert talks["date"] == "June 19, 2025" and talks["iso"].startswith("2025-06-19T00:00:00")
     assert talks["text"] == "Nothing agreed. Negotiators left Geneva."
     for word in ("secret", "draft", "future"):
         assert word not in index["terms"]

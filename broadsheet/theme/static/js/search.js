@@ -15,6 +15,17 @@
   const input = form.querySelector("input[name=q]");
   const status = document.getElementById("search-status");
   const list = document.getElementById("search-results");
+  // The page's own words, in its language (search.html writes them from the theme's phrases).
+  const TEXT = JSON.parse(form.dataset.searchText || "{}");
+  const LANG = document.documentElement.lang || "en";
+  const plural = new Intl.PluralRules(LANG);
+  const number = new Intl.NumberFormat(LANG);
+  function say(key, values = {}) {
+    let phrase = TEXT[key] || "";
+    if (typeof phrase === "object") phrase = phrase[plural.select(values.count)] || phrase.other;
+    const shown = (name) => (typeof values[name] === "number" ? number.format(values[name]) : values[name]);
+    return phrase.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? shown(name) : whole));
+  }
 
   let WORD, WORD_START, SPAN, MARK;
   try {
@@ -25,7 +36,7 @@
     SPAN = new RegExp("[\\p{L}\\p{N}\\p{M}]+", "gu"); // a word as written, accents and all
     MARK = new RegExp("\\p{M}", "gu");
   } catch (error) {
-    status.textContent = "Search needs a newer browser. Browse the archive instead.";
+    status.textContent = `${say("noscript")} ${say("browse")}`;
     return;
   }
 
@@ -156,9 +167,9 @@
     }
     const total = found.numbers.length;
     for (const n of found.numbers.slice(0, MAX_SHOWN)) list.append(result(index.docs[n], found.hit));
-    if (total === 0) status.textContent = `No results for “${text.trim()}”.`;
-    else if (total > MAX_SHOWN) status.textContent = `${total} results; showing the first ${MAX_SHOWN}.`;
-    else status.textContent = total === 1 ? "1 result" : `${total} results`;
+    if (total === 0) status.textContent = say("none", { query: text.trim() });
+    else if (total > MAX_SHOWN) status.textContent = say("more", { count: total, shown: MAX_SHOWN });
+    else status.textContent = say("count", { count: total });
   }
 
   function remember(text) {
@@ -178,7 +189,7 @@
   function start() {
     const initial = new URLSearchParams(location.search).get("q") || "";
     if (initial) input.value = initial;
-    status.textContent = initial ? "Loading the search index…" : "";
+    status.textContent = initial ? say("loading") : "";
     let index = null;
     let timer = 0;
     const run = () => {
@@ -203,7 +214,7 @@
         run();
       },
       () => {
-        status.textContent = "The search index could not be loaded. Browse the archive instead.";
+        status.textContent = `${say("failed")} ${say("browse")}`;
       }
     );
   }

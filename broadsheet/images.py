@@ -1,0 +1,196 @@
+"""Images -> their sizes, and smaller copies of bundle images for a srcset.
+
+Pages give every image its width and height (no layout shift while it loads) and, for a
+photo in an article bundle, a srcset of a few narrower copies so a phone does not fetch
+a desktop-sized file. Pillow reads sizes and makes the copies; without it (the optional
+`images` extra) raster images get neither, and SVGs still get their size from the file.
+The copies are made once per source bytes and width and kept in the build cache folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import posixpath
+import re
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urljoin, urlsplit
+
+try:  # optional: pip install 'broadsheet[images]'
+    from PIL import Image as PillowImage
+    from PIL import ImageOps
+except ImportError:  # pragma: no cover - depends on the machine
+    PillowImage = None
+
+RASTER = (".jpg", ".jpeg", ".png", ".webp")  # GIFs may be animated: left as they are
+WIDTHS = (480, 800, 1200)  # copies narrower than the original, for phones and tablets
+SAVE_OPTIONS = {  # fixed, so the same source gives the same bytes
+    "JPEG": {"quality": 82, "optimize": False, "progressive": False},
+    "PNG": {"optimize": False},
+    "WEBP": {"quality": 82, "method": 4},
+}
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+SRC = re.compile(r'\ssrc="([^"]*)"', re.I)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    width: int
+    height: int
+    srcset: str = ""  # "a-480w.jpg 480w, a.jpg 1600w" when there are smaller copies
+
+
+@dataclass(frozen=True)
+class Images:
+    info: dict[str, ImageInfo]  # URL with the base path -> its size and copies
+    copies: dict[str, bytes]  # output path -> a resized copy
+
+
+class CopyCache:
+    """Resized copies by (source digest, width): in memory for the dev server's next
+    rebuild, and in a folder (the build cache's) for the next run, when there is one."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.memory: dict[tuple[str, int], bytes] = {}
+
+    def get(self, digest: str, width: int, suffix: str, make: Callable[[], bytes]) -> bytes:
+        key = (digest, width)
+        if key in self.memory:
+            return self.memory[key]
+        path = self.folder / f"{digest}-{width}{suffix}" if self.folder else None
+        if path is not None and path.is_file():
+            data = path.read_bytes()
+        else:
+            data = make()
+            if path is not None:
+                _write_atomic(path, data)
+        self.memory[key] = data
+        return data
+
+
+def collect(files: dict[str, Path], bundle_paths: set[str], base_path: str, cache: CopyCache) -> Images:
+    """Sizes of every image among the output's files; copies of bundle images."""
+    info: dict[str, ImageInfo] = {}
+    copies: dict[str, bytes] = {}
+    for out_path in sorted(files):
+        suffix = posixpath.splitext(out_path)[1].lower()
+        if suffix != ".svg" and (suffix not in RASTER or PillowImage is None):
+            continue
+        source = files[out_path]
+        size = _svg_size(source) if suffix == ".svg" else _raster_size(source)
+        if size is None:
+            continue
+        srcset = ""
+        if out_path in bundle_paths and suffix in RASTER:
+            made = _copies(out_path, source, size[0], cache, files)
+            copies.update(made)
+            if made:
+                entries = [f"{base_path}{p} {w}w" for p, w in zip(made, _widths(size[0]))]
+                srcset = ", ".join([*entries, f"{base_path}{out_path} {size[0]}w"])
+        info[base_path + out_path] = ImageInfo(size[0], size[1], srcset)
+    return Images(info, copies)
+
+
+def _widths(width: int) -> list[int]:
+    return [w for w in WIDTHS if w < width]
+
+
+def _copies(out_path: str, source: Path, width: int, cache: CopyCache, files: dict[str, Path]) -> dict[str, bytes]:
+    stem, suffix = posixpath.splitext(out_path)
+    raw = source.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()[:32]
+    made = {}
+    for target in _widths(width):
+        name = f"{stem}-{target}w{suffix}"
+        if name in files:  # a file of the bundle already has that name: never overwrite it
+            return {}
+        made[name] = cache.get(digest, target, suffix.lower(), lambda t=target: _resized(raw, t))
+    return made
+
+
+def _resized(raw: bytes, width: int) -> bytes:
+    with PillowImage.open(io.BytesIO(raw)) as opened:
+        image = ImageOps.exif_transpose(opened)  # the copy carries no EXIF, so turn it upright
+        kind = opened.format or "PNG"
+        height = max(1, round(image.height * width / image.width))
+        small = image.resize((width, height), PillowImage.Resampling.LANCZOS)
+        if kind == "JPEG" and small.mode not in ("RGB", "L"):
+            small = small.convert("RGB")
+        out = io.BytesIO()
+        small.save(out, kind, **SAVE_OPTIONS.get(kind, {}))
+        return out.getvalue()
+
+
+def _raster_size(path: Path) -> tuple[int, int] | None:
+    try:
+        with PillowImage.open(path) as image:  # reads the header only
+            width, height = image.size
+            if image.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF says: turned a quarter
+                width, height = height, width
+            return width, height
+    except (OSError, ValueError, PillowImage.DecompressionBombError):
+        return None
+
+
+def _svg_size(path: Path) -> tuple[int, int] | None:
+    """From width/height in pixels, else from the viewBox: cheap, and no Pillow needed."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (ElementTree.ParseError, OSError):
+        return None
+    width, height = _pixels(root.get("width")), _pixels(root.get("height"))
+    if width and height:
+        return width, height
+    box = (root.get("viewBox") or "").replace(",", " ").split()
+    try:
+        w, h = float(box[2]), float(box[3])
+    except (IndexError, ValueError):
+        return None
+    return (round(w), round(h)) if w > 0 and h > 0 else None
+
+
+def _pixels(value: str | None) -> int | None:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px)?\s*", value or "")
+    return round(float(match.group(1))) or None if match else None
+
+
+def sized_images(html: str, page_url: str, info: dict[str, ImageInfo]) -> str:
+    """<img> tags of an article body, with their size, srcset and lazy loading added
+    (what the author wrote wins): below the lead, an article's images are off screen."""
+    if "<img" not in html:
+        return html
+
+    def fix(match: re.Match) -> str:
+        tag = match.group(0)
+        src = SRC.search(tag)
+        found = info.get(urlsplit(urljoin(page_url, src.group(1))).path) if src else None
+        extra = []
+        if found and not _has(tag, "width") and not _has(tag, "height"):
+            extra.append(f'width="{found.width}" height="{found.height}"')
+            if found.srcset and not _has(tag, "srcset"):
+                extra.append(f'srcset="{found.srcset}" sizes="(min-width: 44rem) 42rem, 100vw"')
+        if not _has(tag, "loading"):
+            extra.append('loading="lazy"')
+        if not extra:
+            return tag
+        end = -2 if tag.endswith("/>") else -1
+        return f"{tag[:end].rstrip()} {' '.join(extra)}{tag[end:]}"
+
+    return IMG_TAG.sub(fix, html)
+
+
+def _has(tag: str, attribute: str) -> bool:
+    return re.search(rf"\s{attribute}\s*=", tag, re.I) is not None
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
+        f.write(data)
+    os.replace(f.name, path)
