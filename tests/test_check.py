@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -211,3 +212,15 @@ def test_reading_across_worker_processes_finds_the_same(make_site):
     assert alone.findings and forked.findings == alone.findings
     assert (forked.pages, forked.stylesheets) == (alone.pages, alone.stylesheets)
     assert any('id="nowhere"' in finding.flaw.message for finding in forked.findings)
+
+
+def test_an_article_that_opens_with_its_picture_still_has_a_description(in_site):
+    """No text before the image: the summary is empty, so the page describes itself by its title."""
+    in_site({
+        "content/a/index.md": article("Flooded streets in the old town", "2025-06-19", body="![A flooded street](street.svg)"),
+        "content/a/street.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>",
+    })  # fmt: skip
+    result = run_cli("check", "--site", ".")
+    assert result.code == 0, result.err
+    html = Path("site/2025/06/19/flooded-streets-in-the-old-town/index.html").read_text()
+    assert '<meta name="description" content="Flooded streets in the old town">' in html
