@@ -3,6 +3,7 @@ byte-for-byte a clean full build of the same files."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from datetime import datetime, timezone
@@ -221,3 +222,24 @@ def test_import_rules_in_the_settings_render_no_page(make_site):
     write_tree(site, {"broadsheet.yaml": SETTINGS + "import:\n  drop: ['^Listen to this story']\n"})
     report = build(BuildRequest(site), state)
     assert report.ok and report.rendered == 0 and report.changed == ()
+
+
+def test_serve_puts_right_a_hand_edit_of_the_output_after_a_short_cut(make_site, tmp_path):
+    """Builds told what changed trust their record of the output; the live session walks it
+    after each rebuild and, finding a hand edit, builds in full, which repairs it."""
+    from broadsheet.livesite import LiveSite
+    from broadsheet.serve import DevServer
+
+    site = make_site({f"content/s{i}.md": article(f"Story {i}", "2025-06-19 12:00") for i in range(3)})
+    server = DevServer(site / "site", "/", "127.0.0.1", 0)
+    server.start()
+    try:
+        live = LiveSite(BuildRequest(site, now=NOW), server, out=open(os.devnull, "w"))
+        assert live.rebuild().ok
+        (site / "site/archive/index.html").write_text("edited by hand")
+        (site / "content/s1.md").write_text(article("Story 1", "2025-06-19 12:00", body="Body text.\n\nMore."))
+        assert live.rebuild({"content/s1.md"}).ok
+    finally:
+        server.stop()
+    assert build(BuildRequest(site, output=tmp_path / "clean", now=NOW)).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
