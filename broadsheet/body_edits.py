@@ -80,11 +80,11 @@ def take(
         entries={e.article.path: e for e in site_model.entries},
         pages={p.context["entry"].article.path: p for p in pages if "entry" in p.context},
         urls={e.article.path: e.path for e in site_model.entries},
-        page_count=len(pages), problems=problems, static=static, search=search, valid_until=_valid_until(articles, now),
+        page_count=len(pages), problems=problems, static=static, search=search, valid_until=valid_until(articles, now),
     )  # fmt: skip
 
 
-def _valid_until(articles: list[Article], now: datetime) -> datetime | None:
+def valid_until(articles: list[Article], now: datetime) -> datetime | None:
     """When an article comes out (future-dated) or leaves the news sitemap's window."""
     moments = (m for a in articles for m in (a.date, a.date + NEWS_WINDOW) if m > now)
     return min(moments, default=None)

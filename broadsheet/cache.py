@@ -21,7 +21,7 @@ from broadsheet.pipeline import BuildState
 FOLDER = ".broadsheet-cache"
 # What outlives the process: parsed articles, what the output was made from, and how it
 # looked on disk. (Feed items and search documents are cheap to make again.)
-PERSISTED = ("parsed", "files", "settled_before", "fingerprints", "stamps", "produced")
+PERSISTED = ("parsed", "files", "settled_before", "fingerprints", "stamps", "produced", "outcome")
 # Search documents are slow to make (plain text and terms of every body) and small to keep;
 # feed items are quick to make and as big as the articles.
 KEPT_MEMO = ("search document",)

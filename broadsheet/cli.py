@@ -115,18 +115,20 @@ def _build(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from broadsheet.check import command  # imports the HTML and CSS parsers only when needed
 
-    report = _build_site(args)
+    report = _build_site(args, explain=True)
     return command(report, args.site) if report.ok else EXIT_PROBLEMS
 
 
-def _build_site(args: argparse.Namespace) -> BuildReport:
+def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
     """Build as `build` does, printing its problems and its summary line."""
-    request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now)
+    request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain)
     output = request.output or args.site / "site"
     state = BuildState() if args.no_cache else cache.load(output)
+    known = state.outcome.inputs if state.outcome else None
     with progress_bar(quiet=args.quiet) as progress:
         report = build(request, state, progress)
-    if report.ok and not args.no_cache and (report.parsed or report.changed or report.removed):
+    learned = report.parsed or report.changed or report.removed or (state.outcome and state.outcome.inputs != known)
+    if report.ok and not args.no_cache and learned:
         cache.save(output, state)  # a build that changed nothing has nothing new to remember
     _print_problems(report, args.site)
     if not report.ok:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from broadsheet import assets, body_edits, config, content, feeds, images, model, newsletter, render, routes, scan, search, sitemaps, write
+from broadsheet import assets, body_edits, config, content, feeds, images, inputs, model, newsletter, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
 from broadsheet.problems import Problem, errors
 
@@ -24,6 +24,7 @@ class BuildRequest:
     future: bool = False
     base_url: str | None = None
     now: datetime | None = None
+    explain: bool = False  # fill the report's sources and article HTML (for check): never skips the work
 
 
 @dataclass
@@ -67,6 +68,7 @@ class BuildState:
     memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
     produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
     scanned: tuple[list[scan.SourceFile], list[Problem]] | None = None  # the last scan of content/
+    outcome: inputs.Outcome | None = None  # what the last successful build was made from
     keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
     last: tuple[BuildRequest, body_edits.Snapshot] | None = None
     image_copies: images.CopyCache = field(default_factory=images.CopyCache)  # resized bundle images
@@ -131,10 +133,17 @@ def build(
     sources, found = _scan(site_dir, state, changed)
     problems += found
     clock.lap("scan")
+    settled_before = state.settled_before  # the last build's: _parse_all sets this build's
     articles, parsed, parsed_count = _parse_all(sources, settings, state, progress, changed)
     problems += parsed
     clock.lap("parse")
     now = request.now or datetime.now(settings.tz)  # one moment for drafts, future articles and the news sitemap
+    bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
+    request_key = (request.drafts, request.future, request.base_url, str(output))
+    read, newest = inputs.digest(site_dir, request_key, settings, state.parsed, bundle_files)
+    on_disk = state.stamps if changed is not None and state.stamps else write.disk_stamps(output)
+    if not request.explain and state.outcome and newest < settled_before and state.outcome.holds(read, now) and on_disk == state.stamps:
+        return _nothing_to_do(state.outcome, output, clock, started)
     options = model.BuildOptions(request.drafts, request.future, now)
     site_model, modelled = model.build_model(articles, settings, options)
     problems += modelled
@@ -152,8 +161,6 @@ def build(
     # Image sizes are in the site digest: a changed image re-renders every page (rare, and safe).
     site_digest = hasher.digest((settings.for_pages(), static.fingerprints, common, pictures.info))
     write.recover(output)
-    # Told what changed (serve), the output is as the last build left it: serve alone writes there.
-    on_disk = state.stamps if changed is not None and state.stamps else write.disk_stamps(output)
     intact = write.intact(on_disk, state.stamps)
     fingerprints: dict[str, bytes] = {}
 
@@ -210,6 +217,8 @@ def build(
             state.stamps = written.stamps  # only what reached the disk may stand in for it next time
             state.fingerprints = fingerprints
             state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
+            valid_until = body_edits.valid_until(articles, now)
+            state.outcome = inputs.Outcome(read, now, valid_until, tuple(problems), report.articles, report.pages)
             if state.keep_last:
                 index = kept[0] if kept else previous[1].search if previous and generated.get(search.INDEX_PATH, b"") is None else None
                 snapshot = body_edits.take(
@@ -226,6 +235,12 @@ def build(
     return report
 
 
+def _nothing_to_do(outcome: inputs.Outcome, output: Path, clock: _Clock, started: float) -> BuildReport:
+    """Nothing the last build read has changed, and its output is as it left it."""
+    clock.lap("write")
+    return BuildReport(list(outcome.problems), outcome.articles, outcome.pages, stages=clock.stages, seconds=time.perf_counter() - started, output=output)
+
+
 def _apply_body_edits(request: BuildRequest, state: BuildState, changed: set[str], started: float) -> BuildReport | None:
     """The short cut for edits of bodies alone (see body_edits); None when it does not apply."""
     last_request, snapshot = state.last
@@ -239,6 +254,7 @@ def _apply_body_edits(request: BuildRequest, state: BuildState, changed: set[str
     output = (request.output or request.site_dir / "site").absolute()
     written = write.write_site(output, {**dict.fromkeys(state.stamps), **edits.outputs}, {}, state.stamps)
     state.stamps = written.stamps
+    state.outcome = None  # the output is no longer what the last full build's inputs make
     for rel, (key, parsed) in edits.parsed.items():
         state.parsed[key] = parsed
         state.files.pop(rel, None)  # read again by the next full build

@@ -1,0 +1,69 @@
+"""A build with nothing to do does nothing: it sees at once that no input changed, the
+clock crossed no publishing moment and the output is as the last build left it."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from broadsheet import cache
+from broadsheet.pipeline import SETTLE_NS, BuildRequest, BuildState, build
+from conftest import article, tree_bytes, write_tree
+
+NOW = datetime(2025, 6, 20, 12, tzinfo=timezone.utc)
+
+
+def settled_site(make_site):
+    """A site whose files are older than the build's racy-clean margin, so that a match of
+    their stamps proves they are as the last build read them."""
+    site = make_site({
+        "content/a.md": article("Alpha", "2025-06-19 10:00", body="![](pic.svg) text"),
+        "content/b/index.md": article("Bundle", "2025-06-19 11:00", body="![A chart](chart.svg)"),
+        "content/b/chart.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+        "content/later.md": article("Later", "2025-06-21 09:00"),
+        "templates/_footer.html": "<footer>Ours</footer>\n",
+    })  # fmt: skip
+    time.sleep(SETTLE_NS / 1e9 + 0.2)
+    return site
+
+
+def cli_like(site, now=NOW):
+    """One run of the command: load the cache, build, save."""
+    state = cache.load(site / "site")
+    report = build(BuildRequest(site, now=now), state)
+    cache.save(site / "site", state)
+    return report
+
+
+def test_nothing_changed_skips_the_work_and_repeats_the_report(make_site):
+    site = settled_site(make_site)
+    first = cli_like(site)
+    again = cli_like(site)
+    assert first.ok and "model" in first.stages
+    assert again.ok and "model" not in again.stages and again.changed == ()
+    assert (again.problems, again.articles, again.pages) == (first.problems, first.articles, first.pages)
+    assert any("alt text" in p.message for p in again.problems)  # warnings are told every time
+
+
+def test_what_the_short_cut_must_not_miss(make_site, tmp_path):
+    site = settled_site(make_site)
+    assert cli_like(site).ok
+    # The clock passes an article's date: it comes out.
+    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).stages
+    assert (site / "site/2025/06/21/later/index.html").exists()
+    # A bundle's file changes with its name kept, a template is edited, the output is edited by hand.
+    write_tree(site, {"content/b/chart.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'})
+    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).stages
+    write_tree(site, {"templates/_footer.html": "<footer>Edited</footer>\n"})
+    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).stages
+    (site / "site/archive/index.html").write_text("by hand")
+    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).stages
+    assert build(BuildRequest(site, output=tmp_path / "clean", now=datetime(2025, 6, 21, 10, tzinfo=timezone.utc))).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
+
+
+def test_the_clock_going_back_builds_in_full(make_site):
+    site = settled_site(make_site)
+    assert cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).ok
+    report = cli_like(site, NOW)  # --now earlier than the last build: "Later" is not out yet
+    assert "model" in report.stages and not (site / "site/2025/06/21/later/index.html").exists()
