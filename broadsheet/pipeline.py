@@ -143,6 +143,7 @@ def build(
     read, newest = inputs.digest(site_dir, request_key, settings, state.parsed, bundle_files)
     on_disk = state.stamps if changed is not None and state.stamps else write.disk_stamps(output)
     if not request.explain and state.outcome and newest < settled_before and state.outcome.holds(read, now) and on_disk == state.stamps:
+        state.last = previous  # made from these same inputs, so still good for the serve short cut
         return _nothing_to_do(state.outcome, output, clock, started)
     options = model.BuildOptions(request.drafts, request.future, now)
     site_model, modelled = model.build_model(articles, settings, options)

@@ -27,7 +27,7 @@ INPUT_FOLDERS = ("content", "templates", "static")
 class Watcher:
     """Calls on_change(paths) once a burst of input changes has been quiet for `quiet` seconds."""
 
-    def __init__(self, site_dir: Path, on_change: Callable[[set[str]], None], quiet: float = 0.05):
+    def __init__(self, site_dir: Path, on_change: Callable[[set[str]], None], quiet: float = 0.02):
         self.site_dir = site_dir.resolve()
         self.on_change = on_change
         self.quiet = quiet

@@ -67,3 +67,13 @@ def test_the_clock_going_back_builds_in_full(make_site):
     assert cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).ok
     report = cli_like(site, NOW)  # --now earlier than the last build: "Later" is not out yet
     assert "model" in report.stages and not (site / "site/2025/06/21/later/index.html").exists()
+
+
+def test_a_build_with_nothing_to_do_keeps_the_serve_short_cut(make_site):
+    site = settled_site(make_site)
+    state = BuildState(keep_last=True)
+    request = BuildRequest(site, now=NOW)
+    assert build(request, state).ok
+    assert "model" not in build(request, state, changed={"templates"}).stages  # a folder event, nothing changed
+    (site / "content/a.md").write_text(article("Alpha", "2025-06-19 10:00", body="![](pic.svg) text\n\nMore."))
+    assert "bodies" in build(request, state, changed={"content/a.md"}).stages
