@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from html import escape
-from typing import Callable
+from typing import Callable, Iterator
 from urllib.parse import quote, urljoin, urlsplit
 
 from broadsheet.config import Settings
@@ -92,14 +92,14 @@ class FeedSpec:
     entries: tuple[Entry, ...]
 
 
-def feed_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> dict[str, bytes | None]:
-    """Output path -> feed bytes, or None when `remember` knows the file on disk is
-    already right; it may also hand back an entry's item from an earlier build."""
-    outputs: dict[str, bytes | None] = {}
+def feed_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> Iterator[dict[str, bytes | None]]:
+    """Each feed's files, one feed at a time (at 10,000 articles they come to 100 MB, so
+    a caller writes them as they come): output path -> bytes, or None when `remember`
+    knows the file on disk is already right; it may also hand back an entry's item from
+    an earlier build."""
     fragments: dict[tuple[str, Item], bytes] = {}  # (format, item) -> its bytes in that format, for this build
     for spec in _specs(model, settings):
-        outputs.update(remember("feed", spec, lambda spec=spec: _lay_out(spec, settings, remember, fragments)))
-    return outputs
+        yield remember("feed", spec, lambda spec=spec: _lay_out(spec, settings, remember, fragments))
 
 
 def feeds_showing(model: SiteModel, settings: Settings, urls: set[str]) -> dict[str, bytes]:

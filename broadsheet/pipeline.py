@@ -192,20 +192,29 @@ def build(
                 return _whole_files(fingerprint, compute, unchanged, state, fingerprints)
             return state.memo.get((kind, fingerprint), compute)
 
+        made: set[str] = set()  # generated files' paths: their bytes go to the writer as they come
+
+        def put(files: dict[str, bytes | None]) -> None:
+            # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
+            for path, data in files.items():
+                if path not in static.files:
+                    writer.put(path, data)
+                    made.add(path)
+
+        for files in feeds.feed_outputs(site_model, settings, remember):
+            put(files)
         generated = {
-            **feeds.feed_outputs(site_model, settings, remember),
             **sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=tuple(sorted(fingerprints.items()))),
             **search.search_outputs(site_model, settings, remember, keep=kept.append),
             **pictures.copies,
         }
-        # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
-        generated = {path: data for path, data in generated.items() if path not in static.files}
-        for path, data in {**generated, **{rel: source.read_bytes() for rel, source in static.files.items()}}.items():
-            writer.put(path, data)
-        problems += _clashes(generated, result.pages)
+        put(generated)
+        for rel, source in static.files.items():
+            writer.put(rel, source.read_bytes())
+        problems += _clashes(made, result.pages)
         clock.lap("feeds")
         page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
-        problems += write.check_paths({**result.pages, **generated}, static.files, static.origins, page_sources)
+        problems += write.check_paths({**result.pages, **dict.fromkeys(made)}, static.files, static.origins, page_sources)
         problems = sorted(set(problems))
         report = BuildReport(problems, len(site_model.entries), len(result.pages), parsed_count, result.rendered, output=output)
         if errors(problems):  # a failure writes nothing
@@ -386,7 +395,7 @@ def _sources(pages: list[routes.Page], static: assets.StaticFiles, env, site_dir
     return sources
 
 
-def _clashes(generated: dict[str, bytes], pages: dict[str, bytes]) -> list[Problem]:
+def _clashes(generated: set[str], pages: dict[str, bytes | None]) -> list[Problem]:
     return [Problem("", 0, "", f"{path} is both a page and a generated file (feed, sitemap or index)") for path in sorted(set(generated) & set(pages))]
 
 
