@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from broadsheet import assets, body_edits, config, content, feeds, images, inputs, model, newsletter, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
@@ -113,6 +115,26 @@ def build(
 ) -> BuildReport:
     """Build the site. `changed`, when the caller knows it (the watcher does), names the
     input files changed since the last build: edits of bodies alone then take a short cut."""
+    with _cycle_collector_paused():
+        return _build(request, state, progress, changed)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """A build makes hundreds of thousands of objects that live until its end, and
+    Python's cycle collector walks all of them again and again while it does: a quarter of
+    a rebuild at 10,000 articles. A build's records hold no reference cycles worth
+    collecting early; the collector runs again as usual once the build is over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(request: BuildRequest, state: BuildState | None, progress: Progress | None, changed: set[str] | None) -> BuildReport:
     started = time.perf_counter()
     state = state if state is not None else BuildState()
     if changed is not None and state.last is not None:
