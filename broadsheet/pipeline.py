@@ -163,6 +163,7 @@ def _build(request: BuildRequest, state: BuildState | None, progress: Progress |
     bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
     request_key = (request.drafts, request.future, request.base_url, str(output))
     read, newest = inputs.digest(site_dir, request_key, settings, state.parsed, bundle_files)
+    write.recover(output)  # a build killed after its commit point is finished first
     on_disk = state.stamps if changed is not None and state.stamps else write.disk_stamps(output)
     if not request.explain and state.outcome and newest < settled_before and state.outcome.holds(read, now) and on_disk == state.stamps:
         state.last = previous  # made from these same inputs, so still good for the serve short cut
@@ -183,7 +184,6 @@ def _build(request: BuildRequest, state: BuildState | None, progress: Progress |
     hasher = ContextHasher()  # shared, so each entry is digested once per build
     # Image sizes are in the site digest: a changed image re-renders every page (rare, and safe).
     site_digest = hasher.digest((settings.for_pages(), static.fingerprints, common, pictures.info))
-    write.recover(output)
     intact = write.intact(on_disk, state.stamps)
     fingerprints: dict[str, bytes] = {}
 

@@ -3,10 +3,11 @@ clock crossed no publishing moment and the output is as the last build left it."
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timezone
 
-from broadsheet import cache
+from broadsheet import cache, write
 from broadsheet.pipeline import SETTLE_NS, BuildRequest, BuildState, build
 from conftest import article, tree_bytes, write_tree
 
@@ -77,3 +78,18 @@ def test_a_build_with_nothing_to_do_keeps_the_serve_short_cut(make_site):
     assert "model" not in build(request, state, changed={"templates"}).stages  # a folder event, nothing changed
     (site / "content/a.md").write_text(article("Alpha", "2025-06-19 10:00", body="![](pic.svg) text\n\nMore."))
     assert "bodies" in build(request, state, changed={"content/a.md"}).stages
+
+
+def test_a_journal_left_by_a_killed_build_is_finished_and_then_put_right(make_site, tmp_path):
+    """A build killed after its commit point leaves a journal; the next build, even one
+    with nothing to do, finishes it first and then sees the output differ from its record."""
+    site = settled_site(make_site)
+    assert cli_like(site).ok
+    journal = write.journal_dir(site / "site")
+    journal.mkdir()
+    (journal / "0.new").write_bytes(b"from a killed build")
+    (journal / "journal.json").write_text(json.dumps({"moves": [["0.new", "archive/index.html"]], "removes": []}))
+    assert "model" in cli_like(site).stages
+    assert not journal.exists()
+    assert build(BuildRequest(site, output=tmp_path / "clean", now=NOW)).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
