@@ -46,6 +46,7 @@ class Snapshot:
     entries: dict[str, model.Entry]  # article file -> its entry (published ones)
     pages: dict[str, Page]  # article file -> its page
     urls: dict[str, str]  # article file -> its output folder
+    numbers: dict[str, int]  # entry URL -> its place in the model's order (and the search index's)
     page_count: int  # pages of the whole site
     problems: list[Problem]  # the build's, all of them
     static: frozenset[str]  # output paths that static files take (a generated file there is dropped)
@@ -80,6 +81,7 @@ def take(
         entries={e.article.path: e for e in site_model.entries},
         pages={p.context["entry"].article.path: p for p in pages if "entry" in p.context},
         urls={e.article.path: e.path for e in site_model.entries},
+        numbers={e.url: n for n, e in enumerate(site_model.entries)},
         page_count=len(pages), problems=problems, static=static, search=search, valid_until=valid_until(articles, now),
     )  # fmt: skip
 
@@ -151,7 +153,6 @@ def _search_index(snapshot: Snapshot, entries: list[model.Entry]) -> bytes:
     if snapshot.search is None:
         snapshot.search = SearchIndex.build(snapshot.model, snapshot.settings.language)
     else:
-        numbers = {e.url: n for n, e in enumerate(snapshot.model.entries)}
         for entry in entries:
-            snapshot.search.replace(numbers[entry.url], entry)
+            snapshot.search.replace(snapshot.numbers[entry.url], entry)
     return snapshot.search.encode()

@@ -284,7 +284,11 @@ def _apply_body_edits(request: BuildRequest, state: BuildState, changed: set[str
         return None
     clock.lap("bodies")
     output = (request.output or request.site_dir / "site").absolute()
-    written = write.write_site(output, {**dict.fromkeys(state.stamps), **edits.outputs}, {}, state.stamps)
+    writer = write.OutputWriter(output, state.stamps)
+    writer.keep(state.stamps)  # the rest of the output, as the last build left it
+    for path, data in edits.outputs.items():
+        writer.put(path, data)
+    written = writer.commit()
     state.stamps = written.stamps
     state.outcome = None  # the output is no longer what the last full build's inputs make
     for rel, (key, parsed) in edits.parsed.items():

@@ -76,20 +76,6 @@ def old_dir(output: Path) -> Path:
     return output.with_name(f".{output.name}.old")
 
 
-def write_site(output: Path, pages: dict[str, bytes | None], files: dict[str, Path], on_disk: dict[str, Stamp] | None = None) -> WriteResult:
-    """Make the output hold exactly pages and files.
-
-    A page given as None is one the caller knows is on disk as it would come out (see
-    `intact`); on_disk is the output's stamps if the caller already took them.
-    """
-    writer = OutputWriter(output, on_disk)
-    for rel, data in pages.items():
-        writer.put(rel, data)
-    for rel, path in files.items():
-        writer.put(rel, path.read_bytes())
-    return writer.commit()
-
-
 class OutputWriter:
     """Takes the build's files one at a time, as they are made, and commits them all at
     once (by swap or journal, see above), so no build holds the whole site in memory:
@@ -106,6 +92,10 @@ class OutputWriter:
         self.changed: dict[str, str] = {}  # rel -> its file in the folder
         self._made: set[str] = set()  # folders made in self.folder ("" for itself)
         self.committed = False
+
+    def keep(self, paths) -> None:
+        """Files known to be on disk as they would come out: put(path, None) for each, at once."""
+        self.wanted.update(paths)
 
     def put(self, rel: str, data: bytes | None) -> None:
         """One output file; None for one known to be on disk as it would come out. Paths
@@ -128,10 +118,10 @@ class OutputWriter:
 
     def commit(self) -> WriteResult:
         self.committed = True
-        removed = sorted(set(self.on_disk) - self.wanted)
-        wanted = sorted(self.wanted)
+        removed = sorted(self.on_disk.keys() - self.wanted)
+        stamps = {} if self.fresh else dict(self.on_disk)  # what is not written stays as it was
         if not self.changed and not removed and not self.fresh:
-            return WriteResult(len(wanted), (), (), {rel: self.on_disk[rel] for rel in wanted})
+            return WriteResult(len(self.wanted), (), (), stamps)
         if self.fresh:
             if not self._made:
                 self.folder.mkdir(parents=True)
@@ -139,9 +129,10 @@ class OutputWriter:
         else:
             _commit_journal(self.output, self.folder, self.changed, removed)
         changed = tuple(sorted(self.changed))
-        stamps = {rel: self.on_disk[rel] for rel in wanted if rel not in self.changed}
+        for rel in removed:
+            del stamps[rel]
         stamps.update({rel: _stamp(self.output / rel) for rel in changed})
-        return WriteResult(len(wanted), changed, tuple(removed), stamps)
+        return WriteResult(len(self.wanted), changed, tuple(removed), stamps)
 
     def abort(self) -> None:
         """Throw away what was put; nothing once committed."""
