@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from broadsheet import assets, body_edits, config, content, feeds, images, inputs, model, newsletter, render, routes, scan, search, sitemaps, write
 from broadsheet.fingerprint import ContextHasher, Memo
@@ -214,25 +215,12 @@ def _build(request: BuildRequest, state: BuildState | None, progress: Progress |
                 return _whole_files(fingerprint, compute, unchanged, state, fingerprints)
             return state.memo.get((kind, fingerprint), compute)
 
-        made: set[str] = set()  # generated files' paths: their bytes go to the writer as they come
-
-        def put(files: dict[str, bytes | None]) -> None:
-            # A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one.
-            for path, data in files.items():
-                if path not in static.files:
-                    writer.put(path, data)
-                    made.add(path)
-
-        for files in feeds.feed_outputs(site_model, settings, remember):
-            put(files)
         generated = {
             **sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=tuple(sorted(fingerprints.items()))),
             **search.search_outputs(site_model, settings, remember, keep=kept.append),
             **pictures.copies,
         }
-        put(generated)
-        for rel, source in static.files.items():
-            writer.put(rel, source.read_bytes())
+        made = _put_generated(writer, static.files, itertools.chain(feeds.feed_outputs(site_model, settings, remember), [generated]))
         problems += _clashes(made, result.pages)
         clock.lap("feeds")
         page_sources = {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
@@ -246,11 +234,7 @@ def _build(request: BuildRequest, state: BuildState | None, progress: Progress |
             report.article_html = {e.article.path: (e.body_html, e.summary_html) for e in site_model.entries}
             written = writer.commit()
             report.changed, report.removed = written.changed, written.removed
-            state.stamps = written.stamps  # only what reached the disk may stand in for it next time
-            state.fingerprints = fingerprints
-            state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
-            valid_until = body_edits.valid_until(articles, now)
-            state.outcome = inputs.Outcome(read, now, valid_until, tuple(problems), report.articles, report.pages)
+            _remember(state, written, fingerprints, inputs.Outcome(read, now, body_edits.valid_until(articles, now), tuple(problems), report.articles, report.pages))
             if state.keep_last:
                 index = kept[0] if kept else previous[1].search if previous and generated.get(search.INDEX_PATH, b"") is None else None
                 snapshot = body_edits.take(
@@ -265,6 +249,28 @@ def _build(request: BuildRequest, state: BuildState | None, progress: Progress |
     report.stages = clock.stages
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _put_generated(writer: write.OutputWriter, static_files: dict[str, Path], generated: Iterable[dict[str, bytes | None]]) -> set[str]:
+    """Generated files, then static files, to the writer as they come; the generated paths.
+    A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one."""
+    made: set[str] = set()
+    for files in generated:
+        for path, data in files.items():
+            if path not in static_files:
+                writer.put(path, data)
+                made.add(path)
+    for rel, source in static_files.items():
+        writer.put(rel, source.read_bytes())
+    return made
+
+
+def _remember(state: BuildState, written: write.WriteResult, fingerprints: dict[str, bytes], outcome: inputs.Outcome) -> None:
+    """What a successful build leaves for the next: only what reached the disk may stand in for it."""
+    state.stamps = written.stamps
+    state.fingerprints = fingerprints
+    state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
+    state.outcome = outcome
 
 
 def _nothing_to_do(outcome: inputs.Outcome, output: Path, clock: _Clock, started: float) -> BuildReport:
