@@ -66,6 +66,11 @@ ENGLISH: dict[str, Any] = {
     "not_found_text": "The page you asked for is not here. It may have moved, or the link may be wrong.",
     "footer": "{site}: summaries in our own words, each linking to the original report.",
     "image_credit": "Image: {credit}",
+    "email_browser": "View this edition in your browser",
+    "email_read_on": "Read on {site}",
+    "email_why": "You receive {site} because you subscribed to it.",
+    "email_on_web": "This edition on the web",
+    "email_unsubscribe": "Unsubscribe",
 }
 
 RUSSIAN: dict[str, Any] = {
@@ -123,6 +128,11 @@ RUSSIAN: dict[str, Any] = {
     "not_found_text": "Такой страницы здесь нет. Возможно, она переехала или ссылка неверна.",
     "footer": "{site}: краткие пересказы своими словами со ссылкой на каждый оригинал.",
     "image_credit": "Изображение: {credit}",
+    "email_browser": "Открыть этот выпуск в браузере",
+    "email_read_on": "Читать на сайте {site}",
+    "email_why": "Вы получаете {site}, потому что подписались на рассылку.",
+    "email_on_web": "Этот выпуск на сайте",
+    "email_unsubscribe": "Отписаться",
 }
 
 UKRAINIAN: dict[str, Any] = {
@@ -180,6 +190,11 @@ UKRAINIAN: dict[str, Any] = {
     "not_found_text": "Такої сторінки тут немає. Можливо, її перенесли або посилання неправильне.",
     "footer": "{site}: короткі перекази своїми словами з посиланням на кожен оригінал.",
     "image_credit": "Зображення: {credit}",
+    "email_browser": "Відкрити цей випуск у браузері",
+    "email_read_on": "Читати на сайті {site}",
+    "email_why": "Ви отримуєте {site}, бо підписалися на розсилку.",
+    "email_on_web": "Цей випуск на сайті",
+    "email_unsubscribe": "Відписатися",
 }
 
 GERMAN: dict[str, Any] = {
@@ -237,6 +252,11 @@ GERMAN: dict[str, Any] = {
     "not_found_text": "Diese Seite gibt es hier nicht. Vielleicht wurde sie verschoben, oder der Link ist falsch.",
     "footer": "{site}: Zusammenfassungen in eigenen Worten, jeweils mit Link zum Originalbericht.",
     "image_credit": "Bild: {credit}",
+    "email_browser": "Diese Ausgabe im Browser ansehen",
+    "email_read_on": "Weiterlesen auf {site}",
+    "email_why": "Sie erhalten {site}, weil Sie es abonniert haben.",
+    "email_on_web": "Diese Ausgabe im Web",
+    "email_unsubscribe": "Abmelden",
 }
 
 FRENCH: dict[str, Any] = {
@@ -294,6 +314,11 @@ FRENCH: dict[str, Any] = {
     "not_found_text": "La page demandée n’est pas ici. Elle a peut-être été déplacée, ou le lien est erroné.",
     "footer": "{site} : des résumés rédigés par nos soins, chacun avec un lien vers l’article original.",
     "image_credit": "Image : {credit}",
+    "email_browser": "Voir cette édition dans votre navigateur",
+    "email_read_on": "Lire sur {site}",
+    "email_why": "Vous recevez {site} parce que vous vous y êtes abonné.",
+    "email_on_web": "Cette édition sur le web",
+    "email_unsubscribe": "Se désabonner",
 }
 
 SPANISH: dict[str, Any] = {
@@ -351,6 +376,11 @@ SPANISH: dict[str, Any] = {
     "not_found_text": "La página que busca no está aquí. Puede que se haya movido o que el enlace sea incorrecto.",
     "footer": "{site}: resúmenes con nuestras propias palabras, cada uno con un enlace a la noticia original.",
     "image_credit": "Imagen: {credit}",
+    "email_browser": "Ver esta edición en el navegador",
+    "email_read_on": "Leer en {site}",
+    "email_why": "Recibe {site} porque se suscribió.",
+    "email_on_web": "Esta edición en la web",
+    "email_unsubscribe": "Darse de baja",
 }
 
 CATALOGUE: dict[str, dict[str, Any]] = {

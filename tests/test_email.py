@@ -147,7 +147,7 @@ def test_plain_text_part_holds_every_story(make_site):
     assert "Leaders agreed on a joint line about trade & tariffs after two days of talks." in flat  # unescaped
     assert "The bank held its rate for a third meeting." in flat
     assert "https://example.org/digest/2025/06/19/leaders-meet-at-the-lake-summit/?utm_source=letter" in flat
-    assert "View in your browser: https://example.org/digest/2025/06/19/?utm_source=letter" in flat
+    assert "View this edition in your browser: https://example.org/digest/2025/06/19/?utm_source=letter" in flat
     assert "comet" not in flat  # another day's story
     assert LONG_TITLE in flat and "\n   " in text  # a long title wraps with a hanging indent
     assert "<" not in text and "&amp;" not in text
@@ -290,3 +290,10 @@ def apply_newsletter(site: Path, op: tuple) -> set[str]:
 @given(st.lists(st.tuples(newsletter_operations(), st.booleans()), min_size=1, max_size=6))
 def test_incremental_equals_clean_with_published_newsletters(ops):
     check_incremental_equals_clean(ops, PUBLISHING, apply_newsletter)
+
+
+def test_the_newsletter_speaks_the_site_s_language(make_site):
+    text, html = parts(make_message(email_site(make_site, EMAIL_SETTINGS + "language: ru\n"), "2025-06-19"))
+    for words in ("Открыть этот выпуск в браузере", "Читать на сайте Test Digest", "Отписаться", "четверг, 19 июня 2025"):
+        assert words in html, words
+    assert "Читать на сайте Test Digest: https://example.org/digest/" in text and "Unsubscribe" not in text
