@@ -122,7 +122,7 @@ def _check(args: argparse.Namespace) -> int:
 def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
     """Build as `build` does, printing its problems and its summary line."""
     request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain)
-    output = request.output or args.site / "site"
+    output = request.output_dir
     state = BuildState() if args.no_cache else cache.load(output)
     known = state.outcome.inputs if state.outcome else None
     with progress_bar(quiet=args.quiet) as progress:

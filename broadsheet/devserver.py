@@ -25,7 +25,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             print(problem.format(args.site), file=sys.stderr)
         return 1
     request = BuildRequest(args.site, args.output, args.drafts, args.future)
-    output = (request.output or args.site / "site").absolute()
+    output = request.output_dir
     server = start_server(output, settings.base_path, args.host, args.port)
     if server is None:
         return 1

@@ -29,6 +29,10 @@ class BuildRequest:
     now: datetime | None = None
     explain: bool = False  # fill the report's sources and article HTML (for check): never skips the work
 
+    @property
+    def output_dir(self) -> Path:
+        return (self.output or self.site_dir / "site").absolute()
+
 
 @dataclass
 class BuildReport:
@@ -146,7 +150,7 @@ def _build(request: BuildRequest, state: BuildState | None, progress: Progress |
     progress = progress or Progress()
     clock = _Clock()
     site_dir = request.site_dir
-    output = (request.output or site_dir / "site").absolute()
+    output = request.output_dir
 
     settings, problems = config.load_settings(site_dir, request.base_url)
     problems += _check_output(site_dir, output)
@@ -230,8 +234,10 @@ def _build(request: BuildRequest, state: BuildState | None, progress: Progress |
         if errors(problems):  # a failure writes nothing
             writer.abort()
         else:
-            report.base_url, report.sources = settings.base_url, _sources(pages, static, env, site_dir)
-            report.article_html = {e.article.path: (e.body_html, e.summary_html) for e in site_model.entries}
+            report.base_url = settings.base_url
+            if request.explain:  # only check reads them
+                report.sources = _sources(pages, static, env, site_dir)
+                report.article_html = {e.article.path: (e.body_html, e.summary_html) for e in site_model.entries}
             written = writer.commit()
             report.changed, report.removed = written.changed, written.removed
             _remember(state, written, fingerprints, inputs.Outcome(read, now, body_edits.valid_until(articles, now), tuple(problems), report.articles, report.pages))
@@ -289,7 +295,7 @@ def _apply_body_edits(request: BuildRequest, state: BuildState, changed: set[str
     if edits is None:
         return None
     clock.lap("bodies")
-    output = (request.output or request.site_dir / "site").absolute()
+    output = request.output_dir
     writer = write.OutputWriter(output, state.stamps)
     writer.keep(state.stamps)  # the rest of the output, as the last build left it
     for path, data in edits.outputs.items():

@@ -101,12 +101,17 @@ def test_image_without_alt_in_a_template_override_names_the_override(in_site):
     ]
 
 
-def test_an_empty_alt_in_an_article_is_a_warning(in_site):
+def check_bundle(in_site, title: str, body: str, image: str):
+    """`broadsheet check` of a site holding one bundle article with one SVG beside it."""
     in_site({
-        "content/a/index.md": article("A", "2025-06-19", body="Rates held.\n\n![](chart.svg)\n\n![A chart of rates](chart.svg)"),
-        "content/a/chart.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+        "content/a/index.md": article(title, "2025-06-19", body=body),
+        f"content/a/{image}": "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>",
     })  # fmt: skip
-    result = run_cli("check", "--site", ".")
+    return run_cli("check", "--site", ".")
+
+
+def test_an_empty_alt_in_an_article_is_a_warning(in_site):
+    result = check_bundle(in_site, "A", "Rates held.\n\n![](chart.svg)\n\n![A chart of rates](chart.svg)", "chart.svg")
     assert result.code == 0, result.err
     assert lines(result.err) == [  # the build's own warning about the Markdown, then the check's about the page
         "content/a/index.md: warning: image 'chart.svg' has no alt text (say what it shows: ![a flooded street](chart.svg))",
@@ -216,11 +221,7 @@ def test_reading_across_worker_processes_finds_the_same(make_site):
 
 def test_an_article_that_opens_with_its_picture_still_has_a_description(in_site):
     """No text before the image: the summary is empty, so the page describes itself by its title."""
-    in_site({
-        "content/a/index.md": article("Flooded streets in the old town", "2025-06-19", body="![A flooded street](street.svg)"),
-        "content/a/street.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>",
-    })  # fmt: skip
-    result = run_cli("check", "--site", ".")
+    result = check_bundle(in_site, "Flooded streets in the old town", "![A flooded street](street.svg)", "street.svg")
     assert result.code == 0, result.err
     html = Path("site/2025/06/19/flooded-streets-in-the-old-town/index.html").read_text()
     assert '<meta name="description" content="Flooded streets in the old town">' in html
