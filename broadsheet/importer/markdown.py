@@ -51,7 +51,22 @@ def tidy(markdown: str) -> str:
 
 
 def sanitise_markdown(markdown: str) -> str:
-    """Remove dangerous raw HTML and link targets from Markdown, keeping its syntax."""
+    """Remove dangerous raw HTML and link targets from Markdown, keeping its syntax.
+
+    Repeated until nothing changes: taking out a bad link can join a '<' before it to the
+    words after it ("<[link](javascript:x)" -> "<link"), a tag that the pass before missed."""
+    for _ in range(SANITISE_PASSES):
+        cleaned = _sanitise_once(markdown)
+        if cleaned == markdown:
+            break
+        markdown = cleaned
+    return markdown
+
+
+SANITISE_PASSES = 8  # each pass only removes or escapes, so two or three settle any text
+
+
+def _sanitise_once(markdown: str) -> str:
     cleaned = nh3.clean(markdown, tags=INLINE_TAGS, attributes={"abbr": {"title"}}, url_schemes=URL_SCHEMES, link_rel=None)
     # nh3 escapes the text it keeps; put back the characters Markdown syntax needs.
     cleaned = LT_TEXT.sub("<", cleaned.replace("&gt;", ">").replace("&amp;", "&"))
