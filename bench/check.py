@@ -24,7 +24,7 @@ from build import output_size, run_child, table_header, table_row  # noqa: E402 
 from corpus import write_corpus  # noqa: E402
 
 CHECK_ALONE = (
-    "import sys; from pathlib import Path; from broadsheet.check import check_output; "
+    "import sys; from pathlib import Path; from broadsheet.check.command import check_output; "
     "report = check_output(Path(sys.argv[1]), 'http://localhost:8000/', {}); "
     "sys.exit(1 if report.problems else 0)"
 )

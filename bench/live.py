@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import write_corpus  # noqa: E402
 
-from broadsheet.livesite import LiveSite  # noqa: E402
-from broadsheet.pipeline import BuildRequest  # noqa: E402
-from broadsheet.serve import DevServer  # noqa: E402
-from broadsheet.watch import Watcher  # noqa: E402
+from broadsheet.serve.session import LiveSite  # noqa: E402
+from broadsheet.build.pipeline import BuildRequest  # noqa: E402
+from broadsheet.serve.server import DevServer  # noqa: E402
+from broadsheet.serve.watch import Watcher  # noqa: E402
 
 
 class EventClient(threading.Thread):

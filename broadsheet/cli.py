@@ -7,10 +7,13 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from broadsheet import __version__, cache, config, scaffold
+from broadsheet import __version__
+from broadsheet.incremental import cache
+from broadsheet.build import config
+from broadsheet.scaffold import files as scaffold
 from broadsheet.importer import arguments as import_arguments
-from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
-from broadsheet.progress import progress_bar
+from broadsheet.build.pipeline import BuildReport, BuildRequest, BuildState, build
+from broadsheet.build.progress import progress_bar
 from broadsheet.problems import display_path, errors
 
 COMMANDS = ("build", "check", "serve", "new", "init", "import", "email")
@@ -56,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     imp = command("import", "turn pasted article text, saved pages and news feeds into draft articles")
     import_arguments.add_arguments(imp)
     m = command("email", "write an edition as a newsletter (.eml), and send it with --send")
-    from broadsheet import emailcommand  # its module owns its options
+    from broadsheet.email import command as emailcommand  # its module owns its options
 
     emailcommand.add_arguments(m)
     m.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="as if it were this moment (ISO 8601); also the message's Date")
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         print(f"broadsheet: error: site folder {args.site} does not exist", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "serve":
-        from broadsheet.devserver import serve  # imports the watcher and server only when needed
+        from broadsheet.serve.command import serve  # imports the watcher and server only when needed
 
         return serve(args)
     if args.command == "import":
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     if args.command == "check":
         return _check(args)
     if args.command == "email":
-        from broadsheet import emailcommand
+        from broadsheet.email import command as emailcommand
 
         return emailcommand.run(args)
     return _build(args) if args.command == "build" else _new(args)
@@ -113,7 +116,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from broadsheet.check import command  # imports the HTML and CSS parsers only when needed
+    from broadsheet.check.command import command  # imports the HTML and CSS parsers only when needed
 
     report = _build_site(args, explain=True)
     return command(report, args.site) if report.ok else EXIT_PROBLEMS

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet.serve import DevServer
+from broadsheet.serve.server import DevServer
 from conftest import copy_demo, run_cli
 
 CHROMIUM = Path(os.environ.get("BROADSHEET_CHROMIUM", "/usr/bin/chromium"))

@@ -1,11 +1,11 @@
-"""The links of built pages, read and resolved by broadsheet.check, as plain strings for tests."""
+"""The links of built pages, read and resolved by broadsheet.check.command, as plain strings for tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from broadsheet.check import SiteRoot, scan_output
-from broadsheet.pagefacts import page_facts
+from broadsheet.check.command import SiteRoot, scan_output
+from broadsheet.check.pagefacts import page_facts
 
 
 def links_of(html: str) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from broadsheet.fingerprint import bodies_stay_on_their_page
+from broadsheet.incremental.fingerprint import bodies_stay_on_their_page
 
 BASE = "<html>{% block main %}{% endblock %}</html>"
 LIST = '{% extends "base.html" %}{% block main %}{% for e in entries %}{{ e.title }}{% endfor %}{% endblock %}'

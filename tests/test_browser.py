@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from broadsheet import search
+from broadsheet.outputs import search
 from browser import build_demo, console_errors, require_browser, serving
 
 require_browser()

@@ -2,8 +2,8 @@
 
 import pickle
 
-from broadsheet import cache
-from broadsheet.pipeline import BuildRequest, build
+from broadsheet.incremental import cache
+from broadsheet.build.pipeline import BuildRequest, build
 from conftest import article, run_cli, tree_bytes
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet.check import SiteRoot, scan_output
-from broadsheet.pagefacts import css_urls, srcset_urls
+from broadsheet.check.command import SiteRoot, scan_output
+from broadsheet.check.pagefacts import css_urls, srcset_urls
 from conftest import REPO, article, copy_demo, run_cli
 
 import tinycss2

@@ -122,7 +122,7 @@ def test_related_ranking_matches_a_plain_count(make_site):
     import random
     from collections import defaultdict
 
-    from broadsheet.model import related_indices
+    from broadsheet.build.model import related_indices
 
     rng = random.Random(7)
     tags_of = [rng.sample(range(12), rng.randint(1, 4)) for _ in range(300)]

@@ -17,7 +17,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from broadsheet.mailing import RateLimit
+from broadsheet.email.mailing import RateLimit
 from conftest import article, run_cli
 
 PASSWORD_VARIABLE = "BROADSHEET_TEST_SMTP_PASSWORD"

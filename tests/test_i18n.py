@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from broadsheet.i18n import Localiser
+from broadsheet.theme.localise import Localiser
 from conftest import article, run_cli, tree_bytes
 
 STORIES = {

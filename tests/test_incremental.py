@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from broadsheet.pipeline import BuildRequest, BuildState, build
+from broadsheet.build.pipeline import BuildRequest, BuildState, build
 from conftest import SETTINGS, article, tree_bytes, write_tree
 
 NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)
@@ -227,8 +227,8 @@ def test_import_rules_in_the_settings_render_no_page(make_site):
 def test_serve_puts_right_a_hand_edit_of_the_output_after_a_short_cut(make_site, tmp_path):
     """Builds told what changed trust their record of the output; the live session walks it
     after each rebuild and, finding a hand edit, builds in full, which repairs it."""
-    from broadsheet.livesite import LiveSite
-    from broadsheet.serve import DevServer
+    from broadsheet.serve.session import LiveSite
+    from broadsheet.serve.server import DevServer
 
     site = make_site({f"content/s{i}.md": article(f"Story {i}", "2025-06-19 12:00") for i in range(3)})
     server = DevServer(site / "site", "/", "127.0.0.1", 0)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from broadsheet import write
+from broadsheet.build import write
 from conftest import REPO, article, tree_bytes
 
 

@@ -7,8 +7,9 @@ import json
 import time
 from datetime import datetime, timezone
 
-from broadsheet import cache, write
-from broadsheet.pipeline import SETTLE_NS, BuildRequest, BuildState, build
+from broadsheet.incremental import cache
+from broadsheet.build import write
+from broadsheet.build.pipeline import SETTLE_NS, BuildRequest, BuildState, build
 from conftest import article, tree_bytes, write_tree
 
 NOW = datetime(2025, 6, 20, 12, tzinfo=timezone.utc)

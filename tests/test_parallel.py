@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from broadsheet import content, render
+from broadsheet.build import content, render
 from conftest import article, run_cli, tree_bytes
 
 

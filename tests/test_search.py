@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from broadsheet import search
+from broadsheet.outputs import search
 from conftest import copy_demo, article, run_cli
 
 INDEX = "site/search/index.json"

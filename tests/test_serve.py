@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from broadsheet.serve import DevServer, PortInUse
+from broadsheet.serve.server import DevServer, PortInUse
 
 SECRET = "top secret, outside the output"
 INDEX = "<!doctype html><html><head><title>Front</title></head><body><h1>Front page</h1></body></html>\n"

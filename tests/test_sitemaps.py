@@ -3,9 +3,10 @@
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from broadsheet import config, content, routes, scan, sitemaps
-from broadsheet.markup import MarkdownRenderer
-from broadsheet.model import BuildOptions, build_model
+from broadsheet.build import config, content, routes, scan
+from broadsheet.outputs import sitemaps
+from broadsheet.build.markup import MarkdownRenderer
+from broadsheet.build.model import BuildOptions, build_model
 from conftest import copy_demo, article, run_cli
 
 NOW = "2025-06-20T12:00:00+00:00"

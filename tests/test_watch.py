@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from broadsheet.watch import Watcher
+from broadsheet.serve.watch import Watcher
 from conftest import article, write_tree
 
 QUIET = 0.2

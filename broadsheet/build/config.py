@@ -11,9 +11,9 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from broadsheet.i18n import check_overrides
+from broadsheet.theme.localise import check_overrides
 from broadsheet.problems import Problem
-from broadsheet.yamlload import YamlError, load
+from broadsheet.build.yamlload import YamlError, load
 
 SETTINGS_FILE = "broadsheet.yaml"
 MAX_SETTINGS_BYTES = 256 * 1024
@@ -396,7 +396,7 @@ def _check(key: str, value: Any) -> str | None:
         "news_publication": _is_text,
         "article_url": _is_url_pattern,
         "extra": lambda v: None if isinstance(v, dict) else "expected a mapping",
-        "strings": lambda v: None,  # checked phrase by phrase in i18n.check_overrides
+        "strings": lambda v: None,  # checked phrase by phrase in theme/localise.check_overrides
     }
     return checks[key](value)
 

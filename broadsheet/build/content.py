@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from broadsheet import frontmatter
-from broadsheet.frontmatter import Image, Source
-from broadsheet.markup import MarkdownRenderer, first_paragraph, plain_text
+from broadsheet.build import frontmatter
+from broadsheet.build.frontmatter import Image, Source
+from broadsheet.build.markup import MarkdownRenderer, first_paragraph, plain_text
 from broadsheet.problems import Problem
-from broadsheet.scan import BUNDLE_INDEX, SourceFile
+from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MORE = "<!--more-->"

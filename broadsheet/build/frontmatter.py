@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from slugify import slugify
 
 from broadsheet.problems import Problem
-from broadsheet.yamlload import YamlError, load
+from broadsheet.build.yamlload import YamlError, load
 
 MAX_FRONT_MATTER = 256 * 1024
 MAX_SLUG = 60

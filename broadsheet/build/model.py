@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from broadsheet.config import Settings
-from broadsheet.content import Article
-from broadsheet.frontmatter import Image
-from broadsheet.links import absolute_links, has_relative_urls
-from broadsheet.markup import LINK_MARKER
+from broadsheet.build.config import Settings
+from broadsheet.build.content import Article
+from broadsheet.build.frontmatter import Image
+from broadsheet.build.links import absolute_links, has_relative_urls
+from broadsheet.build.markup import LINK_MARKER
 from broadsheet.problems import Problem
 
 TAXONOMIES = ("tags", "sections", "sources", "authors")

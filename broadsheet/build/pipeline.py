@@ -11,8 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from broadsheet import assets, body_edits, config, content, feeds, images, inputs, model, newsletter, render, routes, scan, search, sitemaps, write
-from broadsheet.fingerprint import ContextHasher, Memo
+from broadsheet.outputs import assets, feeds, images, newsletter, search, sitemaps
+from broadsheet.incremental import body_edits, inputs
+from broadsheet.build import config, content, model, render, routes, scan, write
+from broadsheet.incremental.fingerprint import ContextHasher, Memo
 from broadsheet.problems import Problem, errors
 
 

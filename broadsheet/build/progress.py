@@ -9,7 +9,7 @@ from typing import Iterator
 
 from tqdm import tqdm
 
-from broadsheet.pipeline import Progress
+from broadsheet.build.pipeline import Progress
 
 LABELS = {"parse": "Reading articles", "render": "Rendering pages"}
 

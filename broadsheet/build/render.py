@@ -13,20 +13,20 @@ from typing import Any, Callable, Iterator
 
 import jinja2
 
-from broadsheet import images, metadata
-from broadsheet.config import Settings
-from broadsheet.fingerprint import ContextHasher, template_digests
-from broadsheet.i18n import Localiser
-from broadsheet.images import ImageInfo
+from broadsheet.outputs import images, structured_data as metadata
+from broadsheet import theme
+from broadsheet.build.config import Settings
+from broadsheet.incremental.fingerprint import ContextHasher, template_digests
+from broadsheet.theme.localise import Localiser
+from broadsheet.outputs.images import ImageInfo
 from broadsheet.problems import Problem
-from broadsheet.routes import Page
+from broadsheet.build.routes import Page
 
-THEME_TEMPLATES = Path(__file__).parent / "theme" / "templates"
 
 
 def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str], pictures: dict[str, ImageInfo] | None = None) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader(site_dir / "templates"), jinja2.FileSystemLoader(THEME_TEMPLATES)]
+        [jinja2.FileSystemLoader(site_dir / "templates"), jinja2.FileSystemLoader(theme.TEMPLATES)]
     )
     env = jinja2.Environment(
         loader=loader,

@@ -11,8 +11,8 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from broadsheet.config import Settings
-from broadsheet.model import TAXONOMIES, SiteModel
+from broadsheet.build.config import Settings
+from broadsheet.build.model import TAXONOMIES, SiteModel
 
 TAXONOMY_TITLES = {"tags": "Tags", "sections": "Sections", "sources": "Sources", "authors": "Authors"}
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
-from broadsheet.config import Settings
-from broadsheet.pagefacts import Flaw, Reference, fragment_urls, page_facts, stylesheet_references
-from broadsheet.pipeline import BuildReport
+from broadsheet.build.config import Settings
+from broadsheet.check.pagefacts import Flaw, Reference, fragment_urls, page_facts, stylesheet_references
+from broadsheet.build.pipeline import BuildReport
 from broadsheet.problems import Problem, display_path, errors
 
 PAGE_SUFFIXES = (".html", ".htm")

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import jinja2
 
-from broadsheet import assets, cache, mailing, newsletter, render
-from broadsheet.config import SETTINGS_FILE
-from broadsheet.pipeline import BuildRequest, load_model
+from broadsheet.outputs import assets, newsletter
+from broadsheet.incremental import cache
+from broadsheet.email import mailing
+from broadsheet.build import render
+from broadsheet.build.config import SETTINGS_FILE
+from broadsheet.build.pipeline import BuildRequest, load_model
 from broadsheet.problems import Problem, display_path, errors
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1

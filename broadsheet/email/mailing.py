@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Callable
 
-from broadsheet.config import SmtpSettings, is_address
+from broadsheet.build.config import SmtpSettings, is_address
 from broadsheet.problems import Problem
 
 MAX_LIST_BYTES = 10 * 1024 * 1024

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from slugify import slugify
 
-from broadsheet import config
+from broadsheet.build import config
 from broadsheet.importer import sources, write
 from broadsheet.importer.fetch import FetchError, Limits, user_agent
 from broadsheet.problems import display_path, errors

@@ -13,7 +13,7 @@ import htmldate
 import lxml.html
 import trafilatura
 
-from broadsheet.config import ImportSettings
+from broadsheet.build.config import ImportSettings
 from broadsheet.importer import rules
 from broadsheet.importer.dates import parse_iso
 from broadsheet.importer.draft import Draft, Picture

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from broadsheet.config import ImportSettings, SourceRule
+from broadsheet.build.config import ImportSettings, SourceRule
 
 # A whole line that is a widget: links, buttons, share bars, cookie and payment bits.
 WIDGET_LINES = [

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from broadsheet.config import ImportSettings
+from broadsheet.build.config import ImportSettings
 from broadsheet.importer import rules
 from broadsheet.importer.dates import parse_dateline
 from broadsheet.importer.draft import Draft, Picture

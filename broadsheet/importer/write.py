@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from broadsheet import frontmatter, scaffold
+from broadsheet.build import frontmatter
+from broadsheet.scaffold import files as scaffold
 from broadsheet.importer.draft import Draft, text_hash
-from broadsheet.scan import scan_content
-from broadsheet.yamlload import YamlError, load
+from broadsheet.build.scan import scan_content
+from broadsheet.build.yamlload import YamlError, load
 
 IMPORTED = "imported"  # front matter key: where an article came from and the hash of its text
 

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from broadsheet import __version__
-from broadsheet.images import CopyCache
-from broadsheet.pipeline import BuildState
+from broadsheet.outputs.images import CopyCache
+from broadsheet.build.pipeline import BuildState
 
 FOLDER = ".broadsheet-cache"
 # What outlives the process: parsed articles, what the output was made from, and how it

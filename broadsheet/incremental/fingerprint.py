@@ -14,7 +14,7 @@ from typing import Any, Callable
 import jinja2
 from jinja2 import meta, nodes
 
-from broadsheet.content import Article
+from broadsheet.build.content import Article
 
 
 class ContextHasher:

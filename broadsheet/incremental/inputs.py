@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+from broadsheet import theme
 from broadsheet.problems import Problem
 
-THEME = Path(__file__).parent / "theme"
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def digest(site_dir: Path, request_key: tuple, settings: object, parse_keys: Ite
     for key in parse_keys:
         h.update(key.encode())
     newest = 0
-    folders = [site_dir / "templates", site_dir / "static", THEME / "templates", THEME / "static"]
+    folders = [site_dir / "templates", site_dir / "static", theme.TEMPLATES, theme.STATIC]
     for path in [*_files(folders), *map(str, bundle_files)]:
         try:
             st = os.stat(path)

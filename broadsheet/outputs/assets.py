@@ -12,10 +12,10 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadsheet.model import SiteModel
-from broadsheet.scan import is_ignored
+from broadsheet import theme
+from broadsheet.build.model import SiteModel
+from broadsheet.build.scan import is_ignored
 
-THEME_STATIC = Path(__file__).parent / "theme" / "static"
 FINGERPRINTED = (".css", ".js")
 
 
@@ -29,7 +29,7 @@ class StaticFiles:
 def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
     files: dict[str, Path] = {}
     origins: dict[str, str] = {}
-    for root, label in ((THEME_STATIC, "theme static/"), (site_dir / "static", "static/")):
+    for root, label in ((theme.STATIC, "theme static/"), (site_dir / "static", "static/")):
         for path in _files(root):
             rel = path.relative_to(root).as_posix()
             files[rel] = path  # the site's static/ overrides the theme's file of the same name

@@ -18,10 +18,10 @@ from html import escape
 from typing import Callable, Iterator
 from urllib.parse import quote, urljoin, urlsplit
 
-from broadsheet.config import Settings
-from broadsheet.links import absolute_links
-from broadsheet.model import Entry, Remember, SiteModel, compute_now
-from broadsheet.scan import BUNDLE_INDEX
+from broadsheet.build.config import Settings
+from broadsheet.build.links import absolute_links
+from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
+from broadsheet.build.scan import BUNDLE_INDEX
 
 ITEMS_PLACEHOLDER = "broadsheet-items"  # stands where the items go, until their bytes replace it
 ATOM_NS = "http://www.w3.org/2005/Atom"

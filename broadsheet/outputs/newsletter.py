@@ -22,12 +22,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import css_inline
 import jinja2
 
-from broadsheet.config import Settings
-from broadsheet.links import absolute_links, rewrite_urls
-from broadsheet.model import Edition, SiteModel
+from broadsheet.build.config import Settings
+from broadsheet.build.links import absolute_links, rewrite_urls
+from broadsheet.build.model import Edition, SiteModel
 from broadsheet.problems import Problem
-from broadsheet.i18n import Localiser
-from broadsheet.routes import Page, output_file
+from broadsheet.theme.localise import Localiser
+from broadsheet.build.routes import Page, output_file
 
 TEMPLATE = "email/edition.html"
 TEXT_TEMPLATE = "email/edition.txt"

@@ -25,10 +25,10 @@ import unicodedata
 from collections import defaultdict
 from typing import Any, Callable
 
-from broadsheet.config import Settings
-from broadsheet.markup import plain_text
-from broadsheet.model import Entry, Remember, SiteModel, compute_now
-from broadsheet.i18n import Localiser
+from broadsheet.build.config import Settings
+from broadsheet.build.markup import plain_text
+from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
+from broadsheet.theme.localise import Localiser
 
 INDEX_PATH = "search/index.json"
 INDEX_VERSION = 1

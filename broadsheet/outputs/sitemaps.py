@@ -12,11 +12,11 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from broadsheet.config import Settings
-from broadsheet.feeds import xml_text
-from broadsheet.model import Remember, compute_now
-from broadsheet.model import Entry, SiteModel
-from broadsheet.routes import Page
+from broadsheet.build.config import Settings
+from broadsheet.outputs.feeds import xml_text
+from broadsheet.build.model import Remember, compute_now
+from broadsheet.build.model import Entry, SiteModel
+from broadsheet.build.routes import Page
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"

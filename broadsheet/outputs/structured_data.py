@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from broadsheet.config import Settings
-from broadsheet.model import Entry
+from broadsheet.build.config import Settings
+from broadsheet.build.model import Entry
 
 
 def absolute(settings: Settings, url: str) -> str:

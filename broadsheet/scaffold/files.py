@@ -7,9 +7,9 @@ from pathlib import Path
 
 from slugify import slugify
 
-from broadsheet.frontmatter import make_slug
+from broadsheet.build.frontmatter import make_slug
 
-from broadsheet.config import SETTINGS_FILE, Settings
+from broadsheet.build.config import SETTINGS_FILE, Settings
 
 SETTINGS_TEMPLATE = """\
 # Broadsheet site settings. Every key is optional; these are the defaults you will most

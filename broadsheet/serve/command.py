@@ -7,12 +7,12 @@ import sys
 import threading
 import webbrowser
 
-from broadsheet import config
-from broadsheet.livesite import LiveSite
-from broadsheet.pipeline import BuildRequest
+from broadsheet.build import config
+from broadsheet.serve.session import LiveSite
+from broadsheet.build.pipeline import BuildRequest
 from broadsheet.problems import display_path, errors
-from broadsheet.serve import DevServer, PortInUse
-from broadsheet.watch import Watcher
+from broadsheet.serve.server import DevServer, PortInUse
+from broadsheet.serve.watch import Watcher
 
 PORTS_TO_TRY = 10
 

@@ -8,8 +8,8 @@ import threading
 import time
 from typing import TextIO
 
-from broadsheet import write
-from broadsheet.pipeline import BuildReport, BuildRequest, BuildState, build
+from broadsheet.build import write
+from broadsheet.build.pipeline import BuildReport, BuildRequest, BuildState, build
 from broadsheet.problems import errors
 
 

@@ -18,8 +18,8 @@ from typing import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from broadsheet.config import SETTINGS_FILE
-from broadsheet.scan import is_ignored
+from broadsheet.build.config import SETTINGS_FILE
+from broadsheet.build.scan import is_ignored
 
 INPUT_FOLDERS = ("content", "templates", "static")
 

@@ -18,7 +18,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
 
-from broadsheet.strings import CATALOGUE, ENGLISH
+from broadsheet.theme.phrases import CATALOGUE, ENGLISH
 
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 

@@ -1,0 +1,1 @@
+"""The build's stages, in the order pipeline.py calls them."""

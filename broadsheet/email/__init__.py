@@ -1,0 +1,1 @@
+"""`broadsheet email`: an edition sent as a newsletter."""

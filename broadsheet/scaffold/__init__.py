@@ -1,0 +1,1 @@
+"""`broadsheet init` and `broadsheet new`: the files a new site or article starts from."""

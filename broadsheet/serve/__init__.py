@@ -1,0 +1,1 @@
+"""`broadsheet serve`: the dev server, the file watcher and the live session between them."""
