@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus  # noqa: E402
 
 from broadsheet.serve.session import LiveSite  # noqa: E402
-from broadsheet.build.pipeline import BuildRequest  # noqa: E402
+from broadsheet.build.request import BuildRequest  # noqa: E402
 from broadsheet.serve.server import DevServer  # noqa: E402
 from broadsheet.serve.watch import Watcher  # noqa: E402
 

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
+
+from tqdm import tqdm
 
 from broadsheet import __version__
 from broadsheet.incremental import cache
 from broadsheet.build import config
-from broadsheet.scaffold import files as scaffold
 from broadsheet.importer import arguments as import_arguments
-from broadsheet.build.pipeline import BuildReport, BuildRequest, BuildState, build
-from broadsheet.build.progress import progress_bar
+from broadsheet.build.pipeline import build
+from broadsheet.build.progress import Progress
+from broadsheet.build.request import BuildReport, BuildRequest
+from broadsheet.incremental.state import BuildState
 from broadsheet.problems import display_path, errors
+from broadsheet.scaffold import command as scaffold
 
 COMMANDS = ("build", "check", "serve", "new", "init", "import", "email")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -89,7 +95,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         print("broadsheet: error: a command is required (build, check, serve, new, init, import or email)", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "init":
-        return _init(args)
+        return scaffold.init(args)
     if not args.site.is_dir():
         p.print_usage(sys.stderr)
         print(f"broadsheet: error: site folder {args.site} does not exist", file=sys.stderr)
@@ -108,7 +114,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         from broadsheet.email import command as emailcommand
 
         return emailcommand.run(args)
-    return _build(args) if args.command == "build" else _new(args)
+    return _build(args) if args.command == "build" else scaffold.new(args)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -157,30 +163,29 @@ def _print_problems(report: BuildReport, site_dir: Path) -> None:
         print(problem.format(site_dir), file=sys.stderr)
 
 
-def _new(args: argparse.Namespace) -> int:
-    settings, problems = config.load_settings(args.site)
-    if errors(problems):
-        for problem in problems:
-            print(problem.format(args.site), file=sys.stderr)
-        return EXIT_PROBLEMS
-    try:
-        path = scaffold.new_article(args.site, settings, args.title, args.section, datetime.now(timezone.utc))
-    except FileExistsError as exc:
-        print(f"broadsheet: error: {display_path(Path(exc.filename))} already exists; not overwritten", file=sys.stderr)
-        return EXIT_PROBLEMS
-    except ValueError as exc:
-        print(f"broadsheet: error: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
-    print(display_path(path))
-    return EXIT_OK
+PROGRESS_LABELS = {"parse": "Reading articles", "render": "Rendering pages"}
 
 
-def _init(args: argparse.Namespace) -> int:
+@contextmanager
+def progress_bar(quiet: bool = False) -> Iterator[Progress]:
+    """A bar for builds that take more than a moment, drawn by tqdm on stderr: only on a
+    terminal, only after a second, never with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield Progress()
+        return
+    bars: dict[str, tqdm] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=PROGRESS_LABELS.get(stage, stage), unit=" files" if stage == "parse" else " pages",
+                                     delay=1.0, leave=False, file=sys.stderr, dynamic_ncols=True)  # fmt: skip
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
     try:
-        scaffold.init_site(args.directory, datetime.now(timezone.utc))
-    except FileExistsError as exc:
-        print(f"broadsheet: error: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
-    target = display_path(args.directory)
-    print(f"Created a new site in {target}. Build it with: broadsheet build --site {target}")
-    return EXIT_OK
+        yield Progress(report)
+    finally:
+        for bar in bars.values():
+            bar.close()

@@ -3,7 +3,8 @@
 import pickle
 
 from broadsheet.incremental import cache
-from broadsheet.build.pipeline import BuildRequest, build
+from broadsheet.build.pipeline import build
+from broadsheet.build.request import BuildRequest
 from conftest import article, run_cli, tree_bytes
 
 

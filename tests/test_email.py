@@ -13,7 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from broadsheet.build.pipeline import BuildRequest, BuildState, build
+from broadsheet.build.pipeline import build
+from broadsheet.build.request import BuildRequest
+from broadsheet.incremental.state import BuildState
 from conftest import SETTINGS, article, run_cli, tree_bytes, write_tree
 from test_incremental import apply, check_incremental_equals_clean, operations
 

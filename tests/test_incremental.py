@@ -11,7 +11,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from broadsheet.build.pipeline import BuildRequest, BuildState, build
+from broadsheet.build.pipeline import build
+from broadsheet.build.request import BuildRequest
+from broadsheet.incremental.state import BuildState
 from conftest import SETTINGS, article, tree_bytes, write_tree
 
 NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)

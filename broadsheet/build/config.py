@@ -131,6 +131,10 @@ class Settings:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"
 
+    def absolute(self, url: str) -> str:
+        """A URL as seen from anywhere: site paths get the origin, full URLs stay as they are."""
+        return self.origin + url if url.startswith("/") else url
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

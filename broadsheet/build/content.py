@@ -3,11 +3,8 @@ by the file's bytes, its path and the settings that affect parsing."""
 
 from __future__ import annotations
 
-import concurrent.futures
+import functools
 import hashlib
-import multiprocessing
-import os
-import threading
 import math
 import posixpath
 import re
@@ -16,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from broadsheet.build import frontmatter
+from broadsheet.build import frontmatter, pool
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.markup import MarkdownRenderer, first_paragraph, plain_text
 from broadsheet.problems import Problem
@@ -105,39 +102,16 @@ PARALLEL_FROM = 64  # below this many files, starting worker processes costs mor
 
 
 def parse_many(items: list[tuple[SourceFile, bytes]], settings: ParseSettings, progress=None) -> list[Parsed]:
-    """Parse files in order, across all cores when there are enough of them.
-
-    Python-Markdown holds the GIL, so threads would not help; worker processes each get a
-    batch and their own renderer. On one core this is the plain loop.
-    """
-    workers = min(os.cpu_count() or 1, max(1, len(items) // PARALLEL_FROM))
-    if workers == 1:
-        renderer = MarkdownRenderer()
-        results = []
-        for source, raw in items:
-            results.append(parse(source, raw, settings, renderer))
-            if progress:
-                progress(1)
-        return results
-    size = -(-len(items) // (workers * 4))  # a few batches per worker evens out the load
-    batches = [items[i : i + size] for i in range(0, len(items), size)]
+    """Parse files in order, across the cores when there are enough of them (build/pool.py);
+    each worker parses a batch at a time with a renderer of its own."""
+    workers = pool.count(len(items), PARALLEL_FROM)
+    size = -(-len(items) // (workers * 4)) if workers > 1 else PARALLEL_FROM  # a few batches per worker evens out the load
     results: list[Parsed] = []
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
-        for batch_results in pool.map(_parse_batch, batches, [settings] * len(batches)):
-            results += batch_results
-            if progress:
-                progress(len(batch_results))
+    for parsed in pool.run(functools.partial(_parse_batch, settings=settings), pool.chunked(items, size), workers, picklable=True):
+        results += parsed
+        if progress:
+            progress(len(parsed))
     return results
-
-
-def _start_method():
-    """Fork where it is safe: a process with other threads (the dev server) must not fork,
-    as the copy gets their locks in whatever state they were; there a forkserver starts
-    the workers, which re-imports the main module (guarded in build.py and __main__)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _parse_batch(batch: list[tuple[SourceFile, bytes]], settings: ParseSettings) -> list[Parsed]:

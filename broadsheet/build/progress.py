@@ -1,37 +1,43 @@
-"""A progress bar for builds that take more than a moment, drawn by tqdm on stderr:
-only on a terminal, only after a second, never with --quiet."""
+"""How a build tells whoever runs it how far it is, and how long each stage took."""
 
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
-from typing import Iterator
-
-from tqdm import tqdm
-
-from broadsheet.build.pipeline import Progress
-
-LABELS = {"parse": "Reading articles", "render": "Rendering pages"}
+import time
+from typing import Callable
 
 
-@contextmanager
-def progress_bar(quiet: bool = False) -> Iterator[Progress]:
-    if quiet or not sys.stderr.isatty():
-        yield Progress()
-        return
-    bars: dict[str, tqdm] = {}
+class Clock:
+    """Seconds per stage, for the benchmark and for the dev server's log."""
 
-    def report(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=LABELS.get(stage, stage), unit=" files" if stage == "parse" else " pages",
-                                     delay=1.0, leave=False, file=sys.stderr, dynamic_ncols=True)  # fmt: skip
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
+    def __init__(self) -> None:
+        self.started = self._last = time.perf_counter()
+        self.stages: dict[str, float] = {}
 
-    try:
-        yield Progress(report)
-    finally:
-        for bar in bars.values():
-            bar.close()
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = now - self._last
+        self._last = now
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+
+class Progress:
+    """report(stage, done, total) for each step of a long stage. The command line draws a
+    bar from it (cli.progress_bar); by default nobody listens."""
+
+    def __init__(self, report: Callable[[str, int, int], None] | None = None):
+        self.report = report
+
+    def step(self, stage: str, total: int) -> Callable[[int], None] | None:
+        if self.report is None or total == 0:
+            return None
+        done = 0
+        self.report(stage, 0, total)
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            self.report(stage, done, total)
+
+        return advance

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
-import os
-import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,18 +9,18 @@ from typing import Any, Callable, Iterator
 
 import jinja2
 
-from broadsheet.outputs import images, structured_data as metadata
 from broadsheet import theme
+from broadsheet.build import pool
 from broadsheet.build.config import Settings
-from broadsheet.incremental.fingerprint import ContextHasher, template_digests
 from broadsheet.theme.localise import Localiser
-from broadsheet.outputs.images import ImageInfo
 from broadsheet.problems import Problem
 from broadsheet.build.routes import Page
 
 
 
-def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str], pictures: dict[str, ImageInfo] | None = None) -> jinja2.Environment:
+def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str], helpers: dict[str, Callable] | None = None) -> jinja2.Environment:
+    """The site's templates over the theme's, with the site's words and URLs; `helpers`
+    are the functions the output formats lend templates (structured data, image sizes)."""
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(site_dir / "templates"), jinja2.FileSystemLoader(theme.TEMPLATES)]
     )
@@ -41,20 +37,12 @@ def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str]
         site=settings,
         url_for=lambda path="": base + str(path).lstrip("/"),
         asset=lambda path: base + fingerprints.get(path.lstrip("/"), path.lstrip("/")),
-    )
-    pictures = pictures or {}
-    env.globals.update(
-        image_info=pictures.get,
-        sized_images=lambda html, page_url: images.sized_images(html, page_url, pictures),
-    )
-    env.globals.update(
-        news_article=lambda entry: metadata.news_article(entry, settings),
-        collection_page=lambda title, url, entries: metadata.collection_page(title, url, entries, settings),
+        **(helpers or {}),
     )
     words = Localiser(settings.language, settings.strings)
     env.globals.update(t=words.text, phrase=lambda key, lang=None: words.phrases(lang or settings.language)[key])
     env.filters.update(
-        absolute=lambda url: metadata.absolute(settings, url),
+        absolute=lambda url: settings.absolute(url),
         long_date=words.long_date,
         full_date=words.full_date,
         month_year=words.month_year,
@@ -79,21 +67,17 @@ def render_pages(
     env: jinja2.Environment,
     site_dir: Path,
     common: dict[str, Any],
-    unchanged: Callable[[str, bytes], bool] | None = None,
-    site_digest: bytes = b"",
-    hasher: ContextHasher | None = None,
+    skip: Callable[[Page], bool] | None = None,
     advance: Callable[[int], None] | None = None,
     sink: Callable[[str, bytes | None], None] | None = None,
 ) -> RenderResult:
-    """Render every page but those that `unchanged` says are on disk as they would come out.
-    With a sink, each page's bytes (None when unchanged) go there as soon as they are made,
+    """Render every page but those that `skip` says are on disk as they would come out.
+    With a sink, each page's bytes (None when skipped) go there as soon as they are made,
     and the result keeps only their paths (as None), so a big site is never all in memory."""
     result = RenderResult({}, [], 0)
-    digests = _template_digests(env, pages) if unchanged else None
-    hasher = hasher or ContextHasher()
     todo = []
     for page in pages:
-        if digests is not None and unchanged(page.path, site_digest + digests[page.template] + hasher.digest(page.context)):
+        if skip is not None and skip(page):
             result.pages[page.path] = None
             if sink:
                 sink(page.path, None)
@@ -120,7 +104,8 @@ class _RenderJob:
     site_dir: Path
     common: dict[str, Any]
 
-    def render(self, start: int, stop: int) -> list[bytes | Problem]:
+    def render(self, bounds: tuple[int, int]) -> list[bytes | Problem]:
+        start, stop = bounds
         out: list[bytes | Problem] = []
         for page in self.pages[start:stop]:
             try:
@@ -133,44 +118,18 @@ class _RenderJob:
 
 
 def _render_all(job: _RenderJob, advance: Callable[[int], None] | None) -> Iterator[bytes | Problem]:
-    """Across all cores for a big build. Workers are forked, so they share the pages and
-    the template environment without copying them; a process with other threads (the dev
-    server) is never forked, as a fork copies their locks in whatever state they are.
-    Pages come back a chunk at a time, in order."""
+    """Across the cores for a big build (build/pool.py): forked workers share the pages
+    and the template environment without copying them, which is why rendering never goes
+    to workers that were not forked from here. Pages come back a chunk at a time, in order."""
     total = len(job.pages)
-    workers = min(os.cpu_count() or 1, total // PARALLEL_FROM)
-    chunks = [(i, min(i + 200, total)) for i in range(0, total, 200)]
-    if workers <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for start, stop in chunks:
-            yield from job.render(start, stop)
-            if advance:
-                advance(stop - start)
-        return
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(job,)) as pool:
-        for (start, stop), rendered in zip(chunks, pool.map(_render_chunk, chunks)):
-            yield from rendered
-            if advance:
-                advance(stop - start)
+    chunks = [(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
+    for (start, stop), rendered in zip(chunks, pool.run(job.render, chunks, pool.count(total, PARALLEL_FROM))):
+        yield from rendered
+        if advance:
+            advance(stop - start)
 
 
-_worker_job: list[_RenderJob] = []  # set only inside forked worker processes, by _adopt
-
-
-def _adopt(job: _RenderJob) -> None:
-    _worker_job.append(job)
-
-
-def _render_chunk(bounds: tuple[int, int]) -> list[bytes | Problem]:
-    return _worker_job[0].render(*bounds)
-
-
-def _template_digests(env: jinja2.Environment, pages: list[Page]) -> dict[str, bytes] | None:
-    """None when a template cannot even be read or parsed: then render all, to report it."""
-    try:
-        return template_digests(env, {p.template for p in pages})
-    except (jinja2.TemplateError, OSError):
-        return None
+CHUNK = 200  # pages a worker renders at a time
 
 
 def template_problem(exc: Exception, template: str, site_dir: Path) -> Problem:

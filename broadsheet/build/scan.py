@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from slugify import slugify
+
+from broadsheet.build.frontmatter import make_slug
 from broadsheet.problems import Problem
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
@@ -88,3 +91,17 @@ def _bundle(folder: Path, site_dir: Path, ancestors: frozenset[str], problems: l
     collect(folder, ancestors - {os.path.realpath(folder)})
     index = folder / BUNDLE_INDEX
     return SourceFile(index.relative_to(site_dir).as_posix(), index, tuple(assets))
+
+
+def new_article_path(site_dir: Path, title: str, section: str | None) -> Path:
+    """content/[section/]<slug of the title>.md; ValueError when either makes no name."""
+    slug = make_slug(title)
+    if not slug:
+        raise ValueError(f"title {title!r} has no letters or digits to make a file name from")
+    folder = site_dir / "content"
+    if section:
+        section_slug = slugify(section)
+        if not section_slug:
+            raise ValueError(f"section {section!r} has no letters or digits to make a folder name from")
+        folder = folder / section_slug
+    return folder / f"{slug}.md"

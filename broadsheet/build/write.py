@@ -31,6 +31,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Iterable
 
 from broadsheet.problems import Problem
 
@@ -54,13 +55,28 @@ def safe_relative(path: str) -> bool:
     return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\0" not in path
 
 
-def check_paths(pages: dict[str, bytes], files: dict[str, Path], origins: dict[str, str], page_sources: dict[str, str]) -> list[Problem]:
+def check_output_folder(site_dir: Path, output: Path) -> list[Problem]:
+    """The output folder is deleted and replaced: never let it be a folder of inputs."""
+    site = site_dir.resolve()
+    out = output.resolve()
+    inputs = [site / name for name in ("content", "templates", "static")]
+    if out == site or out in site.parents or any(out == p or p in out.parents for p in inputs):
+        return [Problem("", 0, "output", f"{output} holds the site's own files; choose a separate output folder")]
+    return []
+
+
+def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path], origins: dict[str, str], page_sources: dict[str, str]) -> list[Problem]:
+    """Every output path stays inside the output folder, and no two things claim one path
+    (a static file overriding a generated one, such as robots.txt, is allowed)."""
     problems = []
-    for path in sorted(set(pages) | set(files)):
+    pages = set(pages)
+    for path in sorted(pages | generated | set(files)):
         if not safe_relative(path):
             problems.append(Problem(page_sources.get(path) or origins.get(path, ""), 0, "", f"output path {path!r} would be outside the output folder"))
-    for path in sorted(set(pages) & set(files)):
+    for path in sorted(pages & set(files)):
         problems.append(Problem(origins[path], 0, "", f"writes {path}, which is also the page of {page_sources.get(path, 'the site')}"))
+    for path in sorted(pages & generated):
+        problems.append(Problem("", 0, "", f"{path} is both a page and a generated file (feed, sitemap or index)"))
     return problems
 
 
@@ -138,6 +154,26 @@ class OutputWriter:
         """Throw away what was put; nothing once committed."""
         if self._made and not self.committed:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.abort()  # left without a commit (an error, or problems found): the output stays as it was
+
+
+def put_generated(writer: OutputWriter, generated: Iterable[dict[str, bytes | None]], static_files: dict[str, Path]) -> set[str]:
+    """Generated files, then static files, to the writer as they come; the generated paths.
+    A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one."""
+    made: set[str] = set()
+    for files in generated:
+        for path, data in files.items():
+            if path not in static_files:
+                writer.put(path, data)
+                made.add(path)
+    for rel, source in static_files.items():
+        writer.put(rel, source.read_bytes())
+    return made
 
 
 def intact(on_disk: dict[str, Stamp], written: dict[str, Stamp]) -> set[str]:

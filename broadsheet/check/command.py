@@ -9,20 +9,18 @@ the site.
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
 import os
 import re
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
+from broadsheet.build import pool
 from broadsheet.build.config import Settings
 from broadsheet.check.pagefacts import Flaw, Reference, fragment_urls, page_facts, stylesheet_references
-from broadsheet.build.pipeline import BuildReport
+from broadsheet.build.request import BuildReport
 from broadsheet.problems import Problem, display_path, errors
 
 PAGE_SUFFIXES = (".html", ".htm")
@@ -156,28 +154,11 @@ PARALLEL_FROM = 500  # files per worker below which forking costs more than it s
 
 
 def _read_all(reader: _Reader, rels: list[str], workers: int | None) -> tuple[list[_Part], int]:
-    """Forked workers share the reader and the list of files without copying them; a
-    process with other threads is never forked (a fork copies their locks as they are)."""
-    if workers is None:
-        workers = min(os.cpu_count() or 1, len(rels) // PARALLEL_FROM)
-    if workers <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [reader.read(rels)], 1
-    size = max(1, len(rels) // (workers * 4))
-    chunks = [rels[i : i + size] for i in range(0, len(rels), size)]
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(reader,)) as pool:
-        return list(pool.map(_read_chunk, chunks)), workers
-
-
-_worker_reader: list[_Reader] = []  # set only inside forked worker processes, by _adopt
-
-
-def _adopt(reader: _Reader) -> None:
-    _worker_reader.append(reader)
-
-
-def _read_chunk(rels: list[str]) -> _Part:
-    return _worker_reader[0].read(rels)
+    """Across the cores for a big output (build/pool.py): forked workers share the reader
+    and the list of files without copying them."""
+    workers = pool.usable(pool.count(len(rels), PARALLEL_FROM) if workers is None else workers)
+    size = max(1, len(rels) // (workers * 4)) if workers > 1 else len(rels)
+    return list(pool.run(reader.read, pool.chunked(rels, size) or [[]], workers)), workers
 
 
 def _files(output: Path) -> frozenset[str]:

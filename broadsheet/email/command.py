@@ -9,12 +9,13 @@ from pathlib import Path
 
 import jinja2
 
-from broadsheet.outputs import assets, newsletter
+from broadsheet.outputs import assets, newsletter, template_helpers
 from broadsheet.incremental import cache
 from broadsheet.email import mailing
 from broadsheet.build import render
 from broadsheet.build.config import SETTINGS_FILE
-from broadsheet.build.pipeline import BuildRequest, load_model
+from broadsheet.build.pipeline import load_model
+from broadsheet.build.request import BuildRequest
 from broadsheet.problems import Problem, display_path, errors
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     try:
         edition = newsletter.find_edition(site_model, args.edition)
-        env = render.environment(site, settings, assets.collect(site, site_model).fingerprints)
+        env = render.environment(site, settings, assets.collect(site, site_model).fingerprints, template_helpers.helpers(settings))
         common = {"sections": site_model.taxonomies["sections"].terms}
         when = args.now.astimezone(settings.tz) if args.now else newsletter.edition_time(edition, settings)
         letter = newsletter.render_newsletter(edition, settings, env, common, when)

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from broadsheet.build import frontmatter
-from broadsheet.scaffold import files as scaffold
 from broadsheet.importer.draft import Draft, text_hash
-from broadsheet.build.scan import scan_content
+from broadsheet.build.scan import new_article_path, scan_content
 from broadsheet.build.yamlload import YamlError, load
 
 IMPORTED = "imported"  # front matter key: where an article came from and the hash of its text
@@ -73,7 +72,7 @@ def _front_matter(path: Path) -> dict:
 def plan(draft: Draft, site_dir: Path, section: str | None, tags: tuple[str, ...], known: Known, now: datetime, tz: ZoneInfo) -> Planned:
     """The file to write for a draft; ValueError when its title makes no file name."""
     existing = known.find(draft)
-    path = existing or scaffold.article_path(site_dir, draft.title, section)
+    path = existing or new_article_path(site_dir, draft.title, section)
     keys, warnings = front_matter(draft, tags, now, tz)
     dumped = yaml.safe_dump(keys, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False)
     return Planned(path, f"---\n{dumped}---\n{draft.body}", existing, tuple(warnings))

@@ -63,27 +63,42 @@ class BodyEdits:
     rendered: int
 
 
-def take(
-    site_dir: Path, settings: Settings, env: jinja2.Environment, common: dict[str, Any], site_model: model.SiteModel,
-    sources: dict[str, SourceFile], articles: list[Article], pages: list[Page], problems: list[Problem],
-    static: frozenset[str], search: SearchIndex | None, now: datetime,
-) -> Snapshot | None:  # fmt: skip
+@dataclass(frozen=True)
+class Made:
+    """What a full build made, as the pipeline hands it over for the next build to build on."""
+
+    settings: Settings
+    env: jinja2.Environment
+    common: dict[str, Any]
+    model: model.SiteModel
+    sources: list[SourceFile]
+    articles: list[Article]
+    pages: list[Page]  # every page, newsletter pages too
+    problems: list[Problem]
+    static: frozenset[str]  # output paths that static files take
+    now: datetime
+
+
+def take(site_dir: Path, made: Made, search: SearchIndex | None) -> Snapshot | None:
     """A snapshot of a build, or None when its templates may show a body elsewhere."""
+    pages = made.pages
     entry_templates = {p.template for p in pages if "entry" in p.context}
     other_templates = {p.template for p in pages if "entry" not in p.context}
     try:
-        if not bodies_stay_on_their_page(env, entry_templates, other_templates):
+        if not bodies_stay_on_their_page(made.env, entry_templates, other_templates):
             return None
     except (jinja2.TemplateError, OSError):
         return None
+    site_model = made.model
     return Snapshot(
-        site_dir, settings, env, common, site_model, sources,
-        articles={a.path: a for a in articles},
+        site_dir, made.settings, made.env, made.common, site_model, {s.rel: s for s in made.sources},
+        articles={a.path: a for a in made.articles},
         entries={e.article.path: e for e in site_model.entries},
         pages={p.context["entry"].article.path: p for p in pages if "entry" in p.context},
         urls={e.article.path: e.path for e in site_model.entries},
         numbers={e.url: n for n, e in enumerate(site_model.entries)},
-        page_count=len(pages), problems=problems, static=static, search=search, valid_until=valid_until(articles, now),
+        page_count=len(pages), problems=made.problems, static=made.static, search=search,
+        valid_until=valid_until(made.articles, made.now),
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from broadsheet import __version__
 from broadsheet.outputs.images import CopyCache
-from broadsheet.build.pipeline import BuildState
+from broadsheet.incremental.state import BuildState
 
 FOLDER = ".broadsheet-cache"
 # What outlives the process: parsed articles, what the output was made from, and how it

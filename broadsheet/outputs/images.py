@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
+from broadsheet.build.model import SiteModel
+
 try:  # optional: pip install 'broadsheet[images]'
     from PIL import Image as PillowImage
     from PIL import ImageOps
@@ -72,6 +74,11 @@ class CopyCache:
                 _write_atomic(path, data)
         self.memory[key] = data
         return data
+
+
+def bundle_paths(site_model: SiteModel) -> set[str]:
+    """The output paths of every published bundle's own files: its photos get smaller copies."""
+    return {e.path + name for e in site_model.entries for name in e.article.bundle_assets}
 
 
 def collect(files: dict[str, Path], bundle_paths: set[str], base_path: str, cache: CopyCache) -> Images:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import css_inline
@@ -116,20 +116,25 @@ def pages(site_model: SiteModel, settings: Settings) -> list[Page]:
     return [Page(output_file(ed.path + PUBLISHED_FILE), published_url(ed), TEMPLATE, page_context(ed, settings)) for ed in site_model.editions]
 
 
-def finish_pages(mail_pages: list[Page], rendered: dict[str, bytes | None], settings: Settings) -> list[Problem]:
-    """Finish the rendered newsletter pages in place (those still on disk as they were
-    are None, and were finished when written)."""
-    problems = []
-    for page in mail_pages:
-        html = rendered.get(page.path)
-        if html is None:
-            continue
-        try:
-            rendered[page.path] = finish_html(html.decode("utf-8"), settings, page.context).encode("utf-8")
-        except NewsletterError as exc:
-            problems.append(Problem(f"templates/{TEMPLATE}", 0, "", str(exc)))
-            del rendered[page.path]
-    return problems
+class PageFinisher:
+    """Passes rendered pages on to `put`, finishing the newsletter pages among them on the
+    way (CSS inlined, links made absolute and tracked); a page still on disk as it was
+    comes as None, and was finished when it was written."""
+
+    def __init__(self, mail_pages: list[Page], settings: Settings, put: Callable[[str, bytes | None], None]):
+        self.contexts = {page.path: page.context for page in mail_pages}
+        self.settings, self._put = settings, put
+        self.problems: list[Problem] = []
+
+    def put(self, path: str, html: bytes | None) -> None:
+        context = self.contexts.get(path)
+        if context is not None and html is not None:
+            try:
+                html = finish_html(html.decode("utf-8"), self.settings, context).encode("utf-8")
+            except NewsletterError as exc:
+                self.problems.append(Problem(f"templates/{TEMPLATE}", 0, "", str(exc)))
+                return
+        self._put(path, html)
 
 
 def unsubscribe_url(settings: Settings) -> str:

@@ -9,13 +9,8 @@ from broadsheet.build.config import Settings
 from broadsheet.build.model import Entry
 
 
-def absolute(settings: Settings, url: str) -> str:
-    """A URL as seen from anywhere: site paths get the origin, full URLs stay as they are."""
-    return settings.origin + url if url.startswith("/") else url
-
-
 def news_article(entry: Entry, settings: Settings) -> dict[str, Any]:
-    page = absolute(settings, entry.url)
+    page = settings.absolute(entry.url)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -31,7 +26,7 @@ def news_article(entry: Entry, settings: Settings) -> dict[str, Any]:
         "wordCount": entry.word_count,
     }
     if entry.image:
-        data["image"] = [absolute(settings, entry.image.src)]
+        data["image"] = [settings.absolute(entry.image.src)]
     if entry.tags:
         data["keywords"] = [t.name for t in entry.tags]
     if entry.section:
@@ -47,20 +42,20 @@ def news_article(entry: Entry, settings: Settings) -> dict[str, Any]:
 
 def _authors(entry: Entry, settings: Settings) -> list[dict[str, str]]:
     if entry.authors:
-        return [{"@type": "Person", "name": a.name, "url": absolute(settings, a.url)} for a in entry.authors]
+        return [{"@type": "Person", "name": a.name, "url": settings.absolute(a.url)} for a in entry.authors]
     return [{"@type": "Organization", "name": settings.title, "url": settings.base_url}]
 
 
 def collection_page(title: str, page_url: str, entries: Iterable[Entry], settings: Settings) -> dict[str, Any]:
     items = [
-        {"@type": "ListItem", "position": n, "url": absolute(settings, e.url), "name": e.title}
+        {"@type": "ListItem", "position": n, "url": settings.absolute(e.url), "name": e.title}
         for n, e in enumerate(entries, start=1)
     ]
     return {
         "@context": "https://schema.org",
         "@type": "CollectionPage",
         "name": title,
-        "url": absolute(settings, page_url),
+        "url": settings.absolute(page_url),
         "inLanguage": settings.language,
         "isPartOf": {"@type": "WebSite", "name": settings.title, "url": settings.base_url},
         "mainEntity": {"@type": "ItemList", "numberOfItems": len(items), "itemListElement": items},

@@ -9,7 +9,7 @@ import webbrowser
 
 from broadsheet.build import config
 from broadsheet.serve.session import LiveSite
-from broadsheet.build.pipeline import BuildRequest
+from broadsheet.build.request import BuildRequest
 from broadsheet.problems import display_path, errors
 from broadsheet.serve.server import DevServer, PortInUse
 from broadsheet.serve.watch import Watcher

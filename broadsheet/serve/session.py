@@ -9,7 +9,9 @@ import time
 from typing import TextIO
 
 from broadsheet.build import write
-from broadsheet.build.pipeline import BuildReport, BuildRequest, BuildState, build
+from broadsheet.build.pipeline import build
+from broadsheet.build.request import BuildReport, BuildRequest
+from broadsheet.incremental.state import BuildState
 from broadsheet.problems import errors
 
 

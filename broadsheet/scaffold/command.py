@@ -1,15 +1,18 @@
-"""`new` and `init`: files an editor starts from."""
+"""`broadsheet new` and `broadsheet init`: the files an editor starts from."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import argparse
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
-from slugify import slugify
-
-from broadsheet.build.frontmatter import make_slug
-
+from broadsheet.build import config
 from broadsheet.build.config import SETTINGS_FILE, Settings
+from broadsheet.build.scan import new_article_path
+from broadsheet.problems import display_path, errors
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 SETTINGS_TEMPLATE = """\
 # Broadsheet site settings. Every key is optional; these are the defaults you will most
@@ -41,23 +44,9 @@ def front_matter_quote(text: str) -> str:
     return f'"{escaped}"'
 
 
-def article_path(site_dir: Path, title: str, section: str | None) -> Path:
-    """content/[section/]<slug of the title>.md; ValueError when either makes no name."""
-    slug = make_slug(title)
-    if not slug:
-        raise ValueError(f"title {title!r} has no letters or digits to make a file name from")
-    folder = site_dir / "content"
-    if section:
-        section_slug = slugify(section)
-        if not section_slug:
-            raise ValueError(f"section {section!r} has no letters or digits to make a folder name from")
-        folder = folder / section_slug
-    return folder / f"{slug}.md"
-
-
 def new_article(site_dir: Path, settings: Settings, title: str, section: str | None, now: datetime) -> Path:
     """Write a new article file and return its path; FileExistsError if it is taken."""
-    path = article_path(site_dir, title, section)
+    path = new_article_path(site_dir, title, section)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = ARTICLE_TEMPLATE.format(
         title=front_matter_quote(title),
@@ -92,3 +81,32 @@ def init_site(target: Path, now: datetime) -> None:
         ),
     )
     (target / "content" / "news" / "welcome.md").write_text(sample, encoding="utf-8")
+
+
+def new(args: argparse.Namespace) -> int:
+    settings, problems = config.load_settings(args.site)
+    if errors(problems):
+        for problem in problems:
+            print(problem.format(args.site), file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        path = new_article(args.site, settings, args.title, args.section, datetime.now(timezone.utc))
+    except FileExistsError as exc:
+        print(f"broadsheet: error: {display_path(Path(exc.filename))} already exists; not overwritten", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except ValueError as exc:
+        print(f"broadsheet: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(display_path(path))
+    return EXIT_OK
+
+
+def init(args: argparse.Namespace) -> int:
+    try:
+        init_site(args.directory, datetime.now(timezone.utc))
+    except FileExistsError as exc:
+        print(f"broadsheet: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    target = display_path(args.directory)
+    print(f"Created a new site in {target}. Build it with: broadsheet build --site {target}")
+    return EXIT_OK

@@ -1,0 +1,74 @@
+"""One way to spread work over the cores: the pool of worker processes that parsing,
+rendering and `check` share, with its one-core fallback and its start method chosen here.
+
+Python-Markdown, Jinja and the HTML parser all hold the GIL, so threads would not help;
+processes do. A forked worker inherits the job (and whatever it holds: the template
+environment, thousands of pages) without copying it. A process with other threads (the
+dev server) is never forked, as the copy gets their locks in whatever state they were:
+there a job that can be pickled goes to a forkserver's workers (which re-import the main
+module, hence the guards in build.py and __main__.py), and any other job runs here.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import threading
+from multiprocessing.context import BaseContext
+from typing import Callable, Iterator, TypeVar
+
+Chunk = TypeVar("Chunk")
+Result = TypeVar("Result")
+
+
+def count(items: int, per_worker: int) -> int:
+    """Worker processes worth starting for this many items: one per `per_worker` items
+    (below that, starting a process costs more than it saves), at most one per core."""
+    return max(1, min(os.cpu_count() or 1, items // per_worker))
+
+
+def usable(workers: int, picklable: bool = False) -> int:
+    """How many processes a run with `workers` will really use here and now (1: this one)."""
+    return workers if workers > 1 and _context(picklable) is not None else 1
+
+
+def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, picklable: bool = False) -> Iterator[Result]:
+    """job(chunk) for each chunk, in order, across `workers` processes when that is safe
+    (see above); else one after another in this process. `picklable`: the job can be
+    sent to a worker that was not forked from here (a module-level function, or a
+    functools.partial of one)."""
+    context = _context(picklable) if workers > 1 else None
+    if context is None:
+        yield from map(job, chunks)
+        return
+    if context.get_start_method() == "fork":
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(job,)) as pool:
+            yield from pool.map(_run_adopted, chunks)
+        return
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(job, chunks)
+
+
+def chunked(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), max(1, size))]
+
+
+def _context(picklable: bool) -> BaseContext | None:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if picklable:
+        return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return None
+
+
+_adopted: list[Callable] = []  # set only inside forked worker processes, by _adopt
+
+
+def _adopt(job: Callable) -> None:
+    _adopted.append(job)
+
+
+def _run_adopted(chunk):
+    return _adopted[0](chunk)

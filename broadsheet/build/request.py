@@ -1,0 +1,50 @@
+"""What a caller asks of a build, and what it gets back: plain records that the command
+line, the dev server and `check` share with the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from broadsheet.problems import Problem, errors
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    site_dir: Path
+    output: Path | None = None  # default: <site>/site
+    drafts: bool = False
+    future: bool = False
+    base_url: str | None = None
+    now: datetime | None = None
+    explain: bool = False  # fill the report's sources and article HTML (for check): never skips the work
+
+    @property
+    def output_dir(self) -> Path:
+        return (self.output or self.site_dir / "site").absolute()
+
+
+@dataclass
+class BuildReport:
+    problems: list[Problem]
+    articles: int = 0
+    pages: int = 0
+    parsed: int = 0  # article files parsed by this build; the others came from the cache
+    rendered: int = 0  # pages rendered by this build; the others were unchanged
+    changed: tuple[str, ...] = ()  # output files whose bytes changed
+    removed: tuple[str, ...] = ()  # output files that are gone
+    stages: dict[str, float] = field(default_factory=dict)  # seconds each stage took
+    seconds: float = 0.0
+    output: Path | None = None
+    base_url: str = ""  # as built, after --base-url
+    sources: dict[str, str] = field(default_factory=dict)  # output file -> the file it came from, for `check`
+    article_html: dict[str, tuple[str, str]] = field(default_factory=dict)  # content file -> its body and summary HTML, for `check`
+
+    @property
+    def written(self) -> int:
+        return len(self.changed)
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.problems)

@@ -1,0 +1,91 @@
+"""Articles read and parsed only when they changed: a file whose stat is as the last
+build saw it is not read again, and one whose bytes are known is not parsed again."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from broadsheet.build import content, scan
+from broadsheet.build.config import Settings
+from broadsheet.build.progress import Progress
+from broadsheet.incremental.state import BuildState
+from broadsheet.problems import Problem
+
+SETTLE_NS = 2_000_000_000  # file systems with coarse timestamps tick every 1-2 s
+
+
+def scan_content(site_dir: Path, state: BuildState, changed: set[str] | None) -> tuple[list[scan.SourceFile], list[Problem]]:
+    """The article files; the last scan's when the watcher says only known articles changed
+    (walking 10,000 files takes a quarter of a second)."""
+    if changed is not None and state.scanned is not None:
+        known = {source.rel for source in state.scanned[0]}
+        content_changes = {path for path in changed if path.startswith("content/")}
+        if content_changes <= known and all((site_dir / path).is_file() for path in content_changes):
+            return state.scanned
+    state.scanned = scan.scan_content(site_dir)
+    return state.scanned
+
+
+def parse_all(
+    sources: list[scan.SourceFile], settings: Settings, state: BuildState, progress: Progress, changed: set[str] | None = None
+) -> tuple[list[content.Article], list[Problem], int]:
+    """Every source's article, from the cache when its bytes, path and settings are known;
+    and how many were parsed. Files the watcher did not report (`changed` given) are taken
+    as the last build read them."""
+    parse_settings = content.ParseSettings(settings.timezone, settings.words_per_minute)
+    cache, state.parsed = state.parsed, {}  # keep only what this build used
+    known, state.files = state.files, {}
+    settled_before, state.settled_before = state.settled_before, time.time_ns() - SETTLE_NS
+    problems: list[Problem] = []
+    keys: list[str] = []
+    missing: dict[str, tuple[scan.SourceFile, bytes]] = {}
+    for source in sources:
+        before = known.get(source.rel)
+        if changed is not None and before and source.rel not in changed:
+            raw, file_digest = None, before[1]
+        else:
+            raw, file_digest = _read_if_changed(source, before, settled_before)
+        if isinstance(raw, Problem):
+            problems.append(raw)
+            continue
+        key = content.cache_key(source, file_digest, parse_settings)
+        if key not in cache and key not in missing:
+            raw = raw if raw is not None else content.read_bytes(source)  # known bytes, new settings
+            if isinstance(raw, Problem):
+                problems.append(raw)
+                continue
+            missing[key] = (source, raw)
+        state.files[source.rel] = (_stat_stamp(source.path), file_digest) if raw is not None or not before else before
+        keys.append(key)
+    parsed = content.parse_many(list(missing.values()), parse_settings, progress.step("parse", len(missing)))
+    cache.update(zip(missing, parsed))
+    articles = []
+    for key in keys:
+        state.parsed[key] = article, found = cache[key]
+        problems += found
+        if article is not None:
+            articles.append(article)
+    return articles, problems, len(missing)
+
+
+def _read_if_changed(source: scan.SourceFile, known, settled_before: int):
+    """(bytes or None, digest): a file whose stat is as the last build saw it, and whose
+    last change is well before that build began, is not read again. A change in the
+    same clock tick as that read would not show in the stat, hence the margin (the
+    "racy clean" rule of git's index)."""
+    stamp = _stat_stamp(source.path)
+    if known and stamp and known[0] == stamp and stamp[3] < settled_before:
+        return None, known[1]
+    raw = content.read_bytes(source)
+    if isinstance(raw, Problem):
+        return raw, ""
+    return raw, content.digest(raw)
+
+
+def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)

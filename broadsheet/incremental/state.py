@@ -1,0 +1,36 @@
+"""What one build leaves for the next: owned by whoever runs builds (the command line,
+which keeps it in the build cache, or the dev server, which keeps it in memory).
+
+Nothing here decides what the output is: parsed articles are keyed by their bytes,
+rendered pages by the fingerprint of everything they were made from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from broadsheet.build.content import Article
+from broadsheet.build.request import BuildRequest
+from broadsheet.build.scan import SourceFile
+from broadsheet.build.write import Stamp
+from broadsheet.incremental.body_edits import Snapshot
+from broadsheet.incremental.fingerprint import Memo
+from broadsheet.incremental.inputs import Outcome
+from broadsheet.outputs.images import CopyCache
+from broadsheet.problems import Problem
+
+
+@dataclass
+class BuildState:
+    parsed: dict[str, tuple[Article | None, list[Problem]]] = field(default_factory=dict)
+    fingerprints: dict[str, bytes] = field(default_factory=dict)  # output file -> what it was made from
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # the output as the last build left it
+    files: dict[str, tuple] = field(default_factory=dict)  # content file -> (stat, digest) when last read
+    settled_before: int = 0  # ns: files last changed before this were read after their change
+    memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
+    produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
+    scanned: tuple[list[SourceFile], list[Problem]] | None = None  # the last scan of content/
+    outcome: Outcome | None = None  # what the last successful build was made from
+    keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
+    last: tuple[BuildRequest, Snapshot] | None = None
+    image_copies: CopyCache = field(default_factory=CopyCache)  # resized bundle images
