@@ -2,8 +2,10 @@
 
 A test module that needs the browser starts with ``require_browser()``: on a machine
 without Chromium or Playwright the whole module is skipped, and pytest's summary says
-what to install. Playwright's own browser downloads are never used (``playwright
-install`` needs the network and a supported distribution); the system Chromium is.
+what to install. A test that also needs a tool from npm (axe-core, vnu-jar) is marked
+``@needs_file(...)``, so only that test is skipped without it. Playwright's own browser
+downloads are never used (``playwright install`` needs the network and a supported
+distribution); the system Chromium is.
 """
 
 from __future__ import annotations
@@ -107,10 +109,15 @@ AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-def require_file(path: Path, how: str) -> None:
-    """Skips the module, saying how to get the file, when a test tool is not installed."""
-    if not path.is_file():
-        pytest.skip(f"{path.relative_to(ROOT)} not found: {how}", allow_module_level=True)
+NPM_CI = "run `npm ci` in the repository (make test does it when npm is installed)"
+
+
+def needs_file(path: Path, how: str) -> pytest.MarkDecorator:
+    """A mark that skips one test, saying how to get the file, when a test tool is not installed.
+
+    A mark rather than a module-level skip: the module's other tests do not need the tool.
+    """
+    return pytest.mark.skipif(not path.is_file(), reason=f"{path.relative_to(ROOT)} not found: {how}")
 
 
 def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
@@ -123,3 +130,4 @@ def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> 
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
