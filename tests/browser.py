@@ -6,12 +6,17 @@ what to install. A test that also needs a tool from npm (axe-core, vnu-jar) is m
 ``@needs_file(...)``, so only that test is skipped without it. Playwright's own browser
 downloads are never used (``playwright install`` needs the network and a supported
 distribution); the system Chromium is.
+
+docs/screenshots.py (``make screenshots``) builds and photographs the demo with these same
+helpers outside a test run: pytest and conftest are imported as plain modules (pytest comes
+with the test extras, as Playwright does), but nothing here may need a running test session.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +25,10 @@ import pytest
 
 from broadsheet.serve.server import DevServer
 from conftest import copy_demo, run_cli
+
+DEMO_URL = "https://example.org/"  # the demo's base_url (broadsheet.yaml)
+ARTICLE = "2025/06/19/world-has-about-three-years-of-emissions-left-for-1-5degc/"  # a bundle with an image
+EDITION = "2025-06-19"  # the demo's fullest edition, with the one story that has an image
 
 CHROMIUM = Path(os.environ.get("BROADSHEET_CHROMIUM", "/usr/bin/chromium"))
 # Headless in a container or CI: no sandbox (often unavailable as root), no GPU, and none
@@ -131,3 +140,25 @@ def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> 
         if v["impact"] in impacts
     ]
 
+
+def open_email(browser, output: Path, width: int, scheme: str = "light"):
+    """The demo's published newsletter of EDITION in a new page of the given width.
+
+    The site's origin is answered from the built files, as the host would answer the mail
+    client's requests for images; requests anywhere else are aborted.
+    """
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+
+    def from_output(route) -> None:
+        path = route.request.url.removeprefix(DEMO_URL).split("?")[0]
+        file = output / (path + "index.html" if path.endswith("/") or not path else path)
+        if file.is_file():
+            route.fulfill(path=str(file))
+        else:
+            route.fulfill(status=404, body="not found")
+
+    page.route(DEMO_URL + "**", from_output)
+    page.route(re.compile(f"^(?!{re.escape(DEMO_URL)}).*"), lambda route: route.abort())  # nothing leaves the machine
+    page.goto(f"{DEMO_URL}{EDITION.replace('-', '/')}/email.html")
+    page.wait_for_load_state("load")
+    return page
