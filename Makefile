@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: site test serve bench clean
+.PHONY: site test serve bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/build.py 1000 10000
 	$(PY) bench/live.py 1000 10000
+
+# The README's pictures (docs/screenshots/): the demo built in a temporary folder and looked at
+# in headless Chromium. The tests take none, so they never write into the repository.
+screenshots: $(STAMP)
+	$(PY) docs/screenshots.py
 
 clean:
 	rm -rf site .site.staging .site.old .site.journal

@@ -2,14 +2,21 @@
 
 A test module that needs the browser starts with ``require_browser()``: on a machine
 without Chromium or Playwright the whole module is skipped, and pytest's summary says
-what to install. Playwright's own browser downloads are never used (``playwright
-install`` needs the network and a supported distribution); the system Chromium is.
+what to install. A test that also needs a tool from npm (axe-core, vnu-jar) is marked
+``@needs_file(...)``, so only that test is skipped without it. Playwright's own browser
+downloads are never used (``playwright install`` needs the network and a supported
+distribution); the system Chromium is.
+
+docs/screenshots.py (``make screenshots``) builds and photographs the demo with these same
+helpers outside a test run: pytest and conftest are imported as plain modules (pytest comes
+with the test extras, as Playwright does), but nothing here may need a running test session.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +25,10 @@ import pytest
 
 from broadsheet.serve.server import DevServer
 from conftest import copy_demo, run_cli
+
+DEMO_URL = "https://example.org/"  # the demo's base_url (broadsheet.yaml)
+ARTICLE = "2025/06/19/world-has-about-three-years-of-emissions-left-for-1-5degc/"  # a bundle with an image
+EDITION = "2025-06-19"  # the demo's fullest edition, with the one story that has an image
 
 CHROMIUM = Path(os.environ.get("BROADSHEET_CHROMIUM", "/usr/bin/chromium"))
 # Headless in a container or CI: no sandbox (often unavailable as root), no GPU, and none
@@ -107,10 +118,15 @@ AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-def require_file(path: Path, how: str) -> None:
-    """Skips the module, saying how to get the file, when a test tool is not installed."""
-    if not path.is_file():
-        pytest.skip(f"{path.relative_to(ROOT)} not found: {how}", allow_module_level=True)
+NPM_CI = "run `npm ci` in the repository (make test does it when npm is installed)"
+
+
+def needs_file(path: Path, how: str) -> pytest.MarkDecorator:
+    """A mark that skips one test, saying how to get the file, when a test tool is not installed.
+
+    A mark rather than a module-level skip: the module's other tests do not need the tool.
+    """
+    return pytest.mark.skipif(not path.is_file(), reason=f"{path.relative_to(ROOT)} not found: {how}")
 
 
 def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
@@ -123,3 +139,26 @@ def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> 
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+def open_email(browser, output: Path, width: int, scheme: str = "light"):
+    """The demo's published newsletter of EDITION in a new page of the given width.
+
+    The site's origin is answered from the built files, as the host would answer the mail
+    client's requests for images; requests anywhere else are aborted.
+    """
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+
+    def from_output(route) -> None:
+        path = route.request.url.removeprefix(DEMO_URL).split("?")[0]
+        file = output / (path + "index.html" if path.endswith("/") or not path else path)
+        if file.is_file():
+            route.fulfill(path=str(file))
+        else:
+            route.fulfill(status=404, body="not found")
+
+    page.route(DEMO_URL + "**", from_output)
+    page.route(re.compile(f"^(?!{re.escape(DEMO_URL)}).*"), lambda route: route.abort())  # nothing leaves the machine
+    page.goto(f"{DEMO_URL}{EDITION.replace('-', '/')}/email.html")
+    page.wait_for_load_state("load")
+    return page
