@@ -215,8 +215,10 @@ def test_link_rewriting_changes_only_urls():
 
 
 def test_control_characters_cannot_break_a_feed(make_site):
-    site = make_site({"content/a.md": article('"Form\\ffeed title"', "2025-06-19", body="Text\x0bwith a vertical tab.")})
+    settings = SETTINGS + 'news_publication: "Tab\\vloid"\n'  # a YAML escape lets one into the settings too
+    site = make_site({"content/a.md": article('"Form\\ffeed title"', "2025-06-19", body="Text\x0bwith a vertical tab.")}, settings)
     assert run_cli("build", "--site", site, "--now", NOW).code == 0
     for name in ("feed.xml", "rss.xml", "news-sitemap.xml"):
         ET.parse(site / "site" / name)  # well-formed
     assert feedparser.parse((site / "site/feed.xml").read_bytes()).entries[0].title == "Formfeed title"
+    assert "<news:name>Tabloid</news:name>" in (site / "site/news-sitemap.xml").read_text()

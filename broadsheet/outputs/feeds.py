@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,8 +21,8 @@ from broadsheet.build.config import Settings
 from broadsheet.build.links import absolute_links
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.build.scan import BUNDLE_INDEX
+from broadsheet.outputs.xml import document_with, fragment, sub, timestamp
 
-ITEMS_PLACEHOLDER = "broadsheet-items"  # stands where the items go, until their bytes replace it
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -37,7 +36,6 @@ IMAGE_TYPES = {
     ".avif": "image/avif", ".gif": "image/gif", ".jpeg": "image/jpeg", ".jpg": "image/jpeg",
     ".png": "image/png", ".svg": "image/svg+xml", ".webp": "image/webp",
 }  # fmt: skip
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # no XML 1.0 document may hold these
 TERM_DESCRIPTIONS = {"tags": "Stories tagged {name}", "sections": "Stories in {name}", "sources": "Stories reported by {name}"}
 
 
@@ -189,65 +187,43 @@ def entry_id(entry: Entry, settings: Settings) -> str:
 
 
 # --- writers -------------------------------------------------------------------------------
-# Namespace prefixes are written as declared attributes on the root rather than through
-# ET.register_namespace, whose registry is process-wide state shared with every other module.
-
-
-def _sub(parent: ET.Element, tag: str, text: str | None = None, attrs: dict[str, str] | None = None) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in (attrs or {}).items()})
-    if text is not None:
-        element.text = xml_text(text)
-    return element
-
-
-def xml_text(text: str) -> str:
-    """Text without the control characters XML forbids: ElementTree would write them
-    as they are, and one stray form feed in an article would break the whole feed."""
-    return XML_ILLEGAL.sub("", text)
-
-
-def _xml(root: ET.Element) -> bytes:
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def _rfc3339(when: datetime) -> str:
-    return when.isoformat(timespec="seconds")
+# Each writer builds a tree and leaves its bytes to broadsheet.outputs.xml, which writes the
+# sitemaps too, so that every XML file of the site is cleaned and laid out alike.
 
 
 def atom(feed: Feed, settings: Settings, fragments: dict | None = None) -> bytes:
     """RFC 4287."""
     root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": settings.language})
-    _sub(root, "title", feed.title)
-    _sub(root, "subtitle", feed.description)
-    _sub(root, "link", attrs={"rel": "self", "type": "application/atom+xml", "href": feed.url(settings, "atom")})
-    _sub(root, "link", attrs={"rel": "alternate", "type": "text/html", "href": feed.page_url})
-    _sub(root, "id", feed.page_url)
-    _sub(root, "updated", _rfc3339(feed.updated))
-    _sub(_sub(root, "author"), "name", settings.title)
-    _sub(root, "generator", GENERATOR)
-    return _xml_with_items(root, root, [_fragment("atom", item, _element(_atom_entry, 1), fragments) for item in feed.items], 1)
+    sub(root, "title", feed.title)
+    sub(root, "subtitle", feed.description)
+    sub(root, "link", attrs={"rel": "self", "type": "application/atom+xml", "href": feed.url(settings, "atom")})
+    sub(root, "link", attrs={"rel": "alternate", "type": "text/html", "href": feed.page_url})
+    sub(root, "id", feed.page_url)
+    sub(root, "updated", timestamp(feed.updated))
+    sub(sub(root, "author"), "name", settings.title)
+    sub(root, "generator", GENERATOR)
+    return document_with(root, root, [_item_bytes("atom", item, _element(_atom_entry, 1), fragments) for item in feed.items], 1)
 
 
 def _atom_entry(item: Item) -> ET.Element:
     entry = ET.Element("entry", {"xml:lang": item.lang} if item.lang else {})
-    _sub(entry, "title", item.title)
-    _sub(entry, "link", attrs={"rel": "alternate", "type": "text/html", "href": item.url})
+    sub(entry, "title", item.title)
+    sub(entry, "link", attrs={"rel": "alternate", "type": "text/html", "href": item.url})
     if item.original_url:
-        _sub(entry, "link", attrs={"rel": "related", "type": "text/html", "href": item.original_url})
+        sub(entry, "link", attrs={"rel": "related", "type": "text/html", "href": item.original_url})
     if item.image:
         attrs = {"rel": "enclosure", "href": item.image} | ({"type": item.image_type} if item.image_type else {})
-        _sub(entry, "link", attrs=attrs)
-    _sub(entry, "id", item.id)
-    _sub(entry, "published", _rfc3339(item.published))
-    _sub(entry, "updated", _rfc3339(item.updated))
+        sub(entry, "link", attrs=attrs)
+    sub(entry, "id", item.id)
+    sub(entry, "published", timestamp(item.published))
+    sub(entry, "updated", timestamp(item.updated))
     for name in item.authors:
-        _sub(_sub(entry, "author"), "name", name)
+        sub(sub(entry, "author"), "name", name)
     for name in item.categories:
-        _sub(entry, "category", attrs={"term": name})
-    _sub(entry, "summary", item.summary_html, {"type": "html"})
+        sub(entry, "category", attrs={"term": name})
+    sub(entry, "summary", item.summary_html, {"type": "html"})
     if item.full:
-        _sub(entry, "content", item.content_html, {"type": "html"})
+        sub(entry, "content", item.content_html, {"type": "html"})
     return entry
 
 
@@ -255,37 +231,37 @@ def rss(feed: Feed, settings: Settings, fragments: dict | None = None) -> bytes:
     """RSS 2.0, with Atom's self link, Dublin Core authors and a Media RSS image
     (RSS's own <enclosure> demands a byte length we do not know for remote images)."""
     root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM_NS, "xmlns:dc": DC_NS, "xmlns:media": MEDIA_NS})
-    channel = _sub(root, "channel")
-    _sub(channel, "title", feed.title)
-    _sub(channel, "link", feed.page_url)
-    _sub(channel, "description", feed.description)
-    _sub(channel, "language", settings.language)
-    _sub(channel, "generator", GENERATOR)
-    _sub(channel, "lastBuildDate", format_datetime(feed.updated))
-    _sub(channel, "atom:link", attrs={"href": feed.url(settings, "rss"), "rel": "self", "type": "application/rss+xml"})
-    return _xml_with_items(root, channel, [_fragment("rss", item, _element(_rss_item, 2), fragments) for item in feed.items], 2)
+    channel = sub(root, "channel")
+    sub(channel, "title", feed.title)
+    sub(channel, "link", feed.page_url)
+    sub(channel, "description", feed.description)
+    sub(channel, "language", settings.language)
+    sub(channel, "generator", GENERATOR)
+    sub(channel, "lastBuildDate", format_datetime(feed.updated))
+    sub(channel, "atom:link", attrs={"href": feed.url(settings, "rss"), "rel": "self", "type": "application/rss+xml"})
+    return document_with(root, channel, [_item_bytes("rss", item, _element(_rss_item, 2), fragments) for item in feed.items], 2)
 
 
 def _rss_item(item: Item) -> ET.Element:
     element = ET.Element("item")
-    _sub(element, "title", item.title)
-    _sub(element, "link", item.url)
-    _sub(element, "guid", item.id, {"isPermaLink": "false"})
-    _sub(element, "pubDate", format_datetime(item.published))
+    sub(element, "title", item.title)
+    sub(element, "link", item.url)
+    sub(element, "guid", item.id, {"isPermaLink": "false"})
+    sub(element, "pubDate", format_datetime(item.published))
     for name in item.authors:
-        _sub(element, "dc:creator", name)
+        sub(element, "dc:creator", name)
     for name in item.categories:
-        _sub(element, "category", name)
-    _sub(element, "description", item.content_html + _original_line(item))
+        sub(element, "category", name)
+    sub(element, "description", item.content_html + _original_line(item))
     if item.image:
         attrs = {"url": item.image, "medium": "image"} | ({"type": item.image_type} if item.image_type else {})
-        media = _sub(element, "media:content", attrs=attrs)
+        media = sub(element, "media:content", attrs=attrs)
         if item.image_alt:
-            _sub(media, "media:description", item.image_alt, {"type": "plain"})
+            sub(media, "media:description", item.image_alt, {"type": "plain"})
     return element
 
 
-def _fragment(kind: str, item: Item, write: Callable[[Item], bytes], fragments: dict | None) -> bytes:
+def _item_bytes(kind: str, item: Item, write: Callable[[Item], bytes], fragments: dict | None) -> bytes:
     """An item in one format, written once per build however many feeds carry it."""
     if fragments is None:
         return write(item)
@@ -296,24 +272,8 @@ def _fragment(kind: str, item: Item, write: Callable[[Item], bytes], fragments: 
 
 
 def _element(make: Callable[[Item], ET.Element], level: int) -> Callable[[Item], bytes]:
-    """Item -> its element's bytes, indented for its depth in the feed as _xml() would."""
-
-    def write(item: Item) -> bytes:
-        element = make(item)
-        ET.indent(element, level=level)
-        return ET.tostring(element, encoding="utf-8")
-
-    return write
-
-
-def _xml_with_items(root: ET.Element, parent: ET.Element, items: list[bytes], level: int) -> bytes:
-    """The document as _xml() writes it, with the items' bytes as the last children of
-    parent: a placeholder element takes their place and is then replaced."""
-    ET.SubElement(parent, ITEMS_PLACEHOLDER)
-    data = _xml(root)
-    indent = b"\n" + b"  " * level
-    slot = indent + f"<{ITEMS_PLACEHOLDER} />".encode()
-    return data.replace(slot, b"".join(indent + item for item in items), 1)
+    """Item -> its element's bytes, for splicing at that depth of the feed."""
+    return lambda item: fragment(make(item), level)
 
 
 def _original_line(item: Item) -> str:
@@ -338,7 +298,7 @@ def json_feed(feed: Feed, settings: Settings, fragments: dict | None = None) -> 
     }
     text = json.dumps(document, ensure_ascii=False, indent=2)
     if feed.items:  # as json.dumps would nest them: each item's lines four spaces in
-        items = b",\n    ".join(_fragment("json", item, _json_text, fragments) for item in feed.items)
+        items = b",\n    ".join(_item_bytes("json", item, _json_text, fragments) for item in feed.items)
         head, _, tail = text.rpartition('"items": []')
         return head.encode() + b'"items": [\n    ' + items + b"\n  ]" + tail.encode() + b"\n"
     return (text + "\n").encode("utf-8")
@@ -357,8 +317,8 @@ def _json_item(item: Item) -> dict:
         "content_html": item.content_html,
         "summary": item.summary_text,
         "image": item.image,
-        "date_published": _rfc3339(item.published),
-        "date_modified": _rfc3339(item.updated),
+        "date_published": timestamp(item.published),
+        "date_modified": timestamp(item.updated),
         "authors": [{"name": name} for name in item.authors],
         "tags": list(item.categories),
         "language": item.lang,

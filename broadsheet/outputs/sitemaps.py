@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from broadsheet.build.config import Settings
-from broadsheet.outputs.feeds import xml_text
 from broadsheet.build.model import Remember, compute_now
 from broadsheet.build.model import Entry, SiteModel
 from broadsheet.build.routes import Page
+from broadsheet.outputs.xml import document, sub, timestamp
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -94,23 +94,23 @@ def sitemap_files(urls: list[tuple[str, datetime | None]], settings: Settings, l
         chunk = urls[n * limit : (n + 1) * limit]
         name = f"sitemap-{n + 1}.xml"
         outputs[name] = _urlset(chunk)
-        entry = ET.SubElement(index, "sitemap")
-        ET.SubElement(entry, "loc").text = settings.origin + settings.base_path + name
+        entry = sub(index, "sitemap")
+        sub(entry, "loc", settings.origin + settings.base_path + name)
         newest = max((when for _, when in chunk if when), default=None)
         if newest:
-            ET.SubElement(entry, "lastmod").text = _w3c(newest)
-    outputs[SITEMAP] = _xml(index)
+            sub(entry, "lastmod", timestamp(newest))
+    outputs[SITEMAP] = document(index)
     return outputs
 
 
 def _urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
     for loc, lastmod in urls:
-        url = ET.SubElement(root, "url")
-        ET.SubElement(url, "loc").text = loc
+        url = sub(root, "url")
+        sub(url, "loc", loc)
         if lastmod:
-            ET.SubElement(url, "lastmod").text = _w3c(lastmod)
-    return _xml(root)
+            sub(url, "lastmod", timestamp(lastmod))
+    return document(root)
 
 
 # --- news-sitemap.xml ----------------------------------------------------------------------
@@ -126,15 +126,15 @@ def news_sitemap(entries: tuple[Entry, ...], settings: Settings) -> bytes:
     """Google News sitemap: written even when empty, as robots.txt names it."""
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS, "xmlns:news": NEWS_NS})
     for entry in entries:
-        url = ET.SubElement(root, "url")
-        ET.SubElement(url, "loc").text = settings.origin + entry.url
-        news = ET.SubElement(url, "news:news")
-        publication = ET.SubElement(news, "news:publication")
-        ET.SubElement(publication, "news:name").text = settings.publication
-        ET.SubElement(publication, "news:language").text = news_language(entry.article.lang or settings.language)
-        ET.SubElement(news, "news:publication_date").text = _w3c(entry.article.date)
-        ET.SubElement(news, "news:title").text = xml_text(entry.article.title)
-    return _xml(root)
+        url = sub(root, "url")
+        sub(url, "loc", settings.origin + entry.url)
+        news = sub(url, "news:news")
+        publication = sub(news, "news:publication")
+        sub(publication, "news:name", settings.publication)
+        sub(publication, "news:language", news_language(entry.article.lang or settings.language))
+        sub(news, "news:publication_date", timestamp(entry.article.date))
+        sub(news, "news:title", entry.article.title)
+    return document(root)
 
 
 def news_language(tag: str) -> str:
@@ -149,16 +149,3 @@ def news_language(tag: str) -> str:
 def robots_txt(settings: Settings) -> bytes:
     root = settings.origin + settings.base_path
     return f"User-agent: *\nAllow: /\n\nSitemap: {root}{SITEMAP}\nSitemap: {root}{NEWS_SITEMAP}\n".encode()
-
-
-# Namespace prefixes are declared as attributes on the root element rather than through
-# ET.register_namespace, whose registry is process-wide state.
-
-
-def _xml(root: ET.Element) -> bytes:
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def _w3c(when: datetime) -> str:
-    return when.isoformat(timespec="seconds")

@@ -1,0 +1,55 @@
+"""The XML writer the feeds and sitemaps share, where their own tests do not reach:
+any text whatever, read back by a strict parser, and the splicing of written children."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given, strategies as st
+from lxml import etree
+
+from broadsheet.outputs.xml import clean_text, document, document_with, fragment, sub
+
+
+def as_parsed(text: str) -> str:
+    """Text as any XML parser hands it back: a line end in element text reads as \\n."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@given(st.text())
+def test_any_text_makes_a_well_formed_document(text):
+    root = ET.Element("root")
+    sub(root, "child", text, {"value": text})
+    child = etree.fromstring(document(root))[0]  # libxml2 refuses what XML 1.0 forbids
+    assert (child.text or "") == as_parsed(clean_text(text))
+    assert child.get("value") == clean_text(text)  # attribute line ends are written as references
+
+
+def test_only_the_forbidden_characters_are_dropped():
+    kept = "\t\n\r Caf\u00e9 \u2014 \ud7ff\ue000\ufffd\U00010000\U0010ffff"
+    assert clean_text("\x00\x08" + kept + "\x0b\x0c\x0e\x1f\ufffe\uffff") == kept
+
+
+def item(n: int) -> ET.Element:
+    element = ET.Element("item", {"n": str(n)})
+    sub(sub(element, "author"), "name", f"Author {n}")
+    sub(element, "title", f"Story {n}")
+    return element
+
+
+def tree() -> tuple[ET.Element, ET.Element]:
+    root = ET.Element("rss")
+    channel = sub(root, "channel")
+    sub(channel, "title", "A feed")
+    return root, channel
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+@pytest.mark.parametrize("in_channel", [False, True])
+def test_spliced_children_give_the_bytes_of_the_whole_tree(count, in_channel):
+    whole, channel = tree()
+    for n in range(count):
+        (channel if in_channel else whole).append(item(n))
+    root, channel = tree()
+    level = 2 if in_channel else 1
+    spliced = document_with(root, channel if in_channel else root, [fragment(item(n), level) for n in range(count)], level)
+    assert spliced == document(whole)
