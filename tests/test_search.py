@@ -1,5 +1,7 @@
-"""The search index (search/index.json) on real builds, and the query answering that the
-browser's search.js mirrors (tests/test_browser.py runs the JavaScript side)."""
+"""The search index (search/index.json) on real builds: what it holds, read as JSON.
+
+Queries are answered by search.js alone; tests/test_browser.py types them into the real
+page."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from broadsheet.outputs import search
 from conftest import copy_demo, article, run_cli
 
 INDEX = "site/search/index.json"
-SPAIN_NATO = "content/world/nato-summit-preview.md"
 
 
 @pytest.fixture
@@ -21,11 +22,6 @@ def demo(tmp_path):
     result = run_cli("build", "--site", site, "--base-url", "https://x.github.io/digest/")
     assert result.code == 0, result.err
     return site, json.loads((site / INDEX).read_text(encoding="utf-8"))
-
-
-def url_of(index: dict, title_start: str) -> str:
-    [url] = [d["url"] for d in index["docs"] if d["title"].startswith(title_start)]
-    return url
 
 
 def test_index_holds_every_published_article_and_no_draft(make_site):
@@ -43,12 +39,15 @@ def test_index_holds_every_published_article_and_no_draft(make_site):
     talks = index["docs"][0]
     assert talks["date"] == "June 19, 2025" and talks["iso"].startswith("2025-06-19T00:00:00")
     assert talks["text"] == "Nothing agreed. Negotiators left Geneva."
-    for word in ("secret", "draft", "future"):
-        assert word not in index["terms"]
-    # title, summary, body, tag and source are all searchable
-    for text, title in [("summit", "Summit opens"), ("agreed", "Talks stall"), ("geneva", "Talks stall"),
-                        ("nato", "Summit opens"), ("reuters", "Summit opens")]:  # fmt: skip
-        assert search.query(index, text) == [url_of(index, title)], text
+    # Every word of the title, summary, body, tags, section and source, and no other: nothing
+    # from the draft or the future story. Postings are doc numbers, the first whole and the
+    # rest as gaps: "world" is in doc 0 and doc 0 + 1.
+    assert index["terms"] == {
+        "agreed": [0], "geneva": [0], "left": [0], "negotiators": [0], "nothing": [0], "stall": [0], "talks": [0],
+        "body": [1], "nato": [1], "opens": [1], "reuters": [1], "summit": [1], "text": [1],
+        "world": [0, 1],
+    }  # fmt: skip
+    assert list(index["terms"]) == sorted(index["terms"])
 
 
 def test_the_demo_index_covers_the_demo_under_a_sub_path(demo):
@@ -62,37 +61,9 @@ def test_the_demo_index_covers_the_demo_under_a_sub_path(demo):
     assert '<input id="search-q" type="search" name="q"' in search_page
 
 
-@pytest.mark.parametrize("text", ["Sánchez", "sanchez", "SANCHEZ", "sánch", "Pedro Sánchez"])
-def test_accents_and_case_do_not_matter(demo, text):
-    _, index = demo
-    assert url_of(index, "Spain balks at NATO") in search.query(index, text)
-
-
-@pytest.mark.parametrize("text", ["Решетников", "решетников", "РЕШЕТ", "рецессии", "Набиуллина", "вёл", "вел"])
-def test_cyrillic_words_are_words(demo, text):
-    _, index = demo
-    assert search.query(index, text) == [url_of(index, "Решетников на ПМЭФ")]
-
-
-def test_every_word_must_match_and_only_the_last_is_a_prefix(demo):
-    _, index = demo
-    spain = url_of(index, "Spain balks at NATO")
-    assert spain in search.query(index, "nato sánchez")
-    assert search.query(index, "sánchez kyiv") == []
-    assert spain in search.query(index, "sanch")  # still typing
-    assert search.query(index, "sanch ") == []  # a finished word is matched whole
-    assert search.query(index, "") == search.query(index, " ,. ") == []
-
-
-def test_title_matches_come_first(demo):
-    _, index = demo
-    found = search.query(index, "putin")
-    titles = {d["url"]: d["title"] for d in index["docs"]}
-    in_title = ["putin" in search.tokens(titles[url]) for url in found]
-    assert len(found) >= 3 and in_title == sorted(in_title, reverse=True) and in_title[0]
-
-
-def test_normalise_matches_what_the_browser_does():
+def test_tokens_fold_case_accents_and_ligatures():
+    """The index's half of the agreement with search.js; test_browser.py types these very
+    spellings into the page to check the other half."""
     assert search.tokens("Sánchez's NATO-plan, 5%!") == ["sanchez", "s", "nato", "plan", "5"]
     assert search.tokens("Ёлка и «ЕЛКА»") == ["елка", "и", "елка"]
     assert search.tokens("Straße ΟΔΟΣ ﬁnal") == ["strasse", "οδοσ", "final"]

@@ -11,9 +11,10 @@ of every published entry; each posting list is delta-encoded, which keeps the nu
 short and compresses well. ``text`` is the summary plus the start of the body, only for
 showing a snippet; matching never depends on it.
 
-``normalise``, ``tokens`` and ``query`` here are mirrored line for line by
-``theme/static/js/search.js``: the tests check the Python side on real builds, the
-browser test the JavaScript side, so the two must say the same thing.
+Queries are answered in the browser, by ``theme/static/js/search.js``, and nowhere else.
+Its ``normalise`` and ``tokens`` must turn text into the same terms as the ones here, or
+a word in the index could never be found: tests/test_browser.py types differently
+written words into the real page to check that the two agree.
 """
 
 from __future__ import annotations
@@ -181,63 +182,3 @@ def _trim(text: str, limit: int) -> str:
 def _gaps(numbers: list[int]) -> list[int]:
     return [n - previous for previous, n in zip([0, *numbers], numbers)]
 
-
-def _numbers(gaps: list[int]) -> list[int]:
-    numbers, total = [], 0
-    for gap in gaps:
-        total += gap
-        numbers.append(total)
-    return numbers
-
-
-# --- answering a query: the same in search.js ----------------------------------------------
-
-
-def parse_query(text: str) -> tuple[list[str], str]:
-    """(words that must match whole, the word being typed, matched as a prefix).
-
-    The last word is a prefix while it is being typed; a space after it makes it whole.
-    """
-    words = tokens(text)
-    if not words:
-        return [], ""
-    if WORD.match(normalise(text[-1:])):
-        return words[:-1], words[-1]
-    return words, ""
-
-
-def query(index: dict[str, Any], text: str) -> list[str]:
-    """The URLs of the documents holding every word of the query: title matches first,
-    then newest first."""
-    return [index["docs"][n]["url"] for n in matches(index, text)]
-
-
-def matches(index: dict[str, Any], text: str) -> list[int]:
-    whole, prefix = parse_query(text)
-    if not whole and not prefix:
-        return []
-    terms: dict[str, list[int]] = index["terms"]
-    found: set[int] | None = None
-    for word in whole:
-        docs = set(_numbers(terms.get(word, [])))
-        found = docs if found is None else found & docs
-    if prefix:
-        docs = set()
-        for term in _with_prefix(sorted(terms), prefix):
-            docs.update(_numbers(terms[term]))
-        found = docs if found is None else found & docs
-    wanted = set(whole)
-
-    def in_title(n: int) -> int:
-        title = tokens(index["docs"][n]["title"])
-        return sum(1 for t in title if t in wanted or (prefix and t.startswith(prefix)))
-
-    return sorted(found or (), key=lambda n: (-in_title(n), n))
-
-
-def _with_prefix(sorted_terms: list[str], prefix: str) -> list[str]:
-    start = bisect.bisect_left(sorted_terms, prefix)
-    end = start
-    while end < len(sorted_terms) and sorted_terms[end].startswith(prefix):
-        end += 1
-    return sorted_terms[start:end]
