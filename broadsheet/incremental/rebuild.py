@@ -44,6 +44,9 @@ WHOLE_FILES = ("feed", "search index", "sitemap", "news sitemap")
 
 
 class Rebuild:
+    """One build's dealings with the last build's state: made by the recipe at its start,
+    asked along the way, told at the end (see above)."""
+
     def __init__(self, request: BuildRequest, state: BuildState | None, changed: set[str] | None) -> None:
         self.request = request
         self.state = state if state is not None else BuildState()

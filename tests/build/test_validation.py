@@ -31,7 +31,7 @@ def assert_fails_with(result: Run, *fragments: str) -> None:
 
 
 def broken_site(name: str, tmp_path: Path) -> Path:
-    """A copy of one of tests/broken/: a build writes site/ beside its inputs."""
+    """A copy of one of tests/build/broken/: a build writes site/ beside its inputs."""
     return Path(shutil.copytree(BROKEN / name, tmp_path / name))
 
 

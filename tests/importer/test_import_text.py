@@ -8,7 +8,7 @@ import yaml
 
 from conftest import REPO, SETTINGS, run_cli
 
-SAMPLES = REPO / "tests" / "import_samples"
+SAMPLES = Path(__file__).resolve().parent / "samples"
 
 FERRY_STORY = [
     "Crossings resume with a new timetable and contactless fares on board",

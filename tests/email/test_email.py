@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental.state import BuildState
+
 from conftest import SETTINGS, article, run_cli, tree_bytes, write_tree
-from test_incremental import apply, check_incremental_equals_clean, operations
+from edits import apply, check_incremental_equals_clean, operations
 
 EMAIL_SETTINGS = """\
 title: Test Digest

@@ -136,7 +136,7 @@ def test_keyboard_reaches_skip_link_then_main_links_in_order(open_page):
 def test_everything_reads_without_javascript(open_page):
     for name, path in PAGES.items():
         if name == "search page":
-            continue  # the one page that needs a script; test_browser.py checks what it says without one
+            continue  # the one page that needs a script; test_search_page.py checks what it says without one
         page = open_page(path, 375, script=False)
         assert page.locator("main h1, main h2").first.is_visible(), name
         text = page.locator("main").inner_text()

@@ -1,6 +1,6 @@
 """The search index (search/index.json) on real builds: what it holds, read as JSON.
 
-Queries are answered by search.js alone; tests/test_browser.py types them into the real
+Queries are answered by search.js alone; tests/theme/test_search_page.py types them into the real
 page."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_the_demo_index_covers_the_demo_under_a_sub_path(demo):
 
 
 def test_tokens_fold_case_accents_and_ligatures():
-    """The index's half of the agreement with search.js; test_browser.py types these very
+    """The index's half of the agreement with search.js; test_search_page.py types these very
     spellings into the page to check the other half."""
     assert search.tokens("Sánchez's NATO-plan, 5%!") == ["sanchez", "s", "nato", "plan", "5"]
     assert search.tokens("Ёлка и «ЕЛКА»") == ["елка", "и", "елка"]
