@@ -9,19 +9,20 @@ which takes its srcset reading from here.)
   `TagEditor`). A tree parser keeps no offsets, and writing its tree back out would
   change bytes nobody asked to change.
 - Read-only jobs over a fragment use whichever parser measured faster for that job, in
-  the build's own process, where a parser's cost is more than its cost alone. The
-  images without alt text: selectolax's lexbor, an HTML5 parser in C, about 165 ms per
-  1,000 bodies with images against about 290 ms for html.parser.
+  the build's own process, where a parser costs more than it does alone. The images
+  without alt text: selectolax's lexbor, an HTML5 parser in C, about 160 ms per 1,000
+  bodies with images against about 280 ms for html.parser.
 - Regular expressions and `in` tests are pre-checks that can only answer "no" (no
   "<img" anywhere, so no image): whatever they let through, a parser decides.
 
 One job is still a regular expression: `plain_text`, the words of every body and
 summary. Both parsers cost more than it does: inside content.parse over the 1,000-article
-bench corpus its own time was about 100 ms, lexbor's about 215 ms and html.parser's
-about 330 ms (2% and 5% of all the parsing), and the build must not get slower. On what
-Markdown makes it gives the parsers' answer; it differs on raw HTML with a '>' inside a
-comment or an attribute value, where text from inside the tag leaks out, or with a '<'
-that starts no tag, where text is lost.
+bench corpus (two images put in each body, summaries left to the first paragraph) its
+own time was about 110 ms, lexbor's about 225 ms and html.parser's about 360 ms, 2% and
+5% more parsing, and the build must not get slower. On what Markdown makes it gives the
+parsers' answer; it differs on raw HTML with a '>' inside a comment or an attribute
+value, where text from inside the tag leaks out, or with a '<' that starts no tag, where
+text is lost.
 """
 
 from __future__ import annotations
