@@ -7,7 +7,6 @@ import functools
 import hashlib
 import math
 import posixpath
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 from broadsheet.build import frontmatter, pool
 from broadsheet.build.frontmatter import Image, Source
-from broadsheet.build.markup import MarkdownRenderer, first_paragraph, plain_text
+from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
+from broadsheet.build.markup import MarkdownRenderer
 from broadsheet.problems import Problem
 from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MORE = "<!--more-->"
-NO_ALT = re.compile(r'<img\b(?![^>]*\salt="[^"]+")[^>]*\ssrc="([^"]*)"[^>]*>', re.I)  # readers of screen readers hear nothing
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ def _build(source, raw, fm, parts, settings, renderer) -> tuple[Article, list[Pr
     ]
     problems += [
         Problem(source.rel, 0, "", f"image {src!r} has no alt text (say what it shows: ![a flooded street]({src}))", warning=True)
-        for src in NO_ALT.findall(body_html)
+        for src in images_without_alt(body_html)
     ]
     if fm.summary is not None:
         summary_html, summary_log = renderer.convert(fm.summary, base)

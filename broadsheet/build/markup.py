@@ -8,9 +8,7 @@ which is what lets its result be cached by content hash.
 
 from __future__ import annotations
 
-import html
 import posixpath
-import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -18,10 +16,9 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+
 LINK_MARKER = "broadsheet-link:"
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "smarty", "toc", "sane_lists"]
-TAGS = re.compile(r"<[^>]+>")
-BLOCK_TAG = re.compile(r"<(/?)(p|blockquote|div|ul|ol|li|table|figure|pre|dl|details|section|aside)\b[^>]*>", re.I)
 
 
 @dataclass
@@ -78,20 +75,3 @@ class MarkdownRenderer:
         self.md.reset()
         body = self.md.convert(text)
         return body, LinkLog(base, list(self.log.targets), list(self.log.escapes))
-
-
-def plain_text(fragment: str) -> str:
-    return " ".join(html.unescape(TAGS.sub(" ", fragment)).split())
-
-
-def first_paragraph(body_html: str) -> str:
-    """The first paragraph at the top level: not one inside a quote or a list."""
-    depth = 0
-    for match in BLOCK_TAG.finditer(body_html):
-        closing, tag = match.group(1), match.group(2).lower()
-        if tag != "p":
-            depth += -1 if closing else 1
-        elif not closing and depth == 0:
-            end = body_html.find("</p>", match.end())
-            return body_html[match.start() : end + len("</p>")] if end != -1 else ""
-    return ""

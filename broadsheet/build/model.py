@@ -16,7 +16,7 @@ from slugify import slugify
 from broadsheet.build.config import Settings
 from broadsheet.build.content import Article
 from broadsheet.build.frontmatter import Image
-from broadsheet.build.links import absolute_links, has_relative_urls
+from broadsheet.build.html import absolute_links, has_relative_urls
 from broadsheet.build.markup import LINK_MARKER
 from broadsheet.problems import Problem
 

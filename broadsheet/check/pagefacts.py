@@ -15,6 +15,8 @@ from typing import NamedTuple
 import tinycss2
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from broadsheet.build.html import srcset_urls
+
 URL_ATTRIBUTES = {
     "a": ("href",), "area": ("href",), "link": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),
     "script": ("src",), "iframe": ("src",), "embed": ("src",), "object": ("data",), "input": ("src",),
@@ -130,27 +132,6 @@ def _head_flaws(title: str | None, description: str | None) -> list[Flaw]:
     if not description:
         flaws.append(Flaw('<meta name="description"> is empty' if description == "" else 'no <meta name="description">'))
     return flaws
-
-
-def srcset_urls(srcset: str) -> list[str]:
-    """The URLs of `a.jpg 1x, b.jpg 2x` (HTML's srcset: a URL ends at whitespace, or at a
-    comma that ends it; the descriptors run to the next comma)."""
-    urls, position = [], 0
-    while position < len(srcset):
-        while position < len(srcset) and (srcset[position].isspace() or srcset[position] == ","):
-            position += 1
-        start = position
-        while position < len(srcset) and not srcset[position].isspace():
-            position += 1
-        url = srcset[start:position]
-        if url.endswith(","):
-            url = url.rstrip(",")
-        else:
-            while position < len(srcset) and srcset[position] != ",":
-                position += 1  # skip the descriptors
-        if url:
-            urls.append(url)
-    return urls
 
 
 def css_urls(nodes) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 from urllib.parse import quote, urljoin, urlsplit
 
 from broadsheet.build.config import Settings
-from broadsheet.build.links import absolute_links
+from broadsheet.build.html import absolute_links
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.build.scan import BUNDLE_INDEX
 from broadsheet.outputs.xml import document_with, fragment, sub, timestamp

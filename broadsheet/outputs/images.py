@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
+from broadsheet.build.html import TagEditor, last_img_at
 from broadsheet.build.model import SiteModel
 
 try:  # optional: pip install 'broadsheet[images]'
@@ -36,8 +37,6 @@ SAVE_OPTIONS = {  # fixed, so the same source gives the same bytes
     "PNG": {"optimize": False},
     "WEBP": {"quality": 82, "method": 4},
 }
-IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
-SRC = re.compile(r'\ssrc="([^"]*)"', re.I)
 
 
 @dataclass(frozen=True)
@@ -167,33 +166,36 @@ def _pixels(value: str | None) -> int | None:
     return round(float(match.group(1))) or None if match else None
 
 
+class _Sizer(TagEditor):
+    def __init__(self, html: str, page_url: str, info: dict[str, ImageInfo], until: int):
+        super().__init__(html, until)
+        self.page_url, self.info = page_url, info
+
+    def change(self, tag, attrs, empty):
+        if tag != "img":
+            return None
+        names = {name for name, _ in attrs}
+        src = next((value for name, value in attrs if name == "src"), None)  # HTML takes the first
+        found = self.info.get(urlsplit(urljoin(self.page_url, src)).path) if src is not None else None
+        extra = []
+        if found and "width" not in names and "height" not in names:
+            extra.append(f'width="{found.width}" height="{found.height}"')
+            if found.srcset and "srcset" not in names:
+                extra.append(f'srcset="{found.srcset}" sizes="(min-width: 44rem) 42rem, 100vw"')
+        if "loading" not in names:
+            extra.append('loading="lazy"')
+        if not extra:
+            return None
+        written = self.get_starttag_text()
+        end = -2 if empty else -1  # the new attributes go before the "/>" or the ">"
+        return f"{written[:end].rstrip()} {' '.join(extra)}{written[end:]}"
+
+
 def sized_images(html: str, page_url: str, info: dict[str, ImageInfo]) -> str:
     """<img> tags of an article body, with their size, srcset and lazy loading added
     (what the author wrote wins): below the lead, an article's images are off screen."""
-    if "<img" not in html:
-        return html
-
-    def fix(match: re.Match) -> str:
-        tag = match.group(0)
-        src = SRC.search(tag)
-        found = info.get(urlsplit(urljoin(page_url, src.group(1))).path) if src else None
-        extra = []
-        if found and not _has(tag, "width") and not _has(tag, "height"):
-            extra.append(f'width="{found.width}" height="{found.height}"')
-            if found.srcset and not _has(tag, "srcset"):
-                extra.append(f'srcset="{found.srcset}" sizes="(min-width: 44rem) 42rem, 100vw"')
-        if not _has(tag, "loading"):
-            extra.append('loading="lazy"')
-        if not extra:
-            return tag
-        end = -2 if tag.endswith("/>") else -1
-        return f"{tag[:end].rstrip()} {' '.join(extra)}{tag[end:]}"
-
-    return IMG_TAG.sub(fix, html)
-
-
-def _has(tag: str, attribute: str) -> bool:
-    return re.search(rf"\s{attribute}\s*=", tag, re.I) is not None
+    last = last_img_at(html)
+    return html if last == -1 else _Sizer(html, page_url, info, last).result()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

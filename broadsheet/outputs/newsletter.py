@@ -23,7 +23,7 @@ import css_inline
 import jinja2
 
 from broadsheet.build.config import Settings
-from broadsheet.build.links import absolute_links, rewrite_urls
+from broadsheet.build.html import absolute_links, rewrite_urls
 from broadsheet.build.model import Edition, SiteModel
 from broadsheet.problems import Problem
 from broadsheet.theme.localise import Localiser

@@ -27,7 +27,7 @@ from collections import defaultdict
 from typing import Any, Callable
 
 from broadsheet.build.config import Settings
-from broadsheet.build.markup import plain_text
+from broadsheet.build.html import plain_text
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.theme.localise import Localiser
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from broadsheet.check.command import SiteRoot, scan_output
-from broadsheet.check.pagefacts import css_urls, srcset_urls
+from broadsheet.build.html import srcset_urls
+from broadsheet.check.pagefacts import css_urls
 from conftest import REPO, article, copy_demo, run_cli
 
 import tinycss2

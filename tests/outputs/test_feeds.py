@@ -7,7 +7,7 @@ from datetime import datetime
 import feedparser
 import pytest
 
-from broadsheet.outputs.feeds import absolute_links
+from broadsheet.build.html import absolute_links
 from conftest import copy_demo, SETTINGS, article, run_cli, tree_bytes
 
 NOW = "2025-06-20T12:00:00+00:00"
