@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build import output_size, run_child, table_header, table_row  # noqa: E402  (bench/build.py)
+
 from corpus import write_corpus  # noqa: E402
 
 CHECK_ALONE = (

@@ -39,6 +39,7 @@ import yaml  # noqa: E402  (Broadsheet depends on PyYAML, so its venv has it)
 
 import build as bench_build  # noqa: E402  (bench/build.py, not the repository's build.py)
 from build import Run, run_child  # noqa: E402
+
 from corpus import write_corpus  # noqa: E402
 
 TITLE = "Bench Digest"

@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import write_corpus  # noqa: E402
-
-from broadsheet.serve.session import LiveSite  # noqa: E402
 from broadsheet.build.request import BuildRequest  # noqa: E402
 from broadsheet.serve.server import DevServer  # noqa: E402
+from broadsheet.serve.session import LiveSite  # noqa: E402
 from broadsheet.serve.watch import Watcher  # noqa: E402
+
+from corpus import write_corpus  # noqa: E402
 
 
 class EventClient(threading.Thread):

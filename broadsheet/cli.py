@@ -12,12 +12,11 @@ from typing import Iterator
 from tqdm import tqdm
 
 from broadsheet import __version__
-from broadsheet.incremental import cache
-from broadsheet.build import config
-from broadsheet.importer import arguments as import_arguments
 from broadsheet.build.pipeline import build
 from broadsheet.build.progress import Progress
 from broadsheet.build.request import BuildReport, BuildRequest
+from broadsheet.importer import arguments as import_arguments
+from broadsheet.incremental import cache
 from broadsheet.incremental.state import BuildState
 from broadsheet.problems import display_path, errors
 from broadsheet.scaffold import command as scaffold

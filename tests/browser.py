@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from broadsheet.serve.server import DevServer
+
 from conftest import copy_demo, run_cli
 
 DEMO_URL = "https://example.org/"  # the demo's base_url (broadsheet.yaml)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, field, fields, replace
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from email.utils import parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from broadsheet.theme.localise import check_overrides
-from broadsheet.problems import Problem
 from broadsheet.build.yamlload import YamlError, load
+from broadsheet.problems import Problem
+from broadsheet.theme.localise import check_overrides
 
 SETTINGS_FILE = "broadsheet.yaml"
 MAX_SETTINGS_BYTES = 256 * 1024

@@ -16,8 +16,8 @@ from broadsheet.build import frontmatter, pool
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
 from broadsheet.build.markup import MarkdownRenderer
-from broadsheet.problems import Problem
 from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
+from broadsheet.problems import Problem
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MORE = "<!--more-->"

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
-from broadsheet.problems import Problem
 from broadsheet.build.yamlload import YamlError, load
+from broadsheet.problems import Problem
 
 MAX_FRONT_MATTER = 256 * 1024
 MAX_SLUG = 60

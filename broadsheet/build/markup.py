@@ -16,7 +16,6 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-
 LINK_MARKER = "broadsheet-link:"
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "smarty", "toc", "sane_lists"]
 

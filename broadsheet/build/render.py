@@ -12,10 +12,9 @@ import jinja2
 from broadsheet import theme
 from broadsheet.build import pool
 from broadsheet.build.config import Settings
-from broadsheet.theme.localise import Localiser
-from broadsheet.problems import Problem
 from broadsheet.build.routes import Page
-
+from broadsheet.problems import Problem
+from broadsheet.theme.localise import Localiser
 
 
 def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str], helpers: dict[str, Callable] | None = None) -> jinja2.Environment:

@@ -19,8 +19,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from broadsheet.build import pool
 from broadsheet.build.config import Settings
-from broadsheet.check.pagefacts import Flaw, Reference, fragment_urls, page_facts, stylesheet_references
 from broadsheet.build.request import BuildReport
+from broadsheet.check.pagefacts import Flaw, Reference, fragment_urls, page_facts, stylesheet_references
 from broadsheet.problems import Problem, display_path, errors
 
 PAGE_SUFFIXES = (".html", ".htm")

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import jinja2
 
-from broadsheet.outputs import assets, newsletter, template_helpers
-from broadsheet.incremental import cache
-from broadsheet.email import mailing
 from broadsheet.build import render
 from broadsheet.build.config import SETTINGS_FILE
 from broadsheet.build.pipeline import load_model
 from broadsheet.build.request import BuildRequest
+from broadsheet.email import mailing
+from broadsheet.incremental import cache
+from broadsheet.outputs import assets, newsletter, template_helpers
 from broadsheet.problems import Problem, display_path, errors
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1

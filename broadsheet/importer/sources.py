@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from trafilatura.utils import decode_file
 
 from broadsheet.build.config import ImportSettings
+from broadsheet.build.scan import is_ignored
 from broadsheet.importer.draft import Draft
 from broadsheet.importer.feed import looks_like_feed, read_feed
 from broadsheet.importer.fetch import Limits, fetch
 from broadsheet.importer.page import read_page
 from broadsheet.importer.text import read_text
-from broadsheet.build.scan import is_ignored
 
 TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from broadsheet.build import frontmatter
-from broadsheet.importer.draft import Draft, text_hash
 from broadsheet.build.scan import new_article_path, scan_content
 from broadsheet.build.yamlload import YamlError, load
+from broadsheet.importer.draft import Draft, text_hash
 
 IMPORTED = "imported"  # front matter key: where an article came from and the hash of its text
 

@@ -21,16 +21,16 @@ from typing import Any
 import jinja2
 
 from broadsheet.build import content, model, render
-from broadsheet.outputs import feeds
 from broadsheet.build.config import Settings
 from broadsheet.build.content import Article, Parsed
-from broadsheet.incremental.fingerprint import BODY_FIELDS, bodies_stay_on_their_page
 from broadsheet.build.markup import MarkdownRenderer
-from broadsheet.problems import Problem
 from broadsheet.build.routes import Page
 from broadsheet.build.scan import SourceFile
+from broadsheet.incremental.fingerprint import BODY_FIELDS, bodies_stay_on_their_page
+from broadsheet.outputs import feeds
 from broadsheet.outputs.search import INDEX_PATH, SearchIndex
 from broadsheet.outputs.sitemaps import NEWS_WINDOW
+from broadsheet.problems import Problem
 
 
 @dataclass

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from broadsheet import __version__
-from broadsheet.outputs.images import CopyCache
 from broadsheet.incremental.state import BuildState
+from broadsheet.outputs.images import CopyCache
 
 FOLDER = ".broadsheet-cache"
 # What outlives the process: parsed articles, what the output was made from, and how it

@@ -21,7 +21,6 @@ from broadsheet import theme
 from broadsheet.problems import Problem
 
 
-
 @dataclass(frozen=True)
 class Outcome:
     """What the last successful build was made from, and what it reported."""

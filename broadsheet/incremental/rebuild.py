@@ -30,8 +30,7 @@ from broadsheet.build.progress import Clock, Progress
 from broadsheet.build.request import BuildReport, BuildRequest
 from broadsheet.build.routes import Page
 from broadsheet.build.scan import SourceFile
-from broadsheet.incremental import articles as article_files
-from broadsheet.incremental import body_edits, inputs
+from broadsheet.incremental import articles as article_files, body_edits, inputs
 from broadsheet.incremental.body_edits import Made
 from broadsheet.incremental.fingerprint import ContextHasher, template_digests
 from broadsheet.incremental.state import BuildState

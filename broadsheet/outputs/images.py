@@ -25,8 +25,7 @@ from broadsheet.build.html import TagEditor, last_img_at
 from broadsheet.build.model import SiteModel
 
 try:  # optional: pip install 'broadsheet[images]'
-    from PIL import Image as PillowImage
-    from PIL import ImageOps
+    from PIL import Image as PillowImage, ImageOps
 except ImportError:  # pragma: no cover - depends on the machine
     PillowImage = None
 

@@ -25,9 +25,9 @@ import jinja2
 from broadsheet.build.config import Settings
 from broadsheet.build.html import absolute_links, rewrite_urls
 from broadsheet.build.model import Edition, SiteModel
+from broadsheet.build.routes import Page, output_file
 from broadsheet.problems import Problem
 from broadsheet.theme.localise import Localiser
-from broadsheet.build.routes import Page, output_file
 
 TEMPLATE = "email/edition.html"
 TEXT_TEMPLATE = "email/edition.txt"

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from broadsheet.build.config import Settings
-from broadsheet.build.model import Remember, compute_now
-from broadsheet.build.model import Entry, SiteModel
+from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.build.routes import Page
 from broadsheet.outputs.xml import document, sub, timestamp
 

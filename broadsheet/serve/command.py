@@ -8,10 +8,10 @@ import threading
 import webbrowser
 
 from broadsheet.build import config
-from broadsheet.serve.session import LiveSite
 from broadsheet.build.request import BuildRequest
 from broadsheet.problems import display_path, errors
 from broadsheet.serve.server import DevServer, PortInUse
+from broadsheet.serve.session import LiveSite
 from broadsheet.serve.watch import Watcher
 
 PORTS_TO_TRY = 10

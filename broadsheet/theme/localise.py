@@ -12,11 +12,10 @@ import string
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from markupsafe import Markup, escape
-
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
+from markupsafe import Markup, escape
 
 from broadsheet.theme.phrases import CATALOGUE, ENGLISH
 

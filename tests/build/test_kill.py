@@ -7,6 +7,7 @@ import sys
 import time
 
 from broadsheet.build import write
+
 from conftest import REPO, article, tree_bytes
 
 

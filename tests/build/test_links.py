@@ -3,7 +3,7 @@
 
 import pytest
 
-from conftest import copy_demo, article, run_cli
+from conftest import article, copy_demo, run_cli
 from linkcheck import broken_links, links_of
 
 

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from broadsheet.build import content, render
+
 from conftest import article, run_cli, tree_bytes
 
 

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from broadsheet.check.command import SiteRoot, scan_output
-from broadsheet.build.html import srcset_urls
-from broadsheet.check.pagefacts import css_urls
-from conftest import REPO, article, copy_demo, run_cli
-
 import tinycss2
+
+from broadsheet.build.html import srcset_urls
+from broadsheet.check.command import SiteRoot, scan_output
+from broadsheet.check.pagefacts import css_urls
+
+from conftest import REPO, article, copy_demo, run_cli
 
 SUB_PATH = """\
 title: Test Digest

@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from broadsheet.email.mailing import RateLimit
+
 from conftest import article, run_cli
 
 PASSWORD_VARIABLE = "BROADSHEET_TEST_SMTP_PASSWORD"

@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 from hypothesis import example, given, settings, strategies as st
 
-from broadsheet.importer.markdown import clean_markdown, html_to_markdown
 from broadsheet.build.markup import MarkdownRenderer
+from broadsheet.importer.markdown import clean_markdown, html_to_markdown
 
 PIECES = [
     "<script>alert(1)</script>", "<script", "</script>", "<img src=x onerror=alert(1)>", "<iframe src=//e>",

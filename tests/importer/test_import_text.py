@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import REPO, SETTINGS, run_cli
+from conftest import SETTINGS, run_cli
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 

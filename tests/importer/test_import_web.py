@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from broadsheet import __version__
+
 from conftest import SETTINGS, copy_demo, run_cli
 from test_import_text import SAMPLES, import_one, imported, split
 

@@ -2,9 +2,10 @@
 
 import pickle
 
-from broadsheet.incremental import cache
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
+from broadsheet.incremental import cache
+
 from conftest import article, run_cli, tree_bytes
 
 

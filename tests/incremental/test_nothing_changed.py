@@ -7,12 +7,13 @@ import json
 import time
 from datetime import datetime, timezone
 
-from broadsheet.incremental import cache
 from broadsheet.build import write
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
+from broadsheet.incremental import cache
 from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.incremental.state import BuildState
+
 from conftest import article, tree_bytes, write_tree
 
 NOW = datetime(2025, 6, 20, 12, tzinfo=timezone.utc)

@@ -8,7 +8,8 @@ import feedparser
 import pytest
 
 from broadsheet.build.html import absolute_links
-from conftest import copy_demo, SETTINGS, article, run_cli, tree_bytes
+
+from conftest import SETTINGS, article, copy_demo, run_cli, tree_bytes
 
 NOW = "2025-06-20T12:00:00+00:00"
 BASE = "https://x.github.io/digest/"

@@ -10,7 +10,8 @@ import json
 import pytest
 
 from broadsheet.outputs import search
-from conftest import copy_demo, article, run_cli
+
+from conftest import article, copy_demo, run_cli
 
 INDEX = "site/search/index.json"
 

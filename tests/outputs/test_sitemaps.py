@@ -4,10 +4,11 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 from broadsheet.build import config, content, routes, scan
-from broadsheet.outputs import sitemaps
 from broadsheet.build.markup import MarkdownRenderer
 from broadsheet.build.model import BuildOptions, build_model
-from conftest import copy_demo, article, run_cli
+from broadsheet.outputs import sitemaps
+
+from conftest import article, copy_demo, run_cli
 
 NOW = "2025-06-20T12:00:00+00:00"
 BASE = "https://x.github.io/digest/"

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from broadsheet.serve.watch import Watcher
+
 from conftest import article, write_tree
 
 QUIET = 0.2

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from broadsheet.theme.localise import Localiser
+
 from conftest import article, run_cli, tree_bytes
 
 STORIES = {

@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from browser import ARTICLE, AXE, DEMO_URL, NPM_CI, ROOT, axe_violations, build_demo, console_errors, needs_file
-from browser import require_browser, serving
+from browser import ARTICLE, AXE, DEMO_URL, NPM_CI, ROOT, axe_violations, build_demo, console_errors, needs_file, require_browser, serving
 from conftest import article, run_cli
 
 require_browser()
