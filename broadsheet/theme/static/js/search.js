@@ -1,6 +1,7 @@
-/* Broadsheet search: loads the index that broadsheet/search.py writes and answers
-   queries in the browser, so /search/ works on any static host.
-   normalise, tokens, parseQuery and matches mirror search.py: change them together.
+/* Broadsheet search: loads the index that broadsheet/outputs/search.py writes and
+   answers queries in the browser, so /search/ works on any static host.
+   normalise and tokens fold words as search.py does when it builds the index: change
+   them together (tests/theme/test_search_page.py checks that the two agree).
    Results are built with textContent only: index data is never parsed as HTML. */
 (() => {
   "use strict";
