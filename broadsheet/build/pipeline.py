@@ -57,14 +57,18 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         env = render.environment(request.site_dir, settings, static.fingerprints, template_helpers.helpers(settings, pictures.info))
         common = {"sections": site_model.taxonomies["sections"].terms}
         rebuild.start_pages((settings.for_pages(), static.fingerprints, common, pictures.info))
+        every_page = pages + mail_pages
         with write.OutputWriter(request.output_dir, rebuild.on_disk) as writer:
-            every_page, finisher = pages + mail_pages, newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS
-            rendered = render.render_pages(every_page, env, request.site_dir, common, rebuild.page_skipper(env, every_page), progress.step("render", len(every_page)), finisher.put)
+            finisher = newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS on the way
+            skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))
+            rendered = render.render_pages(every_page, env, request.site_dir, common, skip, advance, finisher.put)
             clock.lap("render")
-            generated = write.put_generated(writer, _generated_files(site_model, settings, pages, now, pictures.copies, rebuild), static.files)
+            generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild)
+            generated_paths = write.put_generated(writer, generated, static.files)
             clock.lap("feeds")
             problems += found + parsed + modelled + rendered.problems + finisher.problems
-            problems = sorted(set(problems + write.check_paths(rendered.pages, generated, static.files, static.origins, _page_sources(pages))))
+            problems += write.check_paths(rendered.pages, generated_paths, static.files, static.origins, _page_sources(pages))
+            problems = sorted(set(problems))
             report = BuildReport(problems, len(site_model.entries), len(rendered.pages), rebuild.parsed, rendered.rendered, output=request.output_dir)
             if errors(problems):  # a failure writes nothing
                 clock.lap("write")
