@@ -169,7 +169,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
     except UnicodeDecodeError:
         return {}, {}, [Problem(name, 0, "", "settings file is not UTF-8 text")]
     except YamlError as exc:
-        return {}, {}, [Problem(name, exc.line, "", exc.message)]
+        return {}, {}, [Problem(name, exc.line, exc.key, exc.describe())]
     if loaded.data is None:
         return {}, {}, []
     if not isinstance(loaded.data, dict):

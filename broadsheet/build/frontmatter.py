@@ -89,7 +89,7 @@ def parse(rel: str, parts: Split, tz: ZoneInfo) -> tuple[FrontMatter | None, lis
         loaded = load(parts.yaml_text)
     except YamlError as exc:
         line = exc.line + 1 if exc.line else 1  # the YAML starts on the file's second line
-        return None, [Problem(rel, line, "", exc.message)]
+        return None, [Problem(rel, line, exc.key, exc.describe(offset=1))]
     if not isinstance(loaded.data, dict):
         return None, [Problem(rel, 1, "", "front matter must be a mapping of keys (title: ..., date: ...)")]
     return _Checker(rel, loaded.data, loaded.lines, tz).run()

@@ -38,10 +38,19 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class YamlError(Exception):
-    def __init__(self, message: str, line: int = 0):
+    def __init__(self, message: str, line: int = 0, key: str = "", first_line: int = 0):
         super().__init__(message)
         self.message = message
         self.line = line  # 1-based within the YAML text, 0 when unknown
+        self.key = key  # the key it is about ("email.from"), '' when none
+        self.first_line = first_line  # a key given twice: where it was given first
+
+    def describe(self, offset: int = 0) -> str:
+        """The message, with the lines it names counted from the file's start: `offset`
+        lines come before the YAML (front matter's opening fence)."""
+        if not self.first_line:
+            return self.message
+        return f"{self.message} (first on line {self.first_line + offset}, again on line {self.line + offset}): keep one"
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ def load(text: str) -> LoadedYaml:
         if node is None:
             return LoadedYaml(None)
         _check_expansion(node)
+        _check_duplicate_keys(node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         raise YamlError(_describe(exc), _error_line(exc, text)) from None
@@ -114,6 +124,37 @@ def _check_expansion(root: yaml.Node) -> None:
         return total
 
     size(root, 0)
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"  # "<<: *defaults" may stand beside the keys it brings
+
+
+def _check_duplicate_keys(root: yaml.Node) -> None:
+    """A key given twice in one mapping is an error: PyYAML keeps the last silently, so
+    `draft: true` then `draft: false` would publish a draft."""
+    seen_nodes: set[int] = set()
+
+    def walk(node: yaml.Node, prefix: str) -> None:
+        if id(node) in seen_nodes:  # an alias: its anchor was checked already
+            return
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                walk(child, prefix)
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != MERGE_TAG:
+                    name, line = prefix + str(key_node.value), key_node.start_mark.line + 1
+                    identity = (key_node.tag, key_node.value)
+                    if identity in first:
+                        raise YamlError("key given twice", line, name, first[identity])
+                    first[identity] = line
+                    walk(value_node, name + ".")
+                else:
+                    walk(value_node, prefix)
+
+    walk(root, "")
 
 
 def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:

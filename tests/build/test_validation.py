@@ -324,3 +324,38 @@ def test_feed_id_must_be_a_string(make_site):
     result = run_cli("build", "--site", site)
     assert result.code == 1
     assert "a.md:4: id: expected a string" in result.err
+
+
+# --- keys given twice ----------------------------------------------------------------
+
+
+def test_a_key_given_twice_in_front_matter_names_both_lines_and_publishes_nothing(make_site):
+    """YAML keeps the last value silently: `draft: true` then `draft: false` published a draft."""
+    site = make_site({"content/a.md": "---\ntitle: Secret\ndate: 2025-06-19\ndraft: true\ndraft: false\n---\nBody.\n", "content/b.md": GOOD})
+    result = build(site)
+    assert_fails_with(result, "content/a.md:5: draft: key given twice (first on line 4, again on line 5): keep one")
+    assert not (site / "site").exists()
+
+
+def test_a_key_given_twice_in_the_settings_names_the_whole_key(make_site):
+    settings = SETTINGS + "email:\n  from: a@example.org\n  subject: x\n  from: b@example.org\n"
+    site = make_site({"content/a.md": GOOD}, settings=settings)
+    lines = SETTINGS.count("\n")
+    assert_fails_with(build(site), f"broadsheet.yaml:{lines + 4}: email.from: key given twice (first on line {lines + 2}, again on line {lines + 4})")
+
+
+def test_a_key_given_twice_in_a_flow_mapping_or_a_list_item(make_site):
+    site = make_site({
+        "content/a.md": "---\ntitle: A\ndate: 2025-06-19\nsource: {name: Reuters, name: AP}\n---\nBody.\n",
+        "content/b.md": "---\ntitle: B\ndate: 2025-06-19\nextra:\n  - {x: 1}\n  - x: 1\n    x: 2\n---\nBody.\n",
+    })  # fmt: skip
+    result = build(site)
+    assert_fails_with(result, "content/a.md:4: source.name: key given twice", "content/b.md:7: extra.x: key given twice")
+
+
+def test_keys_that_only_look_alike_and_merge_keys_are_not_duplicates(make_site):
+    """Different keys ("1" and 1, "Name" and "name") and a YAML merge beside its own keys build."""
+    front = '---\ntitle: A\ndate: 2025-06-19\nnotes: {"1": a, 1: b, Name: c, name: d}\nbase: &b {x: 1}\nmore:\n  <<: *b\n  y: 2\n---\nBody.\n'
+    site = make_site({"content/a.md": front})
+    result = build(site)
+    assert result.code == 0, result.err
