@@ -56,13 +56,20 @@ def safe_relative(path: str) -> bool:
 
 
 def check_output_folder(site_dir: Path, output: Path) -> list[Problem]:
-    """The output folder is deleted and replaced: never let it be a folder of inputs."""
+    """The output folder is deleted and replaced: never let it be a folder of inputs, a
+    file, or a place where something else stands in the way of the build's own work."""
     site = site_dir.resolve()
     out = output.resolve()
     inputs = [site / name for name in ("content", "templates", "static")]
     if out == site or out in site.parents or any(out == p or p in out.parents for p in inputs):
         return [Problem("", 0, "output", f"{output} holds the site's own files; choose a separate output folder")]
-    return []
+    if output.exists() and not output.is_dir():
+        return [Problem("", 0, "output", f"{output} is a file, not a folder; choose a folder for the output (the file was left as it was)")]
+    return [
+        Problem("", 0, "output", f"{work} is in the way: a build keeps its unfinished work there; move it elsewhere")
+        for work in (staging_dir(output), journal_dir(output), old_dir(output))
+        if work.exists() and not work.is_dir()
+    ]
 
 
 def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path], origins: dict[str, str], page_sources: dict[str, str]) -> list[Problem]:

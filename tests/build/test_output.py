@@ -123,3 +123,27 @@ def test_a_hand_edit_that_keeps_size_and_time_is_still_repaired(make_site):
     os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert run_cli("build", "--site", site).code == 0
     assert page.read_bytes() == before
+
+
+def test_output_naming_a_regular_file_is_refused_and_the_file_kept(make_site, tmp_path):
+    """It used to be moved aside (to .notes.txt.staging) and replaced by the site, with a traceback."""
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"the user's own words\n")
+    for _ in range(2):  # and the next build is refused the same way, not a crash
+        result = run_cli("build", "--site", site, "--output", notes)
+        assert result.code == 1
+        assert f"output: {notes} is a file, not a folder" in result.err
+        assert "Traceback" not in result.err
+        assert notes.read_bytes() == b"the user's own words\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "site-src"]
+
+
+def test_a_file_where_the_build_keeps_its_work_is_refused_and_kept(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    (site / ".site.journal").write_text("not ours\n")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert ".site.journal is in the way" in result.err
+    assert (site / ".site.journal").read_text() == "not ours\n"
+    assert not (site / "site").exists()
