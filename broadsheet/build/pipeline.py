@@ -31,12 +31,16 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     server's memory); `changed`, when the caller knows it (the watcher does), names the
     input files changed since the last build."""
     clock, progress, rebuild = Clock(), progress or Progress(), Rebuild(request, state, changed)
-    with _cycle_collector_paused():
+    problems = write.check_output_folder(request.site_dir, request.output_dir)
+    if problems:
+        return _finished(BuildReport(problems), clock)
+    with _cycle_collector_paused(), write.output_lock(request.output_dir) as busy:
+        if busy is not None:
+            return _finished(BuildReport([busy]), clock)
         report = rebuild.body_edits(clock)
         if report is not None:
             return report
         settings, problems = config.load_settings(request.site_dir, request.base_url)
-        problems += write.check_output_folder(request.site_dir, request.output_dir)
         if errors(problems):
             return _finished(BuildReport(problems), clock)
         sources, found = rebuild.scan()

@@ -29,9 +29,16 @@ import json
 import os
 import shutil
 import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Iterable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 from broadsheet.problems import Problem
 
@@ -65,11 +72,10 @@ def check_output_folder(site_dir: Path, output: Path) -> list[Problem]:
         return [Problem("", 0, "output", f"{output} holds the site's own files; choose a separate output folder")]
     if output.exists() and not output.is_dir():
         return [Problem("", 0, "output", f"{output} is a file, not a folder; choose a folder for the output (the file was left as it was)")]
-    return [
-        Problem("", 0, "output", f"{work} is in the way: a build keeps its unfinished work there; move it elsewhere")
-        for work in (staging_dir(output), journal_dir(output), old_dir(output))
-        if work.exists() and not work.is_dir()
-    ]
+    in_the_way = [work for work in (staging_dir(output), journal_dir(output), old_dir(output)) if work.exists() and not work.is_dir()]
+    if lock_file(output).exists() and not lock_file(output).is_file():
+        in_the_way.append(lock_file(output))
+    return [Problem("", 0, "output", f"{work} is in the way: a build keeps its lock and unfinished work there; move it elsewhere") for work in in_the_way]
 
 
 def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path], origins: dict[str, str], page_sources: dict[str, str]) -> list[Problem]:
@@ -85,6 +91,63 @@ def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path
     for path in sorted(pages & generated):
         problems.append(Problem("", 0, "", f"{path} is both a page and a generated file (feed, sitemap or index)"))
     return problems
+
+
+LOCK_WAIT = 3.0  # seconds a build waits for another build of the same output to finish
+
+
+@contextmanager
+def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[Problem | None]:
+    """Hold the output's lock while a build runs, so two builds never interleave: yields
+    None once held, or a Problem naming the other build when it is still running after
+    `wait` seconds. The lock is the kernel's (flock) on a file beside the output, so it
+    goes with the process that held it: a lock file left by a killed build holds nothing,
+    and the next build simply takes it. The holder removes the file as it lets go."""
+    if fcntl is None:  # no flock on this system (Windows): builds are not locked
+        yield None
+        return
+    path = lock_file(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if _try_lock(fd):
+            if _still_there(fd, path):
+                break
+            os.close(fd)  # the last holder removed it as it let go: lock the file there now
+            continue
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            yield Problem("", 0, "output", f"another build of this site is running (pid {holder}); try again when it has finished")
+            return
+        time.sleep(0.05)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield None
+    finally:
+        path.unlink(missing_ok=True)  # while still held, so nobody locks a file on its way out
+        os.close(fd)
+
+
+def _still_there(fd: int, path: Path) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def lock_file(output: Path) -> Path:
+    return output.with_name(f".{output.name}.lock")
 
 
 def staging_dir(output: Path) -> Path:

@@ -1,8 +1,13 @@
-"""The output folder: atomic, deterministic, pruned, repaired, unchanged files untouched."""
+"""The output folder: atomic, deterministic, pruned, repaired, unchanged files untouched,
+locked against a second build."""
 
 import os
+import subprocess
+import sys
 
-from conftest import article, run_cli, tree_bytes
+from broadsheet.build import write
+
+from conftest import REPO, article, run_cli, tree_bytes
 
 
 def small_site(make_site):
@@ -147,3 +152,44 @@ def test_a_file_where_the_build_keeps_its_work_is_refused_and_kept(make_site):
     assert ".site.journal is in the way" in result.err
     assert (site / ".site.journal").read_text() == "not ours\n"
     assert not (site / "site").exists()
+
+
+def test_a_second_build_waits_then_says_another_build_is_running(make_site):
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site / "site")
+    (site / "content/world/a.md").write_text(article("Alpha story, revised", "2025-06-18 10:00"))
+    with write.output_lock(site / "site") as busy:  # another build holds the output
+        assert busy is None
+        result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert f"output: another build of this site is running (pid {os.getpid()})" in result.err
+    assert tree_bytes(site / "site") == before
+    assert run_cli("build", "--site", site).code == 0  # the lock went with its holder
+
+
+def test_a_lock_left_by_a_killed_build_is_taken_over(make_site):
+    site = small_site(make_site)
+    (site / ".site.lock").write_text("999999999\n")  # a pid that holds no lock
+    result = run_cli("build", "--site", site)
+    assert result.code == 0, result.err
+    assert not (site / ".site.lock").exists()  # the build that held it last removed it
+
+
+def test_two_builds_at_once_never_mix_and_never_crash(make_site, tmp_path):
+    """Real processes started together, three times: each builds or says another build is
+    running, and the output is always a clean build's."""
+    files = {f"content/s{i % 4}/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:{i % 60:02d}", tags=f"[T{i % 5}]") for i in range(150)}
+    site = make_site(files)
+    command = [sys.executable, str(REPO / "build.py"), "--site", str(site), "--quiet"]
+    for round_ in range(3):
+        (site / "content/s0/a0.md").write_text(article(f"Story 0, take {round_}", "2025-06-10 12:00"))
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for run in runs:
+            out, err = run.communicate(timeout=120)
+            assert "Traceback" not in err, err
+            assert run.returncode == 0 or "another build of this site is running" in err, err
+        assert any(run.returncode == 0 for run in runs)
+        clean = tmp_path / f"clean{round_}"
+        assert run_cli("build", "--site", site, "--output", clean, "--no-cache").code == 0
+        assert tree_bytes(site / "site") == tree_bytes(clean)
