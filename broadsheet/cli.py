@@ -136,8 +136,10 @@ def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
     with progress_bar(quiet=args.quiet) as progress:
         report = build(request, state, progress)
     learned = report.parsed or report.changed or report.removed or (state.outcome and state.outcome.inputs != known)
-    if report.ok and not args.no_cache and learned:
-        cache.save(output, state)  # a build that changed nothing has nothing new to remember
+    if report.ok and not args.no_cache and learned:  # a build that changed nothing has nothing new to remember
+        unsaved = cache.save(output, state)
+        if unsaved:
+            print(f"warning: the build cache was not saved, so the next build starts afresh: {unsaved}", file=sys.stderr)
     _print_problems(report, args.site)
     if not report.ok:
         count = len(errors(report.problems))

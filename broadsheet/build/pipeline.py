@@ -34,7 +34,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     problems = write.check_output_folder(request.site_dir, request.output_dir)
     if problems:
         return _finished(BuildReport(problems), clock)
-    with _cycle_collector_paused(), write.output_lock(request.output_dir) as busy:
+    with _cycle_collector_paused(), write.output_lock(request.output_dir) as busy, write.disk_errors() as disk_said_no:
         if busy is not None:
             return _finished(BuildReport([busy]), clock)
         report = rebuild.body_edits(clock)
@@ -84,6 +84,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         rebuild.finish(written, report, Made(settings, env, common, site_model, sources, articles, every_page, problems, frozenset(static.files), now))
         clock.lap("write")
         return _finished(report, clock)
+    return _finished(BuildReport(disk_said_no), clock)  # a full disk, a read-only folder: the output is as it was
 
 
 def load_model(request: BuildRequest, state: BuildState | None = None) -> tuple[Settings, model.SiteModel | None, list[Problem]]:

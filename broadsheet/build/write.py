@@ -30,7 +30,7 @@ import os
 import shutil
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
@@ -107,10 +107,14 @@ def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[Problem | Non
         yield None
         return
     path = lock_file(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a read-only folder, a full disk
+            yield Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or path}")
+            return
         if _try_lock(fd):
             if _still_there(fd, path):
                 break
@@ -123,8 +127,9 @@ def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[Problem | Non
             return
         time.sleep(0.05)
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with suppress(OSError):  # who holds it is only for the message: a full disk may not take it
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield None
     finally:
         path.unlink(missing_ok=True)  # while still held, so nobody locks a file on its way out
@@ -199,11 +204,13 @@ class OutputWriter:
         if parent and parent not in self._made:
             (self.folder / parent).mkdir(parents=True, exist_ok=True)
             self._made.add(parent)
-        (self.folder / name).write_bytes(data)
+        try:
+            (self.folder / name).write_bytes(data)
+        except OSError as exc:  # name the file the user knows, not our scratch name
+            raise OSError(exc.errno, exc.strerror, str(self.output / rel)) from None
         self.changed[rel] = name
 
     def commit(self) -> WriteResult:
-        self.committed = True
         removed = sorted(self.on_disk.keys() - self.wanted)
         stamps = {} if self.fresh else dict(self.on_disk)  # what is not written stays as it was
         if not self.changed and not removed and not self.fresh:
@@ -211,9 +218,11 @@ class OutputWriter:
         if self.fresh:
             if not self._made:
                 self.folder.mkdir(parents=True)
+                self._made.add("")
             _swap(self.folder, self.output)
         else:
             _commit_journal(self.output, self.folder, self.changed, removed)
+        self.committed = True
         changed = tuple(sorted(self.changed))
         for rel in removed:
             del stamps[rel]
@@ -221,8 +230,9 @@ class OutputWriter:
         return WriteResult(len(self.wanted), changed, tuple(removed), stamps)
 
     def abort(self) -> None:
-        """Throw away what was put; nothing once committed."""
-        if self._made and not self.committed:
+        """Throw away what was put, unless the build got past its commit point (its journal
+        is in place): then the next build finishes it."""
+        if self._made and not self.committed and not (self.folder / "journal.json").exists():
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> OutputWriter:
@@ -230,6 +240,18 @@ class OutputWriter:
 
     def __exit__(self, *exc_info) -> None:
         self.abort()  # left without a commit (an error, or problems found): the output stays as it was
+
+
+@contextmanager
+def disk_errors() -> Iterator[list[Problem]]:
+    """An OSError while a build reads or writes (a full disk, a read-only folder, a file
+    removed under the build) becomes one problem naming the file, in the list this yields;
+    by then the writer has thrown its unfinished work away, so the output is as it was."""
+    problems: list[Problem] = []
+    try:
+        yield problems
+    except OSError as exc:
+        problems.append(Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or 'the output folder'}"))
 
 
 def put_generated(writer: OutputWriter, generated: Iterable[dict[str, bytes | None]], static_files: dict[str, Path]) -> set[str]:

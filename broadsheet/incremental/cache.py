@@ -50,12 +50,23 @@ def load(output: Path) -> BuildState:
     return state
 
 
-def save(output: Path, state: BuildState) -> None:
-    """Write the cache atomically: a killed build leaves the old cache or the new one."""
+def save(output: Path, state: BuildState) -> str | None:
+    """Write the cache atomically: a killed build leaves the old cache or the new one.
+    The cache is only a short cut, so a failure to save it (a full disk, a read-only
+    folder) is no failure of the build: it is returned as a reason, and nothing half
+    written is left behind."""
     path = cache_file(output)
-    path.parent.mkdir(exist_ok=True)
-    fields = {name: getattr(state, name) for name in PERSISTED}
-    data = (_stamp(), fields, state.memo.kept(KEPT_MEMO))
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
-        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(f.name, path)
+    temporary = None
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fields = {name: getattr(state, name) for name in PERSISTED}
+        data = (_stamp(), fields, state.memo.kept(KEPT_MEMO))
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
+            temporary = f.name
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        return f"{exc.strerror or exc} ({exc.filename or path.parent})"
+    return None
