@@ -88,3 +88,17 @@ def test_a_cache_that_cannot_be_saved_is_a_warning(make_site):
     assert "Traceback" not in result.err
     assert (site / "site/index.html").is_file()
     assert [p.name for p in site.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_read_only_output_is_one_line_and_left_as_it_was(small_disk, tmp_path):
+    site = copy_demo(tmp_path / "demo")
+    out = small_disk / "out"
+    assert run_cli("build", "--site", site, "--output", out, "--no-cache").code == 0
+    before = tree_bytes(out)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    story = next((site / "content").rglob("*.md"))
+    story.write_text(story.read_text() + "\nA late correction.\n")
+    result = run_cli("build", "--site", site, "--output", out, "--no-cache")
+    assert result.code == 1
+    assert "Read-only file system" in result.err and "Traceback" not in result.err
+    assert tree_bytes(out) == before
