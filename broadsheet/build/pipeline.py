@@ -70,7 +70,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
             generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild)
             generated_paths = write.put_generated(writer, generated, static.files)
             clock.lap("feeds")
-            problems += found + parsed + modelled + rendered.problems + finisher.problems
+            problems += found + parsed + modelled + rendered.problems + finisher.problems + routes.clashes(every_page)
             problems += write.check_paths(rendered.pages, generated_paths, static.files, static.origins, _page_sources(pages))
             problems = sorted(set(problems))
             report = BuildReport(problems, len(site_model.entries), len(rendered.pages), rebuild.parsed, rendered.rendered, output=request.output_dir)

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from broadsheet.build.config import Settings
 from broadsheet.build.model import TAXONOMIES, SiteModel
+from broadsheet.problems import Problem
 
 TAXONOMY_TITLES = {"tags": "Tags", "sections": "Sections", "sources": "Sources", "authors": "Authors"}
 
@@ -61,6 +62,27 @@ def plan(model: SiteModel, settings: Settings) -> list[Page]:
     pages.append(_page(settings, "search/", "search.html", title="Search"))
     pages.append(_page(settings, "404.html", "404.html", title="Page not found"))
     return pages
+
+
+def clashes(pages: list[Page]) -> list[Problem]:
+    """Each output file is claimed by one page: a second claim is an error naming both,
+    never a page that silently replaces another (an article whose slug is `tags`, under
+    article_url /{slug}/, would take the place of the list of tags)."""
+    first: dict[str, Page] = {}
+    problems = []
+    for page in pages:
+        earlier = first.setdefault(page.path, page)
+        if earlier is not page:
+            ours, other = (page, earlier) if "entry" in page.context or "entry" not in earlier.context else (earlier, page)
+            source = ours.context["entry"].article.path if "entry" in ours.context else f"templates/{ours.template}"
+            problems.append(Problem(source, 0, "", f"its page {page.path} is also the page of {_what(other)}; change a slug, or article_url"))
+    return problems
+
+
+def _what(page: Page) -> str:
+    if "entry" in page.context:
+        return page.context["entry"].article.path
+    return f"{page.context.get('title') or page.path} ({page.template})"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import sys
 
 from broadsheet.build import write
 
-from conftest import REPO, article, run_cli, tree_bytes
+from conftest import REPO, SETTINGS, article, run_cli, tree_bytes
 
 
 def small_site(make_site):
@@ -193,3 +193,18 @@ def test_two_builds_at_once_never_mix_and_never_crash(make_site, tmp_path):
         clean = tmp_path / f"clean{round_}"
         assert run_cli("build", "--site", site, "--output", clean, "--no-cache").code == 0
         assert tree_bytes(site / "site") == tree_bytes(clean)
+
+
+def test_an_article_never_silently_replaces_a_listing_page(make_site):
+    """With article_url /{slug}/, stories titled "Tags" and "Archive" would write over the
+    list of tags and the archive; which one won changed from build to build."""
+    site = make_site({
+        "content/a.md": article("Tags", "2025-06-19", tags="[Energy]"),
+        "content/b.md": article("Archive", "2025-06-18"),
+        "content/c.md": article("Fine story", "2025-06-17"),
+    }, settings=SETTINGS + "article_url: /{slug}/\n")  # fmt: skip
+    result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert "content/a.md: its page tags/index.html is also the page of Tags (terms.html)" in result.err
+    assert "content/b.md: its page archive/index.html is also the page of Archive (archive.html)" in result.err
+    assert not (site / "site").exists()
