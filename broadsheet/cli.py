@@ -12,6 +12,7 @@ from typing import Iterator
 from tqdm import tqdm
 
 from broadsheet import __version__
+from broadsheet.build import config
 from broadsheet.build.pipeline import build
 from broadsheet.build.progress import Progress
 from broadsheet.build.request import BuildReport, BuildRequest
@@ -141,12 +142,20 @@ def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
         if unsaved:
             print(f"warning: the build cache was not saved, so the next build starts afresh: {unsaved}", file=sys.stderr)
     _print_problems(report, args.site)
+    if report.ok and args.base_url is None and _unset_base_url(args.site):
+        print(f"warning: base_url is not set in {config.SETTINGS_FILE}: links in feeds, sitemaps and "
+              f"the newsletter point at {config.Settings().base_url}; set the address the site is published at", file=sys.stderr)  # fmt: skip
     if not report.ok:
         count = len(errors(report.problems))
         print(f"Build failed: {count} error{'s' * (count != 1)}; the previous output was left as it was.", file=sys.stderr)
     else:
         print(summary_line(report))
     return report
+
+
+def _unset_base_url(site_dir: Path) -> bool:
+    settings, _ = config.load_settings(site_dir)
+    return settings.base_url == config.Settings().base_url
 
 
 def summary_line(report: BuildReport) -> str:

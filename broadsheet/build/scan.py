@@ -12,6 +12,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from broadsheet.build.config import SETTINGS_FILE
 from broadsheet.build.frontmatter import make_slug
 from broadsheet.problems import Problem
 
@@ -37,8 +38,8 @@ def is_ignored(name: str) -> bool:
 
 def scan_content(site_dir: Path, folder: str = "content") -> tuple[list[SourceFile], list[Problem]]:
     root = site_dir / folder
-    if not root.is_dir():
-        return [], []
+    if not root.is_dir():  # an empty site over the real output would be no help
+        return [], [Problem(folder, 0, "", f'folder is missing: articles are Markdown files in {folder}/ (`broadsheet new "A title"` writes the first)')]
     found: list[SourceFile] = []
     problems: list[Problem] = []
     _walk(root, site_dir, frozenset(), found, problems)
@@ -105,3 +106,14 @@ def new_article_path(site_dir: Path, title: str, section: str | None) -> Path:
             raise ValueError(f"section {section!r} has no letters or digits to make a folder name from")
         folder = folder / section_slug
     return folder / f"{slug}.md"
+
+
+def check_site(site_dir: Path) -> list[Problem]:
+    """A site folder holds its settings file and content/: building anything else would
+    put an empty site (for localhost) over the output, and say it went well."""
+    has_settings, has_content = (site_dir / SETTINGS_FILE).is_file(), (site_dir / "content").is_dir()
+    if not has_settings and not has_content:
+        return [Problem("", 0, "", f"{site_dir.resolve()} is not a Broadsheet site: it has no {SETTINGS_FILE} and no content/ folder; start one with `broadsheet init DIR`, or name one with --site DIR")]
+    if not has_settings:  # a missing content/ is reported by scan_content, with the settings' own problems
+        return [Problem(SETTINGS_FILE, 0, "", "is missing: a site keeps its settings there (`broadsheet init` writes one; every key is optional, but base_url says where the site is published)")]
+    return []

@@ -359,3 +359,37 @@ def test_keys_that_only_look_alike_and_merge_keys_are_not_duplicates(make_site):
     site = make_site({"content/a.md": front})
     result = build(site)
     assert result.code == 0, result.err
+
+
+# --- a folder that is not a site ---------------------------------------------------------
+
+
+def test_a_folder_that_is_not_a_site_is_refused_and_nothing_written(tmp_path):
+    result = build(tmp_path)
+    assert_fails_with(result, f"{tmp_path.resolve()} is not a Broadsheet site: it has no broadsheet.yaml and no content/ folder", "broadsheet init")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_site_whose_content_folder_went_missing_keeps_its_output(make_site):
+    """It used to build an empty site over the real one, and exit 0."""
+    site = make_site({"content/a.md": GOOD})
+    assert build(site).code == 0
+    before = tree_bytes(site / "site")
+    (site / "content").rename(site / "content-moved")
+    assert_fails_with(build(site), "content: folder is missing")
+    assert tree_bytes(site / "site") == before
+
+
+def test_a_site_without_its_settings_file_is_refused(make_site):
+    site = make_site({"content/a.md": GOOD}, settings=None)
+    assert_fails_with(build(site), "broadsheet.yaml: is missing")
+    assert not (site / "site").exists()
+
+
+def test_a_site_without_base_url_builds_and_warns_once(make_site):
+    site = make_site({"content/a.md": GOOD}, settings="title: No address yet\n")
+    result = build(site)
+    assert result.code == 0, result.err
+    assert result.err.count("warning: base_url is not set in broadsheet.yaml") == 1
+    assert "http://localhost:8000/" in result.err
+    assert "warning: base_url" not in build(site, "--base-url", "https://example.org/").err
