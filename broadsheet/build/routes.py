@@ -79,6 +79,33 @@ def clashes(pages: list[Page]) -> list[Problem]:
     return problems
 
 
+MAX_NAME_BYTES = 255  # one file or folder name, on every common file system
+MAX_PATH_BYTES = 3800  # a whole output path, leaving room under Linux's 4,096 for the output folder
+
+
+def too_long(pages: list[Page]) -> list[Problem]:
+    """Names no file system takes (a 281-character slug, a 325-character author from a
+    feed), found before anything is written, naming the article and the key they came from."""
+    problems = []
+    for page in pages:
+        longest = max(page.path.split("/"), key=lambda part: len(part.encode()))
+        size = len(longest.encode())
+        if size > MAX_NAME_BYTES or len(page.path.encode()) > MAX_PATH_BYTES:
+            source, key = _origin(page)
+            problems.append(Problem(source, 0, key, f"makes a page name of {size} bytes ({longest[:40]}...), over the file system's limit of {MAX_NAME_BYTES}; make it shorter"))
+    return problems
+
+
+def _origin(page: Page) -> tuple[str, str]:
+    """The content file and the key a page's address comes from."""
+    if "entry" in page.context:
+        return page.context["entry"].article.path, "slug"
+    entries = page.context.get("entries") or ()
+    if "term" in page.context and entries:
+        return entries[0].article.path, page.context["kind"]
+    return "", ""
+
+
 def _what(page: Page) -> str:
     if "entry" in page.context:
         return page.context["entry"].article.path
