@@ -142,7 +142,7 @@ def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
         if unsaved:
             print(f"warning: the build cache was not saved, so the next build starts afresh: {unsaved}", file=sys.stderr)
     _print_problems(report, args.site)
-    if report.ok and args.base_url is None and _unset_base_url(args.site):
+    if report.ok and args.base_url is None and report.base_url == config.Settings().base_url:
         print(f"warning: base_url is not set in {config.SETTINGS_FILE}: links in feeds, sitemaps and "
               f"the newsletter point at {config.Settings().base_url}; set the address the site is published at", file=sys.stderr)  # fmt: skip
     if not report.ok:
@@ -151,11 +151,6 @@ def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
     else:
         print(summary_line(report))
     return report
-
-
-def _unset_base_url(site_dir: Path) -> bool:
-    settings, _ = config.load_settings(site_dir)
-    return settings.base_url == config.Settings().base_url
 
 
 def summary_line(report: BuildReport) -> str:

@@ -72,9 +72,9 @@ def check_output_folder(site_dir: Path, output: Path) -> list[Problem]:
         return [Problem("", 0, "output", f"{output} holds the site's own files; choose a separate output folder")]
     if output.exists() and not output.is_dir():
         return [Problem("", 0, "output", f"{output} is a file, not a folder; choose a folder for the output (the file was left as it was)")]
+    lock = lock_file(output)
     in_the_way = [work for work in (staging_dir(output), journal_dir(output), old_dir(output)) if work.exists() and not work.is_dir()]
-    if lock_file(output).exists() and not lock_file(output).is_file():
-        in_the_way.append(lock_file(output))
+    in_the_way += [lock] if lock.exists() and not lock.is_file() else []
     return [Problem("", 0, "output", f"{work} is in the way: a build keeps its lock and unfinished work there; move it elsewhere") for work in in_the_way]
 
 
@@ -196,19 +196,22 @@ class OutputWriter:
             return
         if not self.fresh and _same(self.output / rel, data, self.on_disk.get(rel)):
             return
+        name = rel if self.fresh else f"{len(self.changed)}.new"
+        try:
+            self._write(name, data)
+        except OSError as exc:  # name the file the user knows, not our scratch name
+            raise OSError(exc.errno, exc.strerror, str(self.output / rel)) from None
+        self.changed[rel] = name
+
+    def _write(self, name: str, data: bytes) -> None:
         if not self._made:
             self.folder.mkdir(parents=True)
             self._made.add("")
-        name = rel if self.fresh else f"{len(self.changed)}.new"
         parent = name.rpartition("/")[0]
         if parent and parent not in self._made:
             (self.folder / parent).mkdir(parents=True, exist_ok=True)
             self._made.add(parent)
-        try:
-            (self.folder / name).write_bytes(data)
-        except OSError as exc:  # name the file the user knows, not our scratch name
-            raise OSError(exc.errno, exc.strerror, str(self.output / rel)) from None
-        self.changed[rel] = name
+        (self.folder / name).write_bytes(data)
 
     def commit(self) -> WriteResult:
         removed = sorted(self.on_disk.keys() - self.wanted)

@@ -100,7 +100,7 @@ class Rebuild:
         if request.explain or not outcome or newest >= self.settled_before or not outcome.holds(self._inputs, now) or self.on_disk != state.stamps:
             return None
         state.last = self.previous  # made from these same inputs, so still good for the serve short cut
-        return BuildReport(list(outcome.problems), outcome.articles, outcome.pages, output=output)
+        return BuildReport(list(outcome.problems), outcome.articles, outcome.pages, output=output, base_url=settings.base_url)
 
     # --- pages and generated files -----------------------------------------------------
 
