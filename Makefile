@@ -38,4 +38,4 @@ screenshots: $(STAMP)
 	$(PY) docs/screenshots.py
 
 clean:
-	rm -rf site .site.staging .site.old .site.journal
+	rm -rf site .site.trees .site.lock .site.switch

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus  # noqa: E402
 
 CACHE_DIR = ".broadsheet-cache"
-LEFTOVERS = ("site", CACHE_DIR, ".site.staging", ".site.old", ".site.journal")
+LEFTOVERS = ("site", CACHE_DIR, ".site.trees")  # the output is a link to one of two trees
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,13 @@ def broadsheet_version() -> str:
 
 
 def clear_build_state(site: Path) -> None:
-    """Remove the output, the build cache and any staging folders: the next build is cold."""
+    """Remove the output, the build cache and the output's trees: the next build is cold."""
     for name in LEFTOVERS:
-        shutil.rmtree(site / name, ignore_errors=True)
+        path = site / name
+        if path.is_symlink():
+            path.unlink()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def cold_build(site: Path) -> Run:

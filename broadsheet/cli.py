@@ -40,6 +40,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
         p.add_argument("--future", action="store_true", help="include articles dated in the future")
         p.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: DIR/site)")
+        p.add_argument("--replace-output", action="store_true", help="replace the output folder even if it holds files Broadsheet did not make")
 
     def build_run_options(p: argparse.ArgumentParser) -> None:
         build_options(p)
@@ -130,7 +131,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
     """Build as `build` does, printing its problems and its summary line."""
-    request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain)
+    request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain, args.replace_output)
     output = request.output_dir
     state = BuildState() if args.no_cache else cache.load(output)
     known = state.outcome.inputs if state.outcome else None

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from broadsheet.build import config, model, render, routes, scan, write
+from broadsheet.build import config, model, output_folder, render, routes, scan, write
 from broadsheet.build.config import Settings
 from broadsheet.build.progress import Clock, Progress
 from broadsheet.build.request import BuildReport, BuildRequest
@@ -31,10 +31,10 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
     server's memory); `changed`, when the caller knows it (the watcher does), names the
     input files changed since the last build."""
     clock, progress, rebuild = Clock(), progress or Progress(), Rebuild(request, state, changed)
-    problems = scan.check_site(request.site_dir) or write.check_output_folder(request.site_dir, request.output_dir)
+    problems = scan.check_site(request.site_dir) or output_folder.check_output_folder(request.site_dir, request.output_dir, request.replace_output)
     if problems:
         return _finished(BuildReport(problems), clock)
-    with _cycle_collector_paused(), write.output_lock(request.output_dir) as busy, write.disk_errors() as disk_said_no:
+    with _cycle_collector_paused(), output_folder.output_lock(request.output_dir) as busy, write.disk_errors() as disk_said_no:
         if busy is not None:
             return _finished(BuildReport([busy]), clock)
         report = rebuild.body_edits(clock)

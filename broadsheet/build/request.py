@@ -19,6 +19,7 @@ class BuildRequest:
     base_url: str | None = None
     now: datetime | None = None
     explain: bool = False  # fill the report's sources and article HTML (for check): never skips the work
+    replace_output: bool = False  # the output may be a folder of files Broadsheet did not make: replace them
 
     @property
     def output_dir(self) -> Path:

@@ -1,49 +1,32 @@
-"""Rendered pages and static files -> the output folder, never half written.
+"""Rendered pages and static files -> the output, never half written, never mixed.
 
-Two ways to get there, chosen by how much changed:
+The output is a link to one of two trees (build/output_folder.py): the writer brings the
+tree nobody reads level with the live one (hard links: the trees share every unchanged
+file), writes the files that changed into it as they are made, removes what is gone, then
+commits by pointing the output's link at it. Until that one rename, readers see the old
+site; from it on, the new one; a build killed in between leaves the old site and a tree
+the next build levels again. A one-article change writes a few files, links the few the
+last build changed, and renames one link.
 
-- **Swap** (no output yet): everything goes into a staging folder beside the output,
-  which is then renamed into place, or exchanged with an old output in one atomic
-  system call.
-- **Journal** (every later build): the changed files are written beside the output,
-  flat, with a journal that lists where each goes; renaming the journal into place
-  commits the build, then the files are moved in. A build killed before the commit
-  leaves the old site; one killed after it is completed by the next build (or by
-  `recover`), so the output always ends as the old site or the new one. It costs a
-  write per changed file and nothing per unchanged one, where a staging tree costs a
-  folder and a link for every file (seconds at 10,000 articles).
+Before the switch, the new bytes are put on disk (an fsync each, or one sync for many), so
+a power cut cannot leave the link pointing at empty files.
 
-Before either commit point, one sync puts the new bytes on disk, so a power cut cannot
-leave a committed journal or swapped folder pointing at empty files.
-
-Either way, what is on disk decides what changed: a file edited, deleted or added by
-hand in the output is put right by the next build.
+What is on disk decides what changed: a file in the live tree edited, deleted or added by
+hand is put right by the next build.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
-import json
 import os
 import shutil
-import sys
-import time
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
-
+from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, point_output_at, read_state, write_state
 from broadsheet.problems import Problem
-
-RENAME_EXCHANGE = 2
-AT_FDCWD = -100
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what a file on disk looked like
 
@@ -62,22 +45,6 @@ def safe_relative(path: str) -> bool:
     return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\0" not in path
 
 
-def check_output_folder(site_dir: Path, output: Path) -> list[Problem]:
-    """The output folder is deleted and replaced: never let it be a folder of inputs, a
-    file, or a place where something else stands in the way of the build's own work."""
-    site = site_dir.resolve()
-    out = output.resolve()
-    inputs = [site / name for name in ("content", "templates", "static")]
-    if out == site or out in site.parents or any(out == p or p in out.parents for p in inputs):
-        return [Problem("", 0, "output", f"{output} holds the site's own files; choose a separate output folder")]
-    if output.exists() and not output.is_dir():
-        return [Problem("", 0, "output", f"{output} is a file, not a folder; choose a folder for the output (the file was left as it was)")]
-    lock = lock_file(output)
-    in_the_way = [work for work in (staging_dir(output), journal_dir(output), old_dir(output)) if work.exists() and not work.is_dir()]
-    in_the_way += [lock] if lock.exists() and not lock.is_file() else []
-    return [Problem("", 0, "output", f"{work} is in the way: a build keeps its lock and unfinished work there; move it elsewhere") for work in in_the_way]
-
-
 def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path], origins: dict[str, str], page_sources: dict[str, str]) -> list[Problem]:
     """Every output path stays inside the output folder, and no two things claim one path
     (a static file overriding a generated one, such as robots.txt, is allowed)."""
@@ -93,95 +60,27 @@ def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path
     return problems
 
 
-LOCK_WAIT = 3.0  # seconds a build waits for another build of the same output to finish
-
-
-@contextmanager
-def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[Problem | None]:
-    """Hold the output's lock while a build runs, so two builds never interleave: yields
-    None once held, or a Problem naming the other build when it is still running after
-    `wait` seconds. The lock is the kernel's (flock) on a file beside the output, so it
-    goes with the process that held it: a lock file left by a killed build holds nothing,
-    and the next build simply takes it. The holder removes the file as it lets go."""
-    if fcntl is None:  # no flock on this system (Windows): builds are not locked
-        yield None
-        return
-    path = lock_file(output)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:  # a read-only folder, a full disk
-            yield Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or path}")
-            return
-        if _try_lock(fd):
-            if _still_there(fd, path):
-                break
-            os.close(fd)  # the last holder removed it as it let go: lock the file there now
-            continue
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-        os.close(fd)
-        if time.monotonic() >= deadline:
-            yield Problem("", 0, "output", f"another build of this site is running (pid {holder}); try again when it has finished")
-            return
-        time.sleep(0.05)
-    try:
-        with suppress(OSError):  # who holds it is only for the message: a full disk may not take it
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield None
-    finally:
-        path.unlink(missing_ok=True)  # while still held, so nobody locks a file on its way out
-        os.close(fd)
-
-
-def _still_there(fd: int, path: Path) -> bool:
-    try:
-        return os.stat(path).st_ino == os.fstat(fd).st_ino
-    except FileNotFoundError:
-        return False
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def lock_file(output: Path) -> Path:
-    return output.with_name(f".{output.name}.lock")
-
-
-def staging_dir(output: Path) -> Path:
-    return output.with_name(f".{output.name}.staging")
-
-
-def journal_dir(output: Path) -> Path:
-    return output.with_name(f".{output.name}.journal")
-
-
-def old_dir(output: Path) -> Path:
-    return output.with_name(f".{output.name}.old")
-
-
 class OutputWriter:
     """Takes the build's files one at a time, as they are made, and commits them all at
-    once (by swap or journal, see above), so no build holds the whole site in memory:
-    10,000 articles make 400 MB of pages. Until `commit`, nothing in the output changes;
-    `abort` throws away what was put."""
+    once (see above), so no build holds the whole site in memory: 10,000 articles make
+    400 MB of pages. Until `commit`, what readers see does not change; `abort` leaves the
+    tree being written for the next build to level."""
 
     def __init__(self, output: Path, on_disk: dict[str, Stamp] | None = None) -> None:
-        recover(output)
+        self.layout = Layout(output)
         self.output = output
-        self.on_disk = on_disk if on_disk is not None else disk_stamps(output)
-        self.fresh = not output.is_dir()  # no output yet: everything goes to a staging folder
-        self.folder = staging_dir(output) if self.fresh else journal_dir(output)
+        self.live = self.layout.live()
+        self.target = next(name for name in TREES if name != self.live)
+        self.folder = self.layout.tree(self.target)
+        self.had_trees = self.layout.trees.exists()
+        if self.live is None:
+            self.on_disk: dict[str, Stamp] = {}  # nothing of ours to keep: every file is written
+        else:
+            self.on_disk = on_disk if on_disk is not None else disk_stamps(self.layout.tree(self.live))
         self.wanted: set[str] = set()
-        self.changed: dict[str, str] = {}  # rel -> its file in the folder
-        self._made: set[str] = set()  # folders made in self.folder ("" for itself)
+        self.changed: set[str] = set()  # files written into the target: they differ from the live tree's
+        self.relinked: set[str] = set()  # files linked from the live tree: their stamps moved
+        self.levelled = False  # the target holds the live tree, plus self.changed
         self.committed = False
 
     def keep(self, paths) -> None:
@@ -194,55 +93,146 @@ class OutputWriter:
         self.wanted.add(rel)
         if data is None or not safe_relative(rel):
             return
-        if not self.fresh and _same(self.output / rel, data, self.on_disk.get(rel)):
+        if self.live is not None and _same(self.layout.tree(self.live) / rel, data, self.on_disk.get(rel)):
             return
-        name = rel if self.fresh else f"{len(self.changed)}.new"
+        self._level()
         try:
-            self._write(name, data)
-        except OSError as exc:  # name the file the user knows, not our scratch name
+            _write_new(self.folder, rel, data)
+        except OSError as exc:  # name the file the user knows, not the tree it went to
             raise OSError(exc.errno, exc.strerror, str(self.output / rel)) from None
-        self.changed[rel] = name
-
-    def _write(self, name: str, data: bytes) -> None:
-        if not self._made:
-            self.folder.mkdir(parents=True)
-            self._made.add("")
-        parent = name.rpartition("/")[0]
-        if parent and parent not in self._made:
-            (self.folder / parent).mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
-        (self.folder / name).write_bytes(data)
+        self.changed.add(rel)
 
     def commit(self) -> WriteResult:
         removed = sorted(self.on_disk.keys() - self.wanted)
-        stamps = {} if self.fresh else dict(self.on_disk)  # what is not written stays as it was
-        if not self.changed and not removed and not self.fresh:
-            return WriteResult(len(self.wanted), (), (), stamps)
-        if self.fresh:
-            if not self._made:
-                self.folder.mkdir(parents=True)
-                self._made.add("")
-            _swap(self.folder, self.output)
-        else:
-            _commit_journal(self.output, self.folder, self.changed, removed)
-        self.committed = True
-        changed = tuple(sorted(self.changed))
+        if self.live is not None and not self.changed and not removed:
+            return WriteResult(len(self.wanted), (), (), dict(self.on_disk))
+        self._level()
         for rel in removed:
-            del stamps[rel]
-        stamps.update({rel: _stamp(self.output / rel) for rel in changed})
-        return WriteResult(len(self.wanted), changed, tuple(removed), stamps)
+            _remove(self.folder, rel)
+        _sync(self.folder, self.changed)
+        point_output_at(self.layout, self.target)  # the commit point
+        self.committed = True
+        # The tree just left differs from the new one by what this build wrote and removed
+        # (a first build has no other tree yet: the next build makes it in full).
+        lag = (sorted(self.changed), removed) if self.live is not None else (None, None)
+        with suppress(OSError):  # unrecorded (a full disk), the next build compares the trees in full
+            write_state(self.layout, TreeState(self.target, *lag))
+        changed = tuple(sorted(self.changed))
+        return WriteResult(len(self.wanted), changed, tuple(removed), self._stamps(removed))
 
     def abort(self) -> None:
-        """Throw away what was put, unless the build got past its commit point (its journal
-        is in place): then the next build finishes it."""
-        if self._made and not self.committed and not (self.folder / "journal.json").exists():
-            shutil.rmtree(self.folder, ignore_errors=True)
+        """Left without a commit (an error, problems found, a full disk): readers still see
+        the old site. A levelled target differs from it by exactly what was written, so the
+        next build only undoes that; otherwise it compares the trees in full."""
+        if self.committed:
+            return
+        with suppress(OSError):
+            if self.live is None:  # a first build: nothing of it is left
+                shutil.rmtree(self.folder if self.had_trees else self.layout.trees)
+            elif self.levelled:
+                write_state(self.layout, TreeState(self.live, sorted(self.changed), []))
 
     def __enter__(self) -> OutputWriter:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.abort()  # left without a commit (an error, or problems found): the output stays as it was
+        self.abort()
+
+    def _level(self) -> None:
+        """Before the first write into the target: make it the live tree's copy."""
+        if self.levelled:
+            return
+        self.layout.trees.mkdir(parents=True, exist_ok=True)
+        state = read_state(self.layout)
+        write_state(self.layout, TreeState(self.live))  # a kill from here on: compare in full next time
+        if self.live is None:
+            _clear(self.folder)
+        elif state is not None and state.live == self.live and state.lag_known() and self.folder.is_dir():
+            self._undo_lag(state)
+        else:
+            self._level_in_full()
+        self.levelled = True
+
+    def _undo_lag(self, state: TreeState) -> None:
+        for rel in state.lag_removed:
+            if safe_relative(rel):
+                _remove(self.folder, rel)
+        for rel in state.lag_changed:
+            if safe_relative(rel) and not self._relink(rel):
+                _remove(self.folder, rel)  # not in the live tree (any more): not in its copy either
+
+    def _level_in_full(self) -> None:
+        """After a kill, a full disk or a new second tree: every file compared by inode."""
+        if self.folder.is_symlink() or (self.folder.exists() and not self.folder.is_dir()):
+            self.folder.unlink()
+        if not self.folder.exists():
+            self._link_whole_tree()
+            return
+        theirs = disk_stamps(self.folder)
+        for rel, stamp in self.on_disk.items():
+            if theirs.get(rel, (0, 0, 0, None))[3] != stamp[3] and not self._relink(rel):
+                _remove(self.folder, rel)
+        for rel in theirs.keys() - self.on_disk.keys():
+            _remove(self.folder, rel)
+
+    def _link_whole_tree(self) -> None:
+        """The second tree made for the first time: a link for every file of the live one,
+        without the checks a tree of unknown state needs (2 s -> 0.6 s at 10,000 articles)."""
+        live = self.layout.tree(self.live)
+
+        def walk(source: str, target: str, prefix: str) -> None:
+            os.mkdir(target)
+            with os.scandir(source) as entries:
+                for entry in entries:
+                    rel = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(entry.path, os.path.join(target, entry.name), rel + "/")
+                        continue
+                    recorded = self.on_disk.get(rel)
+                    if recorded is None or recorded[0] < 0:
+                        continue  # not a file of the live tree as recorded: the build writes it if wanted
+                    st = entry.stat(follow_symlinks=False)
+                    _link_new(entry.path, os.path.join(target, entry.name))
+                    if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == recorded:
+                        self.relinked.add(rel)
+
+        walk(str(live), str(self.folder), "")
+
+    def _relink(self, rel: str) -> bool:
+        """The live tree's file at rel, linked into the target; False when there is none.
+        Linking moves the file's ctime, so its stamp is read again after, unless the file
+        had already changed since it was recorded (a hand edit the dev server's record does
+        not know of yet): then its old record stays, so the difference still shows."""
+        source, recorded = self.layout.tree(self.live) / rel, self.on_disk.get(rel)
+        if recorded is None or recorded[0] < 0:  # not a file of the live tree, or a symlink
+            return False
+        try:
+            before = _stamp(source)
+        except FileNotFoundError:
+            return False
+        if not _link(source, self.folder, rel):
+            return False
+        if before == recorded:
+            self.relinked.add(rel)
+        return True
+
+    def _stamps(self, removed: list[str]) -> dict[str, Stamp]:
+        """The new live tree's stamps: read again where this build touched an inode."""
+        if self.live is None:
+            return disk_stamps(self.folder)
+        stamps = dict(self.on_disk)
+        for rel in removed:
+            del stamps[rel]
+        for rel in self.changed | self.relinked:
+            with suppress(FileNotFoundError):
+                stamps[rel] = _stamp(self.folder / rel)
+        return stamps
+
+
+def live_stamps(output: Path) -> dict[str, Stamp]:
+    """The files of the tree readers see now, when the output is Broadsheet's; else none."""
+    folder = live_stamps_source(output)
+    return disk_stamps(folder) if folder is not None else {}
 
 
 @contextmanager
@@ -310,59 +300,71 @@ def disk_stamps(folder: Path) -> dict[str, Stamp]:
     return found
 
 
-# --- swap ------------------------------------------------------------------------------
+# --- files in the tree being written ------------------------------------------------------
 
 
-def _swap(staging: Path, output: Path) -> None:
-    os.sync()  # the new files' bytes reach the disk before the rename that publishes them
-    if not output.exists():
-        staging.rename(output)
-        return
-    if _exchange(staging, output):
-        shutil.rmtree(staging)  # now holds the previous output
-        return
-    old = old_dir(output)
-    output.rename(old)  # no atomic exchange here: keep the old site until the new one is in place
-    staging.rename(output)
-    shutil.rmtree(old)
+def _write_new(root: Path, rel: str, data: bytes) -> None:
+    """A new file (never written in place: the old one may be a hard link into the live tree)."""
+    target = root / rel
+    _make_room(root, target)
+    target.unlink(missing_ok=True)
+    target.write_bytes(data)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one system call (Linux renameat2); False where unsupported."""
-    if not sys.platform.startswith("linux"):
+def _link(source: Path, root: Path, rel: str) -> bool:
+    """Put the live tree's file at rel in root, as a hard link (a copy where links are not
+    to be had); False when the live tree has no such file."""
+    target = root / rel
+    _make_room(root, target)
+    target.unlink(missing_ok=True)
+    try:
+        _link_new(str(source), str(target))
+    except FileNotFoundError:
         return False
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-        return False
-    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+    return True
 
 
-# --- journal ---------------------------------------------------------------------------
+def _link_new(source: str, target: str) -> None:
+    """A hard link where nothing stands yet (a copy where links are not to be had)."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in NO_LINKS:
+            raise
+        shutil.copy2(source, target, follow_symlinks=False)
 
 
-def _commit_journal(output: Path, folder: Path, changed: dict[str, str], removed: list[str]) -> None:
-    """The changed files are in folder already; list where each goes, then commit."""
-    folder.mkdir(exist_ok=True)
-    moves = [[name, rel] for rel, name in sorted(changed.items())]
-    if len(changed) <= FSYNC_UP_TO:
-        for name, _ in moves:
-            _fsync(folder / name)
-    else:
-        os.sync()  # one barrier for many files: cheaper than an fsync each
-    journal = folder / "journal.tmp"
-    journal.write_text(json.dumps({"moves": moves, "removes": removed}))
-    _fsync(journal)
-    os.rename(journal, folder / "journal.json")  # the commit point
-    _apply_journal(output, folder)
+NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)  # a file system without hard links
+
+
+def _remove(root: Path, rel: str) -> None:
+    target = root / rel
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+        _prune_empty(root, target.parent)
+    elif target.is_dir():
+        shutil.rmtree(target)
+        _prune_empty(root, target.parent)
+
+
+def _clear(folder: Path) -> None:
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
 
 
 FSYNC_UP_TO = 64  # files; past this, one sync of everything is cheaper than an fsync each
+
+
+def _sync(root: Path, changed: set[str]) -> None:
+    """Put the new files' bytes on disk before the link points at them."""
+    if len(changed) > FSYNC_UP_TO:
+        os.sync()
+        return
+    for rel in changed:
+        _fsync(root / rel)
 
 
 def _fsync(path: Path) -> None:
@@ -375,52 +377,18 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _apply_journal(output: Path, folder: Path) -> None:
-    """Move the journal's files into place; safe to run again after an interruption."""
-    journal = json.loads((folder / "journal.json").read_text())
-    for name, rel in journal["moves"]:
-        source = folder / name
-        if source.exists():
-            target = output / rel
-            _make_room(output, target)
-            os.replace(source, target)
-    for rel in journal["removes"]:
-        target = output / rel
-        if target.is_symlink() or target.is_file():
-            target.unlink()
-        _prune_empty(output, target.parent)
-    shutil.rmtree(folder)
-
-
-def _make_room(output: Path, target: Path) -> None:
+def _make_room(root: Path, target: Path) -> None:
     """A folder where the file goes, or a file where a folder goes, is cleared away."""
     if target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
-    for parent in reversed(target.relative_to(output).parents[:-1]):
-        path = output / parent
+    for parent in reversed(target.relative_to(root).parents[:-1]):
+        path = root / parent
         if path.is_symlink() or path.is_file():
             path.unlink()
     target.parent.mkdir(parents=True, exist_ok=True)
 
 
-def _prune_empty(output: Path, folder: Path) -> None:
-    while folder != output and folder.is_dir() and not any(folder.iterdir()):
+def _prune_empty(root: Path, folder: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
-
-
-def recover(output: Path) -> None:
-    """Finish what a killed build committed; throw away what it did not."""
-    old, staging, journal = old_dir(output), staging_dir(output), journal_dir(output)
-    if old.exists():
-        if output.exists():
-            shutil.rmtree(old)
-        else:
-            old.rename(output)
-    if staging.exists():
-        shutil.rmtree(staging)
-    if journal.exists():
-        if (journal / "journal.json").exists() and output.is_dir():
-            _apply_journal(output, journal)
-        else:
-            shutil.rmtree(journal)

@@ -87,15 +87,13 @@ class Rebuild:
 
     def nothing_to_do(self, settings: Settings, sources: list[SourceFile], now: datetime) -> BuildReport | None:
         """The last build's report when nothing it read has changed and its output is as it
-        left it; else None. Either way the output is first put in order (a build killed
-        after its commit point is finished) and looked at."""
+        left it; else None. Either way the live output is looked at (its files' stamps)."""
         request, state = self.request, self.state
         output = request.output_dir
         bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
         request_key = (request.drafts, request.future, request.base_url, str(output))
         self._inputs, newest = inputs.digest(request.site_dir, request_key, settings, state.parsed, bundle_files)
-        write.recover(output)
-        self.on_disk = state.stamps if self.changed is not None and state.stamps else write.disk_stamps(output)
+        self.on_disk = state.stamps if self.changed is not None and state.stamps else write.live_stamps(output)
         outcome = state.outcome
         if request.explain or not outcome or newest >= self.settled_before or not outcome.holds(self._inputs, now) or self.on_disk != state.stamps:
             return None

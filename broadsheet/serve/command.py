@@ -24,7 +24,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         for problem in problems:
             print(problem.format(args.site), file=sys.stderr)
         return 1
-    request = BuildRequest(args.site, args.output, args.drafts, args.future)
+    request = BuildRequest(args.site, args.output, args.drafts, args.future, replace_output=args.replace_output)
     output = request.output_dir
     server = start_server(output, settings.base_path, args.host, args.port)
     if server is None:

@@ -43,7 +43,7 @@ class LiveSite:
         own record of the output (walking it costs 0.3 s at 10,000 articles), so the walk
         comes here, after the browser was told to reload; a difference gets a full build,
         which puts the output right, as every build does."""
-        return write.disk_stamps(self.request.output_dir) != self.state.stamps
+        return write.live_stamps(self.request.output_dir) != self.state.stamps
 
     def _tell(self, report: BuildReport, paths: set[str] | None, seconds: float, why: str = "") -> None:
         what = why or (f"{len(paths)} changed file{'s' * (len(paths) != 1)}" if paths else "start")

@@ -43,8 +43,11 @@ def fill(disk: Path) -> Path:
 
 
 def leftovers(disk: Path) -> list[str]:
-    """Anything a build leaves beside its output or in the cache folder but the output and the cache."""
-    found = [p.name for p in disk.iterdir() if p.name not in ("out", "filler", ".broadsheet-cache")]
+    """Anything a build leaves beside its output or in the cache folder but the output, its
+    two trees and their record, and the cache."""
+    found = [p.name for p in disk.iterdir() if p.name not in ("out", ".out.trees", "filler", ".broadsheet-cache")]
+    trees = disk / ".out.trees"
+    found += [p.name for p in trees.iterdir() if p.name not in ("a", "b", "state.json")] if trees.is_dir() else []
     cache = disk / ".broadsheet-cache"
     return found + ([p.name for p in cache.iterdir() if p.name.endswith(".tmp")] if cache.is_dir() else [])
 
@@ -76,7 +79,7 @@ def test_a_first_build_on_a_full_disk_leaves_nothing(small_disk, tmp_path):
     result = run_cli("build", "--site", site, "--output", small_disk / "out", "--no-cache")
     assert result.code == 1
     assert "No space left on device" in result.err and "Traceback" not in result.err
-    assert leftovers(small_disk) == [] and not (small_disk / "out").exists()
+    assert leftovers(small_disk) == [] and not (small_disk / "out").exists() and not (small_disk / ".out.trees").exists()
 
 
 def test_a_cache_that_cannot_be_saved_is_a_warning(make_site):

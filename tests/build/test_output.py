@@ -1,11 +1,12 @@
 """The output folder: atomic, deterministic, pruned, repaired, unchanged files untouched,
 locked against a second build."""
 
+import json
 import os
 import subprocess
 import sys
 
-from broadsheet.build import write
+from broadsheet.build import output_folder
 
 from conftest import REPO, SETTINGS, article, run_cli, tree_bytes
 
@@ -36,7 +37,7 @@ def test_failed_build_leaves_previous_site_untouched(make_site):
     assert result.code == 1
     assert "bad.md:1: date: is missing" in result.err
     assert tree_bytes(site / "site") == before
-    assert not any(p.name.startswith(".site.") for p in site.iterdir())
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".site.")) == [".site.trees"]  # no lock, no half-made link
 
 
 def test_template_error_writes_nothing(make_site):
@@ -95,17 +96,27 @@ def test_unchanged_files_keep_their_modification_time(make_site):
     assert f"({len(changed)} files written" in result.out
 
 
-def test_interrupted_swap_is_recovered(make_site):
-    """A build killed between the two renames of the fallback swap leaves `.site.old`."""
+def test_a_tree_left_half_written_is_levelled_by_the_next_build(make_site, tmp_path):
+    """What a build killed while writing leaves: the tree nobody reads holds stray, stale and
+    half-written files, and the record says it is not known how it differs. Readers never
+    saw it; the next builds, which write into it in turn, match a clean build."""
     site = small_site(make_site)
     assert run_cli("build", "--site", site).code == 0
-    before = tree_bytes(site / "site")
-    (site / "site").rename(site / ".site.old")
-    (site / ".site.staging").mkdir()
-    (site / ".site.staging/half.html").write_text("half written")
-    assert run_cli("build", "--site", site).code == 0
-    assert tree_bytes(site / "site") == before
-    assert not (site / ".site.old").exists() and not (site / ".site.staging").exists()
+    (site / "content/world/b.md").write_text(article("Beta story, revised", "2025-06-19 11:00"))
+    assert run_cli("build", "--site", site).code == 0  # a build that writes: both trees exist
+    trees = site / ".site.trees"
+    standby = trees / ("a" if os.readlink(site / "site").endswith("b") else "b")
+    (standby / "stray.html").write_text("from a killed build")
+    (standby / "index.html").unlink()
+    (standby / "index.html").write_text("half writ")
+    state = json.loads((trees / "state.json").read_text())
+    (trees / "state.json").write_text(json.dumps({**state, "lag": None}))
+    for title in ("Alpha story, revised", "Alpha story, revised again"):
+        (site / "content/world/a.md").write_text(article(title, "2025-06-18 10:00"))
+        assert run_cli("build", "--site", site).code == 0
+        clean = tmp_path / title.replace(" ", "-")
+        assert run_cli("build", "--site", site, "--output", clean, "--no-cache").code == 0
+        assert tree_bytes(site / "site") == tree_bytes(clean)
 
 
 def test_static_file_clashing_with_a_page_is_an_error(make_site):
@@ -146,12 +157,22 @@ def test_output_naming_a_regular_file_is_refused_and_the_file_kept(make_site, tm
 
 def test_a_file_where_the_build_keeps_its_work_is_refused_and_kept(make_site):
     site = make_site({"content/a.md": article("A", "2025-06-19")})
-    (site / ".site.journal").write_text("not ours\n")
+    for name, make in ((".site.trees", lambda p: p.write_text("not ours\n")), (".site.lock", lambda p: p.mkdir())):
+        make(site / name)
+        result = run_cli("build", "--site", site)
+        assert result.code == 1
+        assert f"{name} is in the way" in result.err
+        assert not (site / "site").exists()
+    assert (site / ".site.trees").read_text() == "not ours\n"
+
+
+def test_a_trees_folder_of_someone_elses_files_is_in_the_way(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    (site / ".site.trees").mkdir()
+    (site / ".site.trees/keep.txt").write_text("mine\n")
     result = run_cli("build", "--site", site)
-    assert result.code == 1
-    assert ".site.journal is in the way" in result.err
-    assert (site / ".site.journal").read_text() == "not ours\n"
-    assert not (site / "site").exists()
+    assert result.code == 1 and ".site.trees is in the way" in result.err
+    assert (site / ".site.trees/keep.txt").read_text() == "mine\n" and not (site / "site").exists()
 
 
 def test_a_second_build_waits_then_says_another_build_is_running(make_site):
@@ -159,7 +180,7 @@ def test_a_second_build_waits_then_says_another_build_is_running(make_site):
     assert run_cli("build", "--site", site).code == 0
     before = tree_bytes(site / "site")
     (site / "content/world/a.md").write_text(article("Alpha story, revised", "2025-06-18 10:00"))
-    with write.output_lock(site / "site") as busy:  # another build holds the output
+    with output_folder.output_lock(site / "site") as busy:  # another build holds the output
         assert busy is None
         result = run_cli("build", "--site", site)
     assert result.code == 1

@@ -4,6 +4,7 @@ clock crossed no publishing moment and the output is as the last build left it."
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import datetime, timezone
 
@@ -85,16 +86,25 @@ def test_a_build_with_nothing_to_do_keeps_the_serve_short_cut(make_site):
     assert "bodies" in build(request, state, changed={"content/a.md"}).stages
 
 
-def test_a_journal_left_by_a_killed_build_is_finished_and_then_put_right(make_site, tmp_path):
-    """A build killed after its commit point leaves a journal; the next build, even one
-    with nothing to do, finishes it first and then sees the output differ from its record."""
+def test_a_tree_a_killed_build_was_writing_is_levelled_before_it_is_used(make_site, tmp_path):
+    """A build killed while writing the tree nobody reads leaves it in an unknown state.
+    The next build with nothing to change leaves everything as it is; the first that
+    writes compares that tree with the live one in full before using it."""
     site = settled_site(make_site)
     assert cli_like(site).ok
-    journal = write.journal_dir(site / "site")
-    journal.mkdir()
-    (journal / "0.new").write_bytes(b"from a killed build")
-    (journal / "journal.json").write_text(json.dumps({"moves": [["0.new", "archive/index.html"]], "removes": []}))
-    assert "model" in cli_like(site).stages
-    assert not journal.exists()
+    (site / "content/a.md").write_text(article("Alpha, revised", "2025-06-19 10:00", body="![](pic.svg) text"))
+    assert cli_like(site).changed  # a build that writes: the other tree exists too
+    time.sleep(SETTLE_NS / 1e9 + 0.2)
+    trees = site / ".site.trees"
+    standby = trees / ("a" if os.readlink(site / "site").endswith("b") else "b")
+    (standby / "archive/index.html").unlink()
+    (standby / "archive/index.html").write_bytes(b"from a killed build")
+    state = json.loads((trees / "state.json").read_text())
+    (trees / "state.json").write_text(json.dumps({**state, "lag": None}))
+    live_before, link_before = tree_bytes(site / "site"), os.readlink(site / "site")
+    assert not cli_like(site).changed  # nothing to do: the half-written tree is not used
+    assert tree_bytes(site / "site") == live_before and os.readlink(site / "site") == link_before
+    (site / "content/a.md").write_text((site / "content/a.md").read_text() + "\nOne more line.\n")
+    assert cli_like(site).ok
     assert build(BuildRequest(site, output=tmp_path / "clean", now=NOW)).ok
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")

@@ -1,0 +1,312 @@
+"""The output folder: what it is on disk, who owns it, and the lock on it.
+
+The output a reader sees (`site`) is a symbolic link to one of two trees that Broadsheet
+keeps beside it, in `.site.trees/a` and `.site.trees/b`. A build writes into the tree
+nobody reads, then points the link at it with one rename, which the kernel makes atomic:
+at every instant a reader (a web server, rsync, the dev server) finds the old site or the
+new one, and a build killed at any moment needs no recovery step. The two trees share
+every unchanged file as a hard link, so a one-article change writes a few files and a link.
+
+Broadsheet owns the link and the trees folder (its `state.json` says so, and records which
+tree lags the live one by what): a build replaces only what it made. A folder that holds
+files Broadsheet did not make is refused, unless the user asks to replace it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+from broadsheet.problems import Problem
+
+TREES = ("a", "b")
+STATE_FORMAT = 1
+MADE_BY = "broadsheet"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the parts of one output live; all beside the output, so one rename switches."""
+
+    output: Path  # the link readers use
+
+    @property
+    def trees(self) -> Path:
+        return self.output.with_name(f".{self.output.name}.trees")
+
+    @property
+    def state_file(self) -> Path:
+        return self.trees / "state.json"
+
+    @property
+    def switch_link(self) -> Path:  # the new link, made beside the output, then renamed over it
+        return self.output.with_name(f".{self.output.name}.switch")
+
+    @property
+    def lock_file(self) -> Path:
+        return self.output.with_name(f".{self.output.name}.lock")
+
+    def tree(self, name: str) -> Path:
+        return self.trees / name
+
+    def link_text(self, name: str) -> str:
+        return f"{self.trees.name}/{name}"  # relative: the site folder can move as a whole
+
+    def live(self) -> str | None:
+        """The tree the output points at, when the output is Broadsheet's link."""
+        if not self.output.is_symlink():
+            return None
+        with suppress(OSError):
+            text = os.readlink(self.output)
+            for name in TREES:
+                if text == self.link_text(name) and self.tree(name).is_dir() and self.owned_trees():
+                    return name
+        return None
+
+    def owned_trees(self) -> bool:
+        return read_state(self) is not None
+
+
+@dataclass
+class TreeState:
+    """What state.json says: which tree was live when it was written, and how the other
+    tree differs from it (None: not known, so the next build compares the two in full)."""
+
+    live: str | None
+    lag_changed: list[str] | None = None
+    lag_removed: list[str] | None = None
+
+    def lag_known(self) -> bool:
+        return self.lag_changed is not None and self.lag_removed is not None
+
+
+def read_state(layout: Layout) -> TreeState | None:
+    """The trees folder's record, or None when there is none Broadsheet wrote."""
+    try:
+        data = json.loads(layout.state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("made_by") != MADE_BY:
+        return None
+    live = data.get("live") if data.get("live") in TREES else None
+    lag = data.get("lag")
+    if data.get("format") != STATE_FORMAT or not isinstance(lag, dict):
+        return TreeState(live)
+    changed, removed = lag.get("changed"), lag.get("removed")
+    if not _all_strings(changed) or not _all_strings(removed):
+        return TreeState(live)
+    return TreeState(live, changed, removed)
+
+
+def _all_strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def write_state(layout: Layout, state: TreeState) -> None:
+    """Replace state.json in one rename, its bytes on disk first."""
+    lag = {"changed": state.lag_changed, "removed": state.lag_removed} if state.lag_known() else None
+    data = {"made_by": MADE_BY, "format": STATE_FORMAT, "live": state.live, "lag": lag}
+    temporary = layout.trees / "state.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, layout.state_file)
+    except OSError:  # a full disk: the record stays as it was, and nothing half written
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def live_stamps_source(output: Path) -> Path | None:
+    """The folder whose files a build may keep as they are: the live tree, when the output
+    is Broadsheet's; None for a new output, an empty folder or one being replaced."""
+    layout = Layout(output)
+    live = layout.live()
+    return layout.tree(live) if live else None
+
+
+# --- what may be used as the output ------------------------------------------------------
+
+
+def check_output_folder(site_dir: Path, output: Path, replace: bool = False) -> list[Problem]:
+    """The output's contents are replaced by every build: never let it be the site's own
+    files, a repository, a file, or a folder of someone else's files (unless `replace`)."""
+    site, out = site_dir.resolve(), output.resolve()
+    inputs = [site / name for name in ("content", "templates", "static")]
+    if out == site or out in site.parents or any(out == p or p in out.parents for p in inputs):
+        return [_problem(f"{output} holds the site's own files; choose a separate output folder")]
+    if ".git" in out.parts or (out / ".git").exists():
+        return [_problem(f"{output} is (or is inside) a git repository; choose a folder of its own for the output")]
+    if output.exists() and not output.is_dir():
+        return [_problem(f"{output} is a file, not a folder; choose a folder for the output (the file was left as it was)")]
+    layout = Layout(output)
+    problems = [_problem(f"{path} is in the way: a build keeps its {what} there; move it elsewhere") for path, what in _in_the_way(layout)]
+    if problems or replace:
+        return problems
+    return [_problem(message) for message in _foreign(layout)]
+
+
+def _in_the_way(layout: Layout) -> list[tuple[Path, str]]:
+    found = []
+    trees = layout.trees
+    if trees.is_symlink() or (trees.exists() and not trees.is_dir()) or (trees.is_dir() and any(trees.iterdir()) and not layout.owned_trees()):
+        found.append((trees, "two copies of the site"))
+    if layout.lock_file.is_symlink() or (layout.lock_file.exists() and not layout.lock_file.is_file()):
+        found.append((layout.lock_file, "lock"))
+    switch = layout.switch_link
+    if switch.exists() and not switch.is_symlink():
+        found.append((switch, "next link"))
+    return found
+
+
+def _foreign(layout: Layout) -> list[str]:
+    """Why the output is not Broadsheet's to replace, if it is not."""
+    output = layout.output
+    if layout.live() is not None or not (output.exists() or output.is_symlink()):
+        return []
+    if output.is_symlink() and os.readlink(output) in {layout.link_text(name) for name in TREES}:
+        return []  # Broadsheet's own link, its tree gone: the next build makes it again
+    if output.is_symlink():
+        return [f"{output} is a link Broadsheet did not make; remove it, or pass --replace-output to replace the link (not what it points to)"]
+    if any(output.iterdir()):
+        return [f"{output} holds files Broadsheet did not make; choose an empty or new folder, or pass --replace-output to replace them"]
+    return []
+
+
+def _problem(message: str) -> Problem:
+    return Problem("", 0, "output", message)
+
+
+# --- the switch --------------------------------------------------------------------------
+
+
+def point_output_at(layout: Layout, tree: str) -> None:
+    """Make the output the link to `tree`, in one rename. Whatever stood there before that
+    was not Broadsheet's link (an empty folder, or one the user asked to replace) is
+    exchanged for the link in one system call where the kernel can, then removed."""
+    switch = layout.switch_link
+    with suppress(FileNotFoundError):
+        switch.unlink()
+    os.symlink(layout.link_text(tree), switch)
+    output = layout.output
+    if output.is_symlink() or not output.exists():
+        os.replace(switch, output)
+    elif _exchange(switch, output):
+        _remove_replaced(switch)
+    else:  # no atomic exchange here: the old folder goes aside for a moment
+        aside = output.with_name(f".{output.name}.replaced")
+        output.rename(aside)
+        os.replace(switch, output)
+        _remove_replaced(aside)
+    _fsync_folder(output.parent)
+
+
+def _remove_replaced(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    else:
+        shutil.rmtree(path)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two names in one system call (Linux renameat2); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import ctypes.util
+    import errno
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync_folder(folder: Path) -> None:
+    """A rename is durable once its folder is synced."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --- the lock ----------------------------------------------------------------------------
+
+LOCK_WAIT = 3.0  # seconds a build waits for another build of the same output to finish
+
+
+@contextmanager
+def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[Problem | None]:
+    """Hold the output's lock while a build runs, so two builds never interleave: yields
+    None once held, or a Problem naming the other build when it is still running after
+    `wait` seconds. The lock is the kernel's (flock) on a file beside the output, so it
+    goes with the process that held it: a lock file left by a killed build holds nothing,
+    and the next build simply takes it. The holder removes the file as it lets go."""
+    if fcntl is None:  # no flock on this system (Windows): builds are not locked
+        yield None
+        return
+    path = Layout(output).lock_file
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:  # a read-only folder, a full disk
+            yield Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or path}")
+            return
+        if _try_lock(fd):
+            if _still_there(fd, path):
+                break
+            os.close(fd)  # the last holder removed it as it let go: lock the file there now
+            continue
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            yield Problem("", 0, "output", f"another build of this site is running (pid {holder}); try again when it has finished")
+            return
+        time.sleep(0.05)
+    try:
+        with suppress(OSError):  # who holds it is only for the message: a full disk may not take it
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield None
+    finally:
+        path.unlink(missing_ok=True)  # while still held, so nobody locks a file on its way out
+        os.close(fd)
+
+
+def _still_there(fd: int, path: Path) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
