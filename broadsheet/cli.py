@@ -19,7 +19,7 @@ from broadsheet.build.request import BuildReport, BuildRequest
 from broadsheet.importer import arguments as import_arguments
 from broadsheet.incremental import cache
 from broadsheet.incremental.state import BuildState
-from broadsheet.problems import display_path, errors
+from broadsheet.problems import display_path, errors, print_problems
 from broadsheet.scaffold import command as scaffold
 
 COMMANDS = ("build", "check", "serve", "new", "init", "import", "email")
@@ -142,7 +142,7 @@ def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
         unsaved = cache.save(output, state)
         if unsaved:
             print(f"warning: the build cache was not saved, so the next build starts afresh: {unsaved}", file=sys.stderr)
-    _print_problems(report, args.site)
+    print_problems(report.problems, args.site)
     if report.ok and args.base_url is None and report.base_url == config.Settings().base_url:
         print(f"warning: base_url is not set in {config.SETTINGS_FILE}: links in feeds, sitemaps and "
               f"the newsletter point at {config.Settings().base_url}; set the address the site is published at", file=sys.stderr)  # fmt: skip
@@ -162,11 +162,6 @@ def summary_line(report: BuildReport) -> str:
         f"({report.written} files written, {len(report.removed)} removed), "
         f"{warnings} warning{'s' * (warnings != 1)}, in {report.seconds:.2f} s. Open {where}"
     )
-
-
-def _print_problems(report: BuildReport, site_dir: Path) -> None:
-    for problem in report.problems:
-        print(problem.format(site_dir), file=sys.stderr)
 
 
 PROGRESS_LABELS = {"parse": "Reading articles", "render": "Rendering pages"}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 
 @dataclass(frozen=True, order=True)
@@ -29,6 +31,22 @@ class Problem:
 
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if not p.warning]
+
+
+def print_problems(problems: list[Problem], site_dir: Path | None, out: TextIO | None = None) -> None:
+    """The one way every command shows problems: a `file:line: key: message` line each,
+    on stderr (or `out`), paths as the user would type them."""
+    for problem in problems:
+        print(problem.format(site_dir), file=out or sys.stderr)
+
+
+def not_utf8(path: str, raw: bytes, exc: UnicodeDecodeError, field: str = "") -> Problem:
+    """A file that is not UTF-8, named at the first byte that is not, for every kind of
+    input alike (articles, templates, settings): `raw` is the whole file."""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    start = raw.rfind(b"\n", 0, exc.start) + 1
+    column = len(raw[start : exc.start].decode("utf-8")) + 1  # in characters; all before the byte decodes
+    return Problem(path, line, field, f"not UTF-8 (byte 0x{raw[exc.start]:02X} at column {column}; save the file as UTF-8)")
 
 
 def display_path(path: Path) -> str:

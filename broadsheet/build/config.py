@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadsheet.build.yamlload import YamlError, load
-from broadsheet.problems import Problem
+from broadsheet.problems import Problem, not_utf8
 from broadsheet.theme.localise import check_overrides
 
 SETTINGS_FILE = "broadsheet.yaml"
@@ -166,8 +166,8 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
         return {}, {}, [Problem(name, 0, "", f"settings file is over the {MAX_SETTINGS_BYTES // 1024} KiB limit")]
     try:
         loaded = load(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return {}, {}, [Problem(name, 0, "", "settings file is not UTF-8 text")]
+    except UnicodeDecodeError as exc:
+        return {}, {}, [not_utf8(name, raw, exc)]
     except YamlError as exc:
         return {}, {}, [Problem(name, exc.line, exc.key, exc.describe())]
     if loaded.data is None:

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from broadsheet.build import frontmatter, pool
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
-from broadsheet.build.markup import MarkdownRenderer
+from broadsheet.build.markup import MarkdownRenderer, link_line
 from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
-from broadsheet.problems import Problem
+from broadsheet.problems import Problem, not_utf8
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MORE = "<!--more-->"
@@ -45,6 +45,7 @@ class Article:
     word_count: int
     reading_minutes: int
     links: tuple[str, ...]  # site-relative paths of the articles it links to
+    link_lines: tuple[int, ...]  # the line of the file where each of `links` is first written
     bundle_assets: tuple[str, ...]
     content_hash: str
     extra: dict[str, Any]
@@ -76,10 +77,15 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+# What a parse gives, in shape and wording: a cached parse of another version is not used.
+# Raise it when Article gains a field or parsing reports problems differently.
+PARSE_VERSION = 2
+
+
 def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) -> str:
     """Everything a parse depends on: the bytes, the path (links and section come from
-    it), the bundle's files, and the settings that parsing reads."""
-    return hashlib.sha256(repr((content_digest, source.rel, source.bundle_assets, settings)).encode()).hexdigest()
+    it), the bundle's files, the settings that parsing reads, and PARSE_VERSION."""
+    return hashlib.sha256(repr((PARSE_VERSION, content_digest, source.rel, source.bundle_assets, settings)).encode()).hexdigest()
 
 
 def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: MarkdownRenderer) -> tuple[Article | None, list[Problem]]:
@@ -92,7 +98,7 @@ def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: Mar
     fm, problems = frontmatter.parse(source.rel, parts, ZoneInfo(settings.timezone))
     if fm is None:
         return None, problems
-    article, more = _build(source, raw, fm, parts, settings, renderer)
+    article, more = _build(source, raw, text, fm, parts, settings, renderer)
     return article, problems + more
 
 
@@ -126,31 +132,33 @@ def _decode(rel: str, raw: bytes) -> str | Problem:
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return Problem(rel, line, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded; save the file as UTF-8)")
+        return not_utf8(rel, raw, exc)
 
 
-def _build(source, raw, fm, parts, settings, renderer) -> tuple[Article, list[Problem]]:
+def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, list[Problem]]:
     base = posixpath.dirname(source.rel)
     body_text, _, after = parts.body.partition(MORE)
     has_more = bool(after)
     body_html, log = renderer.convert(body_text + after if has_more else parts.body, base)
-    links = list(log.targets)
+    links = list(zip(log.targets, log.hrefs))
     problems = [
-        Problem(source.rel, 0, "", f"link {href!r} points outside the site folder") for href in log.escapes
+        Problem(source.rel, link_line(text, href), "", f"link {href!r} points outside the site folder") for href in log.escapes
     ]
     problems += [
-        Problem(source.rel, 0, "", f"image {src!r} has no alt text (say what it shows: ![a flooded street]({src}))", warning=True)
+        Problem(source.rel, link_line(text, src), "", f"image {src!r} has no alt text (say what it shows: ![a flooded street]({src}))", warning=True)
         for src in images_without_alt(body_html)
     ]
     if fm.summary is not None:
         summary_html, summary_log = renderer.convert(fm.summary, base)
-        links += summary_log.targets
+        links += zip(summary_log.targets, summary_log.hrefs)
     elif has_more:
         summary_html, _ = renderer.convert(body_text, base)
     else:
         summary_html = first_paragraph(body_html)
     words = len(plain_text(body_html).split())
+    first_href: dict[str, str] = {}  # target -> the first link to it, in the order first linked
+    for target, href in links:
+        first_href.setdefault(target, href)
     article = Article(
         path=source.rel,
         title=fm.title,
@@ -171,7 +179,8 @@ def _build(source, raw, fm, parts, settings, renderer) -> tuple[Article, list[Pr
         slug=fm.slug,
         word_count=words,
         reading_minutes=max(1, math.ceil(words / settings.words_per_minute)),
-        links=tuple(dict.fromkeys(links)),
+        links=tuple(first_href),
+        link_lines=tuple(link_line(text, href) for href in first_href.values()),
         bundle_assets=source.bundle_assets,
         content_hash=digest(raw),
         extra=fm.extra,

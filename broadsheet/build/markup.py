@@ -9,6 +9,7 @@ which is what lets its result be cached by content hash.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +27,7 @@ class LinkLog:
 
     base: str = ""  # folder of the file being converted, site-relative
     targets: list[str] = field(default_factory=list)
+    hrefs: list[str] = field(default_factory=list)  # each target's link as written, to find its line
     escapes: list[str] = field(default_factory=list)
 
 
@@ -45,6 +47,7 @@ class _ArticleLinks(Treeprocessor):
                 self.log.escapes.append(href)
                 continue
             self.log.targets.append(target)
+            self.log.hrefs.append(href)
             fragment = f"#{parts.fragment}" if parts.fragment else ""
             element.set("href", f"{LINK_MARKER}{target}{fragment}")
 
@@ -70,7 +73,22 @@ class MarkdownRenderer:
         )
 
     def convert(self, text: str, base: str) -> tuple[str, LinkLog]:
-        self.log.base, self.log.targets, self.log.escapes = base, [], []
+        self.log.base, self.log.targets, self.log.hrefs, self.log.escapes = base, [], [], []
         self.md.reset()
         body = self.md.convert(text)
-        return body, LinkLog(base, list(self.log.targets), list(self.log.escapes))
+        return body, LinkLog(base, list(self.log.targets), list(self.log.hrefs), list(self.log.escapes))
+
+
+def link_line(text: str, href: str) -> int:
+    """The line of a Markdown file (front matter included) where a link to `href` is
+    written: as a link's target, a reference's definition, an HTML attribute, or failing
+    those anywhere; 0 when the text does not hold it as written (Markdown escapes)."""
+    at = text.find(f"]({href}")  # the common case, at the speed of a plain search
+    if at < 0:
+        url = re.escape(href)
+        for pattern in (rf"\]\(\s*<?{url}", rf"^[ \t]*\[[^\]]+\]:\s*<?{url}", rf"=\s*[\"']?{url}", url):
+            found = re.search(pattern, text, re.MULTILINE)
+            if found:
+                at = found.start()
+                break
+    return text.count("\n", 0, at) + 1 if at >= 0 else 0

@@ -8,7 +8,7 @@ import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 from urllib.parse import urlsplit
 
 from slugify import slugify
@@ -102,7 +102,9 @@ class SiteModel:
         return self.by_url.get(url) if url else None
 
 
-def build_model(articles: list[Article], settings: Settings, options: BuildOptions) -> tuple[SiteModel, list[Problem]]:
+def build_model(articles: list[Article], settings: Settings, options: BuildOptions, failed: Collection[str] = ()) -> tuple[SiteModel, list[Problem]]:
+    """`failed`: the article files that did not parse; their own problems say why, so a
+    link to one is not reported again."""
     now = options.now or datetime.now(settings.tz)
     published = [
         a for a in articles if (options.drafts or not a.draft) and (options.future or a.date <= now)
@@ -112,7 +114,8 @@ def build_model(articles: list[Article], settings: Settings, options: BuildOptio
     paths = {a.path: all_paths[a.path] for a in published if a.path in all_paths}
     terms = _terms(published, settings)
     known = set(all_paths)
-    entries = [_entry(a, paths, known, terms, settings, problems) for a in published if a.path in paths]
+    failed = {*failed, *(a.path for a in articles if a.path not in all_paths)}  # and those whose URL another took
+    entries = [_entry(a, paths, known, terms, settings, problems, failed) for a in published if a.path in paths]
     entries.sort(key=lambda e: (e.article.date, e.article.slug, e.article.path), reverse=True)
     model = SiteModel(
         entries=tuple(entries),
@@ -174,7 +177,7 @@ def _terms(articles: list[Article], settings: Settings) -> dict[tuple[str, str],
     return terms
 
 
-def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, settings: Settings, problems: list[Problem]) -> Entry:
+def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, settings: Settings, problems: list[Problem], failed: set[str]) -> Entry:
     path = urls.get(a.path, "")
     url = settings.base_path + path
     local = a.date.astimezone(settings.tz)
@@ -184,8 +187,8 @@ def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, setti
         path=path,
         local_date=local,
         edition=_edition_key(local.date(), settings.edition),
-        body_html=_resolve_links(a, a.body_html, urls, unpublished, settings, problems),
-        summary_html=_summary(a, url, urls, unpublished, settings, problems),
+        body_html=_resolve_links(a, a.body_html, urls, unpublished, settings, problems, failed),
+        summary_html=_summary(a, url, urls, unpublished, settings, problems, failed),
         image=_image(a, url, settings, problems),
         section=terms.get(("sections", a.section)),
         source=terms.get(("sources", a.source.name)) if a.source else None,
@@ -214,24 +217,26 @@ def put_body(entry: Entry, article: Article, body_html: str) -> None:
     object.__setattr__(entry, "body_html", body_html)
 
 
-def _summary(a: Article, url: str, urls, known: set[str], settings: Settings, problems: list[Problem]) -> str:
+def _summary(a: Article, url: str, urls, known: set[str], settings: Settings, problems: list[Problem], failed: set[str]) -> str:
     """The summary as list pages show it, away from the article's page: a bundle's
     `chart.svg` or a `#note` must still point at the article's folder."""
-    html = _resolve_links(a, a.summary_html, urls, known, settings, problems)
+    html = _resolve_links(a, a.summary_html, urls, known, settings, problems, failed)
     return absolute_links(html, url) if has_relative_urls(html) else html
 
 
-def _resolve_links(a: Article, html: str, urls, known: set[str], settings: Settings, problems: list[Problem]) -> str:
-    for target in a.links:
+def _resolve_links(a: Article, html: str, urls, known: set[str], settings: Settings, problems: list[Problem], failed: Collection[str] = ()) -> str:
+    """`failed`: article files that did not parse. A link to one is no problem of its
+    own: the file's own problem is the one cause, reported once."""
+    for target, line in zip(a.links, a.link_lines):
         marker = f"{LINK_MARKER}{target}"
         if marker not in html:
             continue
         if target in urls:
             html = html.replace(f'"{marker}', f'"{settings.base_path}{urls[target]}')
         elif target in known:
-            problems.append(Problem(a.path, 0, "", f"link to {target}, which is a draft or future-dated and not published"))
-        else:
-            problems.append(Problem(a.path, 0, "", f"link to {target}, which is not an article (no such file, or it failed to build)"))
+            problems.append(Problem(a.path, line, "", f"link to {target}, which is a draft or future-dated and not published"))
+        elif target not in failed:
+            problems.append(Problem(a.path, line, "", f"link to {target}, which is not an article (no such file, or it failed to build)"))
     return html
 
 

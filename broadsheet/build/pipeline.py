@@ -52,7 +52,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         if report is not None:
             clock.lap("write")
             return _finished(report, clock)
-        site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now))
+        site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles))
         clock.lap("model")
         pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)  # mail: not in the sitemap
         problems += routes.too_long(pages)
@@ -101,7 +101,7 @@ def load_model(request: BuildRequest, state: BuildState | None = None) -> tuple[
     sources, found = rebuild.scan()
     articles, parsed = rebuild.parse(sources, settings, Progress())
     now = request.now or datetime.now(settings.tz)
-    site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now))
+    site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles))
     problems = sorted(set(problems + found + parsed + modelled))
     return settings, (None if errors(problems) else site_model), problems
 
@@ -116,6 +116,11 @@ def _generated_files(site_model, settings: Settings, pages: list[Page], now: dat
     yield search.search_outputs(site_model, settings, remember, keep=rebuild.search_index.append)
     yield copies
     yield from feeds.feed_outputs(site_model, settings, remember)
+
+
+def _failed(sources: list, articles: list) -> set[str]:
+    """Article files that did not parse: one problem each, not one more per link to them."""
+    return {s.rel for s in sources} - {a.path for a in articles}
 
 
 def _finished(report: BuildReport, clock: Clock) -> BuildReport:

@@ -13,16 +13,27 @@ from broadsheet import theme
 from broadsheet.build import pool
 from broadsheet.build.config import Settings
 from broadsheet.build.routes import Page
-from broadsheet.problems import Problem
+from broadsheet.problems import Problem, not_utf8
 from broadsheet.theme.localise import Localiser
+
+
+class TemplateFiles(jinja2.FileSystemLoader):
+    """Jinja's file loader, but a file that is not UTF-8 is a template error at its first
+    bad byte (as every caller already reports template errors), not a UnicodeDecodeError."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            filename = next(p for p in (Path(root, template) for root in self.searchpath) if p.is_file())
+            problem = not_utf8(str(filename), filename.read_bytes(), exc)
+            raise jinja2.TemplateSyntaxError(problem.message, problem.line, template, str(filename)) from None
 
 
 def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str], helpers: dict[str, Callable] | None = None) -> jinja2.Environment:
     """The site's templates over the theme's, with the site's words and URLs; `helpers`
     are the functions the output formats lend templates (structured data, image sizes)."""
-    loader = jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader(site_dir / "templates"), jinja2.FileSystemLoader(theme.TEMPLATES)]
-    )
+    loader = jinja2.ChoiceLoader([TemplateFiles(site_dir / "templates"), TemplateFiles(theme.TEMPLATES)])
     env = jinja2.Environment(
         loader=loader,
         autoescape=True,
@@ -132,17 +143,27 @@ CHUNK = 200  # pages a worker renders at a time
 
 
 def template_problem(exc: Exception, template: str, site_dir: Path) -> Problem:
-    """Name the template file and line where an error happened."""
+    """`templates/<file>:<line>: template: <what>` for any error a template raised while
+    `template` was rendered: the file and line where it happened, which for a template
+    that is missing is the line that includes, imports or extends it."""
     filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None) or 0
     if not filename:
-        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-            if frame.filename.endswith((".html", ".xml", ".txt", ".json")):
-                filename, line = frame.filename, frame.lineno or 0
-                break
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        filename, line = _template_frame(exc, site_dir)
     if isinstance(exc, jinja2.TemplateNotFound):
-        return Problem("", 0, template, f"template not found: {exc.name}")
-    return Problem(_template_name(filename, template, site_dir), line, "", f"template error: {message}")
+        message = f"{exc.name!r} not found (in templates/ or the theme)"
+    else:
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return Problem(_template_name(filename, template, site_dir), line, "template", message)
+
+
+def _template_frame(exc: Exception, site_dir: Path) -> tuple[str | None, int]:
+    """The innermost frame in a template file (Jinja puts the templates' own files and
+    lines into the traceback), or (None, 0) when no template was running."""
+    roots = ((site_dir / "templates").resolve(), theme.TEMPLATES.resolve())
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if any(Path(frame.filename).resolve().is_relative_to(root) for root in roots):
+            return frame.filename, frame.lineno or 0
+    return None, 0
 
 
 def _template_name(filename: str | None, fallback: str, site_dir: Path) -> str:

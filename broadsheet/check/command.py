@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -19,9 +18,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from broadsheet.build import pool
 from broadsheet.build.config import Settings
+from broadsheet.build.markup import link_line
 from broadsheet.build.request import BuildReport
 from broadsheet.check.pagefacts import Flaw, Reference, fragment_urls, page_facts, stylesheet_references
-from broadsheet.problems import Problem, display_path, errors
+from broadsheet.problems import Problem, display_path, errors, print_problems
 
 PAGE_SUFFIXES = (".html", ".htm")
 READABLE = (*PAGE_SUFFIXES, ".css")  # the files whose references are checked
@@ -68,20 +68,47 @@ class CheckReport:
     problems: list[Problem]
 
 
-def check_output(output: Path, base_url: str, sources: dict[str, str], articles: dict[str, tuple[str, ...]] | None = None) -> CheckReport:
+def check_output(
+    output: Path, base_url: str, sources: dict[str, str], articles: dict[str, tuple[str, ...]] | None = None, site_dir: Path | None = None
+) -> CheckReport:
     """Every problem of every page and stylesheet, each naming the page and the file to fix:
     from `sources` (output file -> the content file, template or static file it came from),
     unless the element is in the HTML of an article shown on the page (`articles`: content
-    file -> its body and summary HTML), as its summary on a list page or a related story."""
+    file -> its body and summary HTML), as its summary on a list page or a related story.
+    With `site_dir`, an article's problem names the line of its Markdown file too."""
     scan = scan_output(output, SiteRoot.of(base_url))
     written_in = _written_in({f.flaw.url for f in scan.findings if f.flaw.url}, articles or {})
+    lines = _MarkdownLines(site_dir, articles or {})
     problems = set()
     for finding in scan.findings:
         source = sources.get(finding.file, "")
         owners = written_in.get(finding.flaw.url, ())
         for owner in owners if owners and source not in owners else (source,):
-            problems.add(Problem(owner, 0, display_path(output / finding.file), finding.flaw.message, finding.flaw.warning))
+            line = lines.of(owner, finding.flaw.url)
+            problems.add(Problem(owner, line, display_path(output / finding.file), finding.flaw.message, finding.flaw.warning))
     return CheckReport(scan.pages, scan.stylesheets, sorted(problems))
+
+
+class _MarkdownLines:
+    """The line of an article's Markdown file where a URL is written; each file read once,
+    and only when something in it was found wrong."""
+
+    def __init__(self, site_dir: Path | None, articles: dict[str, tuple[str, ...]]):
+        self.site_dir, self.articles = site_dir, articles
+        self._texts: dict[str, str] = {}
+
+    def of(self, owner: str, url: str) -> int:
+        if self.site_dir is None or owner not in self.articles or not url:
+            return 0
+        if owner not in self._texts:
+            try:
+                self._texts[owner] = (self.site_dir / owner).read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                self._texts[owner] = ""
+        text = self._texts[owner]
+        # A link to another article is written as its file (b.md#part) and comes out as its URL.
+        fragment = urlsplit(url).fragment
+        return link_line(text, url) or (link_line(text, "#" + fragment) if fragment else 0)
 
 
 def _written_in(urls: set[str], articles: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
@@ -176,9 +203,8 @@ def _read_text(path: Path) -> str:
 def command(report: BuildReport, site_dir: Path) -> int:
     """`broadsheet check` after a good build: print every problem and a summary line;
     the exit code is 1 when any problem is an error."""
-    checked = check_output(report.output or site_dir / "site", report.base_url, report.sources, report.article_html)
-    for problem in checked.problems:
-        print(problem.format(site_dir), file=sys.stderr)
+    checked = check_output(report.output or site_dir / "site", report.base_url, report.sources, report.article_html, site_dir)
+    print_problems(checked.problems, site_dir)
     print(summary_line(checked))
     return 1 if errors(checked.problems) else 0
 

@@ -7,8 +7,6 @@ import os
 import sys
 from pathlib import Path
 
-import jinja2
-
 from broadsheet.build import render
 from broadsheet.build.config import SETTINGS_FILE
 from broadsheet.build.pipeline import load_model
@@ -16,7 +14,7 @@ from broadsheet.build.request import BuildRequest
 from broadsheet.email import mailing
 from broadsheet.incremental import cache
 from broadsheet.outputs import assets, newsletter, template_helpers
-from broadsheet.problems import Problem, display_path, errors
+from broadsheet.problems import Problem, display_path, errors, print_problems
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
@@ -35,23 +33,27 @@ def run(args: argparse.Namespace) -> int:
     # The build cache beside the default output is read (never written): parsing is the slow part.
     state = cache.load(site / "site")
     settings, site_model, problems = load_model(BuildRequest(site, base_url=args.base_url, now=args.now), state)
-    _print(problems, site)
+    print_problems(problems, site)
     if site_model is None:
         return EXIT_PROBLEMS
     if not settings.email.sender:
-        _print([Problem(SETTINGS_FILE, 0, "email.from", "is missing (the newsletter needs a sender, such as 'The Digest <digest@example.org>')")], site)
+        print_problems([Problem(SETTINGS_FILE, 0, "email.from", "is missing (the newsletter needs a sender, such as 'The Digest <digest@example.org>')")], site)
         return EXIT_PROBLEMS
     try:
         edition = newsletter.find_edition(site_model, args.edition)
-        env = render.environment(site, settings, assets.collect(site, site_model).fingerprints, template_helpers.helpers(settings))
-        common = {"sections": site_model.taxonomies["sections"].terms}
-        when = args.now.astimezone(settings.tz) if args.now else newsletter.edition_time(edition, settings)
-        letter = newsletter.render_newsletter(edition, settings, env, common, when)
     except newsletter.NewsletterError as exc:
         print(f"broadsheet: error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    except jinja2.TemplateError as exc:
-        _print([render.template_problem(exc, newsletter.TEMPLATE, site)], site)
+    env = render.environment(site, settings, assets.collect(site, site_model).fingerprints, template_helpers.helpers(settings))
+    common = {"sections": site_model.taxonomies["sections"].terms}
+    when = args.now.astimezone(settings.tz) if args.now else newsletter.edition_time(edition, settings)
+    try:
+        letter = newsletter.render_newsletter(edition, settings, env, common, when)
+    except newsletter.NewsletterError as exc:  # its CSS cannot be inlined: as the build reports it
+        print_problems([newsletter.style_problem(exc)], site)
+        return EXIT_PROBLEMS
+    except Exception as exc:  # any error a template raised, reported as the build reports it
+        print_problems([render.template_problem(exc, newsletter.TEMPLATE, site)], site)
         return EXIT_PROBLEMS
     output = args.output or site / f"newsletter-{letter.edition}.eml"
     try:
@@ -73,7 +75,7 @@ def _send(args: argparse.Namespace, settings, letter: newsletter.Newsletter) -> 
         print("broadsheet: error: no recipient list: give --recipients FILE or set email.recipients", file=sys.stderr)
         return EXIT_PROBLEMS
     addresses, problems = mailing.read_recipients(listed, display_path(listed))
-    _print(problems, None)
+    print_problems(problems, None)
     if errors(problems):
         print("Nothing was sent: correct the recipient list first.", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -112,8 +114,3 @@ def _write(path: Path, data: bytes) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-
-
-def _print(problems: list[Problem], site: Path | None) -> None:
-    for problem in problems:
-        print(problem.format(site), file=sys.stderr)

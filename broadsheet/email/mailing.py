@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from broadsheet.build.config import SmtpSettings, is_address
-from broadsheet.problems import Problem
+from broadsheet.problems import Problem, not_utf8
 
 MAX_LIST_BYTES = 10 * 1024 * 1024
 TIMEOUT = 60  # seconds to wait on the server before giving up on it
@@ -30,11 +30,12 @@ def read_recipients(path: Path, shown: str) -> tuple[list[str], list[Problem]]:
     try:
         if path.stat().st_size > MAX_LIST_BYTES:
             return [], [Problem(shown, 0, "", f"recipient list is over the {MAX_LIST_BYTES // 2**20} MiB limit")]
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except OSError as exc:
         return [], [Problem(shown, 0, "", f"cannot read the recipient list: {exc.strerror}")]
-    except UnicodeDecodeError:
-        return [], [Problem(shown, 0, "", "recipient list is not UTF-8 text")]
+    except UnicodeDecodeError as exc:
+        return [], [not_utf8(shown, raw, exc)]
     addresses: list[str] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}

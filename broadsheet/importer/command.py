@@ -12,7 +12,7 @@ from slugify import slugify
 from broadsheet.build import config
 from broadsheet.importer import sources, write
 from broadsheet.importer.fetch import FetchError, Limits, user_agent
-from broadsheet.problems import display_path, errors
+from broadsheet.problems import display_path, errors, print_problems
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -31,8 +31,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"broadsheet: error: --tags: tag {nameless[0]!r} has no letters or digits to make a URL from", file=sys.stderr)
         return EXIT_USAGE
     settings, problems = config.load_settings(args.site)
-    for problem in problems:
-        print(problem.format(args.site), file=sys.stderr)
+    print_problems(problems, args.site)
     if errors(problems):
         return EXIT_PROBLEMS
     s = settings.import_

@@ -110,7 +110,7 @@ def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, byte
 
 # Fields of an article that only its body decides: when no list page can read them, an
 # edit of a body changes the article's own page, its feeds and the search index, nothing else.
-BODY_FIELDS = frozenset({"body_html", "word_count", "content_hash"})
+BODY_FIELDS = frozenset({"body_html", "word_count", "content_hash", "link_lines"})
 BODY_READING_GLOBALS = frozenset({"news_article"})  # template functions that read their entry's body fields
 
 

@@ -132,9 +132,14 @@ class PageFinisher:
             try:
                 html = finish_html(html.decode("utf-8"), self.settings, context).encode("utf-8")
             except NewsletterError as exc:
-                self.problems.append(Problem(f"templates/{TEMPLATE}", 0, "", str(exc)))
+                self.problems.append(style_problem(exc))
                 return
         self._put(path, html)
+
+
+def style_problem(exc: NewsletterError) -> Problem:
+    """The email template's CSS that cannot be inlined, as `build` and `email` both say it."""
+    return Problem(f"templates/{TEMPLATE}", 0, "template", str(exc))
 
 
 def unsubscribe_url(settings: Settings) -> str:
@@ -155,7 +160,7 @@ def finish_html(html: str, settings: Settings, context: dict[str, Any]) -> str:
     try:
         inlined = INLINER.inline(html)
     except ValueError as exc:  # css_inline's InlineError: a stylesheet it cannot read
-        raise NewsletterError(f"{TEMPLATE}: cannot inline its CSS: {exc}") from None
+        raise NewsletterError(f"cannot inline its CSS: {exc}") from None
     if not inlined.lstrip()[:9].lower() == "<!doctype":  # an override may lack one; without it browsers go into quirks mode
         inlined = "<!DOCTYPE html>\n" + inlined
     base = settings.origin + context["page_url"]

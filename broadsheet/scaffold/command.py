@@ -10,7 +10,7 @@ from pathlib import Path
 from broadsheet.build import config
 from broadsheet.build.config import SETTINGS_FILE, Settings
 from broadsheet.build.scan import new_article_path
-from broadsheet.problems import display_path, errors
+from broadsheet.problems import display_path, errors, print_problems
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
@@ -86,8 +86,7 @@ def init_site(target: Path, now: datetime) -> None:
 def new(args: argparse.Namespace) -> int:
     settings, problems = config.load_settings(args.site)
     if errors(problems):
-        for problem in problems:
-            print(problem.format(args.site), file=sys.stderr)
+        print_problems(problems, args.site)
         return EXIT_PROBLEMS
     try:
         path = new_article(args.site, settings, args.title, args.section, datetime.now(timezone.utc))

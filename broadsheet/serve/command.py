@@ -9,7 +9,7 @@ import webbrowser
 
 from broadsheet.build import config
 from broadsheet.build.request import BuildRequest
-from broadsheet.problems import display_path, errors
+from broadsheet.problems import display_path, errors, print_problems
 from broadsheet.serve.server import DevServer, PortInUse
 from broadsheet.serve.session import LiveSite
 from broadsheet.serve.watch import Watcher
@@ -21,8 +21,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     """Run until Ctrl-C (or until `stop` is set, for tests)."""
     settings, problems = config.load_settings(args.site)
     if errors(problems):  # without settings there is no base path to serve under
-        for problem in problems:
-            print(problem.format(args.site), file=sys.stderr)
+        print_problems(problems, args.site)
         return 1
     request = BuildRequest(args.site, args.output, args.drafts, args.future, replace_output=args.replace_output)
     output = request.output_dir

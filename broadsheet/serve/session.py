@@ -12,7 +12,7 @@ from broadsheet.build import write
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildReport, BuildRequest
 from broadsheet.incremental.state import BuildState
-from broadsheet.problems import errors
+from broadsheet.problems import errors, print_problems
 
 
 class LiveSite:
@@ -47,8 +47,7 @@ class LiveSite:
 
     def _tell(self, report: BuildReport, paths: set[str] | None, seconds: float, why: str = "") -> None:
         what = why or (f"{len(paths)} changed file{'s' * (len(paths) != 1)}" if paths else "start")
-        for problem in report.problems:
-            print(problem.format(self.request.site_dir), file=self.out)
+        print_problems(report.problems, self.request.site_dir, self.out)
         if not report.ok:
             self.failing = True
             messages = [p.format(self.request.site_dir) for p in errors(report.problems)]

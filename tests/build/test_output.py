@@ -48,7 +48,7 @@ def test_template_error_writes_nothing(make_site):
     (site / "templates/article.html").write_text("{% extends 'base.html' %}\n{% block main %}{{ entry.nope() }}{% endblock %}\n")
     result = run_cli("build", "--site", site)
     assert result.code == 1
-    assert "templates/article.html:2: template error" in result.err
+    assert "templates/article.html:2: template: " in result.err
     assert tree_bytes(site / "site") == before
 
 
@@ -58,7 +58,7 @@ def test_template_syntax_error_names_file_and_line(make_site):
     (site / "templates/edition.html").write_text("{% extends 'base.html' %}\n\n{% block main %}{% if %}{% endblock %}\n")
     result = run_cli("build", "--site", site)
     assert result.code == 1
-    assert "templates/edition.html:3: template error" in result.err
+    assert "templates/edition.html:3: template: " in result.err
 
 
 def test_removed_article_disappears_and_hand_edits_are_repaired(make_site):

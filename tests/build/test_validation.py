@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+from broadsheet.build.frontmatter import DATE_EXPECTED
 from conftest import SETTINGS, Run, article, run_cli, tree_bytes
 
 BROKEN = Path(__file__).resolve().parent / "broken"
@@ -170,7 +171,20 @@ def test_binary_file(make_site):
 def test_non_utf8_file_names_its_line(make_site):
     latin1 = "---\ntitle: Caf\u00e9 society\ndate: 2025-06-19\n---\nBody.\n".encode("latin-1")
     site = make_site({"content/a.md": latin1})
-    assert_fails_with(build(site), "content/a.md:2: not UTF-8 text (byte 0xe9 cannot be decoded; save the file as UTF-8)")
+    assert_fails_with(build(site), "content/a.md:2: not UTF-8 (byte 0xE9 at column 11; save the file as UTF-8)")
+
+
+def test_settings_not_utf8_names_the_line_and_keeps_the_last_good_site(make_site):
+    site = make_site({"content/a.md": GOOD})
+    assert build(site).code == 0
+    before = tree_bytes(site / "site")
+    (site / "broadsheet.yaml").write_bytes(SETTINGS.encode() + "description: Caf\u00e9 society\n".encode("latin-1"))
+    for command in ("build", "check", "email", "new"):
+        result = run_cli(command, "--site", site, *(["A title"] if command == "new" else []))
+        assert result.code == 1, (command, result.err)
+        assert "Traceback" not in result.err
+        assert f"{site}/broadsheet.yaml:4: not UTF-8 (byte 0xE9 at column 17; save the file as UTF-8)" in result.err.splitlines()
+    assert tree_bytes(site / "site") == before
 
 
 def test_undecodable_yaml_value_is_a_message(make_site):
@@ -190,14 +204,46 @@ def test_duplicate_urls_name_both_files(tmp_path):
 
 def test_link_to_a_missing_file_names_both_files(tmp_path):
     result = build(broken_site("missing-link", tmp_path))
-    assert_fails_with(result, "content/world/a.md: link to content/world/gone.md, which is not an article")
+    assert_fails_with(result, "content/world/a.md:5: link to content/world/gone.md, which is not an article")
 
 
 def test_link_to_a_draft(tmp_path):
     site = broken_site("draft-link", tmp_path)
     result = build(site)
-    assert_fails_with(result, "content/world/a.md: link to content/world/b.md, which is a draft or future-dated and not published")
+    assert_fails_with(result, "content/world/a.md:5: link to content/world/b.md, which is a draft or future-dated and not published")
     assert build(site, "--drafts").code == 0  # with the draft published the link resolves
+
+
+def test_links_to_files_that_are_not_articles_name_their_lines(make_site):
+    body = "First paragraph.\n\nSee [the notes](../notes.md), and\n[more](<other notes.md>).\n\n[ref]: ../../top.md\nAs [before][ref].\n"
+    site = make_site({
+        "content/a.md": GOOD,
+        "content/world/b.md": article("B", "2025-06-19", body, summary='"As [said](said.md)."'),
+    })  # fmt: skip
+    result = build(site)
+    assert "Traceback" not in result.err
+    assert problem_lines(result) == [
+        f"{site}/content/world/b.md:4: link to content/world/said.md, which is not an article (no such file, or it failed to build)",
+        f"{site}/content/world/b.md:8: link to content/notes.md, which is not an article (no such file, or it failed to build)",
+        f"{site}/content/world/b.md:9: link to content/world/other notes.md, which is not an article (no such file, or it failed to build)",
+        f"{site}/content/world/b.md:11: link to top.md, which is not an article (no such file, or it failed to build)",
+    ]
+    assert result.code == 1
+
+
+def test_a_broken_article_is_reported_once_not_by_every_link_to_it(make_site):
+    site = make_site({
+        "content/a.md": GOOD,
+        "content/world/b.md": article("B", "2025-06-19", "See [the first](../a.md)."),
+        "content/world/c.md": article("C", "2025-06-19", "See [the first](../a.md) and [b](b.md)."),
+    })  # fmt: skip
+    assert build(site).code == 0
+    before = tree_bytes(site / "site")
+    (site / "content/a.md").write_text(article("Fine story", "tomorrow"), encoding="utf-8")
+    result = build(site)
+    assert_fails_with(result)
+    assert problem_lines(result) == [f"{site}/content/a.md:3: date: unknown date format 'tomorrow' ({DATE_EXPECTED})"]
+    assert tree_bytes(site / "site") == before
 
 
 def test_every_bad_file_is_reported_in_one_run(make_site):

@@ -71,15 +71,16 @@ def test_broken_links_in_an_article_name_the_article_file_and_its_page(in_site):
     page = "site/2025/06/19/a/index.html"
     gap = '<a href="/2025/06/18/b/#nowhere"> does not resolve: 2025/06/18/b/index.html has no element with id="nowhere"'
     missing = '<a href="/missing/"> does not resolve: no missing/index.html in the output'
-    assert f"content/world/a.md: {page}: {gap}" in found
-    assert f"content/world/a.md: {page}: {missing}" in found
-    assert f'content/world/a.md: {page}: <a href="#nope"> does not resolve: 2025/06/19/a/index.html has no element with id="nope"' in found
+    # Each names the line of the Markdown file where the link is written.
+    assert f"content/world/a.md:8: {page}: {gap}" in found
+    assert f"content/world/a.md:6: {page}: {missing}" in found
+    assert f'content/world/a.md:8: {page}: <a href="#nope"> does not resolve: 2025/06/19/a/index.html has no element with id="nope"' in found
     # The summary is shown on list pages and under related stories too; its link is
     # still the article's to fix.
-    assert f"content/world/a.md: site/index.html: {missing}" in found
-    assert f"content/world/a.md: site/sections/world/index.html: {missing}" in found
-    assert f"content/world/a.md: site/2025/06/18/b/index.html: {missing}" in found
-    assert all(line.startswith("content/world/a.md: site/") for line in found)
+    assert f"content/world/a.md:6: site/index.html: {missing}" in found
+    assert f"content/world/a.md:6: site/sections/world/index.html: {missing}" in found
+    assert f"content/world/a.md:6: site/2025/06/18/b/index.html: {missing}" in found
+    assert all(line.startswith(("content/world/a.md:6: site/", "content/world/a.md:8: site/")) for line in found)
     assert sum(gap in line for line in found) == 1
     assert lines(result.out)[-1].startswith("Checked ")
     assert lines(result.out)[-1].endswith(f": {len(found)} problems")
@@ -115,8 +116,8 @@ def test_an_empty_alt_in_an_article_is_a_warning(in_site):
     result = check_bundle(in_site, "A", "Rates held.\n\n![](chart.svg)\n\n![A chart of rates](chart.svg)", "chart.svg")
     assert result.code == 0, result.err
     assert lines(result.err) == [  # the build's own warning about the Markdown, then the check's about the page
-        "content/a/index.md: warning: image 'chart.svg' has no alt text (say what it shows: ![a flooded street](chart.svg))",
-        'content/a/index.md: site/2025/06/19/a/index.html: warning: <img src="chart.svg"> in an article has empty alt text, which hides it from screen readers',
+        "content/a/index.md:7: warning: image 'chart.svg' has no alt text (say what it shows: ![a flooded street](chart.svg))",
+        'content/a/index.md:7: site/2025/06/19/a/index.html: warning: <img src="chart.svg"> in an article has empty alt text, which hides it from screen readers',
     ]
     assert lines(result.out)[-1].endswith(": 0 problems, 1 warning")
 
@@ -170,12 +171,25 @@ def test_a_sub_path_site_checks_links_under_its_path(in_site):
     }, settings=SUB_PATH)  # fmt: skip
     result = run_cli("check", "--site", ".")
     assert result.code == 1
-    where = "content/a.md: site/2025/06/19/a/index.html: "
+    where = "content/a.md:{}: site/2025/06/19/a/index.html: "
     assert lines(result.err) == [
-        where + '<a href="/digest/nothing.pdf"> does not resolve: no nothing.pdf in the output',
-        where + '<a href="/other/"> leads outside the site: its path is not under /digest/',
-        where + '<a href="https://x.github.io/digest/archives/"> does not resolve: no archives/index.html in the output',
-        where + '<img srcset="/digest/a@2x.png"> does not resolve: no a@2x.png in the output',
+        where.format(7) + '<a href="/digest/nothing.pdf"> does not resolve: no nothing.pdf in the output',
+        where.format(7) + '<a href="/other/"> leads outside the site: its path is not under /digest/',
+        where.format(7) + '<a href="https://x.github.io/digest/archives/"> does not resolve: no archives/index.html in the output',
+        where.format(9) + '<img srcset="/digest/a@2x.png"> does not resolve: no a@2x.png in the output',
+    ]
+
+
+def test_a_link_to_a_file_that_is_not_there_names_its_line_in_the_markdown(in_site):
+    in_site({
+        "content/world/a.md": article("A", "2025-06-19 10:00", body="Intro.\n\nThe [notes](notes.txt) and\n[the data](../data/figures.csv)."),
+    })  # fmt: skip
+    result = run_cli("check", "--site", ".")
+    assert result.code == 1 and "Traceback" not in result.err
+    page = "site/2025/06/19/a/index.html"
+    assert lines(result.err) == [
+        f'content/world/a.md:7: {page}: <a href="notes.txt"> does not resolve: no 2025/06/19/a/notes.txt in the output',
+        f'content/world/a.md:8: {page}: <a href="../data/figures.csv"> does not resolve: no 2025/06/19/data/figures.csv in the output',
     ]
 
 

@@ -232,6 +232,32 @@ def test_incremental_build_with_published_emails_equals_a_clean_build(make_site,
     assert '<p style="color: #333333;">Central bank keeps its rate on hold</p>' in (clean / "2025/06/19/email.html").read_text()
 
 
+def email_problems(err: str, site: Path) -> list[str]:
+    """The problem lines on stderr, paths relative to the site, and never a traceback."""
+    assert "Traceback" not in err, err
+    return [line[len(f"{site}/") :] for line in err.splitlines() if line.startswith(f"{site}/")]
+
+
+def test_a_template_error_under_email_is_reported_as_build_reports_it(make_site):
+    site = email_site(make_site, EMAIL_SETTINGS + "  publish: true\n")
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site)
+    theme = (Path(__file__).resolve().parents[2] / "broadsheet/theme/templates/email/edition.html").read_text(encoding="utf-8")
+    broken = theme.replace("<body", "{{ 1 / 0 }}\n<body", 1)
+    line = broken[: broken.index("{{ 1 / 0 }}")].count("\n") + 1
+    (site / "templates/email").mkdir(parents=True)
+    (site / "templates/email/edition.html").write_text(broken, encoding="utf-8")
+    expected = [f"templates/email/edition.html:{line}: template: division by zero"]
+    mailed = run_cli("email", "--site", site, "2025-06-19")
+    assert mailed.code == 1 and email_problems(mailed.err, site) == expected
+    built = run_cli("build", "--site", site)
+    assert built.code == 1 and email_problems(built.err, site) == expected
+    (site / "templates/email/edition.html").unlink()
+    (site / "templates/email").rmdir()
+    (site / "templates").rmdir()
+    assert tree_bytes(site) == before  # no message written, the site as it was
+
+
 def test_wrong_email_settings_are_reported_with_their_lines(make_site):
     settings = EMAIL_SETTINGS.replace('  subject: "{site} - {date} ({count})"\n', '  subject: "{site} {when}"\n') + (
         "  smtp:\n    host: smtp.example.org\n    password: hunter2\n    security: ssl\n"

@@ -135,5 +135,6 @@ def test_an_image_without_alt_text_is_a_warning(make_site):
     site = make_site({"content/a.md": article("A", "2025-06-19", body='![](x.png)\n\n![A described one](y.png)\n\n<img src="z.png" alt="">')})
     result = run_cli("build", "--site", site)
     assert result.code == 0
-    assert "a.md: warning: image 'x.png' has no alt text" in result.err
+    assert "a.md:5: warning: image 'x.png' has no alt text" in result.err  # the line of the image in the file
+    assert "a.md:9: warning: image 'z.png' has no alt text" in result.err
     assert "'z.png' has no alt text" in result.err and "y.png" not in result.err
