@@ -78,21 +78,6 @@ def check_output_folder(site_dir: Path, output: Path) -> list[Problem]:
     return [Problem("", 0, "output", f"{work} is in the way: a build keeps its lock and unfinished work there; move it elsewhere") for work in in_the_way]
 
 
-def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path], origins: dict[str, str], page_sources: dict[str, str]) -> list[Problem]:
-    """Every output path stays inside the output folder, and no two things claim one path
-    (a static file overriding a generated one, such as robots.txt, is allowed)."""
-    problems = []
-    pages = set(pages)
-    for path in sorted(pages | generated | set(files)):
-        if not safe_relative(path):
-            problems.append(Problem(page_sources.get(path) or origins.get(path, ""), 0, "", f"output path {path!r} would be outside the output folder"))
-    for path in sorted(pages & set(files)):
-        problems.append(Problem(origins[path], 0, "", f"writes {path}, which is also the page of {page_sources.get(path, 'the site')}"))
-    for path in sorted(pages & generated):
-        problems.append(Problem("", 0, "", f"{path} is both a page and a generated file (feed, sitemap or index)"))
-    return problems
-
-
 LOCK_WAIT = 3.0  # seconds a build waits for another build of the same output to finish
 
 
@@ -190,7 +175,7 @@ class OutputWriter:
 
     def put(self, rel: str, data: bytes | None) -> None:
         """One output file; None for one known to be on disk as it would come out. Paths
-        that would leave the output are not written (check_paths reports them)."""
+        that would leave the output are not written (build/claims.py reports them)."""
         self.wanted.add(rel)
         if data is None or not safe_relative(rel):
             return
