@@ -89,11 +89,11 @@ def check(claims: Iterable[Claim], site_dir: Path) -> list[Problem]:
     """A Problem for each path claimed twice, each pair of paths one file system would
     take for one, each file that another claim needs as a folder, each path outside."""
     clashes: list[_Clash] = []
-    problems: list[Problem] = []
+    outside: list[Claim] = []
     files: dict[str, Claim] = {}  # folded path -> the claim that holds it
     for claim in claims:
-        if not safe_relative(claim.path):
-            problems.append(Problem(claim.source, 0, "", f"output path {claim.path!r} would be outside the output folder"))
+        if not _inside(claim.path):
+            outside.append(claim)
             continue
         folded = fold(claim.path)
         earlier = files.get(folded)
@@ -105,8 +105,15 @@ def check(claims: Iterable[Claim], site_dir: Path) -> list[Problem]:
             clashes.append(_Clash(earlier, claim, "same" if earlier.path == claim.path else "case", earlier.path, claim.path))
     clashes += _folders(files)
     lines = _Lines(site_dir)
+    problems = [Problem(c.source, *lines.find(c), f"output path {c.path!r} would be outside the output folder") for c in outside]
     problems += [_problem(clash, lines) for clash in clashes]
     return sorted(set(problems))
+
+
+def _inside(path: str) -> bool:
+    """write.safe_relative, with a short cut for the paths that plainly are (nearly all)."""
+    plain = path and path[0] != "/" and ".." not in path and "\\" not in path and "\0" not in path
+    return bool(plain) or safe_relative(path)
 
 
 def fold(path: str) -> str:
@@ -118,7 +125,8 @@ def fold(path: str) -> str:
 
 
 def _gives_way(generated: Claim, static: Claim) -> bool:
-    return generated.replaceable and static.kind == STATIC
+    """static/robots.txt replaces the generated one; static/Robots.txt is a clash."""
+    return generated.replaceable and static.kind == STATIC and generated.path == static.path
 
 
 @dataclass(frozen=True)
@@ -133,27 +141,28 @@ class _Clash:
 def _folders(files: dict[str, Claim]) -> list[_Clash]:
     """Folders spelt two ways (`Tags/a.html`, `tags/index.html`), and files where another
     claim needs a folder. Shared folders are walked once: a folder seen with the same
-    spelling has had its parents seen too."""
+    spelling has had its parents seen too (at 10,000 articles, two steps a path)."""
     clashes = []
     spelt: dict[str, tuple[str, Claim]] = {}  # folded folder -> (its spelling, the first claim below it)
     for folded, claim in files.items():
         path = claim.path
+        aligned = path.isascii()  # then lower() kept every index of the path
         end = path.rfind("/")
         while end > 0:
-            folder, folded_folder = path[:end], folded[:end]
-            seen = spelt.get(folded_folder)
+            folder = path[:end]
+            key = folded[:end] if aligned else fold(folder)
+            seen = spelt.get(key)
             if seen is None:
-                spelt[folded_folder] = (folder, claim)
-                holder = files.get(folded_folder)
-                if holder is not None:
-                    clashes.append(_Clash(holder, claim, "folder", holder.path, folder))
-            elif seen[0] != folder:
+                spelt[key] = (folder, claim)
+                end = path.rfind("/", 0, end)
+                continue
+            if seen[0] != folder:
                 theirs, ours = _first_difference(seen[0], folder)
                 clashes.append(_Clash(seen[1], claim, "case", theirs, ours))
-                break
-            else:
-                break
-            end = path.rfind("/", 0, end)
+            break
+    for key in sorted(spelt.keys() & files.keys()):  # a file where another claim needs a folder
+        holder, (folder, claim) = files[key], spelt[key]
+        clashes.append(_Clash(holder, claim, "folder", holder.path, folder))
     return clashes
 
 
