@@ -111,12 +111,14 @@ def test_names_alike_but_for_letter_case_or_accents_are_one_file_on_some_systems
         "static/Tags/energy/notes.html": "mine",
         "static/caf\u00e9.txt": "one way",
         "static/cafe\u0301.txt": "the other",
+        "static/Robots.txt": "not the override: that is static/robots.txt",
     })  # fmt: skip
     failed(
         site,
         "static/Archive/index.html: writes Archive/index.html, and the archive page writes archive/index.html: on macOS and Windows",
         "static/Tags/energy/notes.html: writes Tags/energy/notes.html into folder Tags, and the page of tag Energy (content/a.md:4) writes tags/energy/index.html into tags",
         "writes caf\u00e9.txt, and the static file (static/cafe\u0301.txt) writes cafe\u0301.txt",
+        "static/Robots.txt: writes Robots.txt, and the generated robots.txt writes robots.txt",
     )
 
 
