@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from broadsheet.build import config, model, output_folder, render, routes, scan, write
+from broadsheet.build import claims, config, model, output_folder, render, routes, scan, write
 from broadsheet.build.config import Settings
 from broadsheet.build.progress import Clock, Progress
 from broadsheet.build.request import BuildReport, BuildRequest
@@ -55,11 +55,11 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles))
         clock.lap("model")
         pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)  # mail: not in the sitemap
-        problems += routes.too_long(pages)
-        if errors(problems):  # before anything is written: a name no file system takes
-            return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         static = assets.collect(request.site_dir, site_model)
         pictures = images.collect(static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies)
+        problems += routes.too_long(pages) + claims.check(_claims(site_model, settings, pages, mail_pages, static, pictures), request.site_dir)
+        if errors(problems):  # before anything is written: a name no file system takes, a path claimed twice
+            return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         clock.lap("routes")
         env = render.environment(request.site_dir, settings, static.fingerprints, template_helpers.helpers(settings, pictures.info))
         common = {"sections": site_model.taxonomies["sections"].terms}
@@ -71,10 +71,9 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
             rendered = render.render_pages(every_page, env, request.site_dir, common, skip, advance, finisher.put)
             clock.lap("render")
             generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild)
-            generated_paths = write.put_generated(writer, generated, static.files)
+            write.put_generated(writer, generated, static.files)
             clock.lap("feeds")
-            problems += found + parsed + modelled + rendered.problems + finisher.problems + routes.clashes(every_page)
-            problems += write.check_paths(rendered.pages, generated_paths, static.files, static.origins, _page_sources(pages))
+            problems += found + parsed + modelled + rendered.problems + finisher.problems
             problems = sorted(set(problems))
             report = BuildReport(problems, len(site_model.entries), len(rendered.pages), rebuild.parsed, rendered.rendered, output=request.output_dir)
             if errors(problems):  # a failure writes nothing
@@ -143,9 +142,12 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _page_sources(pages: list[Page]) -> dict[str, str]:
-    """Output file -> the article it shows, for problem reports."""
-    return {p.path: p.context["entry"].article.path for p in pages if "entry" in p.context}
+def _claims(site_model, settings: Settings, pages: list[Page], mail_pages: list[Page], static: StaticFiles, pictures: images.Images) -> list[claims.Claim]:
+    """Every path the build will write, with where it comes from (build/claims.py)."""
+    return [
+        *claims.of_pages(pages), *claims.of_pages(mail_pages, newsletter=True), *static.claims, *pictures.claims(static.origins),
+        *feeds.claims(site_model, settings), *sitemaps.claims(pages), *search.claims(),
+    ]  # fmt: skip
 
 
 def _explain(report: BuildReport, pages: list[Page], static: StaticFiles, env, site_dir: Path, site_model: model.SiteModel) -> None:

@@ -64,21 +64,6 @@ def plan(model: SiteModel, settings: Settings) -> list[Page]:
     return pages
 
 
-def clashes(pages: list[Page]) -> list[Problem]:
-    """Each output file is claimed by one page: a second claim is an error naming both,
-    never a page that silently replaces another (an article whose slug is `tags`, under
-    article_url /{slug}/, would take the place of the list of tags)."""
-    first: dict[str, Page] = {}
-    problems = []
-    for page in pages:
-        earlier = first.setdefault(page.path, page)
-        if earlier is not page:
-            ours, other = (page, earlier) if "entry" in page.context or "entry" not in earlier.context else (earlier, page)
-            source = ours.context["entry"].article.path if "entry" in ours.context else f"templates/{ours.template}"
-            problems.append(Problem(source, 0, "", f"its page {page.path} is also the page of {_what(other)}; change a slug, or article_url"))
-    return problems
-
-
 MAX_NAME_BYTES = 255  # one file or folder name, on every common file system
 MAX_PATH_BYTES = 3800  # a whole output path, leaving room under Linux's 4,096 for the output folder
 
@@ -104,12 +89,6 @@ def _origin(page: Page) -> tuple[str, str]:
     if "term" in page.context and entries:
         return entries[0].article.path, page.context["kind"]
     return "", ""
-
-
-def _what(page: Page) -> str:
-    if "entry" in page.context:
-        return page.context["entry"].article.path
-    return f"{page.context.get('title') or page.path} ({page.template})"
 
 
 @dataclass(frozen=True)

@@ -45,21 +45,6 @@ def safe_relative(path: str) -> bool:
     return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\0" not in path
 
 
-def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path], origins: dict[str, str], page_sources: dict[str, str]) -> list[Problem]:
-    """Every output path stays inside the output folder, and no two things claim one path
-    (a static file overriding a generated one, such as robots.txt, is allowed)."""
-    problems = []
-    pages = set(pages)
-    for path in sorted(pages | generated | set(files)):
-        if not safe_relative(path):
-            problems.append(Problem(page_sources.get(path) or origins.get(path, ""), 0, "", f"output path {path!r} would be outside the output folder"))
-    for path in sorted(pages & set(files)):
-        problems.append(Problem(origins[path], 0, "", f"writes {path}, which is also the page of {page_sources.get(path, 'the site')}"))
-    for path in sorted(pages & generated):
-        problems.append(Problem("", 0, "", f"{path} is both a page and a generated file (feed, sitemap or index)"))
-    return problems
-
-
 class OutputWriter:
     """Takes the build's files one at a time, as they are made, and commits them all at
     once (see above), so no build holds the whole site in memory: 10,000 articles make
@@ -89,7 +74,7 @@ class OutputWriter:
 
     def put(self, rel: str, data: bytes | None) -> None:
         """One output file; None for one known to be on disk as it would come out. Paths
-        that would leave the output are not written (check_paths reports them)."""
+        that would leave the output are not written (build/claims.py reports them)."""
         self.wanted.add(rel)
         if data is None or not safe_relative(rel):
             return

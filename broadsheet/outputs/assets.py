@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet import theme
+from broadsheet.build.claims import BUNDLE, STATIC, Claim
 from broadsheet.build.model import SiteModel
 from broadsheet.build.scan import is_ignored
 
@@ -22,8 +23,9 @@ FINGERPRINTED = (".css", ".js")
 @dataclass(frozen=True)
 class StaticFiles:
     files: dict[str, Path]  # output path -> source file
-    origins: dict[str, str]  # output path -> what produced it, for error messages
+    origins: dict[str, str]  # output path -> the file it is a copy of, for error messages
     fingerprints: dict[str, str]  # "css/x.css" -> "css/x.1a2b3c4d.css"
+    claims: tuple[Claim, ...] = ()  # every path, once per file that wants it (a bundle file and a static file may want one)
 
 
 def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
@@ -42,12 +44,20 @@ def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
             fingerprints[rel] = f"{stem}.{digest}{ext}"
     for rel, named in fingerprints.items():
         files[named], origins[named] = files[rel], origins[rel]
+    claims = [_claim(rel, origins[rel]) for rel in files]  # the site's static/ overrides the theme on purpose: not a clash
     for entry in model.entries:
         folder = Path(site_dir, entry.article.path).parent
         for asset in entry.article.bundle_assets:
-            files[entry.path + asset] = folder / asset
-            origins[entry.path + asset] = entry.article.path
-    return StaticFiles(files, origins, fingerprints)
+            rel, source = entry.path + asset, posixpath.join(posixpath.dirname(entry.article.path), asset)
+            files[rel], origins[rel] = folder / asset, source
+            claims.append(Claim(rel, "the bundle file", source, kind=BUNDLE))
+    return StaticFiles(files, origins, fingerprints, tuple(claims))
+
+
+def _claim(rel: str, origin: str) -> Claim:
+    if origin.startswith("theme "):
+        return Claim(rel, f"the theme's file {origin.removeprefix('theme static/')}")
+    return Claim(rel, "the static file", origin, kind=STATIC)
 
 
 def _files(root: Path) -> list[Path]:

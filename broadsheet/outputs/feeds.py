@@ -17,6 +17,7 @@ from html import escape
 from typing import Callable, Iterator
 from urllib.parse import quote, urljoin, urlsplit
 
+from broadsheet.build.claims import TERM_KEYS, Claim
 from broadsheet.build.config import Settings
 from broadsheet.build.html import absolute_links
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
@@ -30,6 +31,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "Broadsheet"
 TERM_FEEDS = ("tags", "sections", "sources")  # authors get pages, not feeds
 FEED_FILES = {"atom": "feed.xml", "rss": "rss.xml", "json": "feed.json"}
+FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON"}
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # `updated` of a feed with no stories: fixed, never the build time
 # A fixed table rather than mimetypes, whose answers depend on the machine's /etc/mime.types.
 IMAGE_TYPES = {
@@ -108,6 +110,19 @@ def feeds_showing(model: SiteModel, settings: Settings, urls: set[str]) -> dict[
         if any(entry.url in urls for entry in spec.entries):
             outputs.update(_lay_out(spec, settings, compute_now))
     return outputs
+
+
+def claims(model: SiteModel, settings: Settings) -> list[Claim]:
+    """Every feed file's path, before any feed is laid out; a term's feeds are named by a
+    file that gives the term, and the key it is given under."""
+    found = []
+    for spec in _specs(model, settings):
+        kind = spec.folder.partition("/")[0]
+        source = spec.entries[0].article.path if kind and spec.entries else ""
+        key = TERM_KEYS[kind] if source else ""
+        of = f"of {spec.folder}" if kind else "of the site"
+        found += [Claim(spec.folder + name, f"the {FORMAT_NAMES[fmt]} feed {of}", source, key) for fmt, name in FEED_FILES.items()]
+    return found
 
 
 def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:

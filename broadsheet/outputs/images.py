@@ -16,11 +16,12 @@ import posixpath
 import re
 import tempfile
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
+from broadsheet.build.claims import Claim
 from broadsheet.build.html import TagEditor, last_img_at
 from broadsheet.build.model import SiteModel
 
@@ -49,6 +50,11 @@ class ImageInfo:
 class Images:
     info: dict[str, ImageInfo]  # URL with the base path -> its size and copies
     copies: dict[str, bytes]  # output path -> a resized copy
+    copied_from: dict[str, str] = field(default_factory=dict)  # a copy's output path -> its photo's
+
+    def claims(self, origins: dict[str, str]) -> list[Claim]:
+        """The copies' paths, each named by its photo's file (`origins`: output path -> file)."""
+        return [Claim(copy, "a smaller copy of the photo", origins.get(photo, "")) for copy, photo in sorted(self.copied_from.items())]
 
 
 class CopyCache:
@@ -83,6 +89,7 @@ def collect(files: dict[str, Path], bundle_paths: set[str], base_path: str, cach
     """Sizes of every image among the output's files; copies of bundle images."""
     info: dict[str, ImageInfo] = {}
     copies: dict[str, bytes] = {}
+    copied_from: dict[str, str] = {}
     for out_path in sorted(files):
         suffix = posixpath.splitext(out_path)[1].lower()
         if suffix != ".svg" and (suffix not in RASTER or PillowImage is None):
@@ -93,27 +100,28 @@ def collect(files: dict[str, Path], bundle_paths: set[str], base_path: str, cach
             continue
         srcset = ""
         if out_path in bundle_paths and suffix in RASTER:
-            made = _copies(out_path, source, size[0], cache, files)
+            made = _copies(out_path, source, size[0], cache, bundle_paths)
             copies.update(made)
+            copied_from.update(dict.fromkeys(made, out_path))
             if made:
                 entries = [f"{base_path}{p} {w}w" for p, w in zip(made, _widths(size[0]))]
                 srcset = ", ".join([*entries, f"{base_path}{out_path} {size[0]}w"])
         info[base_path + out_path] = ImageInfo(size[0], size[1], srcset)
-    return Images(info, copies)
+    return Images(info, copies, copied_from)
 
 
 def _widths(width: int) -> list[int]:
     return [w for w in WIDTHS if w < width]
 
 
-def _copies(out_path: str, source: Path, width: int, cache: CopyCache, files: dict[str, Path]) -> dict[str, bytes]:
+def _copies(out_path: str, source: Path, width: int, cache: CopyCache, bundle_files: set[str]) -> dict[str, bytes]:
     stem, suffix = posixpath.splitext(out_path)
     raw = source.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()[:32]
     made = {}
     for target in _widths(width):
         name = f"{stem}-{target}w{suffix}"
-        if name in files:  # a file of the bundle already has that name: never overwrite it
+        if name in bundle_files:  # the author's own smaller copy, say: never overwrite it (any other file there is a clash, see build/claims.py)
             return {}
         made[name] = cache.get(digest, target, suffix.lower(), lambda t=target: _resized(raw, t))
     return made

@@ -26,6 +26,7 @@ import unicodedata
 from collections import defaultdict
 from typing import Any, Callable
 
+from broadsheet.build.claims import Claim
 from broadsheet.build.config import Settings
 from broadsheet.build.html import plain_text
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
@@ -80,6 +81,10 @@ def search_outputs(
         return {INDEX_PATH: index.encode()}
 
     return remember("search index", model.entries, make)
+
+
+def claims() -> list[Claim]:
+    return [Claim(INDEX_PATH, "the search index")]
 
 
 class SearchIndex:

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
+from broadsheet.build.claims import Claim
 from broadsheet.build.config import Settings
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.build.routes import Page
@@ -46,6 +47,18 @@ def sitemap_outputs(
     outputs.update(remember("news sitemap", news, lambda: {NEWS_SITEMAP: news_sitemap(news, settings)}))
     outputs[ROBOTS] = robots_txt(settings)
     return outputs
+
+
+def claims(pages: list[Page], limit: int = MAX_URLS) -> list[Claim]:
+    """The paths sitemap_outputs will write, known before any is made. robots.txt is the
+    one generated file a site's static/ may replace: it is a policy, often hand-written."""
+    listed = sum(1 for page in pages if page.path not in NOT_LISTED)
+    parts = [f"sitemap-{n + 1}.xml" for n in range(math.ceil(listed / limit))] if listed > limit else []
+    return [
+        *(Claim(name, "the sitemap") for name in [SITEMAP, *parts]),
+        Claim(NEWS_SITEMAP, "the Google News sitemap"),
+        Claim(ROBOTS, "the generated robots.txt", replaceable=True),
+    ]
 
 
 # --- sitemap.xml ---------------------------------------------------------------------------

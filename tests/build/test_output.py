@@ -226,6 +226,6 @@ def test_an_article_never_silently_replaces_a_listing_page(make_site):
     }, settings=SETTINGS + "article_url: /{slug}/\n")  # fmt: skip
     result = run_cli("build", "--site", site)
     assert result.code == 1
-    assert "content/a.md: its page tags/index.html is also the page of Tags (terms.html)" in result.err
-    assert "content/b.md: its page archive/index.html is also the page of Archive (archive.html)" in result.err
+    assert "content/a.md:2: title: writes tags/index.html, which the list of tags also writes; set another slug, or change article_url" in result.err
+    assert "content/b.md:2: title: writes archive/index.html, which the archive page also writes" in result.err
     assert not (site / "site").exists()
