@@ -55,11 +55,12 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now))
         clock.lap("model")
         pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)  # mail: not in the sitemap
-        problems += routes.too_long(pages)
-        if errors(problems):  # before anything is written: a name no file system takes
-            return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         static = assets.collect(request.site_dir, site_model)
         pictures = images.collect(static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies)
+        room = write.room(request.output_dir)
+        problems += routes.too_long(pages + mail_pages, room) + write.check_names(static.origins, pictures.copies, room)
+        if errors(problems):  # before anything is written: a name no file system (or Windows) takes
+            return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         clock.lap("routes")
         env = render.environment(request.site_dir, settings, static.fingerprints, template_helpers.helpers(settings, pictures.info))
         common = {"sections": site_model.taxonomies["sections"].terms}

@@ -27,6 +27,7 @@ import ctypes.util
 import errno
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -40,6 +41,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
+from broadsheet.build import slugs
 from broadsheet.problems import Problem
 
 RENAME_EXCHANGE = 2
@@ -90,6 +92,25 @@ def check_paths(pages: Iterable[str], generated: set[str], files: dict[str, Path
         problems.append(Problem(origins[path], 0, "", f"writes {path}, which is also the page of {page_sources.get(path, 'the site')}"))
     for path in sorted(pages & generated):
         problems.append(Problem("", 0, "", f"{path} is both a page and a generated file (feed, sitemap or index)"))
+    return problems
+
+
+def room(output: Path) -> int:
+    """Bytes of the longest folder an output file is written under (the staging folder
+    beside the output), which count towards the file system's limit on a whole path."""
+    return len(os.fsencode(staging_dir(output.absolute())))
+
+
+def check_names(origins: dict[str, str], copies: Iterable[str], room: int) -> list[Problem]:
+    """Static files, bundle files and their smaller copies (`photo-640w.jpg`) whose names
+    not every machine takes, before anything is written. `origins`: output path -> the
+    file it comes from."""
+    problems = []
+    for path in sorted({*origins, *copies}):
+        flaw = slugs.path_flaw(path, room)
+        if flaw:
+            origin = origins.get(path) or origins.get(re.sub(r"-\d+w(\.[^./]*)$", r"\1", path), "")
+            problems.append(Problem(origin, 0, "", f"its output file {path} {flaw}"))
     return problems
 
 
