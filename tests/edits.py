@@ -10,6 +10,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
 from hypothesis import strategies as st
 
 from broadsheet.build.pipeline import build
@@ -137,7 +138,23 @@ def apply(site: Path, op: tuple) -> set[str]:
     }.get(kind, lambda: {"broadsheet.yaml"})()  # fmt: skip
 
 
-def check_incremental_equals_clean(steps: list[tuple[tuple, bool]], settings_text: str = SETTINGS, apply_op=apply) -> None:
+DEVICES = {"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10))}
+
+
+def check_names(site: Path) -> None:
+    """After a build that succeeded: every output name is one any machine takes, and tags
+    that differ other than by case each have their own page (C, C++ and C# are three)."""
+    for path in (site / "site").rglob("*"):
+        name = path.name
+        assert len(name.encode()) <= 255 and name.split(".")[0] not in DEVICES and not name.endswith((".", " ")), path
+    written = set()
+    for file in (site / "content").rglob("*.md"):
+        front = yaml.safe_load(file.read_text().split("---\n")[1])
+        written.update(" ".join(tag.split()).casefold() for tag in front.get("tags") or [])
+    assert len([p for p in (site / "site/tags").iterdir() if p.is_dir()]) == len(written), written
+
+
+def check_incremental_equals_clean(steps: list[tuple[tuple, bool]], settings_text: str = SETTINGS, apply_op=apply, check_output=None) -> None:
     """Build, then after each operation build incrementally and clean, and compare. Each
     change is built either as serve does (told which files changed, so edits of bodies
     alone take the short cut) or as the command line does (told nothing). Other test
@@ -159,6 +176,8 @@ def check_incremental_equals_clean(steps: list[tuple[tuple, bool]], settings_tex
             assert report.ok == clean.ok, (op, report.problems, clean.problems)
             if report.ok:
                 assert tree_bytes(site / "site") == tree_bytes(clean_output), op
+                if check_output:
+                    check_output(site)
             else:  # both refuse, for the same reasons, and leave the output as it was
                 assert _errors(report) == _errors(clean), op
                 assert tree_bytes(site / "site") == before, op
