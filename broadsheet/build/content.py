@@ -76,10 +76,14 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+PARSE_RULES = 2  # raise when the same file parses differently (2: tags kept apart by slugs.term_key)
+
+
 def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) -> str:
     """Everything a parse depends on: the bytes, the path (links and section come from
-    it), the bundle's files, and the settings that parsing reads."""
-    return hashlib.sha256(repr((content_digest, source.rel, source.bundle_assets, settings)).encode()).hexdigest()
+    it), the bundle's files, the settings that parsing reads, and the rules themselves,
+    so an article cached by an older Broadsheet is parsed again."""
+    return hashlib.sha256(repr((PARSE_RULES, content_digest, source.rel, source.bundle_assets, settings)).encode()).hexdigest()
 
 
 def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: MarkdownRenderer) -> tuple[Article | None, list[Problem]]:
