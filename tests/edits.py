@@ -5,16 +5,17 @@ their own."""
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
 from hypothesis import strategies as st
 
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental.state import BuildState
+from broadsheet.problems import errors
 
 from conftest import SETTINGS, article, tree_bytes, write_tree
 
@@ -35,6 +36,37 @@ def article_text(draw) -> str:
     body = draw(st.sampled_from(BODIES))
     extra = {"featured": "true"} if draw(st.booleans()) else {}
     return article(f'"{title}"', f"2025-06-{day} {hour}", body=body, tags="[" + ", ".join(tags) + "]", **extra)
+
+
+# Names chosen to collide: with listing pages (under article_url /{slug}/), with each
+# other, by punctuation alone (C, C++, C#, c), and over the length a file system takes.
+LISTING_TITLES = ["Tags", "Archive", "Search", "Page", "Feed.xml", "Sitemap.xml", "Authors", "404", "Alpha"]
+PUNCTUATED = ["C", "C++", "C#", "c", "C.", "Interest Rates", "Interest-Rates", "Aux", "Long " * 60]
+LONG_NAMES = ["B" * 325, "B" * 300 + " Jr", "Sources " * 40, "Tags"]
+EXPLICIT_SLUGS = [None, None, "tags", "archive", "search", "page", "feed-xml", "alpha", "con", "a" * 300]
+URL_PATTERNS = ["/{slug}/", "/{year}/{month}/{day}/{slug}/", "/{section}/{slug}/"]
+
+
+def _quoted(names: list[str]) -> str:
+    return "[" + ", ".join(f"'{name}'" for name in names) + "]"
+
+
+@st.composite
+def naming_operations(draw):
+    """Articles whose slugs, tags, authors and sections collide or run long; article_url
+    patterns that put articles beside the listing pages."""
+    if draw(st.integers(0, 3)) == 0:
+        return ("url", draw(st.sampled_from(URL_PATTERNS)))
+    keys = {"tags": _quoted(draw(st.lists(st.sampled_from(PUNCTUATED), max_size=3)))}
+    if draw(st.booleans()):
+        keys["authors"] = _quoted([draw(st.sampled_from(LONG_NAMES + PUNCTUATED))])
+    if draw(st.booleans()):
+        keys["section"] = _quoted([draw(st.sampled_from(LONG_NAMES + PUNCTUATED))])[1:-1]
+    slug = draw(st.sampled_from(EXPLICIT_SLUGS))
+    if slug:
+        keys["slug"] = slug
+    title = draw(st.sampled_from(LISTING_TITLES))
+    return ("write", draw(st.sampled_from(NAMES)), article(f'"{title}"', f"2025-06-{draw(st.integers(16, 20))} 12:00", **keys))
 
 
 @st.composite
@@ -95,6 +127,8 @@ def apply(site: Path, op: tuple) -> set[str]:
             path.unlink(missing_ok=True)
         else:
             write_tree(site, {f"static/{op[1]}": op[2]})
+    elif kind == "url":
+        write_tree(site, {"broadsheet.yaml": SETTINGS + f"article_url: {op[1]}\n"})
     else:
         write_tree(site, {"broadsheet.yaml": SETTINGS + f"edition: {op[1]}\ntitle: {op[2]}\n"})
     return {
@@ -103,7 +137,23 @@ def apply(site: Path, op: tuple) -> set[str]:
     }.get(kind, lambda: {"broadsheet.yaml"})()  # fmt: skip
 
 
-def check_incremental_equals_clean(steps: list[tuple[tuple, bool]], settings_text: str = SETTINGS, apply_op=apply) -> None:
+DEVICES = {"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10))}
+
+
+def check_names(site: Path) -> None:
+    """After a build that succeeded: every output name is one any machine takes, and tags
+    that differ other than by case each have their own page (C, C++ and C# are three)."""
+    for path in (site / "site").rglob("*"):
+        name = path.name
+        assert len(name.encode()) <= 255 and name.split(".")[0] not in DEVICES and not name.endswith((".", " ")), path
+    written = set()
+    for file in (site / "content").rglob("*.md"):
+        front = yaml.safe_load(file.read_text().split("---\n")[1])
+        written.update(" ".join(tag.split()).casefold() for tag in front.get("tags") or [])
+    assert len([p for p in (site / "site/tags").iterdir() if p.is_dir()]) == len(written), written
+
+
+def check_incremental_equals_clean(steps: list[tuple[tuple, bool]], settings_text: str = SETTINGS, apply_op=apply, check_output=None) -> None:
     """Build, then after each operation build incrementally and clean, and compare. Each
     change is built either as serve does (told which files changed, so edits of bodies
     alone take the short cut) or as the command line does (told nothing). Other test
@@ -115,15 +165,22 @@ def check_incremental_equals_clean(steps: list[tuple[tuple, bool]], settings_tex
         state = BuildState(keep_last=True)
         live = BuildRequest(site, now=NOW)
         assert build(live, state).ok
-        for op, told in steps:
+        for step, (op, told) in enumerate(steps):
             touched = apply_op(site, op)
             before = tree_bytes(site / "site")
             report = build(live, state, changed=touched if told else None)
-            clean_output = Path(tmp) / "clean"
-            shutil.rmtree(clean_output, ignore_errors=True)
+            clean_output = Path(tmp) / f"clean-{step}"  # a new output each time: a clean build
             clean = build(BuildRequest(site, output=clean_output, now=NOW))
             assert report.ok == clean.ok, (op, report.problems, clean.problems)
             if report.ok:
                 assert tree_bytes(site / "site") == tree_bytes(clean_output), op
-            else:
+                if check_output:
+                    check_output(site)
+            else:  # both refuse, for the same reasons, and leave the output as it was
+                assert _errors(report) == _errors(clean), op
                 assert tree_bytes(site / "site") == before, op
+                assert not clean_output.exists(), op
+
+
+def _errors(report) -> list[str]:
+    return sorted(p.format() for p in errors(report.problems))

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from broadsheet.build.slugs import is_reserved
 from broadsheet.build.yamlload import YamlError, load
 from broadsheet.problems import Problem, not_utf8
 from broadsheet.theme.localise import check_overrides
@@ -448,4 +449,7 @@ def _is_url_pattern(value: Any) -> str | None:
     names = set(re.findall(r"{(\w*)}", value))
     if "slug" not in names or not names <= URL_FIELDS or ".." in value:
         return expected
+    for part in value.strip("/").split("/"):  # every machine must take the folders it names
+        if is_reserved(part) or part.endswith((".", " ")) or not part:
+            return f"{part!r} is not a folder name every machine takes (empty, a device name such as aux or con, or ending in a dot or space)"
     return None

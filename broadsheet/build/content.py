@@ -78,13 +78,15 @@ def digest(raw: bytes) -> str:
 
 
 # What a parse gives, in shape and wording: a cached parse of another version is not used.
-# Raise it when Article gains a field or parsing reports problems differently.
-PARSE_VERSION = 2
+# Raise it when Article gains a field or parsing reports problems differently, or the same
+# file parses differently (3: link lines; tags kept apart by slugs.term_key).
+PARSE_VERSION = 3
 
 
 def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) -> str:
     """Everything a parse depends on: the bytes, the path (links and section come from
-    it), the bundle's files, the settings that parsing reads, and PARSE_VERSION."""
+    it), the bundle's files, the settings that parsing reads, and PARSE_VERSION, so an
+    article cached by an older Broadsheet is parsed again."""
     return hashlib.sha256(repr((PARSE_VERSION, content_digest, source.rel, source.bundle_assets, settings)).encode()).hexdigest()
 
 

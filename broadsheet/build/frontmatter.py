@@ -12,13 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from slugify import slugify
-
+from broadsheet.build.slugs import MAX_NAME_BYTES, has_letters, is_reserved, make_slug, term_key
 from broadsheet.build.yamlload import YamlError, load
 from broadsheet.problems import Problem
 
 MAX_FRONT_MATTER = 256 * 1024
-MAX_SLUG = 60
 FENCE = re.compile(r"^---[ \t]*\r?\n", re.M)
 CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)  # \r?: files saved with Windows line ends
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -189,9 +187,9 @@ class _Checker:
     def tags(self) -> tuple[str, ...]:
         seen: dict[str, str] = {}
         for tag in self.strings("tags"):
-            if not slugify(tag):
+            if not has_letters(tag):
                 self.fail("tags", f"tag {tag!r} has no letters or digits to make a URL from")
-            seen.setdefault(slugify(tag), tag)  # case-insensitive: the first spelling wins
+            seen.setdefault(term_key(tag), tag)  # one tag up to case and Unicode form: the first spelling wins
         return tuple(seen.values())
 
     def link(self, key: str) -> str | None:
@@ -270,15 +268,13 @@ class _Checker:
         if not isinstance(value, str) or not SLUG.fullmatch(value):
             self.fail("slug", f"expected lowercase letters, digits and single hyphens, got {value!r}")
             return ""
+        if len(value) > MAX_NAME_BYTES:  # said, not shortened: the editor chose this URL
+            self.fail("slug", f"is {len(value)} characters, over the file system's limit of {MAX_NAME_BYTES} for a name; make it shorter")
+            return ""
+        if is_reserved(value):
+            self.fail("slug", f"{value!r} is a name Windows keeps for a device, so the site would not build there; choose another")
+            return ""
         return value
-
-
-def make_slug(text: str) -> str:
-    """ASCII slug of a title; other scripts are transliterated ("Путин" -> "putin")."""
-    slug = slugify(text, replacements=[["'", ""], ["\u2019", ""]])
-    if len(slug) > MAX_SLUG:
-        slug = slug[: MAX_SLUG + 1].rsplit("-", 1)[0]  # cut at a word boundary
-    return slug
 
 
 def _kind(value: Any) -> str:

@@ -11,13 +11,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Collection
 from urllib.parse import urlsplit
 
-from slugify import slugify
-
 from broadsheet.build.config import Settings
 from broadsheet.build.content import Article
 from broadsheet.build.frontmatter import Image
 from broadsheet.build.html import absolute_links, has_relative_urls
 from broadsheet.build.markup import LINK_MARKER
+from broadsheet.build.slugs import term_slug, term_slugs
 from broadsheet.problems import Problem
 
 TAXONOMIES = ("tags", "sections", "sources", "authors")
@@ -136,7 +135,7 @@ def _article_paths(articles: list[Article], settings: Settings, problems: list[P
         local = article.date.astimezone(settings.tz)
         path = settings.article_url.format(
             year=f"{local.year:04d}", month=f"{local.month:02d}", day=f"{local.day:02d}",
-            slug=article.slug, section=slugify(article.section) or "articles",
+            slug=article.slug, section=term_slug(article.section) if article.section else "articles",
         ).lstrip("/")  # fmt: skip
         if path in owners:
             problems.append(
@@ -149,24 +148,26 @@ def _article_paths(articles: list[Article], settings: Settings, problems: list[P
 
 
 def _terms(articles: list[Article], settings: Settings) -> dict[tuple[str, str], Term]:
-    """(kind, name as written) -> Term; spellings that slug alike share one term."""
-    spellings: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    homepages: dict[str, str] = {}
-    slugs: dict[str, str] = {}  # the same few hundred names recur across thousands of articles
-
-    def slug_of(name: str) -> str:
-        if name not in slugs:
-            slugs[name] = slugify(name)
-        return slugs[name]
-
+    """(kind, name as written) -> Term. Spellings that differ only in case or Unicode
+    form share one term; other names never do (slugs.term_slugs keeps their URLs apart)."""
+    written: dict[str, Counter] = defaultdict(Counter)
+    sources: list[tuple[str, str]] = []
     for a in articles:
         names = {"tags": a.tags, "authors": a.authors, "sections": [a.section] if a.section else []}
         names["sources"] = [a.source.name] if a.source else []
         if a.source and a.source.url:
-            homepages.setdefault(slug_of(a.source.name), a.source.url)
+            sources.append((a.source.name, a.source.url))
         for kind, values in names.items():
-            for value in values:
-                spellings[(kind, slug_of(value))][value] += 1
+            written[kind].update(values)
+    spellings: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    homepages: dict[str, str] = {}
+    for kind, counts in written.items():
+        slug_of = term_slugs(counts)  # from the names alone: never from file order
+        for value, count in counts.items():
+            spellings[(kind, slug_of[value])][value] += count
+        if kind == "sources":
+            for name, url in sources:
+                homepages.setdefault(slug_of[name], url)
     terms: dict[tuple[str, str], Term] = {}
     for (kind, slug), counts in spellings.items():
         name = min(counts, key=lambda n: (-counts[n], n))  # the most used spelling

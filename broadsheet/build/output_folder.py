@@ -138,6 +138,12 @@ def live_stamps_source(output: Path) -> Path | None:
     return layout.tree(live) if live else None
 
 
+def room(output: Path) -> int:
+    """Bytes of the longest folder an output file is written under (a tree beside the
+    output), which count towards the file system's limit on a whole path."""
+    return len(os.fsencode(Layout(output.absolute()).tree(TREES[0])))
+
+
 # --- what may be used as the output ------------------------------------------------------
 
 

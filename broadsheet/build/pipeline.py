@@ -57,8 +57,10 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)  # mail: not in the sitemap
         static = assets.collect(request.site_dir, site_model)
         pictures = images.collect(static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies)
-        problems += routes.too_long(pages) + claims.check(_claims(site_model, settings, pages, mail_pages, static, pictures), request.site_dir)
-        if errors(problems):  # before anything is written: a name no file system takes, a path claimed twice
+        room = output_folder.room(request.output_dir)
+        problems += routes.too_long(pages + mail_pages, room) + write.check_names(static.origins, pictures.copies, room)
+        problems += claims.check(_claims(site_model, settings, pages, mail_pages, static, pictures), request.site_dir)
+        if errors(problems):  # before anything is written: a name no file system (or Windows) takes, a path claimed twice
             return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         clock.lap("routes")
         env = render.environment(request.site_dir, settings, static.fingerprints, template_helpers.helpers(settings, pictures.info))

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from broadsheet.build.config import Settings
 from broadsheet.build.model import TAXONOMIES, SiteModel
+from broadsheet.build.slugs import path_flaw
 from broadsheet.problems import Problem
 
 TAXONOMY_TITLES = {"tags": "Tags", "sections": "Sections", "sources": "Sources", "authors": "Authors"}
@@ -64,20 +65,17 @@ def plan(model: SiteModel, settings: Settings) -> list[Page]:
     return pages
 
 
-MAX_NAME_BYTES = 255  # one file or folder name, on every common file system
-MAX_PATH_BYTES = 3800  # a whole output path, leaving room under Linux's 4,096 for the output folder
-
-
-def too_long(pages: list[Page]) -> list[Problem]:
-    """Names no file system takes (a 281-character slug, a 325-character author from a
-    feed), found before anything is written, naming the article and the key they came from."""
+def too_long(pages: list[Page], room: int) -> list[Problem]:
+    """Names no file system takes (a name over 255 bytes, a path too long for the output
+    folder `room` bytes long) or Windows refuses (`aux`, a trailing dot), found before
+    anything is written, naming the article and the key they came from. Slugs made from
+    names never are such names (slugs.py): these come from article_url or a deep output."""
     problems = []
     for page in pages:
-        longest = max(page.path.split("/"), key=lambda part: len(part.encode()))
-        size = len(longest.encode())
-        if size > MAX_NAME_BYTES or len(page.path.encode()) > MAX_PATH_BYTES:
+        flaw = path_flaw(page.path, room)
+        if flaw:
             source, key = _origin(page)
-            problems.append(Problem(source, 0, key, f"makes a page name of {size} bytes ({longest[:40]}...), over the file system's limit of {MAX_NAME_BYTES}; make it shorter"))
+            problems.append(Problem(source, 0, key, f"its page {page.path} {flaw}"))
     return problems
 
 

@@ -10,10 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from slugify import slugify
-
 from broadsheet.build.config import SETTINGS_FILE
-from broadsheet.build.frontmatter import make_slug
+from broadsheet.build.slugs import has_letters, make_slug, term_slug
 from broadsheet.problems import Problem
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
@@ -101,10 +99,9 @@ def new_article_path(site_dir: Path, title: str, section: str | None) -> Path:
         raise ValueError(f"title {title!r} has no letters or digits to make a file name from")
     folder = site_dir / "content"
     if section:
-        section_slug = slugify(section)
-        if not section_slug:
+        if not has_letters(section):
             raise ValueError(f"section {section!r} has no letters or digits to make a folder name from")
-        folder = folder / section_slug
+        folder = folder / term_slug(section)
     return folder / f"{slug}.md"
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
 from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, point_output_at, read_state, write_state
+from broadsheet.build import slugs
 from broadsheet.problems import Problem
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what a file on disk looked like
@@ -43,6 +45,19 @@ def safe_relative(path: str) -> bool:
     """True when a site-relative path stays inside the output folder."""
     p = PurePosixPath(path)
     return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\0" not in path
+
+
+def check_names(origins: dict[str, str], copies: Iterable[str], room: int) -> list[Problem]:
+    """Static files, bundle files and their smaller copies (`photo-640w.jpg`) whose names
+    not every machine takes, before anything is written. `origins`: output path -> the
+    file it comes from."""
+    problems = []
+    for path in sorted({*origins, *copies}):
+        flaw = slugs.path_flaw(path, room)
+        if flaw:
+            origin = origins.get(path) or origins.get(re.sub(r"-\d+w(\.[^./]*)$", r"\1", path), "")
+            problems.append(Problem(origin, 0, "", f"its output file {path} {flaw}"))
+    return problems
 
 
 class OutputWriter:

@@ -7,9 +7,8 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from slugify import slugify
-
 from broadsheet.build import config
+from broadsheet.build.slugs import has_letters
 from broadsheet.importer import sources, write
 from broadsheet.importer.fetch import FetchError, Limits, user_agent
 from broadsheet.problems import display_path, errors, print_problems
@@ -26,7 +25,7 @@ class Tally:
 
 def run(args: argparse.Namespace) -> int:
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
-    nameless = [t for t in tags if not slugify(t)]
+    nameless = [t for t in tags if not has_letters(t)]
     if nameless:
         print(f"broadsheet: error: --tags: tag {nameless[0]!r} has no letters or digits to make a URL from", file=sys.stderr)
         return EXIT_USAGE

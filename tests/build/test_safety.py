@@ -58,18 +58,3 @@ def test_symlinked_static_file_outside_is_copied_not_linked(make_site, tmp_path)
     assert not copied.is_symlink() and copied.read_text() == "outside"
     copied.unlink()  # removing the output copy leaves the original alone
     assert secret.read_text() == "outside"
-
-
-def test_names_no_file_system_takes_are_errors_before_anything_is_written(make_site):
-    """A 281-character slug and a 325-character author (as a feed may bring) crashed the
-    build after it had started replacing files; every later build crashed too."""
-    site = make_site({"content/a.md": GOOD_LONG.format(slug="a" * 281, author="B" * 325), "content/b.md": article("Fine", "2025-06-18")})
-    result = run_cli("build", "--site", site)
-    assert result.code == 1
-    assert "content/a.md: slug: makes a page name of 281 bytes" in result.err
-    assert "content/a.md: authors: makes a page name of 325 bytes" in result.err
-    assert "Traceback" not in result.err
-    assert sorted(p.name for p in site.iterdir()) == ["broadsheet.yaml", "content"]
-
-
-GOOD_LONG = "---\ntitle: A\ndate: 2025-06-19\nslug: {slug}\nauthors: [{author}]\n---\nBody.\n"

@@ -14,13 +14,23 @@ from broadsheet.build.request import BuildRequest
 from broadsheet.incremental.state import BuildState
 
 from conftest import SETTINGS, article, tree_bytes, write_tree
-from edits import EDITION_WITH_BODIES, NOW, check_incremental_equals_clean, operations
+from edits import EDITION_WITH_BODIES, NOW, check_incremental_equals_clean, check_names, naming_operations, operations
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(operations(), st.booleans()), min_size=1, max_size=10))
 def test_incremental_equals_clean(steps):
     check_incremental_equals_clean(steps)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.one_of(naming_operations(), operations()), st.booleans()), min_size=1, max_size=10))
+def test_incremental_equals_clean_with_names_that_collide(steps):
+    """Slugs that collide with listing pages and with each other, tags that differ only by
+    punctuation, names over a file system's limit: where the build must refuse (two pages
+    at one address, an impossible slug), the incremental and clean builds refuse alike;
+    where it builds, every name is one any machine takes and distinct tags stay apart."""
+    check_incremental_equals_clean(steps, check_output=check_names)
 
 
 def test_body_edit_renders_only_the_pages_that_show_it(make_site):
