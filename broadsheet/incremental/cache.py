@@ -16,12 +16,14 @@ delete at any time.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Iterator
 
 import msgpack
 
@@ -35,7 +37,6 @@ ROOT = Path(".broadsheet") / "cache"  # in the site folder
 STATE_FILE = "state.msgpack"
 MAGIC = "broadsheet build cache"
 FORMAT = 1  # the layout of the file below the stamp; records' fields are stamped apart (codec.layout)
-FIELDS = ("parsed", "files", "settled_before", "fingerprints", "stamps", "produced", "outcome", "search documents")
 
 
 def output_key(output: Path) -> Path:
@@ -59,8 +60,13 @@ def cache_file(site_dir: Path, output: Path) -> Path:
     return folder(site_dir, output) / STATE_FILE
 
 
-def _stamp(output: Path) -> dict[str, Any]:
-    return {"magic": MAGIC, "format": FORMAT, "broadsheet": __version__, "layout": codec.layout(), "output": str(output_key(output))}
+def _label(output: Path) -> dict[str, Any]:
+    """What the file says it is, first: a cache of another version, layout or output is
+    told at once, without reading the rest."""
+    return {
+        "magic": MAGIC, "format": FORMAT, "broadsheet": __version__, "fields": FIELDS, "layout": codec.layout(),
+        "output": str(output_key(output)),
+    }  # fmt: skip
 
 
 def load(site_dir: Path, output: Path) -> tuple[BuildState, str | None]:
@@ -69,13 +75,12 @@ def load(site_dir: Path, output: Path) -> tuple[BuildState, str | None]:
     path = cache_file(site_dir, output)
     fresh = BuildState(image_copies=CopyCache(path.parent / "images"))  # resized images: files of their own
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as file, _cycle_collector_paused():
+            state = _read(file, output)
     except FileNotFoundError:
         return fresh, None  # the first build: nothing to say
     except OSError as exc:
         return fresh, _note(path, exc.strerror or str(exc))
-    try:
-        state = _decode(data, output)
     except codec.Unreadable as exc:
         return fresh, _note(path, str(exc))
     except Exception as exc:  # anything at all in bytes from outside: the cache is a short cut, never a reason to fail
@@ -84,53 +89,98 @@ def load(site_dir: Path, output: Path) -> tuple[BuildState, str | None]:
     return state, None
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Loading makes millions of objects that all live on (the strings and records of every
+    article), and Python's cycle collector would walk them again and again as they come:
+    it doubled the time of a load at 10,000 articles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _note(path: Path, reason: str) -> str:
     return f"build cache at {display_path(path)} unreadable ({reason}); building from scratch"
 
 
-def _decode(data: bytes, output: Path) -> BuildState:
+# The file is a sequence of MessagePack values: the label, then the state's fields in this
+# order; the articles and search documents (nearly all of it) are read and checked one at
+# a time, so their plain form never piles up in memory beside the records.
+FIELDS = ("files", "settled_before", "fingerprints", "stamps", "produced", "outcome", "parsed", "search documents")
+WHOLE = {
+    "files": codec.decode_files,
+    "settled_before": lambda v: codec.decode_int(v, "settled_before"),
+    "fingerprints": codec.decode_fingerprints,
+    "stamps": codec.decode_stamps,
+    "produced": codec.decode_produced,
+    "outcome": codec.decode_outcome,
+}
+
+
+def _read(file: BinaryIO, output: Path) -> BuildState:
+    size = os.fstat(file.fileno()).st_size
+    # Without an ext_hook nothing but plain values can come out; the limits keep a forged
+    # length from making it allocate more than the file could hold.
+    reader = msgpack.Unpacker(file, raw=False, use_list=False, strict_map_key=True, max_buffer_size=max(size, 1), read_size=min(max(size, 1), 1 << 20))
     try:
-        stamp, body = msgpack.unpackb(data, raw=False, strict_map_key=True, use_list=True)  # no ext_hook: no objects
-    except (ValueError, msgpack.UnpackException):
-        raise codec.Unreadable("not a complete cache file") from None
-    expected = _stamp(output)
-    if type(stamp) is not dict or stamp.get("magic") != MAGIC:
-        raise codec.Unreadable("not a build cache")
-    for name, what in (("broadsheet", "written by broadsheet {}"), ("format", "cache format {}"), ("layout", "records of another layout")):
-        if stamp.get(name) != expected[name]:
-            raise codec.Unreadable(what.format(stamp.get(name)))
-    if stamp.get("output") != expected["output"]:
-        raise codec.Unreadable(f"made for the output {stamp.get('output')}")
-    if type(body) is not dict or set(body) != set(FIELDS):
-        raise codec.Unreadable("unexpected contents")
-    state = BuildState(
-        parsed=codec.decode_parsed(body["parsed"]),
-        files=codec.decode_files(body["files"]),
-        settled_before=codec.decode_int(body["settled_before"], "settled_before"),
-        fingerprints=codec.decode_fingerprints(body["fingerprints"]),
-        stamps=codec.decode_stamps(body["stamps"]),
-        produced=codec.decode_produced(body["produced"]),
-        outcome=codec.decode_outcome(body["outcome"]),
-    )
-    state.memo.seed(codec.decode_search_documents(body["search documents"]))
+        _check_label(reader.unpack(), output)
+        state = BuildState(**{name: decode(reader.unpack()) for name, decode in WHOLE.items()})
+        for _ in range(reader.read_map_header()):
+            key = reader.unpack()
+            entry = codec.decode_parsed(key, reader.unpack())
+            if entry is not None:
+                state.parsed[key] = entry
+        documents = {}
+        for _ in range(reader.read_map_header()):
+            fingerprint = reader.unpack()
+            documents[("search document", fingerprint)] = codec.decode_search_document(fingerprint, reader.unpack())
+    except msgpack.OutOfData:
+        raise codec.Unreadable("cut short") from None
+    except (ValueError, msgpack.UnpackException) as exc:
+        if isinstance(exc, codec.Unreadable):
+            raise
+        raise codec.Unreadable("not a build cache file") from None
+    if reader.tell() != size:
+        raise codec.Unreadable("bytes after its end")
+    state.memo.seed(documents)
     return state
 
 
-def _encode(output: Path, state: BuildState) -> bytes:
+def _check_label(label: Any, output: Path) -> None:
+    expected = _label(output)
+    if type(label) is not dict or label.get("magic") != MAGIC:
+        raise codec.Unreadable("not a build cache file")
+    for name, what in (("broadsheet", "written by broadsheet {}"), ("format", "cache format {}")):
+        if label.get(name) != expected[name]:
+            raise codec.Unreadable(what.format(label.get(name)))
+    if label.get("fields") != expected["fields"] or label.get("layout") != expected["layout"]:
+        raise codec.Unreadable("records of another layout")
+    if label.get("output") != expected["output"]:
+        raise codec.Unreadable(f"made for the output {label.get('output')}")
+
+
+def _write(file: BinaryIO, output: Path, state: BuildState) -> None:
     # Tuples, bytes and maps of strings pack as they are; records go through the codec.
-    body = {
-        "parsed": codec.encode_parsed(state.parsed),
-        "files": state.files,
-        "settled_before": state.settled_before,
-        "fingerprints": state.fingerprints,
-        "stamps": state.stamps,
-        "produced": state.produced,
-        "outcome": codec.encode_outcome(state.outcome),
-        # Search documents are slow to make (plain text and terms of every body) and small
-        # to keep; feed items are quick to make and as big as the articles.
-        "search documents": {fingerprint: value for (_, fingerprint), value in state.memo.kept(("search document",)).items()},
-    }
-    return msgpack.packb([_stamp(output), body], use_bin_type=True)
+    # Written a value at a time: no copy of the whole cache is ever made in memory.
+    packer = msgpack.Packer(use_bin_type=True)
+    for value in (_label(output), state.files, state.settled_before, state.fingerprints, state.stamps, state.produced):
+        file.write(packer.pack(value))
+    file.write(packer.pack(codec.encode_outcome(state.outcome)))
+    file.write(packer.pack_map_header(len(state.parsed)))
+    for key, entry in state.parsed.items():
+        file.write(packer.pack(key))
+        file.write(packer.pack(codec.encode_parsed(entry)))
+    # Search documents are slow to make (plain text and terms of every body) and small to
+    # keep; feed items are quick to make and as big as the articles.
+    documents = state.memo.kept(("search document",))
+    file.write(packer.pack_map_header(len(documents)))
+    for (_, fingerprint), document in documents.items():
+        file.write(packer.pack(fingerprint))
+        file.write(packer.pack(document))
 
 
 def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
@@ -139,19 +189,17 @@ def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
     folder) is no failure of the build: it is returned as a reason, and nothing half
     written is left behind."""
     path = cache_file(site_dir, output)
-    try:
-        data = _encode(output, state)
-    except (TypeError, ValueError, OverflowError) as exc:  # a value with no plain-data spelling: a bug, but only of a short cut
-        return f"cannot store {exc}"
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
             temporary = f.name
-            f.write(data)
+            _write(f, output, state)
         os.replace(temporary, path)
-    except OSError as exc:
+    except (OSError, TypeError, ValueError, OverflowError) as exc:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
+        if not isinstance(exc, OSError):  # a value with no plain-data spelling: a bug, but only of a short cut
+            return f"cannot store {type(exc).__name__}: {exc}"
         return f"{exc.strerror or exc} ({exc.filename or path.parent})"
     return None

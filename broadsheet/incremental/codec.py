@@ -10,6 +10,8 @@ name read from the file, so loading can only ever make the records named here.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import operator
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,8 +28,8 @@ class Unreadable(ValueError):
 
 # The layout of every record stored, part of the file's stamp: a change of a record's
 # fields makes older caches foreign without anyone remembering to bump a number.
-def layout() -> list[list[str]]:
-    return [[f.name for f in dataclasses.fields(kind)] for kind in (Article, Source, Image, Problem, Outcome)]
+def layout() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in (Article, Source, Image, Problem, Outcome))
 
 
 # --- encoding: records -> plain data ---------------------------------------------------------
@@ -38,14 +40,14 @@ class Unstorable(TypeError):
     is simply not cached and will be parsed again."""
 
 
-def encode_parsed(parsed: dict[str, tuple[Article | None, list[Problem]]]) -> dict[str, list]:
-    plain = {}
-    for key, (article, problems) in parsed.items():
-        try:
-            plain[key] = [None if article is None else _article(article), [_problem(p) for p in problems]]
-        except (Unstorable, RecursionError):
-            continue
-    return plain
+def encode_parsed(entry: tuple[Article | None, list[Problem]]) -> list | None:
+    """One parsed file: [its article or None, its problems]; None when it cannot be
+    stored, and is left to be parsed again."""
+    article, problems = entry
+    try:
+        return [None if article is None else _article(article), [_problem(p) for p in problems]]
+    except (Unstorable, RecursionError):
+        return None
 
 
 def _article(a: Article) -> list:
@@ -109,56 +111,63 @@ def _any(value: Any) -> Any:
 
 
 # --- decoding: plain data -> records, checking everything ------------------------------------
+# Arrays come back as tuples (the reader is told so): the tuples of the records are used as
+# they are, and the types of many values are checked at once, in C (`_all`).
 
 
-def decode_parsed(plain: Any) -> dict[str, tuple[Article | None, list[Problem]]]:
-    parsed = {}
-    for key, value in _map(plain, "parsed").items():
-        _check(type(key) is str and type(value) is list and len(value) == 2, "parsed")
-        article, problems = value
-        parsed[key] = (None if article is None else _decode_article(article), _decode_problems(problems))
-    return parsed
+def decode_parsed(key: Any, value: Any) -> tuple[Article | None, list[Problem]] | None:
+    """One parsed file, under its cache key (None: it was not stored)."""
+    _check(type(key) is str, "parsed file")
+    if value is None:
+        return None
+    _check(type(value) is tuple and len(value) == 2, "parsed file")
+    article, problems = value
+    return (None if article is None else _decode_article(article), _decode_problems(problems))
 
 
 def _decode_article(v: Any) -> Article:
-    _check(type(v) is list and len(v) == len(ARTICLE_FIELDS), "article")
+    _check(type(v) is tuple and len(v) == len(ARTICLE_FIELDS) and _FIXED_FIELDS(tuple(map(type, v))) == _FIXED_TYPES, "article")
     (path, title, when, updated, summary_html, summary_text, body_html, source, original_url, authors, tags, section,
      image, lang, draft, featured, slug, word_count, reading_minutes, links, bundle_assets, content_hash, extra) = v  # fmt: skip
-    _check(_all(str, (path, title, summary_html, summary_text, body_html, original_url, section, lang, slug, content_hash)), "article")
-    _check(type(draft) is bool and type(featured) is bool and type(word_count) is int and type(reading_minutes) is int, "article")
+    _check(_all(str, itertools.chain(authors, tags, links, bundle_assets)), "list of names")
     if source is not None:
-        _check(type(source) is list and len(source) == 2 and _all(str, source), "article source")
+        _check(type(source) is tuple and len(source) == 2 and _all(str, source), "article source")
         source = Source(*source)
     if image is not None:
-        _check(type(image) is list and len(image) == 4 and _all(str, image), "article image")
+        _check(type(image) is tuple and len(image) == 4 and _all(str, image), "article image")
         image = Image(*image)
     extra = _decode_any(extra)
     _check(type(extra) is dict, "article extra")
     return Article(
         path, title, _decode_time(when), None if updated is None else _decode_time(updated), summary_html, summary_text,
-        body_html, source, original_url, _strings(authors), _strings(tags), section, image, lang, draft, featured, slug,
-        word_count, reading_minutes, _strings(links), _strings(bundle_assets), content_hash, extra,
+        body_html, source, original_url, authors, tags, section, image, lang, draft, featured, slug,
+        word_count, reading_minutes, links, bundle_assets, content_hash, extra,
     )  # fmt: skip
 
 
 ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+_FIXED = {
+    "path": str, "title": str, "summary_html": str, "summary_text": str, "body_html": str, "original_url": str, "authors": tuple,
+    "tags": tuple, "section": str, "lang": str, "draft": bool, "featured": bool, "slug": str, "word_count": int,
+    "reading_minutes": int, "links": tuple, "bundle_assets": tuple, "content_hash": str,
+}  # fmt: skip
+_FIXED_FIELDS = operator.itemgetter(*(ARTICLE_FIELDS.index(name) for name in _FIXED))  # the fields of one type only
+_FIXED_TYPES = tuple(_FIXED.values())
 
 
 def _decode_problems(v: Any) -> list[Problem]:
-    _check(type(v) is list, "problems")
+    _check(type(v) is tuple, "problems")
     problems = []
     for p in v:
-        _check(type(p) is list and len(p) == 5, "problem")
-        path, line, field, message, warning = p
-        _check(_all(str, (path, field, message)) and type(line) is int and type(warning) is bool, "problem")
-        problems.append(Problem(path, line, field, message, warning))
+        _check(type(p) is tuple and tuple(map(type, p)) == (str, int, str, str, bool), "problem")
+        problems.append(Problem(*p))
     return problems
 
 
 def decode_outcome(v: Any) -> Outcome | None:
     if v is None:
         return None
-    _check(type(v) is list and len(v) == 6, "outcome")
+    _check(type(v) is tuple and len(v) == 6, "outcome")
     inputs, now, valid_until, problems, articles, pages = v
     _check(type(inputs) is bytes and type(articles) is int and type(pages) is int, "outcome")
     until = None if valid_until is None else _decode_time(valid_until)
@@ -167,18 +176,18 @@ def decode_outcome(v: Any) -> Outcome | None:
 
 def decode_files(v: Any) -> dict[str, tuple]:
     """Content file -> (its stat stamp or None, the digest of its bytes)."""
-    files = {}
-    for rel, value in _map(v, "files").items():
-        _check(type(rel) is str and type(value) is list and len(value) == 2 and type(value[1]) is str, "files")
-        stamp, digest = value
-        files[rel] = (None if stamp is None else _ints(stamp, "files"), digest)
+    files = _map(v, "files")
+    values = files.values()
+    _check(_all(str, files) and _all(tuple, values) and {len(value) for value in values} <= {2}, "files")
+    stamps = [stamp for stamp, _ in values if stamp is not None]
+    _check(_all(str, (digest for _, digest in values)) and _all(tuple, stamps) and _all(int, itertools.chain.from_iterable(stamps)), "files")
     return files
 
 
 def decode_stamps(v: Any) -> dict[str, tuple[int, ...]]:
     stamps = _map(v, "stamps")
-    _check(_all(str, stamps), "stamps")
-    return {rel: _ints(stamp, "stamps") for rel, stamp in stamps.items()}
+    _check(_all(str, stamps) and _all(tuple, stamps.values()) and _all(int, itertools.chain.from_iterable(stamps.values())), "stamps")
+    return stamps
 
 
 def decode_fingerprints(v: Any) -> dict[str, bytes]:
@@ -189,20 +198,18 @@ def decode_fingerprints(v: Any) -> dict[str, bytes]:
 
 def decode_produced(v: Any) -> dict[bytes, tuple[str, ...]]:
     produced = _map(v, "produced")
-    _check(_all(bytes, produced), "produced")
-    return {fingerprint: _strings(names) for fingerprint, names in produced.items()}
+    values = produced.values()
+    _check(_all(bytes, produced) and _all(tuple, values) and _all(str, itertools.chain.from_iterable(values)), "produced")
+    return produced
 
 
-def decode_search_documents(v: Any) -> dict[tuple, tuple[dict[str, str], list[str]]]:
-    """The memo's search documents: (kind, fingerprint) -> (document, sorted terms)."""
-    memo = {}
-    for fingerprint, value in _map(v, "search documents").items():
-        _check(type(fingerprint) is bytes and type(value) is list and len(value) == 2, "search documents")
-        document, terms = value
-        _check(type(document) is dict and _all(str, document) and _all(str, document.values()), "search document")
-        _check(type(terms) is list and _all(str, terms), "search terms")
-        memo[("search document", fingerprint)] = (document, terms)
-    return memo
+def decode_search_document(fingerprint: Any, value: Any) -> tuple[dict[str, str], list[str]]:
+    """A memo's search document, under its fingerprint: (document, sorted terms)."""
+    _check(type(fingerprint) is bytes and type(value) is tuple and len(value) == 2, "search documents")
+    document, terms = value
+    _check(type(document) is dict and type(terms) is tuple, "search document")
+    _check(_all(str, itertools.chain(document, document.values(), terms)), "search document")
+    return document, list(terms)
 
 
 def decode_int(v: Any, what: str) -> int:
@@ -211,7 +218,7 @@ def decode_int(v: Any, what: str) -> int:
 
 
 def _decode_time(v: Any) -> datetime:
-    _check(type(v) is list and len(v) == 3 and type(v[0]) is str and v[1] in (0, 1), "date")
+    _check(type(v) is tuple and len(v) == 3 and type(v[0]) is str and v[1] in (0, 1), "date")
     wall, fold, zone = v
     try:
         value = datetime.fromisoformat(wall)
@@ -224,7 +231,7 @@ def _decode_time(v: Any) -> datetime:
 def _decode_zone(v: Any) -> tzinfo | None:
     if v is None:
         return None
-    _check(type(v) is list and len(v) >= 2, "time zone")
+    _check(type(v) is tuple and len(v) >= 2, "time zone")
     if v[0] == "key" and len(v) == 2 and type(v[1]) is str:
         try:
             return ZoneInfo(v[1])  # a name in the tz database; a file of data, never code
@@ -244,15 +251,15 @@ def _decode_any(v: Any) -> Any:
     kind = type(v)
     if kind in (str, bool, float, bytes, int) or v is None:
         return v
-    _check(kind is list and len(v) >= 2 and type(v[0]) is str, "front matter value")
+    _check(kind is tuple and len(v) >= 2 and type(v[0]) is str, "front matter value")
     tag = v[0]
-    if tag in ("list", "tuple", "set", "frozenset") and len(v) == 2 and type(v[1]) is list:
+    if tag in ("list", "tuple", "set", "frozenset") and len(v) == 2 and type(v[1]) is tuple:
         items = [_decode_any(item) for item in v[1]]
         try:
             return items if tag == "list" else {"tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
         except TypeError:  # a list in a set
             raise Unreadable("front matter value") from None
-    if tag == "dict" and len(v) == 2 and type(v[1]) is list and len(v[1]) % 2 == 0:
+    if tag == "dict" and len(v) == 2 and type(v[1]) is tuple and len(v[1]) % 2 == 0:
         items = [_decode_any(item) for item in v[1]]
         try:
             return dict(zip(items[::2], items[1::2]))
@@ -278,18 +285,8 @@ def _map(v: Any, what: str) -> dict:
     return v
 
 
-def _strings(v: Any) -> tuple[str, ...]:
-    _check(type(v) is list and _all(str, v), "list of names")
-    return tuple(v)
-
-
-def _ints(v: Any, what: str) -> tuple[int, ...]:
-    _check(type(v) is list and _all(int, v), what)
-    return tuple(v)
-
-
 def _all(kind: type, values: Any) -> bool:
-    return all(type(value) is kind for value in values)
+    return set(map(type, values)) <= {kind}  # in C: terms and names come by the hundred thousand
 
 
 def _check(ok: bool, what: str) -> None:

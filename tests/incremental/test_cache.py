@@ -1,12 +1,12 @@
 """The persistent build cache: used across runs, ignored when stale, safe to delete, kept
 in the site folder per output, and plain data that can never run code when loaded."""
 
+import io
 import os
 import pickle
 import subprocess
 
 import msgpack
-import pytest
 
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
@@ -14,14 +14,13 @@ from broadsheet.incremental import cache
 
 from conftest import article, run_cli, tree_bytes, write_tree
 
+EXTRA = "{n: 12, big: 123456789012345678901234567890, f: 1.5, when: 2025-06-01, at: 2025-06-01 10:00:00+02:00, list: [1, x], none: null}"
 STORIES = {
     "content/world/a.md": article("Story A", "2025-06-19 09:30", "Body *one*.", tags="[Rates, Banks]", author="Ann"),
     "content/world/b.md": article("Story B", "2025-06-18T08:00:00+03:00", "Body two. [A](a.md)", summary="Short."),
     # front matter of every kind safe YAML makes: kept in `extra` and given back as it was
-    "content/c.md": article("Story C", "2025-06-17", extra="{n: 12, big: 123456789012345678901234567890, f: 1.5, "
-                            "when: 2025-06-01, at: 2025-06-01 10:00:00+02:00, list: [1, x], none: null, yes: true}"),  # fmt: skip
-    "content/d.md": article("Story D", "2025-06-16", "Body with an image.", image="{src: /i.jpg, alt: An image}",
-                            source="{name: Wire, url: https://example.org}", updated="2025-06-17"),  # fmt: skip
+    "content/c.md": article("Story C", "2025-06-17", extra=EXTRA),
+    "content/d.md": article("Story D", "2025-06-16", "With an image.", image="{src: /i.jpg, alt: An image}", source="{name: Wire}", updated="2025-06-17"),
     "static/i.jpg": b"not really a photo",
     "content/broken.md": article("Broken", "2025-02-30"),  # a problem, cached with its article (None)
 }
@@ -113,7 +112,7 @@ def test_a_planted_file_at_the_new_place_runs_no_code_and_is_noted(make_site, tm
     result = run_cli("build", "--site", site)
     assert not marker.exists()
     assert result.code == 0 and "Traceback" not in result.err
-    assert notes(result.err) == [f"note: build cache at {path} unreadable (not a complete cache file); building from scratch"]
+    assert notes(result.err) == [f"note: build cache at {path} unreadable (not a build cache file); building from scratch"]
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
 
 
@@ -121,26 +120,32 @@ def notes(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("note:")]
 
 
-def saved(site, output):
-    path = cache.cache_file(site, output)
-    return path, msgpack.unpackb(path.read_bytes(), strict_map_key=False)
+def unpacked(data: bytes) -> tuple[dict, dict]:
+    """A cache file's label and fields, as plain data."""
+    label, *values = msgpack.Unpacker(io.BytesIO(data), raw=False, strict_map_key=False)
+    assert len(values) == len(cache.FIELDS)
+    return label, dict(zip(cache.FIELDS, values))
 
 
-def tampered_caches(site, output):
+def packed(label: dict, body: dict) -> bytes:
+    return b"".join(msgpack.packb(value, use_bin_type=True) for value in (label, *body.values()))
+
+
+def tampered_caches(good: bytes):
     """(what was done, the bytes) for caches that must not be used."""
-    path, (stamp, body) = saved(site, output)
-    good = path.read_bytes()
+    _, body = unpacked(good)
     key = next(k for k, (a, _) in body["parsed"].items() if a and a[1] == "Story A")
 
     def edit(change):
-        stamp2, body2 = msgpack.unpackb(good, strict_map_key=False)
-        change(stamp2, body2)
-        return msgpack.packb([stamp2, body2], use_bin_type=True)
+        label, body = unpacked(good)
+        change(label, body)
+        return packed(label, body)
 
     def setitem(record, index, value):
         record[index] = value
 
     yield "truncated", good[: len(good) // 2]
+    yield "cut at the end", good[:-1]
     yield "empty", b""
     yield "a title that is a number", edit(lambda s, b: setitem(b["parsed"][key][0], 1, 42))
     yield "an article too short", edit(lambda s, b: b["parsed"][key][0].pop())
@@ -150,12 +155,14 @@ def tampered_caches(site, output):
     yield "an object in front matter", edit(lambda s, b: setitem(b["parsed"][key][0], 22, msgpack.ExtType(1, b"x")))
     yield "a stamp that is text", edit(lambda s, b: setitem(b["stamps"], next(iter(b["stamps"])), "big"))
     yield "files as a list", edit(lambda s, b: setitem(b, "files", []))
-    yield "a missing field", edit(lambda s, b: b.pop("outcome"))
+    yield "a map of articles that is a list", edit(lambda s, b: setitem(b, "parsed", []))
     yield "terms that are numbers", edit(lambda s, b: setitem(next(iter(b["search documents"].values())), 1, [1, 2]))
+    yield "a missing field", edit(lambda s, b: b.pop("outcome"))
     yield "another version", edit(lambda s, b: setitem(s, "broadsheet", "0.0.1"))
     yield "another format", edit(lambda s, b: setitem(s, "format", 99))
-    yield "another layout of records", edit(lambda s, b: s["layout"][0].append("new_field"))
-    yield "no stamp", msgpack.packb([1, body], use_bin_type=True)
+    yield "another layout of records", edit(lambda s, b: setitem(s["layout"], 0, [*s["layout"][0], "new_field"]))
+    yield "no label", packed(None, body)
+    yield "a forged length", msgpack.packb(unpacked(good)[0]) + b"\xdd\xff\xff\xff\xff"  # an array of 4 billion
     yield "trailing bytes", good + b"\x00"
 
 
@@ -166,7 +173,7 @@ def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, t
     output = site / "site"
     assert run_cli("build", "--site", site).code == 0
     path = cache.cache_file(site, output)
-    cases = list(tampered_caches(site, output))
+    cases = list(tampered_caches(path.read_bytes()))
     for what, data in cases:
         path.write_bytes(data)
         (output / "index.html").write_text("edited by hand")  # the build must not trust what the cache says of the output
@@ -176,7 +183,7 @@ def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, t
         assert note.startswith(f"note: build cache at {path} unreadable (") and note.endswith("); building from scratch"), what
         assert tree_bytes(output) == expected, what
         assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
-    assert len(cases) == 17
+    assert len(cases) == 20
 
 
 def test_a_cache_for_another_output_is_foreign(make_site, tmp_path):
@@ -280,5 +287,5 @@ def test_git_ignores_the_cache_and_the_output_of_a_new_site(tmp_path):
 def test_the_repositorys_gitignore_covers_the_cache():
     from conftest import REPO  # the repository is itself a site: the demo digest
 
-    ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", ".broadsheet/cache/site-0123/state.msgpack"], cwd=REPO)
+    ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", ".broadsheet/cache/site-0123/state.msgpack"], cwd=REPO, check=False)
     assert ignored.returncode == 0
