@@ -1,7 +1,8 @@
 """The persistent build cache: what one run of `broadsheet build` leaves for the next.
 
 Where: inside the site folder, `.broadsheet/cache/<output name>-<hash>/`, one folder per
-output (the hash is of the output's path), so two outputs of one site keep their own.
+output (the hash is of the output's path), so two outputs of one site keep their own;
+resized images, the same for every output, in `.broadsheet/cache/images/`.
 Not beside the output: an output in a shared folder such as /tmp would put the cache
 where anyone may plant one. Not in the user's cache folder (XDG_CACHE_HOME) either: the
 site folder is what its owner already controls and deletes, and a cache that follows the
@@ -36,7 +37,7 @@ from broadsheet.problems import display_path
 ROOT = Path(".broadsheet") / "cache"  # in the site folder
 STATE_FILE = "state.msgpack"
 MAGIC = "broadsheet build cache"
-FORMAT = 1  # the layout of the file below the stamp; records' fields are stamped apart (codec.layout)
+FORMAT = 1  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
 
 
 def output_key(output: Path) -> Path:
@@ -60,6 +61,12 @@ def cache_file(site_dir: Path, output: Path) -> Path:
     return folder(site_dir, output) / STATE_FILE
 
 
+def images_folder(site_dir: Path) -> Path:
+    """Resized copies of bundle photos, files of their own, named by the source's digest
+    and the width: the same for every output, so shared by all of them."""
+    return site_dir.absolute() / ROOT / "images"
+
+
 def _label(output: Path) -> dict[str, Any]:
     """What the file says it is, first: a cache of another version, layout or output is
     told at once, without reading the rest."""
@@ -73,7 +80,7 @@ def load(site_dir: Path, output: Path) -> tuple[BuildState, str | None]:
     """The state the last build of this output left, or a fresh one when there is none to
     trust; with a one-line note saying why a cache that is there was not used."""
     path = cache_file(site_dir, output)
-    fresh = BuildState(image_copies=CopyCache(path.parent / "images"))  # resized images: files of their own
+    fresh = BuildState(image_copies=CopyCache(images_folder(site_dir)))
     try:
         with open(path, "rb") as file, _cycle_collector_paused():
             state = _read(file, output)
