@@ -28,7 +28,7 @@ SETTINGS = "title: T\nbase_url: https://example.org/\ntimezone: Europe/London\n"
 
 
 class Planted:
-    """A pickle that, when loaded, creates a marker file: what an attacker would plant."""
+    """A pickle that, when loaded, makes a marker folder: what an attacker would plant."""
 
     def __init__(self, marker):
         self.marker = str(marker)
