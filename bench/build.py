@@ -6,7 +6,7 @@ For each size N it writes the deterministic corpus (bench/corpus.py) into a temp
 and times three kinds of build, each run as `python -m broadsheet build --site DIR --quiet`
 (without --quiet where this Broadsheet does not accept it yet):
 
-- cold: DIR/site and the build cache DIR/.broadsheet-cache removed before every run;
+- cold: DIR/site and the build cache DIR/.broadsheet/cache removed before every run;
 - no change: the output and the cache of the previous build are there, nothing changed;
 - body edit: one fixed article gets a sentence appended, then a build.
 
@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import write_corpus  # noqa: E402
 
-CACHE_DIR = ".broadsheet-cache"
-LEFTOVERS = ("site", CACHE_DIR, ".site.trees")  # the output is a link to one of two trees
+CACHE_DIRS = (".broadsheet/cache", ".broadsheet-cache")  # today's, and where older versions kept it
+LEFTOVERS = ("site", *CACHE_DIRS, ".site.trees")  # the output is a link to one of two trees
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--base-url", metavar="URL", help="override base_url from the settings file")
         p.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
-        p.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (.broadsheet-cache/)")
+        p.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (.broadsheet/cache/ in the site folder)")
 
     build_run_options(command("build", "build the site into the output folder"))
     c = command("check", "build the site, then check every page's links, assets, alt texts, titles and descriptions")
@@ -133,13 +133,15 @@ def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
     """Build as `build` does, printing its problems and its summary line."""
     request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain, args.replace_output)
     output = request.output_dir
-    state = BuildState() if args.no_cache else cache.load(output)
+    state, note = (BuildState(), None) if args.no_cache else cache.load(args.site, output)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     known = state.outcome.inputs if state.outcome else None
     with progress_bar(quiet=args.quiet) as progress:
         report = build(request, state, progress)
     learned = report.parsed or report.changed or report.removed or (state.outcome and state.outcome.inputs != known)
     if report.ok and not args.no_cache and learned:  # a build that changed nothing has nothing new to remember
-        unsaved = cache.save(output, state)
+        unsaved = cache.save(args.site, output, state)
         if unsaved:
             print(f"warning: the build cache was not saved, so the next build starts afresh: {unsaved}", file=sys.stderr)
     print_problems(report.problems, args.site)

@@ -30,8 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     site = args.site
-    # The build cache beside the default output is read (never written): parsing is the slow part.
-    state = cache.load(site / "site")
+    # The default output's build cache is read (never written): parsing is the slow part.
+    state, note = cache.load(site, site / "site")
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     settings, site_model, problems = load_model(BuildRequest(site, base_url=args.base_url, now=args.now), state)
     print_problems(problems, site)
     if site_model is None:

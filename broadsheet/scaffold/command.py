@@ -26,6 +26,16 @@ edition: day            # or: week
 editions_per_page: 7
 """
 
+# What a build makes in the site folder: the output (a folder, or a symlink to one), its
+# staging folders beside it, and the build cache. No trailing slash on /site: a pattern
+# ending in / does not match a symlink.
+GITIGNORE = """\
+# Made by `broadsheet build`; safe to delete.
+/site
+/.site.*
+/.broadsheet/cache/
+"""
+
 ARTICLE_TEMPLATE = """\
 ---
 title: {title}
@@ -67,6 +77,7 @@ def init_site(target: Path, now: datetime) -> None:
     (target / "templates").mkdir(parents=True, exist_ok=True)
     (target / "static").mkdir(exist_ok=True)
     title = target.resolve().name.replace("-", " ").replace("_", " ").title() or "My Digest"
+    (target / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     (target / SETTINGS_FILE).write_text(SETTINGS_TEMPLATE.format(title=front_matter_quote(title), timezone="UTC"), encoding="utf-8")
     (target / "content" / "news").mkdir(parents=True)
     sample = ARTICLE_TEMPLATE.format(

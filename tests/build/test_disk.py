@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import article, copy_demo, run_cli, tree_bytes
+from conftest import SETTINGS, article, copy_demo, run_cli, tree_bytes, write_tree
 
 
 @pytest.fixture
@@ -43,13 +43,12 @@ def fill(disk: Path) -> Path:
 
 
 def leftovers(disk: Path) -> list[str]:
-    """Anything a build leaves beside its output or in the cache folder but the output, its
-    two trees and their record, and the cache."""
-    found = [p.name for p in disk.iterdir() if p.name not in ("out", ".out.trees", "filler", ".broadsheet-cache")]
+    """Anything a build leaves beside its output or in a cache folder but the output, its two
+    trees and their record, and the caches."""
+    found = [p.name for p in disk.iterdir() if p.name not in ("out", ".out.trees", "filler", ".broadsheet")]
     trees = disk / ".out.trees"
     found += [p.name for p in trees.iterdir() if p.name not in ("a", "b", "state.json")] if trees.is_dir() else []
-    cache = disk / ".broadsheet-cache"
-    return found + ([p.name for p in cache.iterdir() if p.name.endswith(".tmp")] if cache.is_dir() else [])
+    return found + [p.name for p in (disk / ".broadsheet").rglob("*.tmp")]
 
 
 def test_a_full_disk_is_one_line_and_leaves_the_last_output(small_disk, tmp_path):
@@ -84,13 +83,31 @@ def test_a_first_build_on_a_full_disk_leaves_nothing(small_disk, tmp_path):
 
 def test_a_cache_that_cannot_be_saved_is_a_warning(make_site):
     site = make_site({"content/a.md": article("A", "2025-06-19")})
-    (site / ".broadsheet-cache").write_text("a file where the cache folder goes\n")
+    (site / ".broadsheet").write_text("a file where the cache folder goes\n")
     result = run_cli("build", "--site", site)
     assert result.code == 0, result.err
     assert "warning: the build cache was not saved, so the next build starts afresh" in result.err
     assert "Traceback" not in result.err
     assert (site / "site/index.html").is_file()
     assert [p.name for p in site.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_cache_on_a_full_disk_is_a_warning_and_leaves_nothing(small_disk, tmp_path):
+    """The cache lives in the site folder: a site on a full disk builds into an output
+    elsewhere, warns that the cache was not saved, and leaves no temporary file."""
+    site = write_tree(small_disk / "site", {"broadsheet.yaml": SETTINGS, "content/a.md": article("A", "2025-06-19")})
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", site, "--output", out).code == 0
+    (site / "content/a.md").write_text(article("A, changed", "2025-06-19"))
+    filler = fill(small_disk)
+    result = run_cli("build", "--site", site, "--output", out)
+    assert result.code == 0, result.err
+    assert "warning: the build cache was not saved" in result.err and "No space left on device" in result.err
+    assert "Traceback" not in result.err and "A, changed" in (out / "index.html").read_text()
+    assert [p.name for p in (site / ".broadsheet").rglob("*.tmp")] == []
+    filler.unlink()
+    again = run_cli("build", "--site", site, "--output", out)
+    assert again.code == 0 and again.err == ""
 
 
 def test_a_read_only_output_is_one_line_and_left_as_it_was(small_disk, tmp_path):

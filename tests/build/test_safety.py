@@ -5,9 +5,9 @@ from conftest import article, run_cli
 
 def files_outside(root, output):
     """Files outside the output (the link and the two trees it switches between), the build
-    cache beside it aside."""
+    cache aside."""
     trees = output.with_name(f".{output.name}.trees")
-    return sorted(p for p in root.rglob("*") if p.is_file() and trees not in p.parents and ".broadsheet-cache" not in p.parts)
+    return sorted(p for p in root.rglob("*") if p.is_file() and trees not in p.parents and ".broadsheet" not in p.parts)
 
 
 def test_hostile_slugs_paths_and_sections_stay_inside(make_site, tmp_path):

@@ -362,7 +362,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(make_site):
     result = build(site)
     assert_fails_with(result, "content/world/b.md:4: draft: expected true or false")
     assert tree_bytes(site / "site") == before
-    assert sorted(p.name for p in site.iterdir()) == [".broadsheet-cache", ".site.trees", "broadsheet.yaml", "content", "site"]  # nothing half made left
+    assert sorted(p.name for p in site.iterdir()) == [".broadsheet", ".site.trees", "broadsheet.yaml", "content", "site"]  # nothing half made left
 
 
 def test_feed_id_must_be_a_string(make_site):

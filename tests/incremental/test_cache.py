@@ -1,49 +1,267 @@
-"""The persistent build cache: used across runs, ignored when stale, safe to delete."""
+"""The persistent build cache: used across runs, ignored when stale, safe to delete, kept
+in the site folder per output, and plain data that can never run code when loaded."""
 
+import io
+import os
 import pickle
+import subprocess
+
+import msgpack
 
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache
 
-from conftest import article, run_cli, tree_bytes
+from conftest import article, run_cli, tree_bytes, write_tree
+
+EXTRA = "{n: 12, big: 123456789012345678901234567890, f: 1.5, when: 2025-06-01, at: 2025-06-01 10:00:00+02:00, list: [1, x], none: null}"
+STORIES = {
+    "content/world/a.md": article("Story A", "2025-06-19 09:30", "Body *one*.", tags="[Rates, Banks]", author="Ann"),
+    "content/world/b.md": article("Story B", "2025-06-18T08:00:00+03:00", "Body two. [A](a.md)", summary="Short."),
+    # front matter of every kind safe YAML makes: kept in `extra` and given back as it was
+    "content/c.md": article("Story C", "2025-06-17", extra=EXTRA),
+    "content/d.md": article("Story D", "2025-06-16", "With an image.", image="{src: /i.jpg, alt: An image}", source="{name: Wire}", updated="2025-06-17"),
+    "static/i.jpg": b"not really a photo",
+    "content/broken.md": article("Broken", "2025-02-30"),  # a problem, cached with its article (None)
+}
+SETTINGS = "title: T\nbase_url: https://example.org/\ntimezone: Europe/London\n"
+
+
+class Planted:
+    """A pickle that, when loaded, makes a marker folder: what an attacker would plant."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+def planted_pickle(marker) -> bytes:
+    return pickle.dumps(((("0.1.0",), {}, {}), Planted(marker)))
+
+
+def fine_site(make_site):
+    return make_site({k: v for k, v in STORIES.items() if "broken" not in k}, SETTINGS)  # a site that builds
 
 
 def test_second_run_parses_nothing_and_gives_the_same_site(make_site, tmp_path):
     site = make_site({f"content/a{i}.md": article(f"Story {i}", "2025-06-19") for i in range(5)})
     output = site / "site"
-    first = build(BuildRequest(site), cache.load(output))
+    first = build(BuildRequest(site), cache.load(site, output)[0])
     assert first.parsed == 5
-    state = cache.load(output)  # nothing saved yet: build() alone does not write the cache
-    assert state.parsed == {}
+    state, note = cache.load(site, output)  # nothing saved yet: build() alone does not write the cache
+    assert state.parsed == {} and note is None
     assert run_cli("build", "--site", site).code == 0
-    assert cache.cache_file(output).is_file()
-    again = build(BuildRequest(site), cache.load(output))
+    assert cache.cache_file(site, output).is_file()
+    assert cache.cache_file(site, output).is_relative_to(site / ".broadsheet/cache")
+    again = build(BuildRequest(site), cache.load(site, output)[0])
     assert again.ok and again.parsed == 0
     (site / "content/a1.md").write_text(article("Story one, changed", "2025-06-19"))
-    changed = build(BuildRequest(site), cache.load(output))
+    changed = build(BuildRequest(site), cache.load(site, output)[0])
     assert changed.parsed == 1
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
     assert run_cli("build", "--site", site).code == 0
     assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
 
 
-def test_a_corrupt_or_foreign_cache_is_ignored(make_site):
-    site = make_site({"content/a.md": article("Story", "2025-06-19")})
+def test_every_record_comes_back_equal(make_site):
+    """Articles with every kind of field and front matter value, problems, stamps, the
+    outcome and the memo: saved and loaded, the state equals the one the build left."""
+    site = make_site(STORIES, SETTINGS)
+    for broken in (True, False):  # with the broken article: its problem; without: the outcome and memo
+        if not broken:
+            (site / "content/broken.md").unlink()
+        state, _ = cache.load(site, site / "site")
+        assert build(BuildRequest(site), state).ok is not broken
+        assert cache.save(site, site / "site", state) is None
+        loaded, note = cache.load(site, site / "site")
+        assert note is None
+        for name in ("parsed", "files", "settled_before", "fingerprints", "stamps", "produced", "outcome"):
+            assert getattr(loaded, name) == getattr(state, name), name
+        assert loaded.memo.kept(("search document",)) == state.memo.kept(("search document",))
+    assert loaded.outcome is not None and loaded.memo.kept(("search document",)) != {}
+    c = next(a for a, _ in loaded.parsed.values() if a.title == "Story C")
+    assert c.extra["extra"]["big"] == 123456789012345678901234567890
+    assert str(c.extra["extra"]["at"].tzinfo) == "UTC+02:00" and str(c.date.tzinfo) == "Europe/London"
+
+
+def test_a_planted_pickle_where_the_cache_used_to_be_runs_no_code(make_site, tmp_path):
+    """The old cache lived beside the output: in /tmp for `--output /tmp/site`. A pickle
+    planted there is never read, by `build`, `check` or `email`."""
+    site = fine_site(make_site)
+    (site / "broadsheet.yaml").write_text(SETTINGS + "email:\n  from: T <t@example.org>\n")
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    marker, out = tmp_path / "pwned", tmp_path / "out"
+    write_tree(tmp_path, {".broadsheet-cache/out.pickle": planted_pickle(marker)})  # beside --output out
+    write_tree(site, {".broadsheet-cache/site.pickle": planted_pickle(marker)})  # beside the default output
+    for command in (["build", "--output", out], ["check", "--output", out], ["email", "--output", tmp_path / "x.eml"], ["build"]):
+        result = run_cli(command[0], "--site", site, *command[1:])
+        assert not marker.exists(), command
+        assert result.code == 0 and "Traceback" not in result.err, (command, result.err)
+        assert notes(result.err) == []  # the old place is not looked at at all
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean") == tree_bytes(site / "site")
+
+
+def test_a_planted_file_at_the_new_place_runs_no_code_and_is_noted(make_site, tmp_path):
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    marker = tmp_path / "pwned"
+    path = cache.cache_file(site, site / "site")
+    write_tree(path.parent, {path.name: planted_pickle(marker)})
+    result = run_cli("build", "--site", site)
+    assert not marker.exists()
+    assert result.code == 0 and "Traceback" not in result.err
+    assert notes(result.err) == [f"note: build cache at {path} unreadable (not a build cache file); building from scratch"]
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
+
+
+def notes(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("note:")]
+
+
+def unpacked(data: bytes) -> tuple[dict, dict]:
+    """A cache file's label and fields, as plain data."""
+    label, *values = msgpack.Unpacker(io.BytesIO(data), raw=False, strict_map_key=False)
+    assert len(values) == len(cache.FIELDS)
+    return label, dict(zip(cache.FIELDS, values))
+
+
+def packed(label: dict, body: dict) -> bytes:
+    return b"".join(msgpack.packb(value, use_bin_type=True) for value in (label, *body.values()))
+
+
+def tampered_caches(good: bytes):
+    """(what was done, the bytes) for caches that must not be used."""
+    _, body = unpacked(good)
+    key = next(k for k, (a, _) in body["parsed"].items() if a and a[1] == "Story A")
+
+    def edit(change):
+        label, body = unpacked(good)
+        change(label, body)
+        return packed(label, body)
+
+    def setitem(record, index, value):
+        record[index] = value
+
+    yield "truncated", good[: len(good) // 2]
+    yield "cut at the end", good[:-1]
+    yield "empty", b""
+    yield "a title that is a number", edit(lambda s, b: setitem(b["parsed"][key][0], 1, 42))
+    yield "an article too short", edit(lambda s, b: b["parsed"][key][0].pop())
+    yield "a date that is not one", edit(lambda s, b: setitem(b["parsed"][key][0][2], 0, "2025-02-30T10:00:00"))
+    yield "an unknown time zone", edit(lambda s, b: setitem(b["parsed"][key][0][2], 2, ["key", "../../etc/passwd"]))
+    yield "a tag that is bytes", edit(lambda s, b: setitem(b["parsed"][key][0], 10, [b"x"]))
+    yield "an object in front matter", edit(lambda s, b: setitem(b["parsed"][key][0], 22, msgpack.ExtType(1, b"x")))
+    yield "a stamp that is text", edit(lambda s, b: setitem(b["stamps"], next(iter(b["stamps"])), "big"))
+    yield "files as a list", edit(lambda s, b: setitem(b, "files", []))
+    yield "a map of articles that is a list", edit(lambda s, b: setitem(b, "parsed", []))
+    yield "terms that are numbers", edit(lambda s, b: setitem(next(iter(b["search documents"].values())), 1, [1, 2]))
+    yield "a missing field", edit(lambda s, b: b.pop("outcome"))
+    yield "another version", edit(lambda s, b: setitem(s, "broadsheet", "0.0.1"))
+    yield "another format", edit(lambda s, b: setitem(s, "format", 99))
+    yield "another layout of records", edit(lambda s, b: setitem(s["layout"], 0, [*s["layout"][0], "new_field"]))
+    yield "no label", packed(None, body)
+    yield "a forged length", msgpack.packb(unpacked(good)[0]) + b"\xdd\xff\xff\xff\xff"  # an array of 4 billion
+    yield "trailing bytes", good + b"\x00"
+
+
+def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, tmp_path):
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    expected = tree_bytes(tmp_path / "clean")
+    output = site / "site"
     assert run_cli("build", "--site", site).code == 0
-    path = cache.cache_file(site / "site")
-    path.write_bytes(b"not a pickle")
+    path = cache.cache_file(site, output)
+    cases = list(tampered_caches(path.read_bytes()))
+    for what, data in cases:
+        path.write_bytes(data)
+        (output / "index.html").write_text("edited by hand")  # the build must not trust what the cache says of the output
+        result = run_cli("build", "--site", site)
+        assert result.code == 0 and "Traceback" not in result.err, (what, result.err)
+        [note] = notes(result.err)
+        assert note.startswith(f"note: build cache at {path} unreadable (") and note.endswith("); building from scratch"), what
+        assert tree_bytes(output) == expected, what
+        assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
+    assert len(cases) == 20
+
+
+def test_a_cache_for_another_output_is_foreign(make_site, tmp_path):
+    site = fine_site(make_site)
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert run_cli("build", "--site", site, "--output", a).code == 0
+    cache.folder(site, b).mkdir(parents=True)
+    cache.cache_file(site, b).write_bytes(cache.cache_file(site, a).read_bytes())
+    result = run_cli("build", "--site", site, "--output", b)
+    assert result.code == 0
+    assert notes(result.err) == [f"note: build cache at {cache.cache_file(site, b)} unreadable (made for the output {a}); building from scratch"]
+    assert tree_bytes(a) == tree_bytes(b)
+
+
+def test_each_output_has_its_own_cache_keyed_by_its_path(make_site, tmp_path):
+    site = fine_site(make_site)
+    a, b = tmp_path / "x/out", tmp_path / "y/out"
+    for output in (a, b):
+        assert run_cli("build", "--site", site, "--output", output).code == 0
+    assert cache.folder(site, a) != cache.folder(site, b)
+    assert cache.folder(site, a).parent == cache.folder(site, b).parent == site / ".broadsheet/cache"
+    assert cache.folder(site, a).name.startswith("out-")
+    assert cache.cache_file(site, a).is_file() and cache.cache_file(site, b).is_file()
+    for output in (a, b):  # each build finds its own cache
+        assert build(BuildRequest(site, output), cache.load(site, output)[0]).parsed == 0
+    assert not (tmp_path / "x/.broadsheet-cache").exists() and not (tmp_path / ".broadsheet").exists()
+
+
+def test_the_key_is_the_outputs_place_not_where_its_symlink_points(make_site, tmp_path):
+    """The output may become a symlink that each build points at another tree."""
+    site = fine_site(make_site)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    output = tmp_path / "linked/site"
+    key = cache.folder(site, output)
+    (tmp_path / "one").mkdir(), (tmp_path / "two").mkdir()
+    output.symlink_to(tmp_path / "one")
+    assert cache.folder(site, output) == key
+    output.unlink()
+    output.symlink_to(tmp_path / "two")
+    assert cache.folder(site, output) == key == cache.folder(site, tmp_path / "real/site")
+    assert cache.folder(site, output) != cache.folder(site, tmp_path / "two")
+
+
+def test_no_cache_neither_reads_nor_writes_it(make_site, tmp_path):
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site, "--no-cache").code == 0
+    assert not (site / ".broadsheet").exists()
     assert run_cli("build", "--site", site).code == 0
-    stamp, *rest = pickle.loads(path.read_bytes())
-    path.write_bytes(pickle.dumps(("0.0.0-other", *rest)))
-    assert build(BuildRequest(site), cache.load(site / "site")).parsed == 1
+    cache.cache_file(site, site / "site").write_bytes(b"junk")
+    result = run_cli("build", "--site", site, "--no-cache")
+    assert result.code == 0 and notes(result.err) == []
+    assert cache.cache_file(site, site / "site").read_bytes() == b"junk"
+
+
+def test_email_and_check_read_the_cache_and_note_a_bad_one(make_site, tmp_path):
+    site = fine_site(make_site)
+    (site / "broadsheet.yaml").write_text(SETTINGS + "email:\n  from: T <t@example.org>\n")
+    assert run_cli("email", "--site", site, "--output", tmp_path / "first.eml").code == 0
+    assert run_cli("build", "--site", site).code == 0
+    assert run_cli("email", "--site", site, "--output", tmp_path / "cached.eml").code == 0
+    assert (tmp_path / "first.eml").read_bytes() == (tmp_path / "cached.eml").read_bytes()
+    checked = run_cli("check", "--site", site)
+    assert checked.code == 0 and notes(checked.err) == [], checked.err
+    path = cache.cache_file(site, site / "site")
+    path.write_bytes(path.read_bytes()[:100])
+    result = run_cli("email", "--site", site, "--output", tmp_path / "noted.eml")
+    assert result.code == 0 and len(notes(result.err)) == 1 and "Traceback" not in result.err
+    assert (tmp_path / "noted.eml").read_bytes() == (tmp_path / "first.eml").read_bytes()
+    checked = run_cli("check", "--site", site)
+    assert checked.code == 0 and len(notes(checked.err)) == 1, checked.err
 
 
 def test_settings_that_change_parsing_miss_the_cache(make_site):
     site = make_site({"content/a.md": article("Story", "2025-06-19 23:30")})
     assert run_cli("build", "--site", site).code == 0
     (site / "broadsheet.yaml").write_text("title: T\nbase_url: https://example.org/\ntimezone: UTC\n")
-    report = build(BuildRequest(site), cache.load(site / "site"))
+    report = build(BuildRequest(site), cache.load(site, site / "site")[0])
     assert report.parsed == 1 and report.ok
 
 
@@ -51,6 +269,23 @@ def test_deleting_the_cache_is_safe(make_site):
     site = make_site({"content/a.md": article("Story", "2025-06-19")})
     assert run_cli("build", "--site", site).code == 0
     before = tree_bytes(site / "site")
-    cache.cache_file(site / "site").unlink()
+    cache.cache_file(site, site / "site").unlink()
     assert run_cli("build", "--site", site).code == 0
     assert tree_bytes(site / "site") == before
+
+
+def test_git_ignores_the_cache_and_the_output_of_a_new_site(tmp_path):
+    target = tmp_path / "digest"
+    assert run_cli("init", target).code == 0
+    assert run_cli("build", "--site", target).code == 0
+    assert (target / ".broadsheet/cache").is_dir()
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=target, capture_output=True, text=True, check=True)
+    assert sorted(line[3:] for line in status.stdout.splitlines()) == [".gitignore", "broadsheet.yaml", "content/news/welcome.md"]
+
+
+def test_the_repositorys_gitignore_covers_the_cache():
+    from conftest import REPO  # the repository is itself a site: the demo digest
+
+    ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", ".broadsheet/cache/site-0123/state.msgpack"], cwd=REPO, check=False)
+    assert ignored.returncode == 0

@@ -36,9 +36,9 @@ def settled_site(make_site):
 
 def cli_like(site, now=NOW):
     """One run of the command: load the cache, build, save."""
-    state = cache.load(site / "site")
+    state, _ = cache.load(site, site / "site")
     report = build(BuildRequest(site, now=now), state)
-    cache.save(site / "site", state)
+    cache.save(site, site / "site", state)
     return report
 
 

@@ -78,11 +78,11 @@ def test_sizes_srcset_and_lazy_loading(make_site):
 def test_copies_are_made_once_and_are_the_same_bytes_every_time(make_site, tmp_path):
     site = bundle_site(make_site)
     assert run_cli("build", "--site", site).code == 0
-    cached = sorted((site / ".broadsheet-cache/images").iterdir())
+    cached = sorted((site / ".broadsheet/cache/images").iterdir())  # shared by every output of the site
     assert len(cached) == 5  # three copies of the 1600 px photo, two of the 1000 px one
     stamps = {p.name: p.stat().st_mtime_ns for p in cached}
     assert run_cli("build", "--site", site, "--output", site / "again").code == 0
-    assert {p.name: p.stat().st_mtime_ns for p in (site / ".broadsheet-cache/images").iterdir()} == stamps
+    assert {p.name: p.stat().st_mtime_ns for p in (site / ".broadsheet/cache/images").iterdir()} == stamps
     assert run_cli("build", "--site", site, "--output", tmp_path / "fresh", "--no-cache").code == 0
     assert tree_bytes(site / "site") == tree_bytes(site / "again") == tree_bytes(tmp_path / "fresh")
 

@@ -59,7 +59,7 @@ def test_swap_files_and_the_output_are_ignored(watched):
     site, calls = watched
     for name in (".a.md.swp", "a.md~", ".#a.md", "4913", "#a.md#"):
         (site / "content/world" / name).write_text("x")
-    write_tree(site, {"site/index.html": "out", ".site.staging/x.html": "out", ".broadsheet-cache/x": "c"})
+    write_tree(site, {"site/index.html": "out", ".site.staging/x.html": "out", ".broadsheet/cache/x": "c"})
     assert_no_call(calls)
 
 

@@ -1,0 +1,79 @@
+"""Two versions of Broadsheet, before and after a change, timed in turns on the same corpus.
+
+    python bench/alternate.py 10000 --old OLD_CHECKOUT --new NEW_CHECKOUT [--rounds 9]
+
+On a shared, noisy machine one version's runs measured after the other's say little; here
+each gets its own copy of the deterministic corpus (bench/corpus.py), one cold build, and
+then the two run in turns (old-new, new-old, ...): `build --quiet` with nothing changed,
+then with one fixed article's body edited before each run (the same edits in both copies).
+Each run is a whole process with PYTHONPATH set to the checkout; it prints the median and
+minimum wall time, the median CPU time (user + sys of the process and the workers it
+waited for: less moved by other work on the machine than the wall time) and the peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from build import edited_article  # noqa: E402
+from corpus import write_corpus  # noqa: E402
+
+
+def timed(checkout: Path, site: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak MiB of one `broadsheet build` of the site."""
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    command = [sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{checkout}: build failed:\n{child.stderr.read().decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def edit(site: Path, number: int) -> None:
+    with edited_article(site).open("a", encoding="utf-8") as file:
+        file.write(f"\nAn added sentence for the benchmark, number {number}.\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("size", type=int)
+    parser.add_argument("--old", type=Path, required=True, help="checkout of the version before")
+    parser.add_argument("--new", type=Path, required=True, help="checkout of the version after")
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args()
+    checkouts = {"old": args.old.resolve(), "new": args.new.resolve()}
+    with tempfile.TemporaryDirectory(prefix="broadsheet-alternate-") as tmp:
+        sites = {name: Path(tmp) / name for name in checkouts}
+        for name, site in sites.items():
+            write_corpus(site, args.size)
+            timed(checkouts[name], site)  # the cold build that leaves output and cache
+        for kind in ("no change", "body edit"):
+            runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in checkouts}
+            for number in range(args.rounds):
+                for name in ("old", "new") if number % 2 == 0 else ("new", "old"):
+                    if kind == "body edit":
+                        edit(sites[name], number)
+                    runs[name].append(timed(checkouts[name], sites[name]))
+            for name, found in runs.items():
+                walls, cpus = [r[0] for r in found], [r[1] for r in found]
+                print(
+                    f"{args.size:>6}  {kind:<10} {name}: wall median {statistics.median(walls):5.2f} s (min {min(walls):5.2f}), "
+                    f"CPU median {statistics.median(cpus):5.2f} s, peak {max(r[2] for r in found):4.0f} MiB",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""BuildState <-> plain data (lists, maps, strings, numbers, bytes): what the build cache
+stores, spelled out field by field.
+
+The cache file may have been edited, truncated or planted by someone else, so decoding
+trusts nothing: every value is checked for its type and shape as it is turned back into
+records, and anything unexpected raises `Unreadable`. No class is ever looked up by a
+name read from the file, so loading can only ever make the records named here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import operator
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from broadsheet.build.content import Article
+from broadsheet.build.frontmatter import Image, Source
+from broadsheet.incremental.inputs import Outcome
+from broadsheet.problems import Problem
+
+
+class Unreadable(ValueError):
+    """The data is not a build state this code wrote: the reason, in a few words."""
+
+
+# The layout of every record stored, part of the file's stamp: a change of a record's
+# fields makes older caches foreign without anyone remembering to bump a number.
+def layout() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in (Article, Source, Image, Problem, Outcome))
+
+
+# --- encoding: records -> plain data ---------------------------------------------------------
+
+
+class Unstorable(TypeError):
+    """A value with no plain-data spelling (an exotic object in front matter): its article
+    is simply not cached and will be parsed again."""
+
+
+def encode_parsed(entry: tuple[Article | None, list[Problem]]) -> list | None:
+    """One parsed file: [its article or None, its problems]; None when it cannot be
+    stored, and is left to be parsed again."""
+    article, problems = entry
+    try:
+        return [None if article is None else _article(article), [_problem(p) for p in problems]]
+    except (Unstorable, RecursionError):
+        return None
+
+
+def _article(a: Article) -> list:
+    return [
+        a.path, a.title, _time(a.date), None if a.updated is None else _time(a.updated), a.summary_html, a.summary_text,
+        a.body_html, None if a.source is None else [a.source.name, a.source.url], a.original_url, list(a.authors),
+        list(a.tags), a.section, None if a.image is None else [a.image.src, a.image.alt, a.image.caption, a.image.credit],
+        a.lang, a.draft, a.featured, a.slug, a.word_count, a.reading_minutes, list(a.links), list(a.bundle_assets),
+        a.content_hash, _any(a.extra),
+    ]  # fmt: skip
+
+
+def _problem(p: Problem) -> list:
+    return [p.path, p.line, p.field, p.message, p.warning]
+
+
+def encode_outcome(outcome: Outcome | None) -> list | None:
+    if outcome is None:
+        return None
+    valid_until = None if outcome.valid_until is None else _time(outcome.valid_until)
+    return [outcome.inputs, _time(outcome.now), valid_until, [_problem(p) for p in outcome.problems], outcome.articles, outcome.pages]
+
+
+def _time(value: datetime) -> list:
+    """A date-time as [its wall-clock reading, fold, its zone]: the zone by name (a tz
+    database key) or by offset, so that it comes back equal and prints the same."""
+    return [value.replace(tzinfo=None).isoformat(), value.fold, _zone(value.tzinfo)]
+
+
+def _zone(zone: tzinfo | None) -> list | None:
+    if zone is None:
+        return None
+    if isinstance(zone, ZoneInfo) and zone.key is not None:
+        return ["key", zone.key]
+    if isinstance(zone, timezone):
+        offset = zone.utcoffset(None)
+        return ["offset", offset.days * 86400 + offset.seconds, offset.microseconds, zone.tzname(None)]
+    raise Unstorable(f"time zone {zone!r}")
+
+
+INT_RANGE = (-(2**63), 2**64 - 1)  # what a MessagePack integer holds
+
+
+def _any(value: Any) -> Any:
+    """A front matter value (what safe YAML makes): scalars as themselves, everything else
+    as a list that starts with its kind, so lists, tuples, maps and sets stay apart."""
+    kind = type(value)
+    if kind in (str, bool, float, bytes) or value is None:
+        return value
+    if kind is int:
+        return value if INT_RANGE[0] <= value <= INT_RANGE[1] else ["int", str(value)]
+    if kind is list or kind is tuple or kind is set or kind is frozenset:
+        return [kind.__name__, [_any(v) for v in value]]
+    if kind is dict:
+        return ["dict", [_any(v) for item in value.items() for v in item]]
+    if kind is datetime:
+        return ["datetime", *_time(value)]
+    if kind is date:
+        return ["date", value.isoformat()]
+    raise Unstorable(kind.__name__)
+
+
+# --- decoding: plain data -> records, checking everything ------------------------------------
+# Arrays come back as tuples (the reader is told so): the tuples of the records are used as
+# they are, and the types of many values are checked at once, in C (`_all`).
+
+
+def decode_parsed(key: Any, value: Any) -> tuple[Article | None, list[Problem]] | None:
+    """One parsed file, under its cache key (None: it was not stored)."""
+    _check(type(key) is str, "parsed file")
+    if value is None:
+        return None
+    _check(type(value) is tuple and len(value) == 2, "parsed file")
+    article, problems = value
+    return (None if article is None else _decode_article(article), _decode_problems(problems))
+
+
+def _decode_article(v: Any) -> Article:
+    _check(type(v) is tuple and len(v) == len(ARTICLE_FIELDS) and _FIXED_FIELDS(tuple(map(type, v))) == _FIXED_TYPES, "article")
+    (path, title, when, updated, summary_html, summary_text, body_html, source, original_url, authors, tags, section,
+     image, lang, draft, featured, slug, word_count, reading_minutes, links, bundle_assets, content_hash, extra) = v  # fmt: skip
+    _check(_all(str, itertools.chain(authors, tags, links, bundle_assets)), "list of names")
+    if source is not None:
+        _check(type(source) is tuple and len(source) == 2 and _all(str, source), "article source")
+        source = Source(*source)
+    if image is not None:
+        _check(type(image) is tuple and len(image) == 4 and _all(str, image), "article image")
+        image = Image(*image)
+    extra = _decode_any(extra)
+    _check(type(extra) is dict, "article extra")
+    return Article(
+        path, title, _decode_time(when), None if updated is None else _decode_time(updated), summary_html, summary_text,
+        body_html, source, original_url, authors, tags, section, image, lang, draft, featured, slug,
+        word_count, reading_minutes, links, bundle_assets, content_hash, extra,
+    )  # fmt: skip
+
+
+ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+_FIXED = {
+    "path": str, "title": str, "summary_html": str, "summary_text": str, "body_html": str, "original_url": str, "authors": tuple,
+    "tags": tuple, "section": str, "lang": str, "draft": bool, "featured": bool, "slug": str, "word_count": int,
+    "reading_minutes": int, "links": tuple, "bundle_assets": tuple, "content_hash": str,
+}  # fmt: skip
+_FIXED_FIELDS = operator.itemgetter(*(ARTICLE_FIELDS.index(name) for name in _FIXED))  # the fields of one type only
+_FIXED_TYPES = tuple(_FIXED.values())
+
+
+def _decode_problems(v: Any) -> list[Problem]:
+    _check(type(v) is tuple, "problems")
+    problems = []
+    for p in v:
+        _check(type(p) is tuple and tuple(map(type, p)) == (str, int, str, str, bool), "problem")
+        problems.append(Problem(*p))
+    return problems
+
+
+def decode_outcome(v: Any) -> Outcome | None:
+    if v is None:
+        return None
+    _check(type(v) is tuple and len(v) == 6, "outcome")
+    inputs, now, valid_until, problems, articles, pages = v
+    _check(type(inputs) is bytes and type(articles) is int and type(pages) is int, "outcome")
+    until = None if valid_until is None else _decode_time(valid_until)
+    return Outcome(inputs, _decode_time(now), until, tuple(_decode_problems(problems)), articles, pages)
+
+
+def decode_files(v: Any) -> dict[str, tuple]:
+    """Content file -> (its stat stamp or None, the digest of its bytes)."""
+    files = _map(v, "files")
+    values = files.values()
+    _check(_all(str, files) and _all(tuple, values) and {len(value) for value in values} <= {2}, "files")
+    stamps = [stamp for stamp, _ in values if stamp is not None]
+    _check(_all(str, (digest for _, digest in values)) and _all(tuple, stamps) and _all(int, itertools.chain.from_iterable(stamps)), "files")
+    return files
+
+
+def decode_stamps(v: Any) -> dict[str, tuple[int, ...]]:
+    stamps = _map(v, "stamps")
+    _check(_all(str, stamps) and _all(tuple, stamps.values()) and _all(int, itertools.chain.from_iterable(stamps.values())), "stamps")
+    return stamps
+
+
+def decode_fingerprints(v: Any) -> dict[str, bytes]:
+    fingerprints = _map(v, "fingerprints")
+    _check(_all(str, fingerprints) and _all(bytes, fingerprints.values()), "fingerprints")
+    return fingerprints
+
+
+def decode_produced(v: Any) -> dict[bytes, tuple[str, ...]]:
+    produced = _map(v, "produced")
+    values = produced.values()
+    _check(_all(bytes, produced) and _all(tuple, values) and _all(str, itertools.chain.from_iterable(values)), "produced")
+    return produced
+
+
+def decode_search_document(fingerprint: Any, value: Any) -> tuple[dict[str, str], list[str]]:
+    """A memo's search document, under its fingerprint: (document, sorted terms)."""
+    _check(type(fingerprint) is bytes and type(value) is tuple and len(value) == 2, "search documents")
+    document, terms = value
+    _check(type(document) is dict and type(terms) is tuple, "search document")
+    _check(_all(str, itertools.chain(document, document.values(), terms)), "search document")
+    return document, list(terms)
+
+
+def decode_int(v: Any, what: str) -> int:
+    _check(type(v) is int, what)
+    return v
+
+
+def _decode_time(v: Any) -> datetime:
+    _check(type(v) is tuple and len(v) == 3 and type(v[0]) is str and v[1] in (0, 1), "date")
+    wall, fold, zone = v
+    try:
+        value = datetime.fromisoformat(wall)
+    except ValueError:
+        raise Unreadable("a date that is not a date") from None
+    _check(value.tzinfo is None, "date")
+    return value.replace(tzinfo=_decode_zone(zone), fold=fold)
+
+
+def _decode_zone(v: Any) -> tzinfo | None:
+    if v is None:
+        return None
+    _check(type(v) is tuple and len(v) >= 2, "time zone")
+    if v[0] == "key" and len(v) == 2 and type(v[1]) is str:
+        try:
+            return ZoneInfo(v[1])  # a name in the tz database; a file of data, never code
+        except (ValueError, OSError, KeyError):
+            raise Unreadable(f"unknown time zone {v[1]!r}") from None
+    if v[0] == "offset" and len(v) == 4 and type(v[1]) is int and type(v[2]) is int and type(v[3]) is str:
+        try:
+            offset = timedelta(seconds=v[1], microseconds=v[2])
+            plain = timezone(offset)
+            return plain if plain.tzname(None) == v[3] else timezone(offset, v[3])
+        except (ValueError, OverflowError):
+            raise Unreadable("a time zone offset out of range") from None
+    raise Unreadable("time zone")
+
+
+def _decode_any(v: Any) -> Any:
+    kind = type(v)
+    if kind in (str, bool, float, bytes, int) or v is None:
+        return v
+    _check(kind is tuple and len(v) >= 2 and type(v[0]) is str, "front matter value")
+    tag = v[0]
+    if tag in ("list", "tuple", "set", "frozenset") and len(v) == 2 and type(v[1]) is tuple:
+        items = [_decode_any(item) for item in v[1]]
+        try:
+            return items if tag == "list" else {"tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
+        except TypeError:  # a list in a set
+            raise Unreadable("front matter value") from None
+    if tag == "dict" and len(v) == 2 and type(v[1]) is tuple and len(v[1]) % 2 == 0:
+        items = [_decode_any(item) for item in v[1]]
+        try:
+            return dict(zip(items[::2], items[1::2]))
+        except TypeError:  # a list as a key
+            raise Unreadable("front matter value") from None
+    if tag == "datetime" and len(v) == 4:
+        return _decode_time(v[1:])
+    if tag == "date" and len(v) == 2 and type(v[1]) is str:
+        try:
+            return date.fromisoformat(v[1])
+        except ValueError:
+            raise Unreadable("a date that is not a date") from None
+    if tag == "int" and len(v) == 2 and type(v[1]) is str:
+        try:
+            return int(v[1])
+        except ValueError:
+            raise Unreadable("a number that is not a number") from None
+    raise Unreadable("front matter value")
+
+
+def _map(v: Any, what: str) -> dict:
+    _check(type(v) is dict, what)
+    return v
+
+
+def _all(kind: type, values: Any) -> bool:
+    return set(map(type, values)) <= {kind}  # in C: terms and names come by the hundred thousand
+
+
+def _check(ok: bool, what: str) -> None:
+    if not ok:
+        raise Unreadable(f"unexpected {what}")
+
