@@ -55,7 +55,7 @@ def _article(a: Article) -> list:
         a.path, a.title, _time(a.date), None if a.updated is None else _time(a.updated), a.summary_html, a.summary_text,
         a.body_html, None if a.source is None else [a.source.name, a.source.url], a.original_url, list(a.authors),
         list(a.tags), a.section, None if a.image is None else [a.image.src, a.image.alt, a.image.caption, a.image.credit],
-        a.lang, a.draft, a.featured, a.slug, a.word_count, a.reading_minutes, list(a.links), list(a.bundle_assets),
+        a.lang, a.draft, a.featured, a.slug, a.word_count, a.reading_minutes, list(a.links), list(a.link_lines), list(a.bundle_assets),
         a.content_hash, _any(a.extra),
     ]  # fmt: skip
 
@@ -128,8 +128,9 @@ def decode_parsed(key: Any, value: Any) -> tuple[Article | None, list[Problem]] 
 def _decode_article(v: Any) -> Article:
     _check(type(v) is tuple and len(v) == len(ARTICLE_FIELDS) and _FIXED_FIELDS(tuple(map(type, v))) == _FIXED_TYPES, "article")
     (path, title, when, updated, summary_html, summary_text, body_html, source, original_url, authors, tags, section,
-     image, lang, draft, featured, slug, word_count, reading_minutes, links, bundle_assets, content_hash, extra) = v  # fmt: skip
+     image, lang, draft, featured, slug, word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra) = v  # fmt: skip
     _check(_all(str, itertools.chain(authors, tags, links, bundle_assets)), "list of names")
+    _check(_all(int, link_lines) and len(link_lines) == len(links), "link lines")
     if source is not None:
         _check(type(source) is tuple and len(source) == 2 and _all(str, source), "article source")
         source = Source(*source)
@@ -141,7 +142,7 @@ def _decode_article(v: Any) -> Article:
     return Article(
         path, title, _decode_time(when), None if updated is None else _decode_time(updated), summary_html, summary_text,
         body_html, source, original_url, authors, tags, section, image, lang, draft, featured, slug,
-        word_count, reading_minutes, links, bundle_assets, content_hash, extra,
+        word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra,
     )  # fmt: skip
 
 
@@ -149,7 +150,7 @@ ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 _FIXED = {
     "path": str, "title": str, "summary_html": str, "summary_text": str, "body_html": str, "original_url": str, "authors": tuple,
     "tags": tuple, "section": str, "lang": str, "draft": bool, "featured": bool, "slug": str, "word_count": int,
-    "reading_minutes": int, "links": tuple, "bundle_assets": tuple, "content_hash": str,
+    "reading_minutes": int, "links": tuple, "link_lines": tuple, "bundle_assets": tuple, "content_hash": str,
 }  # fmt: skip
 _FIXED_FIELDS = operator.itemgetter(*(ARTICLE_FIELDS.index(name) for name in _FIXED))  # the fields of one type only
 _FIXED_TYPES = tuple(_FIXED.values())
