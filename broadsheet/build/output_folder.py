@@ -14,6 +14,7 @@ files Broadsheet did not make is refused, unless the user asks to replace it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -82,11 +83,14 @@ class Layout:
 @dataclass
 class TreeState:
     """What state.json says: which tree was live when it was written, and how the other
-    tree differs from it (None: not known, so the next build compares the two in full)."""
+    tree differs from it (None: not known, so the next build compares the two in full);
+    `files`, a digest of the live tree's file names then, shows files added or deleted by
+    hand since (the other tree differs from it by more than the lag then)."""
 
     live: str | None
     lag_changed: list[str] | None = None
     lag_removed: list[str] | None = None
+    files: str | None = None
 
     def lag_known(self) -> bool:
         return self.lag_changed is not None and self.lag_removed is not None
@@ -101,13 +105,18 @@ def read_state(layout: Layout) -> TreeState | None:
     if not isinstance(data, dict) or data.get("made_by") != MADE_BY:
         return None
     live = data.get("live") if data.get("live") in TREES else None
-    lag = data.get("lag")
-    if data.get("format") != STATE_FORMAT or not isinstance(lag, dict):
+    lag, files = data.get("lag"), data.get("files")
+    if data.get("format") != STATE_FORMAT or not isinstance(lag, dict) or not isinstance(files, str):
         return TreeState(live)
     changed, removed = lag.get("changed"), lag.get("removed")
     if not _all_strings(changed) or not _all_strings(removed):
         return TreeState(live)
-    return TreeState(live, changed, removed)
+    return TreeState(live, changed, removed, files)
+
+
+def names_digest(names) -> str:
+    """One short string for a set of file names: 5 ms for 15,000."""
+    return hashlib.sha256("\n".join(sorted(names)).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _all_strings(value) -> bool:
@@ -117,7 +126,7 @@ def _all_strings(value) -> bool:
 def write_state(layout: Layout, state: TreeState) -> None:
     """Replace state.json in one rename, its bytes on disk first."""
     lag = {"changed": state.lag_changed, "removed": state.lag_removed} if state.lag_known() else None
-    data = {"made_by": MADE_BY, "format": STATE_FORMAT, "live": state.live, "lag": lag}
+    data = {"made_by": MADE_BY, "format": STATE_FORMAT, "live": state.live, "lag": lag, "files": state.files}
     temporary = layout.trees / "state.tmp"
     try:
         with open(temporary, "w", encoding="utf-8") as f:

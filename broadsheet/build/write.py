@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, point_output_at, read_state, write_state
+from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, names_digest, point_output_at, read_state, write_state
 from broadsheet.build import slugs
 from broadsheet.problems import Problem
 
@@ -81,6 +81,7 @@ class OutputWriter:
         self.changed: set[str] = set()  # files written into the target: they differ from the live tree's
         self.relinked: set[str] = set()  # files linked from the live tree: their stamps moved
         self.levelled = False  # the target holds the live tree, plus self.changed
+        self.live_names = ""  # digest of the live tree's file names, once levelled
         self.committed = False
 
     def keep(self, paths) -> None:
@@ -116,7 +117,7 @@ class OutputWriter:
         # (a first build has no other tree yet: the next build makes it in full).
         lag = (sorted(self.changed), removed) if self.live is not None else (None, None)
         with suppress(OSError):  # unrecorded (a full disk), the next build compares the trees in full
-            write_state(self.layout, TreeState(self.target, *lag))
+            write_state(self.layout, TreeState(self.target, *lag, names_digest(rel for rel in self.wanted if safe_relative(rel))))
         changed = tuple(sorted(self.changed))
         return WriteResult(len(self.wanted), changed, tuple(removed), self._stamps(removed))
 
@@ -130,7 +131,7 @@ class OutputWriter:
             if self.live is None:  # a first build: nothing of it is left
                 shutil.rmtree(self.folder if self.had_trees else self.layout.trees)
             elif self.levelled:
-                write_state(self.layout, TreeState(self.live, sorted(self.changed), []))
+                write_state(self.layout, TreeState(self.live, sorted(self.changed), [], self.live_names))
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -145,9 +146,10 @@ class OutputWriter:
         self.layout.trees.mkdir(parents=True, exist_ok=True)
         state = read_state(self.layout)
         write_state(self.layout, TreeState(self.live))  # a kill from here on: compare in full next time
+        self.live_names = names_digest(rel for rel, stamp in self.on_disk.items() if stamp[0] >= 0)
         if self.live is None:
             _clear(self.folder)
-        elif state is not None and state.live == self.live and state.lag_known() and self.folder.is_dir():
+        elif state is not None and (state.live, state.files) == (self.live, self.live_names) and state.lag_known() and self.folder.is_dir():
             self._undo_lag(state)
         else:
             self._level_in_full()

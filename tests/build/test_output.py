@@ -3,6 +3,7 @@ locked against a second build."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -229,3 +230,18 @@ def test_an_article_never_silently_replaces_a_listing_page(make_site):
     assert "content/a.md:2: title: writes tags/index.html, which the list of tags also writes; set another slug, or change article_url" in result.err
     assert "content/b.md:2: title: writes archive/index.html, which the archive page also writes" in result.err
     assert not (site / "site").exists()
+
+
+def test_a_live_tree_emptied_by_hand_is_rebuilt_without_stale_pages(make_site, tmp_path):
+    """`rm -rf site/*` empties the live copy through the link; the other copy still holds the
+    pages of the build before. An article deleted in the same breath must not come back."""
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    (site / "static/robots.txt").write_text("User-agent: *\nDisallow: /drafts/\n")
+    assert run_cli("build", "--site", site).code == 0  # both copies exist, the other a page apart
+    for child in (site / "site").iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    (site / "content/world/b.md").unlink()
+    assert run_cli("build", "--site", site).code == 0
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
