@@ -163,6 +163,8 @@ def check_output_folder(site_dir: Path, output: Path, replace: bool = False) -> 
     inputs = [site / name for name in ("content", "templates", "static")]
     if out == site or out in site.parents or any(out == p or p in out.parents for p in inputs):
         return [_problem(f"{output} holds the site's own files; choose a separate output folder")]
+    if Layout(output).live() is None and any(Layout(folder).owned_trees() for folder in _trees_above(out)):
+        return [_problem(f"{output} is inside the copies Broadsheet keeps for another output; choose a folder of its own")]
     if ".git" in out.parts or (out / ".git").exists():
         return [_problem(f"{output} is (or is inside) a git repository; choose a folder of its own for the output")]
     if output.exists() and not output.is_dir():
@@ -172,6 +174,11 @@ def check_output_folder(site_dir: Path, output: Path, replace: bool = False) -> 
     if problems or replace:
         return problems
     return [_problem(message) for message in _foreign(layout)]
+
+
+def _trees_above(out: Path) -> list[Path]:
+    """For each `.NAME.trees` folder on the way to out, the output it belongs to."""
+    return [folder.with_name(folder.name[1:-len(".trees")]) for folder in (out, *out.parents) if folder.name.startswith(".") and folder.name.endswith(".trees") and len(folder.name) > 7]
 
 
 def _in_the_way(layout: Layout) -> list[tuple[Path, str]]:

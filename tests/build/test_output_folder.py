@@ -87,6 +87,16 @@ def test_the_site_its_inputs_and_their_parents_are_never_the_output(make_site, t
         assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
+def test_an_output_inside_another_outputs_copies_is_refused(make_site, tmp_path):
+    site = one_story(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site / "site")
+    for out in (site / ".site.trees/a", site / "site/sub", site / ".site.trees/b"):
+        result = run_cli("build", "--site", site, "--output", out, "--replace-output")
+        assert result.code == 1 and "inside the copies Broadsheet keeps for another output" in result.err, out
+    assert tree_bytes(site / "site") == before and os.readlink(site / "site") == ".site.trees/a"
+
+
 def test_a_link_someone_else_made_is_refused_then_replaced_not_followed(make_site, tmp_path):
     site = one_story(make_site)
     theirs = write_tree(tmp_path / "theirs", {"keep.html": "keep me\n"})
