@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build import edited_article  # noqa: E402
+
 from corpus import write_corpus  # noqa: E402
 
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, names_digest, point_output_at, read_state, write_state
 from broadsheet.build import slugs
+from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, names_digest, point_output_at, read_state, write_state
 from broadsheet.problems import Problem
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what a file on disk looked like

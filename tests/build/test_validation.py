@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from broadsheet.build.frontmatter import DATE_EXPECTED
+
 from conftest import SETTINGS, Run, article, run_cli, tree_bytes
 
 BROKEN = Path(__file__).resolve().parent / "broken"

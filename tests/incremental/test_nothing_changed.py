@@ -8,7 +8,6 @@ import os
 import time
 from datetime import datetime, timezone
 
-from broadsheet.build import write
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache

@@ -1,0 +1,23 @@
+"""Python's cycle collector, paused while a build or a cache load makes objects that all
+live on."""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from typing import Iterator
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """A build (or a cache load) makes hundreds of thousands of objects that live until its
+    end, and the cycle collector walks all of them again and again as they come: a quarter
+    of a rebuild at 10,000 articles, and twice the time of a cache load. Those records hold
+    no reference cycles worth collecting early; the collector runs again as usual after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
