@@ -13,7 +13,10 @@ import sys
 
 import pytest
 
+from broadsheet.build import write
+
 from conftest import article, run_cli, tree_bytes
+from crashing import MARKER, live
 
 SETTINGS = "title: Live\nbase_url: https://example.org/digest/\ntimezone: UTC\n"
 
@@ -129,3 +132,69 @@ def test_template_edit_reloads_and_css_edit_swaps_the_stylesheet(served):
     name, changed = events.next()
     assert name == "css" and "extra.css" in changed  # and its fingerprinted copy
     events.close()
+
+
+# --- a rebuild that fails never stops the next one ---------------------------------------
+
+
+def stop(process: subprocess.Popen) -> str:
+    """Ctrl-C; what the server printed on stderr."""
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=15)
+    assert process.returncode == 0 and "Traceback" not in err, err
+    return err
+
+
+def test_a_date_past_the_end_of_time_is_shown_and_the_next_save_rebuilds(served):
+    # 9999-12-30 once overflowed inside the build: the rebuild thread died with it, and
+    # every later save was ignored.
+    site, port, process = served
+    events = Events(port, "/digest/__broadsheet/events")
+    (site / "content/world/far.md").write_text(article("Far", "9999-12-30"))
+    name, messages = events.next()
+    assert name == "error" and any("far.md:3: date: 9999-12-30 is out of range" in m for m in messages)
+    (site / "content/world/far.md").unlink()
+    assert events.next()[0] == "reload"
+    (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body="Saved after the error."))
+    assert events.next()[0] == "reload"
+    assert "Saved after the error." in get(port, "/digest/2025/06/19/first-story/")[1]
+    events.close()
+    assert "far.md:3: date: 9999-12-30 is out of range" in stop(process)
+
+
+def test_a_rebuild_kept_out_by_another_build_is_shown_and_its_edit_is_not_lost(served):
+    site, port, process = served
+    events = Events(port, "/digest/__broadsheet/events")
+    with write.output_lock(site / "site") as busy:  # what a `broadsheet build` running meanwhile holds
+        assert busy is None
+        (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body="Saved while a build ran."))
+        name, messages = events.next()
+        assert name == "error" and any("another build of this site is running" in m for m in messages)
+    (site / "content/world/b.md").write_text(article("Second story", "2025-06-18 10:00", body="A later save."))
+    assert events.next()[0] == "reload"
+    assert "Saved while a build ran." in get(port, "/digest/2025/06/19/first-story/")[1]
+    assert "A later save." in get(port, "/digest/2025/06/18/second-story/")[1]
+    events.close()
+    err = stop(process)
+    assert "another build of this site is running" in err and "Rebuild failed" in err
+    assert run_cli("build", "--site", site, "--output", site / "clean").code == 0
+    assert tree_bytes(site / "site") == tree_bytes(site / "clean")
+
+
+def test_an_unexpected_error_in_a_rebuild_is_shown_as_a_bug_and_the_next_save_rebuilds(make_site):
+    site = make_site({"content/world/a.md": article("First story", "2025-06-19 10:00")}, SETTINGS)
+    with live(site) as (server, out):
+        events = Events(server.port, "/digest/__broadsheet/events")
+        (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body=MARKER))
+        name, messages = events.next()
+        assert name == "error" and len(messages) == 1
+        assert "a bug in Broadsheet" in messages[0] and "ZeroDivisionError: division by zero" in messages[0]
+        (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body="Fixed."))
+        assert events.next()[0] == "reload"
+        page = get(server.port, "/digest/2025/06/19/first-story/")[1]
+        assert "Fixed." in page and 'id="broadsheet-error"' not in page
+        events.close()
+    failed = [line for line in out.getvalue().splitlines() if line.startswith("Rebuild failed")]
+    assert len(failed) == 1 and "a bug in Broadsheet" in failed[0] and "ZeroDivisionError: division by zero" in failed[0]
+    assert "Traceback" not in out.getvalue()
+
