@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -198,3 +201,115 @@ def test_an_unexpected_error_in_a_rebuild_is_shown_as_a_bug_and_the_next_save_re
     assert len(failed) == 1 and "a bug in Broadsheet" in failed[0] and "ZeroDivisionError: division by zero" in failed[0]
     assert "Traceback" not in out.getvalue()
 
+
+# --- Ctrl-C, ports and hosts ------------------------------------------------------------------
+
+
+def group_members(pgid: int) -> list[int]:
+    """The processes in a process group (the server, its forkserver and worker processes)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) == pgid:
+                    members.append(int(entry))
+            except ProcessLookupError:
+                pass
+    return members
+
+
+def big_site(site: Path, articles: int) -> Path:
+    assert run_cli("init", site).code == 0
+    body = "\n\n".join(f"Paragraph {n}, with *emphasis* and [a link](https://example.org/{n})." for n in range(12))
+    for i in range(articles):
+        path = site / "content" / f"desk{i % 5}" / f"story-{i}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(article(f"Story {i}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d}", body, tags=f"[t{i % 17}]"))
+    return site
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes through /proc")
+def test_ctrl_c_during_the_first_build_stops_cleanly(tmp_path):
+    site = big_site(tmp_path / "big", 500)
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site / "site")
+    (site / "broadsheet.yaml").write_text((site / "broadsheet.yaml").read_text().replace('title: "Big"', 'title: "Bigger"'))
+    assert run_cli("build", "--site", site, "--output", tmp_path / "after").code == 0
+    after = tree_bytes(tmp_path / "after")
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:  # the server listens just before the first build starts
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+    time.sleep(0.3)  # well into reading and parsing 500 articles
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
+    _, err = process.communicate(timeout=60)
+
+    assert "Serving" not in err, "the first build was over before Ctrl-C"
+    assert process.returncode in (0, 130)
+    assert err.strip().splitlines() == ["Stopped."], err
+    deadline = time.monotonic() + 10  # the forkserver and its workers notice the server's end within a second or two
+    while group_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert group_members(process.pid) == [], "worker processes left running"
+    assert tree_bytes(site / "site") in (before, after)
+
+
+@pytest.mark.parametrize("port", ["65536", "-1", "eighty"])
+def test_a_port_outside_the_range_is_a_usage_error(make_site, port):
+    site = make_site({"content/world/a.md": article("A", "2025-06-19")})
+    result = run_cli("serve", "--site", site, "--port", port)
+    assert result.code == 2
+    assert f"argument --port: expected a port number from 0 to 65535, got {port!r}" in result.err
+    assert result.err.startswith("usage:") and "Traceback" not in result.err
+
+
+def test_the_last_port_in_use_is_an_error_not_a_port_past_the_end(make_site):
+    site = make_site({"content/world/a.md": article("A", "2025-06-19")})
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", 65535))
+        except OSError:
+            pytest.skip("port 65535 is in use here")
+        taken.listen()
+        result = run_cli("serve", "--site", site, "--port", "65535")
+    assert result.code == 1
+    assert result.err.strip() == "broadsheet: error: port 65535 is in use; choose another with --port"
+
+
+def ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", pytest.param("::", marks=pytest.mark.skipif(not ipv6(), reason="no IPv6 here")), "localhost"])
+def test_a_host_other_machines_can_reach_is_warned_about(make_site, host):
+    site = make_site({"content/world/a.md": article("A", "2025-06-19")})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--host", host, "--port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    startup = []
+    for line in process.stderr:
+        startup.append(line)
+        if line.startswith("Serving"):
+            break
+    warnings = [line for line in startup if "reachable from other machines" in line]
+    if host == "localhost":
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and warnings[0].startswith(f"warning: listening on {host}")
+    stop(process)
