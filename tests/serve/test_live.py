@@ -252,7 +252,12 @@ def test_ctrl_c_during_the_first_build_stops_cleanly(tmp_path):
             time.sleep(0.05)
     time.sleep(0.3)  # well into reading and parsing 500 articles
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
-    _, err = process.communicate(timeout=60)
+    try:
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
     assert "Serving" not in err, "the first build was over before Ctrl-C"
     assert process.returncode in (0, 130)
@@ -302,14 +307,19 @@ def test_a_host_other_machines_can_reach_is_warned_about(make_site, host):
         [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--host", host, "--port", str(free_port())],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    startup = []
-    for line in process.stderr:
-        startup.append(line)
-        if line.startswith("Serving"):
-            break
-    warnings = [line for line in startup if "reachable from other machines" in line]
-    if host == "localhost":
-        assert warnings == []
-    else:
-        assert len(warnings) == 1 and warnings[0].startswith(f"warning: listening on {host}")
-    stop(process)
+    try:
+        startup = []
+        for line in process.stderr:
+            startup.append(line)
+            if line.startswith("Serving"):
+                break
+        warnings = [line for line in startup if "reachable from other machines" in line]
+        if host == "localhost":
+            assert warnings == []
+        else:
+            assert len(warnings) == 1 and warnings[0].startswith(f"warning: listening on {host}")
+        stop(process)
+    finally:
+        if process.poll() is None:  # a failed test leaves no server behind
+            process.kill()
+            process.wait()
