@@ -56,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
     s = command("serve", "build, serve the site, and rebuild and reload the browser on every change")
     build_options(s)
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; the next free one if taken)")
+    s.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000; the next free one if taken)")
     s.add_argument("--open", action="store_true", help="open the site in the web browser")
 
     n = command("new", "write a new article file with its front matter filled in")
@@ -82,6 +82,12 @@ def _iso_datetime(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an ISO 8601 date-time such as 2025-06-19T12:00+02:00, got {text!r}")
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None, default_command: str | None = None) -> int:

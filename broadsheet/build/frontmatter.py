@@ -25,6 +25,9 @@ RESERVED = {
     "title", "date", "updated", "summary", "source", "url", "authors", "tags",
     "section", "image", "lang", "draft", "featured", "slug",
 }  # fmt: skip
+# A year's margin inside Python's datetime (years 1 to 9999), so that moving a date to
+# another time zone, to its week or past the news sitemap's window never overflows.
+FIRST_DATE, LAST_DATE = date(2, 1, 1), date(9998, 12, 31)
 DATE_EXPECTED = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM or an ISO 8601 date-time such as 2025-06-19T09:30:00+03:00"
 
 
@@ -161,6 +164,10 @@ class _Checker:
             except ValueError:
                 self.fail(key, f"unknown date format {value!r} ({DATE_EXPECTED})")
                 return None
+        day = value.date() if isinstance(value, datetime) else value
+        if isinstance(day, date) and not FIRST_DATE <= day <= LAST_DATE:
+            self.fail(key, f"{day.isoformat()} is out of range (expected a date from {FIRST_DATE} to {LAST_DATE})")
+            return None
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=self.tz)
         if isinstance(value, date):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import threading
 from multiprocessing.context import BaseContext
 from typing import Callable, Iterator, TypeVar
@@ -44,10 +45,18 @@ def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, pickl
         return
     if context.get_start_method() == "fork":
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(job,)) as pool:
-            yield from pool.map(_run_adopted, chunks)
+            yield from _map(pool, _run_adopted, chunks)
         return
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent) as pool:
+        yield from _map(pool, job, chunks)
+
+
+def _map(pool: concurrent.futures.ProcessPoolExecutor, job: Callable, chunks: list) -> Iterator:
+    try:
         yield from pool.map(job, chunks)
+    except BaseException:  # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def chunked(items: list, size: int) -> list[list]:
@@ -67,7 +76,14 @@ _adopted: list[Callable] = []  # set only inside forked worker processes, by _ad
 
 
 def _adopt(job: Callable) -> None:
+    _leave_ctrl_c_to_the_parent()
     _adopted.append(job)
+
+
+def _leave_ctrl_c_to_the_parent() -> None:
+    """Ctrl-C in a terminal reaches every process in its group: a worker ignores it, and
+    the main process stops the pool, so one line is printed rather than a traceback per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_adopted(chunk):

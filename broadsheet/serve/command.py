@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import signal
+import socket
 import sys
 import threading
 import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from broadsheet.build import config
 from broadsheet.build.request import BuildRequest
@@ -15,40 +20,75 @@ from broadsheet.serve.session import LiveSite
 from broadsheet.serve.watch import Watcher
 
 PORTS_TO_TRY = 10
+MAX_PORT = 65535
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 
 
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
-    """Run until Ctrl-C (or until `stop` is set, for tests)."""
+    """Run until Ctrl-C (or until `stop` is set, for tests). Ctrl-C at any moment, during
+    the first build too, stops with one line: exit 0 once the site was served, else 130."""
     settings, problems = config.load_settings(args.site)
     if errors(problems):  # without settings there is no base path to serve under
         print_problems(problems, args.site)
         return 1
     request = BuildRequest(args.site, args.output, args.drafts, args.future, replace_output=args.replace_output)
     output = request.output_dir
-    server = start_server(output, settings.base_path, args.host, args.port)
-    if server is None:
-        return 1
-    live = LiveSite(request, server)
-    live.rebuild()
-    watcher = Watcher(args.site, live.rebuild)
-    watcher.start()
-    if args.drafts or args.future:
-        print("warning: drafts or future articles are in the output: do not publish this site/ as it is", file=sys.stderr)
-    print(f"Serving {display_path(output)} at {server.url} (Ctrl-C to stop)", file=sys.stderr)
-    if args.open:
-        webbrowser.open(server.url)
+    server = watcher = None
+    interrupted = False
     try:
+        server = start_server(output, settings.base_path, args.host, args.port)
+        if server is None:
+            return 1
+        if reachable_from_elsewhere(args.host):
+            print(f"warning: listening on {args.host}: the site is reachable from other machines; --host 127.0.0.1 keeps it on this one", file=sys.stderr)
+        live = LiveSite(request, server)
+        live.rebuild()
+        watcher = Watcher(args.site, live.rebuild)
+        watcher.start()
+        if args.drafts or args.future:
+            print("warning: drafts or future articles are in the output: do not publish this site/ as it is", file=sys.stderr)
+        print(f"Serving {display_path(output)} at {server.url} (Ctrl-C to stop)", file=sys.stderr)
+        if args.open:
+            webbrowser.open(server.url)
         (stop or threading.Event()).wait()
     except KeyboardInterrupt:
-        print("\nStopped.", file=sys.stderr)
+        interrupted = True
     finally:
-        watcher.stop()
-        server.stop()
-    return 0
+        with _ctrl_c_ignored():  # a second Ctrl-C while stopping would end in a traceback
+            if interrupted:
+                print("\nStopped.", file=sys.stderr)
+            if watcher is not None:
+                watcher.stop()
+            if server is not None:
+                server.stop()
+    return EXIT_INTERRUPTED if interrupted and watcher is None else 0
+
+
+def reachable_from_elsewhere(host: str) -> bool:
+    """Whether listening on host lets other machines in: any address but a loopback one
+    (0.0.0.0 and :: are every address). A name counts by what it resolves to."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return True  # cannot tell; the server will say if it cannot listen there
+    return not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread gets signals, or may set their handlers
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def start_server(output, base_path: str, host: str, port: int) -> DevServer | None:
-    for candidate in range(port, port + PORTS_TO_TRY):
+    last = min(port + PORTS_TO_TRY - 1, MAX_PORT) if port else 0  # port 0: the system picks a free one
+    for candidate in range(port, last + 1):
         server = DevServer(output, base_path, host, candidate)
         try:
             server.start()
@@ -60,5 +100,8 @@ def start_server(output, base_path: str, host: str, port: int) -> DevServer | No
         if candidate != port:
             print(f"Port {port} is in use; serving on port {candidate} instead.", file=sys.stderr)
         return server
-    print(f"broadsheet: error: ports {port} to {port + PORTS_TO_TRY - 1} are all in use; choose one with --port", file=sys.stderr)
+    if last == port:
+        print(f"broadsheet: error: port {port} is in use; choose another with --port", file=sys.stderr)
+    else:
+        print(f"broadsheet: error: ports {port} to {last} are all in use; choose one with --port", file=sys.stderr)
     return None

@@ -6,36 +6,59 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
-from broadsheet.build import write
-from broadsheet.build.pipeline import build
+from broadsheet.build import pipeline, write
 from broadsheet.build.request import BuildReport, BuildRequest
 from broadsheet.incremental.state import BuildState
-from broadsheet.problems import errors, print_problems
+from broadsheet.problems import Problem, errors, print_problems
 
 
 class LiveSite:
-    def __init__(self, request: BuildRequest, server, out: TextIO | None = None):
+    def __init__(self, request: BuildRequest, server, out: TextIO | None = None, build: Callable[..., BuildReport] = pipeline.build):
         self.request = request
         self.server = server  # a serve.DevServer, or anything with its notify methods
+        self.build = build  # the recipe; tests hand in one that fails on demand, as a bug would
         self.state = BuildState(keep_last=True)
         self.out = out or sys.stderr
         self.failing = False
+        self._unbuilt: set[str] | None = set()  # changed files a failed build did not take in; None: all may have changed
         self._lock = threading.Lock()  # one rebuild at a time
 
     def rebuild(self, paths: set[str] | None = None) -> BuildReport:
+        """Build, and tell the browser and the terminal how it went. Never raises: the
+        watcher's thread runs it, and the next save must rebuild whatever became of this one."""
         with self._lock:
-            report = self._build(paths)
-            if paths is not None and report.ok and self._output_touched():
-                report = self._build(None, "a hand edit in the output")
+            why = _what(paths)
+            # A failed build may not have read the files it was told of (another build held
+            # the output), and a build trusts that list: the next one is told of them again.
+            paths = None if paths is None or self._unbuilt is None else paths | self._unbuilt
+            try:
+                report = self._build(paths, why)
+                if paths is not None and report.ok and self._output_touched():
+                    report = self._build(None, "a hand edit in the output")
+            except Exception as exc:  # a bug in a build: said as such, never a silent end of rebuilding
+                return self._crashed(exc, why)
+            self._unbuilt = set() if report.ok else paths
             return report
 
-    def _build(self, paths: set[str] | None, why: str = "") -> BuildReport:
+    def _crashed(self, exc: Exception, why: str) -> BuildReport:
+        # What the build left in its state may be half-done: the next build starts afresh.
+        self.state = BuildState(keep_last=True)
+        self._unbuilt = None
+        self.failing = True
+        text = " ".join(str(exc).split())[:300]
+        message = f"an unexpected error, a bug in Broadsheet (please report it): {type(exc).__name__}{': ' * bool(text)}{text}"
+        self.server.notify_error([message])
+        print(f"Rebuild failed ({why}): {message}; the next save rebuilds the whole site.", file=self.out)
+        return BuildReport([Problem("", 0, "", message)])
+
+    def _build(self, paths: set[str] | None, why: str) -> BuildReport:
         started = time.perf_counter()
         with self.server.rebuilding():
-            report = build(self.request, self.state, changed=paths)
-        self._tell(report, paths, time.perf_counter() - started, why)
+            report = self.build(self.request, self.state, changed=paths)
+        self._tell(report, time.perf_counter() - started, why)
         return report
 
     def _output_touched(self) -> bool:
@@ -45,8 +68,7 @@ class LiveSite:
         which puts the output right, as every build does."""
         return write.live_stamps(self.request.output_dir) != self.state.stamps
 
-    def _tell(self, report: BuildReport, paths: set[str] | None, seconds: float, why: str = "") -> None:
-        what = why or (f"{len(paths)} changed file{'s' * (len(paths) != 1)}" if paths else "start")
+    def _tell(self, report: BuildReport, seconds: float, what: str) -> None:
         print_problems(report.problems, self.request.site_dir, self.out)
         if not report.ok:
             self.failing = True
@@ -64,3 +86,7 @@ class LiveSite:
             f"({', '.join(f'{stage} {t * 1000:.0f}' for stage, t in report.stages.items())})",
             file=self.out,
         )
+
+
+def _what(paths: set[str] | None) -> str:
+    return f"{len(paths)} changed file{'s' * (len(paths) != 1)}" if paths else "start"

@@ -10,6 +10,7 @@ and trips over the atomic swap of the output.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
@@ -107,7 +108,10 @@ class Watcher:
                     continue
                 paths, self._pending = self._pending, set()
             self._watch_inputs(paths & set(INPUT_FOLDERS))
-            self.on_change(paths)
+            try:
+                self.on_change(paths)
+            except Exception as exc:  # the watch outlives any one change: a dead thread would ignore every later save
+                print(f"broadsheet: error: a bug in Broadsheet (please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:

@@ -64,6 +64,32 @@ def test_impossible_day_is_reported_not_crashed_on(make_site):
     assert_fails_with(build(site), "content/a.md:3: date: unknown date format '2025-02-30'")
 
 
+def test_a_date_at_the_end_of_time_is_reported_not_crashed_on(make_site):
+    # Python's datetime ends at 9999-12-31: a build adding days to 9999-12-30 (the news
+    # sitemap's window) or moving 0001-01-01 to UTC overflowed with a traceback.
+    site = make_site({
+        "content/a.md": article("A", "9999-12-30"),
+        "content/b.md": article("B", "0001-01-01T00:00+05:00"),
+        "content/c.md": article("C", "2025-06-19", updated="9999-12-31 23:59"),
+    })  # fmt: skip
+    result = build(site, "--future")
+    assert_fails_with(
+        result,
+        "content/a.md:3: date: 9999-12-30 is out of range (expected a date from 0002-01-01 to 9998-12-31)",
+        "content/b.md:3: date: 0001-01-01 is out of range",
+        "content/c.md:4: updated: 9999-12-31 is out of range",
+    )
+    assert "Traceback" not in result.err and not (site / "site").exists()
+
+    # The ends of the range build, in the time zone furthest east, by weeks.
+    (site / "broadsheet.yaml").write_text(SETTINGS.replace("Europe/London", "Pacific/Kiritimati") + "edition: week\n")
+    (site / "content/a.md").write_text(article("A", "9998-12-31T23:59-12:00"))
+    (site / "content/b.md").write_text(article("B", "0002-01-01T00:00+14:00"))
+    (site / "content/c.md").write_text(article("C", "2025-06-19"))
+    result = build(site, "--future")
+    assert result.code == 0, result.err
+
+
 # --- wrong types ---------------------------------------------------------------------
 
 

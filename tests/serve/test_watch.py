@@ -88,3 +88,29 @@ def test_a_replaced_content_folder_is_watched_again(watched):
     next_call(calls)
     (site / "content/sport/c.md").write_text(article("C", "2025-06-19"))
     assert "content/sport/c.md" in next_call(calls)
+
+
+def test_the_watch_outlives_a_callback_that_raises(make_site, capfd):
+    # The session reports its own failures; should anything still escape it, the watch
+    # goes on: a dead watch thread ignored every later save, silently.
+    site = make_site({"content/world/a.md": article("A", "2025-06-19")})
+    calls: queue.Queue = queue.Queue()
+
+    def on_change(paths: set[str]) -> None:
+        calls.put(paths)
+        if calls.qsize() == 1:
+            raise ZeroDivisionError("division by zero")
+
+    watcher = Watcher(site, on_change, quiet=QUIET)
+    watcher.start()
+    try:
+        time.sleep(0.1)
+        (site / "content/world/a.md").write_text(article("A edited", "2025-06-19"))
+        assert next_call(calls) == {"content/world/a.md"}
+        time.sleep(3 * QUIET)
+        (site / "content/world/b.md").write_text(article("B", "2025-06-19"))
+        assert next_call(calls) == {"content/world/b.md"}
+    finally:
+        watcher.stop()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "ZeroDivisionError: division by zero" in err
