@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from crashing import MARKER, live
 
-from broadsheet.build import write
+from broadsheet.build import output_folder
 
 from conftest import article, run_cli, tree_bytes
 
@@ -168,7 +168,7 @@ def test_a_date_past_the_end_of_time_is_shown_and_the_next_save_rebuilds(served)
 def test_a_rebuild_kept_out_by_another_build_is_shown_and_its_edit_is_not_lost(served):
     site, port, process = served
     events = Events(port, "/digest/__broadsheet/events")
-    with write.output_lock(site / "site") as busy:  # what a `broadsheet build` running meanwhile holds
+    with output_folder.output_lock(site / "site") as busy:  # what a `broadsheet build` running meanwhile holds
         assert busy is None
         (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body="Saved while a build ran."))
         name, messages = events.next()
