@@ -19,7 +19,7 @@ from broadsheet.build.request import BuildReport, BuildRequest
 from broadsheet.importer import arguments as import_arguments
 from broadsheet.incremental import cache
 from broadsheet.incremental.state import BuildState
-from broadsheet.problems import display_path, errors, print_problems
+from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
 from broadsheet.scaffold import command as scaffold
 
 COMMANDS = ("build", "check", "serve", "new", "init", "import", "email")
@@ -103,6 +103,14 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
         return EXIT_USAGE
     if args.command == "init":
         return scaffold.init(args)
+    try:
+        return _run(p, args)
+    except KeyboardInterrupt:  # Ctrl-C: whatever was being written was thrown away on the way out
+        print("Stopped: the previous output was left as it was.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not args.site.is_dir():
         p.print_usage(sys.stderr)
         print(f"broadsheet: error: site folder {args.site} does not exist", file=sys.stderr)

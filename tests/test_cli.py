@@ -304,3 +304,28 @@ def test_default_command_is_not_forced_on_other_commands(make_site):
     result = run_cli("new", "Via default", "--site", site, default_command="build")
     assert result.code == 0, result.err
     assert (site / "content/via-default.md").is_file()
+
+
+def test_ctrl_c_during_a_build_is_one_line_and_leaves_the_last_site(make_site):
+    """Ctrl-C reaches every process of the terminal's group: the build and its workers. It
+    used to end in a traceback from inside the worker pool."""
+    import os
+    import signal
+    import time
+
+    site = make_site({f"content/s{i % 5}/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:{i % 60:02d}", tags=f"[T{i % 7}]") for i in range(400)})
+    command = [sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"]
+    assert subprocess.run(command, capture_output=True, cwd=site).returncode == 0
+    before = tree_bytes(site / "site")
+    (site / "broadsheet.yaml").write_text(SETTINGS.replace("title:", "title: Renamed"))  # every page changes
+    build = subprocess.Popen(command + ["--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=site, start_new_session=True)
+    state = site / ".site.trees/state.json"
+    recorded = state.read_text()
+    while build.poll() is None and (state.read_text() == recorded or '"lag": null' not in state.read_text()):
+        time.sleep(0.001)  # until it writes its new copy: the moment a stop could do most harm
+    os.killpg(build.pid, signal.SIGINT)
+    out, err = build.communicate(timeout=60)
+    assert build.returncode == 130, (out, err)
+    assert err.strip() == "Stopped: the previous output was left as it was."
+    assert tree_bytes(site / "site") == before
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".site")) == [".site.trees"]

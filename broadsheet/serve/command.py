@@ -14,14 +14,13 @@ from contextlib import contextmanager
 
 from broadsheet.build import config
 from broadsheet.build.request import BuildRequest
-from broadsheet.problems import display_path, errors, print_problems
+from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
 from broadsheet.serve.server import DevServer, PortInUse
 from broadsheet.serve.session import LiveSite
 from broadsheet.serve.watch import Watcher
 
 PORTS_TO_TRY = 10
 MAX_PORT = 65535
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 
 
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:

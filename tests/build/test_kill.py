@@ -38,8 +38,12 @@ def writing(site: Path) -> bool:
 
 
 def start_and_wait_for_writing(site: Path) -> tuple[subprocess.Popen, float]:
+    """Start a build; return once it has begun writing (a killed build leaves the record
+    saying so too: wait for this build's own)."""
+    record = site / ".site.trees/state.json"
+    before = record.read_text() if record.exists() else ""
     process = subprocess.Popen(command(site), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while not writing(site) and process.poll() is None:
+    while process.poll() is None and not (writing(site) and record.read_text() != before):
         time.sleep(0.0005)
     return process, time.perf_counter()
 
