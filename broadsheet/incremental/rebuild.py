@@ -49,7 +49,11 @@ class Rebuild:
     def __init__(self, request: BuildRequest, state: BuildState | None, changed: set[str] | None) -> None:
         self.request = request
         self.state = state if state is not None else BuildState()
-        self.changed = changed  # input files the watcher saw change; None: unknown, look at everything
+        # Input files the watcher saw change; None: unknown, look at everything. A build that
+        # stopped before its scan (bad settings) took in nothing: whatever the watcher named
+        # then is unknown to the state, so this build looks at everything.
+        self.changed = None if self.state.unscanned else changed
+        self.state.unscanned = True  # until scan() has run
         self.settled_before = self.state.settled_before  # the last build's: parse() sets this build's
         self.previous: tuple[BuildRequest, body_edits.Snapshot] | None = None
         self.parsed = 0  # article files parsed by this build
@@ -79,7 +83,9 @@ class Rebuild:
         return report
 
     def scan(self) -> tuple[list[SourceFile], list[Problem]]:
-        return article_files.scan_content(self.request.site_dir, self.state, self.changed)
+        found = article_files.scan_content(self.request.site_dir, self.state, self.changed)
+        self.state.unscanned = False
+        return found
 
     def parse(self, sources: list[SourceFile], settings: Settings, progress: Progress) -> tuple[list[Article], list[Problem]]:
         articles, problems, self.parsed = article_files.parse_all(sources, settings, self.state, progress, self.changed)

@@ -30,6 +30,7 @@ class BuildState:
     memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
     produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
     scanned: tuple[list[SourceFile], list[Problem]] | None = None  # the last scan of content/
+    unscanned: bool = False  # a build stopped before its scan: what changed meanwhile is not known
     outcome: Outcome | None = None  # what the last successful build was made from
     keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
     last: tuple[BuildRequest, Snapshot] | None = None

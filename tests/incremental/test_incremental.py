@@ -145,3 +145,20 @@ def test_serve_puts_right_a_hand_edit_of_the_output_after_a_short_cut(make_site,
         server.stop()
     assert build(BuildRequest(site, output=tmp_path / "clean", now=NOW)).ok
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
+
+
+def test_a_build_told_what_changed_after_one_that_stopped_before_its_scan(make_site, tmp_path):
+    """Found by the property test: a build that failed on its settings never looked at
+    content/, so a file replaced meanwhile (same size, older time: a rename over it) stayed
+    unknown, and the next build, told only that the settings changed, kept the old article."""
+    site = make_site({"content/a.md": article("Start 0", "2025-06-18 10:00"), "content/b.md": article("Start 7", "2025-06-19 10:00")})
+    state, request = BuildState(keep_last=True), BuildRequest(site, now=NOW)
+    assert build(request, state).ok
+    (site / "broadsheet.yaml").write_text(SETTINGS + "title: Twice\n")
+    assert not build(request, state).ok  # stops at the settings, before looking at content/
+    (site / "content/a.md").replace(site / "content/b.md")  # "Start 0" over "Start 7": same size
+    assert not build(request, state, changed={"content/a.md", "content/b.md"}).ok
+    (site / "broadsheet.yaml").write_text(SETTINGS)
+    assert build(request, state, changed={"broadsheet.yaml"}).ok
+    assert build(BuildRequest(site, output=tmp_path / "clean", now=NOW)).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
