@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if errors(problems):
         return EXIT_PROBLEMS
     s = settings.import_
-    limits = Limits(s.timeout, s.max_bytes, s.max_redirects, user_agent(settings.base_url))
+    limits = Limits(s.timeout, s.max_bytes, s.max_redirects, user_agent(settings.base_url), args.allow_private)
     reader = sources.Reader(s, settings.tz, args.source_name or "", limits)
     known = write.known_articles(args.site)
     now = datetime.now(timezone.utc)

@@ -1,7 +1,10 @@
-"""Fetch one URL with limits: a deadline, a size cap, bounded redirects and our own user agent."""
+"""Fetch one URL with limits: a deadline, a size cap, bounded redirects, our own user agent,
+and no connection to a private address unless the editor allows it."""
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import socket
 import time
 import urllib.error
@@ -21,6 +24,7 @@ class Limits:
     max_bytes: int
     max_redirects: int
     user_agent: str
+    allow_private: bool = False  # --allow-private: a newsroom's intranet may be fetched
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,20 @@ class Fetched:
     content_type: str  # lowercased media type without parameters, '' when not sent
     charset: str
     body: bytes
+    peers: tuple[str, ...] = ()  # the checked address of each connection made, redirects included
 
 
 class FetchError(Exception):
     """Why a URL could not be fetched, in words for the editor."""
+
+
+class PrivateAddress(FetchError):
+    """A host that resolves to a loopback, private, link-local, multicast or reserved address.
+    Not an OSError, so that urllib lets it through instead of wrapping it as a network error."""
+
+    def __init__(self, host: str, address: str):
+        super().__init__(f"refused: {host} resolves to {address}, a private address; "
+                         "pass --allow-private to import from your own network")  # fmt: skip
 
 
 def user_agent(base_url: str) -> str:
@@ -40,14 +54,15 @@ def user_agent(base_url: str) -> str:
 
 
 def fetch(url: str, limits: Limits) -> Fetched:
-    opener = urllib.request.build_opener(_Redirects(limits.max_redirects))
+    peers: list[str] = []
+    opener = urllib.request.build_opener(_Redirects(limits.max_redirects), *_guarded_handlers(limits.allow_private, peers))
     request = urllib.request.Request(url, headers={"User-Agent": limits.user_agent, "Accept": "*/*"})
     deadline = time.monotonic() + limits.timeout
     try:
         with opener.open(request, timeout=limits.timeout) as response:
             body = _read_capped(response, limits, deadline)
             content_type = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
-            return Fetched(response.url, content_type, response.headers.get_content_charset() or "", body)
+            return Fetched(response.url, content_type, response.headers.get_content_charset() or "", body, tuple(peers))
     except urllib.error.HTTPError as exc:
         raise FetchError(_http_error(exc, limits)) from None
     except urllib.error.URLError as exc:
@@ -102,3 +117,69 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         if urlsplit(newurl).scheme not in ("http", "https"):
             raise urllib.error.URLError(f"redirect to {newurl!r} refused (only http and https are followed)")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def is_private(address: str) -> bool:
+    """Anything but a public unicast address: loopback, private, link-local, multicast, reserved,
+    unspecified (0.0.0.0 reaches this machine), and IPv4 written inside IPv6 (::ffff:127.0.0.1)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 scope (fe80::1%eth0) is not part of it
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+            or ip.is_unspecified or not ip.is_global)  # fmt: skip
+
+
+def guarded_connection(address: tuple[str, int], timeout=None, source_address=None, *, allow_private: bool = False) -> socket.socket:
+    """socket.create_connection, resolving the host once and checking every address before
+    connecting to that same address: a second lookup (DNS rebinding) never gets a say."""
+    host, port = address
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)  # its gaierror is reported as urllib's was
+    if not allow_private:
+        for *_, sockaddr in found:
+            if is_private(sockaddr[0]):
+                raise PrivateAddress(host, sockaddr[0])
+    error: OSError | None = None
+    for family, kind, proto, _, sockaddr in found:
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not None:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"cannot find {host}")
+
+
+def _guarded_handlers(allow_private: bool, peers: list[str]) -> list[urllib.request.BaseHandler]:
+    """HTTP and HTTPS handlers whose every connection, the first and each redirect's, goes
+    through guarded_connection (and is listed in `peers`). No proxy: the target's address must
+    be the one checked."""
+
+    def connect(address, timeout=None, source_address=None):
+        sock = guarded_connection(address, timeout, source_address, allow_private=allow_private)
+        peers.append(sock.getpeername()[0])
+        return sock
+
+    class Http(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class Https(http.client.HTTPSConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect  # TLS still checks the certificate against the host name
+
+    class HttpHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Http, req)
+
+    class HttpsHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(Https, req, context=self._context)
+
+    return [urllib.request.ProxyHandler({}), HttpHandler(), HttpsHandler()]

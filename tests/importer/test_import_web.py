@@ -161,7 +161,7 @@ def test_atom_feed_and_a_folder_of_sources(make_site, tmp_path):
 def test_page_feed_and_text_over_http_with_redirects(make_site, server):
     site = make_site({}, settings=FAST)
     Handler.seen_agents.clear()
-    result = run_cli("import", "--site", site, f"{server}/moved", f"{server}/feed", f"{server}/text")
+    result = run_cli("import", "--site", site, "--allow-private", f"{server}/moved", f"{server}/feed", f"{server}/text")
     assert result.code == 0, result.err
     assert result.out.strip().endswith("Imported 4 articles, skipped 0, failed 0.")
     titles = {split(p)[0]["title"] for p in imported(site)}
@@ -172,7 +172,7 @@ def test_page_feed_and_text_over_http_with_redirects(make_site, server):
         "Harbour ferry returns to service after six weeks of repairs",
     }
     assert set(Handler.seen_agents) == {f"broadsheet/{__version__} (+https://example.org/)"}
-    again = run_cli("import", "--site", site, f"{server}/page")
+    again = run_cli("import", "--site", site, "--allow-private", f"{server}/page")
     assert "already imported" in again.out  # the page's canonical URL is the key, whatever the path
 
 
@@ -191,7 +191,7 @@ def test_each_failing_url_is_reported_and_the_others_imported(make_site, server)
         "/broken": "broken response",
         "/nowhere": "HTTP 404",
     }
-    result = run_cli("import", "--site", site, *(server + path for path in bad), f"{server}/page")
+    result = run_cli("import", "--site", site, "--allow-private", *(server + path for path in bad), f"{server}/page")
     assert result.code == 1
     for path, message in bad.items():
         [line] = [l for l in result.err.splitlines() if l.startswith(f"{server}{path}: error:")]
