@@ -232,8 +232,8 @@ def _feed_settings(value: Any, problem) -> FeedSettings | None:
 def _email_settings(value: Any, problem) -> EmailSettings:
     """The `email:` mapping -> EmailSettings; every wrong key is reported under its dotted name."""
     checks = {
-        "from": _is_address, "reply_to": _is_address, "subject": _is_subject,
-        "list_unsubscribe": _is_unsubscribe_list, "unsubscribe": _is_text,
+        "from": _one_line(_is_address), "reply_to": _one_line(_is_address), "subject": _one_line(_is_subject),
+        "list_unsubscribe": _one_line(_is_unsubscribe_list), "unsubscribe": _is_text,
         "utm": lambda v: None, "publish": _is_bool, "recipients": _is_text, "smtp": lambda v: None,
     }  # fmt: skip
     accepted = _mapping("email", value, checks, problem)
@@ -277,6 +277,23 @@ def _mapping(name: str, value: Any, checks: dict, problem) -> dict[str, Any]:
         else:
             accepted[key] = item
     return accepted
+
+
+def control_character(text: str) -> str | None:
+    """The first control character or line separator in text (\\n, \\r, NUL, ESC, U+2028...), or None."""
+    return next((c for c in text if ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029"), None)
+
+
+def _one_line(check):
+    """`check`, after refusing control characters: these settings become email headers, where the
+    email library refuses a line break (it would start a header of the writer's choosing)."""
+
+    def checked(value: Any) -> str | None:
+        texts = value if isinstance(value, list) else [value]
+        bad = next((c for t in texts if isinstance(t, str) and (c := control_character(t))), None)
+        return f"has a control character ({bad!r}); an email header is one line of text" if bad else check(value)
+
+    return checked
 
 
 def is_address(text: str) -> bool:

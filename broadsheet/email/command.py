@@ -11,7 +11,7 @@ from broadsheet.build import render
 from broadsheet.build.config import SETTINGS_FILE
 from broadsheet.build.pipeline import load_model
 from broadsheet.build.request import BuildRequest
-from broadsheet.email import mailing
+from broadsheet.email import headers, mailing
 from broadsheet.incremental import cache
 from broadsheet.outputs import assets, newsletter, template_helpers
 from broadsheet.problems import Problem, display_path, errors, print_problems
@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
         edition = newsletter.find_edition(site_model, args.edition)
     except newsletter.NewsletterError as exc:
         print(f"broadsheet: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    bad_titles = headers.title_problems(edition, site)
+    if bad_titles:
+        print_problems(bad_titles, site)
         return EXIT_PROBLEMS
     env = render.environment(site, settings, assets.collect(site, site_model).fingerprints, template_helpers.helpers(settings))
     common = {"sections": site_model.taxonomies["sections"].terms}

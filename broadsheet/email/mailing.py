@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import smtplib
 import ssl
 import time
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError, MessageDefect
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Callable
 
-from broadsheet.build.config import SmtpSettings, is_address
+from broadsheet.build.config import SmtpSettings, control_character
 from broadsheet.problems import Problem, not_utf8
 
 MAX_LIST_BYTES = 10 * 1024 * 1024
+LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE | re.ASCII)  # one part of a host name
+EXPECTED = "expected one address a line and nothing else, such as reader@example.org"
 TIMEOUT = 60  # seconds to wait on the server before giving up on it
 
 
@@ -43,14 +48,40 @@ def read_recipients(path: Path, shown: str) -> tuple[list[str], list[Problem]]:
         address = line.strip()
         if not address or address.startswith("#"):
             continue
-        if not is_address(address):
-            problems.append(Problem(shown, number, "", f"{address!r} is not an email address (expected one address a line, such as reader@example.org)"))
+        wrong = recipient_problem(address)
+        if wrong:
+            problems.append(Problem(shown, number, "recipient", wrong))
         elif address.casefold() in seen:
             problems.append(Problem(shown, number, "", f"{address} is already on line {seen[address.casefold()]}; sent once", warning=True))
         else:
             seen[address.casefold()] = number
             addresses.append(address)
     return addresses, problems
+
+
+def recipient_problem(line: str) -> str | None:
+    """Why a line of the list is not exactly one address, or None. The standard library's
+    RFC 5322 parser reads it, and what it read must be the whole line: 'Bcc: x@y', 'a@x, b@y'
+    or 'RCPT TO:<y@z>' would otherwise put other people, or other commands, in the envelope."""
+    control = control_character(line)
+    if control is not None:
+        return f"{line!r} has a control character ({control!r}) ({EXPECTED})"
+    try:
+        parsed = Address(addr_spec=line)
+    except (ValueError, HeaderParseError, MessageDefect, IndexError):
+        return f"{line!r} is not an email address ({EXPECTED})"
+    if parsed.addr_spec != line or not parsed.username:
+        return f"{line!r} is not an email address ({EXPECTED})"
+    if not _is_domain(parsed.domain):
+        return f"{line!r} does not end in a domain name such as example.org ({EXPECTED})"
+    return None
+
+
+def _is_domain(domain: str) -> bool:
+    """A host name of two or more non-empty ASCII labels (an international one in its xn-- form,
+    which every server takes); no [1.2.3.4] literals, which skip the domain's mail servers."""
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(LABEL.fullmatch(label) for label in labels)
 
 
 class RateLimit:

@@ -166,8 +166,8 @@ def test_a_bad_recipient_list_is_reported_by_line_and_nothing_is_sent(make_site)
         (site / "subscribers.txt").write_text("ann@example.org\n# a comment\nnot an address\nann@example.org\nbob@\n")
         result = run_cli("email", "--site", site, "--send")
     assert result.code == 1
-    assert "subscribers.txt:3: 'not an address' is not an email address" in result.err
-    assert "subscribers.txt:5: 'bob@' is not an email address" in result.err
+    assert "subscribers.txt:3: recipient: 'not an address' is not an email address" in result.err
+    assert "subscribers.txt:5: recipient: 'bob@' is not an email address" in result.err
     assert "subscribers.txt:4: warning: ann@example.org is already on line 1; sent once" in result.err
     assert "Nothing was sent" in result.err and server.received == []
 
