@@ -229,3 +229,13 @@ def test_a_settings_file_linked_outside_the_site_is_an_error(make_site, tmp_path
     (site / "broadsheet.yaml").symlink_to(outside)
     result = run_cli("build", "--site", site)
     assert_refused(result, site, "broadsheet.yaml", outside)
+
+
+def test_a_static_file_name_that_is_not_utf8_is_named_not_a_traceback(make_site):
+    site = site_with_static(make_site)
+    with open(os.path.join(os.fsencode(site / "static"), b"caf\xe9.css"), "w") as f:
+        f.write("p {}")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1, result.err
+    assert "static/caf\\xe9.css: file name is not UTF-8" in result.err
+    assert not (site / "site").exists()
