@@ -41,6 +41,9 @@ def scan_content(site_dir: Path, folder: str = "content") -> tuple[list[SourceFi
         return [], [Problem(folder, 0, "", f'folder is missing: articles are Markdown files in {folder}/ (`broadsheet new "A title"` writes the first)')]
     found: list[SourceFile] = []
     problems: list[Problem] = []
+    why = sitefiles.refusal(root, site_dir)  # content/ itself may be the link
+    if why:
+        return [], [Problem(folder, 0, "", why)]
     _walk(root, site_dir, frozenset(), found, problems)
     return found, problems
 

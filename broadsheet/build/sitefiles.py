@@ -120,7 +120,10 @@ def walk_files(root: Path, site_dir: Path, skip) -> tuple[list[Path], list[tuple
             elif path.exists():
                 files.append(path)
 
-    if root.is_dir():
+    why = refusal(root, site_dir) if os.path.lexists(root) else None  # static/ itself may be the link
+    if why:
+        refused.append((_rel(root, site_dir), why))
+    elif root.is_dir():
         walk(root, frozenset())
     return files, refused
 

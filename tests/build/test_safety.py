@@ -239,3 +239,16 @@ def test_a_static_file_name_that_is_not_utf8_is_named_not_a_traceback(make_site)
     assert result.code == 1, result.err
     assert "static/caf\\xe9.css: file name is not UTF-8" in result.err
     assert not (site / "site").exists()
+
+
+def test_site_folders_that_are_themselves_links_outside_are_errors(make_site, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.md").write_text(article("Outside", "2025-06-19"))
+    site = make_site({}, settings="title: T\nbase_url: https://example.org/\n")
+    for name in ("content", "static", "templates"):
+        (site / name).symlink_to(outside)
+    result = run_cli("build", "--site", site)
+    for name in ("content", "static", "templates"):
+        assert f"{name}: symlink points outside the site folder (-> {outside})" in result.err
+    assert result.code == 1 and not (site / "site").exists()
