@@ -81,7 +81,7 @@ def _taken(entries: list[os.DirEntry], folder: Path, site_dir: Path, problems: l
     a symlink out of the site folder, a symlink loop, a name that is not UTF-8."""
     taken = []
     for entry in entries:
-        why = sitefiles.refusal(folder / entry.name, site_dir)
+        why = sitefiles.refusal(folder / entry.name, site_dir, entry.is_symlink())
         if why:
             problems.append(Problem(sitefiles.shown((folder / entry.name).relative_to(site_dir).as_posix()), 0, "", why))
         else:

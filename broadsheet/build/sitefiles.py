@@ -40,13 +40,14 @@ def shown(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def refusal(path: Path, site_dir: Path) -> str | None:
+def refusal(path: Path, site_dir: Path, is_link: bool | None = None) -> str | None:
     """Why the build must not take this file or folder, or None: a name that is not
     UTF-8 (it can make no URL), a symlink loop, or a symlink that resolves outside the
-    site folder. Symlinks that stay inside the site folder are followed."""
-    if shown(path.name) != path.name:
+    site folder. Symlinks that stay inside the site folder are followed. `is_link`, when
+    a folder listing already knows it, spares a system call per file."""
+    if not path.name.isascii() and shown(path.name) != path.name:
         return NOT_UTF8
-    if not path.is_symlink():
+    if not (path.is_symlink() if is_link is None else is_link):
         return None
     try:
         os.stat(path)
