@@ -329,3 +329,15 @@ def test_ctrl_c_during_a_build_is_one_line_and_leaves_the_last_site(make_site):
     assert err.strip() == "Stopped: the previous output was left as it was."
     assert tree_bytes(site / "site") == before
     assert sorted(p.name for p in site.iterdir() if p.name.startswith(".site")) == [".site.trees"]
+
+
+def test_new_with_control_characters_in_the_title_writes_an_article_that_builds(make_site):
+    site = make_site({})
+    result = run_cli("new", "Breaking\x1b[31m news\x00 \x07today\t", "--site", site)
+    assert result.code == 0, result.err
+    path = site / "content/breaking-31m-news-today.md"
+    assert path.is_file(), sorted(p.name for p in (site / "content").iterdir())
+    assert 'title: "Breaking[31m news today"' in path.read_text(encoding="utf-8")
+    built = run_cli("build", "--site", site)
+    assert built.code == 0, built.err
+    assert built.err == ""

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from broadsheet.build import sitefiles
 from broadsheet.build.slugs import is_reserved
 from broadsheet.build.yamlload import YamlError, load
 from broadsheet.problems import Problem, not_utf8
@@ -162,8 +163,12 @@ def load_settings(site_dir: Path, base_url: str | None = None) -> tuple[Settings
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
     name = SETTINGS_FILE
-    raw = path.read_bytes()
-    if len(raw) > MAX_SETTINGS_BYTES:
+    refused = sitefiles.refusal(path, path.parent)  # a link to a file outside the site is read by no build
+    if refused:
+        return {}, {}, [Problem(name, 0, "", refused)]
+    try:
+        raw = sitefiles.read_regular(path, MAX_SETTINGS_BYTES)
+    except sitefiles.TooLarge:
         return {}, {}, [Problem(name, 0, "", f"settings file is over the {MAX_SETTINGS_BYTES // 1024} KiB limit")]
     try:
         loaded = load(raw.decode("utf-8"))

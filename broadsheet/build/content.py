@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from broadsheet.build import frontmatter, pool
+from broadsheet.build import frontmatter, pool, sitefiles
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
 from broadsheet.build.markup import MarkdownRenderer, link_line
@@ -64,11 +64,18 @@ class ParseSettings:
 
 
 def read_bytes(source: SourceFile) -> bytes | Problem:
+    """The file's bytes: a regular file only, and no more than MAX_FILE_BYTES of them
+    counted as read (a link to /dev/zero says it holds nothing and never ends)."""
+    too_large = f"over the 10 MiB ({MAX_FILE_BYTES:,} bytes) limit for an article"
     try:
         size = source.path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return Problem(source.rel, 0, "", f"file is {size:,} bytes, over the 10 MiB ({MAX_FILE_BYTES:,} bytes) limit for an article")
-        return source.path.read_bytes()
+            return Problem(source.rel, 0, "", f"file is {size:,} bytes, {too_large}")
+        return sitefiles.read_regular(source.path, MAX_FILE_BYTES)
+    except sitefiles.TooLarge:
+        return Problem(source.rel, 0, "", f"file is {too_large}")
+    except sitefiles.NotRegular:
+        return Problem(source.rel, 0, "", sitefiles.NOT_REGULAR)
     except OSError as exc:
         return Problem(source.rel, 0, "", f"cannot read file: {exc.strerror}")
 

@@ -59,6 +59,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         room = output_folder.room(request.output_dir)
         problems += routes.too_long(pages + mail_pages, room) + write.check_names(static.origins, pictures.copies, room)
         problems += claims.check(_claims(site_model, settings, pages, mail_pages, static, pictures), request.site_dir)
+        problems += [*static.problems, *render.template_problems(request.site_dir)]  # nothing from outside the site folder
         if errors(problems):  # before anything is written: a name no file system (or Windows) takes, a path claimed twice
             return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         clock.lap("routes")
@@ -72,7 +73,7 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
             rendered = render.render_pages(every_page, env, request.site_dir, common, skip, advance, finisher.put)
             clock.lap("render")
             generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild)
-            write.put_generated(writer, generated, static.files)
+            problems += write.put_generated(writer, generated, static.files, static.origins)
             clock.lap("feeds")
             problems += found + parsed + modelled + rendered.problems + finisher.problems
             problems = sorted(set(problems))

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 import jinja2
 
 from broadsheet import theme
-from broadsheet.build import pool
+from broadsheet.build import pool, sitefiles
 from broadsheet.build.config import Settings
 from broadsheet.build.routes import Page
 from broadsheet.problems import Problem, not_utf8
@@ -21,19 +21,33 @@ class TemplateFiles(jinja2.FileSystemLoader):
     """Jinja's file loader, but a file that is not UTF-8 is a template error at its first
     bad byte (as every caller already reports template errors), not a UnicodeDecodeError."""
 
+    def __init__(self, searchpath: Path, site_dir: Path | None = None):
+        super().__init__(searchpath)
+        self.site_dir = site_dir  # None for the theme's own templates
+
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
-            return super().get_source(environment, template)
+            source = super().get_source(environment, template)
+            if self.site_dir is not None and not sitefiles.inside(Path(source[1]), self.site_dir):  # template_problems reports it by name
+                raise jinja2.TemplateNotFound(template, "symlink points outside the site folder")
+            return source
         except UnicodeDecodeError as exc:
             filename = next(p for p in (Path(root, template) for root in self.searchpath) if p.is_file())
             problem = not_utf8(str(filename), filename.read_bytes(), exc)
             raise jinja2.TemplateSyntaxError(problem.message, problem.line, template, str(filename)) from None
 
 
+def template_problems(site_dir: Path) -> list[Problem]:
+    """The site's templates/ holds no symlink out of the site folder (a template can
+    include any file it can read, and publish it), no pipe, no name that is not UTF-8."""
+    _, refused = sitefiles.walk_files(site_dir / "templates", site_dir, lambda name: name.startswith("."))
+    return [Problem(rel, 0, "", message) for rel, message in refused]
+
+
 def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str], helpers: dict[str, Callable] | None = None) -> jinja2.Environment:
     """The site's templates over the theme's, with the site's words and URLs; `helpers`
     are the functions the output formats lend templates (structured data, image sizes)."""
-    loader = jinja2.ChoiceLoader([TemplateFiles(site_dir / "templates"), TemplateFiles(theme.TEMPLATES)])
+    loader = jinja2.ChoiceLoader([TemplateFiles(site_dir / "templates", site_dir), TemplateFiles(theme.TEMPLATES)])
     env = jinja2.Environment(
         loader=loader,
         autoescape=True,

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from broadsheet.build import sitefiles
 from broadsheet.build.config import SETTINGS_FILE
 from broadsheet.build.slugs import has_letters, make_slug, term_slug
 from broadsheet.problems import Problem
@@ -40,6 +41,9 @@ def scan_content(site_dir: Path, folder: str = "content") -> tuple[list[SourceFi
         return [], [Problem(folder, 0, "", f'folder is missing: articles are Markdown files in {folder}/ (`broadsheet new "A title"` writes the first)')]
     found: list[SourceFile] = []
     problems: list[Problem] = []
+    why = sitefiles.refusal(root, site_dir)  # content/ itself may be the link
+    if why:
+        return [], [Problem(folder, 0, "", why)]
     _walk(root, site_dir, frozenset(), found, problems)
     return found, problems
 
@@ -51,7 +55,7 @@ def _walk(folder: Path, site_dir: Path, ancestors: frozenset[str], found: list[S
         problems.append(Problem(rel, 0, "", "symlink loop: this folder links back to a folder above it (remove the link)"))
         return
     ancestors = ancestors | {real}
-    entries = _list(folder, rel, problems)
+    entries = _taken(_list(folder, rel, problems), folder, site_dir, problems)
     if BUNDLE_INDEX in {e.name for e in entries if e.is_file()}:
         found.append(_bundle(folder, site_dir, ancestors, problems))
         return
@@ -72,6 +76,19 @@ def _list(folder: Path, rel: str, problems: list[Problem]) -> list[os.DirEntry]:
         return []
 
 
+def _taken(entries: list[os.DirEntry], folder: Path, site_dir: Path, problems: list[Problem]) -> list[os.DirEntry]:
+    """The entries the build may take; a problem for each it must not (sitefiles.refusal):
+    a symlink out of the site folder, a symlink loop, a name that is not UTF-8."""
+    taken = []
+    for entry in entries:
+        why = sitefiles.refusal(folder / entry.name, site_dir, entry.is_symlink())
+        if why:
+            problems.append(Problem(sitefiles.shown((folder / entry.name).relative_to(site_dir).as_posix()), 0, "", why))
+        else:
+            taken.append(entry)
+    return taken
+
+
 def _bundle(folder: Path, site_dir: Path, ancestors: frozenset[str], problems: list[Problem]) -> SourceFile:
     assets: list[str] = []
 
@@ -80,12 +97,14 @@ def _bundle(folder: Path, site_dir: Path, ancestors: frozenset[str], problems: l
         if real in seen:
             problems.append(Problem(sub.relative_to(site_dir).as_posix(), 0, "", "symlink loop in bundle; skipped"))
             return
-        for entry in _list(sub, sub.relative_to(site_dir).as_posix(), problems):
+        for entry in _taken(_list(sub, sub.relative_to(site_dir).as_posix(), problems), sub, site_dir, problems):
             path = sub / entry.name
             if entry.is_dir():
                 collect(path, seen | {real})
             elif entry.is_file() and path != folder / BUNDLE_INDEX:
                 assets.append(path.relative_to(folder).as_posix())
+            elif not entry.is_file() and os.path.lexists(path) and os.path.exists(path):  # published as it is: a pipe would hang the copy
+                problems.append(Problem(path.relative_to(site_dir).as_posix(), 0, "", sitefiles.NOT_REGULAR))
 
     collect(folder, ancestors - {os.path.realpath(folder)})
     index = folder / BUNDLE_INDEX

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-from broadsheet.build import slugs
+from broadsheet.build import sitefiles, slugs
 from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, names_digest, point_output_at, read_state, write_state
 from broadsheet.problems import Problem
 
@@ -249,18 +249,23 @@ def disk_errors() -> Iterator[list[Problem]]:
         problems.append(Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or 'the output folder'}"))
 
 
-def put_generated(writer: OutputWriter, generated: Iterable[dict[str, bytes | None]], static_files: dict[str, Path]) -> set[str]:
-    """Generated files, then static files, to the writer as they come; the generated paths.
-    A file of the same name in static/ (a hand-written robots.txt, say) overrides a generated one."""
-    made: set[str] = set()
+def put_generated(writer: OutputWriter, generated: Iterable[dict[str, bytes | None]], static_files: dict[str, Path], origins: dict[str, str]) -> list[Problem]:
+    """Generated files, then static files, to the writer as they come. A file of the same
+    name in static/ (a hand-written robots.txt, say) overrides a generated one. A static or
+    bundle file gone (or swapped for a pipe) since the scan is a problem naming it."""
+    problems: list[Problem] = []
     for files in generated:
         for path, data in files.items():
             if path not in static_files:
                 writer.put(path, data)
-                made.add(path)
     for rel, source in static_files.items():
-        writer.put(rel, source.read_bytes())
-    return made
+        try:
+            writer.put(rel, sitefiles.read_regular(source))
+        except FileNotFoundError:
+            problems.append(Problem(origins.get(rel, rel), 0, "", "no longer there (removed while the site was building); build again"))
+        except sitefiles.NotRegular:
+            problems.append(Problem(origins.get(rel, rel), 0, "", sitefiles.NOT_REGULAR))
+    return problems
 
 
 def intact(on_disk: dict[str, Stamp], written: dict[str, Stamp]) -> set[str]:

@@ -55,10 +55,10 @@ def digest(site_dir: Path, request_key: tuple, settings: object, parse_keys: Ite
         try:
             st = os.stat(path)
         except OSError:
-            h.update(f"{path}\0missing\n".encode())
+            h.update(f"{path}\0missing\n".encode("utf-8", "surrogateescape"))  # a name that is not UTF-8 is reported by the build, not here
             continue
         newest = max(newest, st.st_ctime_ns, st.st_mtime_ns)
-        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode())
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.digest(), newest
 
 

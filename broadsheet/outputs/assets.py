@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet import theme
+from broadsheet.build import sitefiles
 from broadsheet.build.claims import BUNDLE, STATIC, Claim
 from broadsheet.build.model import SiteModel
 from broadsheet.build.scan import is_ignored
+from broadsheet.problems import Problem
 
 FINGERPRINTED = (".css", ".js")
 
@@ -26,13 +28,15 @@ class StaticFiles:
     origins: dict[str, str]  # output path -> the file it is a copy of, for error messages
     fingerprints: dict[str, str]  # "css/x.css" -> "css/x.1a2b3c4d.css"
     claims: tuple[Claim, ...] = ()  # every path, once per file that wants it (a bundle file and a static file may want one)
+    problems: tuple[Problem, ...] = ()  # files of static/ not taken: symlinks out of the site folder, pipes
 
 
 def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
     files: dict[str, Path] = {}
     origins: dict[str, str] = {}
-    for root, label in ((theme.STATIC, "theme static/"), (site_dir / "static", "static/")):
-        for path in _files(root):
+    found, refused = sitefiles.walk_files(site_dir / "static", site_dir, is_ignored)  # the theme's are ours; the site's may be hostile
+    for root, label, paths in ((theme.STATIC, "theme static/", _files(theme.STATIC)), (site_dir / "static", "static/", found)):
+        for path in paths:
             rel = path.relative_to(root).as_posix()
             files[rel] = path  # the site's static/ overrides the theme's file of the same name
             origins[rel] = label + rel
@@ -40,7 +44,7 @@ def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
     for rel in sorted(files):
         if rel.endswith(FINGERPRINTED):
             stem, ext = posixpath.splitext(rel)
-            digest = hashlib.sha256(files[rel].read_bytes()).hexdigest()[:10]
+            digest = hashlib.sha256(sitefiles.read_regular(files[rel])).hexdigest()[:10]
             fingerprints[rel] = f"{stem}.{digest}{ext}"
     for rel, named in fingerprints.items():
         files[named], origins[named] = files[rel], origins[rel]
@@ -51,7 +55,8 @@ def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
             rel, source = entry.path + asset, posixpath.join(posixpath.dirname(entry.article.path), asset)
             files[rel], origins[rel] = folder / asset, source
             claims.append(Claim(rel, "the bundle file", source, kind=BUNDLE))
-    return StaticFiles(files, origins, fingerprints, tuple(claims))
+    problems = tuple(Problem(rel, 0, "", message) for rel, message in refused)
+    return StaticFiles(files, origins, fingerprints, tuple(claims), problems)
 
 
 def _claim(rel: str, origin: str) -> Claim:

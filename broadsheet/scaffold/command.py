@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -54,8 +56,16 @@ def front_matter_quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def printable(text: str) -> str:
+    """Text without control characters (an escape sequence pasted from a terminal, a NUL):
+    YAML refuses most of them, so the article would not build. Tabs and newlines become spaces."""
+    kept = "".join(" " if c in "\t\n\r" else c for c in text if c in "\t\n\r" or unicodedata.category(c) != "Cc")
+    return re.sub(r" {2,}", " ", kept).strip()
+
+
 def new_article(site_dir: Path, settings: Settings, title: str, section: str | None, now: datetime) -> Path:
     """Write a new article file and return its path; FileExistsError if it is taken."""
+    title, section = printable(title), printable(section) if section else section
     path = new_article_path(site_dir, title, section)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = ARTICLE_TEMPLATE.format(

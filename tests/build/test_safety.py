@@ -1,6 +1,14 @@
 """Nothing is ever written outside the output folder, whatever a slug or path says."""
 
+import os
+import subprocess
+import sys
+
 from conftest import article, run_cli
+
+from broadsheet.build.pipeline import build
+from broadsheet.build.progress import Progress
+from broadsheet.build.request import BuildRequest
 
 
 def files_outside(root, output):
@@ -47,14 +55,200 @@ def test_link_out_of_the_site_is_an_error(make_site):
     assert "points outside the site folder" in result.err
 
 
-def test_symlinked_static_file_outside_is_copied_not_linked(make_site, tmp_path):
-    secret = tmp_path / "outside.txt"
-    secret.write_text("outside")
-    site = make_site({"content/a.md": article("A", "2025-06-19")})
+def test_symlinked_static_file_is_copied_not_linked(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19"), "shared/kept.txt": "kept"})
+    secret = site / "shared/kept.txt"  # inside the site folder: links out of it are refused (below)
     (site / "static").mkdir()
     (site / "static/link.txt").symlink_to(secret)
     assert run_cli("build", "--site", site).code == 0
     copied = site / "site/link.txt"
-    assert not copied.is_symlink() and copied.read_text() == "outside"
+    assert not copied.is_symlink() and copied.read_text() == "kept"
     copied.unlink()  # removing the output copy leaves the original alone
-    assert secret.read_text() == "outside"
+    assert secret.read_text() == "kept"
+
+
+# --- hostile files (issue 15): nothing outside the site folder is read, special files never hang
+
+
+def site_with_static(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    (site / "static").mkdir()
+    return site
+
+
+def assert_refused(result, site, name, target):
+    assert result.code == 1, result.err
+    assert f"{name}: symlink points outside the site folder (-> {target})" in result.err
+    assert "Traceback" not in result.err
+    assert not (site / "site").exists()
+
+
+def test_a_static_symlink_to_outside_is_an_error(make_site):
+    site = site_with_static(make_site)
+    (site / "static/leak.txt").symlink_to("/etc/passwd")
+    assert_refused(run_cli("build", "--site", site), site, "static/leak.txt", "/etc/passwd")
+
+
+def test_a_static_folder_symlink_to_outside_is_an_error(make_site):
+    site = site_with_static(make_site)
+    (site / "static/ssl").symlink_to("/etc/ssl")
+    assert_refused(run_cli("build", "--site", site), site, "static/ssl", "/etc/ssl")
+
+
+def test_a_bundle_symlink_to_outside_is_an_error(make_site):
+    site = make_site({"content/b/index.md": article("B", "2025-06-19")})
+    (site / "content/b/passwd").symlink_to("/etc/passwd")
+    assert_refused(run_cli("build", "--site", site), site, "content/b/passwd", "/etc/passwd")
+
+
+def test_a_content_folder_symlink_to_outside_is_an_error(make_site, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.md").write_text(article("Outside", "2025-06-19"))
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    (site / "content/etc").symlink_to(outside)
+    assert_refused(run_cli("build", "--site", site), site, "content/etc", outside)
+
+
+def test_a_content_file_symlink_to_outside_is_an_error(make_site, tmp_path):
+    outside = tmp_path / "x.md"
+    outside.write_text(article("Outside", "2025-06-19"))
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    (site / "content/x.md").symlink_to(outside)
+    assert_refused(run_cli("build", "--site", site), site, "content/x.md", outside)
+
+
+def test_a_template_symlink_to_outside_is_an_error(make_site, tmp_path):
+    outside = tmp_path / "base.html"
+    outside.write_text("{{ page }}")
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    (site / "templates").mkdir()
+    (site / "templates/base.html").symlink_to(outside)
+    assert_refused(run_cli("build", "--site", site), site, "templates/base.html", outside)
+
+
+def test_the_environment_of_the_build_is_never_published(make_site, monkeypatch):
+    monkeypatch.setenv("BROADSHEET_TEST_SECRET", "hunter2-do-not-publish")
+    site = make_site({"content/b/index.md": article("B", "2025-06-19")})
+    (site / "static").mkdir()
+    (site / "static/env.txt").symlink_to("/proc/self/environ")
+    (site / "content/b/env.txt").symlink_to("/proc/self/environ")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1 and "static/env.txt: symlink points outside the site folder" in result.err
+    assert "content/b/env.txt: symlink points outside the site folder" in result.err
+    published = [p for p in site.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert not any(b"hunter2-do-not-publish" in p.read_bytes() for p in published)
+
+
+def test_symlinks_inside_the_site_folder_are_followed(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19"), "shared/logo.txt": "logo", "shared/b.md": article("B", "2025-06-19")})
+    (site / "static").mkdir()
+    (site / "static/logo.txt").symlink_to(site / "shared/logo.txt")
+    (site / "content/b.md").symlink_to("../shared/b.md")
+    result = run_cli("build", "--site", site)
+    assert result.code == 0, result.err
+    assert (site / "site/logo.txt").read_text() == "logo"
+    assert (site / "site/2025/06/19/b/index.html").is_file()
+
+
+def run_in_a_process(*args, timeout=60):
+    """The CLI in its own process, for inputs that could hang it (a test in-process would hang too)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, "-m", "broadsheet", *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env, check=False)
+
+
+def test_a_fifo_article_does_not_hang_the_build(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    os.mkfifo(site / "content/x.md")
+    result = run_in_a_process("build", "--site", site)
+    assert result.returncode == 1, result.stderr
+    assert "content/x.md: not a regular file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_fifo_in_static_and_in_a_bundle_does_not_hang_the_build(make_site):
+    site = make_site({"content/b/index.md": article("B", "2025-06-19")})
+    (site / "static").mkdir()
+    os.mkfifo(site / "static/pipe.css")
+    os.mkfifo(site / "content/b/pipe.jpg")
+    result = run_in_a_process("build", "--site", site)
+    assert result.returncode == 1, result.stderr
+    assert "static/pipe.css: not a regular file" in result.stderr
+    assert "content/b/pipe.jpg: not a regular file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (site / "site").exists()
+
+
+def test_an_article_linked_to_dev_zero_stops_at_the_size_limit(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    (site / "content/x.md").symlink_to("/dev/zero")
+    result = run_in_a_process("build", "--site", site)
+    assert result.returncode == 1, result.stderr
+    assert "content/x.md: " in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_symlink_loop_is_an_error_not_a_traceback(make_site):
+    site = make_site({"content/c.md": article("C", "2025-06-19")})
+    (site / "content/a.md").symlink_to("b.md")
+    (site / "content/b.md").symlink_to("a.md")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1, result.err
+    assert "content/a.md: symlink loop" in result.err and "content/b.md: symlink loop" in result.err
+    assert not (site / "site").exists()
+
+
+def test_a_content_file_name_that_is_not_utf8_is_named_with_its_bytes_escaped(make_site):
+    site = make_site({"content/a.md": article("A", "2025-06-19")})
+    with open(os.path.join(os.fsencode(site / "content"), b"caf\xe9.md"), "w") as f:
+        f.write(article("Cafe", "2025-06-19"))
+    result = run_cli("build", "--site", site)
+    assert result.code == 1, result.err
+    assert "content/caf\\xe9.md: file name is not UTF-8" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_bundle_file_removed_while_the_site_builds_is_named(make_site):
+    """The file goes between the scan and the copy: a real build, told by its progress
+    reports when it starts rendering, which is after the scan and before the copies."""
+    site = make_site({"content/b/index.md": article("B", "2025-06-19"), "content/b/photo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>"})
+
+    def remove_at_render(stage, done, total):
+        if stage == "render" and done == 0:
+            (site / "content/b/photo.svg").unlink()
+
+    report = build(BuildRequest(site), progress=Progress(remove_at_render))
+    said = [p.format() for p in report.problems]
+    assert said == ["content/b/photo.svg: no longer there (removed while the site was building); build again"]
+    assert not (site / "site").exists()
+
+
+def test_a_settings_file_linked_outside_the_site_is_an_error(make_site, tmp_path):
+    outside = tmp_path / "shared.yaml"
+    outside.write_text("title: Elsewhere\n")
+    site = make_site({"content/a.md": article("A", "2025-06-19")}, settings=None)
+    (site / "broadsheet.yaml").symlink_to(outside)
+    result = run_cli("build", "--site", site)
+    assert_refused(result, site, "broadsheet.yaml", outside)
+
+
+def test_a_static_file_name_that_is_not_utf8_is_named_not_a_traceback(make_site):
+    site = site_with_static(make_site)
+    with open(os.path.join(os.fsencode(site / "static"), b"caf\xe9.css"), "w") as f:
+        f.write("p {}")
+    result = run_cli("build", "--site", site)
+    assert result.code == 1, result.err
+    assert "static/caf\\xe9.css: file name is not UTF-8" in result.err
+    assert not (site / "site").exists()
+
+
+def test_site_folders_that_are_themselves_links_outside_are_errors(make_site, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.md").write_text(article("Outside", "2025-06-19"))
+    site = make_site({}, settings="title: T\nbase_url: https://example.org/\n")
+    for name in ("content", "static", "templates"):
+        (site / name).symlink_to(outside)
+    result = run_cli("build", "--site", site)
+    for name in ("content", "static", "templates"):
+        assert f"{name}: symlink points outside the site folder (-> {outside})" in result.err
+    assert result.code == 1 and not (site / "site").exists()
