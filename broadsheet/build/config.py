@@ -87,6 +87,14 @@ class SourceRule:
 
 
 @dataclass(frozen=True)
+class MarkdownSettings:
+    """The `markdown:` mapping. Python-Markdown is quadratic on some input (a run of
+    brackets, a long table), so converting one article has a time budget."""
+
+    timeout: float = 5.0  # seconds to convert one article, body and summary
+
+
+@dataclass(frozen=True)
 class ImportSettings:
     """The `import:` mapping: limits for fetching and boilerplate rules for `broadsheet import`."""
 
@@ -111,6 +119,7 @@ class Settings:
     related: int = 3
     words_per_minute: int = 220
     feed: FeedSettings = field(default_factory=FeedSettings)
+    markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
     import_: ImportSettings = field(default_factory=ImportSettings)  # `import:` in the file
     news_publication: str = ""  # the publication name in the news sitemap; '' means the title
     email: EmailSettings = field(default_factory=EmailSettings)
@@ -203,6 +212,8 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
             value = _feed_settings(value, problem)
             if value is None:
                 continue
+        if key == "markdown":
+            value = MarkdownSettings(**_mapping("markdown", value, {"timeout": _is_seconds}, problem))
         if key == "email":
             value = _email_settings(value, problem)
         if key == "strings":
@@ -419,6 +430,7 @@ def _check(key: str, value: Any) -> str | None:
         "related": lambda v: _is_positive(v, zero=True),
         "words_per_minute": _is_positive,
         "feed": lambda v: None,  # checked key by key in _feed_settings
+        "markdown": lambda v: None,  # checked key by key in _validate
         "email": lambda v: None,  # checked key by key in _email_settings
         "news_publication": _is_text,
         "article_url": _is_url_pattern,
@@ -442,6 +454,12 @@ def _is_positive(value: Any, zero: bool = False) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and (value > 0 or (zero and value == 0)):
         return None
     return "expected a whole number of 0 or more" if zero else "expected a whole number above 0"
+
+
+def _is_seconds(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 3600:
+        return None
+    return "expected a number of seconds above 0 (at most 3600), such as 5 or 0.5"
 
 
 def _is_base_url(value: Any) -> str | None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from broadsheet.build import frontmatter, pool, sitefiles
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
-from broadsheet.build.markup import MarkdownRenderer, link_line
+from broadsheet.build.markup import MarkdownRenderer, TooSlow, link_line
 from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
 from broadsheet.problems import Problem, not_utf8
 
@@ -61,6 +61,7 @@ class ParseSettings:
 
     timezone: str
     words_per_minute: int
+    timeout: float = 5.0  # seconds to convert one article's Markdown (settings: markdown.timeout)
 
 
 def read_bytes(source: SourceFile) -> bytes | Problem:
@@ -107,8 +108,23 @@ def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: Mar
     fm, problems = frontmatter.parse(source.rel, parts, ZoneInfo(settings.timezone))
     if fm is None:
         return None, problems
-    article, more = _build(source, raw, text, fm, parts, settings, renderer)
+    try:
+        with renderer.time_limit(settings.timeout):
+            article, more = _build(source, raw, text, fm, parts, settings, renderer)
+    except TooSlow:
+        return None, problems + [Problem(source.rel, 1, "body", f"{TOO_SLOW} (over {settings.timeout:g} s); simplify it or raise markdown.timeout")]
+    except RecursionError:  # Python-Markdown recurses once per level of nesting
+        return None, problems + [Problem(source.rel, 1, "body", "nested too deeply to convert (lists, quotes or emphasis inside one another); simplify it")]
     return article, problems + more
+
+
+TOO_SLOW = "took too long to convert"
+
+
+def timed_out(parsed: Parsed) -> bool:
+    """A parse stopped by its time budget: not kept in the cache, as on a machine less
+    busy, or with a larger budget, the same bytes may well convert."""
+    return any(p.field == "body" and p.message.startswith(TOO_SLOW) for p in parsed[1])
 
 
 Parsed = tuple["Article | None", list[Problem]]

@@ -8,8 +8,12 @@ which is what lets its result be cached by content hash.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
+import signal
+import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -61,8 +65,18 @@ class _ArticleLinksExtension(Extension):
         md.treeprocessors.register(_ArticleLinks(md, self.log), "broadsheet_links", 5)
 
 
+class TooSlow(Exception):
+    """A conversion ran past its time budget (MarkdownRenderer.time_limit)."""
+
+
 class MarkdownRenderer:
-    """One Python-Markdown instance, reused across documents (it is costly to set up)."""
+    """One Python-Markdown instance, reused across documents (it is costly to set up).
+
+    Python-Markdown is quadratic on some input (20 KB of '[' took 91 s), so conversions
+    can run under a time limit, kept two ways: every processor checks the clock before it
+    runs (works on any thread: serve converts on its own), and on the main thread (a
+    worker process, or the one-core fallback) a SIGALRM also stops one long step. The
+    instance is reset before every conversion, so one stopped midway leaves nothing behind."""
 
     def __init__(self) -> None:
         self.log = LinkLog()
@@ -71,6 +85,48 @@ class MarkdownRenderer:
             extension_configs={"toc": {"permalink": False}},
             output_format="html",
         )
+        self.deadline: float | None = None  # time.monotonic() past which conversion stops
+        self._watch_processors()
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float):
+        """Conversions inside raise TooSlow once `seconds` have passed."""
+        self.deadline = time.monotonic() + seconds
+        alarm = threading.current_thread() is threading.main_thread()
+        if alarm:
+            previous = signal.signal(signal.SIGALRM, self._on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            self.deadline = None
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+
+    def _on_alarm(self, signum, frame) -> None:
+        if self.deadline is not None:
+            raise TooSlow()
+
+    def _check_clock(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TooSlow()
+
+    def _watch_processors(self) -> None:
+        """Each processor's entry point checks the clock first: quadratic input calls them
+        thousands of times (once per '[', once per table cell), so the check comes often."""
+        md = self.md
+        hooks = [(md.preprocessors, "run"), (md.parser.blockprocessors, "run"), (md.inlinePatterns, "handleMatch"), (md.treeprocessors, "run"), (md.postprocessors, "run")]
+        for registry, method in hooks:
+            for processor in registry:
+                setattr(processor, method, self._checked(getattr(processor, method)))
+
+    def _checked(self, run):
+        def checked(*args, **kwargs):
+            self._check_clock()
+            return run(*args, **kwargs)
+
+        return checked
 
     def convert(self, text: str, base: str) -> tuple[str, LinkLog]:
         self.log.base, self.log.targets, self.log.hrefs, self.log.escapes = base, [], [], []

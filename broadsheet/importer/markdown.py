@@ -23,7 +23,7 @@ HTML_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "abbr
 # Inline HTML that may stay in Markdown: formatting only, no links or media.
 INLINE_TAGS = {"em", "strong", "b", "i", "u", "s", "sub", "sup", "code", "abbr", "mark", "small", "br", "cite", "q"}
 LINK_URL = r"(?:[^()\s]|\([^()\s]*\))*"  # a URL with at most one level of balanced parentheses
-MARKDOWN_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?(" + LINK_URL + r")>?(\s+\"[^\"]*\")?\s*\)")
+MARKDOWN_LINK = re.compile(r"(!?)\[([^\][]*)\]\(\s*<?(" + LINK_URL + r")>?(\s+\"[^\"]*\")?\s*\)")  # link text without brackets: one scan per "[" to the next bracket, never to the end
 # Where Markdown reads a URL: after "](" (inline links, images) and "]:" (references, also
 # inside list items and quotes). A URL there with another scheme gets a "#" in front, which
 # makes it a harmless fragment whatever follows (nested parentheses, entities, ...).
@@ -39,8 +39,81 @@ def html_to_markdown(html: str, base_url: str = "") -> str:
 
 
 def clean_markdown(markdown: str) -> str:
-    """Sanitised, then tidied (removing a tag leaves its spaces behind)."""
-    return tidy(sanitise_markdown(markdown))
+    """Sanitised, defused, then tidied (removing a tag leaves its spaces behind)."""
+    return tidy(defuse(sanitise_markdown(markdown)))
+
+
+# Python-Markdown is quadratic on unmatched brackets and parentheses (each one scans to the
+# end of its paragraph: 12,000 '[' in a feed item made a build take 19 s) and recurses once
+# per level of nesting. Imported text needs neither, so these are made plain text: a run
+# of four or more of '[', ']', '*', '_' is cut to its first three, backslash-escaped (even
+# escapes cost Python-Markdown more than linear time, and such a run says nothing), every
+# unmatched '[' or '(' is escaped (it reads the same), and nesting deeper than a story
+# needs is flattened.
+RUN = re.compile(r"[\[\]*_]{4,}")  # ***bold italic*** is the most a story uses
+RUN_KEPT = 3
+THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+MAX_INDENT = 16  # columns: lists eight deep
+DEEP_QUOTES = re.compile(r"^(?:[ \t]*>){9,}")  # quotes in quotes, more than eight deep
+MAX_QUOTES = 8
+
+
+def defuse(markdown: str) -> str:
+    """Markdown whose runs, unmatched brackets and deep nesting cannot make the build slow
+    (see above); code in fences is left as it is. Brackets pair within a paragraph, as
+    Python-Markdown reads them."""
+    out: list[str] = []
+    paragraph: list[str] = []
+    fence = ""
+    for line in markdown.split("\n"):
+        opening = FENCE.match(line)
+        if fence or opening or not line.strip():
+            out.append(_escape_unmatched("\n".join(paragraph))) if paragraph else None
+            paragraph = []
+            out.append(line)
+            if opening and (not fence or opening.group(1).startswith(fence)):
+                fence = "" if fence else opening.group(1)[:3]
+            continue
+        paragraph.append(_flatten(line))
+    if paragraph:
+        out.append(_escape_unmatched("\n".join(paragraph)))
+    return "\n".join(out)
+
+
+def _flatten(line: str) -> str:
+    if THEMATIC_BREAK.match(line):
+        return line
+    line = DEEP_QUOTES.sub("> " * MAX_QUOTES, line)
+    text = line.lstrip(" \t")
+    indent = len(line.expandtabs(4)) - len(text.expandtabs(4)) if text else 0
+    if indent > MAX_INDENT:
+        line = " " * MAX_INDENT + text
+    return RUN.sub(lambda m: "".join("\\" + c for c in m.group()[:RUN_KEPT]), line)
+
+
+def _escape_unmatched(block: str) -> str:
+    """Every '[' and '(' without its closing partner, backslash-escaped (one pass, a stack)."""
+    chars = list(block)
+    open_at: dict[str, list[int]] = {"[": [], "(": []}
+    closing = {"]": "[", ")": "("}
+    escaped = in_code = False
+    for i, c in enumerate(chars):
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c == "`":
+            in_code = not in_code
+        elif in_code:
+            continue
+        elif c in open_at:
+            open_at[c].append(i)
+        elif c in closing and open_at[closing[c]]:
+            open_at[closing[c]].pop()
+    for i in [*open_at["["], *open_at["("]]:
+        chars[i] = "\\" + chars[i]
+    return "".join(chars)
 
 
 def tidy(markdown: str) -> str:

@@ -134,7 +134,7 @@ def apply(snapshot: Snapshot, changed: set[str], now: datetime) -> BodyEdits | N
 
 
 def _parse_edits(snapshot: Snapshot, changed: set[str]) -> dict[str, tuple[str, Parsed]] | None:
-    parse_settings = content.ParseSettings(snapshot.settings.timezone, snapshot.settings.words_per_minute)
+    parse_settings = content.ParseSettings(snapshot.settings.timezone, snapshot.settings.words_per_minute, snapshot.settings.markdown.timeout)
     edits = {}
     for rel in sorted(changed):
         source = snapshot.sources[rel]

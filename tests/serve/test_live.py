@@ -323,3 +323,26 @@ def test_a_host_other_machines_can_reach_is_warned_about(make_site, host):
         if process.poll() is None:  # a failed test leaves no server behind
             process.kill()
             process.wait()
+
+
+def test_an_article_too_slow_to_convert_is_shown_in_time_and_the_next_save_rebuilds(make_site):
+    """serve converts a saved body on a thread of its own (the short cut for body edits),
+    where no signal can stop it: the time budget holds there too."""
+    site = make_site({"content/a.md": article("First story", "2025-06-19 10:00")}, SETTINGS + "markdown:\n  timeout: 0.5\n")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stderr:
+            if line.startswith("Serving"):
+                break
+        events = Events(port, "/digest/__broadsheet/events")  # waits 15 s at most for each event
+        (site / "content/a.md").write_text(article("First story", "2025-06-19 10:00", body="[" * 8000))  # ~10 s unbounded
+        name, messages = events.next()
+        assert name == "error" and any("a.md:1: body: took too long to convert (over 0.5 s)" in m for m in messages), messages
+        (site / "content/a.md").write_text(article("First story", "2025-06-19 10:00", body="Fixed."))
+        assert events.next()[0] == "reload"
+        assert "Fixed." in get(port, "/digest/2025/06/19/first-story/")[1]
+        events.close()
+    finally:
+        process.kill()
+        process.wait()
