@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
 
     def build_run_options(p: argparse.ArgumentParser) -> None:
         build_options(p)
-        p.add_argument("--base-url", metavar="URL", help="override base_url from the settings file")
+        p.add_argument("--base-url", type=_base_url, metavar="URL", help="override base_url from the settings file")
         p.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (.broadsheet/cache/ in the site folder)")
@@ -82,6 +82,13 @@ def _iso_datetime(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an ISO 8601 date-time such as 2025-06-19T12:00+02:00, got {text!r}")
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _base_url(text: str) -> str:
+    reason = config.base_url_problem(text)
+    if reason:
+        raise argparse.ArgumentTypeError(f"{config.BASE_URL_EXPECTED}, got {text!r}: {reason}")
+    return text
 
 
 def _port(text: str) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadsheet.build import sitefiles
@@ -249,7 +249,7 @@ def _email_settings(value: Any, problem) -> EmailSettings:
     """The `email:` mapping -> EmailSettings; every wrong key is reported under its dotted name."""
     checks = {
         "from": _one_line(_is_address), "reply_to": _one_line(_is_address), "subject": _one_line(_is_subject),
-        "list_unsubscribe": _one_line(_is_unsubscribe_list), "unsubscribe": _is_text,
+        "list_unsubscribe": _one_line(_is_unsubscribe_list), "unsubscribe": _is_unsubscribe_link,
         "utm": lambda v: None, "publish": _is_bool, "recipients": _is_text, "smtp": lambda v: None,
     }  # fmt: skip
     accepted = _mapping("email", value, checks, problem)
@@ -344,8 +344,26 @@ def _is_unsubscribe_list(value: Any) -> str | None:
     return "expected a mailto: address or an https:// URL, or a list of them"
 
 
+def _is_unsubscribe_link(value: Any) -> str | None:
+    """The footer's link: a URL, or a mailing service's merge tag such as *|UNSUB|*; never
+    a script or a data: document, which a mail client or the web copy would open."""
+    if not isinstance(value, str):
+        return "expected a string"
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # reading it checks the port  # noqa: B018
+    except ValueError:
+        return f"{value!r} is not a valid URL"
+    if parts.scheme.lower() in ("javascript", "vbscript", "data", "file"):
+        return f"{value!r} uses {parts.scheme.lower()}:, which a link may not (expected an https:// URL, a mailto: address or a merge tag such as *|UNSUB|*)"
+    return None
+
+
 def _is_unsubscribe(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # http://[::1/x
+        return False
     if parts.scheme == "mailto":
         return is_address(parts.path)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -462,12 +480,42 @@ def _is_seconds(value: Any) -> str | None:
     return "expected a number of seconds above 0 (at most 3600), such as 5 or 0.5"
 
 
+BASE_URL_EXPECTED = "expected an absolute http(s) URL such as 'https://example.org/digest/'"
+# What a path may hold (RFC 3986's characters of a path): no backslash, which browsers read
+# as '/', no space, no control character.
+CLEAN_PATH = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
+PORT = "its port must be a number from 1 to 65535"
+BAD_HOST = re.compile(r"[\s\\/?#@%<>\"'`\x00-\x1f\x7f]")
+
+
 def _is_base_url(value: Any) -> str | None:
-    if isinstance(value, str):
+    reason = base_url_problem(value)
+    return f"{BASE_URL_EXPECTED} ({reason})" if reason else None
+
+
+def base_url_problem(value: Any) -> str | None:
+    """Why a value cannot be the site's address, or None. Every page's links, stylesheet
+    and scripts start with it, so a path such as '//evil.com/' would load them from
+    another site, and credentials in it would be published on every page."""
+    if not isinstance(value, str):
+        return f"got {type(value).__name__}"
+    try:
         parts = urlsplit(value)
-        if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
-            return None
-    return "expected an absolute http(s) URL such as 'https://example.org/digest/'"
+        port = parts.port
+    except ValueError as exc:  # http://[::1/x, a port that is no number or above 65535
+        return PORT if "port" in str(exc).lower() else f"{value!r} is not a URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname or BAD_HOST.search(parts.hostname):
+        return f"{value!r} has no http(s) scheme and host"
+    if parts.username is not None or parts.password is not None:
+        return "it must not hold a user name or password: every page would publish them"
+    if port == 0 or parts.netloc.endswith(":"):
+        return PORT
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "it must not have a ?query or #fragment"
+    dots = any(unquote(s) in (".", "..") for s in parts.path.split("/"))  # browsers read %2e%2e as '..'
+    if not CLEAN_PATH.fullmatch(parts.path) or "//" in parts.path or dots:
+        return f"its path {parts.path!r} must be plain folders: no '//', '.' or '..' and no backslash or space"
+    return None
 
 
 def _is_timezone(value: Any) -> str | None:

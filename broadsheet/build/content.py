@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from broadsheet.build import frontmatter, pool, sitefiles
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
-from broadsheet.build.markup import MarkdownRenderer, TooSlow, link_line
+from broadsheet.build.markup import LINK_MARKER, MarkdownRenderer, TooSlow, link_line
 from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
 from broadsheet.problems import Problem, not_utf8
 
@@ -169,6 +169,7 @@ def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, l
     problems = [
         Problem(source.rel, link_line(text, href), "", f"link {href!r} points outside the site folder") for href in log.escapes
     ]
+    problems += _invalid_links(source.rel, text, log.invalid)
     problems += [
         Problem(source.rel, link_line(text, src), "", f"image {src!r} has no alt text (say what it shows: ![a flooded street]({src}))", warning=True)
         for src in images_without_alt(body_html)
@@ -176,6 +177,7 @@ def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, l
     if fm.summary is not None:
         summary_html, summary_log = renderer.convert(fm.summary, base)
         links += zip(summary_log.targets, summary_log.hrefs)
+        problems += _invalid_links(source.rel, text, summary_log.invalid)
     elif has_more:
         summary_html, _ = renderer.convert(body_text, base)
     else:
@@ -211,6 +213,18 @@ def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, l
         extra=fm.extra,
     )
     return article, problems
+
+
+def _invalid_links(rel: str, text: str, hrefs: list[str]) -> list[Problem]:
+    """Links that are no URL (`http://[::1/x`), and any use of the build's own marker for
+    links between articles, raw HTML included: published, it would lead nowhere."""
+    problems = [Problem(rel, link_line(text, href) or 1, "", f"link {href!r} is not a valid URL") for href in hrefs
+                if not href.lower().startswith(LINK_MARKER)]  # fmt: skip
+    at = text.lower().find(LINK_MARKER)
+    if at >= 0:
+        problems.append(Problem(rel, text.count("\n", 0, at) + 1, "", f"{LINK_MARKER} is the build's own address for links "
+                                "between articles; link to the article's .md file instead"))  # fmt: skip
+    return problems
 
 
 def _folder_section(rel: str) -> str:

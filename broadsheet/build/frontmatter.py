@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo
 
 from broadsheet.build.slugs import MAX_NAME_BYTES, has_letters, is_reserved, make_slug, term_key
@@ -25,9 +25,14 @@ RESERVED = {
     "title", "date", "updated", "summary", "source", "url", "authors", "tags",
     "section", "image", "lang", "draft", "featured", "slug",
 }  # fmt: skip
-# A year's margin inside Python's datetime (years 1 to 9999), so that moving a date to
-# another time zone, to its week or past the news sitemap's window never overflows.
-FIRST_DATE, LAST_DATE = date(2, 1, 1), date(9998, 12, 31)
+# The dates an article may carry: a news digest has no use for others, and a date far
+# out (9999-12-30, 0001-01-01 from a hostile feed) would overflow Python's datetime when
+# moved to another time zone, to its week or past the news sitemap's window.
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+DATE_RANGE = f"expected a date from {FIRST_DATE.year} to {LAST_DATE.year}"
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides
+# (U+202A-202E) and isolates (U+2066-2069): stripped from every front matter string.
+UNSEEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 DATE_EXPECTED = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM or an ISO 8601 date-time such as 2025-06-19T09:30:00+03:00"
 
 
@@ -93,7 +98,21 @@ def parse(rel: str, parts: Split, tz: ZoneInfo) -> tuple[FrontMatter | None, lis
         return None, [Problem(rel, line, exc.key, exc.describe(offset=1))]
     if not isinstance(loaded.data, dict):
         return None, [Problem(rel, 1, "", "front matter must be a mapping of keys (title: ..., date: ...)")]
-    return _Checker(rel, loaded.data, loaded.lines, tz).run()
+    return _Checker(rel, clean(loaded.data), loaded.lines, tz).run()
+
+
+def clean(value: Any) -> Any:
+    """Every string of the front matter without control characters and bidirectional
+    overrides, embeddings and isolates: YAML's "\u202e" could turn a title around in
+    the page, a feed or a mail client. Right-to-left letters need none of them: the
+    browser orders Arabic and Hebrew text by itself (and RLM, LRM marks are kept)."""
+    if isinstance(value, str):
+        return UNSEEN.sub("", value)
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
 
 
 class _Checker:
@@ -166,7 +185,7 @@ class _Checker:
                 return None
         day = value.date() if isinstance(value, datetime) else value
         if isinstance(day, date) and not FIRST_DATE <= day <= LAST_DATE:
-            self.fail(key, f"{day.isoformat()} is out of range (expected a date from {FIRST_DATE} to {LAST_DATE})")
+            self.fail(key, f"{day.isoformat()} is out of range ({DATE_RANGE})")
             return None
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=self.tz)
@@ -203,7 +222,8 @@ class _Checker:
         value = self.data.get(key)
         if value is None:
             return None
-        if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+        parts = split_url(value) if isinstance(value, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             self.fail(key, f"expected an absolute http(s) URL, got {value!r}")
             return None
         return value
@@ -226,7 +246,8 @@ class _Checker:
     def nested_link(self, key: str, value: Any) -> str:
         if value is None:
             return ""
-        if isinstance(value, str) and urlsplit(value).scheme in ("http", "https") and urlsplit(value).netloc:
+        parts = split_url(value) if isinstance(value, str) else None
+        if parts is not None and parts.scheme in ("http", "https") and parts.hostname:
             return value
         self.fail(f"{key}.url", f"expected an absolute http(s) URL, got {value!r}")
         return ""
@@ -252,6 +273,9 @@ class _Checker:
             fields[key] = item.strip()
         if not fields["src"]:
             self.fail("image.src", "is missing (expected the image's path or URL)")
+        elif (message := image_src_problem(fields["src"])) is not None:
+            self.fail("image.src", message)
+            return None
         if not fields["alt"]:
             self.fail("image.alt", "is missing (alt text is required when an image is given)")
         return Image(**fields)
@@ -282,6 +306,29 @@ class _Checker:
             self.fail("slug", f"{value!r} is a name Windows keeps for a device, so the site would not build there; choose another")
             return ""
         return value
+
+
+def split_url(url: str) -> SplitResult | None:
+    """The parts of a URL, or None when it cannot be read (`http://[::1/x`, a port that is
+    not a number): urlsplit raises on those, and a raise here would crash the build."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # reading it checks the port  # noqa: B018
+    except ValueError:
+        return None
+    return parts
+
+
+def image_src_problem(src: str) -> str | None:
+    """Why an image's src cannot be published, or None: a path, an http(s) URL or a
+    data:image/ URL. javascript: and other data: would run or show what the page did not mean to."""
+    parts = split_url(src)
+    if parts is None:
+        return f"{src!r} is not a valid URL"
+    scheme = parts.scheme.lower()
+    if scheme in ("", "http", "https") or (scheme == "data" and parts.path.lower().startswith("image/")):
+        return None
+    return f"{src!r} uses {scheme}:, which an image may not (expected a path, an http(s) URL or a data:image/ URL)"
 
 
 def _kind(value: Any) -> str:

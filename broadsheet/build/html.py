@@ -212,9 +212,12 @@ def _change_attribute(name: str, value: str | None, change: Callable[[str], str]
 
 def _absolute(url: str, base: str) -> str:
     url = url.strip()
-    if not url or urlsplit(url).scheme:  # already absolute, or mailto:, data:, ...
+    try:
+        if not url or urlsplit(url).scheme:  # already absolute, or mailto:, data:, ...
+            return url
+        return urljoin(base, url)
+    except ValueError:  # no URL at all (raw HTML's http://[::1/x): left as written
         return url
-    return urljoin(base, url)
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, list[str]]]:

@@ -20,8 +20,12 @@ from urllib.parse import unquote, urlsplit
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import ETX, STX
 
 LINK_MARKER = "broadsheet-link:"
+# Python-Markdown holds a backslash escape (`\\`) as STX, the character's code, ETX until
+# its last step; this stage runs before that, so a link's href is read through it here.
+ESCAPED = re.compile(f"{STX}([0-9]+){ETX}")
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "smarty", "toc", "sane_lists"]
 
 
@@ -33,6 +37,7 @@ class LinkLog:
     targets: list[str] = field(default_factory=list)
     hrefs: list[str] = field(default_factory=list)  # each target's link as written, to find its line
     escapes: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # links that are no URL, or use the marker themselves
 
 
 class _ArticleLinks(Treeprocessor):
@@ -42,8 +47,15 @@ class _ArticleLinks(Treeprocessor):
 
     def run(self, root):
         for element in root.iter("a"):
-            href = element.get("href", "")
-            parts = urlsplit(href)
+            href = ESCAPED.sub(lambda m: chr(int(m.group(1))), element.get("href", ""))
+            try:
+                parts = urlsplit(href)
+            except ValueError:  # such as http://[::1/x: no browser could follow it either
+                parts = None
+            if parts is None or href.lower().startswith(LINK_MARKER):
+                self.log.invalid.append(href)
+                element.set("href", "")
+                continue
             if parts.scheme or parts.netloc or not parts.path.endswith((".md", ".markdown")):
                 continue
             target = posixpath.normpath(posixpath.join(self.log.base, unquote(parts.path)))
@@ -129,10 +141,11 @@ class MarkdownRenderer:
         return checked
 
     def convert(self, text: str, base: str) -> tuple[str, LinkLog]:
-        self.log.base, self.log.targets, self.log.hrefs, self.log.escapes = base, [], [], []
+        self.log.base, self.log.targets, self.log.hrefs, self.log.escapes, self.log.invalid = base, [], [], [], []
         self.md.reset()
         body = self.md.convert(text)
-        return body, LinkLog(base, list(self.log.targets), list(self.log.hrefs), list(self.log.escapes))
+        log = self.log
+        return body, LinkLog(base, list(log.targets), list(log.hrefs), list(log.escapes), list(log.invalid))
 
 
 def link_line(text: str, href: str) -> int:
@@ -140,11 +153,12 @@ def link_line(text: str, href: str) -> int:
     written: as a link's target, a reference's definition, an HTML attribute, or failing
     those anywhere; 0 when the text does not hold it as written (Markdown escapes)."""
     at = text.find(f"]({href}")  # the common case, at the speed of a plain search
-    if at < 0:
-        url = re.escape(href)
-        for pattern in (rf"\]\(\s*<?{url}", rf"^[ \t]*\[[^\]]+\]:\s*<?{url}", rf"=\s*[\"']?{url}", url):
-            found = re.search(pattern, text, re.MULTILINE)
-            if found:
-                at = found.start()
-                break
+    # As written, or with its backslashes escaped (`..\\\\b.md` is read as `..\\b.md`).
+    forms = [re.escape(form) for form in dict.fromkeys((href, href.replace("\\", "\\\\")))]
+    patterns = (r"\]\(\s*<?{}", r"^[ \t]*\[[^\]]+\]:\s*<?{}", r"=\s*[\"']?{}", "{}")
+    for pattern in (p.format(url) for p in patterns for url in forms) if at < 0 else ():
+        found = re.search(pattern, text, re.MULTILINE)
+        if found:
+            at = found.start()
+            break
     return text.count("\n", 0, at) + 1 if at >= 0 else 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -82,11 +81,16 @@ def front_matter(draft: Draft, tags: tuple[str, ...], now: datetime, tz: ZoneInf
     """The keys of DESIGN.md's front matter, in the order an editor reads them."""
     warnings = []
     when = draft.date
+    if when is not None and not frontmatter.FIRST_DATE <= when.date() <= frontmatter.LAST_DATE:
+        # A feed's 9999-12-30 would be an article that fails every build: dropped, and said.
+        warnings.append(f"its date {when.date().isoformat()} is out of range ({frontmatter.DATE_RANGE}); used the time of import (check it)")
+        when = now
     if when is None:
         when = now
         warnings.append("no date found in the page, text or feed; used the time of import (check it)")
     keys: dict = {"title": draft.title, "date": when.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
-    name = draft.source_name or (urlsplit(draft.url).hostname or "").removeprefix("www.")
+    page = frontmatter.split_url(draft.url)
+    name = draft.source_name or ((page.hostname if page else "") or "").removeprefix("www.")
     if name:
         keys["source"] = {"name": name, "url": draft.source_url} if _absolute(draft.source_url) else name
     if _absolute(draft.url):
@@ -108,8 +112,8 @@ def front_matter(draft: Draft, tags: tuple[str, ...], now: datetime, tz: ZoneInf
 
 
 def _absolute(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    parts = frontmatter.split_url(url)  # None for what is no URL, such as http://[::1/x
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def write(planned: Planned, force: bool) -> None:

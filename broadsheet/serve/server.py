@@ -287,8 +287,9 @@ class DevServer:
         log: Callable[[str], None] | None = None,
         keepalive: float = 15.0,
     ):
-        if not (base_path.startswith("/") and base_path.endswith("/")):
-            raise ValueError(f"base_path must start and end with '/', got {base_path!r}")
+        if not (base_path.startswith("/") and base_path.endswith("/")) or base_path.startswith(("//", "/\\")):
+            # '//evil.com/' would make the redirect of '/' send the browser to another site
+            raise ValueError(f"base_path must start and end with '/', and not with '//', got {base_path!r}")
         self.output = Path(output)
         self.base_path = base_path
         self.host = host

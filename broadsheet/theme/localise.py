@@ -8,6 +8,7 @@ words and date formats in its own parts of a page.
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date, datetime
 from typing import Any, Mapping
@@ -20,6 +21,7 @@ from markupsafe import Markup, escape
 from broadsheet.theme.phrases import CATALOGUE, ENGLISH
 
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
+PLACEHOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Localiser:
@@ -145,9 +147,16 @@ def _check_phrase(form: Any, phrase: Any, allowed: set[str]) -> str | None:
     if not isinstance(phrase, str):
         return "expected a string"
     try:
-        used = _placeholders(phrase)
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(phrase) if name is not None]
     except ValueError as exc:
         return f"cannot read the placeholders ({exc}); write a literal brace as {{{{ or }}}}"
+    for name, spec, conversion in fields:
+        # A name only: a format spec ({source:>99999999} pads every page to 100 MB), a
+        # conversion or an attribute or index could make any page huge or fail to render.
+        if spec or conversion or not PLACEHOLDER.fullmatch(name):
+            written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            return f"placeholder {written} is not a plain name: write placeholders as {{name}} only"
+    used = {name for name, _, _ in fields}
     unknown = used - allowed
     if unknown:
         names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"

@@ -4,11 +4,11 @@ import os
 import subprocess
 import sys
 
-from conftest import article, run_cli
-
 from broadsheet.build.pipeline import build
 from broadsheet.build.progress import Progress
 from broadsheet.build.request import BuildRequest
+
+from conftest import article, run_cli
 
 
 def files_outside(root, output):
@@ -252,3 +252,55 @@ def test_site_folders_that_are_themselves_links_outside_are_errors(make_site, tm
     for name in ("content", "static", "templates"):
         assert f"{name}: symlink points outside the site folder (-> {outside})" in result.err
     assert result.code == 1 and not (site / "site").exists()
+
+
+    assert secret.read_text() == "outside"
+
+
+CONTROLS = "\\x01\\x1b\\x7f\\x85\\x9b\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069"
+UNSEEN = [chr(c) for c in (*range(9), *range(11, 32), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+
+
+def test_control_and_bidi_characters_are_stripped_from_front_matter(make_site):
+    # "\u202e" turned a title around ("Invoice gnp.exe" shows as "Invoice exe.png") in the
+    # page, its feeds and mail clients; raw control characters broke XML feeds.
+    site = make_site({
+        "content/a.md": f'---\ntitle: "Invoice {CONTROLS}gnp.exe"\ndate: 2025-06-19\nslug: a\n'
+                        f'summary: "Sum{CONTROLS}mary"\nauthors: ["Ann{CONTROLS}"]\ntags: ["t{CONTROLS}x"]\n---\nBody.\n',
+    })  # fmt: skip
+    result = run_cli("build", "--site", site)
+    assert result.code == 0, result.err
+    for path in (site / "site").rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".json", ".txt"):
+            text = path.read_text(encoding="utf-8")
+            assert not [c for c in UNSEEN if c in text], path
+    page = (site / "site/2025/06/19/a/index.html").read_text(encoding="utf-8")
+    assert "<h1>Invoice gnp.exe</h1>" in page and "Summary" in page and "Ann" in page
+
+
+def test_no_internal_link_marker_is_ever_published(make_site):
+    # A link written with doubled backslashes reached the pages as broadsheet-link:...,
+    # with no error; so did the marker written by hand in raw HTML or a Markdown link.
+    site = make_site({
+        "content/a.md": article("A", "2025-06-19", body="See [x](..\\\\\\\\b.md) here.\n\nAnd [y](\\\\\\\\b.md).\n"),
+        "content/b.md": article("B", "2025-06-19", body='Raw <a href="broadsheet-link:content/a.md">a</a>.'),
+        "content/c.md": article("C", "2025-06-19", body="[c](broadsheet-link:content/a.md)"),
+        "content/d.md": article("D", "2025-06-19", body="[d](a.md) and [e](a&b.md) fine."),
+    })  # fmt: skip
+    result = run_cli("build", "--site", site)
+    assert result.code == 1, result.err
+    assert "content/a.md:5: link to content/..\\\\b.md, which is not an article" in result.err
+    assert "content/a.md:7: link to content/\\\\b.md, which is not an article" in result.err
+    assert "content/b.md:5: broadsheet-link: is the build's own address for links between articles" in result.err
+    assert "content/c.md:5: broadsheet-link: is the build's own address" in result.err
+    assert "content/d.md:5: link to content/a&b.md, which is not an article" in result.err
+    assert "Traceback" not in result.err and not (site / "site").exists()
+
+    # Fixed, the site builds, and no file of it holds the marker.
+    (site / "content/a.md").write_text(article("A", "2025-06-19", body="See [b](b.md)."))
+    (site / "content/b.md").write_text(article("B", "2025-06-19", body="Raw <a href=\"a.md\">a</a>."))
+    (site / "content/c.md").write_text(article("C", "2025-06-19", body="[c](a.md)"))
+    (site / "content/d.md").write_text(article("D", "2025-06-19", body="[d](a.md)"))
+    result = run_cli("build", "--site", site)
+    assert result.code == 0, result.err
+    assert not [p for p in (site / "site").rglob("*") if p.is_file() and b"broadsheet-link:" in p.read_bytes()]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from broadsheet.build.frontmatter import DATE_EXPECTED
 
-from conftest import SETTINGS, Run, article, run_cli, tree_bytes
+from conftest import REPO, SETTINGS, Run, article, run_cli, tree_bytes
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 GOOD = article("Fine story", "2025-06-19 09:30")
@@ -64,30 +66,54 @@ def test_impossible_day_is_reported_not_crashed_on(make_site):
     assert_fails_with(build(site), "content/a.md:3: date: unknown date format '2025-02-30'")
 
 
-def test_a_date_at_the_end_of_time_is_reported_not_crashed_on(make_site):
+def test_a_date_outside_1900_to_2199_is_reported_not_crashed_on(make_site):
     # Python's datetime ends at 9999-12-31: a build adding days to 9999-12-30 (the news
-    # sitemap's window) or moving 0001-01-01 to UTC overflowed with a traceback.
+    # sitemap's window) or moving 0001-01-01 to UTC overflowed with a traceback. A news
+    # digest has no use for dates that far out: the range is 1900 to 2199.
     site = make_site({
         "content/a.md": article("A", "9999-12-30"),
         "content/b.md": article("B", "0001-01-01T00:00+05:00"),
         "content/c.md": article("C", "2025-06-19", updated="9999-12-31 23:59"),
+        "content/d.md": article("D", "1899-12-31"),
+        "content/e.md": article("E", "2200-01-01T00:00+14:00"),
     })  # fmt: skip
     result = build(site, "--future")
     assert_fails_with(
         result,
-        "content/a.md:3: date: 9999-12-30 is out of range (expected a date from 0002-01-01 to 9998-12-31)",
-        "content/b.md:3: date: 0001-01-01 is out of range",
-        "content/c.md:4: updated: 9999-12-31 is out of range",
+        "content/a.md:3: date: 9999-12-30 is out of range (expected a date from 1900 to 2199)",
+        "content/b.md:3: date: 0001-01-01 is out of range (expected a date from 1900 to 2199)",
+        "content/c.md:4: updated: 9999-12-31 is out of range (expected a date from 1900 to 2199)",
+        "content/d.md:3: date: 1899-12-31 is out of range (expected a date from 1900 to 2199)",
+        "content/e.md:3: date: 2200-01-01 is out of range (expected a date from 1900 to 2199)",
     )
     assert "Traceback" not in result.err and not (site / "site").exists()
 
     # The ends of the range build, in the time zone furthest east, by weeks.
     (site / "broadsheet.yaml").write_text(SETTINGS.replace("Europe/London", "Pacific/Kiritimati") + "edition: week\n")
-    (site / "content/a.md").write_text(article("A", "9998-12-31T23:59-12:00"))
-    (site / "content/b.md").write_text(article("B", "0002-01-01T00:00+14:00"))
-    (site / "content/c.md").write_text(article("C", "2025-06-19"))
+    (site / "content/a.md").write_text(article("A", "2199-12-31T23:59-12:00"))
+    (site / "content/b.md").write_text(article("B", "1900-01-01T00:00+14:00"))
+    for name in "cde":
+        (site / f"content/{name}.md").write_text(article(name.upper(), "2025-06-19"))
     result = build(site, "--future")
     assert result.code == 0, result.err
+
+
+def test_import_drops_a_date_outside_the_range(make_site, tmp_path):
+    # A feed can carry any date: the importer must not write an article no build accepts.
+    feed = tmp_path / "far.rss"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Far</title><link>https://far.example/</link>'
+        "<item><title>From the far future</title><link>https://far.example/a</link>"
+        "<pubDate>Thu, 30 Dec 9999 10:00:00 GMT</pubDate><description>Words.</description></item>"
+        "</channel></rss>",
+        encoding="utf-8",
+    )
+    site = make_site({"content/a.md": GOOD})
+    result = run_cli("import", "--site", site, feed)
+    assert result.code == 0, result.err
+    assert "9999-12-30 is out of range (expected a date from 1900 to 2199); used the time of import" in result.err + result.out
+    assert "date: '9999" not in "".join(p.read_text() for p in (site / "content").rglob("*.md"))
+    assert build(site, "--drafts").code == 0
 
 
 # --- wrong types ---------------------------------------------------------------------
@@ -466,3 +492,93 @@ def test_a_site_without_base_url_builds_and_warns_once(make_site):
     assert result.err.count("warning: base_url is not set in broadsheet.yaml") == 1
     assert "http://localhost:8000/" in result.err
     assert "warning: base_url" not in build(site, "--base-url", "https://example.org/").err
+
+
+# --- hostile values: URLs ------------------------------------------------------------------
+
+
+def test_malformed_urls_are_reported_not_crashed_on(make_site):
+    # urlsplit raises on http://[::1/x: in a link, url: or image.src it crashed every build.
+    site = make_site({
+        "content/a.md": article("A", "2025-06-19", body="Intro.\n\nSee [x](http://[::1/x) here."),
+        "content/b.md": article("B", "2025-06-19", url="'http://[::1/x'"),
+        "content/c.md": article("C", "2025-06-19", image="{src: 'http://[::1/x', alt: Chart}"),
+        "content/d.md": article("D", "2025-06-19", body='Raw <a href="http://[::1/y">y</a>.'),
+        "content/e.md": article("E", "2025-06-19", source="{name: S, url: 'https://example.org:99999/'}"),
+    })  # fmt: skip
+    result = build(site)
+    assert_fails_with(
+        result,
+        "content/a.md:7: link 'http://[::1/x' is not a valid URL",
+        "content/b.md:4: url: expected an absolute http(s) URL, got 'http://[::1/x'",
+        "content/c.md:4: image.src: 'http://[::1/x' is not a valid URL",
+        "content/e.md:4: source.url: expected an absolute http(s) URL",
+    )
+    assert "Traceback" not in result.err and len(problem_lines(result)) == 4  # raw HTML's link is left as written
+
+
+def test_script_and_data_urls_are_refused(make_site):
+    site = make_site({
+        "content/a.md": article("A", "2025-06-19", url="'javascript:alert(1)'"),
+        "content/b.md": article("B", "2025-06-19", image="{src: 'javascript:alert(1)', alt: x}"),
+        "content/c.md": article("C", "2025-06-19", image="{src: 'data:text/html,<script>alert(1)</script>', alt: x}"),
+        "content/d.md": article("D", "2025-06-19", url="'data:text/html,x'"),
+        "content/e.md": article("E", "2025-06-19", image="{src: 'data:image/gif;base64,R0lGODlhAQABAAAAACw=', alt: dot}"),
+    })  # fmt: skip
+    settings = SETTINGS + "email:\n  unsubscribe: 'javascript:alert(1)'\n"
+    (site / "broadsheet.yaml").write_text(settings)
+    result = build(site)
+    assert_fails_with(
+        result,
+        "broadsheet.yaml:5: email.unsubscribe: 'javascript:alert(1)' uses javascript:, which a link may not",
+    )
+    assert "Traceback" not in result.err
+    (site / "broadsheet.yaml").write_text(SETTINGS + "email:\n  unsubscribe: 'data:text/html,x'\n")
+    assert_fails_with(build(site), "broadsheet.yaml:5: email.unsubscribe: 'data:text/html,x' uses data:")
+    (site / "broadsheet.yaml").write_text(SETTINGS + "email:\n  unsubscribe: '*|UNSUB|*'\n")  # a merge tag is fine
+    result = build(site)
+    assert_fails_with(
+        result,
+        "content/a.md:4: url: expected an absolute http(s) URL, got 'javascript:alert(1)'",
+        "content/b.md:4: image.src: 'javascript:alert(1)' uses javascript:, which an image may not",
+        "content/c.md:4: image.src: 'data:text/html,<script>alert(1)</script>' uses data:",
+        "content/d.md:4: url: expected an absolute http(s) URL, got 'data:text/html,x'",
+    )
+    assert len(problem_lines(result)) == 4  # data:image/ is an image
+
+
+HOSTILE_BASE_URLS = {
+    "https://example.org//evil.com/": "its path '//evil.com/' must be plain folders",
+    "https://example.org/\\evil.com/": "its path '/\\\\evil.com/' must be plain folders",
+    "https://example.org/a/../b/": "its path '/a/../b/' must be plain folders",
+    "https://user:secret@example.org/": "it must not hold a user name or password",
+    "https://example.org:0/": "its port must be a number from 1 to 65535",
+    "https://example.org:99999/": "its port must be a number from 1 to 65535",
+    "http://[::1/x": "'http://[::1/x' is not a URL",
+    "https:///digest/": "'https:///digest/' has no http(s) scheme and host",
+    "https://example.org/#top": "it must not have a ?query or #fragment",
+}
+
+
+def test_hostile_base_urls_are_refused_in_the_settings_and_the_flag(make_site):
+    # A base_url of https://example.org//evil.com/ loaded every link, the stylesheet and the
+    # search script from evil.com; credentials and impossible ports were published.
+    for url, reason in HOSTILE_BASE_URLS.items():
+        site = make_site({"content/a.md": GOOD}, settings=SETTINGS.replace("https://example.org/", url))
+        result = build(site)
+        assert_fails_with(result, f"broadsheet.yaml:2: base_url: expected an absolute http(s) URL such as 'https://example.org/digest/' ({reason}")
+        assert "Traceback" not in result.err and not (site / "site").exists()
+        flagged = build(make_site({"content/a.md": GOOD}), "--base-url", url)
+        assert flagged.code == 2 and "error: argument --base-url: expected an absolute http(s) URL" in flagged.err, url
+        assert reason in flagged.err and not (site / "site").exists()
+    assert build(site, "--base-url", "https://example.org:8443/digest/").code == 0
+
+
+def test_serve_refuses_a_base_url_that_would_redirect_off_site(make_site):
+    site = make_site({"content/a.md": GOOD}, settings=SETTINGS.replace("https://example.org/", "https://example.org//evil.com/"))
+    # In a process of its own with a time limit: a serve that accepted the setting would run on.
+    result = subprocess.run([sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", "0"],
+                            capture_output=True, text=True, timeout=60, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "broadsheet.yaml:2: base_url: expected an absolute http(s) URL such as 'https://example.org/digest/' (its path '//evil.com/'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -5,9 +5,9 @@ naming its file and line, exit 1, and the real SMTP server on 127.0.0.1 receives
 from __future__ import annotations
 
 import pytest
+from test_email_send import sending_site, smtp_server
 
 from conftest import article, run_cli
-from test_email_send import sending_site, smtp_server
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 

@@ -13,7 +13,7 @@ import pytest
 
 from broadsheet.importer.fetch import Limits, PrivateAddress, fetch, guarded_connection, is_private
 
-from conftest import SETTINGS, run_cli
+from conftest import run_cli
 from test_import_text import SAMPLES, imported, split
 
 REFUSAL = "a private address; pass --allow-private to import from your own network"

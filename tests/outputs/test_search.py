@@ -30,7 +30,7 @@ def test_index_holds_every_published_article_and_no_draft(make_site):
         "content/world/a.md": article("Summit opens", "2025-06-18", tags="[NATO]", source="Reuters"),
         "content/world/b.md": article("Talks stall", "2025-06-19", body="Negotiators left Geneva.", summary="Nothing agreed."),
         "content/world/draft.md": article("Secret draft", "2025-06-19", draft="true"),
-        "content/world/later.md": article("Future story", "2999-01-01"),
+        "content/world/later.md": article("Future story", "2199-01-01"),
     })  # fmt: skip
     result = run_cli("build", "--site", site, "--base-url", "https://x.github.io/digest/")
     assert result.code == 0, result.err

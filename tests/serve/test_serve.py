@@ -333,6 +333,9 @@ def test_paths_outside_the_base_path_are_not_found(serve):
 def test_base_path_must_start_and_end_with_a_slash(output):
     with pytest.raises(ValueError):
         DevServer(output, "digest")
+    for off_site in ("//evil.com/", "/\\evil.com/"):  # the redirect of / would leave the site
+        with pytest.raises(ValueError):
+            DevServer(output, off_site)
 
 
 # --- the reload script -----------------------------------------------------------------------------------

@@ -154,3 +154,38 @@ def test_unknown_languages_fall_back_to_english_words():
     assert words.long_date(date(2025, 6, 19)) == "19 de junho de 2025"  # but Babel's Portuguese dates
     assert Localiser("xx").long_date(date(2025, 6, 19)) == "June 19, 2025"
     assert Localiser("de-AT").text("search") == "Suche"  # a region falls back to its language
+
+
+def test_strings_placeholders_are_plain_names_only(make_site):
+    # {source:>99999999} made every article page 100 MB; {source:d} failed inside the
+    # theme's template. A placeholder is a name, nothing else, and the settings line says so.
+    settings = (
+        "title: Digest\n"
+        "strings:\n"
+        "  read_at: 'Source: {source:>99999999}'\n"
+        "  min_read: '{minutes!r} min'\n"
+        "  source: '{source.__class__}'\n"
+        "  updated: '{date[0]}'\n"
+        "  related: 'More {}'\n"
+    )
+    site = make_site(STORIES, settings)
+    result = run_cli("build", "--site", site)
+    assert result.code == 1, result.err
+    assert "broadsheet.yaml:3: strings.read_at: placeholder {source:>99999999} is not a plain name" in result.err
+    assert "broadsheet.yaml:4: strings.min_read: placeholder {minutes!r} is not a plain name" in result.err
+    assert "broadsheet.yaml:5: strings.source: placeholder {source.__class__} is not a plain name" in result.err
+    assert "broadsheet.yaml:6: strings.updated: placeholder {date[0]} is not a plain name" in result.err
+    assert "broadsheet.yaml:7: strings.related: placeholder {} is not a plain name" in result.err
+    assert "Traceback" not in result.err and not (site / "site").exists()
+
+
+@pytest.mark.parametrize("title", ["قمة الناتو تبدأ في لاهاي \u200f2025", "פסגת נאטו נפתחת בהאג \u200e(NATO)"])
+def test_right_to_left_titles_keep_their_letters(make_site, title):
+    # Control characters and bidi overrides are stripped from front matter; right-to-left
+    # text needs none of them, and keeps its letters and its RLM and LRM marks.
+    site = make_site({"content/a.md": article(title, "2025-06-19", slug="rtl", lang="ar" if "ق" in title else "he")})
+    result = run_cli("build", "--site", site)
+    assert result.code == 0, result.err
+    page = (site / "site/2025/06/19/rtl/index.html").read_text(encoding="utf-8")
+    assert f"<h1>{title}</h1>" in page
+    assert f'"headline": "{title}"' in page or f"<title>{title}" in page
