@@ -5,6 +5,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, article, run_cli, tree_bytes
 
 
@@ -93,24 +95,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_missing_include_names_the_including_file_and_line(make_site):
-    site = make_site({
-        "content/a.md": article("A story", "2025-06-19"),
-        "templates/_footer.html": "<footer>\n  <p>Ours</p>\n  {% include \"_credits.html\" %}\n</footer>\n",
-    })  # fmt: skip
+MISSING_TEMPLATES = {  # a template asking for one that is not there: the line of its include or extends
+    "include": ("templates/_footer.html", "<footer>\n  <p>Ours</p>\n  {% include \"_credits.html\" %}\n</footer>\n", 3, "_credits.html"),
+    "extends": ("templates/search.html", "{# our own search page #}\n{% extends \"plain.html\" %}\n", 2, "plain.html"),
+}
+
+
+@pytest.mark.parametrize("tag", sorted(MISSING_TEMPLATES))
+def test_a_missing_template_names_the_line_that_asks_for_it(make_site, tag):
+    name, text, number, missing = MISSING_TEMPLATES[tag]
+    site = make_site({"content/a.md": article("A story", "2025-06-19"), name: text})
     result = run_cli("build", "--site", site)
     assert result.code == 1
-    line = problem_line(result.err, site, "templates/_footer.html")
-    assert line == "templates/_footer.html:3: template: '_credits.html' not found (in templates/ or the theme)"
+    assert problem_line(result.err, site, name) == f"{name}:{number}: template: '{missing}' not found (in templates/ or the theme)"
     assert not (site / "site").exists()
-
-
-def test_a_missing_base_template_names_the_extends_line(make_site):
-    site = make_site({
-        "content/a.md": article("A story", "2025-06-19"),
-        "templates/search.html": "{# our own search page #}\n{% extends \"plain.html\" %}\n",
-    })  # fmt: skip
-    result = run_cli("build", "--site", site)
-    assert result.code == 1
-    line = problem_line(result.err, site, "templates/search.html")
-    assert line == "templates/search.html:2: template: 'plain.html' not found (in templates/ or the theme)"
