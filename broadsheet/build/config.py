@@ -87,6 +87,15 @@ class SourceRule:
 
 
 @dataclass(frozen=True)
+class Subscription:
+    """A feed followed by `broadsheet import --subscriptions`: its new entries become drafts."""
+
+    url: str
+    section: str = ""  # the sub-folder of content/ its drafts go into; '' for content/ itself
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class MarkdownSettings:
     """The `markdown:` mapping. Python-Markdown is quadratic on some input (a run of
     brackets, a long table), so converting one article has a time budget."""
@@ -103,6 +112,8 @@ class ImportSettings:
     max_redirects: int = 5
     drop: tuple[str, ...] = ()  # regular expressions for every source
     sources: tuple[SourceRule, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    allow_private: bool = False  # like --allow-private: feeds on the newsroom's own network
 
 
 @dataclass(frozen=True)
@@ -384,6 +395,8 @@ def _import_settings(value: Any, problem) -> ImportSettings:
         "max_redirects": lambda v: _is_positive(v, zero=True),
         "drop": _is_patterns,
         "sources": lambda v: None if isinstance(v, list) else "expected a list of sources such as [{name: Example News, drop: ['^Advert']}]",
+        "subscriptions": lambda v: None if isinstance(v, list) else "expected a list of feeds such as [{url: 'https://news.example/feed', section: World}]",
+        "allow_private": _is_bool,
     }
     accepted: dict[str, Any] = {}
     for key, item in value.items():
@@ -393,6 +406,8 @@ def _import_settings(value: Any, problem) -> ImportSettings:
             problem(name, message)
         elif key == "sources":
             accepted[key] = tuple(r for i, v in enumerate(item) if (r := _source_rule(v, f"{name}[{i}]", problem)))
+        elif key == "subscriptions":
+            accepted[key] = tuple(r for i, v in enumerate(item) if (r := _subscription(v, f"{name}[{i}]", problem)))
         else:
             accepted[key] = tuple(item) if key == "drop" else item
     return ImportSettings(**accepted)
@@ -411,6 +426,27 @@ def _source_rule(value: Any, name: str, problem) -> SourceRule | None:
         else:
             accepted[key] = item.strip() if key == "name" else tuple(item)
     return SourceRule(**accepted)
+
+
+def _subscription(value: Any, name: str, problem) -> Subscription | None:
+    if not isinstance(value, dict):
+        problem(name, "expected a mapping such as {url: 'https://news.example/feed', section: World, tags: [Europe]}")
+        return None
+    checks = {
+        "url": lambda v: None if isinstance(v, str) and urlsplit(v).scheme in ("http", "https") and urlsplit(v).netloc else "expected an http(s) URL of a feed",
+        "section": _is_text,
+        "tags": _is_strings,
+    }
+    if "url" not in value:
+        problem(f"{name}.url", "expected an http(s) URL of a feed; every subscription needs one")
+    accepted: dict[str, Any] = {}
+    for key, item in value.items():
+        message = checks[key](item) if key in checks else f"unknown key (expected one of: {', '.join(sorted(checks))})"
+        if message:
+            problem(f"{name}.{key}", message)
+        else:
+            accepted[key] = tuple(t.strip() for t in item) if key == "tags" else item.strip()
+    return Subscription(**accepted) if "url" in accepted and set(accepted) == set(value) else None
 
 
 def _is_strings(value: Any) -> str | None:

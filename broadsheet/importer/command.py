@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from broadsheet.build import config
 from broadsheet.build.slugs import has_letters
-from broadsheet.importer import sources, write
+from broadsheet.importer import sources, subscriptions, write
 from broadsheet.importer.fetch import FetchError, Limits, user_agent
 from broadsheet.problems import display_path, errors, print_problems
 
@@ -24,6 +24,9 @@ class Tally:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.sources and not args.subscriptions:
+        print("broadsheet: error: import: give a SOURCE (file, folder or URL), or --subscriptions", file=sys.stderr)
+        return EXIT_USAGE
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
     nameless = [t for t in tags if not has_letters(t)]
     if nameless:
@@ -34,10 +37,13 @@ def run(args: argparse.Namespace) -> int:
     if errors(problems):
         return EXIT_PROBLEMS
     s = settings.import_
-    limits = Limits(s.timeout, s.max_bytes, s.max_redirects, user_agent(settings.base_url), args.allow_private)
+    allow_private = args.allow_private or s.allow_private
+    limits = Limits(s.timeout, s.max_bytes, s.max_redirects, user_agent(settings.base_url), allow_private)
     reader = sources.Reader(s, settings.tz, args.source_name or "", limits)
     known = write.known_articles(args.site)
     now = datetime.now(timezone.utc)
+    if args.subscriptions:
+        return _subscriptions(args, s.subscriptions, reader, known, now)
     tally = Tally()
     for source in args.sources:
         for item in _expand(source, tally):
@@ -45,6 +51,17 @@ def run(args: argparse.Namespace) -> int:
     verb = "Would import" if args.dry_run else "Imported"
     print(f"{verb} {tally.imported} article{'s' * (tally.imported != 1)}, skipped {tally.skipped}, failed {tally.failed}.")
     return EXIT_PROBLEMS if tally.failed else EXIT_OK
+
+
+def _subscriptions(args, subs: tuple[config.Subscription, ...], reader, known: write.Known, now: datetime) -> int:
+    if args.sources:
+        print("broadsheet: error: import: --subscriptions reads the feeds in broadsheet.yaml; give no SOURCE with it", file=sys.stderr)
+        return EXIT_USAGE
+    if not subs:
+        print("broadsheet: error: import: no subscriptions in broadsheet.yaml (import: subscriptions: [{url: ...}])", file=sys.stderr)
+        return EXIT_USAGE
+    failed = subscriptions.follow_all(subs, subscriptions.Run(args.site, reader, known, now, args.dry_run))
+    return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def _expand(source: str, tally: Tally) -> list[str]:

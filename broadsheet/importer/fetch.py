@@ -34,6 +34,9 @@ class Fetched:
     charset: str
     body: bytes
     peers: tuple[str, ...] = ()  # the checked address of each connection made, redirects included
+    status: int = 200  # 304: a conditional request found the copy we have still fresh; body is empty
+    etag: str = ""  # validators the server sent, for the next conditional request
+    last_modified: str = ""
 
 
 class FetchError(Exception):
@@ -53,17 +56,24 @@ def user_agent(base_url: str) -> str:
     return f"broadsheet/{__version__} (+{base_url})"
 
 
-def fetch(url: str, limits: Limits) -> Fetched:
+def fetch(url: str, limits: Limits, conditions: dict[str, str] | None = None) -> Fetched:
+    """`conditions`: If-None-Match / If-Modified-Since headers; a 304 answer is returned, not raised."""
     peers: list[str] = []
     opener = urllib.request.build_opener(_Redirects(limits.max_redirects), *_guarded_handlers(limits.allow_private, peers))
-    request = urllib.request.Request(url, headers={"User-Agent": limits.user_agent, "Accept": "*/*"})
+    headers = {"User-Agent": limits.user_agent, "Accept": "*/*", **(conditions or {})}
+    request = urllib.request.Request(url, headers=headers)
     deadline = time.monotonic() + limits.timeout
     try:
         with opener.open(request, timeout=limits.timeout) as response:
             body = _read_capped(response, limits, deadline)
-            content_type = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
-            return Fetched(response.url, content_type, response.headers.get_content_charset() or "", body, tuple(peers))
+            h = response.headers
+            content_type = h.get_content_type() if h.get("Content-Type") else ""
+            return Fetched(response.url, content_type, h.get_content_charset() or "", body, tuple(peers),
+                           200, h.get("ETag", ""), h.get("Last-Modified", ""))  # fmt: skip
     except urllib.error.HTTPError as exc:
+        if exc.code == 304 and conditions:
+            exc.close()
+            return Fetched(url, "", "", b"", tuple(peers), 304)
         raise FetchError(_http_error(exc, limits)) from None
     except urllib.error.URLError as exc:
         raise FetchError(_reason(exc.reason, limits)) from None
