@@ -64,25 +64,21 @@ def read(source: str, reader: Reader) -> list[Draft]:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"file is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit")
     data, kind = path.read_bytes(), _kind_of_suffix(path.suffix.lower())
-    refusal = unreadable(data, kind)
+    refusal = unreadable(data)
     if refusal:
         raise ValueError(refusal)
     return _decode(data, source, "", kind, "", reader)
 
 
-def unreadable(data: bytes, kind: str) -> str | None:
+def unreadable(data: bytes) -> str | None:
     """Why a saved file holds nothing to import, or None. Checked before any guessing:
-    an empty file would otherwise read as "no headline", and a binary or Latin-1 file
-    would be guessed into some charset and imported as mojibake under a garbled title."""
+    an empty file would otherwise read as "no headline", and a binary file would be
+    guessed into some charset and imported as a garbled draft. (Text in a charset other
+    than UTF-8 is still read by detection: some editors save cp1252 by default.)"""
     if not data.strip():
         return "empty file (expected pasted article text, an HTML page or a feed)"
     if b"\0" in data[:8192]:
         return "binary file (expected pasted article text, an HTML page or a feed)"
-    if kind == "text":  # pasted text has no charset of its own to say otherwise; pages and feeds may declare one
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return f"not UTF-8 text (byte {exc.start + 1} cannot be read); save it as UTF-8 and import again"
     return None
 
 

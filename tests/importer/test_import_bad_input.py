@@ -13,7 +13,6 @@ BAD = {
     "blank": (b"  \n\n\t\n", "empty file"),
     "navigation": (b"Skip to content\nHome\nMenu\nShare\n", "no headline found"),
     "binary": (bytes(range(256)) * 8, "binary file"),
-    "latin1": ("Caf\u00e9 au lait est tr\u00e8s populaire en France depuis longtemps.\n\nIl est servi chaque matin.\n".encode("latin-1"), "not UTF-8"),
 }
 
 
