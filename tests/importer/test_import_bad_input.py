@@ -3,6 +3,9 @@ written for it, the good sources beside it are imported, and the exit code is 1.
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from conftest import SETTINGS, run_cli
@@ -41,4 +44,53 @@ def test_a_page_over_the_size_cap_is_refused(make_site, tmp_path):
     result = run_cli("import", "--site", site, big, good)
     assert result.code == 1
     assert f"{big}: error: file is over the 10 MiB limit" in result.err.splitlines()
+    assert sorted(p.name for p in (site / "content").rglob("*.md")) == ["a-bridge-opens-after-years-of-delay.md"]
+
+
+class _Pages(BaseHTTPRequestHandler):
+    """Bad pages over HTTP: an empty body, a binary body, a page of navigation only."""
+
+    BODIES = {
+        "/empty": (b"", "text/html; charset=utf-8"),
+        "/binary": (bytes(range(256)) * 8, "text/plain"),
+        "/nav": (b"Skip to content\nHome\nMenu\nShare\n", "text/plain; charset=utf-8"),
+        "/good": (GOOD.encode(), "text/plain; charset=utf-8"),
+    }
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        body, kind = self.BODIES[self.path]
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep the test output quiet
+        pass
+
+
+def test_bad_pages_over_http_are_refused_and_the_good_one_imported(make_site):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        site = make_site({}, settings=SETTINGS)
+        result = run_cli("import", "--site", site, "--allow-private", f"{base}/empty", f"{base}/binary", f"{base}/nav", f"{base}/good")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.code == 1
+    for path, reason in {"/empty": "empty page", "/binary": "binary page", "/nav": "no headline found"}.items():
+        [line] = [x for x in result.err.splitlines() if x.startswith(f"{base}{path}: error: ")]
+        assert reason in line, line
+    assert "Traceback" not in result.err
+    assert sorted(p.name for p in (site / "content").rglob("*.md")) == ["a-bridge-opens-after-years-of-delay.md"]
+
+
+def test_utf16_text_with_its_byte_order_mark_is_not_taken_for_binary(make_site, tmp_path):
+    site = make_site({}, settings=SETTINGS)
+    pasted = tmp_path / "windows.txt"
+    pasted.write_bytes(GOOD.encode("utf-16"))  # NUL bytes throughout, after a byte order mark
+    result = run_cli("import", "--site", site, pasted)
+    assert result.code == 0, result.err
     assert sorted(p.name for p in (site / "content").rglob("*.md")) == ["a-bridge-opens-after-years-of-delay.md"]
