@@ -22,7 +22,7 @@ from broadsheet.incremental.state import BuildState
 from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
 from broadsheet.scaffold import command as scaffold
 
-COMMANDS = ("build", "check", "serve", "new", "init", "import", "email")
+COMMANDS = ("build", "check", "serve", "new", "init", "import", "drafts", "email")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -65,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
 
     imp = command("import", "turn pasted article text, saved pages and news feeds into draft articles")
     import_arguments.add_arguments(imp)
+    command("drafts", "list the drafts (draft: true), newest first: title, outlet, date and file")
     m = command("email", "write an edition as a newsletter (.eml), and send it with --send")
     from broadsheet.email import command as emailcommand  # its module owns its options
 
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     args = p.parse_args(argv)
     if args.command is None:
         p.print_usage(sys.stderr)
-        print("broadsheet: error: a command is required (build, check, serve, new, init, import or email)", file=sys.stderr)
+        print("broadsheet: error: a command is required (build, check, serve, new, init, import, drafts or email)", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "init":
         return scaffold.init(args)
@@ -130,6 +131,10 @@ def _run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from broadsheet.importer.command import run  # loads trafilatura and feedparser only when needed
 
         return run(args)
+    if args.command == "drafts":
+        from broadsheet.drafts.command import run as drafts
+
+        return drafts(args)
     if args.command == "check":
         return _check(args)
     if args.command == "email":

@@ -20,6 +20,7 @@ TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".json")
 MAX_FILE_BYTES = 10 * 1024 * 1024
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,30 @@ def read(source: str, reader: Reader) -> list[Draft]:
     """The drafts in one file or URL; ValueError or FetchError says why there are none."""
     if is_url(source):
         fetched = fetch(source, reader.limits)
+        refusal = unreadable(fetched.body, "page")
+        if refusal:
+            raise ValueError(refusal)
         return _decode(fetched.body, source, fetched.url, _kind_of_type(fetched.content_type), fetched.charset, reader)
     path = Path(source)
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"file is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit")
-    return _decode(path.read_bytes(), source, "", _kind_of_suffix(path.suffix.lower()), "", reader)
+    data, kind = path.read_bytes(), _kind_of_suffix(path.suffix.lower())
+    refusal = unreadable(data, "file")
+    if refusal:
+        raise ValueError(refusal)
+    return _decode(data, source, "", kind, "", reader)
+
+
+def unreadable(data: bytes, what: str) -> str | None:
+    """Why a saved file or fetched page holds nothing to import, or None. Checked before any guessing:
+    an empty file would otherwise read as "no headline", and a binary file would be
+    guessed into some charset and imported as a garbled draft. (Text in a charset other
+    than UTF-8 is still read by detection: some editors save cp1252 by default.)"""
+    if not data.strip():
+        return f"empty {what} (expected pasted article text, an HTML page or a feed)"
+    if b"\0" in data[:8192] and not data.startswith(UTF16_MARKS):  # UTF-16 text is full of NULs, and marked
+        return f"binary {what} (expected pasted article text, an HTML page or a feed)"
+    return None
 
 
 def _kind_of_suffix(suffix: str) -> str:
