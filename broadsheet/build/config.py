@@ -291,14 +291,15 @@ def _email_settings(value: Any, problem) -> EmailSettings:
     return EmailSettings(**accepted)
 
 
-def _mapping(name: str, value: Any, checks: dict, problem) -> dict[str, Any]:
-    """The keys of a settings mapping that pass their checks; the others are reported."""
+def _mapping(name: str, value: Any, checks: dict, problem, unknown: str = "setting") -> dict[str, Any]:
+    """The keys of a settings mapping that pass their checks; the others are reported
+    (`unknown` names what a key is: a setting, or a key of one item in a list)."""
     if not isinstance(value, dict):
         problem(name, "expected a mapping of settings (key: value)")
         return {}
     accepted = {}
     for key, item in value.items():
-        message = checks[key](item) if key in checks else f"unknown setting (expected one of: {', '.join(sorted(checks))})"
+        message = checks[key](item) if key in checks else f"unknown {unknown} (expected one of: {', '.join(sorted(checks))})"
         if message:
             problem(f"{name}.{key}", message)
         else:
@@ -418,14 +419,8 @@ def _source_rule(value: Any, name: str, problem) -> SourceRule | None:
         problem(name, "expected a mapping with a name, such as {name: Example News, hosts: [news.example.com]}")
         return None
     checks = {"name": _is_text, "hosts": _is_strings, "drop": _is_patterns, "banner": _is_patterns}
-    accepted: dict[str, Any] = {}
-    for key, item in value.items():
-        message = checks[key](item) if key in checks else f"unknown key (expected one of: {', '.join(sorted(checks))})"
-        if message:
-            problem(f"{name}.{key}", message)
-        else:
-            accepted[key] = item.strip() if key == "name" else tuple(item)
-    return SourceRule(**accepted)
+    accepted = _mapping(name, value, checks, problem, unknown="key")
+    return SourceRule(**{key: item.strip() if key == "name" else tuple(item) for key, item in accepted.items()})
 
 
 def _subscription(value: Any, name: str, problem) -> Subscription | None:
@@ -439,13 +434,7 @@ def _subscription(value: Any, name: str, problem) -> Subscription | None:
     }
     if "url" not in value:
         problem(f"{name}.url", "expected an http(s) URL of a feed; every subscription needs one")
-    accepted: dict[str, Any] = {}
-    for key, item in value.items():
-        message = checks[key](item) if key in checks else f"unknown key (expected one of: {', '.join(sorted(checks))})"
-        if message:
-            problem(f"{name}.{key}", message)
-        else:
-            accepted[key] = tuple(t.strip() for t in item) if key == "tags" else item.strip()
+    accepted = {key: tuple(t.strip() for t in item) if key == "tags" else item.strip() for key, item in _mapping(name, value, checks, problem, unknown="key").items()}
     return Subscription(**accepted) if "url" in accepted and set(accepted) == set(value) else None
 
 

@@ -28,9 +28,9 @@ edition: day            # or: week
 editions_per_page: 7
 """
 
-# What a build makes in the site folder: the output (a folder, or a symlink to one), its
-# staging folders beside it, and the build cache. No trailing slash on /site: a pattern
-# ending in / does not match a symlink.
+# What a build makes in the site folder: the output (a link to one of two copies), the
+# copies and the lock beside it (.site.*), and the build cache. No trailing slash on /site:
+# a pattern ending in / does not match a link.
 GITIGNORE = """\
 # Made by `broadsheet build`; safe to delete.
 /site
