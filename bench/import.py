@@ -127,10 +127,11 @@ def report(name: str, results: dict[str, dict[str, tuple[bool | None, str]]]) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list each wrong field")
+    parser.add_argument("--half", choices=("develop", "held_out"), help="only this half (and the seed): develop without seeing the held-out pages")
     args = parser.parse_args()
     halves = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
     crashes = []
-    for half in ("develop", "held_out"):
+    for half in (args.half,) if args.half else ("develop", "held_out"):
         results = {}
         for name in halves[half]:
             want = yaml.safe_load((CORPUS / f"{name}.expected.yaml").read_text(encoding="utf-8"))

@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 YEAR = re.compile(r"\b(19|20)\d\d\b")
-PREFIX = re.compile(r"^\s*(first published|published|last updated|last modified|updated|posted|modified)(\s+on)?\s*:?\s*", re.I)
+PREFIX = re.compile(
+    r"^\s*(first published|published|last updated|last modified|updated|posted|modified|stand|veröffentlicht|aktualisiert|zuletzt aktualisiert"
+    r"|опубликовано|обновлено|обновлён|опубліковано|оновлено|publié|mis à jour|publicado|actualizado)(\s+(on|am|le|el))?\s*:?\s*",
+    re.I,
+)
+TIME_ONLY = re.compile(r"\d{1,2}[:.]\d\d(\s*[ap]\.?m\.?)?(\s+[A-Z]{2,5}([+-]\d{1,2})?)?", re.I)  # "4:12 PM GMT+9"
+LANGUAGES = ["en", "de", "fr", "es", "ru", "uk"]  # the theme's languages
 DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\b(?!\.\d)")  # 08.15 -> 08:15
 SEPARATOR = re.compile(r"\s+[·•|]\s+|,\s+(?=[A-Za-z])")
 MAX_DATELINE = 80
@@ -20,7 +26,11 @@ def parse_dateline(line: str, tz: ZoneInfo) -> datetime | None:
     if len(line) > MAX_DATELINE or not YEAR.search(line):
         return None
     # "17 June 2025 · 4 min read": the part with the year is the date
-    dated = next(part for part in SEPARATOR.split(line) if YEAR.search(part))
+    parts = SEPARATOR.split(line)
+    at = next(i for i, part in enumerate(parts) if YEAR.search(part))
+    dated = parts[at]
+    if at and TIME_ONLY.fullmatch(PREFIX.sub("", parts[at - 1]).strip()):  # "Updated 4:12 PM GMT+9, June 17, 2025"
+        dated = f"{dated} {PREFIX.sub('', parts[at - 1]).strip()}"
     text = DOTTED_TIME.sub(r"\1:\2", PREFIX.sub("", dated)).strip(" ,.")
     settings = {
         "TIMEZONE": str(tz),
@@ -28,7 +38,7 @@ def parse_dateline(line: str, tz: ZoneInfo) -> datetime | None:
         "REQUIRE_PARTS": ["day", "month", "year"],
         "PREFER_DATES_FROM": "past",
     }
-    found = dateparser.parse(text, languages=["en"], settings=settings)
+    found = dateparser.parse(text, languages=LANGUAGES, settings=settings)
     return found.astimezone(tz) if found else None
 
 

@@ -29,6 +29,7 @@ class Draft:
     source_url: str = ""
     authors: tuple[str, ...] = ()
     picture: Picture | None = None
+    standfirst: str = ""  # the outlet's own summary under the headline, kept for the editor (never `summary`)
 
 
 def text_hash(markdown: str) -> str:

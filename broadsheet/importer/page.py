@@ -18,7 +18,8 @@ from broadsheet.importer import rules
 from broadsheet.importer.dates import parse_iso
 from broadsheet.importer.draft import Draft, Picture
 from broadsheet.importer.markdown import html_to_markdown, tidy
-from broadsheet.importer.text import strip_boilerplate
+from broadsheet.importer.segment import strip_boilerplate
+from broadsheet.importer.photo import photo_line
 
 LINK_TEXT = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
@@ -76,7 +77,8 @@ def _picture(html: str, page_url: str, meta_image: str) -> Picture | None:
     figure = _figure(img)
     caption_node = figure.find(".//figcaption") if figure is not None else None
     caption = " ".join(caption_node.text_content().split()) if caption_node is not None else ""
-    caption, credit = rules.split_credit(caption) or (caption, "")
+    found = photo_line(caption)
+    caption, credit = (found.caption, found.credit) if found else (caption, "")
     return Picture(src=src, alt=" ".join((img.get("alt") or "").split()), caption=caption, credit=credit)
 
 

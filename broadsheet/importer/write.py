@@ -106,6 +106,8 @@ def front_matter(draft: Draft, tags: tuple[str, ...], now: datetime, tz: ZoneInf
         keys["image"] = {k: v for k, v in image.items() if v}
     elif picture:  # pasted text names the photo but not its file: keep the words for the editor
         stamp["image"] = {k: v for k, v in (("caption", picture.caption), ("credit", picture.credit)) if v}
+    if draft.standfirst:
+        stamp["standfirst"] = draft.standfirst
     keys["draft"] = True
     keys[IMPORTED] = stamp
     return keys, warnings

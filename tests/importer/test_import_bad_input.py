@@ -14,7 +14,7 @@ GOOD = "A bridge opens after years of delay\n\nThe minister said on Tuesday that
 BAD = {
     "empty": (b"", "empty file"),
     "blank": (b"  \n\n\t\n", "empty file"),
-    "navigation": (b"Skip to content\nHome\nMenu\nShare\n", "no headline found"),
+    "navigation": (b"Skip to content\nHome\nMenu\nShare\n", "no story found"),
     "binary": (bytes(range(256)) * 8, "binary file"),
 }
 
@@ -80,7 +80,7 @@ def test_bad_pages_over_http_are_refused_and_the_good_one_imported(make_site):
         httpd.shutdown()
         httpd.server_close()
     assert result.code == 1
-    for path, reason in {"/empty": "empty page", "/binary": "binary page", "/nav": "no headline found"}.items():
+    for path, reason in {"/empty": "empty page", "/binary": "binary page", "/nav": "no story found"}.items():
         [line] = [x for x in result.err.splitlines() if x.startswith(f"{base}{path}: error: ")]
         assert reason in line, line
     assert "Traceback" not in result.err

@@ -1,0 +1,168 @@
+"""The words news pages put around a story, in the theme's languages (en, de, fr, es, ru, uk).
+
+Each list names one kind of boilerplate. Patterns match a whole line once its surrounding
+punctuation is stripped (`whole`), or anywhere in it (`inside`), case-insensitively. They
+describe what pages of any outlet say, never one outlet's wording: an outlet's own lines are
+what per-outlet rules under `import.sources` are for.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "Skip to content" lines, menus and the page's own furniture above a story.
+NAVIGATION = [
+    r"skip (to|past|links|to (the )?(main )?(content|navigation|search|footer))\b.{0,30}", r"skip navigation|navigation( menu)?|main menu|menu|search|home",
+    r"(direkt )?zum inhalt( springen)?|zur navigation|hauptmenü|startseite|suche|menü",
+    r"перейти (к|до) (основному )?(содержанию|содержимому|вмісту|основного вмісту|навигации|навігації)|главная|головна|меню|поиск|пошук",
+    r"aller au contenu( principal)?|accueil|rechercher|ir al contenido( principal)?|inicio|buscar",
+    r"live|watch live|listen live|log ?in|sign in|register|my account|my news|anmelden|einloggen|registrieren|войти|вход|увійти",
+    r"(print |digital )?subscriptions?|subscribe( now| today)?|abo|abonnieren|подписка|передплата|s'abonner|suscríbete",
+    r"newsletters?|podcasts?|jobs|search jobs|puzzles|crosswords?|games",
+    # section names, alone on their line in a menu or over the headline
+    r"news|world|business|politics|sports?|culture|opinion|science|weather|money|entertainment|lifestyle|economy|markets|tech(nology)?|health|travel|features|video|local news|regions?|showbiz|analysis",
+    r"nachrichten|politik|wirtschaft|kultur|wissen|gesellschaft|panorama|meinung|regional|wetter|mediathek",
+    r"новости|политика|экономика|общество|спорт|культура|мнения|наука|регионы|новини|економіка|суспільство|регіони|думки|війна|наука",
+    r"actualités|politique|économie|société|noticias|política|economía|sociedad|deportes",
+    r"your area\b.{0,40}|edition\b.{0,30}|(uk|us|international|europe) edition|lenta|лента новостей|стрічка новин",
+]  # fmt: skip
+
+# One-line widgets anywhere: share rows, adverts, buttons, reading times, payment bits.
+WIDGET = [
+    r"share|share this( article| story| page)?|share (on|via) .{0,40}|share or comment( on this article)?|copy link|link|email|e-mail|print|save|saved|save articles?\b.{0,80}|tweet|(\d+ )?comments?( \(\d+\))?|comment",
+    r"facebook|twitter|x|whatsapp|linkedin|reddit|bluesky|threads|messenger|telegram|instagram|youtube|vk|вконтакте|одноклассники|viber|flipboard|pinterest",
+    r"teilen|artikel teilen|kommentare?|drucken|merken|speichern|поделиться|поділитися|распечатать|друк|коментарі|комментарии|partager|imprimer|compartir|imprimir|comentarios",
+    r"advertisement|advert|ad|ads|sponsored( content)?|paid (post|content)|skip (advertisement|ad)\b.{0,40}|report this ad|hide ad|scroll to continue|advertisement\W+scroll to continue",
+    r"anzeige|werbung|реклама|партнерский материал|publicité|publicidad",
+    r"purchase licensing rights|reuse this content|licensing|permissions|corrections?|report an error|feedback",
+    r"((updated|published) )?\d+ (minutes?|hours?|days?|weeks?) ago|(vor )?\d+ (minuten|stunden|tagen?)( her)?|\d+ (минут|мин|часа?|часов|хвилин|годин)\w* (назад|тому)",
+    r"listen to this article.{0,40}|\d+ min(ute)?s? (read|listen)|lesezeit.{0,20}|\d+ min lesezeit|время чтения.{0,20}|\d+ мин(ут)? чтения",
+    r"(give|donate|pay|contribute|spenden|пожертвовать|поддержать|підтримати|задонатити)( once| monthly| annually| now| today)?( [£$€₽₴]\s?\d.{0,40})?",
+    r"(once|monthly|annual|annually|one-?off|single|recurring|einmalig|monatlich|jährlich|один раз|ежемесячно|ежегодно|щомісяця|одноразово)( payment| contribution| donation)?",
+    r"[£$€₽₴]\s?\d+([.,]\d\d)?( (per|a|/) ?(month|year|week))?( or more)?|\d+([.,]\d\d)?\s?[£$€₽₴]( (в|за) (месяц|мiсяць|місяць))?",
+    r"continue|maybe later|remind me( later| in \w+)?|not now|no thanks|close|dismiss|weiter|später|закрыть|закрити|позже|пізніше",
+    r"(accepted )?(payment|paiment) methods?\b.{0,100}|not ready to (support|give)\b.{0,40}",
+    r"((visa|mastercard|american express|amex|paypal|apple pay|google pay)[\s,/|]*(and\s+)?){2,}",
+    r"privacy (notice|policy)\b.{0,300}|terms (and conditions|of (use|service))\b.{0,100}|cookie settings|cookies?( policy| preferences)?|datenschutz(erklärung)?|impressum|kontakt|contact( us)?|about us",
+    r".{0,100}\bcookies?\b.{0,100}\b(accept|settings|preferences|policy|consent)\b.{0,100}|accept( all)?( cookies)?|reject all",
+    r"(enter )?your email( address)?\b.{0,40}|(jetzt )?(anmelden|abonnieren|testen)|sign up( here| now)?|subscribe|подписаться|підписатися|thank you for signing up!?",
+    r"(read more|read next|see also|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también)\s*:.{1,150}",
+    r"list of \d+ items|list \d+ of \d+|end of list|load more|show more|more|mehr|ещё|більше",
+    r"image|photo|video|gallery|foto|фото|видео|відео|audio|play|watch|listen|hören|смотреть|дивитися",
+    r"follow( us)?( on)?\b.{0,60}|folgen sie uns\b.{0,60}|подписывайтесь\b.{0,80}|підписуйтеся\b.{0,80}|читайте нас\b.{0,60}",
+]  # fmt: skip
+
+# A heading over links to other stories: the headlines under it go with it.
+RELATED = [
+    r"read more|read next|related( stories| articles| content| coverage)?|more on this( story)?|more from \w+|recommended( stories| for you)?|see also|you may also like|more stories|top stories|latest( news)?",
+    r"most (read|viewed|popular|shared)( news| stories)?|trending( now)?|what others are reading|explore more on these topics|more about",
+    r"mehr zum thema|lesen sie auch|auch interessant|das könnte sie auch interessieren|weitere artikel|meistgelesen|beliebt",
+    r"читайте также|читайте по теме|по теме|самое читаемое|популярное|главное за день|главное|новости по теме|ещё по теме",
+    r"читайте також|дивіться також|популярне|головне за день|головне|більше новин|новини за темою",
+    r"à lire aussi|lire aussi|les plus lus|sur le même sujet|lea también|más leídas|relacionad[oa]s",
+]  # fmt: skip
+
+# The end of the page: copyright, tags, topic lists, legal lines.
+FOOTER = [
+    r"(©|\(c\)|copyright( ©)?\s?\d{4}).{0,200}|all rights reserved\.?|alle rechte vorbehalten\.?|все права защищены\.?|усі права захищено\.?|tous droits réservés\.?|todos los derechos reservados\.?",
+    r"(suggested |related )?topics?:?|tags?:?.{0,200}|теги:?.{0,200}|темы:?|теми:?|schlagwörter( zu diesem artikel)?:?.{0,100}|themen:?|sujets:?|temas:?",
+    r"published by .{0,80}|our standards:?.{0,100}|dieses thema im programm:?|in the news|more in \w+",
+]  # fmt: skip
+
+# A line that opens a box of appeals or newsletter offers: it and its promotional lines go.
+BOX_START = [
+    r"support (us|our \w+|independent journalism|the [\w’' -]{1,40}|[\w’' -]{1,40})[.!]?|unterstützen sie (uns|[\w’' -]{1,40})[.!]?|поддержите\b.{0,60}|підтримайте\b.{0,60}|soutenez\b.{0,60}|apoya\b.{0,60}",
+    r"(please |can you )?(help us|support us|donate|make a (donation|contribution))\b.{0,200}",
+    r"(become|join) (a |our )?(member|supporter|subscriber|patron)s?\b.{0,200}",
+    r"(before you go|a (message|note|letter) from .{0,40}|we have a (small )?favou?r to ask|dear readers?|liebe leser\w*|дорогие читатели|шановні читачі|уважаемые читатели|chers lecteurs|queridos lectores)\b.{0,200}",
+    r"newsletters?( promotion)?:?", r".{0,40}\b(free|daily|weekly|our|morning|evening)\b.{0,30}\bnewsletters?\b.{0,120}",
+    r"(sign up|subscribe) (to|for)\b.{0,200}", r"get (our|the) .{0,40} (in|to) your inbox.{0,100}",
+    r"(abonnieren sie|bestellen sie) .{0,80}newsletter.{0,40}|newsletter abonnieren|.{0,30}\bnewsletter\b.{0,30}\b(anmelden|abonnieren)\b.{0,30}",
+    r"подпишитесь\b.{0,100}|підпишіться\b.{0,100}|abonnez-vous\b.{0,100}|suscríbete\b.{0,100}",
+]  # fmt: skip
+
+# A sentence that belongs to a box wherever it stands: appeals that read like story text.
+APPEAL_INSIDE = [
+    r"we have a (small )?favou?r to ask", r"(support|fund) (our |independent )journalism", r"no matter how small", r"(remind|ask) me later",
+    r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|независим)", r"підтримайте (нас|незалежн)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
+    r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you (value|enjoy|like) (our|this)\b.{0,60}\b(support|contribut|donat|subscri)",
+    r"do you have a story( for us)?\b", r"got a story\b", r"haben sie hinweise", r"есть новость\?", r"маєте новину\?",
+]  # fmt: skip
+
+# A box ends at these; the story goes on after them.
+BOX_END = [r"(skip past|after) newsletter promotion", r"end of (advertisement|newsletter)", r"ende der (anzeige|werbung)"]
+
+# A line at the foot of a story that credits its reporting, not part of it.
+TAGLINE = [
+    r"(additional )?reporting by\b.{0,200}", r"(writing|editing|edited) by\b.{0,200}", r".{0,120}\b(reported|contributed) (from|to this (report|story))\b.{0,200}",
+    r".{0,60}\bis an? (contributing |senior |staff |freelance |special )?(writer|editor|reporter|correspondent|journalist)\b.{0,120}",
+    r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}",
+]  # fmt: skip
+
+# Words a box of appeals or offers is made of, and words that address the reader.
+PROMO_WORDS = re.compile(
+    r"\b(support(ers?|ing)?|donat\w*|contribut\w*|subscri\w*|newsletters?|inbox|sign(ing)? up|e-?mail|journalism|readers?|membership"
+    r"|paywall|fund(ed|ing)?|gift|monthly|one-?off|free|ads?|advertis\w*|privacy|unsubscribe|independent|billionaire|shareholders?"
+    r"|unterstütz\w*|spende\w*|abonn\w*|journalismus|leser\w*|поддерж\w*|пожертв\w*|подпис\w*|рассылк\w*|журналист\w*|читател\w*|донат\w*"
+    r"|підтрим\w*|підпис\w*|розсилк\w*|журналіст\w*|читач\w*|soutien\w*|abonne\w*|suscri\w*|periodismo)\b|[£$€₽₴]\s?\d",
+    re.I,
+)
+STRONG_PROMO = re.compile(
+    r"\b(sign(ing)? up|subscri\w*|newsletters?|inbox|donat\w*|abonn\w*|postfach|подпис\w*|рассылк\w*|на (вашу )?почту|підпис\w*|розсилк\w*|на (вашу )?пошту|пожертв\w*)\b", re.I
+)
+QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]{0,400}[\"”“»’]|(?<!\w)'[^']{0,400}'(?!\w)")
+ADDRESS = re.compile(r"\b(you|your|we|our|us|sie|ihr\w*|wir|uns\w*|вы|вас|ваш\w*|мы|нам|наш\w*|ви|ми|вам|нас|vous|votre|nous|notre|usted|nuestr\w*)\b", re.I)
+
+
+def _whole(patterns: list[str]) -> re.Pattern:
+    return re.compile(r"\W*(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\W*", re.I)
+
+
+def _inside(patterns: list[str]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+KINDS = {kind: _whole(patterns) for kind, patterns in (
+    ("navigation", NAVIGATION), ("widget", WIDGET), ("related", RELATED), ("footer", FOOTER), ("tagline", TAGLINE),
+)}  # fmt: skip
+BOX_START_LINE = _whole(BOX_START)
+BOX_END_LINE = _whole(BOX_END)
+APPEAL = _inside(APPEAL_INSIDE)
+MAX_BOX_START_WORDS = 20  # boxes open with a heading or a sentence, not a long paragraph
+
+
+def kind_of(line: str) -> str:
+    """The kind of boilerplate a whole line is ('navigation', 'widget', 'related', 'footer',
+    'tagline'), or ''."""
+    for kind, pattern in KINDS.items():
+        if pattern.fullmatch(line):
+            return kind
+    return ""
+
+
+def opens_box(line: str) -> bool:
+    return len(line.split()) <= MAX_BOX_START_WORDS and bool(BOX_START_LINE.fullmatch(line))
+
+
+def closes_box(line: str) -> bool:
+    return bool(BOX_END_LINE.fullmatch(line))
+
+
+def promo_hits(line: str) -> int:
+    return len(PROMO_WORDS.findall(line))
+
+
+def addresses_reader(line: str) -> bool:
+    """"you", "we", "our" outside quotation marks: "We will donate," she said, is reported speech."""
+    return bool(ADDRESS.search(QUOTED.sub(" ", line)))
+
+
+def is_offer(line: str, names_outlet: bool) -> bool:
+    """A sentence that sells rather than reports: an appeal, a newsletter or subscription offer.
+    Reporting about money or members is third person; offers speak to the reader or for the
+    outlet ("we", "you"), or pile up the words of a sign-up form."""
+    if APPEAL.search(line):
+        return True
+    strong = len(STRONG_PROMO.findall(line))
+    address = addresses_reader(line)
+    return strong >= 2 or (strong >= 1 and (address or names_outlet)) or (promo_hits(line) >= 2 and address and names_outlet)

@@ -1,0 +1,87 @@
+"""The outlet's name, found in the page itself: a banner above the headline, a copyright or
+`Source:` line, a "(Outlet) -" dateline, an appeal ("Support The Ledger!"), and above all
+by repetition: an outlet names itself again and again around its story."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from broadsheet.importer import lexicon
+
+COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}\s*)?(?P<name>[^.©|]{2,60}?)\s*(?:\d{4})?\s*(?:[.|]|$|all rights|alle rechte|все права|усі права)", re.I)
+SOURCE = re.compile(r"(?:source|quelle|источник|джерело|fuente)\s*:\s*(?P<name>[^.|]{2,50})", re.I)
+DATELINE = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][\w .'’-]{1,40},?[^()/]{0,30}\s*[(/](?P<name>[^()/]{2,40})[)/]\.?\s*[-–—.]")  # "VIENNA, June 18 (Northwire) -", "БАРНАУЛ, 14 октября. /Восток-Пресс/."
+APPEALING = re.compile(
+    r"(?:support|follow|subscribe to|get|message from|note from|journalists of|unterstützen sie|поддержите|підтримайте|подпишитесь на)\s+"
+    r"(?P<name>(?:the |die |der |das )?[«\"“]?[A-ZА-ЯЁІЇЄҐ][\w'’-]*(?:[ -][A-ZА-ЯЁІЇЄҐ][\w'’-]*){0,3}[»\"”]?)",
+)
+SUFFIX = re.compile(r"\s+(?:ltd|limited|inc|gmbh|llc|plc|media( group| network| ltd| limited)?|news & media.*|or its affiliated.*|network)\.?$", re.I)
+GENERIC = re.compile(r"\b(информагентство|інформагентство|news agency|nachrichtenagentur|агентство)\b\s*", re.I)
+
+
+def find_outlet(lines: list[str], story: int) -> str:
+    """The best-supported name, or "" when nothing names the outlet twice."""
+    text = " ".join(_plain(line) for line in lines)
+    scores: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for name, bonus in _candidates(lines, story):
+        key = _plain(name)
+        if len(key) < 2 or lexicon.kind_of(name) or key.isdigit():
+            continue
+        spelled.setdefault(key, name)
+        scores[key] = max(scores[key], _mentions(key, text) + bonus)
+    best = max(scores, key=lambda k: (scores[k], len(k.split())), default="")
+    if not best or scores[best] < 2:
+        return ""
+    # "Fenland" from "© Fenland Media Ltd" is the start of "Fenland Courier", the banner's name
+    fuller = [k for k in scores if k != best and re.search(r"(?<!\w)" + re.escape(best) + r"(?!\w)", k) and scores[k] >= 2]
+    best = max(fuller, key=lambda k: (scores[k], -len(k)), default=best)
+    return _display(spelled[best], lines)
+
+
+def _candidates(lines: list[str], story: int) -> list[tuple[str, float]]:
+    found: list[tuple[str, float]] = []
+    for line in lines[:story]:  # a banner is above the story
+        if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line):
+            found.append((GENERIC.sub("", line).strip(" «»\"“”"), 0.5))
+    for line in lines:
+        for pattern in (COPYRIGHT, SOURCE, DATELINE, APPEALING):
+            for match in pattern.finditer(line):
+                found.append((_without_suffix(match.group("name").strip(" «»\"“”,")), 0.5))
+    return found
+
+
+def _without_suffix(name: str) -> str:
+    """"Blaze Media Group Ltd" -> "Blaze": the company's forms are not the outlet's name."""
+    while (shorter := SUFFIX.sub("", name).strip()) != name:
+        name = shorter
+    return name
+
+
+def _mentions(key: str, text: str) -> float:
+    """How often the name is on the page, its initials ("NBS") counting too."""
+    count = len(re.findall(r"(?<!\w)" + re.escape(key) + r"(?!\w)", text))
+    words = [w for w in key.split() if w not in ("the", "die", "der", "das")]
+    if len(words) >= 2:
+        initials = "".join(w[0] for w in words)
+        count += len(re.findall(r"(?<!\w)" + re.escape(initials) + r"(?!\w)", text))
+    return count
+
+
+def _display(name: str, lines: list[str]) -> str:
+    """As the page spells it in running text: a banner in capitals is not the name's case."""
+    if not name.isupper():
+        return name
+    key = _plain(name)
+    for line in lines:
+        for match in re.finditer(re.escape(key), _plain(line, lower=False).lower()):
+            written = _plain(line, lower=False)[match.start() : match.end()]
+            if not written.isupper():
+                return written
+    return name.title()
+
+
+def _plain(text: str, lower: bool = True) -> str:
+    plain = " ".join(re.sub(r"[«»\"“”„!?:;,]", " ", text).split())
+    return plain.lower() if lower else plain

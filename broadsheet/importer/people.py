@@ -1,0 +1,62 @@
+"""Bylines -> authors: "By A and B", "BY A", "Von A und B", "Автор: А", or a name line alone
+("Lucia Ferrante in Rome and Owen Marsh", "Анна Воронцова") followed by a role or a date."""
+
+from __future__ import annotations
+
+import re
+
+BY = re.compile(r"(?:by|words by|reported by|von|text|автор(?:ы)?:?|авторка:?|текст:?|par|por)\s+(?P<names>\S.{1,150})", re.I)
+JOIN = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bи\b|\bі\b|\bта\b|\bet\b|\by\b|&)\s*", re.I)
+PLACE = re.compile(r"\s+(?:in|aus|в|во|у|à|en)\s+\S.*$")  # "Lucia Ferrante in Rome"
+NAME_WORD = re.compile(r"(?:[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][\w'’-]*\.?|(?:de|van|von|der|da|di|le|la|al|bin|ibn)\b)")
+ROLE = re.compile(
+    r"\b(correspondent|editor|reporter|writer|staff|columnist|contributor|analyst|agencies|journalist|producer|"
+    r"korrespondent\w*|redakteur\w*|reporter\w*|autor\w*|корреспондент\w*|редактор\w*|журналист\w*|кореспондент\w*|журналіст\w*|"
+    r"correspondant\w*|rédact\w*|corresponsal|redactor\w*|democracy reporter|news desk)\b",
+    re.I,
+)
+MAX_NAME_WORDS = 4
+
+
+def byline(line: str) -> tuple[str, ...] | None:
+    """The names after "By" (or its equivalents), each in its own case: "BY JO HART" -> Jo Hart."""
+    found = BY.fullmatch(line.strip())
+    if not found or len(line) > 160:
+        return None
+    names = _names(found.group("names"))
+    return names if names and all(_is_name(n, least=1) for n in names) else None
+
+
+def name_line(line: str) -> tuple[str, ...] | None:
+    """A line that is nothing but people's names (and where they were)."""
+    if len(line) > 100 or re.search(r"[.!?:;]$|\d", line):
+        return None
+    names = _names(line)
+    return names if names and all(_is_name(n) for n in names) else None
+
+
+def is_role(line: str) -> bool:
+    """"Transport correspondent", "Local Democracy Reporter": a short line naming a job."""
+    return len(line.split()) <= 6 and bool(ROLE.search(line)) and not re.search(r"[.!?]$", line)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    text = re.split(r"\s*[|,]\s*(?=\d)|\s+(?:[-–—|·•])\s+", text)[0]  # "By Jo Hart | 3 April 2025": the date goes
+    found = []
+    for part in JOIN.split(text):
+        name = PLACE.sub("", part.strip()).strip(" .")
+        if not name or ROLE.search(name) or re.search(r"\d", name):
+            continue
+        found.append(_cased(name))
+    return tuple(found)
+
+
+def _is_name(name: str, least: int = 2) -> bool:
+    words = name.split()
+    return least <= len(words) <= MAX_NAME_WORDS and all(NAME_WORD.fullmatch(w) for w in words)
+
+
+def _cased(name: str) -> str:
+    """Names printed in capitals are stored as names are written."""
+    letters = [c for c in name if c.isalpha()]
+    return name.title() if letters and all(c.isupper() for c in letters) else name

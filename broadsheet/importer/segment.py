@@ -1,0 +1,311 @@
+"""Pasted page text -> its parts: headline, standfirst, byline, dateline, photo, story.
+
+Text copied from a browser has one line per block. Each line is scored by what it is, from
+features that hold for any outlet: whether it reads as a sentence (its end, its length, its
+share of the language's stop words), what the multilingual lexicon (lexicon.py) calls it,
+whether it is a dateline, a byline or a photo line, and whether it names the outlet.
+
+The story is found first, as the first two story paragraphs in a row; it then runs to the
+page's footer, past adverts, boxes and related links. Walking up from the story's start over
+the header (bylines, datelines, photo lines, share rows) gives the headline, and a line of
+prose between the headline and the header is the standfirst.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import justext
+
+from broadsheet.importer import lexicon, people
+from broadsheet.importer.dates import parse_dateline
+from broadsheet.importer.draft import Picture
+from broadsheet.importer.outlet import find_outlet
+from broadsheet.importer.photo import photo_line
+from broadsheet.importer.rules import LineRules, is_masthead
+
+MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)  # pasted HTML: judge the words, not the tags
+SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$|[\"”»]$")
+MIN_STORY_WORDS = 4
+MIN_STOPWORD_SHARE = 0.08  # prose has many "the", "und", "и"; lists of names or keywords have few
+MIN_HEADLINE_WORDS, MAX_HEADLINE_WORDS = 3, 30
+MIN_STANDFIRST_WORDS = 6
+MAX_CAPTION_WORDS = 40
+MAX_CROSSHEAD_WORDS = 10
+MAX_BOX_LINES = 15  # a box longer than this is not a box: keep the story safe
+LANGUAGES = ("English", "German", "Russian", "Ukrainian", "French", "Spanish", "Italian", "Portuguese", "Polish", "Dutch")
+
+
+@dataclass
+class Parts:
+    """What the segmenter made of a page; `story` is its lines, boilerplate gone."""
+
+    title: str = ""
+    standfirst: str = ""
+    authors: tuple[str, ...] = ()
+    date: datetime | None = None
+    picture: Picture | None = None
+    story: list[str] = field(default_factory=list)
+    outlet: str = ""
+
+
+@dataclass
+class _Page:
+    lines: list[str]
+    rules: LineRules
+    stopwords: frozenset[str]
+    outlet: str = ""
+    gone: dict[int, str] = field(default_factory=dict)  # line -> why it is not story: a lexicon kind, "box", "photo"
+    photos: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (caption, credit) it holds
+
+    def kind(self, i: int) -> str:
+        return self.gone.get(i, "")
+
+    def names_outlet(self, line: str) -> bool:
+        return bool(self.outlet) and self.outlet.lower() in line.lower()
+
+
+def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
+    """ValueError when no headline or no story is found."""
+    page = _Page(lines, rules, _stopwords(" ".join(lines)))
+    _mark_lexicon(page)
+    _mark_photos(page)
+    start = _story_start(page)
+    page.outlet = rules.outlet_names[0] if rules.outlet_names else find_outlet(lines, start if start is not None else len(lines))
+    _mark_boxes(page)
+    start = _story_start(page)
+    if start is None:
+        raise ValueError("no story found (only navigation and boilerplate: no line reads as a paragraph of prose)")
+    parts = _header(page, start, tz)
+    parts.story = _story(page, start)
+    if not parts.story:
+        raise ValueError("no story text found after the headline")
+    parts.outlet = page.outlet
+    return parts
+
+
+@lru_cache(maxsize=16)
+def _stoplist(language: str) -> frozenset[str]:
+    return frozenset(justext.get_stoplist(language))
+
+
+def _stopwords(text: str) -> frozenset[str]:
+    """The stop words of the language the page is in: the list that finds the most."""
+    words = re.findall(r"\w+", text.lower())[:2000]
+    return max((_stoplist(lang) for lang in LANGUAGES), key=lambda stop: sum(w in stop for w in words))
+
+
+def _mark_lexicon(page: _Page) -> None:
+    for i, line in enumerate(page.lines):
+        kind = lexicon.kind_of(line) or ("site rule" if page.rules.drops(line) else "") or ("box" if lexicon.closes_box(line) else "")
+        if kind:
+            page.gone[i] = kind
+    _mark_related(page)
+
+
+def _mark_related(page: _Page) -> None:
+    """The headlines under a "Related stories" heading are links, not story."""
+    for i, line in enumerate(page.lines):
+        if page.kind(i) != "related":
+            continue
+        j = i + 1
+        while j < len(page.lines) and not _sentence(page, j) and page.kind(j) in ("", "widget", "related") and not lexicon.opens_box(page.lines[j]):
+            page.gone.setdefault(j, "related")
+            j += 1
+
+
+def _mark_photos(page: _Page) -> None:
+    """Photo lines, and the caption a credit alone on its line belongs to: the line below for a
+    bare credit ("Getty Images" then the caption), the line above for a labelled one
+    ("Фото: ..." under its caption), the other one when that is taken."""
+    for i, line in enumerate(page.lines):
+        if page.kind(i) or people.byline(line) or parse_dateline(line, ZoneInfo("UTC")):
+            continue
+        found = photo_line(line)
+        if not found:
+            continue
+        page.gone[i] = "photo"
+        caption = found.caption
+        if not caption and found.credit:
+            labelled = found.credit != line.strip().strip("[]()").removeprefix("©").strip()
+            for j in (i - 1, i + 1) if labelled else (i + 1, i - 1):
+                if _caption_like(page, j):
+                    labelled_caption = photo_line(page.lines[j])  # "Image caption, ..." under "Image source, ..."
+                    caption = labelled_caption.caption if labelled_caption and not labelled_caption.credit else page.lines[j]
+                    page.gone[j] = "photo"
+                    break
+        page.photos[i] = (caption, found.credit)
+
+
+def _caption_like(page: _Page, i: int) -> bool:
+    if not 0 <= i < len(page.lines) or page.kind(i):
+        return False
+    line = page.lines[i]
+    return len(line.split()) <= MAX_CAPTION_WORDS and not (_header_item(page, i) or lexicon.opens_box(line))
+
+
+def _mark_boxes(page: _Page) -> None:
+    """Appeal and newsletter boxes: a line that opens one, then its promotional lines; and
+    offers that stand alone in the story."""
+    i = 0
+    while i < len(page.lines):
+        line = page.lines[i]
+        if not page.kind(i) and lexicon.opens_box(line):
+            i = _box(page, i)
+            continue
+        if not page.kind(i) and _sentence(page, i) and lexicon.is_offer(line, page.names_outlet(line)):
+            page.gone[i] = "box"
+        i += 1
+
+
+def _box(page: _Page, start: int) -> int:
+    """Marks the box opening at `start`; the index after it."""
+    page.gone[start] = "box"
+    end = start + 1
+    while end < len(page.lines) and end - start < MAX_BOX_LINES:
+        line = page.lines[end]
+        if lexicon.closes_box(line):
+            page.gone[end] = "box"
+            return end + 1
+        if not (page.kind(end) or _in_box(page, end)):
+            break
+        page.gone.setdefault(end, "box")
+        end += 1
+    return end
+
+
+def _in_box(page: _Page, i: int) -> bool:
+    line = page.lines[i]
+    short = not _sentence(page, i) and len(line.split()) <= 6  # "Dear readers,", "Once", "Monthly"
+    promo = lexicon.promo_hits(line)
+    return short or page.names_outlet(line) or promo >= 2 or (promo and lexicon.addresses_reader(line)) or lexicon.is_offer(line, page.names_outlet(line)) or lexicon.opens_box(line)
+
+
+def _sentence(page: _Page, i: int) -> bool:
+    """A line of prose: it ends as a sentence does, is long enough, has the language's stop words."""
+    line = MARKUP.sub("", page.lines[i]).strip()
+    words = re.findall(r"\w+", line.lower())
+    if len(words) < MIN_STORY_WORDS or not SENTENCE_END.search(line):
+        return False
+    if len(words) >= 10 and sum(w in page.stopwords for w in words) < MIN_STOPWORD_SHARE * len(words):
+        return False
+    return True
+
+
+def _story_line(page: _Page, i: int) -> bool:
+    return not page.kind(i) and _sentence(page, i) and not _header_item(page, i)
+
+
+def _story_start(page: _Page) -> int | None:
+    """The first story paragraph that another follows (boilerplate between them skipped, but
+    not a photo: a standfirst, then the photo, then the lede is how most pages begin); a story
+    of one paragraph is its only one."""
+    first = None
+    for i in range(len(page.lines)):
+        if not _story_line(page, i):
+            continue
+        first = i if first is None else first
+        j = i + 1
+        while j < len(page.lines) and page.kind(j) not in ("", "footer", "photo"):  # a photo after a standfirst ends the header
+            j += 1
+        if j < len(page.lines) and _story_line(page, j):
+            return i
+    return first
+
+
+def _header_item(page: _Page, i: int) -> bool:
+    """A line of the header between headline and story: byline, role, dateline, photo."""
+    line = page.lines[i]
+    if page.kind(i) == "photo" or people.byline(line) or people.is_role(line):
+        return True
+    if parse_dateline(line, ZoneInfo("UTC")):
+        return True
+    if people.name_line(line):  # a name alone is a byline when a role, a date or a photo follows
+        after = i + 1
+        return after < len(page.lines) and (people.is_role(page.lines[after]) or page.kind(after) in ("photo", "widget") or bool(parse_dateline(page.lines[after], ZoneInfo("UTC"))))
+    return False
+
+
+def _header(page: _Page, start: int, tz: ZoneInfo) -> Parts:
+    """Walk up from the story over the header to the headline; read the header on the way."""
+    i = start - 1
+    while i >= 0 and (page.kind(i) or _header_item(page, i)):
+        i -= 1
+    if i < 0:
+        raise ValueError("no headline found above the story (put the headline on a line of its own above the first paragraph)")
+    title_at, standfirst = i, ""
+    upper = i - 1
+    while upper >= 0 and _header_item(page, upper) and not page.kind(upper):
+        upper -= 1
+    if upper >= 0 and len(page.lines[i].split()) >= MIN_STANDFIRST_WORDS and _headline_like(page, upper):
+        title_at, standfirst = upper, page.lines[i]
+    title = page.lines[title_at]
+    if len(title.split()) > MAX_HEADLINE_WORDS:
+        raise ValueError(f"the line taken for the headline has {len(title.split())} words, too many for a headline (put the headline on a line of its own)")
+    parts = Parts(title=title, standfirst=standfirst)
+    _read_header(page, range(max(0, title_at - 3), start), parts, tz)
+    return parts
+
+
+def _headline_like(page: _Page, i: int) -> bool:
+    """A line a reader would call a title: not the outlet, a banner, a menu or a kicker."""
+    line = page.lines[i]
+    plain = " ".join(re.sub(r"[^\w ]+", " ", line).lower().split())
+    return (
+        len(line.split()) >= MIN_HEADLINE_WORDS + 1
+        and not page.kind(i)
+        and not line.rstrip().endswith((".", ":"))
+        and not lexicon.opens_box(line)
+        and not (page.outlet and plain == " ".join(re.sub(r"[^\w ]+", " ", page.outlet).lower().split()))
+        and not is_masthead(line)
+        and not page.rules.is_banner(line)
+    )
+
+
+def _read_header(page: _Page, lines: range, parts: Parts, tz: ZoneInfo) -> None:
+    for i in lines:
+        line = page.lines[i]
+        names = people.byline(line) or (people.name_line(line) if _header_item(page, i) and page.kind(i) != "photo" else None)
+        when = parse_dateline(line, tz)
+        if names and not parts.authors:
+            parts.authors = names
+        if when and parts.date is None:
+            parts.date = when
+        if i in page.photos and parts.picture is None:
+            caption, credit = page.photos[i]
+            parts.picture = Picture(caption=caption, credit=credit)
+
+
+def _story(page: _Page, start: int) -> list[str]:
+    """The story paragraphs from `start` to the page's footer, and the crossheads between them."""
+    kept = []
+    for i in range(start, len(page.lines)):
+        if page.kind(i) == "footer":
+            break
+        if _story_line(page, i) or (kept and _crosshead(page, i)):
+            kept.append(page.lines[i])
+    return kept
+
+
+def _crosshead(page: _Page, i: int) -> bool:
+    """"What happens next": a short heading inside the story, prose on both sides of it."""
+    line = page.lines[i]
+    if page.kind(i) or _header_item(page, i) or not 2 <= len(line.split()) <= MAX_CROSSHEAD_WORDS or not line[0].isupper() or SENTENCE_END.search(line):
+        return False
+    if lexicon.promo_hits(line) or page.names_outlet(line):  # "Wochenpost abonnieren und weiterlesen" is an offer
+        return False
+    after = next((j for j in range(i + 1, len(page.lines)) if not page.kind(j)), None)
+    return after is not None and _story_line(page, after)
+
+
+def strip_boilerplate(lines: list[str], rules: LineRules) -> list[str]:
+    """Blocks of a saved page's story, as trafilatura found them, without boxes and widgets:
+    what the segmenter removes from pasted text, for pages read from HTML."""
+    page = _Page(lines, rules, _stopwords(" ".join(lines)), rules.outlet_names[0] if rules.outlet_names else "")
+    _mark_lexicon(page)
+    _mark_boxes(page)
+    return [line for i, line in enumerate(lines) if not page.kind(i) and not (photo_line(line) and len(line.split()) <= 12)]
