@@ -35,7 +35,7 @@ WIDGET = [
     r"advertisement|advert|ad|ads|sponsored( content)?|paid (post|content)|skip (advertisement|ad)\b.{0,40}|report this ad|hide ad|scroll to continue|advertisement\W+scroll to continue",
     r"anzeige|werbung|реклама|партнерский материал|publicité|publicidad",
     r"purchase licensing rights|reuse this content|licensing|permissions|corrections?|report an error|feedback",
-    r"((updated|published) )?\d+ (minutes?|hours?|days?|weeks?) ago|(vor )?\d+ (minuten|stunden|tagen?)( her)?|\d+ (минут|мин|часа?|часов|хвилин|годин)\w* (назад|тому)",
+    r"((updated|published|posted) )?(\d+|an?|one) (minutes?|hours?|days?|weeks?) ago|((updated|published) )?(just now|yesterday)|(vor )?(einer|einem) (minute|stunde|tag)|(час|минуту|день|годину|хвилину) (назад|тому)|il y a \d+ (minutes?|heures?)|hace \d+ (minutos?|horas?)|(vor )?\d+ (minuten|stunden|tagen?)( her)?|\d+ (минут|мин|часа?|часов|хвилин|годин)\w* (назад|тому)",
     r"listen to this article.{0,40}|\d+ min(ute)?s? (read|listen)|lesezeit.{0,20}|\d+ min lesezeit|время чтения.{0,20}|\d+ мин(ут)? чтения",
     r"(give|donate|pay|contribute|spenden|пожертвовать|поддержать|підтримати|задонатити)( once| monthly| annually| now| today)?( [£$€₽₴]\s?\d.{0,40})?",
     r"(once|monthly|annual|annually|one-?off|single|recurring|einmalig|monatlich|jährlich|один раз|ежемесячно|ежегодно|щомісяця|одноразово)( payment| contribution| donation)?",

@@ -25,6 +25,7 @@ def find_outlet(lines: list[str], story: int) -> str:
     text = " ".join(_plain(line) for line in lines)
     scores: Counter[str] = Counter()
     spelled: dict[str, str] = {}
+    banners = {_plain(line) for line in _banner_lines(lines, story)}
     for name, bonus in _candidates(lines, story):
         key = _plain(name)
         if len(key) < 2 or lexicon.kind_of(name) or key.isdigit():
@@ -35,21 +36,26 @@ def find_outlet(lines: list[str], story: int) -> str:
     if not best or scores[best] < 2:
         return ""
     # "Fenland" from "© Fenland Media Ltd" is the start of "Fenland Courier", the banner's name
-    fuller = [k for k in scores if k != best and re.search(r"(?<!\w)" + re.escape(best) + r"(?!\w)", k) and scores[k] >= 2]
-    best = max(fuller, key=lambda k: (scores[k], -len(k)), default=best)
+    # (and "Blaze" from "© Blaze Media Group" of the masthead "DAILY BLAZE", printed only once)
+    fuller = [k for k in scores if k != best and k in banners and re.search(r"(?<!\w)" + re.escape(best) + r"(?!\w)", k) and scores[k] >= 1.5]
+    order = list(scores)  # first seen first: the banner at the top of the page
+    best = max(fuller, key=lambda k: (scores[k], -order.index(k)), default=best)
     return _display(spelled[best], lines)
 
 
 def _candidates(lines: list[str], story: int) -> list[tuple[str, float]]:
-    found: list[tuple[str, float]] = []
-    for line in lines[:story]:  # a banner is above the story
-        if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line):
-            found.append((GENERIC.sub("", line).strip(" «»\"“”"), 0.5))
+    found = [(line, 0.5) for line in _banner_lines(lines, story)]
     for line in lines:
         for pattern in (COPYRIGHT, SOURCE, DATELINE, APPEALING):
             for match in pattern.finditer(line):
                 found.append((_without_suffix(match.group("name").strip(" «»\"“”,")), 0.5))
     return found
+
+
+def _banner_lines(lines: list[str], story: int) -> list[str]:
+    """Short lines above the story: the masthead is one of them (menus are the others)."""
+    short = [line for line in lines[:story] if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line)]
+    return [GENERIC.sub("", line).strip(" «»\"“”") for line in short]
 
 
 def _without_suffix(name: str) -> str:

@@ -18,8 +18,8 @@ from broadsheet.importer import rules
 from broadsheet.importer.dates import parse_iso
 from broadsheet.importer.draft import Draft, Picture
 from broadsheet.importer.markdown import html_to_markdown, tidy
-from broadsheet.importer.segment import strip_boilerplate
 from broadsheet.importer.photo import photo_line
+from broadsheet.importer.segment import strip_boilerplate
 
 LINK_TEXT = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 

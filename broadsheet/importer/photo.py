@@ -22,6 +22,7 @@ AGENCY_WORDS = r"(?i:getty images|afp|ap|reuters|epa|dpa|tass|ria novosti|anadol
 # or an agency's name, so that "News|Economy" is no credit
 CREDIT = re.compile(
     r"(?:©\s*)?(?:" + NAME + r"(?: " + NAME + r"){0,3}|" + AGENCY_WORDS + r")\s*/\s*[\w&.'’ -]{1,40}(?:\s*[/|]\s*[\w&.'’ -]{1,40}){0,2}"
+    r"|©\s*[\w&.'’-]+(?: [\w&.'’-]+){0,3}(?:\s*[/|]\s*[\w&.'’ -]{1,40}){0,2}"  # "© Rundfunk Nord | Name": © says credit
     r"|(?:©\s*)?" + AGENCY_WORDS + r"(?:\s+via\s+[\w.'’ -]{1,30})?"
     r"|(?:©\s*)?[\w.'’ -]{2,30}\s+via\s+[\w.'’-]{1,20}(?: [\w.'’-]{1,20})?"
 )

@@ -15,6 +15,7 @@ from broadsheet.importer.feed import looks_like_feed, read_feed
 from broadsheet.importer.fetch import Limits, fetch
 from broadsheet.importer.page import read_page
 from broadsheet.importer.text import read_text
+from broadsheet.problems import not_utf8
 
 TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")
@@ -68,7 +69,7 @@ def read(source: str, reader: Reader) -> list[Draft]:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"file is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit")
     data, kind = path.read_bytes(), _kind_of_suffix(path.suffix.lower())
-    refusal = unreadable(data, "file")
+    refusal = unreadable(data, "file") or (not_utf8_text(data) if kind == "text" else None)
     if refusal:
         raise ValueError(refusal)
     return _decode(data, source, "", kind, "", reader)
@@ -77,12 +78,24 @@ def read(source: str, reader: Reader) -> list[Draft]:
 def unreadable(data: bytes, what: str) -> str | None:
     """Why a saved file or fetched page holds nothing to import, or None. Checked before any guessing:
     an empty file would otherwise read as "no headline", and a binary file would be
-    guessed into some charset and imported as a garbled draft. (Text in a charset other
-    than UTF-8 is still read by detection: some editors save cp1252 by default.)"""
+    guessed into some charset and imported as a garbled draft."""
     if not data.strip():
         return f"empty {what} (expected pasted article text, an HTML page or a feed)"
     if b"\0" in data[:8192] and not data.startswith(UTF16_MARKS):  # UTF-16 text is full of NULs, and marked
         return f"binary {what} (expected pasted article text, an HTML page or a feed)"
+    return None
+
+
+def not_utf8_text(data: bytes) -> str | None:
+    """Pasted text must be UTF-8, as articles must: a text file declares no charset, and a
+    guess turns "café" into "cafÃ©" in a draft. (Pages and feeds say their charset.)"""
+    if data.startswith(UTF16_MARKS):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = not_utf8("", data, exc)
+        return f"line {problem.line}: {problem.message}"
     return None
 
 

@@ -3,7 +3,7 @@ the same articles `build --drafts` adds; a broken draft named with its problem, 
 
 from __future__ import annotations
 
-from conftest import SETTINGS, article, run_cli, write_tree
+from conftest import article, run_cli, write_tree
 
 
 def test_drafts_are_listed_newest_first_in_aligned_columns(make_site):

@@ -16,6 +16,7 @@ BAD = {
     "blank": (b"  \n\n\t\n", "empty file"),
     "navigation": (b"Skip to content\nHome\nMenu\nShare\n", "no story found"),
     "binary": (bytes(range(256)) * 8, "binary file"),
+    "cp1252": ("Caf\u00e9 reopens on the quay\nThe caf\u00e9 on the quay reopened on Tuesday after a winter of repairs.\n".encode("cp1252"), "line 1: not UTF-8 (byte 0xE9 at column 4; save the file as UTF-8)"),
 }
 
 

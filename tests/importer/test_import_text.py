@@ -238,7 +238,7 @@ def test_banner_and_site_wide_drop_rules(make_site, tmp_path):
         "The waiting list for the town's allotments fell to 212 names this spring, the council said.\n"
         "Gazette Plus: unlock every story\n"
         "New plots beside the depot café opened in April, at £12 a year.\n",
-        encoding="cp1252",  # a text editor's default on some machines: read by detection
+        encoding="utf-8",
     )
     settings = SETTINGS + (
         "import:\n  drop: ['^Listen to this story']\n  sources:\n"
