@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import justext
 
 from broadsheet.importer import lexicon, people
-from broadsheet.importer.dates import parse_dateline
+from broadsheet.importer.dates import MAX_DATELINE, YEAR, parse_dateline
 from broadsheet.importer.draft import Picture
 from broadsheet.importer.outlet import find_outlet
 from broadsheet.importer.photo import photo_line
@@ -37,6 +37,9 @@ MIN_STANDFIRST_WORDS = 6
 MAX_CAPTION_WORDS = 40
 MAX_CROSSHEAD_WORDS = 10
 MAX_BOX_LINES = 15  # a box longer than this is not a box: keep the story safe
+# Reading a date costs a millisecond or more (dateparser), so a page of 200,000 short dated lines
+# would take minutes: only this many lines are read as dates, from the top, where datelines are.
+MAX_DATELINES_READ = 200
 LANGUAGES = ("English", "German", "Russian", "Ukrainian", "French", "Spanish", "Italian", "Portuguese", "Polish", "Dutch")
 
 
@@ -61,6 +64,8 @@ class _Page:
     outlet: str = ""
     gone: dict[int, str] = field(default_factory=dict)  # line -> why it is not story: a lexicon kind, "box", "photo"
     photos: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (caption, credit) it holds
+    dates: list[datetime | None] = field(default_factory=list)  # the date each line states, read once
+    prose: list[bool] = field(default_factory=list)  # whether each line reads as a sentence of prose
 
     def kind(self, i: int) -> str:
         return self.gone.get(i, "")
@@ -71,7 +76,7 @@ class _Page:
 
 def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
     """ValueError when no headline or no story is found."""
-    page = _Page(lines, rules, _stopwords(" ".join(lines)))
+    page = _page(lines, rules, tz)
     _mark_lexicon(page)
     _mark_photos(page)
     start = _story_start(page)
@@ -86,6 +91,17 @@ def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
         raise ValueError("no story text found after the headline")
     parts.outlet = page.outlet
     return parts
+
+
+def _page(lines: list[str], rules: LineRules, tz: ZoneInfo, outlet: str = "") -> _Page:
+    page = _Page(lines, rules, _stopwords(" ".join(lines[:500])), outlet)
+    page.prose = [_reads_as_prose(line, page.stopwords) for line in lines]
+    page.dates, budget = [], MAX_DATELINES_READ
+    for line in lines:
+        dated = budget > 0 and len(line) <= MAX_DATELINE and bool(YEAR.search(line))
+        budget -= dated
+        page.dates.append(parse_dateline(line, tz) if dated else None)
+    return page
 
 
 @lru_cache(maxsize=16)
@@ -123,7 +139,7 @@ def _mark_photos(page: _Page) -> None:
     bare credit ("Getty Images" then the caption), the line above for a labelled one
     ("Фото: ..." under its caption), the other one when that is taken."""
     for i, line in enumerate(page.lines):
-        if page.kind(i) or people.byline(line) or parse_dateline(line, ZoneInfo("UTC")):
+        if page.kind(i) or people.byline(line) or page.dates[i]:
             continue
         found = photo_line(line)
         if not found:
@@ -186,18 +202,22 @@ def _in_box(page: _Page, i: int) -> bool:
 
 
 def _sentence(page: _Page, i: int) -> bool:
+    return page.prose[i]
+
+
+def _reads_as_prose(line: str, stopwords: frozenset[str]) -> bool:
     """A line of prose: it ends as a sentence does, is long enough, has the language's stop words."""
-    line = MARKUP.sub("", page.lines[i]).strip()
+    line = MARKUP.sub("", line).strip()
+    if not SENTENCE_END.search(line):
+        return False
     words = re.findall(r"\w+", line.lower())
-    if len(words) < MIN_STORY_WORDS or not SENTENCE_END.search(line):
+    if len(words) < MIN_STORY_WORDS:
         return False
-    if len(words) >= 10 and sum(w in page.stopwords for w in words) < MIN_STOPWORD_SHARE * len(words):
-        return False
-    return True
+    return len(words) < 10 or sum(w in stopwords for w in words) >= MIN_STOPWORD_SHARE * len(words)
 
 
 def _story_line(page: _Page, i: int) -> bool:
-    return not page.kind(i) and _sentence(page, i) and not _header_item(page, i)
+    return _sentence(page, i) and not page.kind(i) and not _header_item(page, i)
 
 
 def _story_start(page: _Page) -> int | None:
@@ -222,11 +242,11 @@ def _header_item(page: _Page, i: int) -> bool:
     line = page.lines[i]
     if page.kind(i) == "photo" or people.byline(line) or people.is_role(line):
         return True
-    if parse_dateline(line, ZoneInfo("UTC")):
+    if page.dates[i]:
         return True
     if people.name_line(line):  # a name alone is a byline when a role, a date or a photo follows
         after = i + 1
-        return after < len(page.lines) and (people.is_role(page.lines[after]) or page.kind(after) in ("photo", "widget") or bool(parse_dateline(page.lines[after], ZoneInfo("UTC"))))
+        return after < len(page.lines) and (people.is_role(page.lines[after]) or page.kind(after) in ("photo", "widget") or bool(page.dates[after]))
     return False
 
 
@@ -270,7 +290,7 @@ def _read_header(page: _Page, lines: range, parts: Parts, tz: ZoneInfo) -> None:
     for i in lines:
         line = page.lines[i]
         names = people.byline(line) or (people.name_line(line) if _header_item(page, i) and page.kind(i) != "photo" else None)
-        when = parse_dateline(line, tz)
+        when = page.dates[i]
         if names and not parts.authors:
             parts.authors = names
         if when and parts.date is None:
@@ -305,7 +325,7 @@ def _crosshead(page: _Page, i: int) -> bool:
 def strip_boilerplate(lines: list[str], rules: LineRules) -> list[str]:
     """Blocks of a saved page's story, as trafilatura found them, without boxes and widgets:
     what the segmenter removes from pasted text, for pages read from HTML."""
-    page = _Page(lines, rules, _stopwords(" ".join(lines)), rules.outlet_names[0] if rules.outlet_names else "")
+    page = _page(lines, rules, ZoneInfo("UTC"), rules.outlet_names[0] if rules.outlet_names else "")
     _mark_lexicon(page)
     _mark_boxes(page)
     return [line for i, line in enumerate(lines) if not page.kind(i) and not (photo_line(line) and len(line.split()) <= 12)]
