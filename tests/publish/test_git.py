@@ -145,10 +145,11 @@ def test_the_scratch_repository_is_private_to_the_site_folder(tmp_path):
     remote = bare_remote(tmp_path / "remote.git")
     site = new_site(tmp_path, git_target(remote))
     git("init", "--quiet", site)
-    before = tree_bytes(site / ".git")
+    before = tree_bytes(site / ".git"), git("status", "--porcelain", "--untracked-files=all", cwd=site)
     assert publish(site).code == 0
     assert (site / ".broadsheet" / "publish" / "pages" / "HEAD").is_file()
-    assert tree_bytes(site / ".git") == before
+    assert tree_bytes(site / ".git") == before[0]
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=site) == before[1]  # init's .gitignore covers it
 
 
 def test_an_unreachable_remote_is_one_line(tmp_path):
