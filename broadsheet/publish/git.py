@@ -95,7 +95,7 @@ def redirects(site: LocalSite) -> list[str]:
         if len(words) < 2 or words[0].startswith("#"):
             continue
         parts = words[0].strip("/").split("/")
-        pages = ("/".join(parts[i:] + ["index.html"]).lstrip("/") for i in range(len(parts) + 1))
+        pages = ("/".join(parts[i:] + ["index.html"]).lstrip("/") for i in range(len(parts)))  # never the home page
         if any(page in site.files for page in pages):
             found.append(words[0])
     return found

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
+import pytest
 from gitsite import bare_remote, commits, edit_body, git, git_target, needs_git, new_site, output_files, publish, refs, tree
 
+from broadsheet.publish.git import publish as git_publish
+from broadsheet.publish.local import LocalSite, read_output
+from broadsheet.publish.outcome import PublishError, PublishOptions
+from broadsheet.publish.targets import GitTarget
 from conftest import run_cli, tree_bytes
 
 pytestmark = needs_git
@@ -167,3 +173,61 @@ def test_without_git_on_the_path_the_target_says_so(tmp_path, monkeypatch):
     result = publish(site)
     assert result.code == 1
     assert "error: git is not installed or not on PATH" in result.err
+
+
+# --- the module itself, on a hand-made output -----------------------------------------------------
+
+
+def hand_made_output(root: Path, files: dict[str, str]) -> LocalSite:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return read_output(root)
+
+
+@pytest.mark.parametrize("history", ["keep", "squash"])
+def test_a_push_someone_made_after_the_fetch_is_never_overwritten(tmp_path, history):
+    """Another publisher pushes between this publish's fetch and its push (here: when the
+    first files are hashed): the push is refused, theirs stays, and the next publish lands."""
+    remote = bare_remote(tmp_path / "remote.git")
+    target = GitTarget("pages", remote.as_uri(), history=history)
+    scratch = tmp_path / "scratch"
+    assert git_publish(target, hand_made_output(tmp_path / "v1", {"index.html": "one"}), PublishOptions(), scratch=scratch).uploaded
+    clone = tmp_path / "clone"
+    git("clone", "--quiet", "--branch", "gh-pages", remote.as_uri(), clone)
+
+    def someone_else_pushes(done: int, total: int) -> None:
+        if not (clone / "theirs.txt").exists():
+            (clone / "theirs.txt").write_text("theirs\n")
+            git("add", "theirs.txt", cwd=clone)
+            git("-c", "user.name=Other", "-c", "user.email=other@example.org", "commit", "--quiet", "-m", "theirs", cwd=clone)
+            git("push", "--quiet", "origin", "gh-pages", cwd=clone)
+
+    site = hand_made_output(tmp_path / "v2", {"index.html": "two"})
+    with pytest.raises(PublishError) as refused:
+        git_publish(target, site, PublishOptions(), someone_else_pushes, scratch=scratch)
+
+    reason = "fetch first" if history == "keep" else "stale info"
+    assert f"refused the push to gh-pages ({reason}); it was left as it was" in str(refused.value)
+    assert git("--git-dir", remote, "log", "-1", "--format=%s", "gh-pages") == "theirs\n"
+    again = git_publish(target, site, PublishOptions(), scratch=scratch)
+    assert again.deleted == ["theirs.txt"] and again.replaced == ["index.html"]
+    assert tree(remote) == [".nojekyll", "index.html"]
+    assert commits(remote) == (3 if history == "keep" else 1)
+
+
+def test_redirects_are_the_lines_of_redirects_whose_page_is_published(tmp_path):
+    remote = bare_remote(tmp_path / "remote.git")
+    site = hand_made_output(tmp_path / "out", {
+        "index.html": "home",
+        "new/index.html": "the story",
+        "old/slug/index.html": '<link rel="canonical" href="/digest/new/">',
+        "_redirects": "/digest/old/slug/ /digest/new/ 301\n/digest/gone/ /digest/new/ 301\n",
+    })  # fmt: skip
+
+    outcome = git_publish(GitTarget("pages", remote.as_uri()), site, PublishOptions(dry_run=True))
+
+    assert outcome.redirects == ["/digest/old/slug/"]
+    assert outcome.uploaded == [".nojekyll", "_redirects", "index.html", "new/index.html", "old/slug/index.html"]
+    assert outcome.bytes_sent == sum(f.size for f in site.files.values())
+    assert refs(remote) == ""
