@@ -72,7 +72,7 @@ def publish(
         commit = repo.commit(tree, [] if target.history == "squash" or previous is None else [previous], message)
         repo.push(target, commit, previous)
         repo.git("update-ref", PUBLISHED, commit)
-        repo.git("gc", "--auto", "--quiet")  # loose blobs from every publish, packed now and then
+        repo.git("gc", "--auto", "--quiet", check=False)  # loose blobs packed now and then; the publish is done either way
         if progress:
             progress(len(files), len(files))
         return outcome
@@ -177,7 +177,7 @@ class _Repo:
         for rel, data in files.items():
             if isinstance(data, bytes):
                 blobs[rel] = self.git("hash-object", "-w", "--stdin", input=data).stdout.decode().strip()
-        entries = b"".join(f"100644 {blobs[rel]}\t{rel}".encode() + b"\0" for rel in files)
+        entries = b"".join(f"100644 {blobs[rel]}\t".encode() + os.fsencode(rel) + b"\0" for rel in files)
         with tempfile.TemporaryDirectory(prefix="broadsheet-index-") as temp:
             index = {"GIT_INDEX_FILE": str(Path(temp) / "index")}
             self.git("update-index", "-z", "--add", "--index-info", input=entries, env=index)
@@ -189,7 +189,7 @@ class _Repo:
         ids: list[str] = []
         for start in range(0, len(paths), HASH_BATCH):
             batch = paths[start : start + HASH_BATCH]
-            result = self.git("hash-object", "-w", "--no-filters", "--stdin-paths", input="".join(f"{p}\n" for p in batch).encode())
+            result = self.git("hash-object", "-w", "--no-filters", "--stdin-paths", input=b"".join(os.fsencode(p) + b"\n" for p in batch))
             ids += result.stdout.decode().split()
             if progress:
                 progress(len(ids), total)
@@ -205,8 +205,8 @@ class _Repo:
 
     def compare(self, old_tree: str, new_tree: str, files: dict[str, bytes | Path]) -> Outcome:
         """What the new tree adds, changes and drops against the branch's last one."""
-        out = self.git("diff-tree", "-r", "-z", "--no-renames", "--name-status", old_tree, new_tree).stdout.decode("utf-8", "surrogateescape")
-        words = out.split("\0")
+        out = self.git("diff-tree", "-r", "-z", "--no-renames", "--name-status", old_tree, new_tree).stdout
+        words = os.fsdecode(out).split("\0")
         outcome = Outcome()
         for status, rel in zip(words[0::2], words[1::2]):
             {"A": outcome.uploaded, "M": outcome.replaced, "T": outcome.replaced, "D": outcome.deleted}.get(status, outcome.replaced).append(rel)

@@ -10,6 +10,7 @@ from gitsite import bare_remote, edit_body, git_target, needs_git, new_site, out
 
 from broadsheet.build.config import load_settings
 from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target
+from conftest import run_cli
 
 ALL_THREE = """\
 publish:
@@ -84,8 +85,6 @@ def test_a_wrong_target_setting_stops_publish_and_build_alike(tmp_path):
     site = new_site(tmp_path, "publish:\n  pages:\n    type: git\n    remote: x\n    histroy: keep\n")
     line = next(i for i, text in enumerate((site / "broadsheet.yaml").read_text().splitlines(), 1) if "histroy" in text)
     for command in ("publish", "build"):
-        from conftest import run_cli
-
         result = run_cli(command, "--site", site)
         assert result.code == 1
         assert f"broadsheet.yaml:{line}: publish.pages.histroy: unknown key of a git target" in result.err
