@@ -57,8 +57,8 @@ def publish(
     if shutil.which("git") is None:
         raise PublishError("git is not installed or not on PATH; the git target needs the git command line (https://git-scm.com)")
     with _repository(scratch, options.dry_run) as repo:
-        previous = repo.fetch(target)
         files = _files(target, site)
+        previous = repo.fetch(target)
         tree = repo.tree(site, files, progress)
         old_tree, parents = repo.tree_of(previous), repo.parents(previous)
         outcome = repo.compare(old_tree or EMPTY_TREE, tree, files)
@@ -71,7 +71,7 @@ def publish(
         message = commit_message(len(files), title, built or datetime.fromtimestamp(site.root.stat().st_mtime, timezone.utc))
         commit = repo.commit(tree, [] if target.history == "squash" or previous is None else [previous], message)
         repo.push(target, commit, previous)
-        repo.git("update-ref", PUBLISHED, commit)
+        repo.git("update-ref", PUBLISHED, commit, check=False)  # only saves the next fetch some objects
         repo.git("gc", "--auto", "--quiet", check=False)  # loose blobs packed now and then; the publish is done either way
         if progress:
             progress(len(files), len(files))
@@ -82,6 +82,7 @@ def commit_message(count: int, title: str, built: datetime) -> str:
     """"Publish 12 files from The Digest, built 2026-11-30 11:50 UTC": the same for the same
     build, as the time is the build's, not the publish's."""
     when = built.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    title = " ".join(title.split())  # one subject line, whatever the settings hold
     return f"Publish {count:,} files from {title or 'the site'}, built {when}\n\nPublished by `broadsheet publish`.\n"
 
 
