@@ -585,6 +585,7 @@ TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # typed on the com
 BRANCH = re.compile(r"(?!.*\.\.)(?!.*//)(?!.*\.lock(/|$))[A-Za-z0-9_+][A-Za-z0-9._+-]*(/[A-Za-z0-9_+][A-Za-z0-9._+-]*)*")
 HOST_NAME = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+SECRET = re.compile(r"password|secret|token|access.?key|credential|passphrase", re.IGNORECASE)
 REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+|[a-z0-9-]{2,32}")
 
 
@@ -616,7 +617,14 @@ def _publish_target(name: str, value: Any, where: str, problem) -> Target | None
         problem(field_, f"expected the kind of target: {', '.join(PUBLISH_TYPES)}" + ("" if "type" in value else "; every target needs one"))
         return None
     record, checks, required = PUBLISH_TYPES[kind]
-    accepted = _mapping(where, {k: v for k, v in value.items() if k != "type"}, checks, problem, unknown=f"key of a {kind} target")
+    secrets = [key for key in value if isinstance(key, str) and SECRET.search(key)]
+    for key in secrets:  # a settings file gets committed and shared
+        problem(f"{where}.{key}", "credentials do not belong in the settings file: git and SSH use your own setup "
+                "(keys, credential helpers), S3 the AWS environment variables or profiles")  # fmt: skip
+    checks = {**checks, **dict.fromkeys(secrets, lambda v: None)}  # reported once, above
+    accepted = _mapping(where, {k: v for k, v in value.items() if k != "type"}, checks, problem, unknown=f"key of a target of type {kind}")
+    if secrets:
+        return None
     missing = [key for key in required if key not in value]
     for key in missing:
         problem(f"{where}.{key}", f"every {kind} target needs one: {checks[key](None)[len('expected '):]}")

@@ -90,8 +90,8 @@ def _module(target: Target):
         return importlib.import_module(f"broadsheet.publish.{kind}")
     except ModuleNotFoundError as exc:
         if exc.name == f"broadsheet.publish.{kind}":
-            raise PublishError(f"publishing to a {kind} target is not available in this build of broadsheet") from None
-        raise PublishError(f"publishing to a {kind} target needs the Python package {exc.name!r}: pip install {exc.name}") from None
+            raise PublishError(f"publishing to {kind} targets is not available in this build of broadsheet") from None
+        raise PublishError(f"publishing to {kind} targets needs the Python package {exc.name!r}: pip install {exc.name}") from None
 
 
 def _publish(target: Target, site: local.LocalSite, options: PublishOptions, progress, site_dir: Path, title: str, built: datetime) -> Outcome:
@@ -108,7 +108,7 @@ def _built(output: Path) -> datetime:
 
 def _rollback(target: Target) -> int:
     if not isinstance(target, RsyncTarget):
-        raise PublishError(f"--rollback works for rsync targets only; {target.name} is a {MODULES[type(target)]} target "
+        raise PublishError(f"--rollback works for rsync targets only; {target.name} is of type {MODULES[type(target)]} "
                            "(publish an earlier build instead)")  # fmt: skip
     print(_module(target).rollback(target))
     return EXIT_OK

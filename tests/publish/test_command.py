@@ -56,7 +56,7 @@ def test_the_three_kinds_of_target_are_read_in_file_order(tmp_path):
     "text, expected",
     [
         ("publish:\n  pages:\n    type: git\n    remote: x\n    brnach: main\n",
-         "broadsheet.yaml:6: publish.pages.brnach: unknown key of a git target (expected one of: branch, cname, history, remote)"),
+         "broadsheet.yaml:6: publish.pages.brnach: unknown key of a target of type git (expected one of: branch, cname, history, remote)"),
         ("publish:\n  pages:\n    type: git\n", "broadsheet.yaml:3: publish.pages.remote: every git target needs one: a git URL"),
         ("publish:\n  pages:\n    remote: x\n", "broadsheet.yaml:3: publish.pages.type: expected the kind of target: git, s3, rsync; every target needs one"),
         ("publish:\n  pages:\n    type: ftp\n", "broadsheet.yaml:4: publish.pages.type: expected the kind of target: git, s3, rsync"),
@@ -68,7 +68,8 @@ def test_the_three_kinds_of_target_are_read_in_file_order(tmp_path):
         ("publish:\n  b:\n    type: s3\n    bucket: My_Bucket\n", "broadsheet.yaml:5: publish.b.bucket: expected a bucket name"),
         ("publish:\n  b:\n    type: s3\n    bucket: ok-bucket\n    endpoint: ftp://x\n", "broadsheet.yaml:6: publish.b.endpoint: expected the http(s) URL"),
         ("publish:\n  b:\n    type: s3\n    bucket: ok-bucket\n    max_deletes: -1\n", "broadsheet.yaml:6: publish.b.max_deletes: expected a whole number of 0 or more"),
-        ("publish:\n  b:\n    type: s3\n    bucket: ok-bucket\n    access_key: AKIA\n", "broadsheet.yaml:6: publish.b.access_key: unknown key of a s3 target"),
+        ("publish:\n  b:\n    type: s3\n    bucket: ok-bucket\n    access_key: AKIA\n", "broadsheet.yaml:6: publish.b.access_key: credentials do not belong in the settings file"),
+        ("publish:\n  b:\n    type: s3\n    bucket: ok-bucket\n    acl: public\n", "broadsheet.yaml:6: publish.b.acl: unknown key of a target of type s3"),
         ("publish:\n  s:\n    type: rsync\n    destination: /srv/www\n    keep: 0\n", "broadsheet.yaml:6: publish.s.keep: expected a whole number above 0"),
         ("publish:\n  s:\n    type: rsync\n", "broadsheet.yaml:3: publish.s.destination: every rsync target needs one"),
         ("publish:\n  'my site':\n    type: rsync\n    destination: /srv\n", "broadsheet.yaml:3: publish.my site: a target's name must be letters, digits"),
@@ -87,7 +88,7 @@ def test_a_wrong_target_setting_stops_publish_and_build_alike(tmp_path):
     for command in ("publish", "build"):
         result = run_cli(command, "--site", site)
         assert result.code == 1
-        assert f"broadsheet.yaml:{line}: publish.pages.histroy: unknown key of a git target" in result.err
+        assert f"broadsheet.yaml:{line}: publish.pages.histroy: unknown key of a target of type git" in result.err
         assert "Traceback" not in result.err
 
 
@@ -114,7 +115,7 @@ def test_rollback_is_for_rsync_targets_only(tmp_path):
     site = new_site(tmp_path, ALL_THREE)
     result = publish(site, "pages", "--rollback")
     assert result.code == 1
-    assert result.err.splitlines() == ["error: --rollback works for rsync targets only; pages is a git target (publish an earlier build instead)"]
+    assert result.err.splitlines() == ["error: --rollback works for rsync targets only; pages is of type git (publish an earlier build instead)"]
 
 
 @needs_git
