@@ -22,7 +22,7 @@ from broadsheet.incremental.state import BuildState
 from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
 from broadsheet.scaffold import command as scaffold
 
-COMMANDS = ("build", "check", "serve", "new", "init", "import", "drafts", "email")
+COMMANDS = ("build", "check", "serve", "new", "init", "import", "drafts", "email", "publish")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -72,6 +72,12 @@ def parser() -> argparse.ArgumentParser:
     emailcommand.add_arguments(m)
     m.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="as if it were this moment (ISO 8601); also the message's Date")
 
+    pub = command("publish", "build and check the site, then upload what changed to a target named under publish: in broadsheet.yaml")
+    build_run_options(pub)
+    from broadsheet.publish import command as publishcommand  # its module owns its options
+
+    publishcommand.add_arguments(pub)
+
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
     return top
@@ -107,7 +113,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     args = p.parse_args(argv)
     if args.command is None:
         p.print_usage(sys.stderr)
-        print("broadsheet: error: a command is required (build, check, serve, new, init, import, drafts or email)", file=sys.stderr)
+        print("broadsheet: error: a command is required (build, check, serve, new, init, import, drafts, email or publish)", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "init":
         return scaffold.init(args)
@@ -141,6 +147,10 @@ def _run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from broadsheet.email import command as emailcommand
 
         return emailcommand.run(args)
+    if args.command == "publish":
+        from broadsheet.publish import command as publishcommand
+
+        return publishcommand.run(args, lambda: _checked_build(args))
     return _build(args) if args.command == "build" else scaffold.new(args)
 
 
@@ -153,6 +163,17 @@ def _check(args: argparse.Namespace) -> int:
 
     report = _build_site(args, explain=True)
     return command(report, args.site) if report.ok else EXIT_PROBLEMS
+
+
+def _checked_build(args: argparse.Namespace) -> BuildReport | None:
+    """`publish`'s build: as `check` does, with the link check unless --no-check; None when
+    either found an error."""
+    from broadsheet.check.command import command
+
+    report = _build_site(args, explain=not args.no_check)
+    if not report.ok or (not args.no_check and command(report, args.site) != EXIT_OK):
+        return None
+    return report
 
 
 def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:

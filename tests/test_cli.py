@@ -23,10 +23,10 @@ def small_site(make_site, **more: str) -> Path:
 
 
 def test_unknown_command():
-    result = run_cli("publish")
+    result = run_cli("deploy")
     assert result.code == 2
     assert result.err.startswith("usage: broadsheet")
-    assert "invalid choice: 'publish'" in result.err
+    assert "invalid choice: 'deploy'" in result.err
 
 
 def test_unknown_option(make_site):

@@ -15,6 +15,7 @@ from broadsheet.build import sitefiles
 from broadsheet.build.slugs import is_reserved
 from broadsheet.build.yamlload import YamlError, load
 from broadsheet.problems import Problem, not_utf8
+from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target, Target
 from broadsheet.theme.localise import check_overrides
 
 SETTINGS_FILE = "broadsheet.yaml"
@@ -136,11 +137,13 @@ class Settings:
     email: EmailSettings = field(default_factory=EmailSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     strings: dict[str, Any] = field(default_factory=dict)  # the theme's phrases, overridden (see strings.py)
+    publish: dict[str, Target] = field(default_factory=dict)  # name -> target, in file order: the first is the default
 
     def for_pages(self) -> "Settings":
-        """The settings as pages see them: import rules only steer `broadsheet import`,
-        so editing them must not make every page be rendered again."""
-        return replace(self, import_=ImportSettings())
+        """The settings as pages see them: import rules only steer `broadsheet import`, and
+        publish targets only `broadsheet publish`, so editing them must not make every page
+        be rendered again."""
+        return replace(self, import_=ImportSettings(), publish={})
 
     @property
     def base_path(self) -> str:
@@ -207,14 +210,20 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
     problems: list[Problem] = []
 
     def problem(key: str, message: str) -> None:
-        line = lines.get(key) or lines.get(key.split("[")[0], 0)  # "import.sources[1].drop": that list's line
-        problems.append(Problem(SETTINGS_FILE, line, key, message))
+        # "import.sources[1].drop": that list's line; a missing "publish.pages.remote": its target's
+        name = key.split("[")[0]
+        while name and name not in lines:
+            name = name.rpartition(".")[0]
+        problems.append(Problem(SETTINGS_FILE, lines.get(key) or lines.get(name, 0), key, message))
 
     known = {f.name.rstrip("_"): f for f in fields(Settings)}
     accepted: dict[str, Any] = {}
     for key, value in values.items():
         if key == "import":
             accepted["import_"] = _import_settings(value, problem)
+            continue
+        if key == "publish":
+            accepted["publish"] = _publish_settings(value, problem)
             continue
         if key not in known:
             problem(str(key), f"unknown setting (expected one of: {', '.join(sorted(known))})")
@@ -566,3 +575,125 @@ def _is_url_pattern(value: Any) -> str | None:
         if is_reserved(part) or part.endswith((".", " ")) or not part:
             return f"{part!r} is not a folder name every machine takes (empty, a device name such as aux or con, or ending in a dot or space)"
     return None
+
+
+# --- publish: ------------------------------------------------------------------------------
+
+TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # typed on the command line, and a folder name
+# A branch name git takes (git check-ref-format's rules, kept simple): plain folders of
+# letters, digits and . _ - / +, none starting with a dot or a dash.
+BRANCH = re.compile(r"(?!.*\.\.)(?!.*//)(?!.*\.lock(/|$))[A-Za-z0-9_+][A-Za-z0-9._+-]*(/[A-Za-z0-9_+][A-Za-z0-9._+-]*)*")
+HOST_NAME = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+SECRET = re.compile(r"password|secret|token|access.?key|credential|passphrase", re.IGNORECASE)
+REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+|[a-z0-9-]{2,32}")
+
+
+def _publish_settings(value: Any, problem) -> dict[str, Target]:
+    """The `publish:` mapping -> name -> target, in file order; each wrong key is reported
+    under its dotted name (publish.pages.branch), a missing one under the target's."""
+    if not isinstance(value, dict):
+        problem("publish", "expected a mapping of targets such as {pages: {type: git, remote: 'git@github.com:me/digest.git'}}")
+        return {}
+    targets: dict[str, Target] = {}
+    for name, item in value.items():
+        where = f"publish.{name}"
+        if not isinstance(name, str) or not TARGET_NAME.fullmatch(name):
+            problem(where, "a target's name must be letters, digits, '.', '_' or '-' (it is typed as `broadsheet publish NAME`)")
+            continue
+        target = _publish_target(name, item, where, problem)
+        if target is not None:
+            targets[name] = target
+    return targets
+
+
+def _publish_target(name: str, value: Any, where: str, problem) -> Target | None:
+    if not isinstance(value, dict):
+        problem(where, "expected a mapping of settings such as {type: git, remote: 'git@github.com:me/digest.git'}")
+        return None
+    kind = value.get("type")
+    if kind not in PUBLISH_TYPES:
+        field_ = f"{where}.type"
+        problem(field_, f"expected the kind of target: {', '.join(PUBLISH_TYPES)}" + ("" if "type" in value else "; every target needs one"))
+        return None
+    record, checks, required = PUBLISH_TYPES[kind]
+    secrets = [key for key in value if isinstance(key, str) and SECRET.search(key)]
+    for key in secrets:  # a settings file gets committed and shared
+        problem(f"{where}.{key}", "credentials do not belong in the settings file: git and SSH use your own setup "
+                "(keys, credential helpers), S3 the AWS environment variables or profiles")  # fmt: skip
+    checks = {**checks, **dict.fromkeys(secrets, lambda v: None)}  # reported once, above
+    accepted = _mapping(where, {k: v for k, v in value.items() if k != "type"}, checks, problem, unknown=f"key of a target of type {kind}")
+    if secrets:
+        return None
+    missing = [key for key in required if key not in value]
+    for key in missing:
+        problem(f"{where}.{key}", f"every {kind} target needs one: {checks[key](None)[len('expected '):]}")
+    if missing or len(accepted) + 1 != len(value):
+        return None
+    if kind == "s3" and accepted.get("prefix"):
+        accepted["prefix"] = accepted["prefix"].rstrip("/") + "/"  # a key prefix is a folder
+    return record(name=name, **accepted)
+
+
+def _is_git_remote(value: Any) -> str | None:
+    expected = "expected a git URL such as 'git@github.com:me/digest.git' or 'file:///srv/git/digest.git'"
+    if not isinstance(value, str) or not value.strip() or control_character(value) or value.startswith("-"):
+        return expected
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return expected
+    if parts.password:  # a settings file gets committed and shared
+        return "must not hold a password: git takes credentials from your own setup (a credential helper, an SSH key)"
+    return None
+
+
+def _is_destination(value: Any) -> str | None:
+    expected = "expected where the site is served from, such as 'deploy@host:/var/www/digest' or '/var/www/digest'"
+    if not isinstance(value, str) or not value.strip() or control_character(value) or value.startswith("-"):
+        return expected
+    return None
+
+
+def _is_endpoint(value: Any) -> str | None:
+    expected = "expected the http(s) URL of an S3-compatible store, such as 'https://s3.example.net'"
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:
+        return expected
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        return expected
+    if parts.password or parts.username:
+        return "must not hold a user name or password: S3 takes credentials from the AWS environment variables or profiles"
+    return None
+
+
+def _pattern(regex: re.Pattern, expected: str):
+    return lambda v: None if isinstance(v, str) and regex.fullmatch(v) else expected
+
+
+def _is_prefix(value: Any) -> str | None:
+    if isinstance(value, str) and not value.startswith("/") and not control_character(value) and ".." not in value.split("/"):
+        return None
+    return "expected a key prefix such as 'digest/' (no leading '/', no '..'), or '' for the bucket's root"
+
+
+PUBLISH_TYPES = {  # kind -> (record, key checks, required keys)
+    "git": (GitTarget, {
+        "remote": _is_git_remote,
+        "branch": _pattern(BRANCH, "expected a branch name such as 'gh-pages'"),
+        "cname": _pattern(HOST_NAME, "expected a host name such as 'digest.example.org', written as CNAME"),
+        "history": lambda v: None if v in ("keep", "squash") else "expected 'keep' or 'squash'",
+    }, ("remote",)),
+    "s3": (S3Target, {
+        "bucket": _pattern(BUCKET, "expected a bucket name such as 'my-digest' (3-63 lower-case letters, digits, '.' and '-')"),
+        "prefix": _is_prefix,
+        "region": _pattern(REGION, "expected a region such as 'eu-west-1'"),
+        "endpoint": _is_endpoint,
+        "max_deletes": lambda v: _is_positive(v, zero=True),
+    }, ("bucket",)),
+    "rsync": (RsyncTarget, {
+        "destination": _is_destination,
+        "keep": _is_positive,
+    }, ("destination",)),
+}  # fmt: skip

@@ -29,13 +29,14 @@ editions_per_page: 7
 """
 
 # What a build makes in the site folder: the output (a link to one of two copies), the
-# copies and the lock beside it (.site.*), and the build cache. No trailing slash on /site:
-# a pattern ending in / does not match a link.
+# copies and the lock beside it (.site.*), the build cache; and the repository `publish`
+# keeps for a git target. No trailing slash on /site: a pattern ending in / does not match a link.
 GITIGNORE = """\
-# Made by `broadsheet build`; safe to delete.
+# Made by `broadsheet build` and `broadsheet publish`; safe to delete.
 /site
 /.site.*
 /.broadsheet/cache/
+/.broadsheet/publish/
 """
 
 ARTICLE_TEMPLATE = """\
