@@ -74,6 +74,7 @@ def parser() -> argparse.ArgumentParser:
 
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
+    i.add_argument("--ci", choices=scaffold.CI_CHOICES, help="also write a CI workflow that builds, checks and publishes the site on push and every hour")
     return top
 
 
