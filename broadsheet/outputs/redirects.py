@@ -39,17 +39,15 @@ def plan(model: SiteModel, record: dict[str, tuple[str, int]]) -> list[Redirect]
     """Every redirect asked for, sorted: aliases of the published articles, then the
     record's URLs whose article is published at another URL now. A recorded article that
     is gone (deleted, a draft again) gets none: its old address rightly answers 404."""
-    redirects: dict[str, Redirect] = {}
-    by_source = {}
-    for entry in model.entries:
-        by_source[entry.article.path] = entry
-        for alias in entry.article.extra.get("aliases", ()):
-            redirects.setdefault(alias, Redirect(alias, entry.url, entry.article.path))
+    aliases = [Redirect(alias, e.url, e.article.path) for e in model.entries for alias in e.article.extra.get("aliases", ())]
+    by_source = {e.article.path: e for e in model.entries}
+    written = {r.old for r in aliases}  # one alias in two articles stays two claims: an error naming both
+    recorded = []
     for old, (source, line) in sorted(record.items()):
         entry = by_source.get(source)
-        if entry is not None and old != "/" + entry.path and old not in redirects:
-            redirects[old] = Redirect(old, entry.url, RECORD, line)
-    return sorted(redirects.values())
+        if entry is not None and old != "/" + entry.path and old not in written:
+            recorded.append(Redirect(old, entry.url, RECORD, line))
+    return sorted(aliases + recorded)
 
 
 def site_urls(model: SiteModel) -> dict[str, str]:

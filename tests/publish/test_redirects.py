@@ -222,3 +222,36 @@ def test_build_notes_the_next_scheduled_story(make_site):
     (site / "content/later.md").unlink()
     (site / "content/latest.md").unlink()
     assert "note:" not in build(site).out
+
+
+def test_record_published_merges_and_leaves_an_unchanged_record_alone(make_site):
+    from broadsheet.publish.history import record_published
+
+    site = site_with(make_site)
+    record_published(site, {"/b/": "content/b.md", "/a/": "content/a.md"})
+    path = site / "published-urls.json"
+    assert path.read_text(encoding="utf-8") == '{\n  "/a/": "content/a.md",\n  "/b/": "content/b.md"\n}\n'
+    os.utime(path, ns=(0, 0))
+    record_published(site, {"/a/": "content/a.md"})  # nothing new: not rewritten (a file the user commits)
+    assert path.stat().st_mtime_ns == 0
+    record_published(site, {"/a2/": "content/a.md", "/b/": "content/a.md"})  # /b/ is a's now
+    assert json.loads(path.read_text(encoding="utf-8")) == {"/a/": "content/a.md", "/a2/": "content/a.md", "/b/": "content/a.md"}
+    assert [p.name for p in site.iterdir() if p.name.startswith(".published")] == []
+
+
+def test_one_alias_in_two_articles_is_an_error(make_site):
+    site = site_with(make_site, aliases="[/same/]")
+    (site / "content/b.md").write_text(article("Other story", "2025-06-18 09:00", "Other.", aliases="[/same/]"), encoding="utf-8")
+    result = build(site)
+    assert result.code == 1
+    assert "aliases: writes same/index.html, which the redirect from alias /same/" in result.err
+
+
+def test_a_static_redirects_file_replaces_the_generated_one(make_site):
+    site = site_with(make_site, aliases="[/old/]")
+    (site / "static").mkdir()
+    (site / "static/_redirects").write_text("/x /y 302\n", encoding="utf-8")
+    result = build(site)
+    assert result.code == 0, result.err
+    assert (site / "site/_redirects").read_text(encoding="utf-8") == "/x /y 302\n"
+    assert targets(site / "site/old/index.html")[0] == NEW
