@@ -80,6 +80,7 @@ def parser() -> argparse.ArgumentParser:
 
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
+    i.add_argument("--ci", choices=scaffold.CI_CHOICES, help="also write a CI workflow that builds, checks and publishes the site on push and every hour")
     return top
 
 
@@ -200,6 +201,8 @@ def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
         print(f"Build failed: {count} error{'s' * (count != 1)}; the previous output was left as it was.", file=sys.stderr)
     else:
         print(summary_line(report))
+        if report.next_due is not None:
+            print(due_line(report, args.site))
     return report
 
 
@@ -211,6 +214,13 @@ def summary_line(report: BuildReport) -> str:
         f"({report.written} files written, {len(report.removed)} removed), "
         f"{warnings} warning{'s' * (warnings != 1)}, in {report.seconds:.2f} s. Open {where}"
     )
+
+
+def due_line(report: BuildReport, site_dir: Path) -> str:
+    """When a scheduled build should next run: the next future-dated story left out."""
+    due = report.next_due
+    when = due.when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f'note: next scheduled story "{due.title}" is due {when} ({display_path(site_dir / due.path)})'
 
 
 PROGRESS_LABELS = {"parse": "Reading articles", "render": "Rendering pages"}

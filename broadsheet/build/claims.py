@@ -58,6 +58,7 @@ class Claim:
     key: str = ""  # the front matter key the path comes from ("slug", "tags"); its line is found when needed
     kind: str = SITE  # SITE, ARTICLE, REDIRECT, BUNDLE or STATIC: who gives way, and the advice
     replaceable: bool = False  # a file of the same path in the site's static/ replaces it
+    line: int = 0  # the line, when the source is not front matter (the record of published URLs)
 
 
 def of_pages(pages: Iterable[Page], newsletter: bool = False) -> list[Claim]:
@@ -108,6 +109,23 @@ def check(claims: Iterable[Claim], site_dir: Path) -> list[Problem]:
     problems = [Problem(c.source, *lines.find(c), f"output path {c.path!r} would be outside the output folder") for c in outside]
     problems += [_problem(clash, lines) for clash in clashes]
     return sorted(set(problems))
+
+
+def give_way(redirects: list[Claim], others: Iterable[Claim], site_dir: Path) -> tuple[list[Claim], list[Problem]]:
+    """The redirects whose path no other output takes, and a warning for each that one does:
+    an old address that is now a page (another article's, a list's, any file) stays that
+    page, never silently replaced by a redirect. What is left goes to check() with the rest,
+    so two redirects of one path, or a redirect where a folder must be, are still errors."""
+    taken = {fold(c.path): c for c in others}
+    kept, problems, lines = [], [], _Lines(site_dir)
+    for claim in redirects:
+        holder = taken.get(fold(claim.path))
+        if holder is None:
+            kept.append(claim)
+            continue
+        line, key = lines.find(claim)
+        problems.append(Problem(claim.source, line, key, f"{claim.what} is not written: {holder.path} is {_name(holder, lines)}", warning=True))
+    return kept, problems
 
 
 def _inside(path: str) -> bool:
@@ -211,8 +229,8 @@ class _Lines:
     def find(self, claim: Claim) -> tuple[int, str]:
         """(line, key): the key's line; for a slug made from the title, the title's;
         line 1 when the file gives neither (the path comes from its name)."""
-        if not claim.key:
-            return 0, ""
+        if claim.line or not claim.key:
+            return claim.line, claim.key
         lines = self._key_lines(claim.source)
         for key in (claim.key, "title") if claim.key == "slug" else (claim.key,):
             if key in lines:

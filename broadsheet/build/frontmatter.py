@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo
 
+from broadsheet.build.published import normalise, old_path_problem
 from broadsheet.build.slugs import MAX_NAME_BYTES, has_letters, is_reserved, make_slug, term_key
 from broadsheet.build.yamlload import YamlError, load
 from broadsheet.problems import Problem
@@ -153,10 +154,34 @@ class _Checker:
             draft=self.flag("draft"),
             featured=self.flag("featured"),
             slug=self.slug(title),
-            extra={k: v for k, v in self.data.items() if k not in RESERVED},
+            extra=self.extra(),
         )
         failed = any(not p.warning for p in self.problems)
         return (None if failed else fm), self.problems
+
+    def extra(self) -> dict[str, Any]:
+        """The keys of the site's own; `aliases` among them, checked and written the one way."""
+        extra = {k: v for k, v in self.data.items() if k not in RESERVED}
+        if "aliases" in extra:
+            extra["aliases"] = self.aliases()
+        return extra
+
+    def aliases(self) -> list[str]:
+        """Old paths of this article, each redirected to its URL (outputs/redirects.py)."""
+        value = self.data["aliases"]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail("aliases", f"expected a list of paths such as [/2025/06/19/old-slug/], got {_kind(value)}")
+            return []
+        paths = []
+        for item in value:
+            flaw = old_path_problem(item)
+            if flaw:
+                self.fail("aliases", flaw)
+            elif normalise(item) not in paths:
+                paths.append(normalise(item))
+        return paths
 
     def text(self, key: str, required: bool = False) -> str | None:
         value = self.data.get(key)

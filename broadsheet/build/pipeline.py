@@ -11,16 +11,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from broadsheet.build import claims, config, model, output_folder, render, routes, scan, write
+from broadsheet.build import claims, config, model, output_folder, published, render, routes, scan, write
 from broadsheet.build.collector import cycle_collector_paused
 from broadsheet.build.config import Settings
 from broadsheet.build.progress import Clock, Progress
-from broadsheet.build.request import BuildReport, BuildRequest
+from broadsheet.build.request import BuildReport, BuildRequest, Due
 from broadsheet.build.routes import Page
 from broadsheet.incremental.body_edits import Made
 from broadsheet.incremental.rebuild import Rebuild
 from broadsheet.incremental.state import BuildState
-from broadsheet.outputs import assets, feeds, images, newsletter, search, sitemaps, template_helpers
+from broadsheet.outputs import assets, feeds, images, newsletter, redirects, search, sitemaps, template_helpers
 from broadsheet.outputs.assets import StaticFiles
 from broadsheet.problems import Problem, errors
 
@@ -40,6 +40,8 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         if report is not None:
             return report
         settings, problems = config.load_settings(request.site_dir, request.base_url)
+        record, record_problems = published.read_record(request.site_dir)  # read only: publish writes it
+        problems += record_problems
         if errors(problems):
             return _finished(BuildReport(problems), clock)
         sources, found = rebuild.scan()
@@ -58,7 +60,9 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         pictures = images.collect(static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies)
         room = output_folder.room(request.output_dir)
         problems += routes.too_long(pages + mail_pages, room) + write.check_names(static.origins, pictures.copies, room)
-        problems += claims.check(_claims(site_model, settings, pages, mail_pages, static, pictures), request.site_dir)
+        claimed = _claims(site_model, settings, pages, mail_pages, static, pictures)
+        moved, yielded = _redirects(redirects.plan(site_model, record), claimed, request.site_dir)
+        problems += claims.check(claimed + redirects.claims_of(moved), request.site_dir) + yielded
         problems += [*static.problems, *render.template_problems(request.site_dir)]  # nothing from outside the site folder
         if errors(problems):  # before anything is written: a name no file system (or Windows) takes, a path claimed twice
             return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
@@ -72,12 +76,13 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
             skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))
             rendered = render.render_pages(every_page, env, request.site_dir, common, skip, advance, finisher.put)
             clock.lap("render")
-            generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild)
+            generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild, moved)
             problems += write.put_generated(writer, generated, static.files, static.origins)
             clock.lap("feeds")
             problems += found + parsed + modelled + rendered.problems + finisher.problems
             problems = sorted(set(problems))
             report = BuildReport(problems, len(site_model.entries), len(rendered.pages), rebuild.parsed, rendered.rendered, output=request.output_dir)
+            report.urls, report.next_due = redirects.site_urls(site_model), _next_due(articles, request, now)
             if errors(problems):  # a failure writes nothing
                 clock.lap("write")
                 return _finished(report, clock)
@@ -107,7 +112,9 @@ def load_model(request: BuildRequest, state: BuildState | None = None) -> tuple[
     return settings, (None if errors(problems) else site_model), problems
 
 
-def _generated_files(site_model, settings: Settings, pages: list[Page], now: datetime, copies: dict[str, bytes], rebuild: Rebuild) -> Iterator[dict[str, bytes | None]]:
+def _generated_files(
+    site_model, settings: Settings, pages: list[Page], now: datetime, copies: dict[str, bytes], rebuild: Rebuild, moved: list[redirects.Redirect]
+) -> Iterator[dict[str, bytes | None]]:
     """The files made from the model rather than from a template, a group at a time:
     sitemaps (from the pages' fingerprints, so before the feeds add theirs), the search
     index, resized images, then the feeds one by one (at 10,000 articles they come to
@@ -116,7 +123,27 @@ def _generated_files(site_model, settings: Settings, pages: list[Page], now: dat
     yield sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=rebuild.page_fingerprints())
     yield search.search_outputs(site_model, settings, remember, keep=rebuild.search_index.append)
     yield copies
+    yield redirects.outputs(moved, settings)  # a few small pages: made every build, cheaper than fingerprinting them
     yield from feeds.feed_outputs(site_model, settings, remember)
+
+
+def _redirects(moved: list[redirects.Redirect], claimed: list[claims.Claim], site_dir: Path) -> tuple[list[redirects.Redirect], list[Problem]]:
+    """The redirects whose old path no page or file of the site takes; a warning for each other."""
+    kept, yielded = claims.give_way([r.claim() for r in moved], claimed, site_dir)
+    paths = {c.path for c in kept}
+    return [r for r in moved if r.claim().path in paths], yielded
+
+
+def _next_due(articles: list, request: BuildRequest, now: datetime) -> Due | None:
+    """The next future-dated article this build left out (none with --future): when a
+    scheduled build should run next."""
+    if request.future:
+        return None
+    waiting = [(a.date, a.path, a.title) for a in articles if a.date > now and (request.drafts or not a.draft)]
+    if not waiting:
+        return None
+    when, path, title = min(waiting)
+    return Due(when, title, path)
 
 
 def _failed(sources: list, articles: list) -> set[str]:

@@ -26,6 +26,15 @@ class BuildRequest:
         return (self.output or self.site_dir / "site").absolute()
 
 
+@dataclass(frozen=True)
+class Due:
+    """The next future-dated article a build left out: when it comes out, and which it is."""
+
+    when: datetime
+    title: str
+    path: str  # its content file
+
+
 @dataclass
 class BuildReport:
     problems: list[Problem]
@@ -41,6 +50,8 @@ class BuildReport:
     base_url: str = ""  # as built, after --base-url
     sources: dict[str, str] = field(default_factory=dict)  # output file -> the file it came from, for `check`
     article_html: dict[str, tuple[str, str]] = field(default_factory=dict)  # content file -> its body and summary HTML, for `check`
+    urls: dict[str, str] = field(default_factory=dict)  # site path ("/2025/06/19/slug/") -> content file of each article: what publish records
+    next_due: Due | None = None  # the next future-dated article left out, if any
 
     @property
     def written(self) -> int:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from broadsheet.build.content import Article
 from broadsheet.build.frontmatter import Image, Source
+from broadsheet.build.request import Due
 from broadsheet.incremental.inputs import Outcome
 from broadsheet.problems import Problem
 
@@ -68,7 +69,9 @@ def encode_outcome(outcome: Outcome | None) -> list | None:
     if outcome is None:
         return None
     valid_until = None if outcome.valid_until is None else _time(outcome.valid_until)
-    return [outcome.inputs, _time(outcome.now), valid_until, [_problem(p) for p in outcome.problems], outcome.articles, outcome.pages]
+    due = outcome.next_due
+    next_due = None if due is None else [_time(due.when), due.title, due.path]
+    return [outcome.inputs, _time(outcome.now), valid_until, [_problem(p) for p in outcome.problems], outcome.articles, outcome.pages, outcome.urls, next_due]
 
 
 def _time(value: datetime) -> list:
@@ -168,11 +171,19 @@ def _decode_problems(v: Any) -> list[Problem]:
 def decode_outcome(v: Any) -> Outcome | None:
     if v is None:
         return None
-    _check(type(v) is tuple and len(v) == 6, "outcome")
-    inputs, now, valid_until, problems, articles, pages = v
+    _check(type(v) is tuple and len(v) == 8, "outcome")
+    inputs, now, valid_until, problems, articles, pages, urls, next_due = v
     _check(type(inputs) is bytes and type(articles) is int and type(pages) is int, "outcome")
+    _check(type(urls) is dict and _all(str, urls.keys()) and _all(str, urls.values()), "outcome urls")
     until = None if valid_until is None else _decode_time(valid_until)
-    return Outcome(inputs, _decode_time(now), until, tuple(_decode_problems(problems)), articles, pages)
+    return Outcome(inputs, _decode_time(now), until, tuple(_decode_problems(problems)), articles, pages, urls, _decode_due(next_due))
+
+
+def _decode_due(v: Any) -> Due | None:
+    if v is None:
+        return None
+    _check(type(v) is tuple and len(v) == 3 and type(v[1]) is str and type(v[2]) is str, "next due")
+    return Due(_decode_time(v[0]), v[1], v[2])
 
 
 def decode_files(v: Any) -> dict[str, tuple]:

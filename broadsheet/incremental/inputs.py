@@ -3,7 +3,7 @@ to do does nothing: no model, no routes, no fingerprints of 15,000 pages.
 
 Everything a build reads is the settings, the request, the articles (their cache keys:
 bytes, path, bundle files, parse settings), the files of templates/ and static/ (the
-site's and the theme's) and of the bundles, and the clock. The first are digested from
+site's and the theme's) and of the bundles, and the clock, and the record of published URLs (build/published.py). The first are digested from
 what the build has already read or stat-ed; the clock matters only at the moments an
 article comes out or leaves the news sitemap's window.
 """
@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
 from broadsheet import theme
+from broadsheet.build.published import RECORD
+from broadsheet.build.request import Due
 from broadsheet.problems import Problem
 
 
@@ -31,6 +33,8 @@ class Outcome:
     problems: tuple[Problem, ...]
     articles: int
     pages: int
+    urls: dict[str, str] = field(default_factory=dict)  # the report's: what a publish records
+    next_due: Due | None = None
 
     def holds(self, inputs: bytes | None, now: datetime) -> bool:
         """Would a build from `inputs` at `now` make exactly what this one made?"""
@@ -51,7 +55,7 @@ def digest(site_dir: Path, request_key: tuple, settings: object, parse_keys: Ite
         h.update(key.encode())
     newest = 0
     folders = [site_dir / "templates", site_dir / "static", theme.TEMPLATES, theme.STATIC]
-    for path in [*_files(folders), *map(str, bundle_files)]:
+    for path in [*_files(folders), *map(str, bundle_files), str(site_dir / RECORD)]:  # the record: its redirects
         try:
             st = os.stat(path)
         except OSError:

@@ -104,7 +104,9 @@ class Rebuild:
         if request.explain or not outcome or newest >= self.settled_before or not outcome.holds(self._inputs, now) or self.on_disk != state.stamps:
             return None
         state.last = self.previous  # made from these same inputs, so still good for the serve short cut
-        return BuildReport(list(outcome.problems), outcome.articles, outcome.pages, output=output, base_url=settings.base_url)
+        report = BuildReport(list(outcome.problems), outcome.articles, outcome.pages, output=output, base_url=settings.base_url)
+        report.urls, report.next_due = dict(outcome.urls), outcome.next_due
+        return report
 
     # --- pages and generated files -----------------------------------------------------
 
@@ -168,7 +170,7 @@ class Rebuild:
         state.fingerprints = self.fingerprints
         state.produced = {f: paths for f, paths in state.produced.items() if all(p in self.fingerprints for p in paths)}
         valid_until = body_edits.valid_until(made.articles, made.now)
-        state.outcome = inputs.Outcome(self._inputs, made.now, valid_until, tuple(report.problems), report.articles, report.pages)
+        state.outcome = inputs.Outcome(self._inputs, made.now, valid_until, tuple(report.problems), report.articles, report.pages, report.urls, report.next_due)
         if state.keep_last:
             snapshot = body_edits.take(self.request.site_dir, made, self._search_index())
             state.last = (self.request, snapshot) if snapshot else None

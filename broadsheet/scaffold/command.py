@@ -9,6 +9,7 @@ import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
+from broadsheet import __version__
 from broadsheet.build import config
 from broadsheet.build.config import SETTINGS_FILE, Settings
 from broadsheet.build.scan import new_article_path
@@ -37,6 +38,76 @@ GITIGNORE = """\
 /.site.*
 /.broadsheet/cache/
 /.broadsheet/publish/
+"""
+
+CI_CHOICES = ("github",)
+WORKFLOW = ".github/workflows/publish.yml"
+# The workflow `init --ci github` writes. Fixed text, but for the version of Broadsheet that
+# made the site: CI installs that one, so a new release never changes a site unasked.
+GITHUB_WORKFLOW = """\
+# Build, check and publish the digest with GitHub Actions: on every push to main, and every
+# hour, so that stories dated in the future come out on time and the two-day Google News
+# sitemap stays current. Written by `broadsheet init --ci github`; edit it freely.
+#
+# Credentials never go in broadsheet.yaml. Where each target finds them:
+# - S3 (type: s3): add repository secrets (Settings > Secrets and variables > Actions)
+#   AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; they reach `broadsheet publish` as the
+#   standard AWS_* environment variables below.
+# - GitHub Pages (type: git): set the remote to https://github.com/OWNER/REPO.git; the
+#   checkout step leaves the job's GITHUB_TOKEN in the git setup, and `permissions:
+#   contents: write` lets it push the gh-pages branch.
+# - A server over SSH (type: rsync): put a deploy key in a secret and load it into an
+#   ssh-agent before the publish step (for instance with webfactory/ssh-agent).
+name: Publish
+
+on:
+  push:
+    branches: [main]
+  schedule:
+    - cron: "17 * * * *"  # every hour, at a minute when fewer scheduled jobs start
+  workflow_dispatch:
+
+permissions:
+  contents: write  # push the gh-pages branch, and the record of published URLs
+
+concurrency:
+  group: publish  # one publish at a time; a newer one waits for the running one
+  cancel-in-progress: false
+
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Install Broadsheet
+        run: pip install "broadsheet=={version}"
+      - name: Restore the build cache
+        uses: actions/cache@v4
+        with:
+          path: .broadsheet/cache
+          key: broadsheet-${{{{ runner.os }}}}-${{{{ github.run_id }}}}
+          restore-keys: broadsheet-${{{{ runner.os }}}}-
+      - name: Check
+        run: broadsheet check
+      - name: Publish
+        run: broadsheet publish --yes
+        env:
+          AWS_ACCESS_KEY_ID: ${{{{ secrets.AWS_ACCESS_KEY_ID }}}}
+          AWS_SECRET_ACCESS_KEY: ${{{{ secrets.AWS_SECRET_ACCESS_KEY }}}}
+          AWS_DEFAULT_REGION: ${{{{ vars.AWS_DEFAULT_REGION }}}}
+      - name: Commit the record of published URLs
+        # published-urls.json: which article each published URL belongs to, so that a story
+        # whose URL changes keeps its old address as a redirect. A push made with
+        # GITHUB_TOKEN does not start this workflow again.
+        run: |
+          [ -f published-urls.json ] || exit 0
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          git add published-urls.json
+          git diff --cached --quiet || (git commit -m "Record the URLs just published" && git push)
 """
 
 ARTICLE_TEMPLATE = """\
@@ -122,6 +193,14 @@ def new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def write_ci(target: Path, ci: str) -> Path:
+    """The CI workflow that builds, checks and publishes the site (`--ci github`)."""
+    path = target / WORKFLOW
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(GITHUB_WORKFLOW.format(version=__version__), encoding="utf-8")
+    return path
+
+
 def init(args: argparse.Namespace) -> int:
     try:
         init_site(args.directory, datetime.now(timezone.utc))
@@ -130,4 +209,7 @@ def init(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     target = display_path(args.directory)
     print(f"Created a new site in {target}. Build it with: broadsheet build --site {target}")
+    if getattr(args, "ci", None):
+        workflow = write_ci(args.directory, args.ci)
+        print(f"Wrote {display_path(workflow)}: it publishes on every push to main and every hour (credentials: see its comments)")
     return EXIT_OK

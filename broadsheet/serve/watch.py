@@ -20,6 +20,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from broadsheet.build.config import SETTINGS_FILE
+from broadsheet.build.published import RECORD
 from broadsheet.build.scan import is_ignored
 
 INPUT_FOLDERS = ("content", "templates", "static")
@@ -82,7 +83,7 @@ class Watcher:
         parts = rel.parts
         if not parts or any(is_ignored(part) for part in parts):
             return None
-        if parts[0] in INPUT_FOLDERS or (len(parts) == 1 and parts[0] == SETTINGS_FILE):
+        if parts[0] in INPUT_FOLDERS or (len(parts) == 1 and parts[0] in (SETTINGS_FILE, RECORD)):  # the record: its redirects
             return rel.as_posix()
         return None
 

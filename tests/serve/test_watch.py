@@ -69,6 +69,15 @@ def test_settings_file_is_watched(watched):
     assert next_call(calls) == {"broadsheet.yaml"}
 
 
+def test_the_record_of_published_urls_is_watched(watched):
+    """publish rewrites it (atomically): its redirects change, so serve rebuilds."""
+    site, calls = watched
+    temp = site / ".published-urls.json.tmp1"
+    temp.write_text('{\n  "/old/": "content/world/a.md"\n}\n')
+    os.replace(temp, site / "published-urls.json")
+    assert next_call(calls) == {"published-urls.json"}
+
+
 def test_folders_renamed_deleted_and_created(watched):
     site, calls = watched
     (site / "content/world").rename(site / "content/europe")
