@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from conftest import REPO, SETTINGS, article, run_cli, tree_bytes
 
 from broadsheet import __version__
+
+from conftest import REPO, SETTINGS, article, run_cli, tree_bytes
 
 ARTICLE_PAGE = "2025/06/19/hello-world/index.html"
 

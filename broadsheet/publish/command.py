@@ -22,6 +22,7 @@ from broadsheet.build import config
 from broadsheet.build.request import BuildReport
 from broadsheet.problems import errors, print_problems
 from broadsheet.publish import local
+from broadsheet.publish.history import record_published
 from broadsheet.publish.outcome import Outcome, PublishError, PublishOptions, summary_line
 from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target, Target
 
@@ -61,6 +62,8 @@ def run(args: argparse.Namespace, checked_build: Callable[[], BuildReport | None
         options = PublishOptions(dry_run=args.dry_run, yes=args.yes)
         with progress_bar(quiet=getattr(args, "quiet", False)) as progress:
             outcome = _publish(target, site, options, progress, args.site, settings.title, _built(report.output))
+        if not args.dry_run:  # the URLs now online: the next build redirects those of articles that move
+            record_published(args.site, report)
     except PublishError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS

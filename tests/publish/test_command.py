@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitsite import bare_remote, edit_body, git_target, needs_git, new_site, output_files, publish, refs
+from gitsite import bare_remote, edit_body, git, git_target, needs_git, new_site, output_files, publish, refs
 
 from broadsheet.build.config import load_settings
 from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target
+
 from conftest import run_cli
 
 ALL_THREE = """\
@@ -188,3 +189,24 @@ def test_a_dry_run_lists_every_path_grouped_then_the_summary(tmp_path):
     assert replaced == sorted(replaced)
     assert lines[-1].startswith(f"Would publish to pages: {1 + len(replaced)} uploaded (")
     assert "new.txt" in output_files(site)
+
+
+@needs_git
+def test_a_story_that_moves_after_a_publish_keeps_its_old_address(tmp_path):
+    """The record written by publish (published-urls.json) turns the old URL of a retitled
+    story into a redirect on the next publish; a dry run records nothing."""
+    remote = bare_remote(tmp_path / "remote.git")
+    site = new_site(tmp_path, git_target(remote))
+    assert publish(site, "--dry-run").code == 0
+    assert not (site / "published-urls.json").exists()
+    assert publish(site).code == 0
+    record = (site / "published-urls.json").read_text(encoding="utf-8")
+    article = next((site / "content").rglob("*.md"))
+    text = article.read_text(encoding="utf-8")
+    [old_url] = [line.split('"')[1] for line in record.splitlines() if str(article.relative_to(site)) in line]
+    article.write_text(text.replace("\ntitle:", "\nslug: a-new-name\ntitle:", 1), encoding="utf-8")
+    result = publish(site)
+    assert result.code == 0, result.err
+    assert "1 redirect" in result.out
+    page = git("--git-dir", remote, "show", f"gh-pages:{old_url.strip('/')}/index.html")
+    assert "a-new-name/" in page and 'http-equiv="refresh"' in page

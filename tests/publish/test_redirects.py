@@ -8,10 +8,11 @@ import json
 import os
 from pathlib import Path
 
-from conftest import article, run_cli, tree_bytes
+from selectolax.lexbor import LexborHTMLParser
 
 from broadsheet.problems import display_path
-from selectolax.lexbor import LexborHTMLParser
+
+from conftest import article, run_cli, tree_bytes
 
 SETTINGS = """\
 title: Test Digest
@@ -106,10 +107,11 @@ def test_bad_aliases_are_errors_naming_file_line_and_key(make_site):
 
 
 def test_a_slug_changed_after_a_publish_redirects_from_the_recorded_url(make_site):
+    from datetime import datetime
+
     from broadsheet.build.pipeline import build as build_site
     from broadsheet.build.request import BuildRequest
     from broadsheet.publish.history import record_published
-    from datetime import datetime
 
     site = site_with(make_site)
     report = build_site(BuildRequest(site, now=datetime.fromisoformat(NOW)))
