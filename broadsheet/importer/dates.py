@@ -17,7 +17,8 @@ PREFIX = re.compile(
 TIME_ONLY = re.compile(r"\d{1,2}[:.]\d\d(\s*[ap]\.?m\.?)?(\s+[A-Z]{2,5}([+-]\d{1,2})?)?", re.I)  # "4:12 PM GMT+9"
 LANGUAGES = ["en", "de", "fr", "es", "ru", "uk"]  # the theme's languages
 DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\b(?!\.\d)")  # 08.15 -> 08:15
-SEPARATOR = re.compile(r"\s+[·•|]\s+|,\s+(?=[A-Za-z])")
+# "17 June 2025 · 4 min read", "June 18, 2025, Updated ...", "April 9, 2025 4:31 PM GMT+1 Updated 2 hours ago"
+SEPARATOR = re.compile(r"\s+[·•|]\s+|,\s+(?=[A-Za-z])|\s+(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)", re.I)
 MAX_DATELINE = 80
 
 

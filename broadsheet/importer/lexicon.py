@@ -36,6 +36,7 @@ WIDGET = [
     r"anzeige|werbung|реклама|партнерский материал|publicité|publicidad",
     r"purchase licensing rights|reuse this content|licensing|permissions|corrections?|report an error|feedback",
     r"((updated|published|posted) )?(\d+|an?|one) (minutes?|hours?|days?|weeks?) ago|((updated|published) )?(just now|yesterday)|(vor )?(einer|einem) (minute|stunde|tag)|(час|минуту|день|годину|хвилину) (назад|тому)|il y a \d+ (minutes?|heures?)|hace \d+ (minutos?|horas?)|(vor )?\d+ (minuten|stunden|tagen?)( her)?|\d+ (минут|мин|часа?|часов|хвилин|годин)\w* (назад|тому)",
+    r"offrir( l'article)?|gift (this )?article|artikel verschenken|подарить статью|temps de lecture.{0,20}|tiempo de lectura.{0,20}|reading time.{0,20}|час читання.{0,20}",
     r"listen to this article.{0,40}|\d+ min(ute)?s? (read|listen)|lesezeit.{0,20}|\d+ min lesezeit|время чтения.{0,20}|\d+ мин(ут)? чтения",
     r"(give|donate|pay|contribute|spenden|пожертвовать|поддержать|підтримати|задонатити)( once| monthly| annually| now| today)?( [£$€₽₴]\s?\d.{0,40})?",
     r"(once|monthly|annual|annually|one-?off|single|recurring|einmalig|monatlich|jährlich|один раз|ежемесячно|ежегодно|щомісяця|одноразово)( payment| contribution| donation)?",
@@ -46,7 +47,8 @@ WIDGET = [
     r"privacy (notice|policy)\b.{0,300}|terms (and conditions|of (use|service))\b.{0,100}|cookie settings|cookies?( policy| preferences)?|datenschutz(erklärung)?|impressum|kontakt|contact( us)?|about us",
     r".{0,100}\bcookies?\b.{0,100}\b(accept|settings|preferences|policy|consent)\b.{0,100}|accept( all)?( cookies)?|reject all",
     r"(enter )?your email( address)?\b.{0,40}|(jetzt )?(anmelden|abonnieren|testen)|sign up( here| now)?|subscribe|подписаться|підписатися|thank you for signing up!?",
-    r"(read more|read next|see also|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también)\s*:.{1,150}",
+    r"(read more|read next|related|see also|watch|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también|más información)\s*[:|].{1,150}",
+    r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
     r"list of \d+ items|list \d+ of \d+|end of list|load more|show more|more|mehr|ещё|більше",
     r"image|photo|video|gallery|foto|фото|видео|відео|audio|play|watch|listen|hören|смотреть|дивитися",
     r"follow( us)?( on)?\b.{0,60}|folgen sie uns\b.{0,60}|подписывайтесь\b.{0,80}|підписуйтеся\b.{0,80}|читайте нас\b.{0,60}",
@@ -59,14 +61,19 @@ RELATED = [
     r"mehr zum thema|lesen sie auch|auch interessant|das könnte sie auch interessieren|weitere artikel|meistgelesen|beliebt",
     r"читайте также|читайте по теме|по теме|самое читаемое|популярное|главное за день|главное|новости по теме|ещё по теме",
     r"читайте також|дивіться також|популярне|головне за день|головне|більше новин|новини за темою",
-    r"à lire aussi|lire aussi|les plus lus|sur le même sujet|lea también|más leídas|relacionad[oa]s",
-]  # fmt: skip
+    r"à lire aussi|lire aussi|les plus lus|sur le même sujet|lea también|más leídas|lo más visto|relacionad[oa]s|noticias relacionadas",
+    # topic and tag lists: headings with links under them, in the middle of a story too
+    r"(suggested |related )?topics?:?|tags?:?.{0,200}|теги:?.{0,200}|темы:?|теми:?|schlagwörter( zu diesem artikel)?:?.{0,100}|themen:?|sujets:?|temas:?|etiquetas:?|mots-clés:?",
+    r"in the news|more in \w+",
+]
+
+# A heading over a list of short points that sum the story up: the points go with it.
+SUMMARY = [r"key (points|facts|takeaways)|highlights|in brief|at a glance|the essentials|das wichtigste( in kürze)?|auf einen blick|главное|коротко|головне|коротко про головне|en bref|l'essentiel|lo más importante|claves"]  # fmt: skip
 
 # The end of the page: copyright, tags, topic lists, legal lines.
 FOOTER = [
     r"(©|\(c\)|copyright( ©)?\s?\d{4}).{0,200}|all rights reserved\.?|alle rechte vorbehalten\.?|все права защищены\.?|усі права захищено\.?|tous droits réservés\.?|todos los derechos reservados\.?",
-    r"(suggested |related )?topics?:?|tags?:?.{0,200}|теги:?.{0,200}|темы:?|теми:?|schlagwörter( zu diesem artikel)?:?.{0,100}|themen:?|sujets:?|temas:?",
-    r"published by .{0,80}|our standards:?.{0,100}|dieses thema im programm:?|in the news|more in \w+",
+    r"published by .{0,80}|our standards:?.{0,100}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc)\.?",
 ]  # fmt: skip
 
 # A line that opens a box of appeals or newsletter offers: it and its promotional lines go.
@@ -76,6 +83,9 @@ BOX_START = [
     r"(become|join) (a |our )?(member|supporter|subscriber|patron)s?\b.{0,200}",
     r"(before you go|a (message|note|letter) from .{0,40}|we have a (small )?favou?r to ask|dear readers?|liebe leser\w*|дорогие читатели|шановні читачі|уважаемые читатели|chers lecteurs|queridos lectores)\b.{0,200}",
     r"newsletters?( promotion)?:?", r".{0,40}\b(free|daily|weekly|our|morning|evening)\b.{0,30}\bnewsletters?\b.{0,120}",
+    # paywalls
+    r"(this|the) (article|story|content) is (only )?(available|reserved|for) (to |for )?(subscribers|members)\b.{0,100}|(article|contenu) réservé aux abonnés|subscribers only|nur für abonnenten\b.{0,60}|(dieser|der) artikel ist (nur )?für abonnenten\b.{0,60}",
+    r"(этот|данный) материал доступен только подписчикам.{0,60}|цей матеріал доступний лише передплатникам.{0,60}|contenido exclusivo para suscriptores.{0,60}|already a (subscriber|member)\??.{0,60}|уже подписаны\??.{0,60}|déjà abonné\??.{0,60}",
     r"(sign up|subscribe) (to|for)\b.{0,200}", r"get (our|the) .{0,40} (in|to) your inbox.{0,100}",
     r"(abonnieren sie|bestellen sie) .{0,80}newsletter.{0,40}|newsletter abonnieren|.{0,30}\bnewsletter\b.{0,30}\b(anmelden|abonnieren)\b.{0,30}",
     r"подпишитесь\b.{0,100}|підпишіться\b.{0,100}|abonnez-vous\b.{0,100}|suscríbete\b.{0,100}",
@@ -86,7 +96,9 @@ APPEAL_INSIDE = [
     r"we have a (small )?favou?r to ask", r"(support|fund) (our |independent )journalism", r"no matter how small", r"(remind|ask) me later",
     r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|независим)", r"підтримайте (нас|незалежн)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
     r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you (value|enjoy|like) (our|this)\b.{0,60}\b(support|contribut|donat|subscri)",
-    r"do you have a story( for us)?\b", r"got a story\b", r"haben sie hinweise", r"есть новость\?", r"маєте новину\?",
+    r"do you have a story( for us)?\b", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
+    r"скачайте .{0,30}приложени", r"завантажте .{0,30}застосун", r"téléchargez l'application", r"descarga la app",
+    r"(did you )?(like|enjoy)(ed)? this (article|story)\b", r"gefällt ihnen (dieser|der) artikel", r"cet article vous a plu", r"вам понравил\w* (эта )?стать", r"got a story\b", r"haben sie hinweise", r"есть новость\?", r"маєте новину\?",
 ]  # fmt: skip
 
 # A box ends at these; the story goes on after them.
@@ -123,7 +135,7 @@ def _inside(patterns: list[str]) -> re.Pattern:
 
 
 KINDS = {kind: _whole(patterns) for kind, patterns in (
-    ("navigation", NAVIGATION), ("widget", WIDGET), ("related", RELATED), ("footer", FOOTER), ("tagline", TAGLINE),
+    ("navigation", NAVIGATION), ("widget", WIDGET), ("summary", SUMMARY), ("related", RELATED), ("footer", FOOTER), ("tagline", TAGLINE),
 )}  # fmt: skip
 BOX_START_LINE = _whole(BOX_START)
 BOX_END_LINE = _whole(BOX_END)
@@ -146,6 +158,10 @@ def opens_box(line: str) -> bool:
 
 def closes_box(line: str) -> bool:
     return bool(BOX_END_LINE.fullmatch(line))
+
+
+def strong_promo_hits(line: str) -> int:
+    return len(STRONG_PROMO.findall(line))
 
 
 def promo_hits(line: str) -> int:

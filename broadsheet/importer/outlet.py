@@ -8,6 +8,7 @@ import re
 from collections import Counter
 
 from broadsheet.importer import lexicon
+from broadsheet.importer.photo import photo_line
 
 COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}\s*)?(?P<name>[^.©|]{2,60}?)\s*(?:\d{4})?\s*(?:[.|]|$|all rights|alle rechte|все права|усі права)", re.I)
 SOURCE = re.compile(r"(?:source|quelle|источник|джерело|fuente)\s*:\s*(?P<name>[^.|]{2,50})", re.I)
@@ -16,46 +17,58 @@ APPEALING = re.compile(
     r"(?:support|follow|subscribe to|get|message from|note from|journalists of|unterstützen sie|поддержите|підтримайте|подпишитесь на)\s+"
     r"(?P<name>(?:the |die |der |das )?[«\"“]?[A-ZА-ЯЁІЇЄҐ][\w'’-]*(?:[ -][A-ZА-ЯЁІЇЄҐ][\w'’-]*){0,3}[»\"”]?)",
 )
-SUFFIX = re.compile(r"\s+(?:ltd|limited|inc|gmbh|llc|plc|media( group| network| ltd| limited)?|news & media.*|or its affiliated.*|network)\.?$", re.I)
-GENERIC = re.compile(r"\b(информагентство|інформагентство|news agency|nachrichtenagentur|агентство)\b\s*", re.I)
+SUFFIX = re.compile(r"\s+(?:ltd|limited|inc|gmbh|llc|plc|s\.?a\.?|s\.?l\.?|ag|media( group| network| ltd| limited)?|news & media.*|or its affiliated.*|network)\.?$", re.I)
+GENERIC = re.compile(
+    r"\s*\b(информагентство|інформагентство|информационное агентство|інформаційне агентство|news agency|nachrichtenagentur|agencia de noticias"
+    r"|agence de presse|agenzia di stampa|агентство)\b\s*",
+    re.I,
+)
+EVIDENCE = 1.5  # what each kind of evidence past the first adds
 
 
-def find_outlet(lines: list[str], story: int) -> str:
-    """The best-supported name, or "" when nothing names the outlet twice."""
-    text = " ".join(_plain(line) for line in lines)
-    scores: Counter[str] = Counter()
+def find_outlet(lines: list[str], story: int, around_story: list[bool]) -> str:
+    """The best-supported name, or "" when nothing names the outlet twice.
+
+    A name scores by how often the lines around the story (`around_story`: not its prose, in
+    which a town is named as often) carry it, and by how many kinds of evidence give it (banner,
+    copyright, source, dateline, appeal): a masthead repeated in the copyright line beats a
+    section name repeated in menus."""
+    around = " ".join(_plain(line) for line, counts in zip(lines, around_story) if counts)
+    kinds: dict[str, set[str]] = {}
     spelled: dict[str, str] = {}
-    banners = {_plain(line) for line in _banner_lines(lines, story)}
-    for name, bonus in _candidates(lines, story):
+    for name, kind in _candidates(lines, story):
         key = _plain(name)
         if len(key) < 2 or lexicon.kind_of(name) or key.isdigit():
             continue
         spelled.setdefault(key, name)
-        scores[key] = max(scores[key], _mentions(key, text) + bonus)
+        kinds.setdefault(key, set()).add(kind)
+    scores = {key: _mentions(key, around) + 0.5 + EVIDENCE * (len(found) - 1) for key, found in kinds.items()}
     best = max(scores, key=lambda k: (scores[k], len(k.split())), default="")
     if not best or scores[best] < 2:
         return ""
     # "Fenland" from "© Fenland Media Ltd" is the start of "Fenland Courier", the banner's name
     # (and "Blaze" from "© Blaze Media Group" of the masthead "DAILY BLAZE", printed only once)
-    fuller = [k for k in scores if k != best and k in banners and re.search(r"(?<!\w)" + re.escape(best) + r"(?!\w)", k) and scores[k] >= 1.5]
+    fuller = [k for k in scores if k != best and "banner" in kinds[k] and re.search(r"(?<!\w)" + re.escape(best) + r"(?!\w)", k) and scores[k] >= 1.5]
     order = list(scores)  # first seen first: the banner at the top of the page
     best = max(fuller, key=lambda k: (scores[k], -order.index(k)), default=best)
     return _display(spelled[best], lines)
 
 
-def _candidates(lines: list[str], story: int) -> list[tuple[str, float]]:
-    found = [(line, 0.5) for line in _banner_lines(lines, story)]
+def _candidates(lines: list[str], story: int) -> list[tuple[str, str]]:
+    """(name, the kind of evidence for it)."""
+    found = [(line, "banner") for line in _banner_lines(lines, story)]
     for line in lines:
-        for pattern in (COPYRIGHT, SOURCE, DATELINE, APPEALING):
+        for kind, pattern in (("copyright", COPYRIGHT), ("source", SOURCE), ("dateline", DATELINE), ("appeal", APPEALING)):
             for match in pattern.finditer(line):
-                found.append((_without_suffix(match.group("name").strip(" «»\"“”,")), 0.5))
+                name = GENERIC.sub("", match.group("name")).strip(" «»\"“”,")
+                found.append((_without_suffix(name), kind))
     return found
 
 
 def _banner_lines(lines: list[str], story: int) -> list[str]:
     """Short lines above the story: the masthead is one of them (menus are the others)."""
-    short = [line for line in lines[:story] if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line)]
-    return [GENERIC.sub("", line).strip(" «»\"“”") for line in short]
+    short = [line for line in lines[:story] if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line) and not photo_line(line)]
+    return [GENERIC.sub(" ", line).strip(" «»\"“”") for line in short]
 
 
 def _without_suffix(name: str) -> str:
@@ -85,7 +98,7 @@ def _display(name: str, lines: list[str]) -> str:
             written = _plain(line, lower=False)[match.start() : match.end()]
             if not written.isupper():
                 return written
-    return name.title()
+    return name.title() if len(name.split()) > 1 else name  # "DIE WOCHENPOST" is a masthead's type; "IBERPRESS" may be the name
 
 
 def _plain(text: str, lower: bool = True) -> str:

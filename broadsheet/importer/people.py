@@ -16,6 +16,7 @@ ROLE = re.compile(
     re.I,
 )
 MAX_NAME_WORDS = 4
+OUR_ROLE = re.compile(r"^(?:(?:unsere[mnrs]?|our|notre|nos|nuestr[oa]s?|наш\w*|наш\w*)\s+)?(?:" + ROLE.pattern + r")\s+(?=\S)", re.I)
 
 
 def byline(line: str) -> tuple[str, ...] | None:
@@ -41,6 +42,8 @@ def is_role(line: str) -> bool:
 
 
 def _names(text: str) -> tuple[str, ...]:
+    text = re.sub(r"\s*\([^)]*\)", "", text)  # "A et B (Lyon, envoyés spéciaux)"
+    text = OUR_ROLE.sub("", text)  # "unserem Redakteur A"
     text = re.split(r"\s*[|,]\s*(?=\d)|\s+(?:[-–—|·•])\s+", text)[0]  # "By Jo Hart | 3 April 2025": the date goes
     found = []
     for part in JOIN.split(text):

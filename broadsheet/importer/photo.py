@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LABEL = r"(?:photograph|photo|image|picture|illustration|credit|foto|bild|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
+LABEL = r"(?:(?:photo|image|picture|bild|фото)\s+)?(?:photograph|photo|image|picture|illustration|credit|foto|bild|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
 # "Photograph: Jorge Salas/AFP", "Photo by ...", "Фото: ..."; the label opens the credit.
 LABELLED = re.compile(r"(?:^|(?<=[\s(\[]))" + LABEL + r"(?:\s*:|\s+by\b|\s+source,)\s*(?=\S)", re.I)
 CAPTION_LABEL = re.compile(r"(?:image|photo|picture) caption,?\s+(?P<caption>\S.*)", re.I)
-NAME = r"[A-ZА-ЯЁІЇЄҐ][\w.'’-]+"
+UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ"
+NAME = rf"[{UPPER}][\w.'’-]+"
+# a person ("Ana Ruiz"), an agency, or a name in capitals ("NORTHWIRE"): not a breadcrumb ("Business / Metals")
+CREDITED = re.compile(rf"[{UPPER}][\w'’-]+ [{UPPER}][\w'’-]+|\b[{UPPER}]{{3,}}\b")
 AGENCY_WORDS = r"(?i:getty images|afp|ap|reuters|epa|dpa|tass|ria novosti|anadolu|xinhua|shutterstock|alamy|pa( images| media)?|picture alliance|imago|ullstein|laif|keystone|ansa|efe|kyodo news|bloomberg|unsplash|wikimedia commons|тасс|риа новости|укрінформ|укринформ)"
 # "Name Surname / Agency", "NAME/AGENCY/File Photo", "picture alliance/dpa | Name", "Kyodo News via AP": a slash
 # or an agency's name, so that "News|Economy" is no credit
@@ -69,7 +72,9 @@ def _bracketed(line: str) -> PhotoLine | None:
 
 
 def _bare(line: str) -> PhotoLine | None:
-    return PhotoLine("", _plain(line)) if CREDIT.fullmatch(line) and len(line.split()) <= 8 else None
+    if not (CREDIT.fullmatch(line) and len(line.split()) <= 8):
+        return None
+    return PhotoLine("", _plain(line)) if CREDITED.search(line) or re.search(AGENCY_WORDS, line) else None
 
 
 def _trailing(line: str) -> PhotoLine | None:

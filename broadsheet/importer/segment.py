@@ -36,6 +36,8 @@ MIN_HEADLINE_WORDS, MAX_HEADLINE_WORDS = 3, 30
 MIN_STANDFIRST_WORDS = 6
 MAX_CAPTION_WORDS = 40
 MAX_CROSSHEAD_WORDS = 10
+MAX_POINT_WORDS = 25  # a "Key points" item; a longer line is the story again
+MIN_LATE_PARAGRAPH_WORDS = 10  # a lone short sentence after the story, past a line that is not boilerplate, is no story
 MAX_BOX_LINES = 15  # a box longer than this is not a box: keep the story safe
 # Reading a date costs a millisecond or more (dateparser), so a page of 200,000 short dated lines
 # would take minutes: only this many lines are read as dates, from the top, where datelines are.
@@ -80,7 +82,7 @@ def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
     _mark_lexicon(page)
     _mark_photos(page)
     start = _story_start(page)
-    page.outlet = rules.outlet_names[0] if rules.outlet_names else find_outlet(lines, start if start is not None else len(lines))
+    page.outlet = rules.outlet_names[0] if rules.outlet_names else find_outlet(lines, start if start is not None else len(lines), _around_story(page))
     _mark_boxes(page)
     start = _story_start(page)
     if start is None:
@@ -124,8 +126,15 @@ def _mark_lexicon(page: _Page) -> None:
 
 
 def _mark_related(page: _Page) -> None:
-    """The headlines under a "Related stories" heading are links, not story."""
+    """The headlines under a "Related stories" heading are links, not story; the short points
+    under "Key points" sum the story up and are not part of it."""
     for i, line in enumerate(page.lines):
+        if page.kind(i) == "summary":
+            j = i + 1
+            while j < len(page.lines) and not page.kind(j) and len(page.lines[j].split()) <= MAX_POINT_WORDS and not _header_item(page, j):
+                page.gone[j] = "summary"
+                j += 1
+            continue
         if page.kind(i) != "related":
             continue
         j = i + 1
@@ -164,6 +173,11 @@ def _caption_like(page: _Page, i: int) -> bool:
     return len(line.split()) <= MAX_CAPTION_WORDS and not (_header_item(page, i) or lexicon.opens_box(line))
 
 
+def _around_story(page: _Page) -> list[bool]:
+    """The lines that are not story prose: furniture, boilerplate, offers, where an outlet names itself."""
+    return [not page.prose[i] or bool(page.kind(i)) or lexicon.is_offer(line, False) for i, line in enumerate(page.lines)]
+
+
 def _mark_boxes(page: _Page) -> None:
     """Appeal and newsletter boxes: a line that opens one, then its promotional lines; and
     offers that stand alone in the story."""
@@ -197,7 +211,7 @@ def _box(page: _Page, start: int) -> int:
 def _in_box(page: _Page, i: int) -> bool:
     line = page.lines[i]
     short = not _sentence(page, i) and len(line.split()) <= 6  # "Dear readers,", "Once", "Monthly"
-    promo = lexicon.promo_hits(line)
+    promo = lexicon.promo_hits(line) + 2 * lexicon.strong_promo_hits(line)  # in a box, one "subscription" will do
     return short or page.names_outlet(line) or promo >= 2 or (promo and lexicon.addresses_reader(line)) or lexicon.is_offer(line, page.names_outlet(line)) or lexicon.opens_box(line)
 
 
@@ -253,13 +267,13 @@ def _header_item(page: _Page, i: int) -> bool:
 def _header(page: _Page, start: int, tz: ZoneInfo) -> Parts:
     """Walk up from the story over the header to the headline; read the header on the way."""
     i = start - 1
-    while i >= 0 and (page.kind(i) or _header_item(page, i)):
+    while i >= 0 and (page.kind(i) or _header_item(page, i) or _furniture(page, i)):
         i -= 1
     if i < 0:
         raise ValueError("no headline found above the story (put the headline on a line of its own above the first paragraph)")
     title_at, standfirst = i, ""
     upper = i - 1
-    while upper >= 0 and _header_item(page, upper) and not page.kind(upper):
+    while upper >= 0 and not page.kind(upper) and (_header_item(page, upper) or _furniture(page, upper)):
         upper -= 1
     if upper >= 0 and len(page.lines[i].split()) >= MIN_STANDFIRST_WORDS and _headline_like(page, upper):
         title_at, standfirst = upper, page.lines[i]
@@ -269,6 +283,11 @@ def _header(page: _Page, start: int, tz: ZoneInfo) -> Parts:
     parts = Parts(title=title, standfirst=standfirst)
     _read_header(page, range(max(0, title_at - 3), start), parts, tz)
     return parts
+
+
+def _furniture(page: _Page, i: int) -> bool:
+    """"Plus", "Artikel vorlesen", "Murcia": a word or two that is not prose is never a headline."""
+    return len(page.lines[i].split()) < MIN_HEADLINE_WORDS and not page.prose[i]
 
 
 def _headline_like(page: _Page, i: int) -> bool:
@@ -302,13 +321,28 @@ def _read_header(page: _Page, lines: range, parts: Parts, tz: ZoneInfo) -> None:
 
 def _story(page: _Page, start: int) -> list[str]:
     """The story paragraphs from `start` to the page's footer, and the crossheads between them."""
-    kept = []
+    kept: list[str] = []
+    broken = False  # a line since the last paragraph that is neither story nor known boilerplate
     for i in range(start, len(page.lines)):
-        if page.kind(i) == "footer":
+        if page.kind(i) == "footer" or (kept and _author_box(page, i)):
             break
         if _story_line(page, i) or (kept and _crosshead(page, i)):
+            if broken and not _crosshead(page, i) and len(page.lines[i].split()) < MIN_LATE_PARAGRAPH_WORDS and _last_paragraph(page, i):
+                continue  # "Ce message s'affichera sur l'autre appareil."
             kept.append(page.lines[i])
+            broken = False
+        elif not page.kind(i):
+            broken = True
     return kept
+
+
+def _author_box(page: _Page, i: int) -> bool:
+    """A name over a role line below the story: the writer's bio, the page's end."""
+    return bool(people.name_line(page.lines[i])) and i + 1 < len(page.lines) and people.is_role(page.lines[i + 1])
+
+
+def _last_paragraph(page: _Page, i: int) -> bool:
+    return not any(_story_line(page, j) for j in range(i + 1, min(len(page.lines), i + 30)))
 
 
 def _crosshead(page: _Page, i: int) -> bool:
