@@ -10,16 +10,30 @@ import dateparser
 
 YEAR = re.compile(r"\b(19|20)\d\d\b")
 PREFIX = re.compile(
-    r"^\s*(first published|published|last updated|last modified|updated|posted|modified|stand|veröffentlicht|aktualisiert|zuletzt aktualisiert"
-    r"|опубликовано|обновлено|обновлён|опубліковано|оновлено|publié|mis à jour|publicado|actualizado)(\s+(on|am|le|el))?\s*:?\s*",
+    r"^\s*(first published|first uploaded|published|last updated|last modified|updated|posted|modified|stand|veröffentlicht|publiziert|erschienen"
+    r"|aktualisiert|zuletzt aktualisiert|опубликовано|обновлено|обновлён|опубліковано|оновлено|publié|mis à jour|modifié|publicado|actualizado)"
+    r"(\s+(on|am|le|el))?\s*:?\s*",
     re.I,
 )
 TIME_ONLY = re.compile(r"\d{1,2}[:.]\d\d(\s*[ap]\.?m\.?)?(\s+[A-Z]{2,5}([+-]\d{1,2})?)?", re.I)  # "4:12 PM GMT+9"
 LANGUAGES = ["en", "de", "fr", "es", "ru", "uk"]  # the theme's languages
 DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\b(?!\.\d)")  # 08.15 -> 08:15
 # "17 June 2025 · 4 min read", "June 18, 2025, Updated ...", "April 9, 2025 4:31 PM GMT+1 Updated 2 hours ago"
-SEPARATOR = re.compile(r"\s+[·•|]\s+|,\s+(?=[A-Za-z])|\s+(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)", re.I)
+SEPARATOR = re.compile(r"\s+[·•|–—-]\s+|,\s+(?=[A-Za-z])|\s+(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)", re.I)
 MAX_DATELINE = 80
+
+
+UPDATE = re.compile(r"\b(last updated|last modified|updated|modified|aktualisiert|обновлено|обновлён|оновлено|mis à jour|modifié|actualizado)\b", re.I)
+PUBLISHED = re.compile(r"^\W*(first published|first uploaded|published|posted|veröffentlicht|publiziert|erschienen|опубликовано|опубліковано|publié|publicado)\b", re.I)
+
+
+def is_update(line: str) -> bool:
+    """"Updated 4:12 PM GMT+9, June 17, 2025": a stamp of a later change, not of publication."""
+    return bool(UPDATE.search(line)) and not PUBLISHED.match(line)
+
+
+def is_published(line: str) -> bool:
+    return bool(PUBLISHED.match(line))
 
 
 def parse_dateline(line: str, tz: ZoneInfo) -> datetime | None:
@@ -32,6 +46,8 @@ def parse_dateline(line: str, tz: ZoneInfo) -> datetime | None:
     dated = parts[at]
     if at and TIME_ONLY.fullmatch(PREFIX.sub("", parts[at - 1]).strip()):  # "Updated 4:12 PM GMT+9, June 17, 2025"
         dated = f"{dated} {PREFIX.sub('', parts[at - 1]).strip()}"
+    elif at + 1 < len(parts) and TIME_ONLY.fullmatch(parts[at + 1].strip()):  # "Jaén - 14 nov 2026 - 06:30 CET"
+        dated = f"{dated} {parts[at + 1].strip()}"
     text = DOTTED_TIME.sub(r"\1:\2", PREFIX.sub("", dated)).strip(" ,.")
     settings = {
         "TIMEZONE": str(tz),

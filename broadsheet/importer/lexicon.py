@@ -48,6 +48,8 @@ WIDGET = [
     r".{0,100}\bcookies?\b.{0,100}\b(accept|settings|preferences|policy|consent)\b.{0,100}|accept( all)?( cookies)?|reject all",
     r"(enter )?your email( address)?\b.{0,40}|(jetzt )?(anmelden|abonnieren|testen)|sign up( here| now)?|subscribe|подписаться|підписатися|thank you for signing up!?",
     r"(read more|read next|related|see also|watch|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también|más información)\s*[:|].{1,150}",
+    r"(écouter|listen to|прослушать|послухати|escuchar) (cet |this |the |l'|la |эту |цю )?(article|story|noticia|статью|статтю)|(dieser )?artikel zum anhören",
+    r"sorry, (there|something)\b.{0,80}|please try again( later)?\.?|something went wrong.{0,60}|an error (has )?occurred.{0,60}|join the (conversation|discussion|debate)|mitdiskutieren|réagir|abstimmen|vote|ergebnis(se)? anzeigen|show results|голосовать|проголосувати|voter|votar|weiß nicht|don't know",
     r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
     r"list of \d+ items|list \d+ of \d+|end of list|load more|show more|more|mehr|ещё|більше",
     r"image|photo|video|gallery|foto|фото|видео|відео|audio|play|watch|listen|hören|смотреть|дивитися",
@@ -68,17 +70,17 @@ RELATED = [
 ]
 
 # A heading over a list of short points that sum the story up: the points go with it.
-SUMMARY = [r"key (points|facts|takeaways)|highlights|in brief|at a glance|the essentials|das wichtigste( in kürze)?|auf einen blick|главное|коротко|головне|коротко про головне|en bref|l'essentiel|lo más importante|claves"]  # fmt: skip
+SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|key (points|facts|takeaways)|highlights|in brief|at a glance|the essentials|das wichtigste( in kürze)?|auf einen blick|главное|коротко|головне|коротко про головне|en bref|l'essentiel|lo más importante|claves"]  # fmt: skip
 
 # The end of the page: copyright, tags, topic lists, legal lines.
 FOOTER = [
-    r"(©|\(c\)|copyright( ©)?\s?\d{4}).{0,200}|all rights reserved\.?|alle rechte vorbehalten\.?|все права защищены\.?|усі права захищено\.?|tous droits réservés\.?|todos los derechos reservados\.?",
-    r"published by .{0,80}|our standards:?.{0,100}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc)\.?",
+    r"(©|\(c\)|copyright( ©)?\s?\d{4}).{0,200}|all rights reserved\.?|alle rechte vorbehalten\.?|все права защищены\b.{0,200}|(усі|всі) права захищен[оі]\b.{0,200}|tous droits réservés\.?|todos los derechos reservados\.?",
+    r"published by .{0,80}|our standards:?.{0,100}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
 ]  # fmt: skip
 
 # A line that opens a box of appeals or newsletter offers: it and its promotional lines go.
 BOX_START = [
-    r"support (us|our \w+|independent journalism|the [\w’' -]{1,40}|[\w’' -]{1,40})[.!]?|unterstützen sie (uns|[\w’' -]{1,40})[.!]?|поддержите\b.{0,60}|підтримайте\b.{0,60}|soutenez\b.{0,60}|apoya\b.{0,60}",
+    r"(підтримати|поддержать|unterstützen|soutenir|apoyar)\s+\S.{0,60}|support (us|our \w+|independent journalism|the [\w’' -]{1,40}|[\w’' -]{1,40})[.!]?|unterstützen sie (uns|[\w’' -]{1,40})[.!]?|поддержите\b.{0,60}|підтримайте\b.{0,60}|soutenez\b.{0,60}|apoya\b.{0,60}",
     r"(please |can you )?(help us|support us|donate|make a (donation|contribution))\b.{0,200}",
     r"(become|join) (a |our )?(member|supporter|subscriber|patron)s?\b.{0,200}",
     r"(before you go|a (message|note|letter) from .{0,40}|we have a (small )?favou?r to ask|dear readers?|liebe leser\w*|дорогие читатели|шановні читачі|уважаемые читатели|chers lecteurs|queridos lectores)\b.{0,200}",
@@ -94,7 +96,8 @@ BOX_START = [
 # A sentence that belongs to a box wherever it stands: appeals that read like story text.
 APPEAL_INSIDE = [
     r"we have a (small )?favou?r to ask", r"(support|fund) (our |independent )journalism", r"no matter how small", r"(remind|ask) me later",
-    r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|независим)", r"підтримайте (нас|незалежн)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
+    r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|наш|независим)", r"підтримайте (нас|наш|незалежн)", r"support (us|our work)\b",
+    r"unterstützen sie (uns|unsere)", r"soutenez(-nous| notre)", r"apoya (nuestro|a nuestr)", r"існує завдяки (читачам|вам)", r"существует благодаря (читателям|вам)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
     r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you (value|enjoy|like) (our|this)\b.{0,60}\b(support|contribut|donat|subscri)",
     r"do you have a story( for us)?\b", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
     r"скачайте .{0,30}приложени", r"завантажте .{0,30}застосун", r"téléchargez l'application", r"descarga la app",
@@ -107,7 +110,7 @@ BOX_END = [r"(skip past|after) newsletter promotion", r"end of (advertisement|ne
 # A line at the foot of a story that credits its reporting, not part of it.
 TAGLINE = [
     r"(additional )?reporting by\b.{0,200}", r"(writing|editing|edited) by\b.{0,200}", r".{0,120}\b(reported|contributed) (from|to this (report|story))\b.{0,200}",
-    r".{0,60}\bis an? (contributing |senior |staff |freelance |special )?(writer|editor|reporter|correspondent|journalist)\b.{0,120}",
+    r".{0,60}\bis an? ([\w-]+ ){0,3}(writer|editor|reporter|correspondent|journalist|producer|columnist)\b.{0,160}",
     r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}",
 ]  # fmt: skip
 

@@ -10,7 +10,7 @@ from collections import Counter
 from broadsheet.importer import lexicon
 from broadsheet.importer.photo import photo_line
 
-COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}\s*)?(?P<name>[^.©|]{2,60}?)\s*(?:\d{4})?\s*(?:[.|]|$|all rights|alle rechte|все права|усі права)", re.I)
+COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4},?\s*)?(?P<name>[^.,©|]{2,60}?)\s*(?:\d{4})?\s*(?:[.|]|$|all rights|alle rechte|все права|усі права)", re.I)
 SOURCE = re.compile(r"(?:source|quelle|источник|джерело|fuente)\s*:\s*(?P<name>[^.|]{2,50})", re.I)
 DATELINE = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][\w .'’-]{1,40},?[^()/]{0,30}\s*[(/](?P<name>[^()/]{2,40})[)/]\.?\s*[-–—.]")  # "VIENNA, June 18 (Northwire) -", "БАРНАУЛ, 14 октября. /Восток-Пресс/."
 APPEALING = re.compile(
@@ -20,10 +20,10 @@ APPEALING = re.compile(
 SUFFIX = re.compile(r"\s+(?:ltd|limited|inc|gmbh|llc|plc|s\.?a\.?|s\.?l\.?|ag|media( group| network| ltd| limited)?|news & media.*|or its affiliated.*|network)\.?$", re.I)
 GENERIC = re.compile(
     r"\s*\b(информагентство|інформагентство|информационное агентство|інформаційне агентство|news agency|nachrichtenagentur|agencia de noticias"
-    r"|agence de presse|agenzia di stampa|агентство)\b\s*",
+    r"|agence de presse|agenzia di stampa|агентство|ао|ооо|пао|тов|ltd)\b\s*",
     re.I,
 )
-EVIDENCE = 1.5  # what each kind of evidence past the first adds
+EVIDENCE = 3  # what each kind of evidence past the first adds: a name in the banner and the copyright line is the outlet
 
 
 def find_outlet(lines: list[str], story: int, around_story: list[bool]) -> str:
@@ -60,7 +60,7 @@ def _candidates(lines: list[str], story: int) -> list[tuple[str, str]]:
     for line in lines:
         for kind, pattern in (("copyright", COPYRIGHT), ("source", SOURCE), ("dateline", DATELINE), ("appeal", APPEALING)):
             for match in pattern.finditer(line):
-                name = GENERIC.sub("", match.group("name")).strip(" «»\"“”,")
+                name = GENERIC.sub("", re.sub(r"\s*\([^)]*\)", "", match.group("name"))).strip(" «»\"“”,")  # "(P) Ltd"
                 found.append((_without_suffix(name), kind))
     return found
 
@@ -79,8 +79,10 @@ def _without_suffix(name: str) -> str:
 
 
 def _mentions(key: str, text: str) -> float:
-    """How often the name is on the page, its initials ("NBS") counting too."""
-    count = len(re.findall(r"(?<!\w)" + re.escape(key) + r"(?!\w)", text))
+    """How often the name is on the page, in any case ending ("Волинську хвилю" names
+    "Волинська хвиля"), its initials ("NBS") counting too."""
+    stems = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" if len(w) > 5 else re.escape(w) for w in key.split()]
+    count = len(re.findall(r"(?<!\w)" + r"\s+".join(stems) + r"(?!\w)", text))
     words = [w for w in key.split() if w not in ("the", "die", "der", "das")]
     if len(words) >= 2:
         initials = "".join(w[0] for w in words)

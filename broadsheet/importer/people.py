@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 
-BY = re.compile(r"(?:by|words by|reported by|von|text|автор(?:ы)?:?|авторка:?|текст:?|par|por)\s+(?P<names>\S.{1,150})", re.I)
+BY = re.compile(r"(?:by|words by|written by|text by|story by|reported by|von|text|автор(?:ы)?:?|авторка:?|текст:?|par|por)\s+(?P<names>\S.{1,150})", re.I)
 JOIN = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bи\b|\bі\b|\bта\b|\bet\b|\by\b|&)\s*", re.I)
 PLACE = re.compile(r"\s+(?:in|aus|в|во|у|à|en)\s+\S.*$")  # "Lucia Ferrante in Rome"
 NAME_WORD = re.compile(r"(?:[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][\w'’-]*\.?|(?:de|van|von|der|da|di|le|la|al|bin|ibn)\b)")
 ROLE = re.compile(
     r"\b(correspondent|editor|reporter|writer|staff|columnist|contributor|analyst|agencies|journalist|producer|"
     r"korrespondent\w*|redakteur\w*|reporter\w*|autor\w*|корреспондент\w*|редактор\w*|журналист\w*|кореспондент\w*|журналіст\w*|"
-    r"correspondant\w*|rédact\w*|corresponsal|redactor\w*|democracy reporter|news desk)\b",
+    r"correspondant\w*|rédact\w*|corresponsal|redactor\w*|democracy reporter|reporting service|news (desk|service)|newsroom|team)\b",
     re.I,
 )
 MAX_NAME_WORDS = 4
@@ -28,12 +28,16 @@ def byline(line: str) -> tuple[str, ...] | None:
     return names if names and all(_is_name(n, least=1) for n in names) else None
 
 
-def name_line(line: str) -> tuple[str, ...] | None:
-    """A line that is nothing but people's names (and where they were)."""
+def name_line(line: str, stopwords: frozenset[str] = frozenset()) -> tuple[str, ...] | None:
+    """A line that is nothing but people's names (and where they were): "In English" and
+    "Follow Us" are not."""
     if len(line) > 100 or re.search(r"[.!?:;]$|\d", line):
         return None
     names = _names(line)
-    return names if names and all(_is_name(n) for n in names) else None
+    # a short stop word ("In English", "Follow Us"); the lists also hold common first names ("Анна"), so only short ones count
+    if not names or any(len(w) <= 2 and w.lower() in stopwords for n in names for w in n.split()):
+        return None
+    return names if all(_is_name(n) for n in names) else None
 
 
 def is_role(line: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LABEL = r"(?:(?:photo|image|picture|bild|фото)\s+)?(?:photograph|photo|image|picture|illustration|credit|foto|bild|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
+LABEL = r"(?:(?:photo|image|picture|bild|фото)\s+)?(?:photograph|photo|image|picture|illustration|credit|foto|fotografía|fotografia|bild|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
 # "Photograph: Jorge Salas/AFP", "Photo by ...", "Фото: ..."; the label opens the credit.
 LABELLED = re.compile(r"(?:^|(?<=[\s(\[]))" + LABEL + r"(?:\s*:|\s+by\b|\s+source,)\s*(?=\S)", re.I)
 CAPTION_LABEL = re.compile(r"(?:image|photo|picture) caption,?\s+(?P<caption>\S.*)", re.I)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import justext
 
 from broadsheet.importer import lexicon, people
-from broadsheet.importer.dates import MAX_DATELINE, YEAR, parse_dateline
+from broadsheet.importer.dates import MAX_DATELINE, YEAR, is_published, is_update, parse_dateline
 from broadsheet.importer.draft import Picture
 from broadsheet.importer.outlet import find_outlet
 from broadsheet.importer.photo import photo_line
@@ -157,13 +157,24 @@ def _mark_photos(page: _Page) -> None:
         caption = found.caption
         if not caption and found.credit:
             labelled = found.credit != line.strip().strip("[]()").removeprefix("©").strip()
-            for j in (i - 1, i + 1) if labelled else (i + 1, i - 1):
+            for j in (i - 1, i + 1) if labelled or _caption_above(page, i) else (i + 1, i - 1):
                 if _caption_like(page, j):
                     labelled_caption = photo_line(page.lines[j])  # "Image caption, ..." under "Image source, ..."
                     caption = labelled_caption.caption if labelled_caption and not labelled_caption.credit else page.lines[j]
                     page.gone[j] = "photo"
                     break
         page.photos[i] = (caption, found.credit)
+
+
+def _caption_above(page: _Page, i: int) -> bool:
+    """A bare credit between a caption without a full stop and the story's first sentence
+    ("Die Talstation am Sonntag", "APA/Name", "Die Bahn bleibt gesperrt.") credits the line
+    above, unless that line is the first of the page's content (the headline)."""
+    above, below = i - 1, i + 1
+    if above < 1 or below >= len(page.lines) or page.prose[above] or not page.prose[below]:
+        return False
+    top = above - 1
+    return _caption_like(page, above) and not page.kind(top) and not _furniture(page, top) and not _header_item(page, top)
 
 
 def _caption_like(page: _Page, i: int) -> bool:
@@ -258,7 +269,7 @@ def _header_item(page: _Page, i: int) -> bool:
         return True
     if page.dates[i]:
         return True
-    if people.name_line(line):  # a name alone is a byline when a role, a date or a photo follows
+    if people.name_line(line, page.stopwords):  # a name alone is a byline when a role, a date or a photo follows
         after = i + 1
         return after < len(page.lines) and (people.is_role(page.lines[after]) or page.kind(after) in ("photo", "widget") or bool(page.dates[after]))
     return False
@@ -306,17 +317,23 @@ def _headline_like(page: _Page, i: int) -> bool:
 
 
 def _read_header(page: _Page, lines: range, parts: Parts, tz: ZoneInfo) -> None:
+    """Authors, the date of publication (an "Updated" stamp only when no other is given) and
+    the photo, from the header; a publication stamp at the foot of the page if the header has none."""
+    updated = False
     for i in lines:
         line = page.lines[i]
-        names = people.byline(line) or (people.name_line(line) if _header_item(page, i) and page.kind(i) != "photo" else None)
+        names = people.byline(line) or (people.name_line(line, page.stopwords) if _header_item(page, i) and not page.kind(i) else None)
         when = page.dates[i]
         if names and not parts.authors:
             parts.authors = names
-        if when and parts.date is None:
-            parts.date = when
+        if when and (parts.date is None or (updated and not is_update(line))):
+            parts.date, updated = when, is_update(line)
         if i in page.photos and parts.picture is None:
             caption, credit = page.photos[i]
             parts.picture = Picture(caption=caption, credit=credit)
+    if parts.date is None or updated:  # "Publiziert am 22.11.2026", "First uploaded on: ..." below the story
+        stamped = next((when for when, line in zip(page.dates, page.lines) if when and is_published(line)), None)
+        parts.date = stamped or parts.date
 
 
 def _story(page: _Page, start: int) -> list[str]:
@@ -338,7 +355,7 @@ def _story(page: _Page, start: int) -> list[str]:
 
 def _author_box(page: _Page, i: int) -> bool:
     """A name over a role line below the story: the writer's bio, the page's end."""
-    return bool(people.name_line(page.lines[i])) and i + 1 < len(page.lines) and people.is_role(page.lines[i + 1])
+    return bool(people.name_line(page.lines[i], page.stopwords)) and i + 1 < len(page.lines) and people.is_role(page.lines[i + 1])
 
 
 def _last_paragraph(page: _Page, i: int) -> bool:
