@@ -16,6 +16,7 @@ PREFIX = re.compile(
     re.I,
 )
 TIME_ONLY = re.compile(r"\d{1,2}[:.]\d\d(\s*[ap]\.?m\.?)?(\s+[A-Z]{2,5}([+-]\d{1,2})?)?", re.I)  # "4:12 PM GMT+9"
+NUMERIC_DMY = re.compile(r"\b\d{1,2}[-.]\d{1,2}[-.](19|20)\d\d\b")
 LANGUAGES = ["en", "de", "fr", "es", "ru", "uk"]  # the theme's languages
 DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\b(?!\.\d)")  # 08.15 -> 08:15
 # "17 June 2025 · 4 min read", "June 18, 2025, Updated ...", "April 9, 2025 4:31 PM GMT+1 Updated 2 hours ago"
@@ -55,6 +56,8 @@ def parse_dateline(line: str, tz: ZoneInfo) -> datetime | None:
         "REQUIRE_PARTS": ["day", "month", "year"],
         "PREFER_DATES_FROM": "past",
     }
+    if NUMERIC_DMY.search(text):  # "08-11-2026", "18.06.2025": day first, as everywhere but in the US, whose pages write months out
+        settings["DATE_ORDER"] = "DMY"
     found = dateparser.parse(text, languages=LANGUAGES, settings=settings)
     return found.astimezone(tz) if found else None
 

@@ -29,7 +29,7 @@ NAVIGATION = [
 
 # One-line widgets anywhere: share rows, adverts, buttons, reading times, payment bits.
 WIDGET = [
-    r"share|share this( article| story| page)?|share (on|via) .{0,40}|share or comment( on this article)?|copy link|link|email|e-mail|print|save|saved|save articles?\b.{0,80}|tweet|(\d+ )?comments?( \(\d+\))?|comment",
+    r"share|share this( article| story| page)?|share (the |full )?(article|story)|share (on|via) .{0,40}|share or comment( on this article)?|copy link|link|email|e-mail|print|save|saved|save articles?\b.{0,80}|tweet|(\d+ )?comments?( \(\d+\))?|comment",
     r"facebook|twitter|x|whatsapp|linkedin|reddit|bluesky|threads|messenger|telegram|instagram|youtube|vk|вконтакте|одноклассники|viber|flipboard|pinterest",
     r"teilen|artikel teilen|kommentare?|drucken|merken|speichern|поделиться|поділитися|распечатать|друк|коментарі|комментарии|partager|imprimer|compartir|imprimir|comentarios",
     r"advertisement|advert|ad|ads|sponsored( content)?|paid (post|content)|skip (advertisement|ad)\b.{0,40}|report this ad|hide ad|scroll to continue|advertisement\W+scroll to continue",
@@ -51,6 +51,7 @@ WIDGET = [
     r"(écouter|listen to|прослушать|послухати|escuchar) (cet |this |the |l'|la |эту |цю )?(article|story|noticia|статью|статтю)|(dieser )?artikel zum anhören",
     r"sorry, (there|something)\b.{0,80}|please try again( later)?\.?|something went wrong.{0,60}|an error (has )?occurred.{0,60}|join the (conversation|discussion|debate)|mitdiskutieren|réagir|abstimmen|vote|ergebnis(se)? anzeigen|show results|голосовать|проголосувати|voter|votar|weiß nicht|don't know",
     r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
+    r"see more on:?.{0,100}|order reprints.{0,100}|story continues below( this)? (ad|advertisement)|(article|story) continues (below|after)( the)? (ad|advertisement)",
     r"list of \d+ items|list \d+ of \d+|end of list|load more|show more|more|mehr|ещё|більше",
     r"image|photo|video|gallery|foto|фото|видео|відео|audio|play|watch|listen|hören|смотреть|дивитися",
     r"follow( us)?( on)?\b.{0,60}|folgen sie uns\b.{0,60}|подписывайтесь\b.{0,80}|підписуйтеся\b.{0,80}|читайте нас\b.{0,60}",
@@ -75,7 +76,7 @@ SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|
 # The end of the page: copyright, tags, topic lists, legal lines.
 FOOTER = [
     r"(©|\(c\)|copyright( ©)?\s?\d{4}).{0,200}|all rights reserved\.?|alle rechte vorbehalten\.?|все права защищены\b.{0,200}|(усі|всі) права захищен[оі]\b.{0,200}|tous droits réservés\.?|todos los derechos reservados\.?",
-    r"published by .{0,80}|our standards:?.{0,100}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
+    r"published by .{0,80}|our standards:?.{0,100}|a version of this (article|story) appears in print\b.{0,300}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
 ]  # fmt: skip
 
 # A line that opens a box of appeals or newsletter offers: it and its promotional lines go.
@@ -112,6 +113,7 @@ TAGLINE = [
     r"(additional )?reporting by\b.{0,200}", r"(writing|editing|edited) by\b.{0,200}", r".{0,120}\b(reported|contributed) (from|to this (report|story))\b.{0,200}",
     r".{0,60}\bis an? ([\w-]+ ){0,3}(writer|editor|reporter|correspondent|journalist|producer|columnist)\b.{0,160}",
     r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}",
+    r"[A-ZÀ-Þ][\w'’-]+ [A-ZÀ-Þ][\w'’-]+ (covers|writes about|reports on|is based in)\b.{0,240}",
 ]  # fmt: skip
 
 # Words a box of appeals or offers is made of, and words that address the reader.

@@ -10,7 +10,7 @@ from collections import Counter
 from broadsheet.importer import lexicon
 from broadsheet.importer.photo import photo_line
 
-COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4},?\s*)?(?P<name>[^.,©|]{2,60}?)\s*(?:\d{4})?\s*(?:[.|]|$|all rights|alle rechte|все права|усі права)", re.I)
+COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4},?\s*)?(?P<name>[^.,©|]{2,60}?)\s*(?:\d{4})?\s*(?:[.,|]|$|all rights|alle rechte|все права|усі права)", re.I)
 SOURCE = re.compile(r"(?:source|quelle|источник|джерело|fuente)\s*:\s*(?P<name>[^.|]{2,50})", re.I)
 DATELINE = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][\w .'’-]{1,40},?[^()/]{0,30}\s*[(/](?P<name>[^()/]{2,40})[)/]\.?\s*[-–—.]")  # "VIENNA, June 18 (Northwire) -", "БАРНАУЛ, 14 октября. /Восток-Пресс/."
 APPEALING = re.compile(
@@ -23,16 +23,18 @@ GENERIC = re.compile(
     r"|agence de presse|agenzia di stampa|агентство|ао|ооо|пао|тов|ltd)\b\s*",
     re.I,
 )
-EVIDENCE = 3  # what each kind of evidence past the first adds: a name in the banner and the copyright line is the outlet
+WEIGHTS = {"masthead": 2.0, "top": 0.5, "source": 2.0, "dateline": 2.0, "copyright": 1.5, "appeal": 1.5, "banner": 0.5}  # a copyright line often names the parent company
+MENTION = 0.5  # each mention around the story
+MASTHEAD_LINES = 6  # the masthead: the first of the top short lines (not "Skip to content") that the page names again
 
 
 def find_outlet(lines: list[str], story: int, around_story: list[bool]) -> str:
-    """The best-supported name, or "" when nothing names the outlet twice.
+    """The best-supported name, or "" when nothing names the outlet with some weight.
 
-    A name scores by how often the lines around the story (`around_story`: not its prose, in
-    which a town is named as often) carry it, and by how many kinds of evidence give it (banner,
-    copyright, source, dateline, appeal): a masthead repeated in the copyright line beats a
-    section name repeated in menus."""
+    Explicit evidence counts most: a copyright or `Source:` line, a "(Outlet) -" dateline,
+    an appeal, and the masthead (a short line at the very top of the page). Menu items and
+    section names above the story are weak evidence, and repetition in the lines around the
+    story (`around_story`: not its prose, in which a town is named as often) breaks ties."""
     around = " ".join(_plain(line) for line, counts in zip(lines, around_story) if counts)
     kinds: dict[str, set[str]] = {}
     spelled: dict[str, str] = {}
@@ -42,21 +44,36 @@ def find_outlet(lines: list[str], story: int, around_story: list[bool]) -> str:
             continue
         spelled.setdefault(key, name)
         kinds.setdefault(key, set()).add(kind)
-    scores = {key: _mentions(key, around) + 0.5 + EVIDENCE * (len(found) - 1) for key, found in kinds.items()}
+    scores = {key: _score(found) + MENTION * _mentions(key, around) for key, found in kinds.items()}
     best = max(scores, key=lambda k: (scores[k], len(k.split())), default="")
     if not best or scores[best] < 2:
         return ""
-    # "Fenland" from "© Fenland Media Ltd" is the start of "Fenland Courier", the banner's name
-    # (and "Blaze" from "© Blaze Media Group" of the masthead "DAILY BLAZE", printed only once)
-    fuller = [k for k in scores if k != best and "banner" in kinds[k] and re.search(r"(?<!\w)" + re.escape(best) + r"(?!\w)", k) and scores[k] >= 1.5]
-    order = list(scores)  # first seen first: the banner at the top of the page
-    best = max(fuller, key=lambda k: (scores[k], -order.index(k)), default=best)
-    return _display(spelled[best], lines)
+    # "Fenland" from "© Fenland Media Ltd" is the start of the masthead "Fenland Courier", "Blaze"
+    # of "© Blaze Media Group" part of "DAILY BLAZE" at the top, and "NBS" of the copyright line
+    # the initials of the masthead "National Broadcasting Service"
+    fuller = [k for k in scores if k != best and kinds[k] & {"masthead", "top"} and (_contains(k, best) or _initials(k) == best)]
+    return _display(spelled[fuller[0] if fuller else best], lines)
+
+
+def _score(kinds: set[str]) -> float:
+    return sum(WEIGHTS[kind] for kind in kinds)
+
+
+def _contains(name: str, part: str) -> bool:
+    return bool(re.search(r"(?<!\w)" + re.escape(part) + r"(?!\w)", name))
+
+
+def _initials(key: str) -> str:
+    words = [w for w in key.split() if w not in ("the", "die", "der", "das")]
+    return "".join(w[0] for w in words) if len(words) >= 2 else ""
 
 
 def _candidates(lines: list[str], story: int) -> list[tuple[str, str]]:
     """(name, the kind of evidence for it)."""
-    found = [(line, "banner") for line in _banner_lines(lines, story)]
+    top = _banner_lines(lines, story)
+    page = " ".join(_plain(line) for line in lines)
+    masthead = next((line for line in top[:MASTHEAD_LINES] if _mentions(_plain(line), page) >= 2), None)
+    found = [(line, "masthead" if line == masthead else "top" if line in top[:MASTHEAD_LINES] else "banner") for line in top]
     for line in lines:
         for kind, pattern in (("copyright", COPYRIGHT), ("source", SOURCE), ("dateline", DATELINE), ("appeal", APPEALING)):
             for match in pattern.finditer(line):
@@ -66,8 +83,11 @@ def _candidates(lines: list[str], story: int) -> list[tuple[str, str]]:
 
 
 def _banner_lines(lines: list[str], story: int) -> list[str]:
-    """Short lines above the story: the masthead is one of them (menus are the others)."""
-    short = [line for line in lines[:story] if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line) and not photo_line(line)]
+    """Short lines above the story, in order: the masthead is one of the first (menus are the others)."""
+    short = [
+        line for line in lines[:story]
+        if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line) and not photo_line(line) and lexicon.kind_of(line) != "navigation"
+    ]  # fmt: skip
     return [GENERIC.sub(" ", line).strip(" «»\"“”") for line in short]
 
 

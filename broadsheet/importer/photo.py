@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 LABEL = r"(?:(?:photo|image|picture|bild|фото)\s+)?(?:photograph|photo|image|picture|illustration|credit|foto|fotografía|fotografia|bild|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
 # "Photograph: Jorge Salas/AFP", "Photo by ...", "Фото: ..."; the label opens the credit.
-LABELLED = re.compile(r"(?:^|(?<=[\s(\[]))" + LABEL + r"(?:\s*:|\s+by\b|\s+source,)\s*(?=\S)", re.I)
+LABELLED = re.compile(r"(?:^|(?<=[\s(\[]))" + LABEL + r"(?:\s*:|\s*(?:\.{2,}|…)|\s+by\b|\s+source,)\s*(?=\S)", re.I)  # "Credit...Name"
 CAPTION_LABEL = re.compile(r"(?:image|photo|picture) caption,?\s+(?P<caption>\S.*)", re.I)
 UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ"
 NAME = rf"[{UPPER}][\w.'’-]+"
@@ -56,7 +56,9 @@ def _labelled(line: str) -> PhotoLine | None:
     if not marker:
         return None
     caption = line[: marker.start()].strip().rstrip("([").strip()
-    credit = line[marker.end() :].strip().rstrip(")]").strip()
+    credit = line[marker.end() :].strip()
+    if credit.count("(") < credit.count(")") or credit.count("[") < credit.count("]"):  # "Caption (Photo: Name)"
+        credit = credit[:-1].strip()
     return PhotoLine(caption, _plain(credit)) if credit and len(credit.split()) <= 12 else None
 
 

@@ -36,6 +36,8 @@ MIN_HEADLINE_WORDS, MAX_HEADLINE_WORDS = 3, 30
 MIN_STANDFIRST_WORDS = 6
 MAX_CAPTION_WORDS = 40
 MAX_CROSSHEAD_WORDS = 10
+MAX_LINK_WORDS = 12
+TITLE_CASE_SHARE = 0.6
 MAX_POINT_WORDS = 25  # a "Key points" item; a longer line is the story again
 MIN_LATE_PARAGRAPH_WORDS = 10  # a lone short sentence after the story, past a line that is not boilerplate, is no story
 MAX_BOX_LINES = 15  # a box longer than this is not a box: keep the story safe
@@ -138,9 +140,16 @@ def _mark_related(page: _Page) -> None:
         if page.kind(i) != "related":
             continue
         j = i + 1
-        while j < len(page.lines) and not _sentence(page, j) and page.kind(j) in ("", "widget", "related") and not lexicon.opens_box(page.lines[j]):
+        while j < len(page.lines) and _link_like(page, j) and page.kind(j) in ("", "widget", "related") and not lexicon.opens_box(page.lines[j]):
             page.gone.setdefault(j, "related")
             j += 1
+
+
+def _link_like(page: _Page, i: int) -> bool:
+    """A headline under "Related": not prose, or short and in title case ("Bills Have Tripled. Here's Why.")."""
+    words = page.lines[i].split()
+    capitals = sum(w[0].isupper() for w in words)
+    return not _sentence(page, i) or (len(words) <= MAX_LINK_WORDS and capitals >= TITLE_CASE_SHARE * len(words))
 
 
 def _mark_photos(page: _Page) -> None:
@@ -222,7 +231,9 @@ def _box(page: _Page, start: int) -> int:
 def _in_box(page: _Page, i: int) -> bool:
     line = page.lines[i]
     short = not _sentence(page, i) and len(line.split()) <= 6  # "Dear readers,", "Once", "Monthly"
-    promo = lexicon.promo_hits(line) + 2 * lexicon.strong_promo_hits(line)  # in a box, one "subscription" will do
+    # in a box, one "subscription" will do on a short line or one that speaks to the reader
+    speaks = len(line.split()) <= 20 or lexicon.addresses_reader(line)
+    promo = lexicon.promo_hits(line) + (2 * lexicon.strong_promo_hits(line) if speaks else 0)
     return short or page.names_outlet(line) or promo >= 2 or (promo and lexicon.addresses_reader(line)) or lexicon.is_offer(line, page.names_outlet(line)) or lexicon.opens_box(line)
 
 
@@ -350,7 +361,13 @@ def _story(page: _Page, start: int) -> list[str]:
             broken = False
         elif not page.kind(i):
             broken = True
-    return kept
+    return _without_pull_quotes(kept)
+
+
+def _without_pull_quotes(paragraphs: list[str]) -> list[str]:
+    """A paragraph that repeats words of another (a pull quote set in large type) goes."""
+    plain = [" ".join(re.sub(r"[«»\"“”„‘’'.,!?…]", " ", p).lower().split()) for p in paragraphs]
+    return [p for i, p in enumerate(paragraphs) if not any(j != i and len(plain[i]) < len(other) and plain[i] in other for j, other in enumerate(plain))]
 
 
 def _author_box(page: _Page, i: int) -> bool:
