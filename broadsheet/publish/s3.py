@@ -143,10 +143,9 @@ def _known(client, target: S3Target, listed: dict[str, str], manifest: dict[str,
             known[path] = entry
         elif path in wanted:  # an object we are deleting anyway needs no hash
             ask.append(path)
-    with ThreadPoolExecutor(WORKERS) as pool:
-        for path, entry in zip(ask, pool.map(lambda p: _head(client, target, p, listed[p]), ask)):
-            if entry is not None:
-                known[path] = entry
+    for path, entry in _parallel(lambda p: _head(client, target, p, listed[p]), ask):
+        if entry is not None:
+            known[path] = entry
     return known
 
 
@@ -243,15 +242,26 @@ def _apply(client, target: S3Target, plan: Plan, progress, state: dict) -> None:
     assets = [up for up in plan.uploads if not up.media.document]
     documents = [up for up in plan.uploads if up.media.document]
     for phase in (assets, documents):  # every asset is up before the first page goes
-        with ThreadPoolExecutor(WORKERS) as pool:
-            for up, etag in zip(phase, pool.map(lambda up: _put(client, target, up), phase)):
-                written[up.path] = Known(up.file.sha256, up.headers(), etag)
-                tick()
+        for up, etag in _parallel(lambda up: _put(client, target, up), phase):
+            written[up.path] = Known(up.file.sha256, up.headers(), etag)
+            tick()
     for start in range(0, len(plan.deletions), DELETE_BATCH):
         batch = plan.deletions[start : start + DELETE_BATCH]
         _delete(client, target, batch)
         tick(len(batch))
     _write_manifest(client, target, written)
+
+
+def _parallel(work, items: list) -> Iterator[tuple]:
+    """(item, work(item)) in the items' order, WORKERS at a time. The first failure stops
+    the rest: requests not yet started are cancelled, not each left to time out."""
+    pool = ThreadPoolExecutor(WORKERS)
+    try:
+        futures = [pool.submit(work, item) for item in items]
+        for item, future in zip(items, futures):
+            yield item, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _put(client, target: S3Target, up: Upload) -> str:
