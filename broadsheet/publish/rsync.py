@@ -1,0 +1,320 @@
+"""Publishing to a server over SSH, or to a local folder, with the system rsync.
+
+The layout, for `destination: deploy@host:/var/www/digest` (or the local path /var/www/digest):
+
+    /var/www/digest -> digest.releases/20261130T120501Z-3fa94c1e    the link the web server serves
+    /var/www/digest.releases/20261130T120501Z-3fa94c1e/              one release: the whole output
+    /var/www/digest.releases/20261130T120501Z-3fa94c1e.json          its manifest: each file's SHA-256
+
+A publish uploads into a new release folder, hard-linking every unchanged file from the
+release being served (`--link-dest`, compared by checksum, never by size or time), then
+writes the manifest, then makes a new link and renames it over `destination` (rename is
+atomic), so the web server sees the old site or the new one, never a mix. Releases beyond
+`keep` are deleted after the switch. A release folder without a manifest is an upload that
+did not finish: it is never served, and the next publish deletes it.
+
+The manifest lives beside the release, not in it, so the web server does not serve it. The
+outcome is the local output compared with the served release's manifest (hashes, so a dry
+run needs to read one small file and nothing else; rsync's itemized output would need a
+dry-run transfer that checksums every file on the server).
+
+Every step on the destination is a short `sh` script, run with `sh -c` for a local path and
+with `ssh HOST sh -c SCRIPT` for a remote one, so both take the same code path. ssh is the
+user's: its command (port, key, options) comes from RSYNC_RSH, as for rsync itself, and
+~/.ssh/config; nothing about it is read from broadsheet.yaml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import re
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from broadsheet.publish.local import LocalSite
+from broadsheet.publish.outcome import Outcome, PublishError, PublishOptions
+from broadsheet.publish.targets import RsyncTarget
+
+RELEASE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}")  # UTC time of the publish, then the manifest's hash
+STAMP = "%Y%m%dT%H%M%SZ"
+NEW_LINK = ".broadsheet-new"  # the link made beside destination, then renamed over it
+RSYNC_TIMEOUT = 120  # seconds without I/O before rsync gives up on a silent connection
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where destination is: `host` is None for a local path."""
+
+    text: str  # as the user wrote it, for messages
+    host: str | None
+    path: str  # the link the web server serves, no trailing slash
+
+    @property
+    def releases(self) -> str:
+        return self.path + ".releases"
+
+    def link_text(self, release: str) -> str:
+        """What the link holds: relative, so the tree can be moved or mounted elsewhere."""
+        return f"{posixpath.basename(self.path)}.releases/{release}"
+
+    def rsync_path(self, release: str) -> str:
+        folder = f"{self.releases}/{release}/"
+        return f"{self.host}:{folder}" if self.host else folder
+
+
+@dataclass(frozen=True)
+class Served:
+    """What is at destination now, read in one round trip."""
+
+    state: str  # "link", "missing", "empty" (an empty folder), "occupied"
+    target: str | None  # what the link holds
+    releases: list[str]  # finished releases (with a manifest), oldest first
+    unfinished: list[str]  # release folders without a manifest
+    has_folder: bool  # whether the releases folder exists
+    manifest: dict[str, str] | None  # path -> sha256 of the served release
+
+    def current(self, place: Place) -> str | None:
+        """The release served, if destination is a link Broadsheet made."""
+        if self.target is None:
+            return None
+        name = posixpath.basename(self.target)
+        if self.target == place.link_text(name) and name in self.releases and self.manifest is not None:
+            return name
+        return None
+
+
+def parse_destination(text: str) -> Place:
+    """`user@host:/path` (or `host:path`, relative to the remote home) or a local path,
+    told apart as rsync does: a colon before the first slash."""
+    match = re.fullmatch(r"([^/:]+):(.*)", text)
+    host, path = (match.group(1), match.group(2)) if match else (None, os.path.abspath(text))
+    path = path.rstrip("/")
+    if not path or posixpath.basename(path) in ("", ".", ".."):
+        raise PublishError(f"destination {text}: needs the path of the folder to serve, like deploy@host:/var/www/digest")
+    return Place(text, host, path)
+
+
+def ssh_command() -> list[str]:
+    """The user's ssh, as rsync itself runs it: RSYNC_RSH when set (tests give a port and key there)."""
+    return shlex.split(os.environ.get("RSYNC_RSH") or "ssh")
+
+
+def shell(place: Place, script: str) -> list[str]:
+    if place.host is None:
+        return ["sh", "-c", script]
+    # The remote login shell may not be sh; the script is quoted once for it.
+    return [*ssh_command(), place.host, "sh -c " + shlex.quote(script)]
+
+
+def run_script(place: Place, script: str, doing: str, stdin: bytes = b"") -> str:
+    try:
+        done = subprocess.run(shell(place, script), input=stdin, capture_output=True)
+    except FileNotFoundError as exc:
+        raise PublishError(f"{doing}: {exc.filename} is not installed") from None
+    if done.returncode != 0:
+        raise PublishError(f"{doing}: {first_line(done.stderr)}")
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def first_line(stderr: bytes) -> str:
+    """The line that names the cause: ssh's and rsync's first complaint, not their summary."""
+    lines = [line.strip() for line in stderr.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    return lines[0] if lines else "failed without saying why"
+
+
+def variables(place: Place, **more: str) -> str:
+    values = {"D": place.path, "R": place.releases, **more}
+    return "".join(f"{key}={shlex.quote(value)}\n" for key, value in values.items())
+
+
+# Read-only: what destination is, the releases beside it, and the served release's manifest.
+INSPECT = """\
+if [ -L "$D" ]; then echo state link; printf 'target %s\\n' "$(readlink "$D")"
+elif [ ! -e "$D" ]; then echo state missing
+elif [ -d "$D" ] && c=$(ls -A -- "$D") && [ -z "$c" ]; then echo state empty
+else echo state occupied; fi
+if [ -d "$R" ]; then echo folder; ls -1A -- "$R" | sed 's/^/entry /'; fi
+if [ -L "$D" ]; then n=$(basename -- "$(readlink "$D")"); if [ -f "$R/$n.json" ]; then echo ---; cat -- "$R/$n.json"; fi; fi
+"""
+
+
+def inspect(place: Place, name: str) -> Served:
+    text = run_script(place, variables(place) + INSPECT, f"{name}: reading {place.text}")
+    head, _, manifest = text.partition("---\n")
+    state, target, entries, has_folder = "occupied", None, set(), False
+    for line in head.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "state":
+            state = value
+        elif key == "target":
+            target = value
+        elif key == "entry":
+            entries.add(value)
+        elif key == "folder":
+            has_folder = True
+    folders = sorted(e for e in entries if RELEASE.fullmatch(e))
+    finished = [f for f in folders if f + ".json" in entries]
+    unfinished = [f for f in folders if f + ".json" not in entries]
+    files = json.loads(manifest)["files"] if manifest.strip() else None
+    return Served(state, target, finished, unfinished, has_folder, files)
+
+
+def check_ours(place: Place, served: Served, name: str) -> None:
+    """A user's own folder or link is never replaced: the project lost a user's files that way once."""
+    if served.state == "occupied":
+        raise PublishError(
+            f"{name}: {place.text} is a folder with files in it, not a link Broadsheet made; "
+            "refusing to replace it (move it aside, or publish to a new path)"
+        )
+    if served.state == "link" and served.current(place) is None:
+        raise PublishError(
+            f"{name}: {place.text} is a link Broadsheet did not make (to {served.target}); refusing to replace it"
+        )
+
+
+def compare(site: LocalSite, before: dict[str, str]) -> Outcome:
+    outcome = Outcome()
+    for path, file in site.files.items():
+        if path not in before:
+            outcome.uploaded.append(path)
+        elif before[path] != file.sha256:
+            outcome.replaced.append(path)
+        else:
+            outcome.unchanged += 1
+    outcome.deleted = sorted(set(before) - set(site.files))
+    outcome.bytes_sent = sum(site.files[p].size for p in outcome.uploaded + outcome.replaced)
+    outcome.redirects = redirects(site)
+    return outcome
+
+
+def redirects(site: LocalSite) -> list[str]:
+    """The old paths `_redirects` lists whose redirect page is in the site. Its paths are as
+    served (base_url's path included), so a page matches a tail of the path."""
+    entry = site.files.get("_redirects")
+    if entry is None:
+        return []
+    found = []
+    for line in entry.source.read_text(encoding="utf-8").splitlines():
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        parts = [p for p in fields[0].split("/") if p]
+        pages = ("/".join(parts[i:] + ["index.html"]) for i in range(len(parts) + 1))
+        if any(page in site.files for page in pages):
+            found.append(fields[0])
+    return found
+
+
+def manifest_bytes(site: LocalSite) -> bytes:
+    files = {path: file.sha256 for path, file in site.files.items()}
+    return json.dumps({"files": files}, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+
+
+def release_name(manifest: bytes, served: Served, now: datetime) -> str:
+    """Names sort in publish order: a clock behind the last release's (another machine, or
+    two publishes in one second) is moved on a second past it."""
+    stamp = now.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+    if served.releases:
+        last = datetime.strptime(served.releases[-1][:16], STAMP)
+        stamp = max(stamp, last + timedelta(seconds=1))
+    return f"{stamp.strftime(STAMP)}-{hashlib.sha256(manifest).hexdigest()[:8]}"
+
+
+def upload(place: Place, site: LocalSite, release: str, previous: str | None, expected: int, name: str, progress) -> None:
+    """rsync the output into the new release folder. Unchanged files (same checksum: never
+    size and time, so a same-size typo fix goes up) are hard links into the served release.
+    Times are not kept, so a linked file's time is that of its first upload, and rights are
+    fixed (rwxr-xr-x folders, rw-r--r-- files) for the web server to read."""
+    command = ["rsync", "--recursive", "--checksum", "--perms", "--chmod=D755,F644", "--delete"]
+    command += [f"--timeout={RSYNC_TIMEOUT}", "--out-format=%n"]
+    if previous:
+        command.append(f"--link-dest=../{previous}")
+    command += [str(site.root) + "/", place.rsync_path(release)]
+    with tempfile.TemporaryFile() as errors:
+        try:
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise PublishError(f"{name}: rsync is not installed (Debian: apt-get install rsync)") from None
+        sent = 0
+        for line in child.stdout:
+            if progress and not line.rstrip().endswith(b"/"):
+                sent += 1
+                progress(min(sent, expected), expected)
+        if child.wait() != 0:
+            errors.seek(0)
+            raise PublishError(f"{name}: upload to {place.text} failed: {first_line(errors.read())}")
+
+
+def finish(place: Place, release: str | None, manifest: bytes, remove: list[str], name: str) -> None:
+    """Manifest, then the switch (a new link renamed over the old: atomic), then old releases."""
+    script = "set -e\n"
+    if release:
+        script += variables(place, N=release, L=place.link_text(release))
+        script += 'cat > "$R/$N.json.part"\nmv -f -- "$R/$N.json.part" "$R/$N.json"\n'
+        script += SWITCH
+    else:
+        script += variables(place)
+    script += "".join(f'rm -rf -- "$R/"{shlex.quote(r)} "$R/"{shlex.quote(r + ".json")}\n' for r in remove)
+    run_script(place, script, f"{name}: switching {place.text}", stdin=manifest)
+
+
+# An empty folder at destination (checked empty before) is removed first: rmdir fails on one
+# that is not, and a rename cannot replace a folder with a link.
+SWITCH = """\
+rm -f -- "$D%s"
+ln -s -- "$L" "$D%s"
+if [ -d "$D" ] && [ ! -L "$D" ]; then rmdir -- "$D"; fi
+mv -T -- "$D%s" "$D"
+""" % ((NEW_LINK,) * 3)
+
+
+def to_remove(served: Served, release: str | None, serving: str | None, keep: int) -> list[str]:
+    """Finished releases past the newest `keep` (never the one served), and unfinished uploads."""
+    finished = sorted(set(served.releases) | ({release} if release else set()))
+    old = [r for r in finished[: max(len(finished) - max(keep, 1), 0)] if r != serving]
+    return sorted(old + [r for r in served.unfinished if r != release])
+
+
+def publish(target: RsyncTarget, site: LocalSite, options: PublishOptions, progress: Callable[[int, int], None] | None = None) -> Outcome:
+    place = parse_destination(target.destination)
+    served = inspect(place, target.name)
+    check_ours(place, served, target.name)
+    previous = served.current(place)
+    outcome = compare(site, served.manifest or {})
+    if options.dry_run:
+        return outcome
+    changed = bool(outcome.uploaded or outcome.replaced or outcome.deleted) or previous is None
+    manifest = manifest_bytes(site)
+    release = release_name(manifest, served, datetime.now(UTC)) if changed else None
+    if release:
+        if not served.has_folder:
+            run_script(place, variables(place) + 'mkdir -p -- "$R"\n', f"{target.name}: creating {place.releases}")
+        upload(place, site, release, previous, len(outcome.uploaded) + len(outcome.replaced), target.name, progress)
+    remove = to_remove(served, release, release or previous, target.keep)
+    if release or remove:
+        finish(place, release, manifest, remove, target.name)
+    return outcome
+
+
+def rollback(target: RsyncTarget) -> str:
+    """Serve the release made before the one served now; the newer one is kept."""
+    place = parse_destination(target.destination)
+    served = inspect(place, target.name)
+    check_ours(place, served, target.name)
+    current = served.current(place)
+    if current is None:
+        raise PublishError(f"{target.name}: nothing published to {place.text} yet, so nothing to roll back to")
+    index = served.releases.index(current)
+    if index == 0:
+        raise PublishError(f"{target.name}: {current} is the oldest release kept at {place.text}; nothing earlier to roll back to")
+    earlier = served.releases[index - 1]
+    script = "set -e\n" + variables(place, L=place.link_text(earlier)) + SWITCH
+    run_script(place, script, f"{target.name}: switching {place.text}")
+    return f"Rolled back {target.name} to release {earlier} (was {current})"
