@@ -206,7 +206,7 @@ def redirects(site: LocalSite) -> list[str]:
         if not fields or fields[0].startswith("#"):
             continue
         parts = [p for p in fields[0].split("/") if p]
-        pages = ("/".join(parts[i:] + ["index.html"]) for i in range(len(parts) + 1))
+        pages = ("/".join(parts[i:] + ["index.html"]) for i in range(len(parts)))
         if any(page in site.files for page in pages):
             found.append(fields[0])
     return found
