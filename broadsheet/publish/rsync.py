@@ -77,7 +77,6 @@ class Served:
     target: str | None  # what the link holds
     releases: list[str]  # finished releases (with a manifest), oldest first
     unfinished: list[str]  # release folders without a manifest
-    has_folder: bool  # whether the releases folder exists
     manifest: dict[str, str] | None  # path -> sha256 of the served release
 
     def current(self, place: Place) -> str | None:
@@ -140,7 +139,7 @@ if [ -L "$D" ]; then echo state link; printf 'target %s\\n' "$(readlink "$D")"
 elif [ ! -e "$D" ]; then echo state missing
 elif [ -d "$D" ] && c=$(ls -A -- "$D") && [ -z "$c" ]; then echo state empty
 else echo state occupied; fi
-if [ -d "$R" ]; then echo folder; ls -1A -- "$R" | sed 's/^/entry /'; fi
+if [ -d "$R" ]; then ls -1A -- "$R" | sed 's/^/entry /'; fi
 if [ -L "$D" ]; then n=$(basename -- "$(readlink "$D")"); if [ -f "$R/$n.json" ]; then echo ---; cat -- "$R/$n.json"; fi; fi
 """
 
@@ -148,7 +147,7 @@ if [ -L "$D" ]; then n=$(basename -- "$(readlink "$D")"); if [ -f "$R/$n.json" ]
 def inspect(place: Place, name: str) -> Served:
     text = run_script(place, variables(place) + INSPECT, f"{name}: reading {place.text}")
     head, _, manifest = text.partition("---\n")
-    state, target, entries, has_folder = "occupied", None, set(), False
+    state, target, entries = "occupied", None, set()
     for line in head.splitlines():
         key, _, value = line.partition(" ")
         if key == "state":
@@ -157,13 +156,11 @@ def inspect(place: Place, name: str) -> Served:
             target = value
         elif key == "entry":
             entries.add(value)
-        elif key == "folder":
-            has_folder = True
     folders = sorted(e for e in entries if RELEASE.fullmatch(e))
     finished = [f for f in folders if f + ".json" in entries]
     unfinished = [f for f in folders if f + ".json" not in entries]
     files = json.loads(manifest)["files"] if manifest.strip() else None
-    return Served(state, target, finished, unfinished, has_folder, files)
+    return Served(state, target, finished, unfinished, files)
 
 
 def check_ours(place: Place, served: Served, name: str) -> None:
@@ -227,17 +224,30 @@ def release_name(manifest: bytes, served: Served, now: datetime) -> str:
     return f"{stamp.strftime(STAMP)}-{hashlib.sha256(manifest).hexdigest()[:8]}"
 
 
-def upload(place: Place, site: LocalSite, release: str, previous: str | None, expected: int, name: str, progress) -> None:
-    """rsync the output into the new release folder. Unchanged files (same checksum: never
-    size and time, so a same-size typo fix goes up) are hard links into the served release.
-    Times are not kept, so a linked file's time is that of its first upload, and rights are
+def prepare(place: Place, release: str, previous: str | None, unchanged: list[str], name: str) -> None:
+    """The new release folder, with every unchanged file in it a hard link into the served
+    release, made on the server by its own rsync (`--link-dest`) from the list of names:
+    nothing crosses the network but the names, and nothing is checksummed twice."""
+    script = "set -e\n" + variables(place, N=release, P=previous or "") + 'mkdir -p -- "$R/$N"\n'
+    if previous and unchanged:
+        script += 'cd -- "$R"\nrsync --from0 --files-from=- --link-dest="../$P" -- "$P/" "$N/"\n'
+    run_script(place, script, f"{name}: preparing a release at {place.releases}", stdin=paths(unchanged))
+
+
+def paths(names: list[str]) -> bytes:
+    return b"".join(name.encode() + b"\0" for name in names)
+
+
+def upload(place: Place, site: LocalSite, release: str, send: list[str], name: str, progress) -> None:
+    """rsync the new and changed files (told by their hashes against the manifest, never by
+    size and time, so a same-size typo fix goes up) into the new release folder. Times are
+    not kept, so a file's time on the server is that of its first upload, and rights are
     fixed (rwxr-xr-x folders, rw-r--r-- files) for the web server to read."""
-    command = ["rsync", "--recursive", "--checksum", "--perms", "--chmod=D755,F644", "--delete"]
-    command += [f"--timeout={RSYNC_TIMEOUT}", "--out-format=%n"]
-    if previous:
-        command.append(f"--link-dest=../{previous}")
-    command += [str(site.root) + "/", place.rsync_path(release)]
-    with tempfile.TemporaryFile() as errors:
+    command = ["rsync", "--from0", "--perms", "--chmod=D755,F644", f"--timeout={RSYNC_TIMEOUT}", "--out-format=%n"]
+    with tempfile.NamedTemporaryFile() as listing, tempfile.TemporaryFile() as errors:
+        listing.write(paths(send))
+        listing.flush()
+        command += [f"--files-from={listing.name}", str(site.root) + "/", place.rsync_path(release)]
         try:
             child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL)
         except FileNotFoundError:
@@ -246,10 +256,13 @@ def upload(place: Place, site: LocalSite, release: str, previous: str | None, ex
         for line in child.stdout:
             if progress and not line.rstrip().endswith(b"/"):
                 sent += 1
-                progress(min(sent, expected), expected)
+                progress(min(sent, len(send)), len(send))
         if child.wait() != 0:
             errors.seek(0)
-            raise PublishError(f"{name}: upload to {place.text} failed: {first_line(errors.read())}")
+            raise PublishError(f"{name}: upload to {place.text} failed: {first_line(errors.read())}{STILL_OLD}")
+
+
+STILL_OLD = "; the previous release is still served, publish again to finish"
 
 
 def finish(place: Place, release: str | None, manifest: bytes, remove: list[str], name: str) -> None:
@@ -294,9 +307,10 @@ def publish(target: RsyncTarget, site: LocalSite, options: PublishOptions, progr
     manifest = manifest_bytes(site)
     release = release_name(manifest, served, datetime.now(UTC)) if changed else None
     if release:
-        if not served.has_folder:
-            run_script(place, variables(place) + 'mkdir -p -- "$R"\n', f"{target.name}: creating {place.releases}")
-        upload(place, site, release, previous, len(outcome.uploaded) + len(outcome.replaced), target.name, progress)
+        send = sorted(outcome.uploaded + outcome.replaced)
+        prepare(place, release, previous, sorted(set(site.files) - set(send)), target.name)
+        if send:
+            upload(place, site, release, send, target.name, progress)
     remove = to_remove(served, release, release or previous, target.keep)
     if release or remove:
         finish(place, release, manifest, remove, target.name)
