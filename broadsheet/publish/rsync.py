@@ -89,14 +89,14 @@ class Served:
         return None
 
 
-def parse_destination(text: str) -> Place:
+def parse_destination(text: str, name: str) -> Place:
     """`user@host:/path` (or `host:path`, relative to the remote home) or a local path,
     told apart as rsync does: a colon before the first slash."""
     match = re.fullmatch(r"([^/:]+):(.*)", text)
     host, path = (match.group(1), match.group(2)) if match else (None, os.path.abspath(text))
     path = path.rstrip("/")
     if not path or posixpath.basename(path) in ("", ".", ".."):
-        raise PublishError(f"destination {text}: needs the path of the folder to serve, like deploy@host:/var/www/digest")
+        raise PublishError(f"{name}: destination {text!r} names no folder to serve (write it like deploy@host:/var/www/digest)")
     return Place(text, host, path)
 
 
@@ -112,13 +112,13 @@ def shell(place: Place, script: str) -> list[str]:
     return [*ssh_command(), place.host, "sh -c " + shlex.quote(script)]
 
 
-def run_script(place: Place, script: str, doing: str, stdin: bytes = b"") -> str:
+def run_script(place: Place, script: str, doing: str, stdin: bytes = b"", after: str = "") -> str:
     try:
         done = subprocess.run(shell(place, script), input=stdin, capture_output=True)
     except FileNotFoundError as exc:
         raise PublishError(f"{doing}: {exc.filename} is not installed") from None
     if done.returncode != 0:
-        raise PublishError(f"{doing}: {first_line(done.stderr)}")
+        raise PublishError(f"{doing}: {first_line(done.stderr)}{after}")
     return done.stdout.decode("utf-8", errors="replace")
 
 
@@ -159,8 +159,17 @@ def inspect(place: Place, name: str) -> Served:
     folders = sorted(e for e in entries if RELEASE.fullmatch(e))
     finished = [f for f in folders if f + ".json" in entries]
     unfinished = [f for f in folders if f + ".json" not in entries]
-    files = json.loads(manifest)["files"] if manifest.strip() else None
-    return Served(state, target, finished, unfinished, files)
+    return Served(state, target, finished, unfinished, read_manifest(manifest, place, name) if manifest.strip() else None)
+
+
+def read_manifest(text: str, place: Place, name: str) -> dict[str, str]:
+    try:
+        files = json.loads(text)["files"]
+        if isinstance(files, dict) and all(isinstance(v, str) for v in files.values()):
+            return files
+    except (ValueError, KeyError, TypeError):
+        pass
+    raise PublishError(f"{name}: the manifest of the release served at {place.text} is not one Broadsheet wrote; publish to a new path")
 
 
 def check_ours(place: Place, served: Served, name: str) -> None:
@@ -218,8 +227,9 @@ def release_name(manifest: bytes, served: Served, now: datetime) -> str:
     """Names sort in publish order: a clock behind the last release's (another machine, or
     two publishes in one second) is moved on a second past it."""
     stamp = now.astimezone(UTC).replace(microsecond=0, tzinfo=None)
-    if served.releases:
-        last = datetime.strptime(served.releases[-1][:16], STAMP)
+    made = sorted(served.releases + served.unfinished)
+    if made:
+        last = datetime.strptime(made[-1][:16], STAMP)
         stamp = max(stamp, last + timedelta(seconds=1))
     return f"{stamp.strftime(STAMP)}-{hashlib.sha256(manifest).hexdigest()[:8]}"
 
@@ -231,7 +241,7 @@ def prepare(place: Place, release: str, previous: str | None, unchanged: list[st
     script = "set -e\n" + variables(place, N=release, P=previous or "") + 'mkdir -p -- "$R/$N"\n'
     if previous and unchanged:
         script += 'cd -- "$R"\nrsync --from0 --files-from=- --link-dest="../$P" -- "$P/" "$N/"\n'
-    run_script(place, script, f"{name}: preparing a release at {place.releases}", stdin=paths(unchanged))
+    run_script(place, script, f"{name}: preparing a release at {place.releases}", stdin=paths(unchanged), after=STILL_OLD)
 
 
 def paths(names: list[str]) -> bytes:
@@ -296,7 +306,7 @@ def to_remove(served: Served, release: str | None, serving: str | None, keep: in
 
 
 def publish(target: RsyncTarget, site: LocalSite, options: PublishOptions, progress: Callable[[int, int], None] | None = None) -> Outcome:
-    place = parse_destination(target.destination)
+    place = parse_destination(target.destination, target.name)
     served = inspect(place, target.name)
     check_ours(place, served, target.name)
     previous = served.current(place)
@@ -319,7 +329,7 @@ def publish(target: RsyncTarget, site: LocalSite, options: PublishOptions, progr
 
 def rollback(target: RsyncTarget) -> str:
     """Serve the release made before the one served now; the newer one is kept."""
-    place = parse_destination(target.destination)
+    place = parse_destination(target.destination, target.name)
     served = inspect(place, target.name)
     check_ours(place, served, target.name)
     current = served.current(place)

@@ -236,6 +236,21 @@ def test_an_empty_folder_is_replaced_by_the_link(tmp_path, sites):
     assert link.is_symlink() and served(link) == tree_bytes(sites.a.root)
 
 
+def test_a_manifest_broadsheet_did_not_write_is_one_line(tmp_path, sites):
+    link = tmp_path / "digest"
+    publish(link, sites.a)
+    manifest = tmp_path / "digest.releases" / (Path(os.path.realpath(link)).name + ".json")
+    manifest.write_text("<html>")
+    with pytest.raises(PublishError, match="^server: the manifest of the release served at .*digest is not one Broadsheet wrote; publish to a new path$"):
+        publish(link, sites.b)
+    assert served(link) == tree_bytes(sites.a.root)
+
+
+def test_a_destination_without_a_path_is_refused(sites):
+    with pytest.raises(PublishError, match=r"^server: destination 'deploy@host:' names no folder to serve \(write it like deploy@host:/var/www/digest\)$"):
+        publish("deploy@host:", sites.a)
+
+
 def test_redirects_are_the_lines_of_redirects_whose_page_is_in_the_site(tmp_path):
     out = write_tree(
         tmp_path / "out",
