@@ -234,39 +234,62 @@ def release_name(manifest: bytes, served: Served, now: datetime) -> str:
     return f"{stamp.strftime(STAMP)}-{hashlib.sha256(manifest).hexdigest()[:8]}"
 
 
-def prepare(place: Place, release: str, previous: str | None, unchanged: list[str], name: str) -> None:
-    """The new release folder, with every unchanged file in it a hard link into the served
-    release, made on the server by its own rsync (`--link-dest`) from the list of names:
-    nothing crosses the network but the names, and nothing is checksummed twice."""
-    script = "set -e\n" + variables(place, N=release, P=previous or "") + 'mkdir -p -- "$R/$N"\n'
-    if previous and unchanged:
-        script += 'cd -- "$R"\nrsync --from0 --files-from=- --link-dest="../$P" -- "$P/" "$N/"\n'
-    run_script(place, script, f"{name}: preparing a release at {place.releases}", stdin=paths(unchanged), after=STILL_OLD)
+def prepare(place: Place, release: str, previous: str | None, name: str) -> None:
+    """The new release folder, made on the server as a copy of the served release in hard
+    links (nothing crosses the network). `cp -al` where cp is GNU's (three times faster than
+    rsync at linking 15,000 files), else rsync's own `--link-dest`."""
+    script = "set -e\n" + variables(place, N=release, P=previous or "") + 'mkdir -p -- "$R"\nrm -rf -- "$R/$N"\n'
+    if previous:
+        script += 'cp -al -- "$R/$P" "$R/$N" 2>/dev/null || { rm -rf -- "$R/$N"; rsync -r --link-dest="../$P" -- "$R/$P/" "$R/$N/"; }\n'
+    else:
+        script += 'mkdir -- "$R/$N"\n'
+    run_script(place, script, f"{name}: preparing a release at {place.releases}", after=STILL_OLD)
 
 
 def paths(names: list[str]) -> bytes:
     return b"".join(name.encode() + b"\0" for name in names)
 
 
-def upload(place: Place, site: LocalSite, release: str, send: list[str], name: str, progress) -> None:
+def gone(before: dict[str, str], site: LocalSite) -> list[str]:
+    """What the new release must lose: deleted files, or their highest folder that is gone."""
+    gone_folders = folders(before) - folders(site.files)
+    top = {d for d in gone_folders if not any(up in gone_folders for up in parents(d))}
+    files = [p for p in before if p not in site.files and not any(up in gone_folders for up in parents(p))]
+    return sorted(top | set(files))
+
+
+def folders(files) -> set[str]:
+    return {up for path in files for up in parents(path)}
+
+
+def parents(path: str) -> list[str]:
+    """"a/b/c.html" -> ["a", "a/b"]"""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def upload(place: Place, site: LocalSite, release: str, send: list[str], remove: list[str], name: str, progress) -> None:
     """rsync the new and changed files (told by their hashes against the manifest, never by
-    size and time, so a same-size typo fix goes up) into the new release folder. Times are
-    not kept, so a file's time on the server is that of its first upload, and rights are
-    fixed (rwxr-xr-x folders, rw-r--r-- files) for the web server to read."""
-    command = ["rsync", "--from0", "--perms", "--chmod=D755,F644", f"--timeout={RSYNC_TIMEOUT}", "--out-format=%n"]
+    size and time, so a same-size typo fix goes up: --ignore-times) into the new release,
+    where the names missing here are deleted (--delete-missing-args). Times are not kept, so a
+    file's time on the server is that of its first upload, and rights are fixed (rwxr-xr-x
+    folders, rw-r--r-- files) for the web server to read."""
+    command = ["rsync", "--from0", "--ignore-times", "--delete-missing-args", "--force", "--perms", "--chmod=D755,F644"]
+    command += [f"--timeout={RSYNC_TIMEOUT}", "--out-format=%n"]
+    names = sorted(set(send) | set(remove))
     with tempfile.NamedTemporaryFile() as listing, tempfile.TemporaryFile() as errors:
-        listing.write(paths(send))
+        listing.write(paths(names))
         listing.flush()
         command += [f"--files-from={listing.name}", str(site.root) + "/", place.rsync_path(release)]
         try:
             child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL)
         except FileNotFoundError:
             raise PublishError(f"{name}: rsync is not installed (Debian: apt-get install rsync)") from None
-        sent = 0
+        done = 0
         for line in child.stdout:
             if progress and not line.rstrip().endswith(b"/"):
-                sent += 1
-                progress(min(sent, len(send)), len(send))
+                done += 1
+                progress(min(done, len(names)), len(names))
         if child.wait() != 0:
             errors.seek(0)
             raise PublishError(f"{name}: upload to {place.text} failed: {first_line(errors.read())}{STILL_OLD}")
@@ -317,13 +340,13 @@ def publish(target: RsyncTarget, site: LocalSite, options: PublishOptions, progr
     manifest = manifest_bytes(site)
     release = release_name(manifest, served, datetime.now(UTC)) if changed else None
     if release:
-        send = sorted(outcome.uploaded + outcome.replaced)
-        prepare(place, release, previous, sorted(set(site.files) - set(send)), target.name)
-        if send:
-            upload(place, site, release, send, target.name, progress)
-    remove = to_remove(served, release, release or previous, target.keep)
-    if release or remove:
-        finish(place, release, manifest, remove, target.name)
+        send, remove = outcome.uploaded + outcome.replaced, gone(served.manifest or {}, site)
+        prepare(place, release, previous, target.name)
+        if send or remove:
+            upload(place, site, release, send, remove, target.name, progress)
+    old = to_remove(served, release, release or previous, target.keep)
+    if release or old:
+        finish(place, release, manifest, old, target.name)
     return outcome
 
 

@@ -81,6 +81,10 @@ def releases(link: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
 
 
+def folders(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
+
+
 def whole_tree(folder: Path) -> dict[str, tuple[int, int]]:
     """Every path below a folder with its inode and modification time: 'nothing written' is this unchanged."""
     return {p.relative_to(folder).as_posix(): (p.lstat().st_ino, p.lstat().st_mtime_ns) for p in sorted(folder.rglob("*"))}
@@ -152,6 +156,17 @@ def test_deleted_files_are_counted_against_the_served_release(tmp_path, sites):
     assert "2025/06/04/story-number-3/index.html" in outcome.deleted
     assert "2025/06/29/a-late-story/index.html" in outcome.uploaded
     assert served(link) == tree_bytes(sites.b.root)
+    assert folders(Path(os.path.realpath(link))) == folders(sites.b.root)  # no empty folder left of a deleted page
+
+
+def test_a_file_deleted_from_a_folder_that_stays_is_deleted(tmp_path):
+    out = write_tree(tmp_path / "out", {"index.html": "home", "about/index.html": "about", "about/team.html": "team"})
+    link = tmp_path / "digest"
+    publish(link, read_output(out))
+    (out / "about" / "team.html").unlink()
+    outcome = publish(link, read_output(out))
+    assert outcome.deleted == ["about/team.html"] and outcome.unchanged == 2
+    assert tree_bytes(Path(os.path.realpath(link))) == {"about/index.html": b"about", "index.html": b"home"}
 
 
 def test_a_dry_run_writes_nothing_and_says_what_would_change(tmp_path, sites):
