@@ -6,12 +6,15 @@ The layout, for `destination: deploy@host:/var/www/digest` (or the local path /v
     /var/www/digest.releases/20261130T120501Z-3fa94c1e/              one release: the whole output
     /var/www/digest.releases/20261130T120501Z-3fa94c1e.json          its manifest: each file's SHA-256
 
-A publish uploads into a new release folder, hard-linking every unchanged file from the
-release being served (`--link-dest`, compared by checksum, never by size or time), then
-writes the manifest, then makes a new link and renames it over `destination` (rename is
-atomic), so the web server sees the old site or the new one, never a mix. Releases beyond
-`keep` are deleted after the switch. A release folder without a manifest is an upload that
-did not finish: it is never served, and the next publish deletes it.
+A publish compares the output with the served release's manifest by SHA-256 (never size or
+time, so a same-size typo fix is sent), makes the new release folder on the server as a copy
+of the served one in hard links (`cp -al`, or rsync's `--link-dest` where cp is not GNU's),
+rsyncs the new and changed files into it and deletes the gone ones, writes the manifest,
+then makes a new link and renames it over `destination` (rename is atomic), so the web
+server sees the old site or the new one, never a mix. Releases beyond `keep` are deleted
+after the switch. A release folder without a manifest is an upload that did not finish: it
+is never served, and the next publish deletes it. The server needs sh, rsync and GNU `mv -T`
+(any Linux).
 
 The manifest lives beside the release, not in it, so the web server does not serve it. The
 outcome is the local output compared with the served release's manifest (hashes, so a dry
