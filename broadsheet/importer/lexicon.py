@@ -20,7 +20,7 @@ NAVIGATION = [
     r"(print |digital )?subscriptions?|subscribe( now| today)?|abo|abonnieren|подписка|передплата|s'abonner|suscríbete",
     r"newsletters?|podcasts?|jobs|search jobs|puzzles|crosswords?|games",
     # section names, alone on their line in a menu or over the headline
-    r"news|world|business|politics|sports?|culture|opinion|science|weather|money|entertainment|lifestyle|economy|markets|tech(nology)?|health|travel|features|video|local news|regions?|showbiz|analysis",
+    r"news|local|national|world|business|politics|sports?|culture|opinion|science|weather|money|entertainment|lifestyle|economy|markets|tech(nology)?|health|travel|features|video|local news|regions?|showbiz|analysis",
     r"nachrichten|politik|wirtschaft|kultur|wissen|gesellschaft|panorama|meinung|regional|wetter|mediathek",
     r"новости|политика|экономика|общество|спорт|культура|мнения|наука|регионы|новини|економіка|суспільство|регіони|думки|війна|наука",
     r"actualités|politique|économie|société|noticias|política|economía|sociedad|deportes",

@@ -23,6 +23,7 @@ GENERIC = re.compile(
     r"|agence de presse|agenzia di stampa|агентство|ао|ооо|пао|тов|ltd)\b\s*",
     re.I,
 )
+ARTICLES = ("the", "die", "der", "das", "le", "la", "les", "el", "los", "las")
 WEIGHTS = {"masthead": 2.0, "top": 0.5, "source": 2.0, "dateline": 2.0, "copyright": 1.5, "appeal": 1.5, "banner": 0.5}  # a copyright line often names the parent company
 MENTION = 0.5  # each mention around the story
 MASTHEAD_LINES = 6  # the masthead: the first of the top short lines (not "Skip to content") that the page names again
@@ -64,7 +65,7 @@ def _contains(name: str, part: str) -> bool:
 
 
 def _initials(key: str) -> str:
-    words = [w for w in key.split() if w not in ("the", "die", "der", "das")]
+    words = [w for w in key.split() if w not in ARTICLES]
     return "".join(w[0] for w in words) if len(words) >= 2 else ""
 
 
@@ -101,9 +102,11 @@ def _without_suffix(name: str) -> str:
 def _mentions(key: str, text: str) -> float:
     """How often the name is on the page, in any case ending ("Волинську хвилю" names
     "Волинська хвиля"), its initials ("NBS") counting too."""
-    stems = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" if len(w) > 5 else re.escape(w) for w in key.split()]
+    words = key.split()
+    words = words[1:] if len(words) > 1 and words[0] in ARTICLES else words  # "The Riverton Post" is named as "Riverton Post" too
+    stems = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" if len(w) > 5 else re.escape(w) for w in words]
     count = len(re.findall(r"(?<!\w)" + r"\s+".join(stems) + r"(?!\w)", text))
-    words = [w for w in key.split() if w not in ("the", "die", "der", "das")]
+    words = [w for w in key.split() if w not in ARTICLES]
     if len(words) >= 2:
         initials = "".join(w[0] for w in words)
         count += len(re.findall(r"(?<!\w)" + re.escape(initials) + r"(?!\w)", text))

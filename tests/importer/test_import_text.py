@@ -278,3 +278,13 @@ def test_menu_lines_labelled_photo_lines_and_byline_roles(make_site):
         "A project to restore the dunes at Marram Point has won lottery funding, the trust that runs the reserve said.",
         "Volunteers will clear scrub from the pools where the toads breed.",
     ]
+
+
+def test_a_masthead_named_again_without_its_article_is_the_outlet(make_site):
+    """Found trying the wheel as a new user: "THE RIVERTON POST" at the top, "Riverton Post" in
+    the credit and the copyright line, and "Local" in the menu and over the headline."""
+    fm, body = import_one(make_site, SAMPLES / "library.txt")
+    assert fm["source"] == "The Riverton Post"
+    assert fm["imported"]["standfirst"] == "The branch on Mill Street had been closed since the spring storms"
+    assert paragraphs(body)[-1] == "Opening hours will return to normal from next week, with late evenings on Thursdays."
+    assert "newsletter" not in body and "inbox" not in body
