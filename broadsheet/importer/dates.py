@@ -20,7 +20,8 @@ NUMERIC_DMY = re.compile(r"\b\d{1,2}[-.]\d{1,2}[-.](19|20)\d\d\b")
 LANGUAGES = ["en", "de", "fr", "es", "ru", "uk"]  # the theme's languages
 DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\b(?!\.\d)")  # 08.15 -> 08:15
 # "17 June 2025 · 4 min read", "June 18, 2025, Updated ...", "April 9, 2025 4:31 PM GMT+1 Updated 2 hours ago"
-SEPARATOR = re.compile(r"\s+[·•|–—-]\s+|,\s+(?=[A-Za-z])|\s+(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)", re.I)
+SEPARATOR = re.compile(r"\s+[·•|–—/-]\s+|,\s+(?=[A-Za-z])|(?:\s+|(?<=\d))(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)"
+    r"|\s+(?=(?:temps de lecture|lesezeit|reading time|tiempo de lectura|время чтения|\d+ min read)\b)", re.I)
 MAX_DATELINE = 80
 
 

@@ -35,7 +35,7 @@ WIDGET = [
     r"advertisement|advert|ad|ads|sponsored( content)?|paid (post|content)|skip (advertisement|ad)\b.{0,40}|report this ad|hide ad|scroll to continue|advertisement\W+scroll to continue",
     r"anzeige|werbung|реклама|партнерский материал|publicité|publicidad",
     r"purchase licensing rights|reuse this content|licensing|permissions|corrections?|report an error|feedback",
-    r"((updated|published|posted) )?(\d+|an?|one) (minutes?|hours?|days?|weeks?) ago|((updated|published) )?(just now|yesterday)|(vor )?(einer|einem) (minute|stunde|tag)|(час|минуту|день|годину|хвилину) (назад|тому)|il y a \d+ (minutes?|heures?)|hace \d+ (minutos?|horas?)|(vor )?\d+ (minuten|stunden|tagen?)( her)?|\d+ (минут|мин|часа?|часов|хвилин|годин)\w* (назад|тому)",
+    r"((updated|published|posted):? )?(\d+|an?|one) (minutes?|hours?|days?|weeks?) ago|((updated|published) )?(just now|yesterday)|(vor )?(einer|einem) (minute|stunde|tag)|(час|минуту|день|годину|хвилину) (назад|тому)|il y a \d+ (minutes?|heures?)|hace \d+ (minutos?|horas?)|(vor )?\d+ (minuten|stunden|tagen?)( her)?|\d+ (минут|мин|часа?|часов|хвилин|годин)\w* (назад|тому)",
     r"offrir( l'article)?|gift (this )?article|artikel verschenken|подарить статью|temps de lecture.{0,20}|tiempo de lectura.{0,20}|reading time.{0,20}|час читання.{0,20}",
     r"listen to this article.{0,40}|\d+ min(ute)?s? (read|listen)|lesezeit.{0,20}|\d+ min lesezeit|время чтения.{0,20}|\d+ мин(ут)? чтения",
     r"(give|donate|pay|contribute|spenden|пожертвовать|поддержать|підтримати|задонатити)( once| monthly| annually| now| today)?( [£$€₽₴]\s?\d.{0,40})?",
@@ -50,6 +50,10 @@ WIDGET = [
     r"(read more|read next|related|see also|watch|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también|más información)\s*[:|].{1,150}",
     r"(écouter|listen to|прослушать|послухати|escuchar) (cet |this |the |l'|la |эту |цю )?(article|story|noticia|статью|статтю)|(dieser )?artikel zum anhören",
     r"sorry, (there|something)\b.{0,80}|please try again( later)?\.?|something went wrong.{0,60}|an error (has )?occurred.{0,60}|join the (conversation|discussion|debate)|mitdiskutieren|réagir|abstimmen|vote|ergebnis(se)? anzeigen|show results|голосовать|проголосувати|voter|votar|weiß nicht|don't know",
+    r"\d+ (of|из|з|von|de|sur) \d+|leer en español|read in english|in english|en español|english version|auf deutsch|читать на русском|читати українською|version française",
+    r"(zum )?kommentarbereich|kommentar schreiben|leave a comment|add a comment|post a comment|оставить комментарий|залишити коментар|\d+ comments?( / \d+ new)?",
+    r"(article )?réservé aux abonnés|abonnés|subscriber exclusive|subscribers? only|nur für abonnenten|только для подписчиков|лише для передплатників|exclusivo para suscriptores",
+    r"audio-player|audio herunterladen.{0,40}|link des audios|download audio.{0,40}|media caption,?|video caption,?|(search & )?section navigation|accessibility help",
     r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
     r"see more on:?.{0,100}|order reprints.{0,100}|story continues below( this)? (ad|advertisement)|(article|story) continues (below|after)( the)? (ad|advertisement)",
     r"list of \d+ items|list \d+ of \d+|end of list|load more|show more|more|mehr|ещё|більше",
@@ -61,7 +65,7 @@ WIDGET = [
 RELATED = [
     r"read more|read next|related( stories| articles| content| coverage)?|more on this( story)?|more from \w+|recommended( stories| for you)?|see also|you may also like|more stories|top stories|latest( news)?",
     r"most (read|viewed|popular|shared)( news| stories)?|trending( now)?|what others are reading|explore more on these topics|more about",
-    r"mehr zum thema|lesen sie auch|auch interessant|das könnte sie auch interessieren|weitere artikel|meistgelesen|beliebt",
+    r"(mehr zum thema|more on|more about|plus sur|más sobre|больше по теме|більше на тему)\b.{0,40}|lesen sie auch|auch interessant|das könnte sie auch interessieren|weitere artikel|meistgelesen|beliebt",
     r"читайте также|читайте по теме|по теме|самое читаемое|популярное|главное за день|главное|новости по теме|ещё по теме",
     r"читайте також|дивіться також|популярне|головне за день|головне|більше новин|новини за темою",
     r"à lire aussi|lire aussi|les plus lus|sur le même sujet|lea también|más leídas|lo más visto|relacionad[oa]s|noticias relacionadas",
@@ -75,7 +79,7 @@ SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|
 
 # The end of the page: copyright, tags, topic lists, legal lines.
 FOOTER = [
-    r"(©|\(c\)|copyright( ©)?\s?\d{4}).{0,200}|all rights reserved\.?|alle rechte vorbehalten\.?|все права защищены\b.{0,200}|(усі|всі) права захищен[оі]\b.{0,200}|tous droits réservés\.?|todos los derechos reservados\.?",
+    r".{0,20}(©|\(c\)|copyright( ©)?\s?\d{4}).{0,300}|all rights reserved\b.{0,300}|alle rechte vorbehalten\b.{0,300}|все права защищены\b.{0,200}|(усі|всі) права захищен[оі]\b.{0,200}|tous droits réservés\.?|todos los derechos reservados\.?",
     r"published by .{0,80}|our standards:?.{0,100}|a version of this (article|story) appears in print\b.{0,300}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
 ]  # fmt: skip
 
@@ -100,7 +104,7 @@ APPEAL_INSIDE = [
     r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|наш|независим)", r"підтримайте (нас|наш|незалежн)", r"support (us|our work)\b",
     r"unterstützen sie (uns|unsere)", r"soutenez(-nous| notre)", r"apoya (nuestro|a nuestr)", r"існує завдяки (читачам|вам)", r"существует благодаря (читателям|вам)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
     r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you (value|enjoy|like) (our|this)\b.{0,60}\b(support|contribut|donat|subscri)",
-    r"do you have a story( for us)?\b", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
+    r"do you have a story( for us)?\b", r"(may|might) earn (a )?commission", r"affiliate (link|commission)s?\b", r"мы работаем для вас", r"we work for you", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
     r"скачайте .{0,30}приложени", r"завантажте .{0,30}застосун", r"téléchargez l'application", r"descarga la app",
     r"(did you )?(like|enjoy)(ed)? this (article|story)\b", r"gefällt ihnen (dieser|der) artikel", r"cet article vous a plu", r"вам понравил\w* (эта )?стать", r"got a story\b", r"haben sie hinweise", r"есть новость\?", r"маєте новину\?",
 ]  # fmt: skip
@@ -112,7 +116,7 @@ BOX_END = [r"(skip past|after) newsletter promotion", r"end of (advertisement|ne
 TAGLINE = [
     r"(additional )?reporting by\b.{0,200}", r"(writing|editing|edited) by\b.{0,200}", r".{0,120}\b(reported|contributed) (from|to this (report|story))\b.{0,200}",
     r".{0,60}\bis an? ([\w-]+ ){0,3}(writer|editor|reporter|correspondent|journalist|producer|columnist)\b.{0,160}",
-    r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}",
+    r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}", r"report(ing|ed) from\b.{0,80}",
     r"[A-ZÀ-Þ][\w'’-]+ [A-ZÀ-Þ][\w'’-]+ (covers|writes about|reports on|is based in)\b.{0,240}",
 ]  # fmt: skip
 

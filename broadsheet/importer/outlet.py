@@ -88,6 +88,7 @@ def _banner_lines(lines: list[str], story: int) -> list[str]:
     short = [
         line for line in lines[:story]
         if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line) and not photo_line(line) and lexicon.kind_of(line) != "navigation"
+        and not lexicon.opens_box(line)  # "Support the Meridian" is an appeal (counted as such), not the masthead
     ]  # fmt: skip
     return [GENERIC.sub(" ", line).strip(" «»\"“”") for line in short]
 

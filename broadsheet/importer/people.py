@@ -12,10 +12,11 @@ NAME_WORD = re.compile(r"(?:[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][\w'’-]*\.?|(?:de|va
 ROLE = re.compile(
     r"\b(correspondent|editor|reporter|writer|staff|columnist|contributor|analyst|agencies|journalist|producer|"
     r"korrespondent\w*|redakteur\w*|reporter\w*|autor\w*|корреспондент\w*|редактор\w*|журналист\w*|кореспондент\w*|журналіст\w*|"
-    r"correspondant\w*|rédact\w*|corresponsal|redactor\w*|democracy reporter|reporting service|news (desk|service)|newsroom|team)\b",
+    r"correspondant\w*|rédact\w*|journaliste|periodista|corresponsal|redactor\w*|democracy reporter|reporting service|news (desk|service)|newsroom|team)\b",
     re.I,
 )
 MAX_NAME_WORDS = 4
+BY_ALONE = re.compile(r"\W*(?:by|von|par|por|автор(?:ы)?:?|текст:?)\W*", re.I)
 OUR_ROLE = re.compile(r"^(?:(?:unsere[mnrs]?|our|notre|nos|nuestr[oa]s?|наш\w*|наш\w*)\s+)?(?:" + ROLE.pattern + r")\s+(?=\S)", re.I)
 
 
@@ -34,6 +35,8 @@ def name_line(line: str, stopwords: frozenset[str] = frozenset()) -> tuple[str, 
     if len(line) > 100 or re.search(r"[.!?:;]$|\d", line):
         return None
     names = _names(line)
+    if len(names) >= 2 and len(names[-1].split()) == 1:  # "Reto Brunner, Engelberg": where, not who
+        names = names[:-1]
     # a short stop word ("In English", "Follow Us"); the lists also hold common first names ("Анна"), so only short ones count
     if not names or any(len(w) <= 2 and w.lower() in stopwords for n in names for w in n.split()):
         return None
@@ -47,15 +50,25 @@ def is_role(line: str) -> bool:
 
 def _names(text: str) -> tuple[str, ...]:
     text = re.sub(r"\s*\([^)]*\)", "", text)  # "A et B (Lyon, envoyés spéciaux)"
+    text = re.split(r"\s*;\s*(?:фото|photos?|fotos?|bilder?)\b", text, flags=re.I)[0]  # "Текст: А; фото: Б"
     text = OUR_ROLE.sub("", text)  # "unserem Redakteur A"
     text = re.split(r"\s*[|,]\s*(?=\d)|\s+(?:[-–—|·•])\s+", text)[0]  # "By Jo Hart | 3 April 2025": the date goes
     found = []
     for part in JOIN.split(text):
-        name = PLACE.sub("", part.strip()).strip(" .")
+        name = _capitals_only(PLACE.sub("", part.strip()).strip(" ."))
         if not name or ROLE.search(name) or re.search(r"\d", name):
             continue
         found.append(_cased(name))
     return tuple(found)
+
+
+def _capitals_only(name: str) -> str:
+    """"DEV PATEL Continental Press" -> "DEV PATEL": in a byline in capitals, the agency is not."""
+    words = name.split()
+    caps = 0
+    while caps < len(words) and words[caps].isupper() and len(words[caps]) > 1:
+        caps += 1
+    return " ".join(words[:caps]) if 2 <= caps < len(words) else name
 
 
 def _is_name(name: str, least: int = 2) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LABEL = r"(?:(?:photo|image|picture|bild|фото)\s+)?(?:photograph|photo|image|picture|illustration|credit|foto|fotografía|fotografia|bild|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
+LABEL = r"(?:(?:photo|image|picture|bild|фото)\s+)?(?:photograph|photo|image|picture|illustration|credit|foto|fotografía|fotografia|bild|bildrechte|bildquelle|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
 # "Photograph: Jorge Salas/AFP", "Photo by ...", "Фото: ..."; the label opens the credit.
-LABELLED = re.compile(r"(?:^|(?<=[\s(\[]))" + LABEL + r"(?:\s*:|\s*(?:\.{2,}|…)|\s+by\b|\s+source,)\s*(?=\S)", re.I)  # "Credit...Name"
+LABELLED = re.compile(r"(?:^|(?<=[\s(\[.]))" + LABEL + r"(?:\s*:|\s*(?:\.{2,}|…)|\s+by\b|\s+source,)\s*(?=\S)", re.I)  # "Credit...Name"
 CAPTION_LABEL = re.compile(r"(?:image|photo|picture) caption,?\s+(?P<caption>\S.*)", re.I)
 UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ"
 NAME = rf"[{UPPER}][\w.'’-]+"
@@ -32,6 +32,8 @@ CREDIT = re.compile(
 TRAILING_CREDIT = re.compile(r"(?P<caption>.*?[.!?…])\s+(?P<credit>(?:©\s*)?\S.{0,80})")
 BRACKETED = re.compile(r"(?P<caption>.*?)\s*(?:\((?P<paren>[^()]{2,80})\)|\[(?P<square>[^\[\]]{2,80})\])")
 MAX_PHOTO_LINE = 300
+SOURCED = re.compile(r"(?:source|quelle|источник|джерело|fuente)\s*:\s*(?P<credit>[^/]{2,40}\s*/\s*[^/]{2,40})", re.I)
+CAPTION_ALONE = re.compile(r"\W*(?:image|photo|picture|media|video) caption,?\W*", re.I)  # its caption is the next line
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,10 @@ def photo_line(line: str) -> PhotoLine | None:
 def _labelled(line: str) -> PhotoLine | None:
     marker = LABELLED.search(line)
     if not marker:
-        return None
+        sourced = SOURCED.fullmatch(line)  # "Источник: Имя / Агентство" under a caption
+        return PhotoLine("", sourced.group("credit")) if sourced else None
     caption = line[: marker.start()].strip().rstrip("([").strip()
-    credit = line[marker.end() :].strip()
+    credit = line[marker.end() :].strip().rstrip(".")
     if credit.count("(") < credit.count(")") or credit.count("[") < credit.count("]"):  # "Caption (Photo: Name)"
         credit = credit[:-1].strip()
     return PhotoLine(caption, _plain(credit)) if credit and len(credit.split()) <= 12 else None
@@ -90,4 +93,4 @@ def _trailing(line: str) -> PhotoLine | None:
 
 
 def _plain(credit: str) -> str:
-    return credit.removeprefix("©").strip()
+    return credit.removeprefix("©").strip().rstrip(".")

@@ -25,7 +25,7 @@ from broadsheet.importer import lexicon, people
 from broadsheet.importer.dates import MAX_DATELINE, YEAR, is_published, is_update, parse_dateline
 from broadsheet.importer.draft import Picture
 from broadsheet.importer.outlet import find_outlet
-from broadsheet.importer.photo import photo_line
+from broadsheet.importer.photo import CAPTION_ALONE, photo_line
 from broadsheet.importer.rules import LineRules, is_masthead
 
 MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)  # pasted HTML: judge the words, not the tags
@@ -149,7 +149,8 @@ def _link_like(page: _Page, i: int) -> bool:
     """A headline under "Related": not prose, or short and in title case ("Bills Have Tripled. Here's Why.")."""
     words = page.lines[i].split()
     capitals = sum(w[0].isupper() for w in words)
-    return not _sentence(page, i) or (len(words) <= MAX_LINK_WORDS and capitals >= TITLE_CASE_SHARE * len(words))
+    headline = capitals >= TITLE_CASE_SHARE * len(words) or page.lines[i].endswith("?")  # "Wie sicher sind die Deiche?"
+    return not _sentence(page, i) or (len(words) <= MAX_LINK_WORDS and headline)
 
 
 def _mark_photos(page: _Page) -> None:
@@ -158,6 +159,10 @@ def _mark_photos(page: _Page) -> None:
     ("Фото: ..." under its caption), the other one when that is taken."""
     for i, line in enumerate(page.lines):
         if page.kind(i) or people.byline(line) or page.dates[i]:
+            continue
+        if CAPTION_ALONE.fullmatch(line) and _caption_like(page, i + 1):  # "Image caption," then the caption
+            page.gone[i] = page.gone[i + 1] = "photo"
+            page.photos[i] = (page.lines[i + 1], "")
             continue
         found = photo_line(line)
         if not found:
@@ -204,12 +209,18 @@ def _mark_boxes(page: _Page) -> None:
     i = 0
     while i < len(page.lines):
         line = page.lines[i]
-        if not page.kind(i) and lexicon.opens_box(line):
+        if lexicon.opens_box(line) and (not page.kind(i) or (page.kind(i) in ("navigation", "widget") and _offer_follows(page, i))):
             i = _box(page, i)
             continue
         if not page.kind(i) and _sentence(page, i) and lexicon.is_offer(line, page.names_outlet(line)):
             page.gone[i] = "box"
         i += 1
+
+
+def _offer_follows(page: _Page, i: int) -> bool:
+    """"Newsletter" in a menu is a word; over a line that sells, it opens a box."""
+    after = page.lines[i + 1] if i + 1 < len(page.lines) else ""
+    return bool(lexicon.promo_hits(after) or lexicon.addresses_reader(after))
 
 
 def _box(page: _Page, start: int) -> int:
@@ -273,6 +284,18 @@ def _story_start(page: _Page) -> int | None:
     return first
 
 
+def _names_after(page: _Page, i: int) -> tuple[str, ...] | None:
+    """"by" alone on its line, then names, roles and "and" on lines of their own."""
+    names: list[str] = []
+    for line in page.lines[i + 1 : i + 8]:
+        found = people.name_line(line, page.stopwords)
+        if found:
+            names.extend(found)
+        elif not (people.is_role(line) or people.JOIN.fullmatch(" " + line + " ")):
+            break
+    return tuple(names) or None
+
+
 def _header_item(page: _Page, i: int) -> bool:
     """A line of the header between headline and story: byline, role, dateline, photo."""
     line = page.lines[i]
@@ -334,6 +357,7 @@ def _read_header(page: _Page, lines: range, parts: Parts, tz: ZoneInfo) -> None:
     for i in lines:
         line = page.lines[i]
         names = people.byline(line) or (people.name_line(line, page.stopwords) if _header_item(page, i) and not page.kind(i) else None)
+        names = names or (_names_after(page, i) if people.BY_ALONE.fullmatch(line) else None)
         when = page.dates[i]
         if names and not parts.authors:
             parts.authors = names
@@ -384,7 +408,7 @@ def _crosshead(page: _Page, i: int) -> bool:
     line = page.lines[i]
     if page.kind(i) or _header_item(page, i) or not 2 <= len(line.split()) <= MAX_CROSSHEAD_WORDS or not line[0].isupper() or SENTENCE_END.search(line):
         return False
-    if lexicon.promo_hits(line) or page.names_outlet(line):  # "Wochenpost abonnieren und weiterlesen" is an offer
+    if lexicon.promo_hits(line) or page.names_outlet(line) or lexicon.APPEAL.search(line):  # "Wochenpost abonnieren und weiterlesen" is an offer
         return False
     after = next((j for j in range(i + 1, len(page.lines)) if not page.kind(j)), None)
     return after is not None and _story_line(page, after)

@@ -23,7 +23,7 @@ def read_text(text: str, origin: str, fetched_from: str, source_name: str, setti
     The original URL is a URL line at the top of the text, else the URL it was fetched from.
     """
     lines = [" ".join(line.split()) for line in text.replace("\ufeff", "").splitlines()]
-    lines = [line for line in lines if line]
+    lines = [line for i, line in enumerate(lines) if line and not (i and line == lines[i - 1])]  # a headline printed twice is one
     url = next((line for line in lines[:HEADER_LINES] if rules.URL_LINE.fullmatch(line)), "")
     lines = [line for line in lines if line != url]
     url = url or fetched_from
