@@ -41,11 +41,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # broadsheet, as this checkout has it
 sys.path.insert(0, str(HERE))  # before the root: bench/build.py, not the root's build.py
 
-from build import body_edit_build, describe_machine, warm_build  # noqa: E402
-from corpus import write_corpus  # noqa: E402
-
 from broadsheet.publish.local import read_output  # noqa: E402
 from broadsheet.publish.outcome import PublishOptions, size  # noqa: E402
+from build import body_edit_build, describe_machine, warm_build  # noqa: E402
+
+from corpus import write_corpus  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from build import broadsheet_command, describe_machine, edited_article, run_child  # noqa: E402
-from corpus import write_corpus  # noqa: E402
-
 from broadsheet.publish import rsync  # noqa: E402
 from broadsheet.publish.local import read_output  # noqa: E402
 from broadsheet.publish.outcome import PublishOptions  # noqa: E402
 from broadsheet.publish.targets import RsyncTarget  # noqa: E402
+from build import broadsheet_command, describe_machine, edited_article, run_child  # noqa: E402
+
+from corpus import write_corpus  # noqa: E402
 
 
 def start_sshd(folder: Path) -> tuple[subprocess.Popen, str]:

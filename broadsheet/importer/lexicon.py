@@ -53,6 +53,9 @@ WIDGET = [
     r"\d+ (of|из|з|von|de|sur) \d+|leer en español|read in english|in english|en español|english version|auf deutsch|читать на русском|читати українською|version française",
     r"(zum )?kommentarbereich|kommentar schreiben|leave a comment|add a comment|post a comment|оставить комментарий|залишити коментар|\d+ comments?( / \d+ new)?",
     r"(article )?réservé aux abonnés|abonnés|subscriber exclusive|subscribers? only|nur für abonnenten|только для подписчиков|лише для передплатників|exclusivo para suscriptores",
+    r"(просмотров|переглядів|views|aufrufe|vues|vistas)\s*:?\s*[\d\s.,]+|[\d\s.,]+\s*(просмотр\w*|перегляд\w*|views)|listen\s*[•·|:-]\s*[\d:]+",
+    r"(нашли|знайшли) (ошибку|помилку)\b.{0,100}|found (a|an) (typo|error|mistake)\b.{0,100}|(further|more) reading:.{0,200}|weiterlesen:.{0,200}",
+    r"disclaimer:.{0,400}|.{0,40}\bcomments? (published )?(are|is) (the )?(sole )?responsibility\b.{0,200}|los comentarios publicados son\b.{0,200}|les commentaires (publiés )?(sont|n'engagent)\b.{0,200}",
     r"audio-player|audio herunterladen.{0,40}|link des audios|download audio.{0,40}|media caption,?|video caption,?|(search & )?section navigation|accessibility help",
     r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
     r"see more on:?.{0,100}|order reprints.{0,100}|story continues below( this)? (ad|advertisement)|(article|story) continues (below|after)( the)? (ad|advertisement)",
@@ -70,7 +73,7 @@ RELATED = [
     r"читайте також|дивіться також|популярне|головне за день|головне|більше новин|новини за темою",
     r"à lire aussi|lire aussi|les plus lus|sur le même sujet|lea también|más leídas|lo más visto|relacionad[oa]s|noticias relacionadas",
     # topic and tag lists: headings with links under them, in the middle of a story too
-    r"(suggested |related )?topics?:?|tags?:?.{0,200}|теги:?.{0,200}|темы:?|теми:?|schlagwörter( zu diesem artikel)?:?.{0,100}|themen:?|sujets:?|temas:?|etiquetas:?|mots-clés:?",
+    r"(suggested |related )?topics?:?|tags?:?.{0,200}|теги:?.{0,200}|(темы|теми|themen|sujets|temas|topics)\s*:.{0,200}|темы:?|теми:?|schlagwörter( zu diesem artikel)?:?.{0,100}|themen:?|sujets:?|temas:?|etiquetas:?|mots-clés:?",
     r"in the news|more in \w+",
 ]
 
@@ -80,7 +83,7 @@ SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|
 # The end of the page: copyright, tags, topic lists, legal lines.
 FOOTER = [
     r".{0,20}(©|\(c\)|copyright( ©)?\s?\d{4}).{0,300}|all rights reserved\b.{0,300}|alle rechte vorbehalten\b.{0,300}|все права защищены\b.{0,200}|(усі|всі) права захищен[оі]\b.{0,200}|tous droits réservés\.?|todos los derechos reservados\.?",
-    r"published by .{0,80}|our standards:?.{0,100}|a version of this (article|story) appears in print\b.{0,300}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
+    r"published by .{0,80}|our standards:?.{0,100}|.{0,60}\backnowledges? the (traditional )?(owners|custodians)\b.{0,300}|(this|dieser|cet|este) (article|story|artikel|artículo) (first |erst |a été |fue )?(appeared|erschien|publié|publicado)\b.{0,200}|a version of this (article|story) appears in print\b.{0,300}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
 ]  # fmt: skip
 
 # A line that opens a box of appeals or newsletter offers: it and its promotional lines go.
@@ -93,7 +96,8 @@ BOX_START = [
     # paywalls
     r"(this|the) (article|story|content) is (only )?(available|reserved|for) (to |for )?(subscribers|members)\b.{0,100}|(article|contenu) réservé aux abonnés|subscribers only|nur für abonnenten\b.{0,60}|(dieser|der) artikel ist (nur )?für abonnenten\b.{0,60}",
     r"(этот|данный) материал доступен только подписчикам.{0,60}|цей матеріал доступний лише передплатникам.{0,60}|contenido exclusivo para suscriptores.{0,60}|already a (subscriber|member)\??.{0,60}|уже подписаны\??.{0,60}|déjà abonné\??.{0,60}",
-    r"(sign up|subscribe) (to|for)\b.{0,200}", r"get (our|the) .{0,40} (in|to) your inbox.{0,100}",
+    r"(sign up|subscribe) (to|for)\b.{0,200}", r"get (our|the) .{0,40} (in|to) your inbox.{0,100}", r"get (our|the) .{0,40}\b(briefing|newsletter|digest)\b.{0,100}",
+    r"recib[ií] .{0,40}\b(en tu correo|newsletter)\b.{0,100}|получайте .{0,60}\b(на почту|рассылк)\w*.{0,60}|отримуйте .{0,60}\b(на пошту|розсилк)\w*.{0,60}",
     r"(abonnieren sie|bestellen sie) .{0,80}newsletter.{0,40}|newsletter abonnieren|.{0,30}\bnewsletter\b.{0,30}\b(anmelden|abonnieren)\b.{0,30}",
     r"подпишитесь\b.{0,100}|підпишіться\b.{0,100}|abonnez-vous\b.{0,100}|suscríbete\b.{0,100}",
 ]  # fmt: skip
@@ -117,7 +121,10 @@ TAGLINE = [
     r"(additional )?reporting by\b.{0,200}", r"(writing|editing|edited) by\b.{0,200}", r".{0,120}\b(reported|contributed) (from|to this (report|story))\b.{0,200}",
     r".{0,60}\bis an? ([\w-]+ ){0,3}(writer|editor|reporter|correspondent|journalist|producer|columnist)\b.{0,160}",
     r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}", r"report(ing|ed) from\b.{0,80}",
-    r"[A-ZÀ-Þ][\w'’-]+ [A-ZÀ-Þ][\w'’-]+ (covers|writes about|reports on|is based in)\b.{0,240}",
+    r"[A-ZÀ-Þ][\w'’-]+ [A-ZÀ-Þ][\w'’-]+ (covers|writes about|reports on|is based in|schreibt über|berichtet über|écrit sur|escribe sobre|пишет о|пише про)\b.{0,240}",
+    r".{0,60}\b(ist|est|es|является|є) (\w+ ){0,3}(redakteur\w*|journalist\w*|reporter\w*|korrespondent\w*|periodista|redactor\w*|rédact\w*|journaliste|корреспондент\w*|журналіст\w*|журналист\w*)\b.{0,200}",
+    r"(redactora?|redakteur(in)?|journaliste|reporter|periodista) (de la sección|im ressort|à la rubrique|de la rubrique)\b.{0,200}|bio completa|full bio",
+    r"(this (story|article|report) was (produced|written|funded|supported) (by|with|through|as part of))\b.{0,300}",
 ]  # fmt: skip
 
 # Words a box of appeals or offers is made of, and words that address the reader.

@@ -5,7 +5,6 @@ by repetition: an outlet names itself again and again around its story."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from broadsheet.importer import lexicon
 from broadsheet.importer.photo import photo_line

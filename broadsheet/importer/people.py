@@ -21,7 +21,13 @@ OUR_ROLE = re.compile(r"^(?:(?:unsere[mnrs]?|our|notre|nos|nuestr[oa]s?|наш\w
 
 
 def byline(line: str) -> tuple[str, ...] | None:
-    """The names after "By" (or its equivalents), each in its own case: "BY JO HART" -> Jo Hart."""
+    """The names after "By" (or its equivalents), each in its own case: "BY JO HART" -> Jo Hart;
+    "NBPR | By Jo Hart": the part that is a byline."""
+    parts = re.split(r"\s+[|•·]\s+", line.strip())
+    return next(filter(None, map(_byline, parts)), None) if len(parts) > 1 else _byline(line)
+
+
+def _byline(line: str) -> tuple[str, ...] | None:
     found = BY.fullmatch(line.strip())
     if not found or len(line) > 160:
         return None

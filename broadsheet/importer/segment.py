@@ -90,7 +90,7 @@ def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
     if start is None:
         raise ValueError("no story found (only navigation and boilerplate: no line reads as a paragraph of prose)")
     parts = _header(page, start, tz)
-    parts.story = _story(page, start)
+    parts.story = _story(page, start, parts.authors)
     if not parts.story:
         raise ValueError("no story text found after the headline")
     parts.outlet = page.outlet
@@ -185,10 +185,12 @@ def _caption_above(page: _Page, i: int) -> bool:
     ("Die Talstation am Sonntag", "APA/Name", "Die Bahn bleibt gesperrt.") credits the line
     above, unless that line is the first of the page's content (the headline)."""
     above, below = i - 1, i + 1
-    if above < 1 or below >= len(page.lines) or page.prose[above] or not page.prose[below]:
+    if above < 1 or below >= len(page.lines) or not page.prose[below] or not _caption_like(page, above):
         return False
+    if page.prose[above]:  # "Kinder fahren Schlepplift." then "© APA / NAME": a headline has no full stop
+        return True
     top = above - 1
-    return _caption_like(page, above) and not page.kind(top) and not _furniture(page, top) and not _header_item(page, top)
+    return not page.kind(top) and not _furniture(page, top) and not _header_item(page, top)
 
 
 def _caption_like(page: _Page, i: int) -> bool:
@@ -371,9 +373,11 @@ def _read_header(page: _Page, lines: range, parts: Parts, tz: ZoneInfo) -> None:
         parts.date = stamped or parts.date
 
 
-def _story(page: _Page, start: int) -> list[str]:
-    """The story paragraphs from `start` to the page's footer, and the crossheads between them."""
+def _story(page: _Page, start: int, authors: tuple[str, ...] = ()) -> list[str]:
+    """The story paragraphs from `start` to the page's footer, and the crossheads between them;
+    what trails the story past a break and reads as a note about it goes (`_tail`)."""
     kept: list[str] = []
+    after_break: list[bool] = []
     broken = False  # a line since the last paragraph that is neither story nor known boilerplate
     for i in range(start, len(page.lines)):
         if page.kind(i) == "footer" or (kept and _author_box(page, i)):
@@ -382,10 +386,29 @@ def _story(page: _Page, start: int) -> list[str]:
             if broken and not _crosshead(page, i) and len(page.lines[i].split()) < MIN_LATE_PARAGRAPH_WORDS and _last_paragraph(page, i):
                 continue  # "Ce message s'affichera sur l'autre appareil."
             kept.append(page.lines[i])
+            after_break.append(broken or bool(page.kind(i - 1)))
             broken = False
         elif not page.kind(i):
             broken = True
+    while len(kept) > 1 and after_break[-1] and _tail(page, kept[-1], authors):
+        kept.pop()
+        after_break.pop()
     return _without_pull_quotes(kept)
+
+
+def _tail(page: _Page, paragraph: str, authors: tuple[str, ...]) -> bool:
+    """A paragraph past the story's last break that is about the story, not of it: it names
+    the outlet or the writer ("Pichler schreibt über Tourismus"), speaks to the reader, asks,
+    or opens with a label ("Disclaimer:")."""
+    surnames = {name.split()[-1].lower() for name in authors if name.split()}
+    words = set(re.findall(r"\w+", paragraph.lower()))
+    return (
+        page.names_outlet(paragraph)
+        or bool(surnames & words)
+        or lexicon.addresses_reader(paragraph)
+        or paragraph.rstrip().endswith("?")
+        or bool(re.match(r"[\w ]{2,25}:\s", paragraph))
+    )
 
 
 def _without_pull_quotes(paragraphs: list[str]) -> list[str]:
