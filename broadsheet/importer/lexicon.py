@@ -47,8 +47,10 @@ WIDGET = [
     r"privacy (notice|policy)\b.{0,300}|terms (and conditions|of (use|service))\b.{0,100}|cookie settings|cookies?( policy| preferences)?|datenschutz(erklärung)?|impressum|kontakt|contact( us)?|about us",
     r".{0,100}\bcookies?\b.{0,100}\b(accept|settings|preferences|policy|consent)\b.{0,100}|accept( all)?( cookies)?|reject all",
     r"(enter )?your email( address)?\b.{0,40}|(jetzt )?(anmelden|abonnieren|testen)|sign up( here| now)?|subscribe|подписаться|підписатися|thank you for signing up!?",
-    r"(read more|read next|related|see also|watch|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también|más información)\s*[:|].{1,150}",
-    r"(écouter|listen to|прослушать|послухати|escuchar) (cet |this |the |l'|la |эту |цю )?(article|story|noticia|статью|статтю)|(dieser )?artikel zum anhören",
+    r"(read|read more|read next|related|see also|watch|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también|más información)\s*[:|].{1,150}",
+    r"(écouter|listen to|прослушать|послухати|escuchar) (cet |this |the |l'|la |este |esta |эту |цю )?(article|story|noticia|artículo|статью|статтю)\b.{0,30}|(dieser )?artikel (zum )?anhören\b.{0,30}",
+    r"zur merkliste( hinzufügen)?|add to (my )?(reading )?list|save (for later|to (my )?list)|в избранное|до обраного|by (submitting|signing up|clicking)\b.{0,200}|\d+ mins? (to )?read|[\w.+-]+@[\w-]+\.[\w.]+([,;]?\s+(and\s+)?[\w.+-]+@[\w-]+\.[\w.]+)*",
+    r"(para comentar debe iniciar sesión|(log|sign) in to comment|melden sie sich an, um zu kommentieren|connectez-vous pour commenter|чтобы оставить комментарий|щоб залишити коментар)\b.{0,60}",
     r"sorry, (there|something)\b.{0,80}|please try again( later)?\.?|something went wrong.{0,60}|an error (has )?occurred.{0,60}|join the (conversation|discussion|debate)|mitdiskutieren|réagir|abstimmen|vote|ergebnis(se)? anzeigen|show results|голосовать|проголосувати|voter|votar|weiß nicht|don't know",
     r"\d+ (of|из|з|von|de|sur) \d+|leer en español|read in english|in english|en español|english version|auf deutsch|читать на русском|читати українською|version française",
     r"(zum )?kommentarbereich|kommentar schreiben|leave a comment|add a comment|post a comment|оставить комментарий|залишити коментар|\d+ comments?( / \d+ new)?",
@@ -67,7 +69,7 @@ WIDGET = [
 # A heading over links to other stories: the headlines under it go with it.
 RELATED = [
     r"read more|read next|related( stories| articles| content| coverage)?|more on this( story)?|more from \w+|recommended( stories| for you)?|see also|you may also like|more stories|top stories|latest( news)?",
-    r"most (read|viewed|popular|shared)( news| stories)?|trending( now)?|what others are reading|explore more on these topics|more about",
+    r"most (read|viewed|popular|shared)( news| stories)?|top picks\b.{0,40}|trending( now)?|what others are reading|explore more on these topics|more about",
     r"(mehr zum thema|more on|more about|plus sur|más sobre|больше по теме|більше на тему)\b.{0,40}|lesen sie auch|auch interessant|das könnte sie auch interessieren|weitere artikel|meistgelesen|beliebt",
     r"читайте также|читайте по теме|по теме|самое читаемое|популярное|главное за день|главное|новости по теме|ещё по теме",
     r"читайте також|дивіться також|популярне|головне за день|головне|більше новин|новини за темою",
@@ -78,7 +80,7 @@ RELATED = [
 ]
 
 # A heading over a list of short points that sum the story up: the points go with it.
-SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|key (points|facts|takeaways)|highlights|in brief|at a glance|the essentials|das wichtigste( in kürze)?|auf einen blick|главное|коротко|головне|коротко про головне|en bref|l'essentiel|lo más importante|claves"]  # fmt: skip
+SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|what (you need to know|we know)|das müssen sie wissen|что (нужно знать|известно)|що (потрібно знати|відомо)|ce qu'il faut savoir|lo que hay que saber|key (points|facts|takeaways)|highlights|in brief|at a glance|the essentials|das wichtigste( in kürze)?|auf einen blick|главное|коротко|головне|коротко про головне|en bref|l'essentiel|lo más importante|claves"]  # fmt: skip
 
 # The end of the page: copyright, tags, topic lists, legal lines.
 FOOTER = [
@@ -108,7 +110,7 @@ APPEAL_INSIDE = [
     r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|наш|независим)", r"підтримайте (нас|наш|незалежн)", r"support (us|our work)\b",
     r"unterstützen sie (uns|unsere)", r"soutenez(-nous| notre)", r"apoya (nuestro|a nuestr)", r"існує завдяки (читачам|вам)", r"существует благодаря (читателям|вам)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
     r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you (value|enjoy|like) (our|this)\b.{0,60}\b(support|contribut|donat|subscri)",
-    r"do you have a story( for us)?\b", r"(may|might) earn (a )?commission", r"affiliate (link|commission)s?\b", r"мы работаем для вас", r"we work for you", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
+    r"do you have a story( for us)?\b", r"vous avez une (information|nouvelle)\b", r"(únase|join|folgen sie|подписывайтесь|приєднуйтесь)\b.{0,40}\b(whatsapp|telegram|google news|канал)", r"google news", r"(may|might) earn (a )?commission", r"affiliate (link|commission)s?\b", r"мы работаем для вас", r"we work for you", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
     r"скачайте .{0,30}приложени", r"завантажте .{0,30}застосун", r"téléchargez l'application", r"descarga la app",
     r"(did you )?(like|enjoy)(ed)? this (article|story)\b", r"gefällt ihnen (dieser|der) artikel", r"cet article vous a plu", r"вам понравил\w* (эта )?стать", r"got a story\b", r"haben sie hinweise", r"есть новость\?", r"маєте новину\?",
 ]  # fmt: skip
@@ -121,10 +123,12 @@ TAGLINE = [
     r"(additional )?reporting by\b.{0,200}", r"(writing|editing|edited) by\b.{0,200}", r".{0,120}\b(reported|contributed) (from|to this (report|story))\b.{0,200}",
     r".{0,60}\bis an? ([\w-]+ ){0,3}(writer|editor|reporter|correspondent|journalist|producer|columnist)\b.{0,160}",
     r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}", r"report(ing|ed) from\b.{0,80}",
-    r"[A-ZÀ-Þ][\w'’-]+ [A-ZÀ-Þ][\w'’-]+ (covers|writes about|reports on|is based in|schreibt über|berichtet über|écrit sur|escribe sobre|пишет о|пише про)\b.{0,240}",
-    r".{0,60}\b(ist|est|es|является|є) (\w+ ){0,3}(redakteur\w*|journalist\w*|reporter\w*|korrespondent\w*|periodista|redactor\w*|rédact\w*|journaliste|корреспондент\w*|журналіст\w*|журналист\w*)\b.{0,200}",
+    r"[A-ZÀ-Þ][\w'’-]+ [A-ZÀ-Þ][\w'’-]+ (covers|writes about|reports on|is based in|schreibt über|berichtet über|écrit sur|couvre|escribe sobre|cubre|пишет о|освещает|пише про|висвітлює)\b.{0,240}",
+    r".{0,60}\b(is|ist|est|es|является|є) ([\w'’-]+ ){0,3}(redakteur\w*|journalist\w*|reporter\w*|korrespondent\w*|periodista|redactor\w*|rédact\w*|journaliste|корреспондент\w*|журналіст\w*|журналист\w*)\b.{0,200}",
     r"(redactora?|redakteur(in)?|journaliste|reporter|periodista) (de la sección|im ressort|à la rubrique|de la rubrique)\b.{0,200}|bio completa|full bio",
     r"(this (story|article|report) was (produced|written|funded|supported) (by|with|through|as part of))\b.{0,300}",
+    r"(this (article|story) (was|has been) (amended|updated|corrected|modified|changed)|ce texte a été (modifié|corrigé|mis à jour)|материал (дополнен|обновл[её]н|исправлен)|матеріал (доповнено|оновлено|виправлено)"
+    r"|dieser (artikel|text) wurde (aktualisiert|korrigiert|ergänzt)|korrektur:|correction:|este (artículo|texto) fue (actualizado|modificado|corregido)|originally published)\b.{0,300}",
 ]  # fmt: skip
 
 # Words a box of appeals or offers is made of, and words that address the reader.

@@ -12,7 +12,7 @@ NAME_WORD = re.compile(r"(?:[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][\w'’-]*\.?|(?:de|va
 ROLE = re.compile(
     r"\b(correspondent|editor|reporter|writer|staff|columnist|contributor|analyst|agencies|journalist|producer|"
     r"korrespondent\w*|redakteur\w*|reporter\w*|autor\w*|корреспондент\w*|редактор\w*|журналист\w*|кореспондент\w*|журналіст\w*|"
-    r"correspondant\w*|rédact\w*|journaliste|periodista|corresponsal|redactor\w*|democracy reporter|reporting service|news (desk|service)|newsroom|team)\b",
+    r"correspondant\w*|rédact\w*|redacción|redaktion|rédaction|редакция|редакція|journaliste|periodista|corresponsal|redactor\w*|democracy reporter|reporting service|news (desk|service)|newsroom|team)\b",
     re.I,
 )
 MAX_NAME_WORDS = 4
@@ -31,7 +31,9 @@ def _byline(line: str) -> tuple[str, ...] | None:
     found = BY.fullmatch(line.strip())
     if not found or len(line) > 160:
         return None
-    names = _names(found.group("names"))
+    names = _names(found.group("names"), in_byline=True)
+    if len(names) >= 2 and len(names[-1].split()) == 1:  # "Von A und B, Hamburg": where, not who
+        names = names[:-1]
     return names if names and all(_is_name(n, least=1) for n in names) else None
 
 
@@ -54,14 +56,15 @@ def is_role(line: str) -> bool:
     return len(line.split()) <= 6 and bool(ROLE.search(line)) and not re.search(r"[.!?]$", line)
 
 
-def _names(text: str) -> tuple[str, ...]:
+def _names(text: str, in_byline: bool = False) -> tuple[str, ...]:
     text = re.sub(r"\s*\([^)]*\)", "", text)  # "A et B (Lyon, envoyés spéciaux)"
     text = re.split(r"\s*;\s*(?:фото|photos?|fotos?|bilder?)\b", text, flags=re.I)[0]  # "Текст: А; фото: Б"
     text = OUR_ROLE.sub("", text)  # "unserem Redakteur A"
     text = re.split(r"\s*[|,]\s*(?=\d)|\s+(?:[-–—|·•])\s+", text)[0]  # "By Jo Hart | 3 April 2025": the date goes
     found = []
     for part in JOIN.split(text):
-        name = _capitals_only(PLACE.sub("", part.strip()).strip(" ."))
+        name = PLACE.sub("", part.strip()).strip(" .")
+        name = _capitals_only(name) if in_byline else name
         if not name or ROLE.search(name) or re.search(r"\d", name):
             continue
         found.append(_cased(name))

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 LABEL = r"(?:(?:photo|image|picture|bild|фото)\s+)?(?:photograph|photo|image|picture|illustration|credit|foto|fotografía|fotografia|bild|bildrechte|bildquelle|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
 # "Photograph: Jorge Salas/AFP", "Photo by ...", "Фото: ..."; the label opens the credit.
-LABELLED = re.compile(r"(?:^|(?<=[\s(\[.]))" + LABEL + r"(?:\s*:|\s*(?:\.{2,}|…)|\s+by\b|\s+source,)\s*(?=\S)", re.I)  # "Credit...Name"
+LABELLED = re.compile(r"(?:^|(?<=[\s(\[.|]))" + LABEL + r"(?:\s*:|\s*(?:\.{2,}|…)|\s+/\s+|\s+by\b|\s+source,)\s*(?=\S)", re.I)  # "Credit...Name"
 CAPTION_LABEL = re.compile(r"(?:image|photo|picture) caption,?\s+(?P<caption>\S.*)", re.I)
 UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ"
 NAME = rf"[{UPPER}][\w.'’-]+"
 # a person ("Ana Ruiz"), an agency, or a name in capitals ("NORTHWIRE"): not a breadcrumb ("Business / Metals")
 CREDITED = re.compile(rf"[{UPPER}][\w'’-]+ [{UPPER}][\w'’-]+|\b[{UPPER}]{{3,}}\b")
-AGENCY_WORDS = r"(?i:getty images|afp|ap|reuters|epa|dpa|tass|ria novosti|anadolu|xinhua|shutterstock|alamy|pa( images| media)?|picture alliance|imago|ullstein|laif|keystone|ansa|efe|kyodo news|bloomberg|unsplash|wikimedia commons|тасс|риа новости|укрінформ|укринформ)"
+AGENCY_WORDS = r"(?i:\b(?:getty images|afp|ap|reuters|epa|dpa|tass|ria novosti|anadolu|xinhua|shutterstock|alamy|pa( images| media)?|picture alliance|imago|ullstein|laif|keystone|ansa|efe|kyodo news|bloomberg|unsplash|wikimedia commons|тасс|риа новости|укрінформ|укринформ)\b)"
 # "Name Surname / Agency", "NAME/AGENCY/File Photo", "picture alliance/dpa | Name", "Kyodo News via AP": a slash
 # or an agency's name, so that "News|Economy" is no credit
 CREDIT = re.compile(
@@ -32,6 +32,7 @@ CREDIT = re.compile(
 TRAILING_CREDIT = re.compile(r"(?P<caption>.*?[.!?…])\s+(?P<credit>(?:©\s*)?\S.{0,80})")
 BRACKETED = re.compile(r"(?P<caption>.*?)\s*(?:\((?P<paren>[^()]{2,80})\)|\[(?P<square>[^\[\]]{2,80})\])")
 MAX_PHOTO_LINE = 300
+CAPITAL_LABEL = re.compile(r"(?:PHOTO|FOTO|ФОТО|IMAGE|BILD)S?\s+(?P<credit>[A-ZÀ-ÞА-ЯЁІЇЄҐ][A-ZÀ-ÞА-ЯЁІЇЄҐ ,.'’/-]{3,80})")
 SOURCED = re.compile(r"(?:source|quelle|источник|джерело|fuente)\s*:\s*(?P<credit>[^/]{2,40}\s*/\s*[^/]{2,40})", re.I)
 CAPTION_ALONE = re.compile(r"\W*(?:image|photo|picture|media|video) caption,?\W*", re.I)  # its caption is the next line
 
@@ -54,11 +55,14 @@ def photo_line(line: str) -> PhotoLine | None:
 
 
 def _labelled(line: str) -> PhotoLine | None:
+    capitals = CAPITAL_LABEL.fullmatch(line)  # "PHOTO JEAN TREMBLAY, ARCHIVES LA VIGIE"
+    if capitals:
+        return PhotoLine("", capitals.group("credit"))
     marker = LABELLED.search(line)
     if not marker:
         sourced = SOURCED.fullmatch(line)  # "Источник: Имя / Агентство" under a caption
         return PhotoLine("", sourced.group("credit")) if sourced else None
-    caption = line[: marker.start()].strip().rstrip("([").strip()
+    caption = line[: marker.start()].strip().rstrip("([|").strip()
     credit = line[marker.end() :].strip().rstrip(".")
     if credit.count("(") < credit.count(")") or credit.count("[") < credit.count("]"):  # "Caption (Photo: Name)"
         credit = credit[:-1].strip()

@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 import justext
 
 from broadsheet.importer import lexicon, people
-from broadsheet.importer.dates import MAX_DATELINE, YEAR, is_published, is_update, parse_dateline
+from broadsheet.importer.dates import MAX_DATE_PART, MAX_DATELINE, YEAR, is_published, is_update, parse_dateline
 from broadsheet.importer.draft import Picture
 from broadsheet.importer.outlet import find_outlet
 from broadsheet.importer.photo import CAPTION_ALONE, photo_line
-from broadsheet.importer.rules import LineRules, is_masthead
+from broadsheet.importer.rules import NAV_LINE, LineRules, is_masthead
 
 MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)  # pasted HTML: judge the words, not the tags
 SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$|[\"”»]$")
@@ -101,8 +101,9 @@ def _page(lines: list[str], rules: LineRules, tz: ZoneInfo, outlet: str = "") ->
     page = _Page(lines, rules, _stopwords(" ".join(lines[:500])), outlet)
     page.prose = [_reads_as_prose(line, page.stopwords) for line in lines]
     page.dates, budget = [], MAX_DATELINES_READ
-    for line in lines:
-        dated = budget > 0 and len(line) <= MAX_DATELINE and bool(YEAR.search(line))
+    for line, prose in zip(lines, page.prose):
+        # a dateline is short, or a row of stamps ("PUBLISHED: ... | UPDATED: ..."), never a sentence of the story
+        dated = budget > 0 and len(line) <= (MAX_DATE_PART if prose else MAX_DATELINE) and bool(YEAR.search(line))
         budget -= dated
         page.dates.append(parse_dateline(line, tz) if dated else None)
     return page
@@ -122,6 +123,9 @@ def _stopwords(text: str) -> frozenset[str]:
 def _mark_lexicon(page: _Page) -> None:
     for i, line in enumerate(page.lines):
         kind = lexicon.kind_of(line) or ("site rule" if page.rules.drops(line) else "") or ("box" if lexicon.closes_box(line) else "")
+        kind = kind or ("navigation" if NAV_LINE.fullmatch(line) else "")
+        if kind == "footer" and len(line.split()) <= 6 and not YEAR.search(line) and photo_line(line):
+            kind = ""  # "© Олег Руденко" under a caption is a credit, not the page's copyright
         if kind:
             page.gone[i] = kind
     _mark_related(page)
@@ -307,7 +311,8 @@ def _header_item(page: _Page, i: int) -> bool:
         return True
     if people.name_line(line, page.stopwords):  # a name alone is a byline when a role, a date or a photo follows
         after = i + 1
-        return after < len(page.lines) and (people.is_role(page.lines[after]) or page.kind(after) in ("photo", "widget") or bool(page.dates[after]))
+        following = page.lines[after] if after < len(page.lines) else ""
+        return bool(following) and (people.is_role(following) or page.kind(after) in ("photo", "widget") or bool(page.dates[after]) or bool(people.byline(following)))
     return False
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SETTINGS, article, run_cli, tree_bytes, write_tree
-
 from broadsheet.publish import rsync
 from broadsheet.publish.local import LocalSite, read_output
 from broadsheet.publish.outcome import PublishError, PublishOptions
 from broadsheet.publish.targets import RsyncTarget
+
+from conftest import SETTINGS, article, run_cli, tree_bytes, write_tree
 
 pytestmark = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (Debian: apt-get install rsync)")
 

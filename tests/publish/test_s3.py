@@ -18,6 +18,7 @@ from broadsheet.publish.media import DAY, IMMUTABLE, SHORT, media, publishable
 from broadsheet.publish.outcome import PublishError, PublishOptions
 from broadsheet.publish.s3 import MANIFEST, publish
 from broadsheet.publish.targets import S3Target
+
 from conftest import article, run_cli
 
 boto3 = pytest.importorskip("boto3", reason="boto3 is a dependency of Broadsheet: pip install -e .")
