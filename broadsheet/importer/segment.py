@@ -37,6 +37,8 @@ MIN_STANDFIRST_WORDS = 6
 MAX_CAPTION_WORDS = 40
 MAX_CROSSHEAD_WORDS = 10
 MAX_LINK_WORDS = 12
+QUOTE_MARK = re.compile(r"[«»\"“”„]")
+MAX_PULL_QUOTE_WORDS, MAX_PULL_QUOTES = 25, 50
 TITLE_CASE_SHARE = 0.6
 MAX_POINT_WORDS = 25  # a "Key points" item; a longer line is the story again
 MIN_LATE_PARAGRAPH_WORDS = 10  # a lone short sentence after the story, past a line that is not boilerplate, is no story
@@ -417,9 +419,13 @@ def _tail(page: _Page, paragraph: str, authors: tuple[str, ...]) -> bool:
 
 
 def _without_pull_quotes(paragraphs: list[str]) -> list[str]:
-    """A paragraph that repeats words of another (a pull quote set in large type) goes."""
+    """A short quotation that repeats words of another paragraph (a pull quote set in large
+    type) goes. Only quotations are looked for, and only so many, so a huge page stays linear."""
     plain = [" ".join(re.sub(r"[«»\"“”„‘’'.,!?…]", " ", p).lower().split()) for p in paragraphs]
-    return [p for i, p in enumerate(paragraphs) if not any(j != i and len(plain[i]) < len(other) and plain[i] in other for j, other in enumerate(plain))]
+    text = "\n".join(plain)
+    quotes = [i for i, p in enumerate(paragraphs) if QUOTE_MARK.search(p) and len(p.split()) <= MAX_PULL_QUOTE_WORDS][:MAX_PULL_QUOTES]
+    repeated = {i for i in quotes if plain[i] and text.count(plain[i]) >= 2}
+    return [p for i, p in enumerate(paragraphs) if i not in repeated]
 
 
 def _author_box(page: _Page, i: int) -> bool:
