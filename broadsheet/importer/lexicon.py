@@ -58,7 +58,7 @@ WIDGET = [
     r"(просмотров|переглядів|views|aufrufe|vues|vistas)\s*:?\s*[\d\s.,]+|[\d\s.,]+\s*(просмотр\w*|перегляд\w*|views)|listen\s*[•·|:-]\s*[\d:]+",
     r"(нашли|знайшли) (ошибку|помилку)\b.{0,100}|found (a|an) (typo|error|mistake)\b.{0,100}|(further|more) reading:.{0,200}|weiterlesen:.{0,200}",
     r"disclaimer:.{0,400}|.{0,40}\bcomments? (published )?(are|is) (the )?(sole )?responsibility\b.{0,200}|los comentarios publicados son\b.{0,200}|les commentaires (publiés )?(sont|n'engagent)\b.{0,200}",
-    r"audio-player|audio herunterladen.{0,40}|link des audios|download audio.{0,40}|media caption,?|video caption,?|(search & )?section navigation|accessibility help",
+    r"\d(\.\d+)?x|\d{1,2}:\d\d( / \d{1,2}:\d\d)?|audio-player|audio herunterladen.{0,40}|link des audios|download audio.{0,40}|media caption,?|video caption,?|(search & )?section navigation|accessibility help",
     r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
     r"see more on:?.{0,100}|order reprints.{0,100}|story continues below( this)? (ad|advertisement)|(article|story) continues (below|after)( the)? (ad|advertisement)",
     r"list of \d+ items|list \d+ of \d+|end of list|load more|show more|more|mehr|ещё|більше",

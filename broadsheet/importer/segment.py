@@ -29,7 +29,7 @@ from broadsheet.importer.photo import CAPTION_ALONE, photo_line
 from broadsheet.importer.rules import NAV_LINE, LineRules, is_masthead
 
 MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)  # pasted HTML: judge the words, not the tags
-SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$|[\"”»]$")
+SENTENCE_END = re.compile(r"[.!?…][\"'”’»“‘›)]*$|[\"”»“]$")  # German quotes close with “
 MIN_STORY_WORDS = 4
 MIN_STOPWORD_SHARE = 0.08  # prose has many "the", "und", "и"; lists of names or keywords have few
 MIN_HEADLINE_WORDS, MAX_HEADLINE_WORDS = 3, 30
@@ -176,8 +176,7 @@ def _mark_photos(page: _Page) -> None:
         page.gone[i] = "photo"
         caption = found.caption
         if not caption and found.credit:
-            labelled = found.credit != line.strip().strip("[]()").removeprefix("©").strip()
-            for j in (i - 1, i + 1) if labelled or _caption_above(page, i) else (i + 1, i - 1):
+            for j in (i - 1, i + 1) if _caption_above(page, i) else (i + 1, i - 1):
                 if _caption_like(page, j):
                     labelled_caption = photo_line(page.lines[j])  # "Image caption, ..." under "Image source, ..."
                     caption = labelled_caption.caption if labelled_caption and not labelled_caption.credit else page.lines[j]
@@ -187,23 +186,22 @@ def _mark_photos(page: _Page) -> None:
 
 
 def _caption_above(page: _Page, i: int) -> bool:
-    """A bare credit between a caption without a full stop and the story's first sentence
-    ("Die Talstation am Sonntag", "APA/Name", "Die Bahn bleibt gesperrt.") credits the line
-    above, unless that line is the first of the page's content (the headline)."""
+    """Whether a credit alone on its line credits the line above: when the story begins just
+    below it ("Caption", "Фото: Name", "Lede.", "More."), or the line above is a captioning
+    sentence; else the line below ("Getty Images", then the caption)."""
     above, below = i - 1, i + 1
-    if above < 1 or below >= len(page.lines) or not page.prose[below] or not _caption_like(page, above):
+    if above < 0 or not _caption_like(page, above):
         return False
-    if page.prose[above]:  # "Kinder fahren Schlepplift." then "© APA / NAME": a headline has no full stop
-        return True
-    top = above - 1
-    return not page.kind(top) and not _furniture(page, top) and not _header_item(page, top)
+    story_below = below + 1 < len(page.lines) and page.prose[below] and page.prose[below + 1]
+    return story_below or page.prose[above]
 
 
 def _caption_like(page: _Page, i: int) -> bool:
     if not 0 <= i < len(page.lines) or page.kind(i):
         return False
     line = page.lines[i]
-    return len(line.split()) <= MAX_CAPTION_WORDS and not (_header_item(page, i) or lexicon.opens_box(line))
+    offer = lexicon.opens_box(line) or bool(lexicon.APPEAL.search(line))  # "CircuitLine may earn a commission" is no caption
+    return len(line.split()) <= MAX_CAPTION_WORDS and not (_header_item(page, i) or offer)
 
 
 def _around_story(page: _Page) -> list[bool]:
@@ -444,7 +442,7 @@ def _crosshead(page: _Page, i: int) -> bool:
         return False
     if lexicon.promo_hits(line) or page.names_outlet(line) or lexicon.APPEAL.search(line):  # "Wochenpost abonnieren und weiterlesen" is an offer
         return False
-    after = next((j for j in range(i + 1, len(page.lines)) if not page.kind(j)), None)
+    after = next((j for j in range(i + 1, min(len(page.lines), i + 3)) if not page.kind(j)), None)  # prose right below it
     return after is not None and _story_line(page, after)
 
 
