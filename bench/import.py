@@ -6,7 +6,7 @@ Runs the real command (a child process, into a fresh temporary site per page) on
 tests/importer/corpus/, compares each field of the draft with the page's NAME.expected.yaml,
 and prints the share of pages with each field right, for the `develop` and `held_out` halves
 (corpus/halves.yaml) separately, then the share of pages with every field right; and for the
-`fresh`, `blind`, `final`, `last`, `extra` and `sixth` pages, written after the importer by people who had not read it. With -v it
+`fresh`, `blind`, `final`, `last`, `extra`, `sixth` and `seventh` pages, written after the importer by people who had not read it. With -v it
 also lists each wrong field with what the draft had.
 
 When ../shared/seed/ holds the user's reference page (moscow-times-putin-nato.txt), it is
@@ -128,11 +128,11 @@ def report(name: str, results: dict[str, dict[str, tuple[bool | None, str]]]) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list each wrong field")
-    parser.add_argument("--half", choices=("develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth"), help="only this half (and the seed): develop without seeing the held-out pages")
+    parser.add_argument("--half", choices=("develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh"), help="only this half (and the seed): develop without seeing the held-out pages")
     args = parser.parse_args()
     halves = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
     crashes = []
-    for half in (args.half,) if args.half else [h for h in ("develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth") if h in halves]:
+    for half in (args.half,) if args.half else [h for h in ("develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh") if h in halves]:
         results = {}
         for name in halves[half]:
             want = yaml.safe_load((CORPUS / f"{name}.expected.yaml").read_text(encoding="utf-8"))

@@ -20,7 +20,7 @@ NUMERIC_DMY = re.compile(r"\b\d{1,2}[-.]\d{1,2}[-.](19|20)\d\d\b")
 LANGUAGES = ["en", "de", "fr", "es", "ru", "uk"]  # the theme's languages
 DOTTED_TIME = re.compile(r"\b(\d{1,2})(?:\.|\s?h\s?)(\d{2})\b(?!\.\d)")  # 08.15, 5 h 00, 06h15 -> 08:15
 # "17 June 2025 · 4 min read", "June 18, 2025, Updated ...", "April 9, 2025 4:31 PM GMT+1 Updated 2 hours ago"
-SEPARATOR = re.compile(r"\s+[·•|–—/-]\s+|,\s+(?=[A-Za-z])|(?:\s+|(?<=\d))(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)"
+SEPARATOR = re.compile(r"\s*\|\s*|\s+[·•–—/-]\s+|,\s+(?=[A-Za-z])|(?:\s+|(?<=\d))(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)"
     r"|\s+(?=(?:temps de lecture|lesezeit|reading time|tiempo de lectura|время чтения|\d+ min read)\b)", re.I)
 MAX_DATELINE = 160  # "PUBLISHED: November 24, 2026 at 6:15 PM CST | UPDATED: ..."; the date in it is shorter
 MAX_DATE_PART = 80

@@ -29,7 +29,7 @@ NAVIGATION = [
 
 # One-line widgets anywhere: share rows, adverts, buttons, reading times, payment bits.
 WIDGET = [
-    r"share|share this( article| story| page)?|share (the |full )?(article|story)|share (on|via) .{0,40}|share or comment( on this article)?|copy link|link|email|e-mail|print|save|saved|save articles?\b.{0,80}|tweet|(\d+ )?comments?( \(\d+\))?|comment",
+    r"((kindly|please) )?share this (story|article|post)\W*|fehler gefunden\b.{0,60}|share|share this( article| story| page)?|share (the |full )?(article|story)|share (on|via) .{0,40}|share or comment( on this article)?|copy link|link|email|e-mail|print|save|saved|save articles?\b.{0,80}|tweet|(\d+ )?comments?( \(\d+\))?|comment",
     r"facebook|twitter|x|whatsapp|linkedin|reddit|bluesky|threads|messenger|telegram|instagram|youtube|vk|вконтакте|одноклассники|viber|flipboard|pinterest",
     r"teilen|artikel teilen|kommentare?|drucken|merken|speichern|поделиться|поділитися|распечатать|друк|коментарі|комментарии|partager|imprimer|compartir|imprimir|comentarios",
     r"advertisement|advert|ad|ads|sponsored( content)?|paid (post|content)|skip (advertisement|ad)\b.{0,40}|report this ad|hide ad|scroll to continue|advertisement\W+scroll to continue",
@@ -71,7 +71,7 @@ RELATED = [
     r"read more|read next|related( stories| articles| content| coverage)?|more on this( story)?|more from \w+|recommended( stories| for you)?|see also|you may also like|more stories|top stories|latest( news)?",
     r"most (read|viewed|popular|shared)( news| stories)?|top picks\b.{0,40}|trending( now)?|what others are reading|explore more on these topics|more about",
     r"(mehr zum thema|more on|more about|plus sur|más sobre|больше по теме|більше на тему)\b.{0,40}|lesen sie auch|auch interessant|das könnte sie auch interessieren|weitere artikel|meistgelesen|beliebt",
-    r"читайте также|читайте по теме|по теме|самое читаемое|популярное|главное за день|главное|новости по теме|ещё по теме",
+    r"самое интересное|найцікавіше|читайте также|читайте по теме|по теме|самое читаемое|популярное|главное за день|главное|новости по теме|ещё по теме",
     r"читайте також|дивіться також|популярне|головне за день|головне|більше новин|новини за темою",
     r"à lire aussi|lire aussi|les plus lus|sur le même sujet|lea también|más leídas|lo más visto|relacionad[oa]s|noticias relacionadas",
     # topic and tag lists: headings with links under them, in the middle of a story too
@@ -85,7 +85,7 @@ SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|
 # The end of the page: copyright, tags, topic lists, legal lines.
 FOOTER = [
     r".{0,20}(©|\(c\)|copyright( ©)?\s?\d{4}).{0,300}|all rights reserved\b.{0,300}|alle rechte vorbehalten\b.{0,300}|все права защищены\b.{0,200}|(усі|всі) права захищен[оі]\b.{0,200}|tous droits réservés\.?|todos los derechos reservados\.?",
-    r"published by .{0,80}|our standards:?.{0,100}|.{0,60}\backnowledges? the (traditional )?(owners|custodians)\b.{0,300}|(this|dieser|cet|este) (article|story|artikel|artículo) (first |erst |a été |fue )?(appeared|erschien|publié|publicado)\b.{0,200}|a version of this (article|story) appears in print\b.{0,300}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
+    r"(сетевое издание|мережеве видання|свидетельство о регистрации|зарегистрирован[оа]? (роскомнадзором|федеральной службой)|эл\s*№\s*фс).{0,400}|published by .{0,80}|our standards:?.{0,100}|.{0,60}\backnowledges? the (traditional )?(owners|custodians)\b.{0,300}|(this|dieser|cet|este) (article|story|artikel|artículo) (first |erst |a été |fue )?(appeared|erschien|publié|publicado)\b.{0,200}|a version of this (article|story) appears in print\b.{0,300}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
 ]  # fmt: skip
 
 # A line that opens a box of appeals or newsletter offers: it and its promotional lines go.
@@ -124,7 +124,7 @@ TAGLINE = [
     r".{0,60}\bis an? ([\w-]+ ){0,3}(writer|editor|reporter|correspondent|journalist|producer|columnist)\b.{0,160}",
     r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}", r"report(ing|ed) from\b.{0,80}",
     r"[A-ZÀ-Þ][\w'’-]+ [A-ZÀ-Þ][\w'’-]+ (covers|writes about|reports on|is based in|schreibt über|berichtet über|écrit sur|couvre|escribe sobre|cubre|пишет о|освещает|пише про|висвітлює)\b.{0,240}",
-    r".{0,60}\b(is|ist|est|es|является|є) ([\w'’-]+ ){0,3}(redakteur\w*|journalist\w*|reporter\w*|korrespondent\w*|periodista|redactor\w*|rédact\w*|journaliste|корреспондент\w*|журналіст\w*|журналист\w*)\b.{0,200}",
+    r".{0,60}\b(is|ist|est|es|является|є) (an? )?([\w'’-]+ ){0,3}(redaktor\w*|redakteur\w*|journalist\w*|reporter\w*|korrespondent\w*|periodista|redactor\w*|rédact\w*|journaliste|корреспондент\w*|журналіст\w*|журналист\w*)\b.{0,200}",
     r"(redactora?|redakteur(in)?|journaliste|reporter|periodista) (de la sección|im ressort|à la rubrique|de la rubrique)\b.{0,200}|bio completa|full bio",
     r"(this (story|article|report) was (produced|written|funded|supported) (by|with|through|as part of))\b.{0,300}",
     r"(this (article|story) (was|has been) (amended|updated|corrected|modified|changed)|ce texte a été (modifié|corrigé|mis à jour)|материал (дополнен|обновл[её]н|исправлен)|матеріал (доповнено|оновлено|виправлено)"

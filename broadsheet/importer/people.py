@@ -58,7 +58,7 @@ def is_role(line: str) -> bool:
 
 def _names(text: str, in_byline: bool = False) -> tuple[str, ...]:
     text = re.sub(r"\s*\([^)]*\)", "", text)  # "A et B (Lyon, envoyés spéciaux)"
-    text = re.split(r"\s*;\s*(?:фото|photos?|fotos?|bilder?)\b", text, flags=re.I)[0]  # "Текст: А; фото: Б"
+    text = re.split(r"\s*[;,]\s*(?:фото|photos?|fotos?|bilder?|images?)\b", text, flags=re.I)[0]  # "Текст: А; фото: Б", "Text: A, Fotos: B"
     text = OUR_ROLE.sub("", text)  # "unserem Redakteur A"
     text = re.split(r"\s*[|,]\s*(?=\d)|\s+(?:[-–—|·•])\s+", text)[0]  # "By Jo Hart | 3 April 2025": the date goes
     found = []
