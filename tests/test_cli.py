@@ -178,7 +178,7 @@ def test_new_does_not_overwrite(make_site):
 def test_the_new_article_builds_cleanly(make_site):
     site = make_site({})
     assert run_cli("new", 'Quotes "and" colons: a test', "--section", "world", "--site", site).code == 0
-    result = run_cli("build", "--site", site)
+    result = run_cli("build", "--site", site, "--drafts")  # a new article is a draft until its editor says otherwise
     assert result.code == 0, result.err
     assert result.err == ""  # not even a warning
     assert "Built 1 article " in result.out
@@ -390,3 +390,20 @@ def test_new_with_control_characters_in_the_title_writes_an_article_that_builds(
     built = run_cli("build", "--site", site)
     assert built.code == 0, built.err
     assert built.err == ""
+
+
+def test_a_new_site_and_a_new_story_build_and_check_clean(tmp_path):
+    """Issue 18 item 1: `init`, `new`, `check` as a newcomer runs them. The scaffold's sample
+    once linked to the default base_url's host, so `check` (and `publish`) failed on a new site;
+    `new` wrote a story published at once with a made-up source and URL."""
+    site = tmp_path / "x"
+    assert run_cli("init", site).code == 0
+    assert run_cli("new", "First story", "--site", site).code == 0
+    checked = run_cli("check", "--site", site)
+    assert checked.code == 0, checked.err
+    [story] = [p for p in (site / "content").rglob("*.md") if "first-story" in p.name]
+    front = yaml.safe_load(story.read_text(encoding="utf-8").split("---\n")[1])
+    assert front["draft"] is True and "source" not in front and "url" not in front
+    assert "# source:" in story.read_text(encoding="utf-8")  # the placeholders are there to fill in
+    drafts = run_cli("build", "--site", site, "--drafts")
+    assert drafts.code == 0, drafts.err

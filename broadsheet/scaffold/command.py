@@ -115,12 +115,15 @@ ARTICLE_TEMPLATE = """\
 title: {title}
 date: {date}
 summary: {summary}
-source: {{name: Example News, url: https://example.org}}
-url: https://example.org/news/
+{draft}# source: {{name: The Outlet, url: https://outlet.example/}}   # who reported it
+# url: https://outlet.example/the-original-report       # the report this entry summarises
 tags: [{tags}]
 ---
 {body}
 """
+# A new entry waits for its editor; the source and url are placeholders to fill in, commented
+# out so that nothing made up is published and no link points at the site's own address.
+DRAFT = "draft: true   # remove this line when the entry is ready to publish\n"
 
 
 def front_matter_quote(text: str) -> str:
@@ -144,6 +147,7 @@ def new_article(site_dir: Path, settings: Settings, title: str, section: str | N
         title=front_matter_quote(title),
         date=now.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
         summary=front_matter_quote("One or two sentences, in your own words."),
+        draft=DRAFT,
         tags="",
         body="Write the digest entry here: what was reported, in your own words.\n",
     )
@@ -166,6 +170,7 @@ def init_site(target: Path, now: datetime) -> None:
         title=front_matter_quote("Welcome to your digest"),
         date=now.astimezone(Settings().tz).strftime("%Y-%m-%d %H:%M"),
         summary=front_matter_quote("This sample entry shows the front matter every article carries."),
+        draft="",
         tags="Meta",
         body=(
             "Each article is a Markdown file in `content/`; its folder is its section.\n\n"
