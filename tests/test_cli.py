@@ -387,7 +387,7 @@ def test_new_with_control_characters_in_the_title_writes_an_article_that_builds(
     path = site / "content/breaking-31m-news-today.md"
     assert path.is_file(), sorted(p.name for p in (site / "content").iterdir())
     assert 'title: "Breaking[31m news today"' in path.read_text(encoding="utf-8")
-    built = run_cli("build", "--site", site)
+    built = run_cli("build", "--site", site, "--drafts")  # a new article is a draft: built with --drafts
     assert built.code == 0, built.err
     assert built.err == ""
 

@@ -106,11 +106,8 @@ def _mentions(key: str, text: str) -> float:
     words = words[1:] if len(words) > 1 and words[0] in ARTICLES else words  # "The Riverton Post" is named as "Riverton Post" too
     stems = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" if len(w) > 5 else re.escape(w) for w in words]
     count = len(re.findall(r"(?<!\w)" + r"\s+".join(stems) + r"(?!\w)", text))
-    words = [w for w in key.split() if w not in ARTICLES]
-    if len(words) >= 2:
-        initials = "".join(w[0] for w in words)
-        count += len(re.findall(r"(?<!\w)" + re.escape(initials) + r"(?!\w)", text))
-    return count
+    initials = _initials(key)
+    return count + (len(re.findall(r"(?<!\w)" + re.escape(initials) + r"(?!\w)", text)) if initials else 0)
 
 
 def _display(name: str, lines: list[str]) -> str:

@@ -17,7 +17,7 @@ ROLE = re.compile(
 )
 MAX_NAME_WORDS = 4
 BY_ALONE = re.compile(r"\W*(?:by|von|par|por|автор(?:ы)?:?|текст:?)\W*", re.I)
-OUR_ROLE = re.compile(r"^(?:(?:unsere[mnrs]?|our|notre|nos|nuestr[oa]s?|наш\w*|наш\w*)\s+)?(?:" + ROLE.pattern + r")\s+(?=\S)", re.I)
+OUR_ROLE = re.compile(r"^(?:(?:unsere[mnrs]?|our|notre|nos|nuestr[oa]s?|наш\w*)\s+)?(?:" + ROLE.pattern + r")\s+(?=\S)", re.I)
 
 
 def byline(line: str) -> tuple[str, ...] | None:
@@ -31,9 +31,7 @@ def _byline(line: str) -> tuple[str, ...] | None:
     found = BY.fullmatch(line.strip())
     if not found or len(line) > 160:
         return None
-    names = _names(found.group("names"), in_byline=True)
-    if len(names) >= 2 and len(names[-1].split()) == 1:  # "Von A und B, Hamburg": where, not who
-        names = names[:-1]
+    names = _without_place(_names(found.group("names"), in_byline=True))
     return names if names and all(_is_name(n, least=1) for n in names) else None
 
 
@@ -42,9 +40,7 @@ def name_line(line: str, stopwords: frozenset[str] = frozenset()) -> tuple[str, 
     "Follow Us" are not."""
     if len(line) > 100 or re.search(r"[.!?:;]$|\d", line):
         return None
-    names = _names(line)
-    if len(names) >= 2 and len(names[-1].split()) == 1:  # "Reto Brunner, Engelberg": where, not who
-        names = names[:-1]
+    names = _without_place(_names(line))
     # a short stop word ("In English", "Follow Us"); the lists also hold common first names ("Анна"), so only short ones count
     if not names or any(len(w) <= 2 and w.lower() in stopwords for n in names for w in n.split()):
         return None
@@ -69,6 +65,11 @@ def _names(text: str, in_byline: bool = False) -> tuple[str, ...]:
             continue
         found.append(_cased(name))
     return tuple(found)
+
+
+def _without_place(names: tuple[str, ...]) -> tuple[str, ...]:
+    """"Von A und B, Hamburg", "Reto Brunner, Engelberg": a last single word is where, not who."""
+    return names[:-1] if len(names) >= 2 and len(names[-1].split()) == 1 else names
 
 
 def _capitals_only(name: str) -> str:

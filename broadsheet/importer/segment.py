@@ -72,6 +72,9 @@ class _Page:
     photos: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (caption, credit) it holds
     dates: list[datetime | None] = field(default_factory=list)  # the date each line states, read once
     prose: list[bool] = field(default_factory=list)  # whether each line reads as a sentence of prose
+    bylines: list[tuple[str, ...] | None] = field(default_factory=list)  # each line's byline names, read once
+    names: list[tuple[str, ...] | None] = field(default_factory=list)  # each line read as a line of names
+    roles: list[bool] = field(default_factory=list)  # each line read as a job title
 
     def kind(self, i: int) -> str:
         return self.gone.get(i, "")
@@ -91,7 +94,7 @@ def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
     start = _story_start(page)
     if start is None:
         raise ValueError("no story found (only navigation and boilerplate: no line reads as a paragraph of prose)")
-    parts = _header(page, start, tz)
+    parts = _header(page, start)
     parts.story = _story(page, start, parts.authors)
     if not parts.story:
         raise ValueError("no story text found after the headline")
@@ -102,6 +105,9 @@ def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
 def _page(lines: list[str], rules: LineRules, tz: ZoneInfo, outlet: str = "") -> _Page:
     page = _Page(lines, rules, _stopwords(" ".join(lines[:500])), outlet)
     page.prose = [_reads_as_prose(line, page.stopwords) for line in lines]
+    page.bylines = [people.byline(line) for line in lines]  # the header is asked about again and again
+    page.names = [people.name_line(line, page.stopwords) for line in lines]
+    page.roles = [people.is_role(line) for line in lines]
     page.dates, budget = [], MAX_DATELINES_READ
     for line, prose in zip(lines, page.prose):
         # a dateline is short, or a row of stamps ("PUBLISHED: ... | UPDATED: ..."), never a sentence of the story
@@ -156,7 +162,7 @@ def _link_like(page: _Page, i: int) -> bool:
     words = page.lines[i].split()
     capitals = sum(w[0].isupper() for w in words)
     headline = capitals >= TITLE_CASE_SHARE * len(words) or page.lines[i].endswith("?")  # "Wie sicher sind die Deiche?"
-    return not _sentence(page, i) or (len(words) <= MAX_LINK_WORDS and headline)
+    return not page.prose[i] or (len(words) <= MAX_LINK_WORDS and headline)
 
 
 def _mark_photos(page: _Page) -> None:
@@ -164,7 +170,7 @@ def _mark_photos(page: _Page) -> None:
     bare credit ("Getty Images" then the caption), the line above for a labelled one
     ("Фото: ..." under its caption), the other one when that is taken."""
     for i, line in enumerate(page.lines):
-        if page.kind(i) or people.byline(line) or page.dates[i]:
+        if page.kind(i) or page.bylines[i] or page.dates[i]:
             continue
         if CAPTION_ALONE.fullmatch(line) and _caption_like(page, i + 1):  # "Image caption," then the caption
             page.gone[i] = page.gone[i + 1] = "photo"
@@ -218,7 +224,7 @@ def _mark_boxes(page: _Page) -> None:
         if lexicon.opens_box(line) and (not page.kind(i) or (page.kind(i) in ("navigation", "widget") and _offer_follows(page, i))):
             i = _box(page, i)
             continue
-        if not page.kind(i) and _sentence(page, i) and lexicon.is_offer(line, page.names_outlet(line)):
+        if not page.kind(i) and page.prose[i] and lexicon.is_offer(line, page.names_outlet(line)):
             page.gone[i] = "box"
         i += 1
 
@@ -247,15 +253,11 @@ def _box(page: _Page, start: int) -> int:
 
 def _in_box(page: _Page, i: int) -> bool:
     line = page.lines[i]
-    short = not _sentence(page, i) and len(line.split()) <= 6  # "Dear readers,", "Once", "Monthly"
+    short = not page.prose[i] and len(line.split()) <= 6  # "Dear readers,", "Once", "Monthly"
     # in a box, one "subscription" will do on a short line or one that speaks to the reader
     speaks = len(line.split()) <= 20 or lexicon.addresses_reader(line)
     promo = lexicon.promo_hits(line) + (2 * lexicon.strong_promo_hits(line) if speaks else 0)
     return short or page.names_outlet(line) or promo >= 2 or (promo and lexicon.addresses_reader(line)) or lexicon.is_offer(line, page.names_outlet(line)) or lexicon.opens_box(line)
-
-
-def _sentence(page: _Page, i: int) -> bool:
-    return page.prose[i]
 
 
 def _reads_as_prose(line: str, stopwords: frozenset[str]) -> bool:
@@ -270,7 +272,7 @@ def _reads_as_prose(line: str, stopwords: frozenset[str]) -> bool:
 
 
 def _story_line(page: _Page, i: int) -> bool:
-    return _sentence(page, i) and not page.kind(i) and not _header_item(page, i)
+    return page.prose[i] and not page.kind(i) and not _header_item(page, i)
 
 
 def _story_start(page: _Page) -> int | None:
@@ -293,30 +295,25 @@ def _story_start(page: _Page) -> int | None:
 def _names_after(page: _Page, i: int) -> tuple[str, ...] | None:
     """"by" alone on its line, then names, roles and "and" on lines of their own."""
     names: list[str] = []
-    for line in page.lines[i + 1 : i + 8]:
-        found = people.name_line(line, page.stopwords)
-        if found:
-            names.extend(found)
-        elif not (people.is_role(line) or people.JOIN.fullmatch(" " + line + " ")):
+    for j in range(i + 1, min(len(page.lines), i + 8)):
+        if page.names[j]:
+            names.extend(page.names[j])
+        elif not (page.roles[j] or people.JOIN.fullmatch(" " + page.lines[j] + " ")):
             break
     return tuple(names) or None
 
 
 def _header_item(page: _Page, i: int) -> bool:
     """A line of the header between headline and story: byline, role, dateline, photo."""
-    line = page.lines[i]
-    if page.kind(i) == "photo" or people.byline(line) or people.is_role(line):
+    if page.kind(i) == "photo" or page.bylines[i] or page.roles[i] or page.dates[i]:
         return True
-    if page.dates[i]:
-        return True
-    if people.name_line(line, page.stopwords):  # a name alone is a byline when a role, a date or a photo follows
+    if page.names[i]:  # a name alone is a byline when a role, a date, a photo or a byline follows
         after = i + 1
-        following = page.lines[after] if after < len(page.lines) else ""
-        return bool(following) and (people.is_role(following) or page.kind(after) in ("photo", "widget") or bool(page.dates[after]) or bool(people.byline(following)))
+        return after < len(page.lines) and (page.roles[after] or page.kind(after) in ("photo", "widget") or bool(page.dates[after] or page.bylines[after]))
     return False
 
 
-def _header(page: _Page, start: int, tz: ZoneInfo) -> Parts:
+def _header(page: _Page, start: int) -> Parts:
     """Walk up from the story over the header to the headline; read the header on the way."""
     i = start - 1
     while i >= 0 and (page.kind(i) or _header_item(page, i) or _furniture(page, i)):
@@ -333,7 +330,7 @@ def _header(page: _Page, start: int, tz: ZoneInfo) -> Parts:
     if len(title.split()) > MAX_HEADLINE_WORDS:
         raise ValueError(f"the line taken for the headline has {len(title.split())} words, too many for a headline (put the headline on a line of its own)")
     parts = Parts(title=title, standfirst=standfirst)
-    _read_header(page, range(max(0, title_at - 3), start), parts, tz)
+    _read_header(page, range(max(0, title_at - 3), start), parts)
     return parts
 
 
@@ -357,13 +354,13 @@ def _headline_like(page: _Page, i: int) -> bool:
     )
 
 
-def _read_header(page: _Page, lines: range, parts: Parts, tz: ZoneInfo) -> None:
+def _read_header(page: _Page, lines: range, parts: Parts) -> None:
     """Authors, the date of publication (an "Updated" stamp only when no other is given) and
     the photo, from the header; a publication stamp at the foot of the page if the header has none."""
     updated = False
     for i in lines:
         line = page.lines[i]
-        names = people.byline(line) or (people.name_line(line, page.stopwords) if _header_item(page, i) and not page.kind(i) else None)
+        names = page.bylines[i] or (page.names[i] if _header_item(page, i) and not page.kind(i) else None)
         names = names or (_names_after(page, i) if people.BY_ALONE.fullmatch(line) else None)
         when = page.dates[i]
         if names and not parts.authors:
@@ -428,7 +425,7 @@ def _without_pull_quotes(paragraphs: list[str]) -> list[str]:
 
 def _author_box(page: _Page, i: int) -> bool:
     """A name over a role line below the story: the writer's bio, the page's end."""
-    return bool(people.name_line(page.lines[i], page.stopwords)) and i + 1 < len(page.lines) and people.is_role(page.lines[i + 1])
+    return bool(page.names[i]) and i + 1 < len(page.lines) and page.roles[i + 1]
 
 
 def _last_paragraph(page: _Page, i: int) -> bool:

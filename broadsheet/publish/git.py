@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from broadsheet.publish.local import LocalSite
+from broadsheet.publish.local import LocalSite, redirected
 from broadsheet.publish.outcome import Outcome, PublishError, PublishOptions
 from broadsheet.publish.targets import GitTarget
 
@@ -62,7 +62,7 @@ def publish(
         tree = repo.tree(site, files, progress)
         old_tree, parents = repo.tree_of(previous), repo.parents(previous)
         outcome = repo.compare(old_tree or EMPTY_TREE, tree, files)
-        outcome.redirects = redirects(site)
+        outcome.redirects = redirected(site)
         squashed = target.history == "squash" and previous is not None and not parents
         if tree == old_tree and (target.history == "keep" or squashed):
             return outcome  # nothing changed: no commit, nothing pushed
@@ -84,22 +84,6 @@ def commit_message(count: int, title: str, built: datetime) -> str:
     when = built.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = " ".join(title.split())  # one subject line, whatever the settings hold
     return f"Publish {count:,} files from {title or 'the site'}, built {when}\n\nPublished by `broadsheet publish`.\n"
-
-
-def redirects(site: LocalSite) -> list[str]:
-    """The old paths `_redirects` lists whose redirect page is in the output (`/old/ /new/ 301`;
-    paths as served, so the base_url's folders are dropped until the page is found)."""
-    found = []
-    entry = site.files.get("_redirects")
-    for line in entry.source.read_text(encoding="utf-8", errors="replace").splitlines() if entry else ():
-        words = line.split()
-        if len(words) < 2 or words[0].startswith("#"):
-            continue
-        parts = words[0].strip("/").split("/")
-        pages = ("/".join(parts[i:] + ["index.html"]).lstrip("/") for i in range(len(parts)))  # never the home page
-        if any(page in site.files for page in pages):
-            found.append(words[0])
-    return found
 
 
 def _files(target: GitTarget, site: LocalSite) -> dict[str, bytes | Path]:

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from broadsheet.outputs.redirects import NETLIFY
 from broadsheet.publish.outcome import PublishError
 
 
@@ -46,3 +47,34 @@ def read_output(output: Path) -> LocalSite:
             data = source.read_bytes()
             found[rel] = LocalFile(rel, source, hashlib.sha256(data).hexdigest(), len(data))
     return LocalSite(root, dict(sorted(found.items())))
+
+
+def redirect_pages(site: LocalSite) -> dict[str, tuple[str, str]]:
+    """`_redirects` (`/old/path/ /new/path/ 301` a line, paths as served) -> the old page's
+    output path -> (old path, new path), for every target alike. The served path carries
+    base_url's path, which the output does not: the longest tail of it naming a page of the
+    output wins. Never the home page: a rule whose page is not in the output (a site's own
+    Netlify rule) names nothing here."""
+    file = site.files.get(NETLIFY)  # the build's `_redirects`
+    if file is None:
+        return {}
+    found = {}
+    for line in file.source.read_text(encoding="utf-8", errors="replace").splitlines():
+        fields = line.split()
+        if len(fields) < 2 or fields[0].startswith("#"):
+            continue
+        old, new = fields[0], fields[1]
+        parts = [p for p in old.split("/") if p]
+        for i in range(len(parts)):
+            tail = "/".join(parts[i:])
+            candidates = [f"{tail}/index.html"] + ([tail] if not old.endswith("/") else [])
+            hit = next((c for c in candidates if c in site.files), None)
+            if hit:
+                found[hit] = (old, new)
+                break
+    return found
+
+
+def redirected(site: LocalSite) -> list[str]:
+    """The old paths, as served, that the output answers with a redirect page."""
+    return [old for old, _ in redirect_pages(site).values()]

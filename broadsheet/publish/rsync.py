@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from broadsheet.publish.local import LocalSite
+from broadsheet.publish.local import LocalSite, redirected
 from broadsheet.publish.outcome import Outcome, PublishError, PublishOptions
 from broadsheet.publish.targets import RsyncTarget
 
@@ -199,26 +199,8 @@ def compare(site: LocalSite, before: dict[str, str]) -> Outcome:
             outcome.unchanged += 1
     outcome.deleted = sorted(set(before) - set(site.files))
     outcome.bytes_sent = sum(site.files[p].size for p in outcome.uploaded + outcome.replaced)
-    outcome.redirects = redirects(site)
+    outcome.redirects = redirected(site)
     return outcome
-
-
-def redirects(site: LocalSite) -> list[str]:
-    """The old paths `_redirects` lists whose redirect page is in the site. Its paths are as
-    served (base_url's path included), so a page matches a tail of the path."""
-    entry = site.files.get("_redirects")
-    if entry is None:
-        return []
-    found = []
-    for line in entry.source.read_text(encoding="utf-8").splitlines():
-        fields = line.split()
-        if not fields or fields[0].startswith("#"):
-            continue
-        parts = [p for p in fields[0].split("/") if p]
-        pages = ("/".join(parts[i:] + ["index.html"]) for i in range(len(parts)))
-        if any(page in site.files for page in pages):
-            found.append(fields[0])
-    return found
 
 
 def manifest_bytes(site: LocalSite) -> bytes:

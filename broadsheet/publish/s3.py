@@ -25,14 +25,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from broadsheet.publish.local import LocalFile, LocalSite
+from broadsheet.publish.local import LocalFile, LocalSite, redirect_pages
 from broadsheet.publish.media import Media, media, publishable
 from broadsheet.publish.outcome import Outcome, PublishError, PublishOptions
 from broadsheet.publish.targets import S3Target
 
 MANIFEST = ".broadsheet-manifest.json"
 MANIFEST_FORMAT = 1
-REDIRECTS = "_redirects"
+
 WORKERS = 8  # requests in flight: a publish is bound by round trips, not bandwidth
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 ACCESS_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403", "AllAccessDisabled"}
@@ -171,36 +171,12 @@ def _etag(value: str) -> str:
 
 
 def _uploads(site: LocalSite) -> dict[str, Upload]:
-    redirects = _redirect_pages(site)
+    redirects = redirect_pages(site)
     return {
         path: Upload(path, file, media(path), redirects.get(path, (None, None))[1], redirects.get(path, (None, None))[0])
         for path, file in site.files.items()
         if publishable(path) and path != MANIFEST
     }
-
-
-def _redirect_pages(site: LocalSite) -> dict[str, tuple[str, str]]:
-    """`_redirects` (`/old/path/ /new/path/ 301` a line, paths as served) -> the old
-    page's output path -> (old path, new path). The served path carries base_url's path,
-    which the output does not: the longest tail of it naming a page of the output wins."""
-    file = site.files.get(REDIRECTS)
-    if file is None:
-        return {}
-    found = {}
-    for line in file.source.read_text(encoding="utf-8", errors="replace").splitlines():
-        fields = line.split()
-        if len(fields) < 2 or fields[0].startswith("#"):
-            continue
-        old, new = fields[0], fields[1]
-        parts = [p for p in old.split("/") if p]
-        for i in range(len(parts) + 1):
-            tail = "/".join(parts[i:])
-            candidates = [f"{tail}/index.html" if tail else "index.html"] + ([tail] if tail and not old.endswith("/") else [])
-            hit = next((c for c in candidates if c in site.files), None)
-            if hit:
-                found[hit] = (old, new)
-                break
-    return found
 
 
 def _plan(uploads: dict[str, Upload], listed: dict[str, str], known: dict[str, Known]) -> Plan:
