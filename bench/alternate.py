@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import edited_article  # noqa: E402
+from build import edited_article
 
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 
 def timed(checkout: Path, site: Path) -> tuple[float, float, float]:

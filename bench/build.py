@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 CACHE_DIRS = (".broadsheet/cache", ".broadsheet-cache")  # today's, and where older versions kept it
 LEFTOVERS = ("site", *CACHE_DIRS, ".site.trees")  # the output is a link to one of two trees

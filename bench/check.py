@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import output_size, run_child, table_header, table_row  # noqa: E402  (bench/build.py)
+from build import output_size, run_child, table_header, table_row
 
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 CHECK_ALONE = (
     "import sys; from pathlib import Path; from broadsheet.check.command import check_output; "
@@ -37,7 +37,10 @@ def measure(size: int, repeat: int) -> None:
         write_corpus(site, size)
         run_child([sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"])
         print(f"{size} articles: output {output_size(site)}")
-        whole = [run_child([sys.executable, "-m", "broadsheet", "check", "--site", str(site), "--quiet"]) for _ in range(repeat)]
+        whole = [
+            run_child([sys.executable, "-m", "broadsheet", "check", "--site", str(site), "--quiet"])
+            for _ in range(repeat)
+        ]
         alone = [run_child([sys.executable, "-c", CHECK_ALONE, str(site / "site")]) for _ in range(repeat)]
         print(table_row(size, "check", whole))
         print(table_row(size, "alone", alone))

@@ -35,12 +35,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import yaml  # noqa: E402  (Broadsheet depends on PyYAML, so its venv has it)
+import yaml
 
-import build as bench_build  # noqa: E402  (bench/build.py, not the repository's build.py)
-from build import Run, run_child  # noqa: E402
+import build as bench_build
+from build import Run, run_child
 
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 TITLE = "Bench Digest"
 BASE_URL = "https://example.org/"

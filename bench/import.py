@@ -30,7 +30,18 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "importer" / "corpus"
 SEED_PAGE = REPO.parent / "shared" / "seed" / "moscow-times-putin-nato.txt"
-FIELDS = ("title", "first", "last", "after_interruption", "boilerplate", "caption", "credit", "date", "authors", "outlet")
+FIELDS = (
+    "title",
+    "first",
+    "last",
+    "after_interruption",
+    "boilerplate",
+    "caption",
+    "credit",
+    "date",
+    "authors",
+    "outlet",
+)
 # UTC, so a dateline in any zone keeps its calendar day unless it is near midnight.
 SETTINGS = "title: Import bench\nbase_url: https://example.org/\ntimezone: UTC\n"
 
@@ -71,7 +82,9 @@ def run_import(page: Path) -> tuple[dict | None, str, str]:
         cmd = [sys.executable, "-m", "broadsheet", "import", "--site", str(site), str(page)]
         result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
         # "could not be read (XError: ...)" is the command's catch-all for an unexpected exception
-        crashed = "Traceback" in result.stderr or re.search(r"could not be read \(\w+(Error|Exception)\b", result.stderr)
+        crashed = "Traceback" in result.stderr or re.search(
+            r"could not be read \(\w+(Error|Exception)\b", result.stderr
+        )
         if result.returncode not in (0, 1) or crashed:
             return None, "", f"crashed (exit {result.returncode}): {result.stderr.strip()[-300:]}"
         drafts = sorted((site / "content").rglob("*.md"))
@@ -91,7 +104,11 @@ def check(fm: dict, body: str, want: dict) -> dict[str, tuple[bool | None, str]]
     paragraphs = [norm(p) for p in body.split("\n\n") if p.strip()] or [""]
     image = (fm.get("imported") or {}).get("image") or {}
     padded = "\n\n" + body.strip() + "\n\n"  # so "\n\nOnce\n\n" means a paragraph that is just "Once"
-    leaks = [words for words in want["boilerplate"] or [] if words in padded or (words.strip() == words and norm(words) in norm(body))]
+    leaks = [
+        words
+        for words in want["boilerplate"] or []
+        if words in padded or (words.strip() == words and norm(words) in norm(body))
+    ]
     got = {
         "title": (norm(fm.get("title")) == norm(want["title"]), norm(fm.get("title"))),
         "first": (norm(want["first"]) in paragraphs[0], paragraphs[0][:100]),
@@ -128,11 +145,23 @@ def report(name: str, results: dict[str, dict[str, tuple[bool | None, str]]]) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list each wrong field")
-    parser.add_argument("--half", choices=("develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh"), help="only this half (and the seed): develop without seeing the held-out pages")
+    parser.add_argument(
+        "--half",
+        choices=("develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh"),
+        help="only this half (and the seed): develop without seeing the held-out pages",
+    )
     args = parser.parse_args()
     halves = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
     crashes = []
-    for half in (args.half,) if args.half else [h for h in ("develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh") if h in halves]:
+    for half in (
+        (args.half,)
+        if args.half
+        else [
+            h
+            for h in ("develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh")
+            if h in halves
+        ]
+    ):
         results = {}
         for name in halves[half]:
             want = yaml.safe_load((CORPUS / f"{name}.expected.yaml").read_text(encoding="utf-8"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import resource
 import statistics
 import sys
@@ -23,12 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from broadsheet.build.request import BuildRequest  # noqa: E402
-from broadsheet.serve.server import DevServer  # noqa: E402
-from broadsheet.serve.session import LiveSite  # noqa: E402
-from broadsheet.serve.watch import Watcher  # noqa: E402
+from broadsheet.build.request import BuildRequest
+from broadsheet.serve.server import DevServer
+from broadsheet.serve.session import LiveSite
+from broadsheet.serve.watch import Watcher
 
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 
 class EventClient(threading.Thread):
@@ -93,7 +94,7 @@ def measure(n: int, repeat: int) -> None:
         write_corpus(site, n)
         server = DevServer(site / "site", "/", "127.0.0.1", 0)
         server.start()
-        live = LiveSite(BuildRequest(site), server, out=sys.stderr if "-v" in sys.argv else open("/dev/null", "w"))
+        live = LiveSite(BuildRequest(site), server, out=sys.stderr if "-v" in sys.argv else open(os.devnull, "w"))  # noqa: SIM115 (lives as long as the bench)
         started = time.perf_counter()
         live.rebuild()
         cold = time.perf_counter() - started
@@ -111,7 +112,9 @@ def measure(n: int, repeat: int) -> None:
                 saved = time.perf_counter()
                 _, arrived = client.next_after(seen)
                 times.append(arrived - saved)
-            print(f"  {name:14} median {statistics.median(times) * 1000:7.0f} ms   min {min(times) * 1000:7.0f}   max {max(times) * 1000:7.0f}")
+            print(
+                f"  {name:14} median {statistics.median(times) * 1000:7.0f} ms   min {min(times) * 1000:7.0f}   max {max(times) * 1000:7.0f}"
+            )
         watcher.stop()
         server.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

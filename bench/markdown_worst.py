@@ -59,7 +59,9 @@ def unbounded(name: str) -> None:
 def run_unbounded(name: str, limit: float) -> str:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     try:
-        done = subprocess.run([sys.executable, __file__, "--child", name], capture_output=True, text=True, timeout=limit, env=env)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", name], capture_output=True, text=True, timeout=limit, env=env
+        )
     except subprocess.TimeoutExpired:
         return f"> {limit:g} s (stopped)"
     return done.stdout.strip() or done.stderr.strip().splitlines()[-1]
@@ -73,7 +75,12 @@ def run_build(name: str) -> str:
         (site / "content/x.md").write_text("---\ntitle: Worst\ndate: 2025-06-19\n---\n" + cases()[name])
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"], capture_output=True, text=True, env=env)
+        done = subprocess.run(
+            [sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         took = time.perf_counter() - start
     outcome = "ok" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["?"])[0].split(": ", 2)[-1][:60]
     return f"{took:.2f} s, exit {done.returncode}: {outcome}"

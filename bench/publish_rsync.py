@@ -31,13 +31,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from broadsheet.publish import rsync  # noqa: E402
-from broadsheet.publish.local import read_output  # noqa: E402
-from broadsheet.publish.outcome import PublishOptions  # noqa: E402
-from broadsheet.publish.targets import RsyncTarget  # noqa: E402
-from build import broadsheet_command, describe_machine, edited_article, run_child  # noqa: E402
+from broadsheet.publish import rsync
+from broadsheet.publish.local import read_output
+from broadsheet.publish.outcome import PublishOptions
+from broadsheet.publish.targets import RsyncTarget
+from build import broadsheet_command, describe_machine, edited_article, run_child
 
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 
 def start_sshd(folder: Path) -> tuple[subprocess.Popen, str]:
@@ -102,7 +102,10 @@ def measure(n: int, repeat: int, local: bool) -> None:
             server, os.environ["RSYNC_RSH"] = start_sshd(root / "sshd")
         where = lambda path: f"{os.environ.get('USER') or 'root'}@127.0.0.1:{path}" if server else str(path)  # noqa: E731
         try:
-            print(f"publishing over {'ssh to 127.0.0.1' if server else 'a local folder'}, {repeat} runs of each", flush=True)
+            print(
+                f"publishing over {'ssh to 127.0.0.1' if server else 'a local folder'}, {repeat} runs of each",
+                flush=True,
+            )
             print("articles  publish    files sent  read output   median      min      max", flush=True)
             first = [timed_publish(site, where(root / "www" / f"digest{i}")) for i in range(repeat)]
             print(row(n, "first", first), flush=True)

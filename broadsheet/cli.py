@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from tqdm import tqdm
 
@@ -33,21 +33,33 @@ def parser() -> argparse.ArgumentParser:
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
-        p.add_argument("--site", type=Path, default=Path("."), metavar="DIR", help="the site folder (default: the current folder)")
+        p.add_argument(
+            "--site", type=Path, default=Path("."), metavar="DIR", help="the site folder (default: the current folder)"
+        )
         return p
 
     def build_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
         p.add_argument("--future", action="store_true", help="include articles dated in the future")
         p.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: DIR/site)")
-        p.add_argument("--replace-output", action="store_true", help="replace the output folder even if it holds files Broadsheet did not make")
+        p.add_argument(
+            "--replace-output",
+            action="store_true",
+            help="replace the output folder even if it holds files Broadsheet did not make",
+        )
 
     def build_run_options(p: argparse.ArgumentParser) -> None:
         build_options(p)
         p.add_argument("--base-url", type=_base_url, metavar="URL", help="override base_url from the settings file")
-        p.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)")
+        p.add_argument(
+            "--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)"
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bar")
-        p.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache (.broadsheet/cache/ in the site folder)")
+        p.add_argument(
+            "--no-cache",
+            action="store_true",
+            help="neither read nor write the build cache (.broadsheet/cache/ in the site folder)",
+        )
 
     build_run_options(command("build", "build the site into the output folder"))
     c = command("check", "build the site, then check every page's links, assets, alt texts, titles and descriptions")
@@ -56,7 +68,9 @@ def parser() -> argparse.ArgumentParser:
     s = command("serve", "build, serve the site, and rebuild and reload the browser on every change")
     build_options(s)
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    s.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000; the next free one if taken)")
+    s.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on (default: 8000; the next free one if taken)"
+    )
     s.add_argument("--open", action="store_true", help="open the site in the web browser")
 
     n = command("new", "write a new article file with its front matter filled in")
@@ -70,9 +84,17 @@ def parser() -> argparse.ArgumentParser:
     from broadsheet.email import command as emailcommand  # its module owns its options
 
     emailcommand.add_arguments(m)
-    m.add_argument("--now", type=_iso_datetime, metavar="DATETIME", help="as if it were this moment (ISO 8601); also the message's Date")
+    m.add_argument(
+        "--now",
+        type=_iso_datetime,
+        metavar="DATETIME",
+        help="as if it were this moment (ISO 8601); also the message's Date",
+    )
 
-    pub = command("publish", "build and check the site, then upload what changed to a target named under publish: in broadsheet.yaml")
+    pub = command(
+        "publish",
+        "build and check the site, then upload what changed to a target named under publish: in broadsheet.yaml",
+    )
     build_run_options(pub)
     from broadsheet.publish import command as publishcommand  # its module owns its options
 
@@ -80,7 +102,11 @@ def parser() -> argparse.ArgumentParser:
 
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
-    i.add_argument("--ci", choices=scaffold.CI_CHOICES, help="also write a CI workflow that builds, checks and publishes the site on push and every hour")
+    i.add_argument(
+        "--ci",
+        choices=scaffold.CI_CHOICES,
+        help="also write a CI workflow that builds, checks and publishes the site on push and every hour",
+    )
     return top
 
 
@@ -88,8 +114,10 @@ def _iso_datetime(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an ISO 8601 date-time such as 2025-06-19T12:00+02:00, got {text!r}")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 date-time such as 2025-06-19T12:00+02:00, got {text!r}"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _base_url(text: str) -> str:
@@ -114,7 +142,10 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     args = p.parse_args(argv)
     if args.command is None:
         p.print_usage(sys.stderr)
-        print("broadsheet: error: a command is required (build, check, serve, new, init, import, drafts, email or publish)", file=sys.stderr)
+        print(
+            "broadsheet: error: a command is required (build, check, serve, new, init, import, drafts, email or publish)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if args.command == "init":
         return scaffold.init(args)
@@ -179,7 +210,9 @@ def _checked_build(args: argparse.Namespace) -> BuildReport | None:
 
 def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
     """Build as `build` does, printing its problems and its summary line."""
-    request = BuildRequest(args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain, args.replace_output)
+    request = BuildRequest(
+        args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain, args.replace_output
+    )
     output = request.output_dir
     state, note = (BuildState(), None) if args.no_cache else cache.load(args.site, output)
     if note:
@@ -191,14 +224,18 @@ def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
     if report.ok and not args.no_cache and learned:  # a build that changed nothing has nothing new to remember
         unsaved = cache.save(args.site, output, state)
         if unsaved:
-            print(f"warning: the build cache was not saved, so the next build starts afresh: {unsaved}", file=sys.stderr)
+            print(
+                f"warning: the build cache was not saved, so the next build starts afresh: {unsaved}", file=sys.stderr
+            )
     print_problems(report.problems, args.site)
     if report.ok and args.base_url is None and report.base_url == config.Settings().base_url:
         print(f"warning: base_url is not set in {config.SETTINGS_FILE}: links in feeds, sitemaps and "
               f"the newsletter point at {config.Settings().base_url}; set the address the site is published at", file=sys.stderr)  # fmt: skip
     if not report.ok:
         count = len(errors(report.problems))
-        print(f"Build failed: {count} error{'s' * (count != 1)}; the previous output was left as it was.", file=sys.stderr)
+        print(
+            f"Build failed: {count} error{'s' * (count != 1)}; the previous output was left as it was.", file=sys.stderr
+        )
     else:
         print(summary_line(report))
         if report.next_due is not None:
@@ -219,7 +256,7 @@ def summary_line(report: BuildReport) -> str:
 def due_line(report: BuildReport, site_dir: Path) -> str:
     """When a scheduled build should next run: the next future-dated story left out."""
     due = report.next_due
-    when = due.when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = due.when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f'note: next scheduled story "{due.title}" is due {when} ({display_path(site_dir / due.path)})'
 
 

@@ -46,7 +46,9 @@ def not_utf8(path: str, raw: bytes, exc: UnicodeDecodeError, field: str = "") ->
     line = raw.count(b"\n", 0, exc.start) + 1
     start = raw.rfind(b"\n", 0, exc.start) + 1
     column = len(raw[start : exc.start].decode("utf-8")) + 1  # in characters; all before the byte decodes
-    return Problem(path, line, field, f"not UTF-8 (byte 0x{raw[exc.start]:02X} at column {column}; save the file as UTF-8)")
+    return Problem(
+        path, line, field, f"not UTF-8 (byte 0x{raw[exc.start]:02X} at column {column}; save the file as UTF-8)"
+    )
 
 
 def display_path(path: Path) -> str:

@@ -47,7 +47,9 @@ def photograph_pages(browser, output: Path) -> list[str]:
     changed = []
     with serving(output) as url:
         for name, (path, width, dark) in PAGES.items():
-            context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme="dark" if dark else "light")
+            context = browser.new_context(
+                viewport={"width": width, "height": 800}, color_scheme="dark" if dark else "light"
+            )
             page = context.new_page()
             page.goto(url + path)
             changed += save(name, page.screenshot())

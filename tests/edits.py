@@ -6,7 +6,7 @@ their own."""
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -19,12 +19,26 @@ from broadsheet.problems import errors
 
 from conftest import SETTINGS, article, tree_bytes, write_tree
 
-NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)
-NAMES = [f"content/{section}/story-{i}.md" for section in ("world", "business") for i in range(4)] + ["content/science/bundle/index.md"]
+NOW = datetime(2025, 7, 1, tzinfo=UTC)
+NAMES = [f"content/{section}/story-{i}.md" for section in ("world", "business") for i in range(4)] + [
+    "content/science/bundle/index.md"
+]
 WORDS = ["Alpha", "Beta", "Gamma", "Delta", "Эпсилон"]
 TAGS = ["NATO", "nato", "Energy", "AI", "Russia"]
-BODIES = ["Short body.", "A longer body.\n\nWith two paragraphs.", "Before.\n\n<!--more-->\n\nAfter.", "See [the other](story-1.md).", "Short body.\n\nAnd a [link](story-2.md).", "Short body.\n\nZeppelins in a second paragraph."]
-APPENDED = ["Zeppelins, appended.", "An appended [link](story-2.md).", "A [link](story-3.md) to a story that may not be there.", "<!--more-->"]
+BODIES = [
+    "Short body.",
+    "A longer body.\n\nWith two paragraphs.",
+    "Before.\n\n<!--more-->\n\nAfter.",
+    "See [the other](story-1.md).",
+    "Short body.\n\nAnd a [link](story-2.md).",
+    "Short body.\n\nZeppelins in a second paragraph.",
+]
+APPENDED = [
+    "Zeppelins, appended.",
+    "An appended [link](story-2.md).",
+    "A [link](story-3.md) to a story that may not be there.",
+    "<!--more-->",
+]
 EDITION_WITH_BODIES = '{% extends "base.html" %}{% block main %}{% for e in edition.entries %}{{ e.body_html | safe }}{% endfor %}{% endblock %}\n'
 
 
@@ -66,12 +80,20 @@ def naming_operations(draw):
     if slug:
         keys["slug"] = slug
     title = draw(st.sampled_from(LISTING_TITLES))
-    return ("write", draw(st.sampled_from(NAMES)), article(f'"{title}"', f"2025-06-{draw(st.integers(16, 20))} 12:00", **keys))
+    return (
+        "write",
+        draw(st.sampled_from(NAMES)),
+        article(f'"{title}"', f"2025-06-{draw(st.integers(16, 20))} 12:00", **keys),
+    )
 
 
 @st.composite
 def operations(draw):
-    kind = draw(st.sampled_from(["write", "write", "body", "body", "delete", "rename", "break", "template", "lists", "static", "settings"]))
+    kind = draw(
+        st.sampled_from(
+            ["write", "write", "body", "body", "delete", "rename", "break", "template", "lists", "static", "settings"]
+        )
+    )
     if kind == "body":  # the same front matter, another body: what serve's short cut takes
         return ("body", draw(st.sampled_from(NAMES)), draw(st.sampled_from(APPENDED)))
     if kind == "lists":  # an edition template that shows whole bodies, or none
@@ -85,10 +107,18 @@ def operations(draw):
     if kind == "break":
         return ("write", draw(st.sampled_from(NAMES)), "---\ntitle: [unclosed\n---\n")
     if kind == "template":
-        choice = draw(st.sampled_from([None, "<footer>Footer one</footer>\n", "<footer>{{ site.title }} two</footer>\n", "{% if %}"]))
+        choice = draw(
+            st.sampled_from(
+                [None, "<footer>Footer one</footer>\n", "<footer>{{ site.title }} two</footer>\n", "{% if %}"]
+            )
+        )
         return ("template", choice)
     if kind == "static":
-        return ("static", draw(st.sampled_from(["robots.txt", "css/extra.css", "css/broadsheet.css"])), draw(st.sampled_from([None, "a\n", "b { }\n"])))
+        return (
+            "static",
+            draw(st.sampled_from(["robots.txt", "css/extra.css", "css/broadsheet.css"])),
+            draw(st.sampled_from([None, "a\n", "b { }\n"])),
+        )
     return ("settings", draw(st.sampled_from(["day", "week"])), draw(st.sampled_from(["One", "Two"])))
 
 
@@ -153,14 +183,19 @@ def check_names(site: Path) -> None:
     assert len([p for p in (site / "site/tags").iterdir() if p.is_dir()]) == len(written), written
 
 
-def check_incremental_equals_clean(steps: list[tuple[tuple, bool]], settings_text: str = SETTINGS, apply_op=apply, check_output=None) -> None:
+def check_incremental_equals_clean(
+    steps: list[tuple[tuple, bool]], settings_text: str = SETTINGS, apply_op=apply, check_output=None
+) -> None:
     """Build, then after each operation build incrementally and clean, and compare. Each
     change is built either as serve does (told which files changed, so edits of bodies
     alone take the short cut) or as the command line does (told nothing). Other test
     modules run it with their own settings and operations (apply_op returns the input
     files it touched)."""
     with tempfile.TemporaryDirectory() as tmp:
-        start = {name: article(f"Start {n}", f"2025-06-{16 + n % 5} 10:00", tags=f"[{TAGS[n % 5]}]") for n, name in enumerate(NAMES)}
+        start = {
+            name: article(f"Start {n}", f"2025-06-{16 + n % 5} 10:00", tags=f"[{TAGS[n % 5]}]")
+            for n, name in enumerate(NAMES)
+        }
         site = write_tree(Path(tmp) / "site-src", {"broadsheet.yaml": settings_text, **start})
         state = BuildState(keep_last=True)
         live = BuildRequest(site, now=NOW)

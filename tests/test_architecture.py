@@ -56,7 +56,9 @@ def imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("broadsheet"):
-            modules = {f"{node.module}.{alias.name}" for alias in node.names if _is_module(f"{node.module}.{alias.name}")}
+            modules = {
+                f"{node.module}.{alias.name}" for alias in node.names if _is_module(f"{node.module}.{alias.name}")
+            }
             found |= modules or {node.module}  # "from broadsheet import theme" imports theme, not the package
         elif isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names if alias.name.startswith("broadsheet")}
@@ -104,6 +106,8 @@ def test_every_folder_is_on_the_map():
 
 def test_the_tests_mirror_the_package():
     """tests/<folder>/ holds the tests of broadsheet/<folder>/; whole-product tests stay at the top."""
-    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} - {"scaffold"}  # init/new: test_cli.py
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} - {
+        "scaffold"
+    }  # init/new: test_cli.py
     test_folders = {p.name for p in (REPO / "tests").iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert test_folders == folders

@@ -93,7 +93,9 @@ def test_output_into_the_site_folder_is_refused(make_site):
 
 
 def test_base_url_with_a_path(make_site):
-    site = small_site(make_site, **{"content/world/second.md": article("Second", "2025-06-18", body="See [hello](hello.md).")})
+    site = small_site(
+        make_site, **{"content/world/second.md": article("Second", "2025-06-18", body="See [hello](hello.md).")}
+    )
     result = run_cli("build", "--site", site, "--base-url", "https://example.org/digest/")
     assert result.code == 0, result.err
     page = (site / "site/2025/06/18/second/index.html").read_text(encoding="utf-8")
@@ -137,7 +139,10 @@ def test_summary_line(make_site):
     result = run_cli("build", "--site", site)
     assert result.code == 0, result.err
     pages = sum(1 for p in (site / "site").rglob("*.html"))
-    match = re.fullmatch(r"Built 2 articles into (\d+) pages \(\d+ files written, 0 removed\), 0 warnings, in (\d+\.\d\d) s\. Open .+\n", result.out)
+    match = re.fullmatch(
+        r"Built 2 articles into (\d+) pages \(\d+ files written, 0 removed\), 0 warnings, in (\d+\.\d\d) s\. Open .+\n",
+        result.out,
+    )
     assert match, result.out
     assert int(match.group(1)) >= pages
     assert float(match.group(2)) < 60
@@ -224,7 +229,7 @@ def test_init_makes_a_site_that_builds_at_once(tmp_path):
     assert (target / "templates").is_dir() and not any((target / "templates").iterdir())
     articles = list((target / "content").rglob("*.md"))
     assert len(articles) == 1
-    assert "title: \"My Digest\"" in (target / "broadsheet.yaml").read_text(encoding="utf-8")
+    assert 'title: "My Digest"' in (target / "broadsheet.yaml").read_text(encoding="utf-8")
 
     built = run_cli("build", "--site", target)
     assert built.code == 0, built.err
@@ -362,12 +367,26 @@ def test_ctrl_c_during_a_build_is_one_line_and_leaves_the_last_site(make_site):
     import signal
     import time
 
-    site = make_site({f"content/s{i % 5}/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:{i % 60:02d}", tags=f"[T{i % 7}]") for i in range(400)})
+    site = make_site(
+        {
+            f"content/s{i % 5}/a{i}.md": article(
+                f"Story {i}", f"2025-06-{10 + i % 9} 12:{i % 60:02d}", tags=f"[T{i % 7}]"
+            )
+            for i in range(400)
+        }
+    )
     command = [sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"]
     assert subprocess.run(command, capture_output=True, cwd=site).returncode == 0
     before = tree_bytes(site / "site")
     (site / "broadsheet.yaml").write_text(SETTINGS.replace("title:", "title: Renamed"))  # every page changes
-    build = subprocess.Popen(command + ["--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=site, start_new_session=True)
+    build = subprocess.Popen(
+        command + ["--no-cache"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=site,
+        start_new_session=True,
+    )
     state = site / ".site.trees/state.json"
     recorded = state.read_text()
     while build.poll() is None and (state.read_text() == recorded or '"lag": null' not in state.read_text()):

@@ -9,7 +9,9 @@ from linkcheck import broken_links
 
 def test_demo_builds_with_python_build_py(tmp_path):
     site = copy_demo(tmp_path / "demo")
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--site", str(site)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built 20 articles into")
     out = site / "site"
@@ -26,5 +28,7 @@ def test_demo_builds_with_python_build_py(tmp_path):
     assert "Pressure grows in Brussels" not in everything  # the draft stays out
     assert list(out.glob("2025/06/*/*/*.svg")), "the bundle's own image is published beside its page"
 
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--site", str(site)], capture_output=True, text=True
+    )
     assert result.returncode == 0 and tree_bytes(out) == first

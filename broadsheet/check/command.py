@@ -42,7 +42,9 @@ class SiteRoot:
 
     def url_of(self, rel: str) -> str:
         """The URL of an output file, as pages link to it (pretty: "a/index.html" -> "a/")."""
-        return self.base_path + (rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel)
+        return self.base_path + (
+            rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel
+        )
 
 
 class Finding(NamedTuple):
@@ -69,7 +71,11 @@ class CheckReport:
 
 
 def check_output(
-    output: Path, base_url: str, sources: dict[str, str], articles: dict[str, tuple[str, ...]] | None = None, site_dir: Path | None = None
+    output: Path,
+    base_url: str,
+    sources: dict[str, str],
+    articles: dict[str, tuple[str, ...]] | None = None,
+    site_dir: Path | None = None,
 ) -> CheckReport:
     """Every problem of every page and stylesheet, each naming the page and the file to fix:
     from `sources` (output file -> the content file, template or static file it came from),
@@ -85,7 +91,9 @@ def check_output(
         owners = written_in.get(finding.flaw.url, ())
         for owner in owners if owners and source not in owners else (source,):
             line = lines.of(owner, finding.flaw.url)
-            problems.add(Problem(owner, line, display_path(output / finding.file), finding.flaw.message, finding.flaw.warning))
+            problems.add(
+                Problem(owner, line, display_path(output / finding.file), finding.flaw.message, finding.flaw.warning)
+            )
     return CheckReport(scan.pages, scan.stylesheets, sorted(problems))
 
 
@@ -203,7 +211,9 @@ def _read_text(path: Path) -> str:
 def command(report: BuildReport, site_dir: Path) -> int:
     """`broadsheet check` after a good build: print every problem and a summary line;
     the exit code is 1 when any problem is an error."""
-    checked = check_output(report.output or site_dir / "site", report.base_url, report.sources, report.article_html, site_dir)
+    checked = check_output(
+        report.output or site_dir / "site", report.base_url, report.sources, report.article_html, site_dir
+    )
     print_problems(checked.problems, site_dir)
     print(summary_line(checked))
     return 1 if errors(checked.problems) else 0
@@ -243,7 +253,11 @@ class Resolver:
         (another host, mailto:, data:, ...)."""
         url, css = reference.url, reference.tag == "css"
         if url.startswith("#"):  # this very page, which is being read
-            return Anchor(referrer, unquote(url[1:])) if len(url) > 1 and not css and referrer.endswith(PAGE_SUFFIXES) else None
+            return (
+                Anchor(referrer, unquote(url[1:]))
+                if len(url) > 1 and not css and referrer.endswith(PAGE_SUFFIXES)
+                else None
+            )
         key = ("" if url.startswith("/") or SCHEME.match(url) else referrer, url, css)
         if key not in self._reasons:
             self._reasons[key] = self._resolve(self.root.url_of(referrer), url, css)

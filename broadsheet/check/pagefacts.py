@@ -72,7 +72,10 @@ def page_facts(html: str) -> PageFacts:
             ids.add(attributes["name"])  # the old way to name an anchor still works in browsers
         references += _element_references(tag, attributes)
         if attributes.get("style"):
-            references += [Reference("css", "url", url) for url in css_urls(tinycss2.parse_component_value_list(attributes["style"], True))]
+            references += [
+                Reference("css", "url", url)
+                for url in css_urls(tinycss2.parse_component_value_list(attributes["style"], True))
+            ]
         if tag == "style":
             references += stylesheet_references(node.text())
         elif tag == "img":
@@ -110,9 +113,11 @@ def _alt_flaws(img: LexborNode) -> list[Flaw]:
     src = (attributes.get("src") or "").strip()
     shown = f'<img src="{src}">'
     if "alt" not in attributes:
-        return [Flaw(f"{shown} has no alt attribute (describe the image, or alt=\"\" if it is decoration)", url=src)]
+        return [Flaw(f'{shown} has no alt attribute (describe the image, or alt="" if it is decoration)', url=src)]
     if not (attributes["alt"] or "").strip() and _inside(img, "article"):
-        return [Flaw(f"{shown} in an article has empty alt text, which hides it from screen readers", warning=True, url=src)]
+        return [
+            Flaw(f"{shown} in an article has empty alt text, which hides it from screen readers", warning=True, url=src)
+        ]
     return []
 
 
@@ -130,7 +135,9 @@ def _head_flaws(title: str | None, description: str | None) -> list[Flaw]:
     if not title:
         flaws.append(Flaw("<title> is empty" if title == "" else "no <title> in the page's <head>"))
     if not description:
-        flaws.append(Flaw('<meta name="description"> is empty' if description == "" else 'no <meta name="description">'))
+        flaws.append(
+            Flaw('<meta name="description"> is empty' if description == "" else 'no <meta name="description">')
+        )
     return flaws
 
 

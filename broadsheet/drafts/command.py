@@ -73,7 +73,15 @@ def _says_draft(raw: bytes) -> bool:
 def table(rows: list[Row], site: Path) -> list[str]:
     """One aligned line per draft: columns padded by the width a terminal gives each
     character (a CJK letter takes two), so wide titles do not push the others out of line."""
-    cells = [(_cut(r.title), r.outlet or "-", r.date.strftime("%Y-%m-%d %H:%M") if r.date else "-", display_path(site / r.path)) for r in rows]
+    cells = [
+        (
+            _cut(r.title),
+            r.outlet or "-",
+            r.date.strftime("%Y-%m-%d %H:%M") if r.date else "-",
+            display_path(site / r.path),
+        )
+        for r in rows
+    ]
     widths = [max(_width(c[i]) for c in cells) for i in range(3)]
     return [("  ".join(_pad(c[i], widths[i]) for i in range(3)) + "  " + c[3]) for c in cells]
 

@@ -20,11 +20,25 @@ EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("edition", nargs="?", metavar="EDITION", help="an edition's date or week: 2025-06-19 or 2025-W25 (default: the latest)")
-    p.add_argument("--output", type=Path, metavar="FILE", help="where to write the message (default: DIR/newsletter-<edition>.eml)")
+    p.add_argument(
+        "edition",
+        nargs="?",
+        metavar="EDITION",
+        help="an edition's date or week: 2025-06-19 or 2025-W25 (default: the latest)",
+    )
+    p.add_argument(
+        "--output", type=Path, metavar="FILE", help="where to write the message (default: DIR/newsletter-<edition>.eml)"
+    )
     p.add_argument("--send", action="store_true", help="send it over SMTP to every address of the recipient list")
-    p.add_argument("--dry-run", action="store_true", help="print what --send would send, and to whom, without connecting")
-    p.add_argument("--recipients", type=Path, metavar="FILE", help="the recipient list, one address a line (default: email.recipients)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print what --send would send, and to whom, without connecting"
+    )
+    p.add_argument(
+        "--recipients",
+        type=Path,
+        metavar="FILE",
+        help="the recipient list, one address a line (default: email.recipients)",
+    )
     p.add_argument("--base-url", metavar="URL", help="override base_url from the settings file")
 
 
@@ -39,7 +53,17 @@ def run(args: argparse.Namespace) -> int:
     if site_model is None:
         return EXIT_PROBLEMS
     if not settings.email.sender:
-        print_problems([Problem(SETTINGS_FILE, 0, "email.from", "is missing (the newsletter needs a sender, such as 'The Digest <digest@example.org>')")], site)
+        print_problems(
+            [
+                Problem(
+                    SETTINGS_FILE,
+                    0,
+                    "email.from",
+                    "is missing (the newsletter needs a sender, such as 'The Digest <digest@example.org>')",
+                )
+            ],
+            site,
+        )
         return EXIT_PROBLEMS
     try:
         edition = newsletter.find_edition(site_model, args.edition)
@@ -50,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
     if bad_titles:
         print_problems(bad_titles, site)
         return EXIT_PROBLEMS
-    env = render.environment(site, settings, assets.collect(site, site_model).fingerprints, template_helpers.helpers(settings))
+    env = render.environment(
+        site, settings, assets.collect(site, site_model).fingerprints, template_helpers.helpers(settings)
+    )
     common = {"sections": site_model.taxonomies["sections"].terms}
     when = args.now.astimezone(settings.tz) if args.now else newsletter.edition_time(edition, settings)
     try:
@@ -112,7 +138,9 @@ def _send(args: argparse.Namespace, settings, letter: newsletter.Newsletter) -> 
 def _write(path: Path, data: bytes) -> None:
     """Beside the target, then renamed: a reader never sees half a message."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # open() rather than mkstemp: the umask decides the mode, not 0600
+    temp = path.with_name(
+        f".{path.name}.{os.getpid()}.tmp"
+    )  # open() rather than mkstemp: the umask decides the mode, not 0600
     try:
         with open(temp, "wb") as handle:
             handle.write(data)

@@ -9,12 +9,12 @@ import re
 import smtplib
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError, MessageDefect
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Callable
 
 from broadsheet.build.config import SmtpSettings, control_character
 from broadsheet.problems import Problem, not_utf8
@@ -52,7 +52,15 @@ def read_recipients(path: Path, shown: str) -> tuple[list[str], list[Problem]]:
         if wrong:
             problems.append(Problem(shown, number, "recipient", wrong))
         elif address.casefold() in seen:
-            problems.append(Problem(shown, number, "", f"{address} is already on line {seen[address.casefold()]}; sent once", warning=True))
+            problems.append(
+                Problem(
+                    shown,
+                    number,
+                    "",
+                    f"{address} is already on line {seen[address.casefold()]}; sent once",
+                    warning=True,
+                )
+            )
         else:
             seen[address.casefold()] = number
             addresses.append(address)
@@ -88,7 +96,9 @@ class RateLimit:
     """Spaces sends evenly so that no minute holds more than `per_minute` of them. The
     clock and the sleep are arguments so that tests need not wait."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, per_minute: int, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
         self.interval = 60.0 / per_minute
         self.clock, self.sleep = clock, sleep
         self.next_at: float | None = None
@@ -113,7 +123,9 @@ def password(smtp: SmtpSettings, environ: dict[str, str] | os._Environ = os.envi
     if not smtp.username:
         return None
     if not smtp.password_env:
-        raise SendError("email.smtp.username is set but email.smtp.password_env is not: name the environment variable that holds the password")
+        raise SendError(
+            "email.smtp.username is set but email.smtp.password_env is not: name the environment variable that holds the password"
+        )
     value = environ.get(smtp.password_env)
     if not value:
         raise SendError(f"the environment variable {smtp.password_env} (email.smtp.password_env) is not set")
@@ -187,12 +199,16 @@ def connect(smtp: SmtpSettings, secret: str | None, tls: ssl.SSLContext) -> smtp
             try:
                 connection.starttls(context=tls)
             except smtplib.SMTPNotSupportedError:
-                raise SendError(f"{where} does not offer STARTTLS (set email.smtp.security to 'tls' or, on a trusted network only, 'none')") from None
+                raise SendError(
+                    f"{where} does not offer STARTTLS (set email.smtp.security to 'tls' or, on a trusted network only, 'none')"
+                ) from None
         if secret is not None:
             connection.login(smtp.username, secret)
     except smtplib.SMTPAuthenticationError as exc:
         _quit(connection)
-        raise SendError(f"{where} refused the login for {smtp.username}: {exc.smtp_code} {_text(exc.smtp_error)}") from None
+        raise SendError(
+            f"{where} refused the login for {smtp.username}: {exc.smtp_code} {_text(exc.smtp_error)}"
+        ) from None
     except (smtplib.SMTPException, OSError) as exc:
         _quit(connection)
         raise SendError(f"{where} ({smtp.security}): {exc}") from None

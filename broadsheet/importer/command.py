@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from broadsheet.build import config
 from broadsheet.build.slugs import has_letters
@@ -30,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
     nameless = [t for t in tags if not has_letters(t)]
     if nameless:
-        print(f"broadsheet: error: --tags: tag {nameless[0]!r} has no letters or digits to make a URL from", file=sys.stderr)
+        print(
+            f"broadsheet: error: --tags: tag {nameless[0]!r} has no letters or digits to make a URL from",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     settings, problems = config.load_settings(args.site)
     print_problems(problems, args.site)
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(s.timeout, s.max_bytes, s.max_redirects, user_agent(settings.base_url), allow_private)
     reader = sources.Reader(s, settings.tz, args.source_name or "", limits)
     known = write.known_articles(args.site)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if args.subscriptions:
         return _subscriptions(args, s.subscriptions, reader, known, now)
     tally = Tally()
@@ -49,16 +52,24 @@ def run(args: argparse.Namespace) -> int:
         for item in _expand(source, tally):
             _import_one(item, reader, args, known, tags, now, tally)
     verb = "Would import" if args.dry_run else "Imported"
-    print(f"{verb} {tally.imported} article{'s' * (tally.imported != 1)}, skipped {tally.skipped}, failed {tally.failed}.")
+    print(
+        f"{verb} {tally.imported} article{'s' * (tally.imported != 1)}, skipped {tally.skipped}, failed {tally.failed}."
+    )
     return EXIT_PROBLEMS if tally.failed else EXIT_OK
 
 
 def _subscriptions(args, subs: tuple[config.Subscription, ...], reader, known: write.Known, now: datetime) -> int:
     if args.sources:
-        print("broadsheet: error: import: --subscriptions reads the feeds in broadsheet.yaml; give no SOURCE with it", file=sys.stderr)
+        print(
+            "broadsheet: error: import: --subscriptions reads the feeds in broadsheet.yaml; give no SOURCE with it",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if not subs:
-        print("broadsheet: error: import: no subscriptions in broadsheet.yaml (import: subscriptions: [{url: ...}])", file=sys.stderr)
+        print(
+            "broadsheet: error: import: no subscriptions in broadsheet.yaml (import: subscriptions: [{url: ...}])",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     failed = subscriptions.follow_all(subs, subscriptions.Run(args.site, reader, known, now, args.dry_run))
     return EXIT_PROBLEMS if failed else EXIT_OK
@@ -78,7 +89,7 @@ def _import_one(item: str, reader: sources.Reader, args, known: write.Known, tag
     except (ValueError, FetchError, OSError) as exc:
         _fail(item, str(exc), tally)
         return
-    except Exception as exc:  # noqa: BLE001 - a library tripping over odd input fails this source only
+    except Exception as exc:
         _fail(item, f"could not be read ({type(exc).__name__}: {exc})", tally)
         return
     for draft in drafts:

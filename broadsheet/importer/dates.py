@@ -20,18 +20,27 @@ NUMERIC_DMY = re.compile(r"\b\d{1,2}[-.]\d{1,2}[-.](19|20)\d\d\b")
 LANGUAGES = ["en", "de", "fr", "es", "ru", "uk"]  # the theme's languages
 DOTTED_TIME = re.compile(r"\b(\d{1,2})(?:\.|\s?h\s?)(\d{2})\b(?!\.\d)")  # 08.15, 5 h 00, 06h15 -> 08:15
 # "17 June 2025 · 4 min read", "June 18, 2025, Updated ...", "April 9, 2025 4:31 PM GMT+1 Updated 2 hours ago"
-SEPARATOR = re.compile(r"\s*\|\s*|\s+[·•–—/-]\s+|,\s+(?=[A-Za-z])|(?:\s+|(?<=\d))(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)"
-    r"|\s+(?=(?:temps de lecture|lesezeit|reading time|tiempo de lectura|время чтения|\d+ min read)\b)", re.I)
+SEPARATOR = re.compile(
+    r"\s*\|\s*|\s+[·•–—/-]\s+|,\s+(?=[A-Za-z])|(?:\s+|(?<=\d))(?=(?:updated|last updated|modified|aktualisiert|обновлено|оновлено|mis à jour|modifié|actualizado)\b)"
+    r"|\s+(?=(?:temps de lecture|lesezeit|reading time|tiempo de lectura|время чтения|\d+ min read)\b)",
+    re.I,
+)
 MAX_DATELINE = 160  # "PUBLISHED: November 24, 2026 at 6:15 PM CST | UPDATED: ..."; the date in it is shorter
 MAX_DATE_PART = 80
 
 
-UPDATE = re.compile(r"\b(last updated|last modified|updated|modified|aktualisiert|обновлено|обновлён|оновлено|mis à jour|modifié|actualizado)\b", re.I)
-PUBLISHED = re.compile(r"^\W*(first published|first uploaded|published|posted|veröffentlicht|publiziert|erschienen|опубликовано|опубліковано|publié|publicado)\b", re.I)
+UPDATE = re.compile(
+    r"\b(last updated|last modified|updated|modified|aktualisiert|обновлено|обновлён|оновлено|mis à jour|modifié|actualizado)\b",
+    re.I,
+)
+PUBLISHED = re.compile(
+    r"^\W*(first published|first uploaded|published|posted|veröffentlicht|publiziert|erschienen|опубликовано|опубліковано|publié|publicado)\b",
+    re.I,
+)
 
 
 def is_update(line: str) -> bool:
-    """"Updated 4:12 PM GMT+9, June 17, 2025": a stamp of a later change, not of publication."""
+    """ "Updated 4:12 PM GMT+9, June 17, 2025": a stamp of a later change, not of publication."""
     return bool(UPDATE.search(line)) and not PUBLISHED.match(line)
 
 
@@ -61,7 +70,9 @@ def parse_dateline(line: str, tz: ZoneInfo) -> datetime | None:
         "REQUIRE_PARTS": ["day", "month", "year"],
         "PREFER_DATES_FROM": "past",
     }
-    if NUMERIC_DMY.search(text):  # "08-11-2026", "18.06.2025": day first, as everywhere but in the US, whose pages write months out
+    if NUMERIC_DMY.search(
+        text
+    ):  # "08-11-2026", "18.06.2025": day first, as everywhere but in the US, whose pages write months out
         settings["DATE_ORDER"] = "DMY"
     found = dateparser.parse(text, languages=LANGUAGES, settings=settings)
     return found.astimezone(tz) if found and 1900 <= found.year <= 2199 else None  # the calendar the build accepts

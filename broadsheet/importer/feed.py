@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from calendar import timegm
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -16,8 +16,10 @@ from broadsheet.importer.markdown import clean_markdown, html_to_markdown
 
 def looks_like_feed(data: bytes) -> bool:
     head = data[:2048].lstrip().lower()
-    return head.startswith(b"{") and b"jsonfeed.org" in data[:4096].lower() or any(
-        tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")
+    return (
+        head.startswith(b"{")
+        and b"jsonfeed.org" in data[:4096].lower()
+        or any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf"))
     )
 
 
@@ -55,18 +57,22 @@ def _body(entry) -> str:
 
 def _date(entry, tz: ZoneInfo) -> datetime | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return datetime.fromtimestamp(timegm(parsed), timezone.utc).astimezone(tz) if parsed else None
+    return datetime.fromtimestamp(timegm(parsed), UTC).astimezone(tz) if parsed else None
 
 
 def _picture(entry) -> Picture | None:
     media = entry.get("media_content") or entry.get("media_thumbnail") or []
     images = [m.get("url") for m in media if m.get("url") and m.get("medium", "image") == "image"]
-    images += [e.get("href") for e in entry.get("enclosures", []) if e.get("type", "").startswith("image/") and e.get("href")]
+    images += [
+        e.get("href") for e in entry.get("enclosures", []) if e.get("type", "").startswith("image/") and e.get("href")
+    ]
     if entry.get("image", {}).get("href"):
         images.append(entry["image"]["href"])
     if not images:
         return None
-    caption = " ".join(entry.get("media_description", "").split()) if isinstance(entry.get("media_description"), str) else ""
+    caption = (
+        " ".join(entry.get("media_description", "").split()) if isinstance(entry.get("media_description"), str) else ""
+    )
     credit = entry.get("media_credit", [{}])[0].get("content", "") if entry.get("media_credit") else ""
     return Picture(src=images[0], caption=caption, credit=credit.strip())
 
@@ -96,4 +102,14 @@ def _json_item(item: dict, origin: str, name: str, home: str, tz: ZoneInfo) -> D
     when = parse_iso(str(item.get("date_published") or item.get("date_modified") or ""), tz)
     image = item.get("image") or item.get("banner_image")
     picture = Picture(src=image) if isinstance(image, str) and image.startswith(("http://", "https://")) else None
-    return Draft(origin, title, body, when.astimezone(tz) if when else None, str(item.get("url", "")), name, home, authors, picture)
+    return Draft(
+        origin,
+        title,
+        body,
+        when.astimezone(tz) if when else None,
+        str(item.get("url", "")),
+        name,
+        home,
+        authors,
+        picture,
+    )

@@ -59,7 +59,9 @@ def user_agent(base_url: str) -> str:
 def fetch(url: str, limits: Limits, conditions: dict[str, str] | None = None) -> Fetched:
     """`conditions`: If-None-Match / If-Modified-Since headers; a 304 answer is returned, not raised."""
     peers: list[str] = []
-    opener = urllib.request.build_opener(_Redirects(limits.max_redirects), *_guarded_handlers(limits.allow_private, peers))
+    opener = urllib.request.build_opener(
+        _Redirects(limits.max_redirects), *_guarded_handlers(limits.allow_private, peers)
+    )
     headers = {"User-Agent": limits.user_agent, "Accept": "*/*", **(conditions or {})}
     request = urllib.request.Request(url, headers=headers)
     deadline = time.monotonic() + limits.timeout
@@ -77,7 +79,7 @@ def fetch(url: str, limits: Limits, conditions: dict[str, str] | None = None) ->
         raise FetchError(_http_error(exc, limits)) from None
     except urllib.error.URLError as exc:
         raise FetchError(_reason(exc.reason, limits)) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise FetchError(f"no answer within {limits.timeout:g} s (the timeout)") from None
     except (HTTPException, OSError) as exc:
         raise FetchError(f"broken response: {exc or type(exc).__name__}") from None
@@ -139,7 +141,9 @@ def is_private(address: str) -> bool:
             or ip.is_unspecified or not ip.is_global)  # fmt: skip
 
 
-def guarded_connection(address: tuple[str, int], timeout=None, source_address=None, *, allow_private: bool = False) -> socket.socket:
+def guarded_connection(
+    address: tuple[str, int], timeout=None, source_address=None, *, allow_private: bool = False
+) -> socket.socket:
     """socket.create_connection, resolving the host once and checking every address before
     connecting to that same address: a second lookup (DNS rebinding) never gets a say."""
     host, port = address

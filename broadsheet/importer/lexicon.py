@@ -116,7 +116,11 @@ APPEAL_INSIDE = [
 ]  # fmt: skip
 
 # A box ends at these; the story goes on after them.
-BOX_END = [r"(skip past|after) newsletter promotion", r"end of (advertisement|newsletter)", r"ende der (anzeige|werbung)"]
+BOX_END = [
+    r"(skip past|after) newsletter promotion",
+    r"end of (advertisement|newsletter)",
+    r"ende der (anzeige|werbung)",
+]
 
 # A line at the foot of a story that credits its reporting, not part of it.
 TAGLINE = [
@@ -140,10 +144,14 @@ PROMO_WORDS = re.compile(
     re.I,
 )
 STRONG_PROMO = re.compile(
-    r"\b(sign(ing)? up|subscri\w*|newsletters?|inbox|donat\w*|abonn\w*|postfach|подпис\w*|рассылк\w*|на (вашу )?почту|підпис\w*|розсилк\w*|на (вашу )?пошту|пожертв\w*)\b", re.I
+    r"\b(sign(ing)? up|subscri\w*|newsletters?|inbox|donat\w*|abonn\w*|postfach|подпис\w*|рассылк\w*|на (вашу )?почту|підпис\w*|розсилк\w*|на (вашу )?пошту|пожертв\w*)\b",
+    re.I,
 )
 QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]{0,400}[\"”“»’]|(?<!\w)'[^']{0,400}'(?!\w)")
-ADDRESS = re.compile(r"\b(you|your|we|our|us|sie|ihr\w*|wir|uns\w*|вы|вас|ваш\w*|мы|нам|наш\w*|ви|ми|вам|нас|vous|votre|nous|notre|usted|nuestr\w*)\b", re.I)
+ADDRESS = re.compile(
+    r"\b(you|your|we|our|us|sie|ihr\w*|wir|uns\w*|вы|вас|ваш\w*|мы|нам|наш\w*|ви|ми|вам|нас|vous|votre|nous|notre|usted|nuestr\w*)\b",
+    re.I,
+)
 
 
 def _whole(patterns: list[str]) -> re.Pattern:
@@ -189,7 +197,7 @@ def promo_hits(line: str) -> int:
 
 
 def addresses_reader(line: str) -> bool:
-    """"you", "we", "our" outside quotation marks: "We will donate," she said, is reported speech."""
+    """ "you", "we", "our" outside quotation marks: "We will donate," she said, is reported speech."""
     return bool(ADDRESS.search(QUOTED.sub(" ", line)))
 
 
@@ -201,4 +209,8 @@ def is_offer(line: str, names_outlet: bool) -> bool:
         return True
     strong = len(STRONG_PROMO.findall(line))
     address = addresses_reader(line)
-    return strong >= 2 or (strong >= 1 and (address or names_outlet)) or (promo_hits(line) >= 2 and address and names_outlet)
+    return (
+        strong >= 2
+        or (strong >= 1 and (address or names_outlet))
+        or (promo_hits(line) >= 2 and address and names_outlet)
+    )

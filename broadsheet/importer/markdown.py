@@ -19,11 +19,19 @@ HTML_TAGS = {
     "q", "cite", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr",
     "th", "td", "img", "figure", "figcaption", "abbr", "mark", "small", "dl", "dt", "dd", "hr",
 }  # fmt: skip
-HTML_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "abbr": {"title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+HTML_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
 # Inline HTML that may stay in Markdown: formatting only, no links or media.
 INLINE_TAGS = {"em", "strong", "b", "i", "u", "s", "sub", "sup", "code", "abbr", "mark", "small", "br", "cite", "q"}
 LINK_URL = r"(?:[^()\s]|\([^()\s]*\))*"  # a URL with at most one level of balanced parentheses
-MARKDOWN_LINK = re.compile(r"(!?)\[([^\][]*)\]\(\s*<?(" + LINK_URL + r")>?(\s+\"[^\"]*\")?\s*\)")  # link text without brackets: one scan per "[" to the next bracket, never to the end
+MARKDOWN_LINK = re.compile(
+    r"(!?)\[([^\][]*)\]\(\s*<?(" + LINK_URL + r")>?(\s+\"[^\"]*\")?\s*\)"
+)  # link text without brackets: one scan per "[" to the next bracket, never to the end
 # Where Markdown reads a URL: after "](" (inline links, images) and "]:" (references, also
 # inside list items and quotes). A URL there with another scheme gets a "#" in front, which
 # makes it a harmless fragment whatever follows (nested parentheses, entities, ...).
@@ -140,7 +148,9 @@ SANITISE_PASSES = 8  # each pass only removes or escapes, so two or three settle
 
 
 def _sanitise_once(markdown: str) -> str:
-    cleaned = nh3.clean(markdown, tags=INLINE_TAGS, attributes={"abbr": {"title"}}, url_schemes=URL_SCHEMES, link_rel=None)
+    cleaned = nh3.clean(
+        markdown, tags=INLINE_TAGS, attributes={"abbr": {"title"}}, url_schemes=URL_SCHEMES, link_rel=None
+    )
     # nh3 escapes the text it keeps; put back the characters Markdown syntax needs.
     cleaned = LT_TEXT.sub("<", cleaned.replace("&gt;", ">").replace("&amp;", "&"))
     cleaned = MARKDOWN_LINK.sub(_safe_link, cleaned)  # a link with a bad target keeps its words

@@ -9,21 +9,37 @@ import re
 from broadsheet.importer import lexicon
 from broadsheet.importer.photo import photo_line
 
-COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4},?\s*)?(?P<name>[^.,©|]{2,60}?)\s*(?:\d{4})?\s*(?:[.,|]|$|all rights|alle rechte|все права|усі права)", re.I)
+COPYRIGHT = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4},?\s*)?(?P<name>[^.,©|]{2,60}?)\s*(?:\d{4})?\s*(?:[.,|]|$|all rights|alle rechte|все права|усі права)",
+    re.I,
+)
 SOURCE = re.compile(r"(?:source|quelle|источник|джерело|fuente)\s*:\s*(?P<name>[^.|]{2,50})", re.I)
-DATELINE = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][\w .'’-]{1,40},?[^()/]{0,30}\s*[(/](?P<name>[^()/]{2,40})[)/]\.?\s*[-–—.]")  # "VIENNA, June 18 (Northwire) -", "БАРНАУЛ, 14 октября. /Восток-Пресс/."
+DATELINE = re.compile(
+    r"^[A-ZА-ЯЁІЇЄҐ][\w .'’-]{1,40},?[^()/]{0,30}\s*[(/](?P<name>[^()/]{2,40})[)/]\.?\s*[-–—.]"
+)  # "VIENNA, June 18 (Northwire) -", "БАРНАУЛ, 14 октября. /Восток-Пресс/."
 APPEALING = re.compile(
     r"(?:support|follow|subscribe to|get|message from|note from|journalists of|unterstützen sie|поддержите|підтримайте|подпишитесь на)\s+"
     r"(?P<name>(?:the |die |der |das )?[«\"“]?[A-ZА-ЯЁІЇЄҐ][\w'’-]*(?:[ -][A-ZА-ЯЁІЇЄҐ][\w'’-]*){0,3}[»\"”]?)",
 )
-SUFFIX = re.compile(r"\s+(?:ltd|limited|inc|gmbh|llc|plc|s\.?a\.?|s\.?l\.?|ag|media( group| network| ltd| limited)?|news & media.*|or its affiliated.*|network)\.?$", re.I)
+SUFFIX = re.compile(
+    r"\s+(?:ltd|limited|inc|gmbh|llc|plc|s\.?a\.?|s\.?l\.?|ag|media( group| network| ltd| limited)?|news & media.*|or its affiliated.*|network)\.?$",
+    re.I,
+)
 GENERIC = re.compile(
     r"\s*\b(информагентство|інформагентство|информационное агентство|інформаційне агентство|news agency|nachrichtenagentur|agencia de noticias"
     r"|agence de presse|agenzia di stampa|агентство|ао|ооо|пао|тов|ltd)\b\s*",
     re.I,
 )
 ARTICLES = ("the", "die", "der", "das", "le", "la", "les", "el", "los", "las")
-WEIGHTS = {"masthead": 2.0, "top": 0.5, "source": 2.0, "dateline": 2.0, "copyright": 1.5, "appeal": 1.5, "banner": 0.5}  # a copyright line often names the parent company
+WEIGHTS = {
+    "masthead": 2.0,
+    "top": 0.5,
+    "source": 2.0,
+    "dateline": 2.0,
+    "copyright": 1.5,
+    "appeal": 1.5,
+    "banner": 0.5,
+}  # a copyright line often names the parent company
 MENTION = 0.5  # each mention around the story
 MASTHEAD_LINES = 6  # the masthead: the first of the top short lines (not "Skip to content") that the page names again
 
@@ -51,7 +67,11 @@ def find_outlet(lines: list[str], story: int, around_story: list[bool]) -> str:
     # "Fenland" from "© Fenland Media Ltd" is the start of the masthead "Fenland Courier", "Blaze"
     # of "© Blaze Media Group" part of "DAILY BLAZE" at the top, and "NBS" of the copyright line
     # the initials of the masthead "National Broadcasting Service"
-    fuller = [k for k in scores if k != best and kinds[k] & {"masthead", "top"} and (_contains(k, best) or _initials(k) == best)]
+    fuller = [
+        k
+        for k in scores
+        if k != best and kinds[k] & {"masthead", "top"} and (_contains(k, best) or _initials(k) == best)
+    ]
     return _display(spelled[fuller[0] if fuller else best], lines)
 
 
@@ -73,11 +93,18 @@ def _candidates(lines: list[str], story: int) -> list[tuple[str, str]]:
     top = _banner_lines(lines, story)
     page = " ".join(_plain(line) for line in lines)
     masthead = next((line for line in top[:MASTHEAD_LINES] if _mentions(_plain(line), page) >= 2), None)
-    found = [(line, "masthead" if line == masthead else "top" if line in top[:MASTHEAD_LINES] else "banner") for line in top]
+    found = [
+        (line, "masthead" if line == masthead else "top" if line in top[:MASTHEAD_LINES] else "banner") for line in top
+    ]
     for line in lines:
-        for kind, pattern in (("copyright", COPYRIGHT), ("source", SOURCE), ("dateline", DATELINE), ("appeal", APPEALING)):
+        for kind, pattern in (
+            ("copyright", COPYRIGHT),
+            ("source", SOURCE),
+            ("dateline", DATELINE),
+            ("appeal", APPEALING),
+        ):
             for match in pattern.finditer(line):
-                name = GENERIC.sub("", re.sub(r"\s*\([^)]*\)", "", match.group("name"))).strip(" «»\"“”,")  # "(P) Ltd"
+                name = GENERIC.sub("", re.sub(r"\s*\([^)]*\)", "", match.group("name"))).strip(' «»"“”,')  # "(P) Ltd"
                 found.append((_without_suffix(name), kind))
     return found
 
@@ -89,11 +116,11 @@ def _banner_lines(lines: list[str], story: int) -> list[str]:
         if len(line.split()) <= 5 and not re.search(r"[.!?:]$", line) and not photo_line(line) and lexicon.kind_of(line) != "navigation"
         and not lexicon.opens_box(line)  # "Support the Meridian" is an appeal (counted as such), not the masthead
     ]  # fmt: skip
-    return [GENERIC.sub(" ", line).strip(" «»\"“”") for line in short]
+    return [GENERIC.sub(" ", line).strip(' «»"“”') for line in short]
 
 
 def _without_suffix(name: str) -> str:
-    """"Blaze Media Group Ltd" -> "Blaze": the company's forms are not the outlet's name."""
+    """ "Blaze Media Group Ltd" -> "Blaze": the company's forms are not the outlet's name."""
     while (shorter := SUFFIX.sub("", name).strip()) != name:
         name = shorter
     return name
@@ -103,7 +130,9 @@ def _mentions(key: str, text: str) -> float:
     """How often the name is on the page, in any case ending ("Волинську хвилю" names
     "Волинська хвиля"), its initials ("NBS") counting too."""
     words = key.split()
-    words = words[1:] if len(words) > 1 and words[0] in ARTICLES else words  # "The Riverton Post" is named as "Riverton Post" too
+    words = (
+        words[1:] if len(words) > 1 and words[0] in ARTICLES else words
+    )  # "The Riverton Post" is named as "Riverton Post" too
     stems = [re.escape(w[: max(4, len(w) - 2)]) + r"\w*" if len(w) > 5 else re.escape(w) for w in words]
     count = len(re.findall(r"(?<!\w)" + r"\s+".join(stems) + r"(?!\w)", text))
     initials = _initials(key)
@@ -120,7 +149,9 @@ def _display(name: str, lines: list[str]) -> str:
             written = _plain(line, lower=False)[match.start() : match.end()]
             if not written.isupper():
                 return written
-    return name.title() if len(name.split()) > 1 else name  # "DIE WOCHENPOST" is a masthead's type; "IBERPRESS" may be the name
+    return (
+        name.title() if len(name.split()) > 1 else name
+    )  # "DIE WOCHENPOST" is a masthead's type; "IBERPRESS" may be the name
 
 
 def _plain(text: str, lower: bool = True) -> str:

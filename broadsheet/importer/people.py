@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
-BY = re.compile(r"(?:by|words by|written by|text by|story by|reported by|von|text|автор(?:ы)?:?|авторка:?|текст:?|par|por)\s+(?P<names>\S.{1,150})", re.I)
+BY = re.compile(
+    r"(?:by|words by|written by|text by|story by|reported by|von|text|автор(?:ы)?:?|авторка:?|текст:?|par|por)\s+(?P<names>\S.{1,150})",
+    re.I,
+)
 JOIN = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bи\b|\bі\b|\bта\b|\bet\b|\by\b|&)\s*", re.I)
 PLACE = re.compile(r"\s+(?:in|aus|в|во|у|à|en)\s+\S.*$")  # "Lucia Ferrante in Rome"
 NAME_WORD = re.compile(r"(?:[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][\w'’-]*\.?|(?:de|van|von|der|da|di|le|la|al|bin|ibn)\b)")
@@ -17,7 +20,9 @@ ROLE = re.compile(
 )
 MAX_NAME_WORDS = 4
 BY_ALONE = re.compile(r"\W*(?:by|von|par|por|автор(?:ы)?:?|текст:?)\W*", re.I)
-OUR_ROLE = re.compile(r"^(?:(?:unsere[mnrs]?|our|notre|nos|nuestr[oa]s?|наш\w*)\s+)?(?:" + ROLE.pattern + r")\s+(?=\S)", re.I)
+OUR_ROLE = re.compile(
+    r"^(?:(?:unsere[mnrs]?|our|notre|nos|nuestr[oa]s?|наш\w*)\s+)?(?:" + ROLE.pattern + r")\s+(?=\S)", re.I
+)
 
 
 def byline(line: str) -> tuple[str, ...] | None:
@@ -48,13 +53,15 @@ def name_line(line: str, stopwords: frozenset[str] = frozenset()) -> tuple[str, 
 
 
 def is_role(line: str) -> bool:
-    """"Transport correspondent", "Local Democracy Reporter": a short line naming a job."""
+    """ "Transport correspondent", "Local Democracy Reporter": a short line naming a job."""
     return len(line.split()) <= 6 and bool(ROLE.search(line)) and not re.search(r"[.!?]$", line)
 
 
 def _names(text: str, in_byline: bool = False) -> tuple[str, ...]:
     text = re.sub(r"\s*\([^)]*\)", "", text)  # "A et B (Lyon, envoyés spéciaux)"
-    text = re.split(r"\s*[;,]\s*(?:фото|photos?|fotos?|bilder?|images?)\b", text, flags=re.I)[0]  # "Текст: А; фото: Б", "Text: A, Fotos: B"
+    text = re.split(r"\s*[;,]\s*(?:фото|photos?|fotos?|bilder?|images?)\b", text, flags=re.I)[
+        0
+    ]  # "Текст: А; фото: Б", "Text: A, Fotos: B"
     text = OUR_ROLE.sub("", text)  # "unserem Redakteur A"
     text = re.split(r"\s*[|,]\s*(?=\d)|\s+(?:[-–—|·•])\s+", text)[0]  # "By Jo Hart | 3 April 2025": the date goes
     found = []
@@ -68,12 +75,12 @@ def _names(text: str, in_byline: bool = False) -> tuple[str, ...]:
 
 
 def _without_place(names: tuple[str, ...]) -> tuple[str, ...]:
-    """"Von A und B, Hamburg", "Reto Brunner, Engelberg": a last single word is where, not who."""
+    """ "Von A und B, Hamburg", "Reto Brunner, Engelberg": a last single word is where, not who."""
     return names[:-1] if len(names) >= 2 and len(names[-1].split()) == 1 else names
 
 
 def _capitals_only(name: str) -> str:
-    """"DEV PATEL Continental Press" -> "DEV PATEL": in a byline in capitals, the agency is not."""
+    """ "DEV PATEL Continental Press" -> "DEV PATEL": in a byline in capitals, the agency is not."""
     words = name.split()
     caps = 0
     while caps < len(words) and words[caps].isupper() and len(words[caps]) > 1:

@@ -1,10 +1,10 @@
 """Photo lines -> caption and credit, in the forms news pages print them.
 
-    Caption. Name / Agency                    Caption. © Agency | Name
-    Caption. Photograph: Name/Agency          Caption. NAME/AGENCY/File Photo
-    Caption (Agency Photo/Name)               Caption [Name/Agency]
-    Image: Name/agency                        Фото: Имя / Агентство
-    Getty Images          (a credit alone; its caption is the line above or below)
+Caption. Name / Agency                    Caption. © Agency | Name
+Caption. Photograph: Name/Agency          Caption. NAME/AGENCY/File Photo
+Caption (Agency Photo/Name)               Caption [Name/Agency]
+Image: Name/agency                        Фото: Имя / Агентство
+Getty Images          (a credit alone; its caption is the line above or below)
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 LABEL = r"(?:(?:photo|image|picture|bild|фото)\s+)?(?:photograph|photo|image|picture|illustration|credit|foto|fotografía|fotografia|bild|bildrechte|bildquelle|фото|фотография|ілюстрація|иллюстрация|crédit|crédito)s?"
 # "Photograph: Jorge Salas/AFP", "Photo by ...", "Фото: ..."; the label opens the credit.
-LABELLED = re.compile(r"(?:^|(?<=[\s(\[.|]))" + LABEL + r"(?:\s*:|\s*(?:\.{2,}|…)|\s+/\s+|\s+by\b|\s+source,)\s*(?=\S)", re.I)  # "Credit...Name"
+LABELLED = re.compile(
+    r"(?:^|(?<=[\s(\[.|]))" + LABEL + r"(?:\s*:|\s*(?:\.{2,}|…)|\s+/\s+|\s+by\b|\s+source,)\s*(?=\S)", re.I
+)  # "Credit...Name"
 CAPTION_LABEL = re.compile(r"(?:image|photo|picture) caption,?\s+(?P<caption>\S.*)", re.I)
 UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ"
 NAME = rf"[{UPPER}][\w.'’-]+"
@@ -24,7 +26,13 @@ AGENCY_WORDS = r"(?i:\b(?:getty images|afp|ap|reuters|epa|dpa|tass|ria novosti|a
 # "Name Surname / Agency", "NAME/AGENCY/File Photo", "picture alliance/dpa | Name", "Kyodo News via AP": a slash
 # or an agency's name, so that "News|Economy" is no credit
 CREDIT = re.compile(
-    r"(?:©\s*)?(?:" + NAME + r"(?: " + NAME + r"){0,3}|" + AGENCY_WORDS + r")\s*/\s*[\w&.'’ -]{1,40}(?:\s*[/|]\s*[\w&.'’ -]{1,40}){0,2}"
+    r"(?:©\s*)?(?:"
+    + NAME
+    + r"(?: "
+    + NAME
+    + r"){0,3}|"
+    + AGENCY_WORDS
+    + r")\s*/\s*[\w&.'’ -]{1,40}(?:\s*[/|]\s*[\w&.'’ -]{1,40}){0,2}"
     r"|©\s*[\w&.'’-]+(?: [\w&.'’-]+){0,3}(?:\s*[/|]\s*[\w&.'’ -]{1,40}){0,2}"  # "© Rundfunk Nord | Name": © says credit
     r"|(?:©\s*)?" + AGENCY_WORDS + r"(?:\s+via\s+[\w.'’ -]{1,30})?"
     r"|(?:©\s*)?[\w.'’ -]{2,30}\s+via\s+[\w.'’-]{1,20}(?: [\w.'’-]{1,20})?"
@@ -32,7 +40,9 @@ CREDIT = re.compile(
 TRAILING_CREDIT = re.compile(r"(?P<caption>.*?[.!?…])\s+(?P<credit>(?:©\s*)?\S.{0,80})")
 BRACKETED = re.compile(r"(?P<caption>.*?)\s*(?:\((?P<paren>[^()]{2,80})\)|\[(?P<square>[^\[\]]{2,80})\])")
 MAX_PHOTO_LINE = 300
-CAPITAL_LABEL = re.compile(r"(?:PHOTO|FOTO|ФОТО|IMAGE|BILD)S?\s+(?P<credit>[A-ZÀ-ÞА-ЯЁІЇЄҐ][A-ZÀ-ÞА-ЯЁІЇЄҐ ,.'’/-]{3,80})")
+CAPITAL_LABEL = re.compile(
+    r"(?:PHOTO|FOTO|ФОТО|IMAGE|BILD)S?\s+(?P<credit>[A-ZÀ-ÞА-ЯЁІЇЄҐ][A-ZÀ-ÞА-ЯЁІЇЄҐ ,.'’/-]{3,80})"
+)
 SOURCED = re.compile(r"(?:source|quelle|источник|джерело|fuente)\s*:\s*(?P<credit>[^/]{2,40}\s*/\s*[^/]{2,40})", re.I)
 CAPTION_ALONE = re.compile(r"\W*(?:image|photo|picture|media|video) caption,?\W*", re.I)  # its caption is the next line
 
@@ -70,12 +80,16 @@ def _labelled(line: str) -> PhotoLine | None:
 
 
 def _bracketed(line: str) -> PhotoLine | None:
-    """"Caption (Agency Photo/Name)", "[Name/Agency]": a credit names an agency, a photo or a slash."""
+    """ "Caption (Agency Photo/Name)", "[Name/Agency]": a credit names an agency, a photo or a slash."""
     found = BRACKETED.fullmatch(line)
     if not found:
         return None
     credit = (found.group("paren") or found.group("square")).strip()
-    if not ("/" in credit or re.search(r"\b(via|photo|images?|pictures?|фото)\b", credit, re.I) or re.fullmatch(AGENCY_WORDS, credit, re.I)):
+    if not (
+        "/" in credit
+        or re.search(r"\b(via|photo|images?|pictures?|фото)\b", credit, re.I)
+        or re.fullmatch(AGENCY_WORDS, credit, re.I)
+    ):
         return None
     return PhotoLine(found.group("caption").strip(), credit)
 
@@ -87,7 +101,7 @@ def _bare(line: str) -> PhotoLine | None:
 
 
 def _trailing(line: str) -> PhotoLine | None:
-    """"Caption. Name / Agency": a sentence, then a credit that could stand alone."""
+    """ "Caption. Name / Agency": a sentence, then a credit that could stand alone."""
     found = TRAILING_CREDIT.fullmatch(line)
     if not found or len(found.group("caption").split()) < 2:  # "A. Smith / AP" is a credit alone
         return None

@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 from broadsheet.build.config import ImportSettings, SourceRule
 
 URL_LINE = re.compile(r"https?://\S+")
-NAV_LINE = re.compile(r"[^|•·]{1,30}(?:\s*[|•·]\s*[^|•·]{1,30}){2,}|[^/›»>]{1,30}(?:\s+/\s+[^/›»>]{1,60}){2,}|[^/›»>]{1,30}(?:\s+[›»>]\s+[^/›»>]{1,60})+")  # menus, breadcrumbs
+NAV_LINE = re.compile(
+    r"[^|•·]{1,30}(?:\s*[|•·]\s*[^|•·]{1,30}){2,}|[^/›»>]{1,30}(?:\s+/\s+[^/›»>]{1,60}){2,}|[^/›»>]{1,30}(?:\s+[›»>]\s+[^/›»>]{1,60})+"
+)  # menus, breadcrumbs
 
 
 @dataclass(frozen=True)

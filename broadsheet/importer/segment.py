@@ -46,7 +46,18 @@ MAX_BOX_LINES = 15  # a box longer than this is not a box: keep the story safe
 # Reading a date costs a millisecond or more (dateparser), so a page of 200,000 short dated lines
 # would take minutes: only this many lines are read as dates, from the top, where datelines are.
 MAX_DATELINES_READ = 200
-LANGUAGES = ("English", "German", "Russian", "Ukrainian", "French", "Spanish", "Italian", "Portuguese", "Polish", "Dutch")
+LANGUAGES = (
+    "English",
+    "German",
+    "Russian",
+    "Ukrainian",
+    "French",
+    "Spanish",
+    "Italian",
+    "Portuguese",
+    "Polish",
+    "Dutch",
+)
 
 
 @dataclass
@@ -89,7 +100,11 @@ def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
     _mark_lexicon(page)
     _mark_photos(page)
     start = _story_start(page)
-    page.outlet = rules.outlet_names[0] if rules.outlet_names else find_outlet(lines, start if start is not None else len(lines), _around_story(page))
+    page.outlet = (
+        rules.outlet_names[0]
+        if rules.outlet_names
+        else find_outlet(lines, start if start is not None else len(lines), _around_story(page))
+    )
     _mark_boxes(page)
     start = _story_start(page)
     if start is None:
@@ -130,7 +145,11 @@ def _stopwords(text: str) -> frozenset[str]:
 
 def _mark_lexicon(page: _Page) -> None:
     for i, line in enumerate(page.lines):
-        kind = lexicon.kind_of(line) or ("site rule" if page.rules.drops(line) else "") or ("box" if lexicon.closes_box(line) else "")
+        kind = (
+            lexicon.kind_of(line)
+            or ("site rule" if page.rules.drops(line) else "")
+            or ("box" if lexicon.closes_box(line) else "")
+        )
         kind = kind or ("navigation" if NAV_LINE.fullmatch(line) else "")
         if kind == "footer" and len(line.split()) <= 6 and not YEAR.search(line) and photo_line(line):
             kind = ""  # "© Олег Руденко" under a caption is a credit, not the page's copyright
@@ -142,17 +161,27 @@ def _mark_lexicon(page: _Page) -> None:
 def _mark_related(page: _Page) -> None:
     """The headlines under a "Related stories" heading are links, not story; the short points
     under "Key points" sum the story up and are not part of it."""
-    for i, line in enumerate(page.lines):
+    for i in range(len(page.lines)):
         if page.kind(i) == "summary":
             j = i + 1
-            while j < len(page.lines) and not page.kind(j) and len(page.lines[j].split()) <= MAX_POINT_WORDS and not _header_item(page, j):
+            while (
+                j < len(page.lines)
+                and not page.kind(j)
+                and len(page.lines[j].split()) <= MAX_POINT_WORDS
+                and not _header_item(page, j)
+            ):
                 page.gone[j] = "summary"
                 j += 1
             continue
         if page.kind(i) != "related":
             continue
         j = i + 1
-        while j < len(page.lines) and _link_like(page, j) and page.kind(j) in ("", "widget", "related") and not lexicon.opens_box(page.lines[j]):
+        while (
+            j < len(page.lines)
+            and _link_like(page, j)
+            and page.kind(j) in ("", "widget", "related")
+            and not lexicon.opens_box(page.lines[j])
+        ):
             page.gone.setdefault(j, "related")
             j += 1
 
@@ -185,7 +214,9 @@ def _mark_photos(page: _Page) -> None:
             for j in (i - 1, i + 1) if _caption_above(page, i) else (i + 1, i - 1):
                 if _caption_like(page, j):
                     labelled_caption = photo_line(page.lines[j])  # "Image caption, ..." under "Image source, ..."
-                    caption = labelled_caption.caption if labelled_caption and not labelled_caption.credit else page.lines[j]
+                    caption = (
+                        labelled_caption.caption if labelled_caption and not labelled_caption.credit else page.lines[j]
+                    )
                     page.gone[j] = "photo"
                     break
         page.photos[i] = (caption, found.credit)
@@ -206,13 +237,17 @@ def _caption_like(page: _Page, i: int) -> bool:
     if not 0 <= i < len(page.lines) or page.kind(i):
         return False
     line = page.lines[i]
-    offer = lexicon.opens_box(line) or bool(lexicon.APPEAL.search(line))  # "CircuitLine may earn a commission" is no caption
+    offer = lexicon.opens_box(line) or bool(
+        lexicon.APPEAL.search(line)
+    )  # "CircuitLine may earn a commission" is no caption
     return len(line.split()) <= MAX_CAPTION_WORDS and not (_header_item(page, i) or offer)
 
 
 def _around_story(page: _Page) -> list[bool]:
     """The lines that are not story prose: furniture, boilerplate, offers, where an outlet names itself."""
-    return [not page.prose[i] or bool(page.kind(i)) or lexicon.is_offer(line, False) for i, line in enumerate(page.lines)]
+    return [
+        not page.prose[i] or bool(page.kind(i)) or lexicon.is_offer(line, False) for i, line in enumerate(page.lines)
+    ]
 
 
 def _mark_boxes(page: _Page) -> None:
@@ -221,7 +256,9 @@ def _mark_boxes(page: _Page) -> None:
     i = 0
     while i < len(page.lines):
         line = page.lines[i]
-        if lexicon.opens_box(line) and (not page.kind(i) or (page.kind(i) in ("navigation", "widget") and _offer_follows(page, i))):
+        if lexicon.opens_box(line) and (
+            not page.kind(i) or (page.kind(i) in ("navigation", "widget") and _offer_follows(page, i))
+        ):
             i = _box(page, i)
             continue
         if not page.kind(i) and page.prose[i] and lexicon.is_offer(line, page.names_outlet(line)):
@@ -230,7 +267,7 @@ def _mark_boxes(page: _Page) -> None:
 
 
 def _offer_follows(page: _Page, i: int) -> bool:
-    """"Newsletter" in a menu is a word; over a line that sells, it opens a box."""
+    """ "Newsletter" in a menu is a word; over a line that sells, it opens a box."""
     after = page.lines[i + 1] if i + 1 < len(page.lines) else ""
     return bool(lexicon.promo_hits(after) or lexicon.addresses_reader(after))
 
@@ -257,7 +294,14 @@ def _in_box(page: _Page, i: int) -> bool:
     # in a box, one "subscription" will do on a short line or one that speaks to the reader
     speaks = len(line.split()) <= 20 or lexicon.addresses_reader(line)
     promo = lexicon.promo_hits(line) + (2 * lexicon.strong_promo_hits(line) if speaks else 0)
-    return short or page.names_outlet(line) or promo >= 2 or (promo and lexicon.addresses_reader(line)) or lexicon.is_offer(line, page.names_outlet(line)) or lexicon.opens_box(line)
+    return (
+        short
+        or page.names_outlet(line)
+        or promo >= 2
+        or (promo and lexicon.addresses_reader(line))
+        or lexicon.is_offer(line, page.names_outlet(line))
+        or lexicon.opens_box(line)
+    )
 
 
 def _reads_as_prose(line: str, stopwords: frozenset[str]) -> bool:
@@ -285,7 +329,11 @@ def _story_start(page: _Page) -> int | None:
             continue
         first = i if first is None else first
         j = i + 1
-        while j < len(page.lines) and page.kind(j) not in ("", "footer", "photo"):  # a photo after a standfirst ends the header
+        while j < len(page.lines) and page.kind(j) not in (
+            "",
+            "footer",
+            "photo",
+        ):  # a photo after a standfirst ends the header
             j += 1
         if j < len(page.lines) and _story_line(page, j):
             return i
@@ -293,7 +341,7 @@ def _story_start(page: _Page) -> int | None:
 
 
 def _names_after(page: _Page, i: int) -> tuple[str, ...] | None:
-    """"by" alone on its line, then names, roles and "and" on lines of their own."""
+    """ "by" alone on its line, then names, roles and "and" on lines of their own."""
     names: list[str] = []
     for j in range(i + 1, min(len(page.lines), i + 8)):
         if page.names[j]:
@@ -309,7 +357,11 @@ def _header_item(page: _Page, i: int) -> bool:
         return True
     if page.names[i]:  # a name alone is a byline when a role, a date, a photo or a byline follows
         after = i + 1
-        return after < len(page.lines) and (page.roles[after] or page.kind(after) in ("photo", "widget") or bool(page.dates[after] or page.bylines[after]))
+        return after < len(page.lines) and (
+            page.roles[after]
+            or page.kind(after) in ("photo", "widget")
+            or bool(page.dates[after] or page.bylines[after])
+        )
     return False
 
 
@@ -319,7 +371,9 @@ def _header(page: _Page, start: int) -> Parts:
     while i >= 0 and (page.kind(i) or _header_item(page, i) or _furniture(page, i)):
         i -= 1
     if i < 0:
-        raise ValueError("no headline found above the story (put the headline on a line of its own above the first paragraph)")
+        raise ValueError(
+            "no headline found above the story (put the headline on a line of its own above the first paragraph)"
+        )
     title_at, standfirst = i, ""
     upper = i - 1
     while upper >= 0 and not page.kind(upper) and (_header_item(page, upper) or _furniture(page, upper)):
@@ -328,14 +382,16 @@ def _header(page: _Page, start: int) -> Parts:
         title_at, standfirst = upper, page.lines[i]
     title = page.lines[title_at]
     if len(title.split()) > MAX_HEADLINE_WORDS:
-        raise ValueError(f"the line taken for the headline has {len(title.split())} words, too many for a headline (put the headline on a line of its own)")
+        raise ValueError(
+            f"the line taken for the headline has {len(title.split())} words, too many for a headline (put the headline on a line of its own)"
+        )
     parts = Parts(title=title, standfirst=standfirst)
     _read_header(page, range(max(0, title_at - 3), start), parts)
     return parts
 
 
 def _furniture(page: _Page, i: int) -> bool:
-    """"Plus", "Artikel vorlesen", "Murcia": a word or two that is not prose is never a headline."""
+    """ "Plus", "Artikel vorlesen", "Murcia": a word or two that is not prose is never a headline."""
     return len(page.lines[i].split()) < MIN_HEADLINE_WORDS and not page.prose[i]
 
 
@@ -385,7 +441,12 @@ def _story(page: _Page, start: int, authors: tuple[str, ...] = ()) -> list[str]:
         if page.kind(i) == "footer" or (kept and _author_box(page, i)):
             break
         if _story_line(page, i) or (kept and _crosshead(page, i)):
-            if broken and not _crosshead(page, i) and len(page.lines[i].split()) < MIN_LATE_PARAGRAPH_WORDS and _last_paragraph(page, i):
+            if (
+                broken
+                and not _crosshead(page, i)
+                and len(page.lines[i].split()) < MIN_LATE_PARAGRAPH_WORDS
+                and _last_paragraph(page, i)
+            ):
                 continue  # "Ce message s'affichera sur l'autre appareil."
             kept.append(page.lines[i])
             after_break.append(broken or bool(page.kind(i - 1)))
@@ -418,7 +479,9 @@ def _without_pull_quotes(paragraphs: list[str]) -> list[str]:
     type) goes. Only quotations are looked for, and only so many, so a huge page stays linear."""
     plain = [" ".join(re.sub(r"[«»\"“”„‘’'.,!?…]", " ", p).lower().split()) for p in paragraphs]
     text = "\n".join(plain)
-    quotes = [i for i, p in enumerate(paragraphs) if QUOTE_MARK.search(p) and len(p.split()) <= MAX_PULL_QUOTE_WORDS][:MAX_PULL_QUOTES]
+    quotes = [i for i, p in enumerate(paragraphs) if QUOTE_MARK.search(p) and len(p.split()) <= MAX_PULL_QUOTE_WORDS][
+        :MAX_PULL_QUOTES
+    ]
     repeated = {i for i in quotes if plain[i] and text.count(plain[i]) >= 2}
     return [p for i, p in enumerate(paragraphs) if i not in repeated]
 
@@ -433,13 +496,23 @@ def _last_paragraph(page: _Page, i: int) -> bool:
 
 
 def _crosshead(page: _Page, i: int) -> bool:
-    """"What happens next": a short heading inside the story, prose on both sides of it."""
+    """ "What happens next": a short heading inside the story, prose on both sides of it."""
     line = page.lines[i]
-    if page.kind(i) or _header_item(page, i) or not 2 <= len(line.split()) <= MAX_CROSSHEAD_WORDS or not line[0].isupper() or SENTENCE_END.search(line):
+    if (
+        page.kind(i)
+        or _header_item(page, i)
+        or not 2 <= len(line.split()) <= MAX_CROSSHEAD_WORDS
+        or not line[0].isupper()
+        or SENTENCE_END.search(line)
+    ):
         return False
-    if lexicon.promo_hits(line) or page.names_outlet(line) or lexicon.APPEAL.search(line):  # "Wochenpost abonnieren und weiterlesen" is an offer
+    if (
+        lexicon.promo_hits(line) or page.names_outlet(line) or lexicon.APPEAL.search(line)
+    ):  # "Wochenpost abonnieren und weiterlesen" is an offer
         return False
-    after = next((j for j in range(i + 1, min(len(page.lines), i + 3)) if not page.kind(j)), None)  # prose right below it
+    after = next(
+        (j for j in range(i + 1, min(len(page.lines), i + 3)) if not page.kind(j)), None
+    )  # prose right below it
     return after is not None and _story_line(page, after)
 
 
@@ -449,4 +522,6 @@ def strip_boilerplate(lines: list[str], rules: LineRules) -> list[str]:
     page = _page(lines, rules, ZoneInfo("UTC"), rules.outlet_names[0] if rules.outlet_names else "")
     _mark_lexicon(page)
     _mark_boxes(page)
-    return [line for i, line in enumerate(lines) if not page.kind(i) and not (photo_line(line) and len(line.split()) <= 12)]
+    return [
+        line for i, line in enumerate(lines) if not page.kind(i) and not (photo_line(line) and len(line.split()) <= 12)
+    ]

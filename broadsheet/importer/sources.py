@@ -50,7 +50,9 @@ def expand(source: str) -> list[str]:
             if p.is_file() and p.suffix.lower() in suffixes and not any(is_ignored(part) for part in p.relative_to(path).parts)
         ]  # fmt: skip
         if not found:
-            raise FileNotFoundError(f"no .txt, .html or feed files in this folder (expected one of {', '.join(suffixes)})")
+            raise FileNotFoundError(
+                f"no .txt, .html or feed files in this folder (expected one of {', '.join(suffixes)})"
+            )
         return found
     if not path.is_file():
         raise FileNotFoundError("no such file or folder")
@@ -100,7 +102,15 @@ def not_utf8_text(data: bytes) -> str | None:
 
 
 def _kind_of_suffix(suffix: str) -> str:
-    return "text" if suffix in TEXT_SUFFIXES else "html" if suffix in HTML_SUFFIXES else "feed" if suffix in FEED_SUFFIXES else ""
+    return (
+        "text"
+        if suffix in TEXT_SUFFIXES
+        else "html"
+        if suffix in HTML_SUFFIXES
+        else "feed"
+        if suffix in FEED_SUFFIXES
+        else ""
+    )
 
 
 def _kind_of_type(content_type: str) -> str:

@@ -62,7 +62,7 @@ def _follow(sub: Subscription, state: inbox.FeedState, run: Run) -> tuple[str, b
         drafts = read_feed(fetched.body, sub.url, fetched.url, run.reader.source_name, run.reader.tz)
     except (ValueError, FetchError) as exc:
         return f"failed: {exc}", False
-    except Exception as exc:  # noqa: BLE001 - a library tripping over odd input fails this feed only
+    except Exception as exc:
         return f"failed: could not be read ({type(exc).__name__}: {exc})", False
     new, problems = 0, []
     for draft in drafts:

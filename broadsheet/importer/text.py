@@ -17,13 +17,17 @@ from broadsheet.importer.segment import segment
 HEADER_LINES = 6  # a URL line naming the original sits at the top
 
 
-def read_text(text: str, origin: str, fetched_from: str, source_name: str, settings: ImportSettings, tz: ZoneInfo) -> Draft:
+def read_text(
+    text: str, origin: str, fetched_from: str, source_name: str, settings: ImportSettings, tz: ZoneInfo
+) -> Draft:
     """ValueError when no headline and story are left after the boilerplate.
 
     The original URL is a URL line at the top of the text, else the URL it was fetched from.
     """
     lines = [" ".join(line.split()) for line in text.replace("\ufeff", "").splitlines()]
-    lines = [line for i, line in enumerate(lines) if line and not (i and line == lines[i - 1])]  # a headline printed twice is one
+    lines = [
+        line for i, line in enumerate(lines) if line and not (i and line == lines[i - 1])
+    ]  # a headline printed twice is one
     url = next((line for line in lines[:HEADER_LINES] if rules.URL_LINE.fullmatch(line)), "")
     lines = [line for line in lines if line != url]
     url = url or fetched_from
@@ -32,5 +36,14 @@ def read_text(text: str, origin: str, fetched_from: str, source_name: str, setti
     parts = segment(lines, rules.rules_for(settings, source_name, url), tz)
     body = clean_markdown("\n\n".join(parts.story))
     return Draft(
-        origin, parts.title, body, parts.date, url, source_name or parts.outlet, rules.home_page(url), parts.authors, parts.picture, parts.standfirst
+        origin,
+        parts.title,
+        body,
+        parts.date,
+        url,
+        source_name or parts.outlet,
+        rules.home_page(url),
+        parts.authors,
+        parts.picture,
+        parts.standfirst,
     )

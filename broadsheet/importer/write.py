@@ -68,7 +68,9 @@ def _front_matter(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def plan(draft: Draft, site_dir: Path, section: str | None, tags: tuple[str, ...], known: Known, now: datetime, tz: ZoneInfo) -> Planned:
+def plan(
+    draft: Draft, site_dir: Path, section: str | None, tags: tuple[str, ...], known: Known, now: datetime, tz: ZoneInfo
+) -> Planned:
     """The file to write for a draft; ValueError when its title makes no file name."""
     existing = known.find(draft)
     path = existing or new_article_path(site_dir, draft.title, section)
@@ -83,7 +85,9 @@ def front_matter(draft: Draft, tags: tuple[str, ...], now: datetime, tz: ZoneInf
     when = draft.date
     if when is not None and not frontmatter.FIRST_DATE <= when.date() <= frontmatter.LAST_DATE:
         # A feed's 9999-12-30 would be an article that fails every build: dropped, and said.
-        warnings.append(f"its date {when.date().isoformat()} is out of range ({frontmatter.DATE_RANGE}); used the time of import (check it)")
+        warnings.append(
+            f"its date {when.date().isoformat()} is out of range ({frontmatter.DATE_RANGE}); used the time of import (check it)"
+        )
         when = now
     if when is None:
         when = now
@@ -102,7 +106,12 @@ def front_matter(draft: Draft, tags: tuple[str, ...], now: datetime, tz: ZoneInf
     stamp = {"from": draft.origin, "hash": draft_hash(draft)}
     picture = draft.picture
     if picture and _absolute(picture.src):  # never a javascript: or data: source from a page
-        image = {"src": picture.src, "alt": picture.alt or picture.caption or draft.title, "caption": picture.caption, "credit": picture.credit}
+        image = {
+            "src": picture.src,
+            "alt": picture.alt or picture.caption or draft.title,
+            "caption": picture.caption,
+            "credit": picture.credit,
+        }
         keys["image"] = {k: v for k, v in image.items() if v}
     elif picture:  # pasted text names the photo but not its file: keep the words for the editor
         stamp["image"] = {k: v for k, v in (("caption", picture.caption), ("credit", picture.credit)) if v}

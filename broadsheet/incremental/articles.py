@@ -15,7 +15,9 @@ from broadsheet.problems import Problem
 SETTLE_NS = 2_000_000_000  # file systems with coarse timestamps tick every 1-2 s
 
 
-def scan_content(site_dir: Path, state: BuildState, changed: set[str] | None) -> tuple[list[scan.SourceFile], list[Problem]]:
+def scan_content(
+    site_dir: Path, state: BuildState, changed: set[str] | None
+) -> tuple[list[scan.SourceFile], list[Problem]]:
     """The article files; the last scan's when the watcher says only known articles changed
     (walking 10,000 files takes a quarter of a second)."""
     if changed is not None and state.scanned is not None:
@@ -28,7 +30,11 @@ def scan_content(site_dir: Path, state: BuildState, changed: set[str] | None) ->
 
 
 def parse_all(
-    sources: list[scan.SourceFile], settings: Settings, state: BuildState, progress: Progress, changed: set[str] | None = None
+    sources: list[scan.SourceFile],
+    settings: Settings,
+    state: BuildState,
+    progress: Progress,
+    changed: set[str] | None = None,
 ) -> tuple[list[content.Article], list[Problem], int]:
     """Every source's article, from the cache when its bytes, path and settings are known;
     and how many were parsed. Files the watcher did not report (`changed` given) are taken

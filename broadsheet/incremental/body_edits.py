@@ -123,7 +123,9 @@ def apply(snapshot: Snapshot, changed: set[str], now: datetime) -> BodyEdits | N
     for rel, (_, (article, problems)) in edits.items():
         link_problems: list[Problem] = []
         if rel in entries:
-            bodies[rel], link_problems = model.new_body(article, snapshot.urls, snapshot.articles.keys(), snapshot.settings)
+            bodies[rel], link_problems = model.new_body(
+                article, snapshot.urls, snapshot.articles.keys(), snapshot.settings
+            )
         if set(problems + link_problems) != {p for p in snapshot.problems if p.path == rel}:
             return None
     for rel, (_, (article, _)) in edits.items():
@@ -134,7 +136,9 @@ def apply(snapshot: Snapshot, changed: set[str], now: datetime) -> BodyEdits | N
 
 
 def _parse_edits(snapshot: Snapshot, changed: set[str]) -> dict[str, tuple[str, Parsed]] | None:
-    parse_settings = content.ParseSettings(snapshot.settings.timezone, snapshot.settings.words_per_minute, snapshot.settings.markdown.timeout)
+    parse_settings = content.ParseSettings(
+        snapshot.settings.timezone, snapshot.settings.words_per_minute, snapshot.settings.markdown.timeout
+    )
     edits = {}
     for rel in sorted(changed):
         source = snapshot.sources[rel]

@@ -117,7 +117,14 @@ def _read(file: BinaryIO, output: Path) -> BuildState:
     size = os.fstat(file.fileno()).st_size
     # Without an ext_hook nothing but plain values can come out; the limits keep a forged
     # length from making it allocate more than the file could hold.
-    reader = msgpack.Unpacker(file, raw=False, use_list=False, strict_map_key=True, max_buffer_size=max(size, 1), read_size=min(max(size, 1), 1 << 20))
+    reader = msgpack.Unpacker(
+        file,
+        raw=False,
+        use_list=False,
+        strict_map_key=True,
+        max_buffer_size=max(size, 1),
+        read_size=min(max(size, 1), 1 << 20),
+    )
     try:
         _check_label(reader.unpack(), output)
         state = BuildState(**{name: decode(reader.unpack()) for name, decode in WHOLE.items()})

@@ -71,7 +71,16 @@ def encode_outcome(outcome: Outcome | None) -> list | None:
     valid_until = None if outcome.valid_until is None else _time(outcome.valid_until)
     due = outcome.next_due
     next_due = None if due is None else [_time(due.when), due.title, due.path]
-    return [outcome.inputs, _time(outcome.now), valid_until, [_problem(p) for p in outcome.problems], outcome.articles, outcome.pages, outcome.urls, next_due]
+    return [
+        outcome.inputs,
+        _time(outcome.now),
+        valid_until,
+        [_problem(p) for p in outcome.problems],
+        outcome.articles,
+        outcome.pages,
+        outcome.urls,
+        next_due,
+    ]
 
 
 def _time(value: datetime) -> list:
@@ -129,7 +138,10 @@ def decode_parsed(key: Any, value: Any) -> tuple[Article | None, list[Problem]] 
 
 
 def _decode_article(v: Any) -> Article:
-    _check(type(v) is tuple and len(v) == len(ARTICLE_FIELDS) and _FIXED_FIELDS(tuple(map(type, v))) == _FIXED_TYPES, "article")
+    _check(
+        type(v) is tuple and len(v) == len(ARTICLE_FIELDS) and _FIXED_FIELDS(tuple(map(type, v))) == _FIXED_TYPES,
+        "article",
+    )
     (path, title, when, updated, summary_html, summary_text, body_html, source, original_url, authors, tags, section,
      image, lang, draft, featured, slug, word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra) = v  # fmt: skip
     _check(_all(str, itertools.chain(authors, tags, links, bundle_assets)), "list of names")
@@ -176,7 +188,16 @@ def decode_outcome(v: Any) -> Outcome | None:
     _check(type(inputs) is bytes and type(articles) is int and type(pages) is int, "outcome")
     _check(type(urls) is dict and _all(str, urls.keys()) and _all(str, urls.values()), "outcome urls")
     until = None if valid_until is None else _decode_time(valid_until)
-    return Outcome(inputs, _decode_time(now), until, tuple(_decode_problems(problems)), articles, pages, urls, _decode_due(next_due))
+    return Outcome(
+        inputs,
+        _decode_time(now),
+        until,
+        tuple(_decode_problems(problems)),
+        articles,
+        pages,
+        urls,
+        _decode_due(next_due),
+    )
 
 
 def _decode_due(v: Any) -> Due | None:
@@ -192,13 +213,23 @@ def decode_files(v: Any) -> dict[str, tuple]:
     values = files.values()
     _check(_all(str, files) and _all(tuple, values) and {len(value) for value in values} <= {2}, "files")
     stamps = [stamp for stamp, _ in values if stamp is not None]
-    _check(_all(str, (digest for _, digest in values)) and _all(tuple, stamps) and _all(int, itertools.chain.from_iterable(stamps)), "files")
+    _check(
+        _all(str, (digest for _, digest in values))
+        and _all(tuple, stamps)
+        and _all(int, itertools.chain.from_iterable(stamps)),
+        "files",
+    )
     return files
 
 
 def decode_stamps(v: Any) -> dict[str, tuple[int, ...]]:
     stamps = _map(v, "stamps")
-    _check(_all(str, stamps) and _all(tuple, stamps.values()) and _all(int, itertools.chain.from_iterable(stamps.values())), "stamps")
+    _check(
+        _all(str, stamps)
+        and _all(tuple, stamps.values())
+        and _all(int, itertools.chain.from_iterable(stamps.values())),
+        "stamps",
+    )
     return stamps
 
 
@@ -211,7 +242,9 @@ def decode_fingerprints(v: Any) -> dict[str, bytes]:
 def decode_produced(v: Any) -> dict[bytes, tuple[str, ...]]:
     produced = _map(v, "produced")
     values = produced.values()
-    _check(_all(bytes, produced) and _all(tuple, values) and _all(str, itertools.chain.from_iterable(values)), "produced")
+    _check(
+        _all(bytes, produced) and _all(tuple, values) and _all(str, itertools.chain.from_iterable(values)), "produced"
+    )
     return produced
 
 
@@ -304,4 +337,3 @@ def _all(kind: type, values: Any) -> bool:
 def _check(ok: bool, what: str) -> None:
     if not ok:
         raise Unreadable(f"unexpected {what}")
-

@@ -8,8 +8,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
@@ -40,7 +41,10 @@ class ContextHasher:
         if kind is tuple or kind is list:
             return tuple(map(self._plain, value))
         if kind is dict:
-            return ("dict", tuple(sorted(((repr(k), self._plain(v)) for k, v in value.items()), key=lambda item: item[0])))
+            return (
+                "dict",
+                tuple(sorted(((repr(k), self._plain(v)) for k, v in value.items()), key=lambda item: item[0])),
+            )
         if isinstance(value, (datetime, date)):
             return ("time", value.isoformat(), str(getattr(value, "tzinfo", "")))
         if dataclasses.is_dataclass(value):
@@ -141,13 +145,22 @@ def _reads_bodies(tree: nodes.Template, own_entry: bool) -> bool:
     for item in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Call)):
         if isinstance(item, nodes.Getattr) and item.attr in BODY_FIELDS and not on_own_entry(item.node):
             return True
-        if isinstance(item, nodes.Getitem) and isinstance(item.arg, nodes.Const) and item.arg.value in BODY_FIELDS and not on_own_entry(item.node):
+        if (
+            isinstance(item, nodes.Getitem)
+            and isinstance(item.arg, nodes.Const)
+            and item.arg.value in BODY_FIELDS
+            and not on_own_entry(item.node)
+        ):
             return True
         if isinstance(item, nodes.Filter) and item.name == "attr":
             return True
-        if isinstance(item, nodes.Call) and isinstance(item.node, nodes.Name) and item.node.name in BODY_READING_GLOBALS:
-            if not (item.args and on_own_entry(item.args[0])):
-                return True
+        if (
+            isinstance(item, nodes.Call)
+            and isinstance(item.node, nodes.Name)
+            and item.node.name in BODY_READING_GLOBALS
+            and not (item.args and on_own_entry(item.args[0]))
+        ):
+            return True
     return False
 
 
@@ -191,5 +204,3 @@ class _TemplateGraph:
                 return set(self.env.list_templates(filter_func=lambda n: not n.startswith(".")))
             todo.extend(refs)
         return seen
-
-

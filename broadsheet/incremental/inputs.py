@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
 from broadsheet import theme
 from broadsheet.build.published import RECORD
@@ -45,7 +45,9 @@ class Outcome:
         )
 
 
-def digest(site_dir: Path, request_key: tuple, settings: object, parse_keys: Iterable[str], bundle_files: Iterable[Path]) -> tuple[bytes, int]:
+def digest(
+    site_dir: Path, request_key: tuple, settings: object, parse_keys: Iterable[str], bundle_files: Iterable[Path]
+) -> tuple[bytes, int]:
     """A digest of every input, and the newest change time (ns) among the files: a file
     changed after the last build began may have been read by it in the same clock tick
     as the change, so a match then proves nothing (git's "racy clean" rule)."""
@@ -59,10 +61,16 @@ def digest(site_dir: Path, request_key: tuple, settings: object, parse_keys: Ite
         try:
             st = os.stat(path)
         except OSError:
-            h.update(f"{path}\0missing\n".encode("utf-8", "surrogateescape"))  # a name that is not UTF-8 is reported by the build, not here
+            h.update(
+                f"{path}\0missing\n".encode("utf-8", "surrogateescape")
+            )  # a name that is not UTF-8 is reported by the build, not here
             continue
         newest = max(newest, st.st_ctime_ns, st.st_mtime_ns)
-        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode("utf-8", "surrogateescape"))
+        h.update(
+            f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode(
+                "utf-8", "surrogateescape"
+            )
+        )
     return h.digest(), newest
 
 

@@ -18,8 +18,9 @@ Four things make a rebuild cheap, each behind one method:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 
@@ -87,7 +88,9 @@ class Rebuild:
         self.state.unscanned = False
         return found
 
-    def parse(self, sources: list[SourceFile], settings: Settings, progress: Progress) -> tuple[list[Article], list[Problem]]:
+    def parse(
+        self, sources: list[SourceFile], settings: Settings, progress: Progress
+    ) -> tuple[list[Article], list[Problem]]:
         articles, problems, self.parsed = article_files.parse_all(sources, settings, self.state, progress, self.changed)
         return articles, problems
 
@@ -101,10 +104,18 @@ class Rebuild:
         self._inputs, newest = inputs.digest(request.site_dir, request_key, settings, state.parsed, bundle_files)
         self.on_disk = state.stamps if self.changed is not None and state.stamps else write.live_stamps(output)
         outcome = state.outcome
-        if request.explain or not outcome or newest >= self.settled_before or not outcome.holds(self._inputs, now) or self.on_disk != state.stamps:
+        if (
+            request.explain
+            or not outcome
+            or newest >= self.settled_before
+            or not outcome.holds(self._inputs, now)
+            or self.on_disk != state.stamps
+        ):
             return None
         state.last = self.previous  # made from these same inputs, so still good for the serve short cut
-        report = BuildReport(list(outcome.problems), outcome.articles, outcome.pages, output=output, base_url=settings.base_url)
+        report = BuildReport(
+            list(outcome.problems), outcome.articles, outcome.pages, output=output, base_url=settings.base_url
+        )
         report.urls, report.next_due = dict(outcome.urls), outcome.next_due
         return report
 
@@ -126,7 +137,9 @@ class Rebuild:
             return None
 
         def unchanged(page: Page) -> bool:
-            return self._unchanged(page.path, self._site_digest + digests[page.template] + self._hasher.digest(page.context))
+            return self._unchanged(
+                page.path, self._site_digest + digests[page.template] + self._hasher.digest(page.context)
+            )
 
         return unchanged
 
@@ -147,7 +160,9 @@ class Rebuild:
         self.fingerprints[path] = fingerprint
         return self.state.fingerprints.get(path) == fingerprint and path in self._intact
 
-    def _whole_files(self, kind: str, fingerprint: bytes, compute: Callable[[], dict[str, bytes]]) -> dict[str, bytes | None]:
+    def _whole_files(
+        self, kind: str, fingerprint: bytes, compute: Callable[[], dict[str, bytes]]
+    ) -> dict[str, bytes | None]:
         """Files made from one set of records: None for each when all of them are on disk as
         they would come out, else made afresh."""
         state = self.state
@@ -170,7 +185,16 @@ class Rebuild:
         state.fingerprints = self.fingerprints
         state.produced = {f: paths for f, paths in state.produced.items() if all(p in self.fingerprints for p in paths)}
         valid_until = body_edits.valid_until(made.articles, made.now)
-        state.outcome = inputs.Outcome(self._inputs, made.now, valid_until, tuple(report.problems), report.articles, report.pages, report.urls, report.next_due)
+        state.outcome = inputs.Outcome(
+            self._inputs,
+            made.now,
+            valid_until,
+            tuple(report.problems),
+            report.articles,
+            report.pages,
+            report.urls,
+            report.next_due,
+        )
         if state.keep_last:
             snapshot = body_edits.take(self.request.site_dir, made, self._search_index())
             state.last = (self.request, snapshot) if snapshot else None
@@ -182,7 +206,9 @@ class Rebuild:
         return self.previous[1].search if self.previous and "search index" in self._reused else None
 
 
-def _apply_body_edits(request: BuildRequest, state: BuildState, snapshot: body_edits.Snapshot, changed: set[str], clock: Clock) -> BuildReport | None:
+def _apply_body_edits(
+    request: BuildRequest, state: BuildState, snapshot: body_edits.Snapshot, changed: set[str], clock: Clock
+) -> BuildReport | None:
     """The short cut for edits of bodies alone (see body_edits.py); None when it does not apply."""
     edits = body_edits.apply(snapshot, changed, request.now or datetime.now(snapshot.settings.tz))
     if edits is None:

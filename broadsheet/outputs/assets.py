@@ -27,15 +27,22 @@ class StaticFiles:
     files: dict[str, Path]  # output path -> source file
     origins: dict[str, str]  # output path -> the file it is a copy of, for error messages
     fingerprints: dict[str, str]  # "css/x.css" -> "css/x.1a2b3c4d.css"
-    claims: tuple[Claim, ...] = ()  # every path, once per file that wants it (a bundle file and a static file may want one)
+    claims: tuple[
+        Claim, ...
+    ] = ()  # every path, once per file that wants it (a bundle file and a static file may want one)
     problems: tuple[Problem, ...] = ()  # files of static/ not taken: symlinks out of the site folder, pipes
 
 
 def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
     files: dict[str, Path] = {}
     origins: dict[str, str] = {}
-    found, refused = sitefiles.walk_files(site_dir / "static", site_dir, is_ignored)  # the theme's are ours; the site's may be hostile
-    for root, label, paths in ((theme.STATIC, "theme static/", _files(theme.STATIC)), (site_dir / "static", "static/", found)):
+    found, refused = sitefiles.walk_files(
+        site_dir / "static", site_dir, is_ignored
+    )  # the theme's are ours; the site's may be hostile
+    for root, label, paths in (
+        (theme.STATIC, "theme static/", _files(theme.STATIC)),
+        (site_dir / "static", "static/", found),
+    ):
         for path in paths:
             rel = path.relative_to(root).as_posix()
             files[rel] = path  # the site's static/ overrides the theme's file of the same name
@@ -48,7 +55,9 @@ def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
             fingerprints[rel] = f"{stem}.{digest}{ext}"
     for rel, named in fingerprints.items():
         files[named], origins[named] = files[rel], origins[rel]
-    claims = [_claim(rel, origins[rel]) for rel in files]  # the site's static/ overrides the theme on purpose: not a clash
+    claims = [
+        _claim(rel, origins[rel]) for rel in files
+    ]  # the site's static/ overrides the theme on purpose: not a clash
     for entry in model.entries:
         folder = Path(site_dir, entry.article.path).parent
         for asset in entry.article.bundle_assets:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import posixpath
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
-from typing import Callable, Iterator
 from urllib.parse import quote, urljoin, urlsplit
 
 from broadsheet.build.claims import TERM_KEYS, Claim
@@ -32,13 +32,17 @@ GENERATOR = "Broadsheet"
 TERM_FEEDS = ("tags", "sections", "sources")  # authors get pages, not feeds
 FEED_FILES = {"atom": "feed.xml", "rss": "rss.xml", "json": "feed.json"}
 FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON"}
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # `updated` of a feed with no stories: fixed, never the build time
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # `updated` of a feed with no stories: fixed, never the build time
 # A fixed table rather than mimetypes, whose answers depend on the machine's /etc/mime.types.
 IMAGE_TYPES = {
     ".avif": "image/avif", ".gif": "image/gif", ".jpeg": "image/jpeg", ".jpg": "image/jpeg",
     ".png": "image/png", ".svg": "image/svg+xml", ".webp": "image/webp",
 }  # fmt: skip
-TERM_DESCRIPTIONS = {"tags": "Stories tagged {name}", "sections": "Stories in {name}", "sources": "Stories reported by {name}"}
+TERM_DESCRIPTIONS = {
+    "tags": "Stories tagged {name}",
+    "sections": "Stories in {name}",
+    "sources": "Stories reported by {name}",
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,9 @@ class FeedSpec:
     entries: tuple[Entry, ...]
 
 
-def feed_outputs(model: SiteModel, settings: Settings, remember: Remember = compute_now) -> Iterator[dict[str, bytes | None]]:
+def feed_outputs(
+    model: SiteModel, settings: Settings, remember: Remember = compute_now
+) -> Iterator[dict[str, bytes | None]]:
     """Each feed's files, one feed at a time (at 10,000 articles they come to 100 MB, so
     a caller writes them as they come): output path -> bytes, or None when `remember`
     knows the file on disk is already right; it may also hand back an entry's item from
@@ -121,7 +127,10 @@ def claims(model: SiteModel, settings: Settings) -> list[Claim]:
         source = spec.entries[0].article.path if kind and spec.entries else ""
         key = TERM_KEYS[kind] if source else ""
         of = f"of {spec.folder}" if kind else "of the site"
-        found += [Claim(spec.folder + name, f"the {FORMAT_NAMES[fmt]} feed {of}", source, key) for fmt, name in FEED_FILES.items()]
+        found += [
+            Claim(spec.folder + name, f"the {FORMAT_NAMES[fmt]} feed {of}", source, key)
+            for fmt, name in FEED_FILES.items()
+        ]
     return found
 
 
@@ -217,7 +226,9 @@ def atom(feed: Feed, settings: Settings, fragments: dict | None = None) -> bytes
     sub(root, "updated", timestamp(feed.updated))
     sub(sub(root, "author"), "name", settings.title)
     sub(root, "generator", GENERATOR)
-    return document_with(root, root, [_item_bytes("atom", item, _element(_atom_entry, 1), fragments) for item in feed.items], 1)
+    return document_with(
+        root, root, [_item_bytes("atom", item, _element(_atom_entry, 1), fragments) for item in feed.items], 1
+    )
 
 
 def _atom_entry(item: Item) -> ET.Element:
@@ -254,7 +265,9 @@ def rss(feed: Feed, settings: Settings, fragments: dict | None = None) -> bytes:
     sub(channel, "generator", GENERATOR)
     sub(channel, "lastBuildDate", format_datetime(feed.updated))
     sub(channel, "atom:link", attrs={"href": feed.url(settings, "rss"), "rel": "self", "type": "application/rss+xml"})
-    return document_with(root, channel, [_item_bytes("rss", item, _element(_rss_item, 2), fragments) for item in feed.items], 2)
+    return document_with(
+        root, channel, [_item_bytes("rss", item, _element(_rss_item, 2), fragments) for item in feed.items], 2
+    )
 
 
 def _rss_item(item: Item) -> ET.Element:

@@ -16,9 +16,9 @@ import posixpath
 import re
 import tempfile
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from broadsheet.build.claims import Claim
@@ -54,7 +54,10 @@ class Images:
 
     def claims(self, origins: dict[str, str]) -> list[Claim]:
         """The copies' paths, each named by its photo's file (`origins`: output path -> file)."""
-        return [Claim(copy, "a smaller copy of the photo", origins.get(photo, "")) for copy, photo in sorted(self.copied_from.items())]
+        return [
+            Claim(copy, "a smaller copy of the photo", origins.get(photo, ""))
+            for copy, photo in sorted(self.copied_from.items())
+        ]
 
 
 class CopyCache:
@@ -121,7 +124,9 @@ def _copies(out_path: str, source: Path, width: int, cache: CopyCache, bundle_fi
     made = {}
     for target in _widths(width):
         name = f"{stem}-{target}w{suffix}"
-        if name in bundle_files:  # the author's own smaller copy, say: never overwrite it (any other file there is a clash, see build/claims.py)
+        if (
+            name in bundle_files
+        ):  # the author's own smaller copy, say: never overwrite it (any other file there is a clash, see build/claims.py)
             return {}
         made[name] = cache.get(digest, target, suffix.lower(), lambda t=target: _resized(raw, t))
     return made

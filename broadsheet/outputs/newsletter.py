@@ -11,12 +11,13 @@ publishes as `<edition>/email.html` when `email.publish` is on.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import css_inline
@@ -63,7 +64,9 @@ def find_edition(site_model: SiteModel, wanted: str | None) -> Edition:
         if edition.key.casefold() == wanted.strip().casefold() or (day and edition.start <= day <= edition.end):
             return edition
     latest = ", ".join(ed.key for ed in site_model.editions[:5])
-    raise NewsletterError(f"no edition {wanted!r} (expected a date such as 2025-06-19 or a week such as 2025-W25; latest editions: {latest})")
+    raise NewsletterError(
+        f"no edition {wanted!r} (expected a date such as 2025-06-19 or a week such as 2025-W25; latest editions: {latest})"
+    )
 
 
 def _day(text: str) -> date | None:
@@ -113,7 +116,10 @@ def pages(site_model: SiteModel, settings: Settings) -> list[Page]:
     archive, and the page its "view in browser" link opens."""
     if not settings.email.publish:
         return []
-    return [Page(output_file(ed.path + PUBLISHED_FILE), published_url(ed), TEMPLATE, page_context(ed, settings)) for ed in site_model.editions]
+    return [
+        Page(output_file(ed.path + PUBLISHED_FILE), published_url(ed), TEMPLATE, page_context(ed, settings))
+        for ed in site_model.editions
+    ]
 
 
 class PageFinisher:
@@ -161,7 +167,7 @@ def finish_html(html: str, settings: Settings, context: dict[str, Any]) -> str:
         inlined = INLINER.inline(html)
     except ValueError as exc:  # css_inline's InlineError: a stylesheet it cannot read
         raise NewsletterError(f"cannot inline its CSS: {exc}") from None
-    if not inlined.lstrip()[:9].lower() == "<!doctype":  # an override may lack one; without it browsers go into quirks mode
+    if inlined.lstrip()[:9].lower() != "<!doctype":  # an override may lack one; without it browsers go into quirks mode
         inlined = "<!DOCTYPE html>\n" + inlined
     base = settings.origin + context["page_url"]
     keep = {context["unsubscribe_url"]}
@@ -189,7 +195,11 @@ def email_url(url: str, base: str, settings: Settings, edition_key: str, keep: s
 
 def _with_utm(url: str, settings: Settings, edition_key: str) -> str:
     utm = settings.email.utm
-    wanted = [("utm_source", utm.source), ("utm_medium", utm.medium), ("utm_campaign", utm.campaign.replace("{edition}", edition_key))]
+    wanted = [
+        ("utm_source", utm.source),
+        ("utm_medium", utm.medium),
+        ("utm_campaign", utm.campaign.replace("{edition}", edition_key)),
+    ]
     wanted = [(name, value) for name, value in wanted if value]
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
@@ -204,11 +214,17 @@ def render_newsletter(
     """The edition's newsletter; `when` is its Date (the edition's newest story, or --now)."""
     context = page_context(edition, settings)
     html = finish_html(env.get_template(TEMPLATE).render({**common, **context}), settings, context)
-    text = text_environment(env, settings, edition.key, context).get_template(TEXT_TEMPLATE).render({**common, **context})
-    return Newsletter(edition.key, context["subject"], html, text, _message(edition, settings, context["subject"], html, text, when))
+    text = (
+        text_environment(env, settings, edition.key, context).get_template(TEXT_TEMPLATE).render({**common, **context})
+    )
+    return Newsletter(
+        edition.key, context["subject"], html, text, _message(edition, settings, context["subject"], html, text, when)
+    )
 
 
-def text_environment(env: jinja2.Environment, settings: Settings, edition_key: str, context: dict[str, Any]) -> jinja2.Environment:
+def text_environment(
+    env: jinja2.Environment, settings: Settings, edition_key: str, context: dict[str, Any]
+) -> jinja2.Environment:
     """The same loaders and helpers without HTML escaping, plus `email_link` for URLs
     (the text part has no post-pass, so its template asks for absolute links itself)."""
     text = env.overlay(autoescape=False)

@@ -31,15 +31,26 @@ class Redirect:
 
     def claim(self) -> claims.Claim:
         if self.source == RECORD:
-            return claims.Claim(output_file(self.old), f"the redirect from {self.old} to {self.new}", RECORD, "", claims.REDIRECT, line=self.line)
-        return claims.Claim(output_file(self.old), f"the redirect from alias {self.old}", self.source, "aliases", claims.REDIRECT)
+            return claims.Claim(
+                output_file(self.old),
+                f"the redirect from {self.old} to {self.new}",
+                RECORD,
+                "",
+                claims.REDIRECT,
+                line=self.line,
+            )
+        return claims.Claim(
+            output_file(self.old), f"the redirect from alias {self.old}", self.source, "aliases", claims.REDIRECT
+        )
 
 
 def plan(model: SiteModel, record: dict[str, tuple[str, int]]) -> list[Redirect]:
     """Every redirect asked for, sorted: aliases of the published articles, then the
     record's URLs whose article is published at another URL now. A recorded article that
     is gone (deleted, a draft again) gets none: its old address rightly answers 404."""
-    aliases = [Redirect(alias, e.url, e.article.path) for e in model.entries for alias in e.article.extra.get("aliases", ())]
+    aliases = [
+        Redirect(alias, e.url, e.article.path) for e in model.entries for alias in e.article.extra.get("aliases", ())
+    ]
     by_source = {e.article.path: e for e in model.entries}
     written = {r.old for r in aliases}  # one alias in two articles stays two claims: an error naming both
     recorded = []
@@ -88,4 +99,4 @@ def page(redirect: Redirect, settings: Settings) -> bytes:
         "</head>\n<body>\n"
         f'<p>This page has moved to <a href="{target}">{target}</a>.</p>\n'
         "</body>\n</html>\n"
-    ).encode("utf-8")
+    ).encode()

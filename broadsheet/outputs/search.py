@@ -24,7 +24,8 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from broadsheet.build.claims import Claim
 from broadsheet.build.config import Settings
@@ -67,7 +68,10 @@ def tokens(text: str) -> list[str]:
 
 
 def search_outputs(
-    model: SiteModel, settings: Settings, remember: Remember = compute_now, keep: Callable[["SearchIndex"], None] | None = None
+    model: SiteModel,
+    settings: Settings,
+    remember: Remember = compute_now,
+    keep: Callable[[SearchIndex], None] | None = None,
 ) -> dict[str, bytes]:
     """Output path -> bytes of the search index, or None when `remember` knows the file on
     disk is already right; it may also hand back an entry's document and terms from an
@@ -104,7 +108,7 @@ class SearchIndex:
         self.sorted_terms: list[str] = []
 
     @classmethod
-    def build(cls, model: SiteModel, language: str = "en", remember: Remember = compute_now) -> "SearchIndex":
+    def build(cls, model: SiteModel, language: str = "en", remember: Remember = compute_now) -> SearchIndex:
         index = cls(language)
         for number, entry in enumerate(model.entries):  # newest first: the order results are shown in
             document, terms = remember("search document", entry, lambda e=entry: _indexed(e, index.words))
@@ -186,4 +190,3 @@ def _trim(text: str, limit: int) -> str:
 
 def _gaps(numbers: list[int]) -> list[int]:
     return [n - previous for previous, n in zip([0, *numbers], numbers)]
-

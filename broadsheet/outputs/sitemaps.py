@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from broadsheet.build.claims import Claim
 from broadsheet.build.config import Settings
@@ -31,8 +32,14 @@ GOOGLE_NEWS_LANGUAGES = {"zh-cn", "zh-tw"}  # the only region subtags Google New
 
 
 def sitemap_outputs(
-    pages: list[Page], model: SiteModel, settings: Settings, now: datetime, *, limit: int = MAX_URLS,
-    remember: Remember = compute_now, page_fingerprints: tuple = (),
+    pages: list[Page],
+    model: SiteModel,
+    settings: Settings,
+    now: datetime,
+    *,
+    limit: int = MAX_URLS,
+    remember: Remember = compute_now,
+    page_fingerprints: tuple = (),
 ) -> dict[str, bytes | None]:
     """Output path -> bytes (or None when `remember` knows the file on disk is right),
     for the sitemaps and robots.txt.
@@ -42,7 +49,13 @@ def sitemap_outputs(
     A site's own static/robots.txt wins over the generated one: the pipeline drops
     generated files that a static file replaces.
     """
-    outputs = dict(remember("sitemap", page_fingerprints or tuple(pages), lambda: sitemap_files(page_urls(pages, model, settings), settings, limit)))
+    outputs = dict(
+        remember(
+            "sitemap",
+            page_fingerprints or tuple(pages),
+            lambda: sitemap_files(page_urls(pages, model, settings), settings, limit),
+        )
+    )
     news = news_entries(model, now)
     outputs.update(remember("news sitemap", news, lambda: {NEWS_SITEMAP: news_sitemap(news, settings)}))
     outputs[ROBOTS] = robots_txt(settings)
@@ -96,7 +109,9 @@ def _newest(entries: Iterable[Entry]) -> datetime | None:
     return max((e.article.updated or e.article.date for e in entries), default=None)
 
 
-def sitemap_files(urls: list[tuple[str, datetime | None]], settings: Settings, limit: int = MAX_URLS) -> dict[str, bytes]:
+def sitemap_files(
+    urls: list[tuple[str, datetime | None]], settings: Settings, limit: int = MAX_URLS
+) -> dict[str, bytes]:
     """One sitemap.xml, or, past `limit` URLs, sitemap-1.xml, ... and sitemap.xml as their index."""
     if len(urls) <= limit:
         return {SITEMAP: _urlset(urls)}

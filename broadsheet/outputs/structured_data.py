@@ -3,7 +3,8 @@ as plain dicts, so templates only serialise them (Jinja's tojson escapes for <sc
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from broadsheet.build.config import Settings
 from broadsheet.build.model import Entry

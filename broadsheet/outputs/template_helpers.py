@@ -3,7 +3,7 @@ and the sizes and smaller copies of the images an article body shows."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from broadsheet.build.config import Settings
 from broadsheet.outputs import images, structured_data

@@ -11,10 +11,10 @@ import argparse
 import importlib
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from tqdm import tqdm
 
@@ -33,8 +33,17 @@ EXAMPLE = "publish: {pages: {type: git, remote: 'git@github.com:me/digest.git'}}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("target", nargs="?", metavar="TARGET", help="a target named under publish: in broadsheet.yaml (default: the first)")
-    p.add_argument("--dry-run", action="store_true", help="show what would be uploaded, replaced, deleted and redirected; change nothing")
+    p.add_argument(
+        "target",
+        nargs="?",
+        metavar="TARGET",
+        help="a target named under publish: in broadsheet.yaml (default: the first)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would be uploaded, replaced, deleted and redirected; change nothing",
+    )
     p.add_argument("--yes", action="store_true", help="allow more deletions than the target's max_deletes")
     p.add_argument("--rollback", action="store_true", help="rsync targets: switch back to the previous release")
     p.add_argument("--no-check", action="store_true", help="publish without checking the built pages' links first")
@@ -77,12 +86,18 @@ def run(args: argparse.Namespace, checked_build: Callable[[], BuildReport | None
 def _target(targets: dict[str, Target], name: str | None) -> Target | int:
     """The target asked for (the first when none is), or the exit code after saying why not."""
     if not targets:
-        print(f"error: no publish target in {config.SETTINGS_FILE}: add one under publish:, such as {EXAMPLE} (see the README's Publishing section)", file=sys.stderr)
+        print(
+            f"error: no publish target in {config.SETTINGS_FILE}: add one under publish:, such as {EXAMPLE} (see the README's Publishing section)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if name is None:
         return next(iter(targets.values()))
     if name not in targets:
-        print(f"error: no publish target named {name!r} in {config.SETTINGS_FILE} (targets: {', '.join(targets)})", file=sys.stderr)
+        print(
+            f"error: no publish target named {name!r} in {config.SETTINGS_FILE} (targets: {', '.join(targets)})",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     return targets[name]
 
@@ -94,19 +109,33 @@ def _module(target: Target):
     except ModuleNotFoundError as exc:
         if exc.name == f"broadsheet.publish.{kind}":
             raise PublishError(f"publishing to {kind} targets is not available in this build of broadsheet") from None
-        raise PublishError(f"publishing to {kind} targets needs the Python package {exc.name!r}: pip install {exc.name}") from None
+        raise PublishError(
+            f"publishing to {kind} targets needs the Python package {exc.name!r}: pip install {exc.name}"
+        ) from None
 
 
-def _publish(target: Target, site: local.LocalSite, options: PublishOptions, progress, site_dir: Path, title: str, built: datetime) -> Outcome:
+def _publish(
+    target: Target,
+    site: local.LocalSite,
+    options: PublishOptions,
+    progress,
+    site_dir: Path,
+    title: str,
+    built: datetime,
+) -> Outcome:
     module = _module(target)
-    if isinstance(target, GitTarget):  # the git target keeps its scratch repository in the site folder, and names the build
-        return module.publish(target, site, options, progress, scratch=site_dir / SCRATCH / target.name, title=title, built=built)
+    if isinstance(
+        target, GitTarget
+    ):  # the git target keeps its scratch repository in the site folder, and names the build
+        return module.publish(
+            target, site, options, progress, scratch=site_dir / SCRATCH / target.name, title=title, built=built
+        )
     return module.publish(target, site, options, progress)
 
 
 def _built(output: Path) -> datetime:
     """When the output was last written: every build that changes it switches its link."""
-    return datetime.fromtimestamp(output.lstat().st_mtime, timezone.utc)
+    return datetime.fromtimestamp(output.lstat().st_mtime, UTC)
 
 
 def _rollback(target: Target) -> int:
@@ -120,7 +149,12 @@ def _rollback(target: Target) -> int:
 def dry_run_lines(outcome: Outcome) -> list[str]:
     """Every path a publish would touch, grouped by what would happen to it."""
     lines = []
-    for label, paths in (("upload", outcome.uploaded), ("replace", outcome.replaced), ("delete", outcome.deleted), ("redirect", outcome.redirects)):
+    for label, paths in (
+        ("upload", outcome.uploaded),
+        ("replace", outcome.replaced),
+        ("delete", outcome.deleted),
+        ("redirect", outcome.redirects),
+    ):
         if paths:
             lines.append(f"Would {label} {len(paths):,} file{'s' * (len(paths) != 1)}:")
             lines += [f"  {path}" for path in paths]
@@ -137,7 +171,17 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[int, int], None] | N
 
     def report(done: int, total: int) -> None:
         if not bar:
-            bar.append(tqdm(total=total, desc="Publishing", unit=" files", delay=1.0, leave=False, file=sys.stderr, dynamic_ncols=True))
+            bar.append(
+                tqdm(
+                    total=total,
+                    desc="Publishing",
+                    unit=" files",
+                    delay=1.0,
+                    leave=False,
+                    file=sys.stderr,
+                    dynamic_ncols=True,
+                )
+            )
         bar[0].update(done - bar[0].n)
 
     try:

@@ -19,10 +19,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from broadsheet.publish.local import LocalSite, redirected
 from broadsheet.publish.outcome import Outcome, PublishError, PublishOptions
@@ -55,7 +55,9 @@ def publish(
     publishes (a temporary one when None); `title` and `built` (when the build wrote the
     output) name the build in the commit message."""
     if shutil.which("git") is None:
-        raise PublishError("git is not installed or not on PATH; the git target needs the git command line (https://git-scm.com)")
+        raise PublishError(
+            "git is not installed or not on PATH; the git target needs the git command line (https://git-scm.com)"
+        )
     with _repository(scratch, options.dry_run) as repo:
         files = _files(target, site)
         previous = repo.fetch(target)
@@ -68,20 +70,22 @@ def publish(
             return outcome  # nothing changed: no commit, nothing pushed
         if options.dry_run:
             return outcome
-        message = commit_message(len(files), title, built or datetime.fromtimestamp(site.root.stat().st_mtime, timezone.utc))
+        message = commit_message(len(files), title, built or datetime.fromtimestamp(site.root.stat().st_mtime, UTC))
         commit = repo.commit(tree, [] if target.history == "squash" or previous is None else [previous], message)
         repo.push(target, commit, previous)
         repo.git("update-ref", PUBLISHED, commit, check=False)  # only saves the next fetch some objects
-        repo.git("gc", "--auto", "--quiet", check=False)  # loose blobs packed now and then; the publish is done either way
+        repo.git(
+            "gc", "--auto", "--quiet", check=False
+        )  # loose blobs packed now and then; the publish is done either way
         if progress:
             progress(len(files), len(files))
         return outcome
 
 
 def commit_message(count: int, title: str, built: datetime) -> str:
-    """"Publish 12 files from The Digest, built 2026-11-30 11:50 UTC": the same for the same
+    """ "Publish 12 files from The Digest, built 2026-11-30 11:50 UTC": the same for the same
     build, as the time is the build's, not the publish's."""
-    when = built.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = built.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     title = " ".join(title.split())  # one subject line, whatever the settings hold
     return f"Publish {count:,} files from {title or 'the site'}, built {when}\n\nPublished by `broadsheet publish`.\n"
 
@@ -131,10 +135,18 @@ class _Repo:
         if not sys.stdin.isatty():  # no terminal to ask on: fail at once rather than wait for a password
             self.env.setdefault("GIT_TERMINAL_PROMPT", "0")
 
-    def git(self, *args: str, input: bytes | None = None, bare: bool = False, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    def git(
+        self, *args: str, input: bytes | None = None, bare: bool = False, env: dict | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
         command = ["git", *([] if bare else ["--git-dir", str(self.path)]), *args]
         try:
-            result = subprocess.run(command, input=input, capture_output=True, env={**self.env, **(env or {})}, stdin=None if input is not None else subprocess.DEVNULL)
+            result = subprocess.run(
+                command,
+                input=input,
+                capture_output=True,
+                env={**self.env, **(env or {})},
+                stdin=None if input is not None else subprocess.DEVNULL,
+            )
         except OSError as exc:
             raise PublishError(f"git could not be run: {exc}") from None
         if check and result.returncode != 0:
@@ -150,7 +162,16 @@ class _Repo:
         if not listed.stdout.strip():
             self.git("update-ref", "-d", PUBLISHED, check=False)
             return None
-        fetched = self.git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", target.remote, f"+{ref}:{PUBLISHED}", check=False)
+        fetched = self.git(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--",
+            target.remote,
+            f"+{ref}:{PUBLISHED}",
+            check=False,
+        )
         if fetched.returncode != 0:
             raise PublishError(f"cannot fetch {target.branch} from {target.remote}: {_git_message(fetched.stderr)}")
         return self.git("rev-parse", "--verify", PUBLISHED + "^{commit}").stdout.decode().strip()
@@ -174,7 +195,13 @@ class _Repo:
         ids: list[str] = []
         for start in range(0, len(paths), HASH_BATCH):
             batch = paths[start : start + HASH_BATCH]
-            result = self.git("hash-object", "-w", "--no-filters", "--stdin-paths", input=b"".join(os.fsencode(p) + b"\n" for p in batch))
+            result = self.git(
+                "hash-object",
+                "-w",
+                "--no-filters",
+                "--stdin-paths",
+                input=b"".join(os.fsencode(p) + b"\n" for p in batch),
+            )
             ids += result.stdout.decode().split()
             if progress:
                 progress(len(ids), total)
@@ -194,7 +221,9 @@ class _Repo:
         words = os.fsdecode(out).split("\0")
         outcome = Outcome()
         for status, rel in zip(words[0::2], words[1::2]):
-            {"A": outcome.uploaded, "M": outcome.replaced, "T": outcome.replaced, "D": outcome.deleted}.get(status, outcome.replaced).append(rel)
+            {"A": outcome.uploaded, "M": outcome.replaced, "T": outcome.replaced, "D": outcome.deleted}.get(
+                status, outcome.replaced
+            ).append(rel)
         outcome.unchanged = len(files) - len(outcome.uploaded) - len(outcome.replaced)
         outcome.bytes_sent = sum(_size(files[rel]) for rel in outcome.uploaded + outcome.replaced if rel in files)
         return outcome
@@ -223,7 +252,9 @@ def _git_message(stderr: bytes) -> str:
     """git's own reason, in one line: its first fatal or error line (the advice after it,
     "Please make sure you have the correct access rights", says nothing new), else its last."""
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    reason = next((line for line in lines if line.startswith(("fatal: ", "error: "))), lines[-1] if lines else "no message")
+    reason = next(
+        (line for line in lines if line.startswith(("fatal: ", "error: "))), lines[-1] if lines else "no message"
+    )
     return reason.removeprefix("fatal: ").removeprefix("error: ")
 
 

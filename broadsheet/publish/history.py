@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from broadsheet.build.published import RECORD, read_record, record_text
 from broadsheet.build.request import BuildReport
@@ -38,7 +38,9 @@ def record_published(site_dir: Path, report_or_mapping: BuildReport | Mapping[st
             return  # nothing moved: the file the user commits stays untouched
         _write_atomically(path, text)
     except OSError as exc:
-        raise PublishError(f"{RECORD}: cannot be written ({exc.strerror}); the site was published, but the record of URLs is behind") from None
+        raise PublishError(
+            f"{RECORD}: cannot be written ({exc.strerror}); the site was published, but the record of URLs is behind"
+        ) from None
 
 
 def _write_atomically(path: Path, text: str) -> None:

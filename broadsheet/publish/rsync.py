@@ -99,7 +99,9 @@ def parse_destination(text: str, name: str) -> Place:
     host, path = (match.group(1), match.group(2)) if match else (None, os.path.abspath(text))
     path = path.rstrip("/")
     if not path or posixpath.basename(path) in ("", ".", ".."):
-        raise PublishError(f"{name}: destination {text!r} names no folder to serve (write it like deploy@host:/var/www/digest)")
+        raise PublishError(
+            f"{name}: destination {text!r} names no folder to serve (write it like deploy@host:/var/www/digest)"
+        )
     return Place(text, host, path)
 
 
@@ -162,7 +164,9 @@ def inspect(place: Place, name: str) -> Served:
     folders = sorted(e for e in entries if RELEASE.fullmatch(e))
     finished = [f for f in folders if f + ".json" in entries]
     unfinished = [f for f in folders if f + ".json" not in entries]
-    return Served(state, target, finished, unfinished, read_manifest(manifest, place, name) if manifest.strip() else None)
+    return Served(
+        state, target, finished, unfinished, read_manifest(manifest, place, name) if manifest.strip() else None
+    )
 
 
 def read_manifest(text: str, place: Place, name: str) -> dict[str, str]:
@@ -172,7 +176,9 @@ def read_manifest(text: str, place: Place, name: str) -> dict[str, str]:
             return files
     except (ValueError, KeyError, TypeError):
         pass
-    raise PublishError(f"{name}: the manifest of the release served at {place.text} is not one Broadsheet wrote; publish to a new path")
+    raise PublishError(
+        f"{name}: the manifest of the release served at {place.text} is not one Broadsheet wrote; publish to a new path"
+    )
 
 
 def check_ours(place: Place, served: Served, name: str) -> None:
@@ -248,12 +254,14 @@ def folders(files) -> set[str]:
 
 
 def parents(path: str) -> list[str]:
-    """"a/b/c.html" -> ["a", "a/b"]"""
+    """ "a/b/c.html" -> ["a", "a/b"]"""
     parts = path.split("/")[:-1]
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def upload(place: Place, site: LocalSite, release: str, send: list[str], remove: list[str], name: str, progress) -> None:
+def upload(
+    place: Place, site: LocalSite, release: str, send: list[str], remove: list[str], name: str, progress
+) -> None:
     """rsync the new and changed files (told by their hashes against the manifest, never by
     size and time, so a same-size typo fix goes up: --ignore-times) into the new release,
     where the names missing here are deleted (--delete-missing-args). Times are not kept, so a
@@ -313,7 +321,9 @@ def to_remove(served: Served, release: str | None, serving: str | None, keep: in
     return sorted(old + [r for r in served.unfinished if r != release])
 
 
-def publish(target: RsyncTarget, site: LocalSite, options: PublishOptions, progress: Callable[[int, int], None] | None = None) -> Outcome:
+def publish(
+    target: RsyncTarget, site: LocalSite, options: PublishOptions, progress: Callable[[int, int], None] | None = None
+) -> Outcome:
     place = parse_destination(target.destination, target.name)
     served = inspect(place, target.name)
     check_ours(place, served, target.name)
@@ -345,7 +355,9 @@ def rollback(target: RsyncTarget) -> str:
         raise PublishError(f"{target.name}: nothing published to {place.text} yet, so nothing to roll back to")
     index = served.releases.index(current)
     if index == 0:
-        raise PublishError(f"{target.name}: {current} is the oldest release kept at {place.text}; nothing earlier to roll back to")
+        raise PublishError(
+            f"{target.name}: {current} is the oldest release kept at {place.text}; nothing earlier to roll back to"
+        )
     earlier = served.releases[index - 1]
     script = "set -e\n" + variables(place, L=place.link_text(earlier)) + SWITCH
     run_script(place, script, f"{target.name}: switching {place.text}")

@@ -49,7 +49,9 @@ class Upload:
     def headers(self) -> str:
         """A digest of the headers we set, so a changed rule (or a page becoming a
         redirect) sends the object again even when its bytes are the same."""
-        said = "\n".join([self.media.content_type, self.media.cache_control, self.media.content_encoding or "", self.redirect or ""])
+        said = "\n".join(
+            [self.media.content_type, self.media.cache_control, self.media.content_encoding or "", self.redirect or ""]
+        )
         return hashlib.sha256(said.encode()).hexdigest()[:16]
 
 
@@ -69,7 +71,9 @@ class Plan:
     outcome: Outcome = field(default_factory=Outcome)
 
 
-def publish(target: S3Target, site: LocalSite, options: PublishOptions, progress: Callable[[int, int], None] | None = None) -> Outcome:
+def publish(
+    target: S3Target, site: LocalSite, options: PublishOptions, progress: Callable[[int, int], None] | None = None
+) -> Outcome:
     with _errors(target) as state:
         client = _client(target)
         listed = _list(client, target)
@@ -97,7 +101,9 @@ def _client(target: S3Target):
     # Listing dates are never used, and botocore parses each with dateutil: at 15,000 objects
     # that was 5 of the 7 seconds a listing took. Keep them as the strings they came as.
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str)
-    session = boto3.session.Session(botocore_session=core, region_name=target.region)  # AWS_PROFILE and the standard variables apply
+    session = boto3.session.Session(
+        botocore_session=core, region_name=target.region
+    )  # AWS_PROFILE and the standard variables apply
     if session.get_credentials() is None:
         raise PublishError(
             f"publish.{target.name}: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
@@ -140,7 +146,9 @@ def _read_manifest(client, target: S3Target, listed: dict[str, str]) -> dict[str
         return {}  # written by someone else, or cut short: ask the objects instead
 
 
-def _known(client, target: S3Target, listed: dict[str, str], manifest: dict[str, Known], wanted: set[str]) -> dict[str, Known]:
+def _known(
+    client, target: S3Target, listed: dict[str, str], manifest: dict[str, Known], wanted: set[str]
+) -> dict[str, Known]:
     """The hash of each listed object we may keep: from the manifest while its ETag still
     matches, else from the object's own metadata (one HEAD each, in parallel)."""
     known, ask = {}, []
@@ -157,7 +165,10 @@ def _known(client, target: S3Target, listed: dict[str, str], manifest: dict[str,
 
 
 def _head(client, target: S3Target, path: str, etag: str) -> Known | None:
-    meta = {k.lower(): v for k, v in client.head_object(Bucket=target.bucket, Key=target.prefix + path).get("Metadata", {}).items()}
+    meta = {
+        k.lower(): v
+        for k, v in client.head_object(Bucket=target.bucket, Key=target.prefix + path).get("Metadata", {}).items()
+    }
     if "sha256" not in meta:
         return None  # not put there by us: send ours
     return Known(meta["sha256"], meta.get("broadsheet-headers", ""), etag)
@@ -173,7 +184,9 @@ def _etag(value: str) -> str:
 def _uploads(site: LocalSite) -> dict[str, Upload]:
     redirects = redirect_pages(site)
     return {
-        path: Upload(path, file, media(path), redirects.get(path, (None, None))[1], redirects.get(path, (None, None))[0])
+        path: Upload(
+            path, file, media(path), redirects.get(path, (None, None))[1], redirects.get(path, (None, None))[0]
+        )
         for path, file in site.files.items()
         if publishable(path) and path != MANIFEST
     }
@@ -272,7 +285,9 @@ def _delete(client, target: S3Target, paths: list[str]) -> None:
     failed = [e for e in answer.get("Errors", ()) if e.get("Code") != "NoSuchKey"]
     if failed:
         first = failed[0]
-        raise PublishError(f"publish.{target.name}: could not delete {first.get('Key')}: {first.get('Code')}: {first.get('Message')}")
+        raise PublishError(
+            f"publish.{target.name}: could not delete {first.get('Key')}: {first.get('Code')}: {first.get('Message')}"
+        )
 
 
 def _write_manifest(client, target: S3Target, written: dict[str, Known]) -> None:
@@ -293,7 +308,13 @@ def _write_manifest(client, target: S3Target, written: dict[str, Known]) -> None
 @contextlib.contextmanager
 def _errors(target: S3Target) -> Iterator[dict]:
     """boto3's exceptions -> one line the user can act on."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError, ProfileNotFound
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+        ProfileNotFound,
+    )
 
     state = {"done": 0, "total": 0}
     where = f"s3://{target.bucket}/{target.prefix}" + (f" at {target.endpoint}" if target.endpoint else "")
@@ -305,13 +326,20 @@ def _errors(target: S3Target) -> Iterator[dict]:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         message = exc.response.get("Error", {}).get("Message", "") or str(exc)
         if code == "NoSuchBucket":
-            raise PublishError(f"publish.{target.name}.bucket: no bucket named {target.bucket!r}" + (f" at {target.endpoint}" if target.endpoint else "")) from None
+            raise PublishError(
+                f"publish.{target.name}.bucket: no bucket named {target.bucket!r}"
+                + (f" at {target.endpoint}" if target.endpoint else "")
+            ) from None
         if code in ACCESS_CODES:
-            raise PublishError(f"publish.{target.name}: access denied to {where} ({code}); check the AWS credentials and the bucket's policy") from None
+            raise PublishError(
+                f"publish.{target.name}: access denied to {where} ({code}); check the AWS credentials and the bucket's policy"
+            ) from None
         raise PublishError(f"publish.{target.name}: {where}: {code}: {message}{_halfway(state)}") from None
     except BotoCoreError as exc:
         if state["total"]:
-            raise PublishError(f"publish.{target.name}: lost the connection to {where}: {exc}{_halfway(state)}") from None
+            raise PublishError(
+                f"publish.{target.name}: lost the connection to {where}: {exc}{_halfway(state)}"
+            ) from None
         raise PublishError(f"publish.{target.name}: cannot reach {where}: {exc}") from None
 
 

@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from broadsheet import __version__
@@ -164,7 +164,9 @@ def init_site(target: Path, now: datetime) -> None:
     (target / "static").mkdir(exist_ok=True)
     title = target.resolve().name.replace("-", " ").replace("_", " ").title() or "My Digest"
     (target / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
-    (target / SETTINGS_FILE).write_text(SETTINGS_TEMPLATE.format(title=front_matter_quote(title), timezone="UTC"), encoding="utf-8")
+    (target / SETTINGS_FILE).write_text(
+        SETTINGS_TEMPLATE.format(title=front_matter_quote(title), timezone="UTC"), encoding="utf-8"
+    )
     (target / "content" / "news").mkdir(parents=True)
     sample = ARTICLE_TEMPLATE.format(
         title=front_matter_quote("Welcome to your digest"),
@@ -174,7 +176,7 @@ def init_site(target: Path, now: datetime) -> None:
         tags="Meta",
         body=(
             "Each article is a Markdown file in `content/`; its folder is its section.\n\n"
-            "Run `broadsheet new \"A headline\" --section news` to start another, "
+            'Run `broadsheet new "A headline" --section news` to start another, '
             "then `broadsheet build` to publish the site into `site/`.\n"
         ),
     )
@@ -187,7 +189,7 @@ def new(args: argparse.Namespace) -> int:
         print_problems(problems, args.site)
         return EXIT_PROBLEMS
     try:
-        path = new_article(args.site, settings, args.title, args.section, datetime.now(timezone.utc))
+        path = new_article(args.site, settings, args.title, args.section, datetime.now(UTC))
     except FileExistsError as exc:
         print(f"broadsheet: error: {display_path(Path(exc.filename))} already exists; not overwritten", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -208,7 +210,7 @@ def write_ci(target: Path, ci: str) -> Path:
 
 def init(args: argparse.Namespace) -> int:
     try:
-        init_site(args.directory, datetime.now(timezone.utc))
+        init_site(args.directory, datetime.now(UTC))
     except FileExistsError as exc:
         print(f"broadsheet: error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -216,5 +218,7 @@ def init(args: argparse.Namespace) -> int:
     print(f"Created a new site in {target}. Build it with: broadsheet build --site {target}")
     if getattr(args, "ci", None):
         workflow = write_ci(args.directory, args.ci)
-        print(f"Wrote {display_path(workflow)}: it publishes on every push to main and every hour (credentials: see its comments)")
+        print(
+            f"Wrote {display_path(workflow)}: it publishes on every push to main and every hour (credentials: see its comments)"
+        )
     return EXIT_OK

@@ -39,13 +39,19 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         if server is None:
             return 1
         if reachable_from_elsewhere(args.host):
-            print(f"warning: listening on {args.host}: the site is reachable from other machines; --host 127.0.0.1 keeps it on this one", file=sys.stderr)
+            print(
+                f"warning: listening on {args.host}: the site is reachable from other machines; --host 127.0.0.1 keeps it on this one",
+                file=sys.stderr,
+            )
         live = LiveSite(request, server)
         live.rebuild()
         watcher = Watcher(args.site, live.rebuild)
         watcher.start()
         if args.drafts or args.future:
-            print("warning: drafts or future articles are in the output: do not publish this site/ as it is", file=sys.stderr)
+            print(
+                "warning: drafts or future articles are in the output: do not publish this site/ as it is",
+                file=sys.stderr,
+            )
         print(f"Serving {display_path(output)} at {server.url} (Ctrl-C to stop)", file=sys.stderr)
         if args.open:
             webbrowser.open(server.url)

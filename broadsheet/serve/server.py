@@ -166,13 +166,19 @@ def error_overlay(messages: tuple[str, ...]) -> str:
 
 
 def reload_script(events_url: str, version: str) -> str:
-    settings = {"events": events_url, "version": version, "heading": ERROR_HEADING, "overlay": OVERLAY_STYLE, "messages": MESSAGES_STYLE}
+    settings = {
+        "events": events_url,
+        "version": version,
+        "heading": ERROR_HEADING,
+        "overlay": OVERLAY_STYLE,
+        "messages": MESSAGES_STYLE,
+    }
     # "<" escaped so that nothing in the settings can close the script element.
     return f"<script>({RELOAD_JS})({json.dumps(settings).replace('<', chr(92) + 'u003c')});</script>"
 
 
 def sse_event(name: str, data: object) -> bytes:
-    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode("utf-8")
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 # --- state shared by the request threads ------------------------------------------------------
@@ -332,7 +338,9 @@ class DevServer:
             raise
         self.port = self._httpd.server_address[1]
         # A short poll interval keeps stop() quick.
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="broadsheet-serve", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="broadsheet-serve", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -497,7 +505,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not path.startswith(base):
             return self._not_found()
         dev._wait_for_rebuild()
-        self._serve_site_path(path[len(base):], query)
+        self._serve_site_path(path[len(base) :], query)
 
     def _serve_site_path(self, site_path: str, query: str) -> None:
         segments = url_segments(site_path)
@@ -530,7 +538,7 @@ class _Handler(BaseHTTPRequestHandler):
         """False when the file vanished before it could be opened (a swap or a rebuild)."""
         ctype = content_type(path)
         try:
-            file = open(path, "rb")
+            file = open(path, "rb")  # noqa: SIM115 (the with below owns it; opening is the part that may fail)
         except OSError:
             return False
         with file:

@@ -16,14 +16,22 @@ from broadsheet.problems import Problem, errors, print_problems
 
 
 class LiveSite:
-    def __init__(self, request: BuildRequest, server, out: TextIO | None = None, build: Callable[..., BuildReport] = pipeline.build):
+    def __init__(
+        self,
+        request: BuildRequest,
+        server,
+        out: TextIO | None = None,
+        build: Callable[..., BuildReport] = pipeline.build,
+    ):
         self.request = request
         self.server = server  # a serve.DevServer, or anything with its notify methods
         self.build = build  # the recipe; tests hand in one that fails on demand, as a bug would
         self.state = BuildState(keep_last=True)
         self.out = out or sys.stderr
         self.failing = False
-        self._unbuilt: set[str] | None = set()  # changed files a failed build did not take in; None: all may have changed
+        self._unbuilt: set[str] | None = (
+            set()
+        )  # changed files a failed build did not take in; None: all may have changed
         self._lock = threading.Lock()  # one rebuild at a time
 
     def rebuild(self, paths: set[str] | None = None) -> BuildReport:
@@ -74,7 +82,9 @@ class LiveSite:
             self.failing = True
             messages = [p.format(self.request.site_dir) for p in errors(report.problems)]
             self.server.notify_error(messages)
-            print(f"Rebuild failed ({what}): {len(messages)} error(s); still serving the last good site.", file=self.out)
+            print(
+                f"Rebuild failed ({what}): {len(messages)} error(s); still serving the last good site.", file=self.out
+            )
             return
         changed = list(report.changed + report.removed)
         if changed or self.failing:

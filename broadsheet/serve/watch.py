@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -70,7 +70,10 @@ class Watcher:
                 self._observer.unschedule(self._watched.pop(name)[0])
             if identity:
                 try:
-                    self._watched[name] = (self._observer.schedule(self._handler, str(folder), recursive=True), identity)
+                    self._watched[name] = (
+                        self._observer.schedule(self._handler, str(folder), recursive=True),
+                        identity,
+                    )
                 except OSError:
                     pass  # vanished between the check and the call; its next event retries
 
@@ -83,7 +86,9 @@ class Watcher:
         parts = rel.parts
         if not parts or any(is_ignored(part) for part in parts):
             return None
-        if parts[0] in INPUT_FOLDERS or (len(parts) == 1 and parts[0] in (SETTINGS_FILE, RECORD)):  # the record: its redirects
+        if parts[0] in INPUT_FOLDERS or (
+            len(parts) == 1 and parts[0] in (SETTINGS_FILE, RECORD)
+        ):  # the record: its redirects
             return rel.as_posix()
         return None
 
@@ -112,7 +117,10 @@ class Watcher:
             try:
                 self.on_change(paths)
             except Exception as exc:  # the watch outlives any one change: a dead thread would ignore every later save
-                print(f"broadsheet: error: a bug in Broadsheet (please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
+                print(
+                    f"broadsheet: error: a bug in Broadsheet (please report it): {type(exc).__name__}: {exc}",
+                    file=sys.stderr,
+                )
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:

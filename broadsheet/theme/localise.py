@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
@@ -147,7 +148,11 @@ def _check_phrase(form: Any, phrase: Any, allowed: set[str]) -> str | None:
     if not isinstance(phrase, str):
         return "expected a string"
     try:
-        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(phrase) if name is not None]
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(phrase)
+            if name is not None
+        ]
     except ValueError as exc:
         return f"cannot read the placeholders ({exc}); write a literal brace as {{{{ or }}}}"
     for name, spec, conversion in fields:

@@ -40,7 +40,9 @@ def lines(text: str) -> list[str]:
 
 def test_the_demo_checks_clean_with_build_py(tmp_path):
     site = copy_demo(tmp_path / "demo")
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--site", str(site)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "check", "--site", str(site)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     built, checked = lines(result.stdout)
@@ -74,7 +76,10 @@ def test_broken_links_in_an_article_name_the_article_file_and_its_page(in_site):
     # Each names the line of the Markdown file where the link is written.
     assert f"content/world/a.md:8: {page}: {gap}" in found
     assert f"content/world/a.md:6: {page}: {missing}" in found
-    assert f'content/world/a.md:8: {page}: <a href="#nope"> does not resolve: 2025/06/19/a/index.html has no element with id="nope"' in found
+    assert (
+        f'content/world/a.md:8: {page}: <a href="#nope"> does not resolve: 2025/06/19/a/index.html has no element with id="nope"'
+        in found
+    )
     # The summary is shown on list pages and under related stories too; its link is
     # still the article's to fix.
     assert f"content/world/a.md:6: site/index.html: {missing}" in found
@@ -154,7 +159,10 @@ def test_a_missing_css_asset_names_the_stylesheet(in_site):
     result = run_cli("check", "--site", ".")
     assert result.code == 1
     found = lines(result.err)
-    assert "static/css/print.css: site/css/print.css: url(../img/paper.png) does not resolve: no img/paper.png in the output" in found
+    assert (
+        "static/css/print.css: site/css/print.css: url(../img/paper.png) does not resolve: no img/paper.png in the output"
+        in found
+    )
     assert len(found) == 2  # and its fingerprinted copy, css/print.<hash>.css
     assert found[1].startswith("static/css/print.css: site/css/print.") and "no img/paper.png" in found[1]
 
@@ -175,7 +183,8 @@ def test_a_sub_path_site_checks_links_under_its_path(in_site):
     assert lines(result.err) == [
         where.format(7) + '<a href="/digest/nothing.pdf"> does not resolve: no nothing.pdf in the output',
         where.format(7) + '<a href="/other/"> leads outside the site: its path is not under /digest/',
-        where.format(7) + '<a href="https://x.github.io/digest/archives/"> does not resolve: no archives/index.html in the output',
+        where.format(7)
+        + '<a href="https://x.github.io/digest/archives/"> does not resolve: no archives/index.html in the output',
         where.format(9) + '<img srcset="/digest/a@2x.png"> does not resolve: no a@2x.png in the output',
     ]
 

@@ -34,18 +34,25 @@ email:
 
 STORIES = {
     "content/world/summit.md": article(
-        "Leaders meet at the lake summit", "2025-06-19 09:00",
+        "Leaders meet at the lake summit",
+        "2025-06-19 09:00",
         "Leaders agreed on a [joint line](../business/rates.md) about trade and said little else.\n\nA second paragraph.",
-        source="{name: Lakeside Wire, url: https://wire.example.net}", url="https://wire.example.net/summit",
+        source="{name: Lakeside Wire, url: https://wire.example.net}",
+        url="https://wire.example.net/summit",
         summary="Leaders agreed on a joint line about trade & tariffs after two days of talks.",
         image="{src: /images/lake.jpg, alt: The lake at dawn, caption: The summit venue}",
     ),
     "content/business/rates.md": article(
-        "Central bank keeps its rate on hold", "2025-06-19 14:30",
+        "Central bank keeps its rate on hold",
+        "2025-06-19 14:30",
         "The bank held its rate for a third meeting. [Background](https://elsewhere.example.com/x).",
-        source="Money Daily", url="https://money.example.com/rates", featured="true",
+        source="Money Daily",
+        url="https://money.example.com/rates",
+        featured="true",
     ),
-    "content/science/comet.md": article("A comet brightens for a week", "2025-06-18 21:00", "Observers saw a green comet brighten."),
+    "content/science/comet.md": article(
+        "A comet brightens for a week", "2025-06-18 21:00", "Observers saw a green comet brighten."
+    ),
 }
 
 
@@ -113,7 +120,11 @@ def test_html_has_its_styles_inlined_and_every_url_absolute(make_site):
             parsed = urlsplit(url)
             assert parsed.scheme in ("https", "mailto"), f"<{tag} {name}={url!r}> is not absolute"
             if url.startswith("https://example.org/digest/"):
-                assert parse_qs(parsed.query) == {"utm_source": ["letter"], "utm_medium": ["email"], "utm_campaign": ["ed-2025-06-19"]}, url
+                assert parse_qs(parsed.query) == {
+                    "utm_source": ["letter"],
+                    "utm_medium": ["email"],
+                    "utm_campaign": ["ed-2025-06-19"],
+                }, url
             else:  # other sites' links are left as they are
                 assert "utm_" not in url
     images = [attrs for tag, attrs in tags if tag == "img"]
@@ -135,11 +146,15 @@ def test_html_links_to_the_stories_the_browser_view_and_the_unsubscribe_link(mak
     assert titles == ["Central bank keeps its rate on hold", "Leaders meet at the lake summit"]
 
 
-LONG_TITLE = "Negotiators from eleven river states agree on a water-sharing plan after a night of talks in the old customs house"
+LONG_TITLE = (
+    "Negotiators from eleven river states agree on a water-sharing plan after a night of talks in the old customs house"
+)
 
 
 def test_plain_text_part_holds_every_story(make_site):
-    site = email_site(make_site, extra={"content/world/river.md": article(LONG_TITLE, "2025-06-19 08:00", "A short report.")})
+    site = email_site(
+        make_site, extra={"content/world/river.md": article(LONG_TITLE, "2025-06-19 08:00", "A short report.")}
+    )
     text, _ = parts(make_message(site, "2025-06-19"))
     flat = " ".join(text.split())
     for title, source, link in [
@@ -188,14 +203,16 @@ def test_the_latest_edition_by_default_and_editions_by_date_or_week(make_site):
 def test_a_site_template_overrides_the_email_template_and_is_inlined_too(make_site):
     override = (
         "<!DOCTYPE html><html><head><style>.lead { color: #123456; } a { color: #654321; }</style></head><body>"
-        "{% for entry in edition.entries %}<p class=\"lead\"><a href=\"{{ entry.url }}\">{{ entry.title }}</a></p>{% endfor %}"
-        "<a href=\"{{ unsubscribe_url }}\">Leave</a></body></html>"
+        '{% for entry in edition.entries %}<p class="lead"><a href="{{ entry.url }}">{{ entry.title }}</a></p>{% endfor %}'
+        '<a href="{{ unsubscribe_url }}">Leave</a></body></html>'
     )
     site = email_site(make_site, EMAIL_SETTINGS.replace("  list_unsubscribe: [mailto:leave@example.org, https://example.org/leave]\n", ""),
                       {"templates/email/edition.html": override})  # fmt: skip
     message = make_message(site, "2025-06-19", "--now", "2025-06-20T08:00:00+00:00")
     assert message["List-Unsubscribe"] is None  # not configured
-    assert parsedate_to_datetime(message["Date"]).isoformat() == "2025-06-20T09:00:00+01:00"  # --now, in the site's zone
+    assert (
+        parsedate_to_datetime(message["Date"]).isoformat() == "2025-06-20T09:00:00+01:00"
+    )  # --now, in the site's zone
     _, html = parts(message)
     assert "<style" not in html and '<p class="lead" style="color: #123456;">' in html
     assert '<a href="https://example.org/digest/2025/06/19/leaders-meet-at-the-lake-summit/?utm_source=letter' in html
@@ -229,7 +246,10 @@ def test_incremental_build_with_published_emails_equals_a_clean_build(make_site,
     clean = tmp_path / "clean"
     assert build(BuildRequest(site, output=clean)).ok
     assert tree_bytes(site / "site") == tree_bytes(clean)
-    assert '<p style="color: #333333;">Central bank keeps its rate on hold</p>' in (clean / "2025/06/19/email.html").read_text()
+    assert (
+        '<p style="color: #333333;">Central bank keeps its rate on hold</p>'
+        in (clean / "2025/06/19/email.html").read_text()
+    )
 
 
 def email_problems(err: str, site: Path) -> list[str]:
@@ -242,7 +262,9 @@ def test_a_template_error_under_email_is_reported_as_build_reports_it(make_site)
     site = email_site(make_site, EMAIL_SETTINGS + "  publish: true\n")
     assert run_cli("build", "--site", site).code == 0
     before = tree_bytes(site)
-    theme = (Path(__file__).resolve().parents[2] / "broadsheet/theme/templates/email/edition.html").read_text(encoding="utf-8")
+    theme = (Path(__file__).resolve().parents[2] / "broadsheet/theme/templates/email/edition.html").read_text(
+        encoding="utf-8"
+    )
     broken = theme.replace("<body", "{{ 1 / 0 }}\n<body", 1)
     line = broken[: broken.index("{{ 1 / 0 }}")].count("\n") + 1
     (site / "templates/email").mkdir(parents=True)
@@ -284,13 +306,27 @@ def test_an_output_that_cannot_be_written_is_one_clear_error(make_site, tmp_path
 
 
 def test_a_bundle_summary_links_to_its_own_files_from_its_article_page(make_site):
-    bundle = article("Chart of the week", "2025-06-19 10:00", "See [the chart](chart.svg) for the figures.<!--more--> More.")
-    _, html = parts(make_message(email_site(make_site, extra={"content/science/chart/index.md": bundle, "content/science/chart/chart.svg": "<svg/>"}), "2025-06-19"))
+    bundle = article(
+        "Chart of the week", "2025-06-19 10:00", "See [the chart](chart.svg) for the figures.<!--more--> More."
+    )
+    _, html = parts(
+        make_message(
+            email_site(
+                make_site, extra={"content/science/chart/index.md": bundle, "content/science/chart/chart.svg": "<svg/>"}
+            ),
+            "2025-06-19",
+        )
+    )
     assert 'href="https://example.org/digest/2025/06/19/chart-of-the-week/chart.svg?utm_source=letter' in html
 
 
 PUBLISHING = SETTINGS + "email:\n  publish: true\n  utm: {source: letter}\n"
-EMAIL_TEMPLATES = [None, "<p>{{ edition.key }}</p>\n", "<style>p { color: #111111; }</style><p>{{ heading }}</p>\n", "{% if %}"]
+EMAIL_TEMPLATES = [
+    None,
+    "<p>{{ edition.key }}</p>\n",
+    "<style>p { color: #111111; }</style><p>{{ heading }}</p>\n",
+    "{% if %}",
+]
 
 
 @st.composite
@@ -323,6 +359,11 @@ def test_incremental_equals_clean_with_published_newsletters(ops):
 
 def test_the_newsletter_speaks_the_site_s_language(make_site):
     text, html = parts(make_message(email_site(make_site, EMAIL_SETTINGS + "language: ru\n"), "2025-06-19"))
-    for words in ("Открыть этот выпуск в браузере", "Читать на сайте Test Digest", "Отписаться", "четверг, 19 июня 2025"):
+    for words in (
+        "Открыть этот выпуск в браузере",
+        "Читать на сайте Test Digest",
+        "Отписаться",
+        "четверг, 19 июня 2025",
+    ):
         assert words in html, words
     assert "Читать на сайте Test Digest: https://example.org/digest/" in text and "Unsubscribe" not in text

@@ -32,7 +32,9 @@ def test_email_fits_the_width(browser, output, width):
     assert card["width"] == min(width, 600)
     image = page.locator("img.image")
     assert image.count() == 1 and image.get_attribute("alt")
-    assert page.evaluate("img => img.naturalWidth > 0 && img.getBoundingClientRect().right <= innerWidth", image.element_handle())
+    assert page.evaluate(
+        "img => img.naturalWidth > 0 && img.getBoundingClientRect().right <= innerWidth", image.element_handle()
+    )
     page.close()
 
 

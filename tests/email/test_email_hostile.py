@@ -5,9 +5,9 @@ naming its file and line, exit 1, and the real SMTP server on 127.0.0.1 receives
 from __future__ import annotations
 
 import pytest
-from test_email_send import sending_site, smtp_server
 
 from conftest import article, run_cli
+from test_email_send import sending_site, smtp_server
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
@@ -31,10 +31,12 @@ HOSTILE_LINES = [
 def test_a_line_that_is_not_exactly_one_address_stops_the_run(make_site, line):
     with smtp_server() as (server, port):
         site = sending_site(make_site, port)
-        (site / "subscribers.txt").write_text(f"ann@example.org\n# readers\n{line}\nbob@example.net\n", encoding="utf-8")
+        (site / "subscribers.txt").write_text(
+            f"ann@example.org\n# readers\n{line}\nbob@example.net\n", encoding="utf-8"
+        )
         result = run_cli("email", "--site", site, "--send")
     assert result.code == 1, result.out
-    [problem] = [l for l in result.err.splitlines() if "subscribers.txt:" in l]
+    [problem] = [ln for ln in result.err.splitlines() if "subscribers.txt:" in ln]
     assert "/subscribers.txt:3: recipient: " in problem and "expected one address a line" in problem
     assert "Nothing was sent" in result.err and "Traceback" not in result.err
     assert server.received == []
@@ -43,10 +45,16 @@ def test_a_line_that_is_not_exactly_one_address_stops_the_run(make_site, line):
 def test_plain_and_quoted_addresses_still_go_out(make_site):
     with smtp_server() as (server, port):
         site = sending_site(make_site, port)
-        (site / "subscribers.txt").write_text('ann@example.org\n"ann smith"@example.org\nbob+news@xn--bcher-kva.example\n', encoding="utf-8")
+        (site / "subscribers.txt").write_text(
+            'ann@example.org\n"ann smith"@example.org\nbob+news@xn--bcher-kva.example\n', encoding="utf-8"
+        )
         result = run_cli("email", "--site", site, "--send")
     assert result.code == 0, result.err
-    assert [m["to"] for m in server.received] == [["ann@example.org"], ['"ann smith"@example.org'], ["bob+news@xn--bcher-kva.example"]]
+    assert [m["to"] for m in server.received] == [
+        ["ann@example.org"],
+        ['"ann smith"@example.org'],
+        ["bob+news@xn--bcher-kva.example"],
+    ]
 
 
 @pytest.mark.parametrize("title", ['"Talks\\nresume"', '"Talks\\u2028resume"'])
@@ -55,7 +63,9 @@ def test_a_control_character_in_a_title_names_the_article(make_site, title):
         site = sending_site(make_site, port)
         (site / "content/world/a.md").write_text(article(title, "2025-06-19 12:00"), encoding="utf-8")  # the lead story
         settings = (site / "broadsheet.yaml").read_text(encoding="utf-8")
-        (site / "broadsheet.yaml").write_text(settings.replace("email:\n", 'email:\n  subject: "{headline}"\n'), encoding="utf-8")
+        (site / "broadsheet.yaml").write_text(
+            settings.replace("email:\n", 'email:\n  subject: "{headline}"\n'), encoding="utf-8"
+        )
         result = run_cli("email", "--site", site, "--send")
     assert result.code == 1
     assert "Traceback" not in result.err
@@ -73,7 +83,9 @@ def test_control_characters_stripped_from_a_title_never_reach_the_headers(make_s
         (site / "content/world/a.md").write_text(article(title, "2025-06-19 12:00"), encoding="utf-8")  # the lead story
         (site / "subscribers.txt").write_text("ann@example.org\n", encoding="utf-8")
         settings = (site / "broadsheet.yaml").read_text(encoding="utf-8")
-        (site / "broadsheet.yaml").write_text(settings.replace("email:\n", 'email:\n  subject: "{headline}"\n'), encoding="utf-8")
+        (site / "broadsheet.yaml").write_text(
+            settings.replace("email:\n", 'email:\n  subject: "{headline}"\n'), encoding="utf-8"
+        )
         result = run_cli("email", "--site", site, "--send")
     assert result.code == 0, result.err
     assert server.received
@@ -95,7 +107,7 @@ def test_a_control_character_in_an_email_setting_names_it(make_site, key):
     with smtp_server() as (server, port):
         site = sending_site(make_site, port)
         settings = (site / "broadsheet.yaml").read_text(encoding="utf-8")
-        kept = [l for l in settings.splitlines() if not l.startswith(f"  {key}:")]
+        kept = [ln for ln in settings.splitlines() if not ln.startswith(f"  {key}:")]
         at = kept.index("email:") + 1
         kept.insert(at, f"  {SETTINGS_CASES[key]}")
         (site / "broadsheet.yaml").write_text("\n".join(kept) + "\n", encoding="utf-8")

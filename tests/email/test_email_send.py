@@ -11,8 +11,6 @@ from email import policy
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # the test servers on 127.0.0.1
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -20,6 +18,10 @@ from aiosmtpd.smtp import AuthResult
 from broadsheet.email.mailing import RateLimit
 
 from conftest import article, run_cli
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Requiring AUTH while not requiring TLS"
+)  # the test servers on 127.0.0.1
 
 PASSWORD_VARIABLE = "BROADSHEET_TEST_SMTP_PASSWORD"
 
@@ -120,7 +122,9 @@ def test_tls_and_a_login_with_the_password_from_the_environment(make_site, monke
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         logins.append((auth_data.login, auth_data.password))
-        return AuthResult(success=auth_data.password == b"s3cret word", handled=False)  # handled=False: aiosmtpd answers
+        return AuthResult(
+            success=auth_data.password == b"s3cret word", handled=False
+        )  # handled=False: aiosmtpd answers
 
     if security == "starttls":
         tls = {"tls_context": server_context, "require_starttls": True}
@@ -147,7 +151,10 @@ def test_no_password_in_the_environment_sends_nothing(make_site, monkeypatch):
     with smtp_server() as (server, port):
         result = run_cli("email", "--site", sending_site(make_site, port, login=True), "--send")
     assert result.code == 1
-    assert f"the environment variable {PASSWORD_VARIABLE} (email.smtp.password_env) is not set; nothing was sent" in result.err
+    assert (
+        f"the environment variable {PASSWORD_VARIABLE} (email.smtp.password_env) is not set; nothing was sent"
+        in result.err
+    )
     assert server.received == []
 
 
@@ -155,7 +162,10 @@ def test_dry_run_prints_what_would_be_sent_without_connecting(make_site):
     with smtp_server() as (server, port):
         result = run_cli("email", "--site", sending_site(make_site, port), "--dry-run")
     assert result.code == 0, result.err
-    assert f"would send 'Test Digest - Thursday, June 19, 2025' from Test Digest <digest@example.org> to 3 addresses via 127.0.0.1:{port}" in result.out
+    assert (
+        f"would send 'Test Digest - Thursday, June 19, 2025' from Test Digest <digest@example.org> to 3 addresses via 127.0.0.1:{port}"
+        in result.out
+    )
     assert "  ann@example.org\n  refuse@example.org\n  bob@example.net\n" in result.out
     assert server.received == []
 

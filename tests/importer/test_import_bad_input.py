@@ -16,7 +16,12 @@ BAD = {
     "blank": (b"  \n\n\t\n", "empty file"),
     "navigation": (b"Skip to content\nHome\nMenu\nShare\n", "no story found"),
     "binary": (bytes(range(256)) * 8, "binary file"),
-    "cp1252": ("Caf\u00e9 reopens on the quay\nThe caf\u00e9 on the quay reopened on Tuesday after a winter of repairs.\n".encode("cp1252"), "line 1: not UTF-8 (byte 0xE9 at column 4; save the file as UTF-8)"),
+    "cp1252": (
+        "Caf\u00e9 reopens on the quay\nThe caf\u00e9 on the quay reopened on Tuesday after a winter of repairs.\n".encode(
+            "cp1252"
+        ),
+        "line 1: not UTF-8 (byte 0xE9 at column 4; save the file as UTF-8)",
+    ),
 }
 
 
@@ -58,7 +63,7 @@ class _Pages(BaseHTTPRequestHandler):
         "/good": (GOOD.encode(), "text/plain; charset=utf-8"),
     }
 
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         body, kind = self.BODIES[self.path]
         self.send_response(200)
         self.send_header("Content-Type", kind)
@@ -76,7 +81,16 @@ def test_bad_pages_over_http_are_refused_and_the_good_one_imported(make_site):
     try:
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
         site = make_site({}, settings=SETTINGS)
-        result = run_cli("import", "--site", site, "--allow-private", f"{base}/empty", f"{base}/binary", f"{base}/nav", f"{base}/good")
+        result = run_cli(
+            "import",
+            "--site",
+            site,
+            "--allow-private",
+            f"{base}/empty",
+            f"{base}/binary",
+            f"{base}/nav",
+            f"{base}/good",
+        )
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -20,7 +20,9 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 PAGES = sorted(p.stem for p in CORPUS.glob("*.txt"))
 TEXT_FIELDS = ("title", "first", "last", "after_interruption", "caption", "credit", "outlet")
 KEYS = {*TEXT_FIELDS, "boilerplate", "date", "authors"}
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "moscow-times-putin-nato.txt"  # the user's own, never copied
+SEED = (
+    Path(__file__).resolve().parents[3] / "shared" / "seed" / "moscow-times-putin-nato.txt"
+)  # the user's own, never copied
 SETTINGS = "title: Corpus\nbase_url: https://example.org/\ntimezone: UTC\n"
 
 
@@ -34,9 +36,14 @@ def expectations(name: str) -> dict:
 
 def test_the_corpus_is_large_and_varied_enough():
     layouts = {name.rsplit("-", 1)[0] for name in PAGES}
-    scripts = {"cyrillic" if re.search("[а-яіїєґ]", (CORPUS / f"{n}.txt").read_text(encoding="utf-8")) else "latin" for n in PAGES}
+    scripts = {
+        "cyrillic" if re.search("[а-яіїєґ]", (CORPUS / f"{n}.txt").read_text(encoding="utf-8")) else "latin"
+        for n in PAGES
+    }
     assert len(PAGES) >= 24 and len(layouts) >= 12 and scripts == {"cyrillic", "latin"}
-    assert sorted(p.name for p in CORPUS.iterdir()) == sorted(["halves.yaml", *(f"{n}.txt" for n in PAGES), *(f"{n}.expected.yaml" for n in PAGES)])
+    assert sorted(p.name for p in CORPUS.iterdir()) == sorted(
+        ["halves.yaml", *(f"{n}.txt" for n in PAGES), *(f"{n}.expected.yaml" for n in PAGES)]
+    )
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -51,15 +58,24 @@ def test_expectations_are_well_formed_and_taken_from_the_page(name):
     assert isinstance(want["boilerplate"], list) and want["boilerplate"], f"{name}: boilerplate"
     for words in want["boilerplate"]:
         assert isinstance(words, str) and norm(words) in page, f"{name}: boilerplate {words!r} is not on the page"
-        assert norm(words) not in " ".join(norm(want[f]) for f in ("first", "last", "after_interruption")), f"{name}: {words!r} is in the story"
+        assert norm(words) not in " ".join(norm(want[f]) for f in ("first", "last", "after_interruption")), (
+            f"{name}: {words!r} is in the story"
+        )
     assert date.fromisoformat(want["date"]), f"{name}: date"
-    assert isinstance(want["authors"], list) and all(isinstance(a, str) and a for a in want["authors"]), f"{name}: authors"
+    assert isinstance(want["authors"], list) and all(isinstance(a, str) and a for a in want["authors"]), (
+        f"{name}: authors"
+    )
 
 
 def test_the_halves_cover_every_page_once_and_every_layout_on_both_sides():
     halves = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
-    assert set(halves) <= {"develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh"} and {"develop", "held_out"} <= set(halves)
-    listed = [name for half in halves.values() for name in half]  # fresh, blind, final, last, extra, sixth, seventh: written later, each measured once
+    assert set(halves) <= {"develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh"} and {
+        "develop",
+        "held_out",
+    } <= set(halves)
+    listed = [
+        name for half in halves.values() for name in half
+    ]  # fresh, blind, final, last, extra, sixth, seventh: written later, each measured once
     assert sorted(listed) == PAGES, "every page in exactly one half"
     layouts = [{name.rsplit("-", 1)[0] for name in halves[half]} for half in ("develop", "held_out")]
     assert layouts[0] == layouts[1], "each layout has a page in each half"

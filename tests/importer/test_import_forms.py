@@ -14,14 +14,26 @@ from broadsheet.importer.photo import photo_line
 
 PHOTO_LINES = [
     ("Firemen at the depot. Ana Ruiz / EFE", "Firemen at the depot.", "Ana Ruiz / EFE"),
-    ("Boats in the harbour at dawn. Photograph: Tom Fell/PA Images", "Boats in the harbour at dawn.", "Tom Fell/PA Images"),
-    ("A tram on the bridge, June 3, 2025. NORTHWIRE/Ola Berg/File Photo", "A tram on the bridge, June 3, 2025.", "NORTHWIRE/Ola Berg/File Photo"),
+    (
+        "Boats in the harbour at dawn. Photograph: Tom Fell/PA Images",
+        "Boats in the harbour at dawn.",
+        "Tom Fell/PA Images",
+    ),
+    (
+        "A tram on the bridge, June 3, 2025. NORTHWIRE/Ola Berg/File Photo",
+        "A tram on the bridge, June 3, 2025.",
+        "NORTHWIRE/Ola Berg/File Photo",
+    ),
     ("The mayor signs the budget (Civic Photo/Rui Sal)", "The mayor signs the budget", "Civic Photo/Rui Sal"),
     ("Cranes over the quay [Lea Hart/Port Images]", "Cranes over the quay", "Lea Hart/Port Images"),
     ("Image: Sam Kerr/agency", "", "Sam Kerr/agency"),
     ("Фото: Иван Петров / Восток-Пресс", "", "Иван Петров / Восток-Пресс"),
     ("Getty Images", "", "Getty Images"),
-    ("Der Hafen am Morgen. © picture alliance/dpa | Eva Roth", "Der Hafen am Morgen.", "picture alliance/dpa | Eva Roth"),
+    (
+        "Der Hafen am Morgen. © picture alliance/dpa | Eva Roth",
+        "Der Hafen am Morgen.",
+        "picture alliance/dpa | Eva Roth",
+    ),
     ("Image caption, Toads breed in the pools", "Toads breed in the pools", ""),
 ]
 

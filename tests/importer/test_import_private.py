@@ -22,7 +22,7 @@ REFUSAL = "a private address; pass --allow-private to import from your own netwo
 class Counting(BaseHTTPRequestHandler):
     paths: list[str] = []
 
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         Counting.paths.append(self.path)
         if self.path == "/page":
             body = (SAMPLES / "harbour-page.html").read_bytes()

@@ -12,13 +12,25 @@ from conftest import run_cli
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "moscow-times-putin-nato.txt"
 PHOTO_LINE = "Vladimir Putin. Alexander Demianchuk / TASS"
-APPEAL = ["Support The Moscow Times", "newsletter", "We are facing unprecedented challenges", "support us monthly", "paiment methods", "Not ready to support today?"]
+APPEAL = [
+    "Support The Moscow Times",
+    "newsletter",
+    "We are facing unprecedented challenges",
+    "support us monthly",
+    "paiment methods",
+    "Not ready to support today?",
+]
 
 
-@pytest.mark.skipif(not SEED.is_file(), reason=f"{SEED} is not on this machine (the user's reference page stays outside the project)")
+@pytest.mark.skipif(
+    not SEED.is_file(), reason=f"{SEED} is not on this machine (the user's reference page stays outside the project)"
+)
 def test_the_reference_page_imports_as_the_issue_says(make_site):
     lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
-    headline, lede = lines[lines.index(PHOTO_LINE) - 1], lines[lines.index(PHOTO_LINE) + 1]  # found by place, not copied
+    headline, lede = (
+        lines[lines.index(PHOTO_LINE) - 1],
+        lines[lines.index(PHOTO_LINE) + 1],
+    )  # found by place, not copied
     site = make_site({}, settings="title: Seed\nbase_url: https://example.org/\ntimezone: UTC\n")
     result = run_cli("import", "--site", site, SEED)
     assert result.code == 0, result.err

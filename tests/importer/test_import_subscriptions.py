@@ -30,7 +30,7 @@ class Feeds(BaseHTTPRequestHandler):
     seen: list[tuple[str, str | None, str | None, int]] = []
     grown = False
 
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
         if self.path not in ("/ledger.rss", "/dated.rss"):
             return self._answer(500, inm, ims)
@@ -109,7 +109,9 @@ def test_a_second_run_is_conditional_and_a_third_imports_only_the_new_entry(make
     assert f"{url}/ledger.rss: 1 new" in third.out
     assert len(imported(site)) == 2
     assert "Harbour wall repairs begin next week" in titles(site)
-    assert {p: p.read_bytes() for p in imported(site) if p in before} == {p: b for p, b in before.items() if p != rejected}
+    assert {p: p.read_bytes() for p in imported(site) if p in before} == {
+        p: b for p, b in before.items() if p != rejected
+    }
 
 
 def test_a_failing_feed_never_stops_the_others(make_site, server):
@@ -136,7 +138,11 @@ def test_private_feeds_are_refused_without_allow_private(make_site, server):
     [
         ("[{section: Local}]", "import.subscriptions[0].url", "expected an http(s) URL"),
         ("[{url: 'ftp://x.example/feed'}]", "import.subscriptions[0].url", "expected an http(s) URL"),
-        ("[{url: 'https://x.example/feed', tags: Harbour}]", "import.subscriptions[0].tags", "expected a list of strings"),
+        (
+            "[{url: 'https://x.example/feed', tags: Harbour}]",
+            "import.subscriptions[0].tags",
+            "expected a list of strings",
+        ),
         ("[{url: 'https://x.example/feed', colour: red}]", "import.subscriptions[0].colour", "unknown key"),
         ("https://x.example/feed", "import.subscriptions", "expected a list"),
     ],

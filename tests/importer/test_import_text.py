@@ -52,7 +52,9 @@ def imported(site: Path) -> list[Path]:
 
 def test_pasted_text_becomes_a_clean_draft(make_site):
     site = make_site({})
-    result = run_cli("import", "--site", site, SAMPLES / "ferry.txt", "--tags", "Transport, Islands", "--section", "Local news")
+    result = run_cli(
+        "import", "--site", site, SAMPLES / "ferry.txt", "--tags", "Transport, Islands", "--section", "Local news"
+    )
     assert result.code == 0, result.err
     assert result.out.strip().endswith("Imported 1 article, skipped 0, failed 0.")
     [path] = imported(site)
@@ -63,19 +65,29 @@ def test_pasted_text_becomes_a_clean_draft(make_site):
     assert fm["authors"] == ["Mara Quill", "Tomas Bell"]
     assert fm["tags"] == ["Transport", "Islands"]
     assert fm["draft"] is True
-    assert fm["imported"]["image"] == {"caption": "The Gull at the north quay on Monday morning.", "credit": "Ada Reyes / Ledger Pictures"}
+    assert fm["imported"]["image"] == {
+        "caption": "The Gull at the north quay on Monday morning.",
+        "credit": "Ada Reyes / Ledger Pictures",
+    }
     assert fm["imported"]["hash"].startswith("sha256:")
-    assert fm["imported"]["standfirst"] == FERRY_STANDFIRST and "summary" not in fm  # the outlet's words, not the editor's summary
+    assert (
+        fm["imported"]["standfirst"] == FERRY_STANDFIRST and "summary" not in fm
+    )  # the outlet's words, not the editor's summary
     assert FERRY_STANDFIRST not in body
     for sentence in FERRY_STORY:
         assert sentence in body
     for words in FERRY_BOILERPLATE:
         assert words not in body, words
-    assert [p for p in body.split("\n\n") if p.strip()] == [p for p in body.split("\n\n") if any(s in p for s in FERRY_STORY)]
+    assert [p for p in body.split("\n\n") if p.strip()] == [
+        p for p in body.split("\n\n") if any(s in p for s in FERRY_STORY)
+    ]
 
 
 def test_source_rules_from_settings_and_url_line(make_site):
-    settings = SETTINGS + "import:\n  sources:\n    - name: Valley Herald\n      hosts: [valleyherald.example]\n      drop: ['partner offers:']\n"
+    settings = (
+        SETTINGS
+        + "import:\n  sources:\n    - name: Valley Herald\n      hosts: [valleyherald.example]\n      drop: ['partner offers:']\n"
+    )
     site = make_site({}, settings=settings)
     result = run_cli("import", "--site", site, SAMPLES / "quarry.txt")
     assert result.code == 0, result.err
@@ -85,7 +97,10 @@ def test_source_rules_from_settings_and_url_line(make_site):
     assert fm["source"] == {"name": "Valley Herald", "url": "https://valleyherald.example/"}
     assert fm["date"] == "2025-03-04 16:40"
     assert fm["authors"] == ["Priya Okafor"]
-    assert fm["imported"]["image"] == {"caption": "Lorries queue at the quarry gate on the mill road.", "credit": "Sam Lindqvist/Valley Herald"}
+    assert fm["imported"]["image"] == {
+        "caption": "Lorries queue at the quarry gate on the mill road.",
+        "credit": "Sam Lindqvist/Valley Herald",
+    }
     assert fm["imported"]["standfirst"] == "Planning inspector cites dust and lorry traffic on the old mill road"
     assert paragraphs(body) == [
         "Plans to double the size of the Hollins Bank quarry were turned down on Tuesday after a two-day public hearing in the village hall.",
@@ -93,7 +108,6 @@ def test_source_rules_from_settings_and_url_line(make_site):
         "The quarry's owners said they were disappointed and would study the decision before deciding whether to appeal.",
         "Residents, who had raised money for a planning consultant, gathered outside the hall to hear the result.",
     ]
-
 
     built = run_cli("build", "--site", site, "--drafts")  # the build accepts the import: settings too
     assert built.code == 0, built.err
@@ -134,7 +148,7 @@ def test_raw_html_in_pasted_text_is_sanitised(make_site, tmp_path):
     pasted = tmp_path / "raw.txt"
     pasted.write_text(
         "Pier lights switched on for summer\n"
-        "The pier's new lights were switched on at <b onclick=\"steal()\">nine</b> on Saturday evening.<script>alert(1)</script>\n"
+        'The pier\'s new lights were switched on at <b onclick="steal()">nine</b> on Saturday evening.<script>alert(1)</script>\n'
         'Crowds gathered <iframe src="https://evil.example/"></iframe>along the promenade to watch.\n'
         "The [council's page](javascript:alert(2)) lists the [hours](https://council.example/pier) & costs; 3 < 4.\n",
         encoding="utf-8",
@@ -153,11 +167,15 @@ def test_same_article_again_is_skipped_and_force_rewrites_it(make_site, tmp_path
     assert run_cli("import", "--site", site, SAMPLES / "ferry.txt").code == 0
     [path] = imported(site)
     first = path.read_bytes()
-    path.write_text(path.read_text(encoding="utf-8").replace("draft: true", "draft: true\nsummary: Mine."), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("draft: true", "draft: true\nsummary: Mine."), encoding="utf-8"
+    )
     edited = path.read_bytes()
     # The same text pasted again, with other spacing and line ends, is the same article.
     again = tmp_path / "again.txt"
-    again.write_text("\n\n".join((SAMPLES / "ferry.txt").read_text(encoding="utf-8").splitlines()) + "\n  \n", encoding="utf-8")
+    again.write_text(
+        "\n\n".join((SAMPLES / "ferry.txt").read_text(encoding="utf-8").splitlines()) + "\n  \n", encoding="utf-8"
+    )
     result = run_cli("import", "--site", site, again)
     assert result.code == 0
     assert "skipped" in result.out and "already imported as" in result.out
@@ -181,7 +199,9 @@ def test_dry_run_prints_and_writes_nothing(make_site):
     site = make_site({})
     result = run_cli("import", "--site", site, SAMPLES / "ferry.txt", "--dry-run")
     assert result.code == 0
-    assert "would write content/harbour-ferry-returns-to-service-after-six-weeks-of-repairs.md" in result.out.replace(str(site) + "/", "")
+    assert "would write content/harbour-ferry-returns-to-service-after-six-weeks-of-repairs.md" in result.out.replace(
+        str(site) + "/", ""
+    )
     assert "title: Harbour ferry returns to service after six weeks of repairs" in result.out
     assert result.out.strip().endswith("Would import 1 article, skipped 0, failed 0.")
     assert not (site / "content").exists()
@@ -189,7 +209,10 @@ def test_dry_run_prints_and_writes_nothing(make_site):
 
 def test_missing_date_uses_now_with_a_warning_and_titles_are_quoted_safely(make_site, tmp_path):
     pasted = tmp_path / "colon.txt"
-    pasted.write_text('Harbour: "the busiest summer yet" - #1 for visitors\nThe harbour had its busiest summer on record, the port said.\n', encoding="utf-8")
+    pasted.write_text(
+        'Harbour: "the busiest summer yet" - #1 for visitors\nThe harbour had its busiest summer on record, the port said.\n',
+        encoding="utf-8",
+    )
     site = make_site({})
     result = run_cli("import", "--site", site, pasted)
     assert "warning: no date found" in result.err
@@ -202,7 +225,10 @@ def test_bad_sources_fail_one_by_one(make_site, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("Share\nSign up\nAdvertisement\n", encoding="utf-8")
     headless = tmp_path / "headless.txt"
-    headless.write_text("The harbour ferry resumed its crossings on Tuesday morning after six weeks in dry dock, and the port authority said the repairs had cost just under two million pounds in all.\n", encoding="utf-8")
+    headless.write_text(
+        "The harbour ferry resumed its crossings on Tuesday morning after six weeks in dry dock, and the port authority said the repairs had cost just under two million pounds in all.\n",
+        encoding="utf-8",
+    )
     odd = tmp_path / "notes.csv"
     odd.write_text("a,b\n1,2\n", encoding="utf-8")
     site = make_site({})
@@ -216,15 +242,23 @@ def test_bad_sources_fail_one_by_one(make_site, tmp_path):
 
 
 def test_import_settings_errors_name_file_line_and_key(make_site):
-    settings = SETTINGS + "import:\n  timeout: soon\n  drop: ['(unclosed']\n  sources:\n    - name: X\n      colour: red\n  extra: 1\n"
+    settings = (
+        SETTINGS
+        + "import:\n  timeout: soon\n  drop: ['(unclosed']\n  sources:\n    - name: X\n      colour: red\n  extra: 1\n"
+    )
     site = make_site({}, settings=settings)
     result = run_cli("import", "--site", site, SAMPLES / "ferry.txt")
     assert result.code == 1
     lines = result.err.splitlines()
-    assert any(l.endswith("broadsheet.yaml:5: import.timeout: expected a number of seconds above 0") for l in lines)
-    assert any("broadsheet.yaml:6: import.drop: invalid regular expression '(unclosed'" in l for l in lines)
-    assert any(l.endswith("broadsheet.yaml:7: import.sources[0].colour: unknown key (expected one of: banner, drop, hosts, name)") for l in lines)
-    assert any("broadsheet.yaml:10: import.extra: unknown setting" in l for l in lines)
+    assert any(ln.endswith("broadsheet.yaml:5: import.timeout: expected a number of seconds above 0") for ln in lines)
+    assert any("broadsheet.yaml:6: import.drop: invalid regular expression '(unclosed'" in ln for ln in lines)
+    assert any(
+        ln.endswith(
+            "broadsheet.yaml:7: import.sources[0].colour: unknown key (expected one of: banner, drop, hosts, name)"
+        )
+        for ln in lines
+    )
+    assert any("broadsheet.yaml:10: import.extra: unknown setting" in ln for ln in lines)
     assert not (site / "content").exists()
 
 
@@ -273,7 +307,10 @@ def test_menu_lines_labelled_photo_lines_and_byline_roles(make_site):
     assert fm["title"] == "Dunes project wins funding to protect rare toads"
     assert fm["date"] == "2025-04-03 00:00"
     assert fm["authors"] == ["Jo Hart"]
-    assert fm["imported"]["image"] == {"caption": "Natterjack toads breed in the shallow pools behind the dunes", "credit": "Coast Trust"}
+    assert fm["imported"]["image"] == {
+        "caption": "Natterjack toads breed in the shallow pools behind the dunes",
+        "credit": "Coast Trust",
+    }
     assert paragraphs(body) == [
         "A project to restore the dunes at Marram Point has won lottery funding, the trust that runs the reserve said.",
         "Volunteers will clear scrub from the pools where the toads breed.",
@@ -286,5 +323,7 @@ def test_a_masthead_named_again_without_its_article_is_the_outlet(make_site):
     fm, body = import_one(make_site, SAMPLES / "library.txt")
     assert fm["source"] == "The Riverton Post"
     assert fm["imported"]["standfirst"] == "The branch on Mill Street had been closed since the spring storms"
-    assert paragraphs(body)[-1] == "Opening hours will return to normal from next week, with late evenings on Thursdays."
+    assert (
+        paragraphs(body)[-1] == "Opening hours will return to normal from next week, with late evenings on Thursdays."
+    )
     assert "newsletter" not in body and "inbox" not in body

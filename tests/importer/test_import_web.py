@@ -19,7 +19,7 @@ FAST = SETTINGS + "import:\n  timeout: 0.5\n  max_bytes: 200000\n  max_redirects
 class Handler(BaseHTTPRequestHandler):
     seen_agents: list[str] = []
 
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         Handler.seen_agents.append(self.headers.get("User-Agent", ""))
         route = ROUTES.get(self.path)
         if route is None:
@@ -70,7 +70,11 @@ def _drip(h: Handler) -> None:
 
 def _oversized(h: Handler, length: bool) -> None:
     try:
-        h.reply(b"<html><body>" + b"<p>The same long sentence about the harbour repeats.</p>" * 10_000 + b"</body></html>", "text/html", length=length)
+        h.reply(
+            b"<html><body>" + b"<p>The same long sentence about the harbour repeats.</p>" * 10_000 + b"</body></html>",
+            "text/html",
+            length=length,
+        )
     except OSError:
         pass  # the client stopped reading at its size cap
 
@@ -88,7 +92,7 @@ ROUTES = {
     "/moved-again": lambda h: h.redirect("/page"),
     "/loop": lambda h: h.redirect("/loop"),
     "/chain": lambda h: h.redirect("/chain1"),
-    **{f"/chain{i}": (lambda i: lambda h: h.redirect(f"/chain{i + 1}"))(i) for i in range(1, 6)},
+    **{f"/chain{i}": (lambda n: lambda h: h.redirect(f"/chain{n + 1}"))(i) for i in range(1, 6)},
     "/to-file": lambda h: h.redirect("file:///etc/passwd"),
     "/slow": _slow,
     "/drip": _drip,
@@ -120,7 +124,10 @@ def test_rss_feed_entries_become_drafts(make_site):
     fm, body = first if first[0]["title"].startswith("Island") else second
     assert fm["title"] == "Island school wins national science prize"
     assert fm["date"] == "2025-06-18 15:00"
-    assert body.strip() == "Pupils at the island's only school won the national young scientists' prize for a study of seaweed growth."
+    assert (
+        body.strip()
+        == "Pupils at the island's only school won the national young scientists' prize for a study of seaweed growth."
+    )
     fm, body = second if fm is first[0] else first
     assert fm["title"] == "Lifeboat crew rescues two kayakers off the point"
     assert fm["source"] == {"name": "The Coastal Ledger", "url": "https://ledger.example/"}
@@ -128,7 +135,10 @@ def test_rss_feed_entries_become_drafts(make_site):
     assert fm["date"] == "2025-06-19 07:30"
     assert fm["authors"] == ["Mara Quill"]
     assert fm["image"] == {"src": "https://ledger.example/img/lifeboat.jpg", "alt": fm["title"]}
-    assert "Both were brought ashore **cold but unhurt**, the station said. [Safety advice](https://rnli.example/safety) is on its website." in body
+    assert (
+        "Both were brought ashore **cold but unhurt**, the station said. [Safety advice](https://rnli.example/safety) is on its website."
+        in body
+    )
     assert "Crews urged paddlers to carry a radio." in body
     assert "Tap here for the tide tables." in body
     for danger in ("onclick", "<script", "alert", "javascript:"):
@@ -143,7 +153,10 @@ def test_atom_feed_and_a_folder_of_sources(make_site, tmp_path):
     (folder / ".half-pasted.txt").write_text("Share\n", encoding="utf-8")  # hidden files are not sources
     (folder / "notes.md").write_text("# my notes\n", encoding="utf-8")
     (tmp_path / "nothing").mkdir()
-    assert "nothing: error: no .txt, .html or feed files in this folder" in run_cli("import", "--site", tmp_path, tmp_path / "nothing").err
+    assert (
+        "nothing: error: no .txt, .html or feed files in this folder"
+        in run_cli("import", "--site", tmp_path, tmp_path / "nothing").err
+    )
     site = make_site({})
     result = run_cli("import", "--site", site, folder)
     assert result.code == 0, result.err
@@ -194,7 +207,7 @@ def test_each_failing_url_is_reported_and_the_others_imported(make_site, server)
     result = run_cli("import", "--site", site, "--allow-private", *(server + path for path in bad), f"{server}/page")
     assert result.code == 1
     for path, message in bad.items():
-        [line] = [l for l in result.err.splitlines() if l.startswith(f"{server}{path}: error:")]
+        [line] = [ln for ln in result.err.splitlines() if ln.startswith(f"{server}{path}: error:")]
         assert message in line, line
     assert result.out.strip().endswith("Imported 1 article, skipped 0, failed 11.")
     assert [split(p)[0]["title"] for p in imported(site)] == ["Night buses return to the harbour route"]
@@ -202,17 +215,32 @@ def test_each_failing_url_is_reported_and_the_others_imported(make_site, server)
 
 def test_imported_articles_build_into_the_demo_as_drafts(tmp_path):
     site = copy_demo(tmp_path / "demo")
-    result = run_cli("import", "--site", site, SAMPLES / "ferry.txt", SAMPLES / "harbour-page.html", SAMPLES / "ledger.rss", "--section", "world")
+    result = run_cli(
+        "import",
+        "--site",
+        site,
+        SAMPLES / "ferry.txt",
+        SAMPLES / "harbour-page.html",
+        SAMPLES / "ledger.rss",
+        "--section",
+        "world",
+    )
     assert result.code == 0, result.err
     without = run_cli("build", "--site", site, "--output", tmp_path / "public", "--now", "2025-06-20T12:00:00+00:00")
     assert without.code == 0, without.err
     assert not (tmp_path / "public/2025/06/18/night-buses-return-to-the-harbour-route").exists()
-    built = run_cli("build", "--site", site, "--drafts", "--output", tmp_path / "drafts", "--now", "2025-06-20T12:00:00+00:00")
+    built = run_cli(
+        "build", "--site", site, "--drafts", "--output", tmp_path / "drafts", "--now", "2025-06-20T12:00:00+00:00"
+    )
     assert built.code == 0, built.err
-    page = (tmp_path / "drafts/2025/06/18/night-buses-return-to-the-harbour-route/index.html").read_text(encoding="utf-8")
+    page = (tmp_path / "drafts/2025/06/18/night-buses-return-to-the-harbour-route/index.html").read_text(
+        encoding="utf-8"
+    )
     assert "Night buses return to the harbour route" in page
     assert "https://ledger.example/2025/06/18/night-buses-return" in page
-    assert (tmp_path / "drafts/2025/06/17/harbour-ferry-returns-to-service-after-six-weeks-of-repairs/index.html").is_file()
+    assert (
+        tmp_path / "drafts/2025/06/17/harbour-ferry-returns-to-service-after-six-weeks-of-repairs/index.html"
+    ).is_file()
     assert (tmp_path / "drafts/2025/06/19/lifeboat-crew-rescues-two-kayakers-off-the-point/index.html").is_file()
     assert "<script>alert" not in page
 
@@ -224,7 +252,10 @@ def test_json_feed(make_site):
     assert fm["authors"] == ["Lee Moss"]
     assert fm["source"] == {"name": "Pier Post", "url": "https://pier.example/"}
     assert fm["image"]["src"] == "https://pier.example/img/pier.jpg"
-    assert body.split("\n\n")[0] == "The pier reopened to walkers on Sunday, eight months after a winter storm tore away its end section."
+    assert (
+        body.split("\n\n")[0]
+        == "The pier reopened to walkers on Sunday, eight months after a winter storm tore away its end section."
+    )
     assert "Anglers will have to wait until July." in body
     assert "evil.example" not in body and "onload" not in body
 

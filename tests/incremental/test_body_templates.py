@@ -14,7 +14,9 @@ ARTICLE = '{% extends "base.html" %}{% block main %}{{ entry.body_html | safe }}
 
 
 def private(**templates: str) -> bool:
-    env = jinja2.Environment(loader=jinja2.DictLoader({"base.html": BASE, "list.html": LIST, "article.html": ARTICLE, **templates}))
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"base.html": BASE, "list.html": LIST, "article.html": ARTICLE, **templates})
+    )
     return bodies_stay_on_their_page(env, {"article.html"}, {"list.html"})
 
 
@@ -30,7 +32,7 @@ def test_the_plain_theme_shape_keeps_bodies_on_their_page():
         "{% for e in entries %}{{ e['content_hash'] }}{% endfor %}",
         "{% for e in entries %}{{ e | attr(name) }}{% endfor %}",  # a name only known at render time
         "{{ news_article(entries[0]) }}",
-        '{% include name_of_template %}',  # any template could be pulled in
+        "{% include name_of_template %}",  # any template could be pulled in
     ],
 )
 def test_a_list_template_that_can_read_bodies(template):
@@ -41,7 +43,7 @@ def test_a_list_template_that_can_read_bodies(template):
     "template",
     [
         "{% for entry in related %}{{ entry.body_html }}{% endfor %}",  # `entry` rebound: another story's body
-        '{% macro card(entry) %}{{ entry.word_count }}{% endmacro %}{{ card(entry) }}',
+        "{% macro card(entry) %}{{ entry.word_count }}{% endmacro %}{{ card(entry) }}",
         "{{ older.body_html }}",
         "{{ news_article(older) }}",
     ],
@@ -51,4 +53,8 @@ def test_an_article_template_that_reads_another_story_s_body(template):
 
 
 def test_an_article_template_may_read_its_own_entry_and_call_functions_on_it():
-    assert private(**{"article.html": '{% extends "base.html" %}{% block main %}{{ news_article(entry) }}{{ entry["body_html"] }}{% endblock %}'})
+    assert private(
+        **{
+            "article.html": '{% extends "base.html" %}{% block main %}{{ news_article(entry) }}{{ entry["body_html"] }}{% endblock %}'
+        }
+    )

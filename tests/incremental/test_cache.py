@@ -20,7 +20,14 @@ STORIES = {
     "content/world/b.md": article("Story B", "2025-06-18T08:00:00+03:00", "Body two. [A](a.md)", summary="Short."),
     # front matter of every kind safe YAML makes: kept in `extra` and given back as it was
     "content/c.md": article("Story C", "2025-06-17", extra=EXTRA),
-    "content/d.md": article("Story D", "2025-06-16", "With an image.", image="{src: /i.jpg, alt: An image}", source="{name: Wire}", updated="2025-06-17"),
+    "content/d.md": article(
+        "Story D",
+        "2025-06-16",
+        "With an image.",
+        image="{src: /i.jpg, alt: An image}",
+        source="{name: Wire}",
+        updated="2025-06-17",
+    ),
     "static/i.jpg": b"not really a photo",
     "content/broken.md": article("Broken", "2025-02-30"),  # a problem, cached with its article (None)
 }
@@ -95,7 +102,12 @@ def test_a_planted_pickle_where_the_cache_used_to_be_runs_no_code(make_site, tmp
     marker, out = tmp_path / "pwned", tmp_path / "out"
     write_tree(tmp_path, {".broadsheet-cache/out.pickle": planted_pickle(marker)})  # beside --output out
     write_tree(site, {".broadsheet-cache/site.pickle": planted_pickle(marker)})  # beside the default output
-    for command in (["build", "--output", out], ["check", "--output", out], ["email", "--output", tmp_path / "x.eml"], ["build"]):
+    for command in (
+        ["build", "--output", out],
+        ["check", "--output", out],
+        ["email", "--output", tmp_path / "x.eml"],
+        ["build"],
+    ):
         result = run_cli(command[0], "--site", site, *command[1:])
         assert not marker.exists(), command
         assert result.code == 0 and "Traceback" not in result.err, (command, result.err)
@@ -112,7 +124,9 @@ def test_a_planted_file_at_the_new_place_runs_no_code_and_is_noted(make_site, tm
     result = run_cli("build", "--site", site)
     assert not marker.exists()
     assert result.code == 0 and "Traceback" not in result.err
-    assert notes(result.err) == [f"note: build cache at {path} unreadable (not a build cache file); building from scratch"]
+    assert notes(result.err) == [
+        f"note: build cache at {path} unreadable (not a build cache file); building from scratch"
+    ]
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
 
 
@@ -176,11 +190,15 @@ def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, t
     cases = list(tampered_caches(path.read_bytes()))
     for what, data in cases:
         path.write_bytes(data)
-        (output / "index.html").write_text("edited by hand")  # the build must not trust what the cache says of the output
+        (output / "index.html").write_text(
+            "edited by hand"
+        )  # the build must not trust what the cache says of the output
         result = run_cli("build", "--site", site)
         assert result.code == 0 and "Traceback" not in result.err, (what, result.err)
         [note] = notes(result.err)
-        assert note.startswith(f"note: build cache at {path} unreadable (") and note.endswith("); building from scratch"), what
+        assert note.startswith(f"note: build cache at {path} unreadable (") and note.endswith(
+            "); building from scratch"
+        ), what
         assert tree_bytes(output) == expected, what
         assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
     assert len(cases) == 20
@@ -194,7 +212,9 @@ def test_a_cache_for_another_output_is_foreign(make_site, tmp_path):
     cache.cache_file(site, b).write_bytes(cache.cache_file(site, a).read_bytes())
     result = run_cli("build", "--site", site, "--output", b)
     assert result.code == 0
-    assert notes(result.err) == [f"note: build cache at {cache.cache_file(site, b)} unreadable (made for the output {a}); building from scratch"]
+    assert notes(result.err) == [
+        f"note: build cache at {cache.cache_file(site, b)} unreadable (made for the output {a}); building from scratch"
+    ]
     assert tree_bytes(a) == tree_bytes(b)
 
 
@@ -280,12 +300,24 @@ def test_git_ignores_the_cache_and_the_output_of_a_new_site(tmp_path):
     assert run_cli("build", "--site", target).code == 0
     assert (target / ".broadsheet/cache").is_dir()
     subprocess.run(["git", "init", "-q", str(target)], check=True)
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=target, capture_output=True, text=True, check=True)
-    assert sorted(line[3:] for line in status.stdout.splitlines()) == [".gitignore", "broadsheet.yaml", "content/news/welcome.md"]
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert sorted(line[3:] for line in status.stdout.splitlines()) == [
+        ".gitignore",
+        "broadsheet.yaml",
+        "content/news/welcome.md",
+    ]
 
 
 def test_the_repositorys_gitignore_covers_the_cache():
     from conftest import REPO  # the repository is itself a site: the demo digest
 
-    ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", ".broadsheet/cache/site-0123/state.msgpack"], cwd=REPO, check=False)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "--no-index", ".broadsheet/cache/site-0123/state.msgpack"], cwd=REPO, check=False
+    )
     assert ignored.returncode == 0

@@ -3,8 +3,8 @@ byte-for-byte a clean full build of the same files."""
 
 from __future__ import annotations
 
-import os
-from datetime import datetime, timezone
+import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -34,13 +34,18 @@ def test_incremental_equals_clean_with_names_that_collide(steps):
 
 
 def test_body_edit_renders_only_the_pages_that_show_it(make_site):
-    files = {f"content/world/s{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:00", tags=f"[T{i % 4}]") for i in range(40)}
+    files = {
+        f"content/world/s{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:00", tags=f"[T{i % 4}]")
+        for i in range(40)
+    }
     site = make_site(files)
     state = BuildState()
     first = build(BuildRequest(site), state)
     assert first.ok and first.rendered == first.pages
     assert build(BuildRequest(site), state).rendered == 0
-    (site / "content/world/s7.md").write_text(article("Story 7", "2025-06-17 12:00", body="Body text.\n\nA second paragraph.", tags="[T3]"))
+    (site / "content/world/s7.md").write_text(
+        article("Story 7", "2025-06-17 12:00", body="Body text.\n\nA second paragraph.", tags="[T3]")
+    )
     report = build(BuildRequest(site), state)
     assert report.ok and 0 < report.rendered < first.pages // 3
     pages = [path for path in report.changed if path.endswith(".html")]
@@ -80,10 +85,15 @@ def serve_like(site: Path) -> tuple[BuildRequest, BuildState]:
 
 
 def test_serve_applies_an_edit_of_a_body_alone_to_its_page_feeds_and_index(make_site, tmp_path):
-    files = {f"content/world/s{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:00", tags=f"[T{i % 4}]") for i in range(40)}
+    files = {
+        f"content/world/s{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:00", tags=f"[T{i % 4}]")
+        for i in range(40)
+    }
     site = make_site(files)
     request, state = serve_like(site)
-    (site / "content/world/s7.md").write_text(article("Story 7", "2025-06-17 12:00", body="Body text.\n\nZeppelins in a second paragraph.", tags="[T3]"))
+    (site / "content/world/s7.md").write_text(
+        article("Story 7", "2025-06-17 12:00", body="Body text.\n\nZeppelins in a second paragraph.", tags="[T3]")
+    )
     report = build(request, state, changed={"content/world/s7.md"})
     assert report.ok and report.rendered == 1 and "bodies" in report.stages and "model" not in report.stages
     assert "search/index.json" in report.changed and "feed.xml" in report.changed
@@ -102,18 +112,22 @@ def test_front_matter_edits_and_list_templates_that_show_bodies_get_the_full_bui
     assert "model" in build(request, state, changed={"content/s1.md"}).stages
     write_tree(site, {"templates/edition.html": EDITION_WITH_BODIES})
     assert build(request, state, changed={"templates/edition.html"}).ok
-    (site / "content/s2.md").write_text(article("Story 2", "2025-06-19 12:00", body="Body text.\n\nZeppelins over the edition page."))
+    (site / "content/s2.md").write_text(
+        article("Story 2", "2025-06-19 12:00", body="Body text.\n\nZeppelins over the edition page.")
+    )
     report = build(request, state, changed={"content/s2.md"})
     assert "model" in report.stages and "2025/06/19/index.html" in report.changed
     assert "Zeppelins" in (site / "site/2025/06/19/index.html").read_text()
 
 
 def test_the_clock_ends_the_short_cut_when_an_article_comes_out(make_site):
-    site = make_site({"content/a.md": article("Now", "2025-06-19 12:00"), "content/b.md": article("Later", "2025-06-19 18:00")})
+    site = make_site(
+        {"content/a.md": article("Now", "2025-06-19 12:00"), "content/b.md": article("Later", "2025-06-19 18:00")}
+    )
     state = BuildState(keep_last=True)
-    assert build(BuildRequest(site, now=datetime(2025, 6, 19, 15, tzinfo=timezone.utc)), state).ok
+    assert build(BuildRequest(site, now=datetime(2025, 6, 19, 15, tzinfo=UTC)), state).ok
     (site / "content/a.md").write_text(article("Now", "2025-06-19 12:00", body="Body text.\n\nEdited."))
-    report = build(BuildRequest(site, now=datetime(2025, 6, 19, 19, tzinfo=timezone.utc)), state, changed={"content/a.md"})
+    report = build(BuildRequest(site, now=datetime(2025, 6, 19, 19, tzinfo=UTC)), state, changed={"content/a.md"})
     assert "model" in report.stages and (site / "site/2025/06/19/later/index.html").exists()
 
 
@@ -136,7 +150,7 @@ def test_serve_puts_right_a_hand_edit_of_the_output_after_a_short_cut(make_site,
     server = DevServer(site / "site", "/", "127.0.0.1", 0)
     server.start()
     try:
-        live = LiveSite(BuildRequest(site, now=NOW), server, out=open(os.devnull, "w"))
+        live = LiveSite(BuildRequest(site, now=NOW), server, out=io.StringIO())
         assert live.rebuild().ok
         (site / "site/archive/index.html").write_text("edited by hand")
         (site / "content/s1.md").write_text(article("Story 1", "2025-06-19 12:00", body="Body text.\n\nMore."))
@@ -151,7 +165,9 @@ def test_a_build_told_what_changed_after_one_that_stopped_before_its_scan(make_s
     """Found by the property test: a build that failed on its settings never looked at
     content/, so a file replaced meanwhile (same size, older time: a rename over it) stayed
     unknown, and the next build, told only that the settings changed, kept the old article."""
-    site = make_site({"content/a.md": article("Start 0", "2025-06-18 10:00"), "content/b.md": article("Start 7", "2025-06-19 10:00")})
+    site = make_site(
+        {"content/a.md": article("Start 0", "2025-06-18 10:00"), "content/b.md": article("Start 7", "2025-06-19 10:00")}
+    )
     state, request = BuildState(keep_last=True), BuildRequest(site, now=NOW)
     assert build(request, state).ok
     (site / "broadsheet.yaml").write_text(SETTINGS + "title: Twice\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
@@ -16,7 +16,7 @@ from broadsheet.incremental.state import BuildState
 
 from conftest import article, tree_bytes, write_tree
 
-NOW = datetime(2025, 6, 20, 12, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 20, 12, tzinfo=UTC)
 
 
 def settled_site(make_site):
@@ -55,22 +55,22 @@ def test_what_the_short_cut_must_not_miss(make_site, tmp_path):
     site = settled_site(make_site)
     assert cli_like(site).ok
     # The clock passes an article's date: it comes out.
-    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).stages
+    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=UTC)).stages
     assert (site / "site/2025/06/21/later/index.html").exists()
     # A bundle's file changes with its name kept, a template is edited, the output is edited by hand.
     write_tree(site, {"content/b/chart.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'})
-    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).stages
+    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=UTC)).stages
     write_tree(site, {"templates/_footer.html": "<footer>Edited</footer>\n"})
-    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).stages
+    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=UTC)).stages
     (site / "site/archive/index.html").write_text("by hand")
-    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).stages
-    assert build(BuildRequest(site, output=tmp_path / "clean", now=datetime(2025, 6, 21, 10, tzinfo=timezone.utc))).ok
+    assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=UTC)).stages
+    assert build(BuildRequest(site, output=tmp_path / "clean", now=datetime(2025, 6, 21, 10, tzinfo=UTC))).ok
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
 
 
 def test_the_clock_going_back_builds_in_full(make_site):
     site = settled_site(make_site)
-    assert cli_like(site, datetime(2025, 6, 21, 10, tzinfo=timezone.utc)).ok
+    assert cli_like(site, datetime(2025, 6, 21, 10, tzinfo=UTC)).ok
     report = cli_like(site, NOW)  # --now earlier than the last build: "Later" is not out yet
     assert "model" in report.stages and not (site / "site/2025/06/21/later/index.html").exists()
 

@@ -90,7 +90,9 @@ def test_bundle_image_and_relative_links_become_absolute(demo_site):
     bundle = next(i for i in items if i["id"].endswith(":science/carbon-budget-1-5c"))
     assert bundle["image"] == chart
     assert bundle["external_url"] == "https://www.theguardian.com/environment/climate-crisis"
-    assert f'href="{BASE}2025/06/16/bonn-climate-talks-open' in bundle["content_html"]  # a link to another article, made absolute
+    assert (
+        f'href="{BASE}2025/06/16/bonn-climate-talks-open' in bundle["content_html"]
+    )  # a link to another article, made absolute
 
 
 def little_site(make_site, settings=SETTINGS, **extra_files):
@@ -116,7 +118,9 @@ def test_links_images_and_authors_in_a_little_site(make_site):
     page = BASE + "2025/06/19/chart-story/"
     assert chart.link == page and chart.author == "Science desk"
     assert {(link.rel, link.href) for link in chart.links} == {
-        ("alternate", page), ("related", "https://news.example.com/chart"), ("enclosure", page + "chart.svg")
+        ("alternate", page),
+        ("related", "https://news.example.com/chart"),
+        ("enclosure", page + "chart.svg"),
     }
     html = chart.content[0].value
     assert f'src="{page}chart.svg"' in html
@@ -181,7 +185,9 @@ def test_two_builds_give_identical_feed_bytes(make_site, tmp_path):
     feeds = [rel for rel in one if rel.endswith(FEED_NAMES)]
     assert len(feeds) >= 9 and all(one[rel] == two[rel] for rel in feeds)
     # a later build clock changes nothing: no feed carries the time of its build
-    assert run_cli("build", "--site", site, "--output", tmp_path / "three", "--now", "2026-01-01T00:00:00+00:00").code == 0
+    assert (
+        run_cli("build", "--site", site, "--output", tmp_path / "three", "--now", "2026-01-01T00:00:00+00:00").code == 0
+    )
     three = tree_bytes(tmp_path / "three")
     assert all(one[rel] == three[rel] for rel in feeds)
 
@@ -217,7 +223,9 @@ def test_link_rewriting_changes_only_urls():
 
 def test_control_characters_cannot_break_a_feed(make_site):
     settings = SETTINGS + 'news_publication: "Tab\\vloid"\n'  # a YAML escape lets one into the settings too
-    site = make_site({"content/a.md": article('"Form\\ffeed title"', "2025-06-19", body="Text\x0bwith a vertical tab.")}, settings)
+    site = make_site(
+        {"content/a.md": article('"Form\\ffeed title"', "2025-06-19", body="Text\x0bwith a vertical tab.")}, settings
+    )
     assert run_cli("build", "--site", site, "--now", NOW).code == 0
     for name in ("feed.xml", "rss.xml", "news-sitemap.xml"):
         ET.parse(site / "site" / name)  # well-formed

@@ -18,13 +18,17 @@ from conftest import REPO, article, run_cli, tree_bytes
 def photo(width: int, height: int, shade: int = 0) -> bytes:
     """A JPEG with some detail in it (a gradient), made here rather than shipped."""
     image = Image.new("RGB", (width, height))
-    image.putdata([((x * 255 // width + shade) % 256, (y * 255 // height) % 256, 90) for y in range(height) for x in range(width)])
+    image.putdata(
+        [((x * 255 // width + shade) % 256, (y * 255 // height) % 256, 90) for y in range(height) for x in range(width)]
+    )
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
 
 
-SVG_VIEWBOX_ONLY = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150"><rect width="300" height="150"/></svg>'
+SVG_VIEWBOX_ONLY = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150"><rect width="300" height="150"/></svg>'
+)
 
 
 def bundle_site(make_site):
@@ -72,7 +76,10 @@ def test_sizes_srcset_and_lazy_loading(make_site):
     assert [attr(t, "loading") for t in front] == [None, "lazy"]  # the first story's image only is eager
     assert [attr(t, "width") for t in front] == ["1600", "1000"]
     second = (site / "site/2025/06/19/second-storm/index.html").read_text()
-    assert "wide-480w.jpg 480w, /2025/06/19/second-storm/wide-800w.jpg 800w, /2025/06/19/second-storm/wide.jpg 1000w" in second
+    assert (
+        "wide-480w.jpg 480w, /2025/06/19/second-storm/wide-800w.jpg 800w, /2025/06/19/second-storm/wide.jpg 1000w"
+        in second
+    )
 
 
 def test_copies_are_made_once_and_are_the_same_bytes_every_time(make_site, tmp_path):
@@ -102,7 +109,9 @@ def test_a_replaced_photo_rebuilds_as_a_clean_build_would(make_site, tmp_path):
 def test_without_pillow_no_copies_and_svg_sizes_still(make_site):
     site = bundle_site(make_site)
     blocked = "import sys; sys.modules['PIL'] = None; from broadsheet.cli import main; sys.exit(main(sys.argv[1:]))"
-    run = subprocess.run([sys.executable, "-c", blocked, "build", "--site", str(site)], capture_output=True, text=True, cwd=REPO)
+    run = subprocess.run(
+        [sys.executable, "-c", blocked, "build", "--site", str(site)], capture_output=True, text=True, cwd=REPO
+    )
     assert run.returncode == 0, run.stderr
     folder = site / "site/2025/06/19/storm-hits-coast/"
     assert not list(folder.glob("coast-*w.jpg"))
@@ -132,7 +141,13 @@ def test_svg_sizes(make_site, svg, size):
 
 
 def test_an_image_without_alt_text_is_a_warning(make_site):
-    site = make_site({"content/a.md": article("A", "2025-06-19", body='![](x.png)\n\n![A described one](y.png)\n\n<img src="z.png" alt="">')})
+    site = make_site(
+        {
+            "content/a.md": article(
+                "A", "2025-06-19", body='![](x.png)\n\n![A described one](y.png)\n\n<img src="z.png" alt="">'
+            )
+        }
+    )
     result = run_cli("build", "--site", site)
     assert result.code == 0
     assert "a.md:5: warning: image 'x.png' has no alt text" in result.err  # the line of the image in the file

@@ -88,9 +88,13 @@ def test_article_json_ld_names_the_article(built):
     assert data["headline"] == "NATO story"
     assert data["mainEntityOfPage"]["@id"] == "https://x.github.io/digest/2025/06/19/nato-story/"
     assert data["datePublished"] == "2025-06-19T10:00:00+01:00" and data["dateModified"] == "2025-06-19T12:00:00+01:00"
-    assert data["author"] == [{"@type": "Person", "name": "Desk One", "url": "https://x.github.io/digest/authors/desk-one/"}]
+    assert data["author"] == [
+        {"@type": "Person", "name": "Desk One", "url": "https://x.github.io/digest/authors/desk-one/"}
+    ]
     assert data["publisher"]["name"] == "Test Digest"
-    assert data["isBasedOn"]["url"] == "https://wire.example.com/nato" and data["isBasedOn"]["publisher"]["name"] == "Wire"
+    assert (
+        data["isBasedOn"]["url"] == "https://wire.example.com/nato" and data["isBasedOn"]["publisher"]["name"] == "Wire"
+    )
     assert data["keywords"] == ["NATO", "Defence"]
     assert head.meta["og:type"] == ["article"] and head.meta["og:title"] == ["NATO story"]
     assert head.meta["article:published_time"] == ["2025-06-19T10:00:00+01:00"]
@@ -118,7 +122,9 @@ def test_feed_autodiscovery_in_every_page_and_tag_feeds_on_tag_pages(built):
     for page in built.rglob("*.html"):
         kinds = {link.get("type") for link in head_of(page).links if link.get("rel") == "alternate"}
         assert {"application/atom+xml", "application/rss+xml", "application/feed+json"} <= kinds, page
-    tag_feeds = [link["href"] for link in head_of(built / "tags/nato/index.html").links if link.get("rel") == "alternate"]
+    tag_feeds = [
+        link["href"] for link in head_of(built / "tags/nato/index.html").links if link.get("rel") == "alternate"
+    ]
     assert "/digest/tags/nato/feed.xml" in tag_feeds
 
 

@@ -74,6 +74,14 @@ def test_tokens_fold_case_accents_and_ligatures():
 def test_the_index_is_deterministic(demo, tmp_path):
     site, _ = demo
     first = (site / INDEX).read_bytes()
-    assert run_cli("build", "--site", site, "--output", tmp_path / "again", "--base-url", "https://x.github.io/digest/").code == 0
+    assert (
+        run_cli(
+            "build", "--site", site, "--output", tmp_path / "again", "--base-url", "https://x.github.io/digest/"
+        ).code
+        == 0
+    )
     assert (tmp_path / "again/search/index.json").read_bytes() == first
-    assert json.dumps(json.loads(first), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() + b"\n" == first
+    assert (
+        json.dumps(json.loads(first), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+        == first
+    )

@@ -33,7 +33,7 @@ def locs(root):
 
 def output_file_of(url, output):
     assert url.startswith(BASE), url
-    rel = url[len(BASE):]
+    rel = url[len(BASE) :]
     return output / (rel + "index.html" if rel == "" or rel.endswith("/") else rel)
 
 
@@ -112,7 +112,7 @@ def test_too_many_urls_make_a_sitemap_index(make_site):
     parts = locs(index)
     assert parts == [f"{BASE}sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
     assert len(parts) == -(-len(every) // 5) > 1
-    pieces = [locs(ET.fromstring(split[url[len(BASE):]])) for url in parts]
+    pieces = [locs(ET.fromstring(split[url[len(BASE) :]])) for url in parts]
     assert all(len(piece) <= 5 for piece in pieces)
     assert [url for piece in pieces for url in piece] == every
 

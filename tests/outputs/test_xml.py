@@ -51,5 +51,7 @@ def test_spliced_children_give_the_bytes_of_the_whole_tree(count, in_channel):
         (channel if in_channel else whole).append(item(n))
     root, channel = tree()
     level = 2 if in_channel else 1
-    spliced = document_with(root, channel if in_channel else root, [fragment(item(n), level) for n in range(count)], level)
+    spliced = document_with(
+        root, channel if in_channel else root, [fragment(item(n), level) for n in range(count)], level
+    )
     assert spliced == document(whole)

@@ -12,7 +12,9 @@ import pytest
 
 from conftest import run_cli
 
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed: install it (apt-get install git) to test the git target")
+needs_git = pytest.mark.skipif(
+    shutil.which("git") is None, reason="git is not installed: install it (apt-get install git) to test the git target"
+)
 
 
 def git(*args: str | Path, cwd: Path | None = None) -> str:
@@ -33,13 +35,20 @@ def new_site(tmp_path: Path, publish: str) -> Path:
     site = tmp_path / "digest"
     assert run_cli("init", site).code == 0
     settings = site / "broadsheet.yaml"
-    text = settings.read_text(encoding="utf-8").replace("base_url: https://example.org/", "base_url: https://digest.example.org/")
+    text = settings.read_text(encoding="utf-8").replace(
+        "base_url: https://example.org/", "base_url: https://digest.example.org/"
+    )
     settings.write_text(text + publish, encoding="utf-8")
     return site
 
 
 def git_target(remote: Path, name: str = "pages", **keys: str) -> str:
-    lines = [f"  {name}:", "    type: git", f"    remote: {remote.as_uri()}", *(f"    {k}: {v}" for k, v in keys.items())]
+    lines = [
+        f"  {name}:",
+        "    type: git",
+        f"    remote: {remote.as_uri()}",
+        *(f"    {k}: {v}" for k, v in keys.items()),
+    ]
     return "publish:\n" + "\n".join(lines) + "\n"
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitsite import bare_remote, edit_body, git, git_target, needs_git, new_site, output_files, publish, refs
 
 from broadsheet.build.config import load_settings
 from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target
 
 from conftest import run_cli
+from gitsite import bare_remote, edit_body, git, git_target, needs_git, new_site, output_files, publish, refs
 
 ALL_THREE = """\
 publish:
@@ -47,8 +47,12 @@ def test_the_three_kinds_of_target_are_read_in_file_order(tmp_path):
     settings, problems = settings_of(tmp_path, ALL_THREE)
     assert problems == []
     assert list(settings.publish) == ["pages", "bucket", "server"]
-    assert settings.publish["pages"] == GitTarget("pages", "git@github.com:me/digest.git", "gh-pages", "digest.example.org", "squash")
-    assert settings.publish["bucket"] == S3Target("bucket", "my-digest", "digest/", "eu-west-1", "https://s3.example.net", 10)
+    assert settings.publish["pages"] == GitTarget(
+        "pages", "git@github.com:me/digest.git", "gh-pages", "digest.example.org", "squash"
+    )
+    assert settings.publish["bucket"] == S3Target(
+        "bucket", "my-digest", "digest/", "eu-west-1", "https://s3.example.net", 10
+    )
     assert settings.publish["server"] == RsyncTarget("server", "deploy@host:/var/www/digest", 3)
     assert settings.for_pages().publish == {}  # editing a target re-renders no page
 
@@ -100,7 +104,9 @@ def test_an_unknown_target_lists_the_names(tmp_path):
     site = new_site(tmp_path, ALL_THREE)
     result = publish(site, "staging")
     assert result.code == 2
-    assert result.err.splitlines() == ["error: no publish target named 'staging' in broadsheet.yaml (targets: pages, bucket, server)"]
+    assert result.err.splitlines() == [
+        "error: no publish target named 'staging' in broadsheet.yaml (targets: pages, bucket, server)"
+    ]
     assert not (site / "site").exists()  # nothing built
 
 
@@ -109,14 +115,18 @@ def test_no_target_says_how_to_add_one(tmp_path):
     result = publish(site)
     assert result.code == 2
     assert len(result.err.splitlines()) == 1
-    assert result.err.startswith("error: no publish target in broadsheet.yaml: add one under publish:, such as publish: {pages: {type: git")
+    assert result.err.startswith(
+        "error: no publish target in broadsheet.yaml: add one under publish:, such as publish: {pages: {type: git"
+    )
 
 
 def test_rollback_is_for_rsync_targets_only(tmp_path):
     site = new_site(tmp_path, ALL_THREE)
     result = publish(site, "pages", "--rollback")
     assert result.code == 1
-    assert result.err.splitlines() == ["error: --rollback works for rsync targets only; pages is of type git (publish an earlier build instead)"]
+    assert result.err.splitlines() == [
+        "error: --rollback works for rsync targets only; pages is of type git (publish an earlier build instead)"
+    ]
 
 
 @needs_git
@@ -137,7 +147,10 @@ def test_a_broken_internal_link_publishes_nothing_unless_no_check(tmp_path):
     remote = bare_remote(tmp_path / "remote.git")
     site = new_site(tmp_path, git_target(remote))
     article = next((site / "content").rglob("*.md"))
-    article.write_text(article.read_text(encoding="utf-8") + "\nSee [the archive](https://digest.example.org/no-such-page/).\n", encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\nSee [the archive](https://digest.example.org/no-such-page/).\n",
+        encoding="utf-8",
+    )
 
     result = publish(site)
 

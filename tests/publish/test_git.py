@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from gitsite import bare_remote, commits, edit_body, git, git_target, needs_git, new_site, output_files, publish, refs, tree
 
 from broadsheet.publish.git import publish as git_publish
 from broadsheet.publish.local import LocalSite, read_output
@@ -14,6 +13,19 @@ from broadsheet.publish.outcome import PublishError, PublishOptions
 from broadsheet.publish.targets import GitTarget
 
 from conftest import run_cli, tree_bytes
+from gitsite import (
+    bare_remote,
+    commits,
+    edit_body,
+    git,
+    git_target,
+    needs_git,
+    new_site,
+    output_files,
+    publish,
+    refs,
+    tree,
+)
 
 pytestmark = needs_git
 
@@ -144,7 +156,10 @@ def test_a_dry_run_changes_neither_the_remote_nor_the_site_folder(tmp_path):
     assert real.code == 0
     assert listed == git("--git-dir", remote, "diff", "--name-only", "-z", "gh-pages~1", "gh-pages").split("\0")[:-1]
     assert "Would replace " in dry.out and "Would upload" not in dry.out
-    assert dry.out.splitlines()[-1].replace("Would publish", "Published").split(" in ")[0] == real.out.splitlines()[-1].split(" in ")[0]
+    assert (
+        dry.out.splitlines()[-1].replace("Would publish", "Published").split(" in ")[0]
+        == real.out.splitlines()[-1].split(" in ")[0]
+    )
 
 
 def test_the_scratch_repository_is_private_to_the_site_folder(tmp_path):
@@ -157,7 +172,9 @@ def test_the_scratch_repository_is_private_to_the_site_folder(tmp_path):
     assert (site / ".broadsheet" / "publish" / "pages" / "HEAD").is_file()
     assert tree_bytes(site / ".git") == before[0]
     after = git("status", "--porcelain", "--untracked-files=all", cwd=site)
-    assert after == before[1] + "?? published-urls.json\n"  # the scratch is ignored; the URL record is the user's to commit
+    assert (
+        after == before[1] + "?? published-urls.json\n"
+    )  # the scratch is ignored; the URL record is the user's to commit
 
 
 def test_an_unreachable_remote_is_one_line(tmp_path):
@@ -165,7 +182,9 @@ def test_an_unreachable_remote_is_one_line(tmp_path):
     result = publish(site)
     assert result.code == 1
     errors = [line for line in result.err.splitlines() if line.startswith("error:")]
-    assert errors == [f"error: cannot reach the git remote {(tmp_path / 'nowhere.git').as_uri()}: '{tmp_path / 'nowhere.git'}' does not appear to be a git repository"]
+    assert errors == [
+        f"error: cannot reach the git remote {(tmp_path / 'nowhere.git').as_uri()}: '{tmp_path / 'nowhere.git'}' does not appear to be a git repository"
+    ]
 
 
 def test_without_git_on_the_path_the_target_says_so(tmp_path, monkeypatch):
@@ -194,7 +213,9 @@ def test_a_push_someone_made_after_the_fetch_is_never_overwritten(tmp_path, hist
     remote = bare_remote(tmp_path / "remote.git")
     target = GitTarget("pages", remote.as_uri(), history=history)
     scratch = tmp_path / "scratch"
-    assert git_publish(target, hand_made_output(tmp_path / "v1", {"index.html": "one"}), PublishOptions(), scratch=scratch).uploaded
+    assert git_publish(
+        target, hand_made_output(tmp_path / "v1", {"index.html": "one"}), PublishOptions(), scratch=scratch
+    ).uploaded
     clone = tmp_path / "clone"
     git("clone", "--quiet", "--branch", "gh-pages", remote.as_uri(), clone)
 
@@ -202,7 +223,17 @@ def test_a_push_someone_made_after_the_fetch_is_never_overwritten(tmp_path, hist
         if not (clone / "theirs.txt").exists():
             (clone / "theirs.txt").write_text("theirs\n")
             git("add", "theirs.txt", cwd=clone)
-            git("-c", "user.name=Other", "-c", "user.email=other@example.org", "commit", "--quiet", "-m", "theirs", cwd=clone)
+            git(
+                "-c",
+                "user.name=Other",
+                "-c",
+                "user.email=other@example.org",
+                "commit",
+                "--quiet",
+                "-m",
+                "theirs",
+                cwd=clone,
+            )
             git("push", "--quiet", "origin", "gh-pages", cwd=clone)
 
     site = hand_made_output(tmp_path / "v2", {"index.html": "two"})

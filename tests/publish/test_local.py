@@ -25,8 +25,18 @@ def test_the_output_link_is_resolved_and_only_regular_files_are_read(tmp_path):
 
 
 def test_the_summary_line_reads_as_the_issue_wrote_it():
-    outcome = Outcome(uploaded=["n"] * 10, replaced=["r"] * 2, deleted=["d", "e"], redirects=["x"], unchanged=14032, bytes_sent=340 * 1024)
-    assert summary_line("bucket", outcome, 3.14) == "Published to bucket: 12 uploaded (340 KB), 2 deleted, 14,032 unchanged, 1 redirect, in 3.1 s"
+    outcome = Outcome(
+        uploaded=["n"] * 10,
+        replaced=["r"] * 2,
+        deleted=["d", "e"],
+        redirects=["x"],
+        unchanged=14032,
+        bytes_sent=340 * 1024,
+    )
+    assert (
+        summary_line("bucket", outcome, 3.14)
+        == "Published to bucket: 12 uploaded (340 KB), 2 deleted, 14,032 unchanged, 1 redirect, in 3.1 s"
+    )
 
 
 def test_redirect_pages_are_found_by_the_tail_of_their_served_path_and_never_the_home_page(tmp_path):

@@ -57,7 +57,9 @@ def test_an_alias_becomes_a_redirect_page_and_a_line_of_redirects(make_site):
         "/digest/old/story.html /digest/2025/06/19/new-slug/ 301\n"
         "/digest/older/ /digest/2025/06/19/new-slug/ 301\n"
     )
-    listed = b"".join((out / name).read_bytes() for name in ("sitemap.xml", "feed.xml", "rss.xml", "feed.json", "search/index.json"))
+    listed = b"".join(
+        (out / name).read_bytes() for name in ("sitemap.xml", "feed.xml", "rss.xml", "feed.json", "search/index.json")
+    )
     assert b"old-slug" not in listed and b"older" not in listed and b"story.html" not in listed
     checked = run_cli("check", "--site", site, "--now", NOW)
     assert checked.code == 0, checked.out + checked.err
@@ -75,8 +77,14 @@ def test_an_alias_that_is_a_page_stays_that_page_with_a_warning(make_site):
     assert "aliases:" in before.splitlines()[4]
     result = build(site)
     assert result.code == 0, result.err
-    assert "content/a.md:5: aliases: warning: the redirect from alias /tags/energy/ is not written: tags/energy/index.html is the page of tag Energy" in result.err
-    assert "content/a.md:5: aliases: warning: the redirect from alias /2025/06/18/other-story/ is not written" in result.err
+    assert (
+        "content/a.md:5: aliases: warning: the redirect from alias /tags/energy/ is not written: tags/energy/index.html is the page of tag Energy"
+        in result.err
+    )
+    assert (
+        "content/a.md:5: aliases: warning: the redirect from alias /2025/06/18/other-story/ is not written"
+        in result.err
+    )
     assert "the article (content/b.md" in result.err
     out = site / "site"
     assert "Other text." in (out / "2025/06/18/other-story/index.html").read_text(encoding="utf-8")
@@ -120,12 +128,16 @@ def test_a_slug_changed_after_a_publish_redirects_from_the_recorded_url(make_sit
     record = (site / "published-urls.json").read_text(encoding="utf-8")
     assert record == '{\n  "/2025/06/18/other-story/": "content/b.md",\n  "/2025/06/19/new-slug/": "content/a.md"\n}\n'
 
-    (site / "content/a.md").write_text(article("A story", "2025-06-19 09:00", "Text.", slug="newer-slug"), encoding="utf-8")
+    (site / "content/a.md").write_text(
+        article("A story", "2025-06-19 09:00", "Text.", slug="newer-slug"), encoding="utf-8"
+    )
     result = build(site)
     assert result.code == 0, result.err
     newer = "https://example.org/digest/2025/06/19/newer-slug/"
     assert targets(site / "site/2025/06/19/new-slug/index.html") == (newer, newer, newer)
-    assert (site / "site/_redirects").read_text(encoding="utf-8") == "/digest/2025/06/19/new-slug/ /digest/2025/06/19/newer-slug/ 301\n"
+    assert (site / "site/_redirects").read_text(
+        encoding="utf-8"
+    ) == "/digest/2025/06/19/new-slug/ /digest/2025/06/19/newer-slug/ 301\n"
     assert (site / "published-urls.json").read_text(encoding="utf-8") == record  # a build records nothing
 
     # moved again after the next publish: both old URLs go straight to the newest
@@ -143,13 +155,18 @@ def test_a_recorded_url_now_another_articles_page_is_not_redirected(make_site):
     (site / "published-urls.json").write_text('{\n  "/2025/06/18/other-story/": "content/a.md"\n}\n', encoding="utf-8")
     result = build(site)
     assert result.code == 0, result.err
-    assert "published-urls.json:2: warning: the redirect from /2025/06/18/other-story/ to /digest/2025/06/19/new-slug/ is not written" in result.err
+    assert (
+        "published-urls.json:2: warning: the redirect from /2025/06/18/other-story/ to /digest/2025/06/19/new-slug/ is not written"
+        in result.err
+    )
     assert "Other text." in (site / "site/2025/06/18/other-story/index.html").read_text(encoding="utf-8")
 
 
 def test_a_bad_record_is_an_error_with_its_line(make_site):
     site = site_with(make_site)
-    (site / "published-urls.json").write_text('{\n  "/a/": "content/a.md",\n  "https://x.example/": "content/a.md"\n}\n', encoding="utf-8")
+    (site / "published-urls.json").write_text(
+        '{\n  "/a/": "content/a.md",\n  "https://x.example/": "content/a.md"\n}\n', encoding="utf-8"
+    )
     result = build(site)
     assert result.code == 1
     assert "published-urls.json:3: 'https://x.example/' is not a path starting with /" in result.err
@@ -182,21 +199,42 @@ def test_incremental_builds_follow_aliases_and_the_record(make_site, tmp_path):
 
     same_as_cold.n = 0
     steps = [
-        lambda: (site / "content/a.md").write_text(article("A story", "2025-06-19 09:00", "Text.", slug="new-slug", aliases="[/old/]"), encoding="utf-8"),
-        lambda: (site / "content/a.md").write_text(article("A story", "2025-06-19 09:00", "Text.", slug="new-slug", aliases="[/older/]"), encoding="utf-8"),
-        lambda: (site / "content/a.md").write_text(article("A story", "2025-06-19 09:00", "Text.", slug="new-slug"), encoding="utf-8"),
-        lambda: (site / "published-urls.json").write_text('{\n  "/2025/06/19/was/": "content/a.md"\n}\n', encoding="utf-8"),
-        lambda: (site / "published-urls.json").write_text('{\n  "/2025/06/19/was-too/": "content/a.md"\n}\n', encoding="utf-8"),
+        lambda: (site / "content/a.md").write_text(
+            article("A story", "2025-06-19 09:00", "Text.", slug="new-slug", aliases="[/old/]"), encoding="utf-8"
+        ),
+        lambda: (site / "content/a.md").write_text(
+            article("A story", "2025-06-19 09:00", "Text.", slug="new-slug", aliases="[/older/]"), encoding="utf-8"
+        ),
+        lambda: (site / "content/a.md").write_text(
+            article("A story", "2025-06-19 09:00", "Text.", slug="new-slug"), encoding="utf-8"
+        ),
+        lambda: (site / "published-urls.json").write_text(
+            '{\n  "/2025/06/19/was/": "content/a.md"\n}\n', encoding="utf-8"
+        ),
+        lambda: (site / "published-urls.json").write_text(
+            '{\n  "/2025/06/19/was-too/": "content/a.md"\n}\n', encoding="utf-8"
+        ),
         lambda: (site / "published-urls.json").unlink(),
     ]
-    expected = ["old/index.html", "older/index.html", None, "2025/06/19/was/index.html", "2025/06/19/was-too/index.html", None]
+    expected = [
+        "old/index.html",
+        "older/index.html",
+        None,
+        "2025/06/19/was/index.html",
+        "2025/06/19/was-too/index.html",
+        None,
+    ]
     for step, redirect in zip(steps, expected):
         step()
         _bump(site)
         result = build(site)
         assert result.code == 0, result.err
         same_as_cold()
-        pages = sorted(p.relative_to(site / "site").as_posix() for p in (site / "site").rglob("index.html") if b"http-equiv" in p.read_bytes())
+        pages = sorted(
+            p.relative_to(site / "site").as_posix()
+            for p in (site / "site").rglob("index.html")
+            if b"http-equiv" in p.read_bytes()
+        )
         assert pages == ([redirect] if redirect else [])
 
 
@@ -217,7 +255,10 @@ def test_build_notes_the_next_scheduled_story(make_site):
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("Built 2 articles")
-    assert lines[1] == f'note: next scheduled story "Later news" is due 2025-06-21 06:00 UTC ({display_path(site / "content/later.md")})'
+    assert (
+        lines[1]
+        == f'note: next scheduled story "Later news" is due 2025-06-21 06:00 UTC ({display_path(site / "content/later.md")})'
+    )
     again = build(site)  # nothing to do: the same note from the last build's record
     assert again.out.splitlines()[1] == lines[1]
     assert "note:" not in build(site, "--future").out
@@ -237,13 +278,19 @@ def test_record_published_merges_and_leaves_an_unchanged_record_alone(make_site)
     record_published(site, {"/a/": "content/a.md"})  # nothing new: not rewritten (a file the user commits)
     assert path.stat().st_mtime_ns == 0
     record_published(site, {"/a2/": "content/a.md", "/b/": "content/a.md"})  # /b/ is a's now
-    assert json.loads(path.read_text(encoding="utf-8")) == {"/a/": "content/a.md", "/a2/": "content/a.md", "/b/": "content/a.md"}
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "/a/": "content/a.md",
+        "/a2/": "content/a.md",
+        "/b/": "content/a.md",
+    }
     assert [p.name for p in site.iterdir() if p.name.startswith(".published")] == []
 
 
 def test_one_alias_in_two_articles_is_an_error(make_site):
     site = site_with(make_site, aliases="[/same/]")
-    (site / "content/b.md").write_text(article("Other story", "2025-06-18 09:00", "Other.", aliases="[/same/]"), encoding="utf-8")
+    (site / "content/b.md").write_text(
+        article("Other story", "2025-06-18 09:00", "Other.", aliases="[/same/]"), encoding="utf-8"
+    )
     result = build(site)
     assert result.code == 1
     assert "aliases: writes same/index.html, which the redirect from alias /same/" in result.err

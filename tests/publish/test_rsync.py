@@ -24,7 +24,9 @@ from broadsheet.publish.targets import RsyncTarget
 
 from conftest import SETTINGS, article, run_cli, tree_bytes, write_tree
 
-pytestmark = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (Debian: apt-get install rsync)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("rsync") is None, reason="rsync is not installed (Debian: apt-get install rsync)"
+)
 
 RELEASE = re.compile(r"digest\.releases/(\d{8}T\d{6}Z-[0-9a-f]{8})")
 ARTICLES = 60
@@ -33,7 +35,11 @@ EDITED = "content/world/story-7.md"
 
 def articles(n: int, skip: int | None = None, body_of_7: str = "Body text.") -> dict[str, str]:
     return {
-        f"content/world/story-{i}.md": article(f"Story number {i}", f"2025-06-{1 + i % 28:02d} 09:{i % 60:02d}", body_of_7 if i == 7 else f"Body of story {i}.")
+        f"content/world/story-{i}.md": article(
+            f"Story number {i}",
+            f"2025-06-{1 + i % 28:02d} 09:{i % 60:02d}",
+            body_of_7 if i == 7 else f"Body of story {i}.",
+        )
         for i in range(n)
         if i != skip
     }
@@ -87,7 +93,9 @@ def folders(root: Path) -> list[str]:
 
 def whole_tree(folder: Path) -> dict[str, tuple[int, int]]:
     """Every path below a folder with its inode and modification time: 'nothing written' is this unchanged."""
-    return {p.relative_to(folder).as_posix(): (p.lstat().st_ino, p.lstat().st_mtime_ns) for p in sorted(folder.rglob("*"))}
+    return {
+        p.relative_to(folder).as_posix(): (p.lstat().st_ino, p.lstat().st_mtime_ns) for p in sorted(folder.rglob("*"))
+    }
 
 
 # --- a local folder -------------------------------------------------------------------------
@@ -207,7 +215,9 @@ def test_rollback_serves_the_previous_release_and_says_which(tmp_path, sites):
     assert line == f"Rolled back server to release {first} (was {second})"
     assert served(link) == tree_bytes(sites.a.root)
     assert releases(link) == [first, second]  # the newer release is kept
-    with pytest.raises(PublishError, match=f"^server: {first} is the oldest release kept at .*; nothing earlier to roll back to$"):
+    with pytest.raises(
+        PublishError, match=f"^server: {first} is the oldest release kept at .*; nothing earlier to roll back to$"
+    ):
         rsync.rollback(target(link))
     publish(link, sites.a_edited)  # the next publish links against the release served, and goes on top
     assert served(link) == tree_bytes(sites.a_edited.root)
@@ -239,7 +249,9 @@ def test_a_link_broadsheet_did_not_make_is_refused(tmp_path, sites):
     (tmp_path / "mine").mkdir()
     link = tmp_path / "digest"
     link.symlink_to("mine")
-    with pytest.raises(PublishError, match=r"^server: .*digest is a link Broadsheet did not make \(to mine\); refusing to replace it$"):
+    with pytest.raises(
+        PublishError, match=r"^server: .*digest is a link Broadsheet did not make \(to mine\); refusing to replace it$"
+    ):
         publish(link, sites.a)
     assert os.readlink(link) == "mine" and not (tmp_path / "digest.releases").exists()
 
@@ -256,13 +268,19 @@ def test_a_manifest_broadsheet_did_not_write_is_one_line(tmp_path, sites):
     publish(link, sites.a)
     manifest = tmp_path / "digest.releases" / (Path(os.path.realpath(link)).name + ".json")
     manifest.write_text("<html>")
-    with pytest.raises(PublishError, match="^server: the manifest of the release served at .*digest is not one Broadsheet wrote; publish to a new path$"):
+    with pytest.raises(
+        PublishError,
+        match="^server: the manifest of the release served at .*digest is not one Broadsheet wrote; publish to a new path$",
+    ):
         publish(link, sites.b)
     assert served(link) == tree_bytes(sites.a.root)
 
 
 def test_a_destination_without_a_path_is_refused(sites):
-    with pytest.raises(PublishError, match=r"^server: destination 'deploy@host:' names no folder to serve \(write it like deploy@host:/var/www/digest\)$"):
+    with pytest.raises(
+        PublishError,
+        match=r"^server: destination 'deploy@host:' names no folder to serve \(write it like deploy@host:/var/www/digest\)$",
+    ):
         publish("deploy@host:", sites.a)
 
 
@@ -313,7 +331,13 @@ def assert_never_mixed(link: Path, sites: Sites, publishing) -> None:
     def read() -> None:
         while not stop.is_set():
             snapshot = served(link)
-            seen.append("old" if snapshot == old else "new" if snapshot == new else f"mixed: {sorted(set(snapshot.items()) ^ set(old.items()))[:3]}")
+            seen.append(
+                "old"
+                if snapshot == old
+                else "new"
+                if snapshot == new
+                else f"mixed: {sorted(set(snapshot.items()) ^ set(old.items()))[:3]}"
+            )
 
     reader = threading.Thread(target=read)
     reader.start()
@@ -344,7 +368,9 @@ class Sshd:
 
     def start(self) -> None:
         with open(self.folder / "sshd.log", "ab") as log:  # the child keeps its own copy
-            self.process = subprocess.Popen([find_sshd(), "-D", "-e", "-f", str(self.folder / "sshd_config")], stderr=log)
+            self.process = subprocess.Popen(
+                [find_sshd(), "-D", "-e", "-f", str(self.folder / "sshd_config")], stderr=log
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -475,7 +501,9 @@ def test_a_connection_killed_halfway_leaves_the_old_site_and_the_next_publish_co
 
 def test_an_unreachable_host_is_one_line(tmp_path, sites, sshd):
     sshd.kill()
-    with pytest.raises(PublishError, match=r"^server: reading .*: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused$"):
+    with pytest.raises(
+        PublishError, match=r"^server: reading .*: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused$"
+    ):
         publish(sshd.destination(tmp_path / "digest"), sites.a)
     assert not (tmp_path / "digest.releases").exists()
 

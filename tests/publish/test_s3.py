@@ -64,7 +64,13 @@ class S3Server:
             self.process.wait()
 
     def client(self):
-        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=KEY, aws_secret_access_key=SECRET, region_name="us-east-1")
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=KEY,
+            aws_secret_access_key=SECRET,
+            region_name="us-east-1",
+        )
 
     def objects(self) -> dict[str, bytes]:
         """Every object of the bucket, read back through S3."""
@@ -76,7 +82,9 @@ class S3Server:
 
     def files(self) -> dict[str, bytes]:
         """The server's folder as it is on disk: what a dry run must not touch."""
-        return {p.relative_to(self.root).as_posix(): p.read_bytes() for p in sorted(self.root.rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(self.root).as_posix(): p.read_bytes() for p in sorted(self.root.rglob("*")) if p.is_file()
+        }
 
 
 @pytest.fixture
@@ -106,9 +114,15 @@ def target(server: S3Server, **keys) -> S3Target:
 
 
 STORIES = {
-    "content/2025/06/a.md": article("Ports reopen", "2025-06-16 08:00", "Ships move again.", section="world", tags="[trade]"),
-    "content/2025/06/b.md": article("Rates held", "2025-06-17 09:00", "The bank waits.", section="business", tags="[money]"),
-    "content/2025/06/c.md": article("Storm passes", "2025-06-18 10:00", "Clear skies.", section="world", tags="[weather]"),
+    "content/2025/06/a.md": article(
+        "Ports reopen", "2025-06-16 08:00", "Ships move again.", section="world", tags="[trade]"
+    ),
+    "content/2025/06/b.md": article(
+        "Rates held", "2025-06-17 09:00", "The bank waits.", section="business", tags="[money]"
+    ),
+    "content/2025/06/c.md": article(
+        "Storm passes", "2025-06-18 10:00", "Clear skies.", section="world", tags="[weather]"
+    ),
 }
 
 
@@ -177,7 +191,9 @@ def test_first_publish_puts_every_file_with_its_hash_type_and_cache_header(make_
 
     assert sorted(outcome.uploaded) == sorted(local.files) and outcome.replaced == outcome.deleted == []
     objects = server.objects()
-    assert objects == {"news/" + p: f.source.read_bytes() for p, f in local.files.items()} | {"news/" + MANIFEST: objects["news/" + MANIFEST]}
+    assert objects == {"news/" + p: f.source.read_bytes() for p, f in local.files.items()} | {
+        "news/" + MANIFEST: objects["news/" + MANIFEST]
+    }
     c = server.client()
     css = next(p for p in local.files if p.startswith("css/broadsheet.") and p.count(".") == 2)
     for path, content_type, cache in [
@@ -199,14 +215,26 @@ def test_a_second_publish_after_one_edit_sends_only_the_files_whose_bytes_change
     before_hashes = {p: f.sha256 for p, f in before.files.items()}
 
     # A same-size typo fix: sizes and the article count are equal, only bytes differ.
-    after = output(build(make_site, {**STORIES, "content/2025/06/b.md": article("Rates held", "2025-06-17 09:00", "The bank wai.s.", section="business", tags="[money]")}))
+    after = output(
+        build(
+            make_site,
+            {
+                **STORIES,
+                "content/2025/06/b.md": article(
+                    "Rates held", "2025-06-17 09:00", "The bank wai.s.", section="business", tags="[money]"
+                ),
+            },
+        )
+    )
     changed = sorted(p for p, f in after.files.items() if before_hashes.get(p) != f.sha256)
     outcome = publish(target(server), after, PublishOptions())
 
     assert page_of(after, "rates-held") in changed
     assert sorted(outcome.replaced + outcome.uploaded) == changed
     assert outcome.deleted == [] and outcome.unchanged == len(after.files) - len(changed)
-    assert server.objects()[page_of(after, "rates-held")] == after.files[page_of(after, "rates-held")].source.read_bytes()
+    assert (
+        server.objects()[page_of(after, "rates-held")] == after.files[page_of(after, "rates-held")].source.read_bytes()
+    )
     written = (server.root / BUCKET / MANIFEST).stat().st_mtime_ns
     assert publish(target(server), after, PublishOptions()).unchanged == len(after.files)
     assert (server.root / BUCKET / MANIFEST).stat().st_mtime_ns == written  # nothing to do writes nothing
@@ -226,7 +254,9 @@ def test_assets_go_up_before_pages_and_the_manifest_last(make_site, server):
 def test_an_object_changed_behind_the_manifest_is_sent_again(make_site, server):
     local = output(build(make_site))
     publish(target(server), local, PublishOptions())
-    server.client().put_object(Bucket=BUCKET, Key="robots.txt", Body=b"User-agent: *\nDisallow: /\n")  # by hand, same name
+    server.client().put_object(
+        Bucket=BUCKET, Key="robots.txt", Body=b"User-agent: *\nDisallow: /\n"
+    )  # by hand, same name
 
     outcome = publish(target(server), local, PublishOptions())
 
@@ -265,7 +295,17 @@ def test_deletions_come_last_and_past_max_deletes_need_yes(make_site, server):
 
 def test_a_dry_run_reads_the_bucket_and_writes_nothing(make_site, server):
     publish(target(server), output(build(make_site)), PublishOptions())
-    edited = output(build(make_site, {**STORIES, "content/2025/06/c.md": article("Storm passes", "2025-06-18 10:00", "Clear skies again.", section="world", tags="[weather]")}))
+    edited = output(
+        build(
+            make_site,
+            {
+                **STORIES,
+                "content/2025/06/c.md": article(
+                    "Storm passes", "2025-06-18 10:00", "Clear skies again.", section="world", tags="[weather]"
+                ),
+            },
+        )
+    )
     before = server.files()
 
     outcome = publish(target(server), edited, PublishOptions(dry_run=True))
@@ -281,7 +321,9 @@ def test_old_pages_listed_in_redirects_get_the_website_redirect(make_site, serve
     shutil.copytree(built / "site", copy)
     new = "/" + page_of(output(built), "rates-held").removesuffix("index.html")
     (copy / "2025/old-rates").mkdir(parents=True)
-    (copy / "2025/old-rates/index.html").write_text(f'<link rel="canonical" href="{new}"><meta http-equiv="refresh" content="0; url={new}">')
+    (copy / "2025/old-rates/index.html").write_text(
+        f'<link rel="canonical" href="{new}"><meta http-equiv="refresh" content="0; url={new}">'
+    )
     (copy / "_redirects").write_text(f"/digest/2025/old-rates/ /digest{new} 301\n")  # base_url with a path: /digest/
 
     outcome = publish(target(server), read_output(copy), PublishOptions())
@@ -318,17 +360,27 @@ def test_a_server_killed_halfway_is_one_line_and_the_next_publish_finishes(make_
 
     server.start()  # same folder, same port
     publish(target(server), local, PublishOptions())
-    assert {k: v for k, v in server.objects().items() if k != MANIFEST} == {p: f.source.read_bytes() for p, f in local.files.items()}
+    assert {k: v for k, v in server.objects().items() if k != MANIFEST} == {
+        p: f.source.read_bytes() for p, f in local.files.items()
+    }
 
 
 def test_a_bucket_that_does_not_exist(make_site, server):
     with pytest.raises(PublishError, match=r"^publish\.bucket\.bucket: no bucket named 'nowhere'"):
-        publish(S3Target("bucket", "nowhere", endpoint=server.endpoint, region="us-east-1"), output(build(make_site)), PublishOptions())
+        publish(
+            S3Target("bucket", "nowhere", endpoint=server.endpoint, region="us-east-1"),
+            output(build(make_site)),
+            PublishOptions(),
+        )
 
 
 def test_an_endpoint_nobody_answers(make_site, aws_env):
     with pytest.raises(PublishError, match=r"^publish\.bucket: cannot reach s3://digest/ at http://127\.0\.0\.1:\d+"):
-        publish(S3Target("bucket", BUCKET, endpoint=f"http://127.0.0.1:{free_port()}", region="us-east-1"), output(build(make_site)), PublishOptions())
+        publish(
+            S3Target("bucket", BUCKET, endpoint=f"http://127.0.0.1:{free_port()}", region="us-east-1"),
+            output(build(make_site)),
+            PublishOptions(),
+        )
 
 
 def test_missing_credentials(make_site, server, monkeypatch):

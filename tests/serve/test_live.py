@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from crashing import MARKER, live
 
 from broadsheet.build import output_folder
 
 from conftest import article, run_cli, tree_bytes
+from crashing import MARKER, live
 
 SETTINGS = "title: Live\nbase_url: https://example.org/digest/\ntimezone: UTC\n"
 
@@ -170,7 +170,9 @@ def test_a_rebuild_kept_out_by_another_build_is_shown_and_its_edit_is_not_lost(s
     events = Events(port, "/digest/__broadsheet/events")
     with output_folder.output_lock(site / "site") as busy:  # what a `broadsheet build` running meanwhile holds
         assert busy is None
-        (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body="Saved while a build ran."))
+        (site / "content/world/a.md").write_text(
+            article("First story", "2025-06-19 10:00", body="Saved while a build ran.")
+        )
         name, messages = events.next()
         assert name == "error" and any("another build of this site is running" in m for m in messages)
     (site / "content/world/b.md").write_text(article("Second story", "2025-06-18 10:00", body="A later save."))
@@ -198,7 +200,9 @@ def test_an_unexpected_error_in_a_rebuild_is_shown_as_a_bug_and_the_next_save_re
         assert "Fixed." in page and 'id="broadsheet-error"' not in page
         events.close()
     failed = [line for line in out.getvalue().splitlines() if line.startswith("Rebuild failed")]
-    assert len(failed) == 1 and "a bug in Broadsheet" in failed[0] and "ZeroDivisionError: division by zero" in failed[0]
+    assert (
+        len(failed) == 1 and "a bug in Broadsheet" in failed[0] and "ZeroDivisionError: division by zero" in failed[0]
+    )
     assert "Traceback" not in out.getvalue()
 
 
@@ -224,7 +228,9 @@ def big_site(site: Path, articles: int) -> Path:
     for i in range(articles):
         path = site / "content" / f"desk{i % 5}" / f"story-{i}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(article(f"Story {i}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d}", body, tags=f"[t{i % 17}]"))
+        path.write_text(
+            article(f"Story {i}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d}", body, tags=f"[t{i % 17}]")
+        )
     return site
 
 
@@ -233,7 +239,9 @@ def test_ctrl_c_during_the_first_build_stops_cleanly(tmp_path):
     site = big_site(tmp_path / "big", 500)
     assert run_cli("build", "--site", site).code == 0
     before = tree_bytes(site / "site")
-    (site / "broadsheet.yaml").write_text((site / "broadsheet.yaml").read_text().replace('title: "Big"', 'title: "Bigger"'))
+    (site / "broadsheet.yaml").write_text(
+        (site / "broadsheet.yaml").read_text().replace('title: "Big"', 'title: "Bigger"')
+    )
     assert run_cli("build", "--site", site, "--output", tmp_path / "after").code == 0
     after = tree_bytes(tmp_path / "after")
 
@@ -300,7 +308,9 @@ def ipv6() -> bool:
         return False
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", pytest.param("::", marks=pytest.mark.skipif(not ipv6(), reason="no IPv6 here")), "localhost"])
+@pytest.mark.parametrize(
+    "host", ["0.0.0.0", pytest.param("::", marks=pytest.mark.skipif(not ipv6(), reason="no IPv6 here")), "localhost"]
+)
 def test_a_host_other_machines_can_reach_is_warned_about(make_site, host):
     site = make_site({"content/world/a.md": article("A", "2025-06-19")})
     process = subprocess.Popen(
@@ -328,17 +338,27 @@ def test_a_host_other_machines_can_reach_is_warned_about(make_site, host):
 def test_an_article_too_slow_to_convert_is_shown_in_time_and_the_next_save_rebuilds(make_site):
     """serve converts a saved body on a thread of its own (the short cut for body edits),
     where no signal can stop it: the time budget holds there too."""
-    site = make_site({"content/a.md": article("First story", "2025-06-19 10:00")}, SETTINGS + "markdown:\n  timeout: 0.5\n")
+    site = make_site(
+        {"content/a.md": article("First story", "2025-06-19 10:00")}, SETTINGS + "markdown:\n  timeout: 0.5\n"
+    )
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for line in process.stderr:
             if line.startswith("Serving"):
                 break
         events = Events(port, "/digest/__broadsheet/events")  # waits 15 s at most for each event
-        (site / "content/a.md").write_text(article("First story", "2025-06-19 10:00", body="[" * 8000))  # ~10 s unbounded
+        (site / "content/a.md").write_text(
+            article("First story", "2025-06-19 10:00", body="[" * 8000)
+        )  # ~10 s unbounded
         name, messages = events.next()
-        assert name == "error" and any("a.md:1: body: took too long to convert (over 0.5 s)" in m for m in messages), messages
+        assert name == "error" and any("a.md:1: body: took too long to convert (over 0.5 s)" in m for m in messages), (
+            messages
+        )
         (site / "content/a.md").write_text(article("First story", "2025-06-19 10:00", body="Fixed."))
         assert events.next()[0] == "reload"
         assert "Fixed." in get(port, "/digest/2025/06/19/first-story/")[1]

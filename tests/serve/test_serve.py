@@ -106,7 +106,9 @@ class EventStream:
 
     def __init__(self, server: DevServer, query: str = ""):
         self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-        self.sock.sendall(f"GET {server.events_path}{query} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n".encode())
+        self.sock.sendall(
+            f"GET {server.events_path}{query} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n".encode()
+        )
         self.buffer = b""
         head = self._until(b"\r\n\r\n").decode("latin-1")
         self.status_line, *header_lines = head.split("\r\n")

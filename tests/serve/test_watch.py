@@ -19,7 +19,9 @@ QUIET = 0.2
 
 @pytest.fixture
 def watched(make_site):
-    site = make_site({"content/world/a.md": article("A", "2025-06-19"), "content/world/b.md": article("B", "2025-06-19")})
+    site = make_site(
+        {"content/world/a.md": article("A", "2025-06-19"), "content/world/b.md": article("B", "2025-06-19")}
+    )
     calls: queue.Queue = queue.Queue()
     watcher = Watcher(site, calls.put, quiet=QUIET)
     watcher.start()

@@ -14,7 +14,9 @@ from conftest import copy_demo, run_cli
 
 # Marks on the test rather than a module-level skip, as in the browser tests: a check added
 # here that needs neither the checker nor Java still runs without them.
-needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="java not found: apt-get install default-jre-headless")
+needs_java = pytest.mark.skipif(
+    shutil.which("java") is None, reason="java not found: apt-get install default-jre-headless"
+)
 
 
 @needs_file(VNU, NPM_CI)

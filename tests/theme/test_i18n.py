@@ -49,7 +49,9 @@ def test_a_russian_site(make_site):
     search = read(output, "search/index.html")
     assert "Искать по всем материалам" in search
     words = json.loads(html.unescape(re.search(r"data-search-text='([^']*)'", search).group(1)))  # for search.js
-    assert words["count"]["many"] == "{count} результатов" and words["none"] == "По запросу «{query}» ничего не найдено."
+    assert (
+        words["count"]["many"] == "{count} результатов" and words["none"] == "По запросу «{query}» ничего не найдено."
+    )
     assert "Страница не найдена" in read(output, "404.html")
 
 
@@ -78,7 +80,15 @@ def test_more_languages(make_site, language, words):
 
 
 def test_an_article_in_russian_in_an_english_site(make_site):
-    ru = article("Новость дня", "2025-06-19 10:00", lang="ru", source="Интерфакс", url="https://www.interfax.ru/a", tags="[NATO]", slug="novost")
+    ru = article(
+        "Новость дня",
+        "2025-06-19 10:00",
+        lang="ru",
+        source="Интерфакс",
+        url="https://www.interfax.ru/a",
+        tags="[NATO]",
+        slug="novost",
+    )
     output = build_site(make_site, "en", files={"content/world/ru.md": ru})
     page = read(output, "2025/06/19/novost/index.html")
     assert '<html lang="en">' in page
@@ -94,8 +104,12 @@ def test_an_article_in_russian_in_an_english_site(make_site):
 
 
 def test_strings_override_the_theme_in_the_site_language(make_site):
-    extra = "strings:\n  read_at: 'Original report: {source}'\n  stories: {one: '{count} item', other: '{count} items'}\n"
-    ru = article("Новость", "2025-06-19 10:00", lang="ru", source="Интерфакс", url="https://www.interfax.ru/a", slug="novost")
+    extra = (
+        "strings:\n  read_at: 'Original report: {source}'\n  stories: {one: '{count} item', other: '{count} items'}\n"
+    )
+    ru = article(
+        "Новость", "2025-06-19 10:00", lang="ru", source="Интерфакс", url="https://www.interfax.ru/a", slug="novost"
+    )
     output = build_site(make_site, "en", extra, {"content/world/ru.md": ru})
     assert "Original report: Reuters" in read(output, "2025/06/19/summit-opens/index.html")
     assert "3 items" in read(output, "index.html")
@@ -114,7 +128,9 @@ def test_wrong_strings_are_reported_with_their_lines(make_site):
     site = make_site(STORIES, settings)
     result = run_cli("build", "--site", site)
     assert result.code == 1
-    assert "broadsheet.yaml:3: strings.read_at: unknown placeholder {outlet} (this phrase can use: {source})" in result.err
+    assert (
+        "broadsheet.yaml:3: strings.read_at: unknown placeholder {outlet} (this phrase can use: {source})" in result.err
+    )
     assert "broadsheet.yaml:4: strings.nope: unknown phrase (expected one of:" in result.err
     assert "broadsheet.yaml:5: strings.min_read: expected a string" in result.err
     assert "broadsheet.yaml:6: strings.stories: a phrase with plural forms needs at least 'other'" in result.err

@@ -201,7 +201,9 @@ def test_accents_and_case_do_not_matter(page, newsroom_url):
     # Every spelling finds both stories, one written with accents and one without; both are
     # title matches, so the newer comes first.
     both = [CAFE_SANCHEZ, SANCHEZ_CAFE]
-    expected = {text: both for text in ["Sánchez", "sanchez", "SANCHEZ", "SÁNCHEZ", "sánch", "café", "CAFE", "cafe sanchez"]}
+    expected = {
+        text: both for text in ["Sánchez", "sanchez", "SANCHEZ", "SÁNCHEZ", "sánch", "café", "CAFE", "cafe sanchez"]
+    }
     assert answers(page, newsroom_url, expected) == expected
 
 
@@ -228,7 +230,9 @@ def test_the_browser_folds_words_as_the_index_does(page, newsroom, newsroom_url)
     is typed into the same terms, or the story could never be found."""
     index = json.loads((newsroom / "search/index.json").read_text(encoding="utf-8"))
     spelling = [d["title"] for d in index["docs"]].index(SPELLING)
-    assert {term: index["terms"].get(term) for term in FOLDED.values()} == {term: [spelling] for term in FOLDED.values()}
+    assert {term: index["terms"].get(term) for term in FOLDED.values()} == {
+        term: [spelling] for term in FOLDED.values()
+    }
     expected = {text: [SPELLING] for text in FOLDED}
     assert answers(page, newsroom_url, expected) == expected
 
@@ -246,7 +250,13 @@ def test_no_results_says_so_and_punctuation_asks_nothing(page, newsroom_url):
 def test_a_query_in_the_url_is_searched_on_load(page, newsroom_url):
     expected = {
         "bridge river": [HARBOUR, FESTIVAL],
-        "bri": [HARBOUR, COUNCIL, BRIGHT, OLD_BRIDGE, FESTIVAL],  # a half-typed search, shared, shows what its sender saw
+        "bri": [
+            HARBOUR,
+            COUNCIL,
+            BRIGHT,
+            OLD_BRIDGE,
+            FESTIVAL,
+        ],  # a half-typed search, shared, shows what its sender saw
         "café": [CAFE_SANCHEZ, SANCHEZ_CAFE],
     }
     shown = {}

@@ -9,7 +9,19 @@ import re
 
 import pytest
 
-from browser import ARTICLE, AXE, DEMO_URL, NPM_CI, ROOT, axe_violations, build_demo, console_errors, needs_file, require_browser, serving
+from browser import (
+    ARTICLE,
+    AXE,
+    DEMO_URL,
+    NPM_CI,
+    ROOT,
+    axe_violations,
+    build_demo,
+    console_errors,
+    needs_file,
+    require_browser,
+    serving,
+)
 from conftest import article, run_cli
 
 require_browser()
@@ -38,14 +50,19 @@ def open_page(browser, site_url):
 
     def open_(path: str, width: int = 1280, dark: bool = False, script: bool = True):
         context = browser.new_context(
-            viewport={"width": width, "height": 800}, color_scheme="dark" if dark else "light", java_script_enabled=script
+            viewport={"width": width, "height": 800},
+            color_scheme="dark" if dark else "light",
+            java_script_enabled=script,
         )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(5000)
         errors.extend(console_errors(page))
         # Nothing from other hosts: no web fonts, scripts, images or trackers.
-        page.on("request", lambda request: None if request.url.startswith((site_url, "data:")) else elsewhere.append(request.url))
+        page.on(
+            "request",
+            lambda request: None if request.url.startswith((site_url, "data:")) else elsewhere.append(request.url),
+        )
         page.goto(site_url + path)
         if "?q=" in path:
             page.wait_for_selector("#search-results li")
@@ -112,7 +129,9 @@ def test_keyboard_reaches_skip_link_then_main_links_in_order(open_page):
     focused = []
     for _ in range(len(links)):
         page.keyboard.press("Tab")
-        href, outline = page.evaluate("[document.activeElement.getAttribute('href'), getComputedStyle(document.activeElement).outlineStyle]")
+        href, outline = page.evaluate(
+            "[document.activeElement.getAttribute('href'), getComputedStyle(document.activeElement).outlineStyle]"
+        )
         focused.append(href)
         assert outline != "none", f"no visible focus on {href}"
         if len(focused) == 1:  # the skip link shows itself, with a visible focus ring
