@@ -20,7 +20,7 @@ NAVIGATION = [
     r"(print |digital )?subscriptions?|subscribe( now| today)?|abo|abonnieren|подписка|передплата|s'abonner|suscríbete",
     r"newsletters?|podcasts?|jobs|search jobs|puzzles|crosswords?|games",
     # section names, alone on their line in a menu or over the headline
-    r"news|local|national|world|business|politics|sports?|culture|opinion|science|weather|money|entertainment|lifestyle|economy|markets|tech(nology)?|health|travel|features|video|local news|regions?|showbiz|analysis",
+    r"news|local|national|world|business|politics|sports?|culture|opinion|science|weather|money|entertainment|lifestyle|economy|markets|tech(nology)?|health|travel|features|video|local news|regions?|showbiz|analysis|transport|education|crime|courts|property|motoring",
     r"nachrichten|politik|wirtschaft|kultur|wissen|gesellschaft|panorama|meinung|regional|wetter|mediathek",
     r"новости|политика|экономика|общество|спорт|культура|мнения|наука|регионы|новини|економіка|суспільство|регіони|думки|війна|наука",
     r"actualités|politique|économie|société|noticias|política|economía|sociedad|deportes",
@@ -60,7 +60,13 @@ WIDGET = [
     r"disclaimer:.{0,400}|.{0,40}\bcomments? (published )?(are|is) (the )?(sole )?responsibility\b.{0,200}|los comentarios publicados son\b.{0,200}|les commentaires (publiés )?(sont|n'engagent)\b.{0,200}",
     r"\d(\.\d+)?x|\d{1,2}:\d\d( / \d{1,2}:\d\d)?|audio-player|audio herunterladen.{0,40}|link des audios|download audio.{0,40}|media caption,?|video caption,?|(search & )?section navigation|accessibility help",
     r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
-    r"see more on:?.{0,100}|order reprints.{0,100}|story continues below( this)? (ad|advertisement)|(article|story) continues (below|after)( the)? (ad|advertisement)",
+    r"see more on:?.{0,100}|order reprints.{0,100}|story continues below( this)? (ad|advertisement|gallery|video)|(article|story) continues (below|after)( the)? (ad|advertisement|gallery|video)",
+    # "continue reading after the advertisement" in the other languages
+    r"(weiterlesen|lesen sie weiter|der artikel geht weiter) (nach|unter) der (anzeige|werbung)|continue reading (below|after the (ad|advertisement))|la suite (après|sous) (la|cette) publicité|sigue leyendo (debajo|tras el anuncio|después del anuncio)|продолжение (ниже|после рекламы)|продовження (нижче|після реклами)",
+    # prompts to comment, and comment counters: "Kommentare (12)", "Want to join the conversation? Please log in to comment"
+    r".{0,60}\b(to comment|zu kommentieren|pour commenter|para comentar|чтобы (оставить )?комментари\w*|чтобы комментировать|щоб (залишити )?комент\w*)\b.{0,80}|(comments?|kommentare?|commentaires?|comentarios?|комментарии|коментарі)\s*\(\d+\)",
+    r"(show|hide|expand|collapse|view|close) (caption|captions|photo|image|gallery|all photos|bildunterschrift)|(bildunterschrift|légende) (anzeigen|ausblenden|afficher|masquer)|slide \d+ of \d+",
+    r"why you can trust\b.{0,60}|how we (report|work|fact-check)\b.{0,40}|our (editorial )?(standards|principles|ethics)( policy)?|rights (and|&) permissions|reprints (and|&) permissions",
     r"list of \d+ items|list \d+ of \d+|end of list|load more|show more|more|mehr|ещё|більше",
     r"image|photo|video|gallery|foto|фото|видео|відео|audio|play|watch|listen|hören|смотреть|дивитися",
     r"follow( us)?( on)?\b.{0,60}|folgen sie uns\b.{0,60}|подписывайтесь\b.{0,80}|підписуйтеся\b.{0,80}|читайте нас\b.{0,60}",
@@ -93,6 +99,7 @@ BOX_START = [
     r"(підтримати|поддержать|unterstützen|soutenir|apoyar)\s+\S.{0,60}|support (us|our \w+|independent journalism|the [\w’' -]{1,40}|[\w’' -]{1,40})[.!]?|unterstützen sie (uns|[\w’' -]{1,40})[.!]?|поддержите\b.{0,60}|підтримайте\b.{0,60}|soutenez\b.{0,60}|apoya\b.{0,60}",
     r"(please |can you )?(help us|support us|donate|make a (donation|contribution))\b.{0,200}",
     r"(become|join) (a |our )?(member|supporter|subscriber|patron)s?\b.{0,200}",
+    r"join (our|the) [\w’' -]{0,30}\b(community|club|movement)\b.{0,60}|on supporting [\w’' -]{1,40}|(it's|it is) time to stand up for\b.{0,40}",
     r"(before you go|a (message|note|letter) from .{0,40}|we have a (small )?favou?r to ask|dear readers?|liebe leser\w*|дорогие читатели|шановні читачі|уважаемые читатели|chers lecteurs|queridos lectores)\b.{0,200}",
     r"newsletters?( promotion)?:?", r".{0,40}\b(free|daily|weekly|our|morning|evening)\b.{0,30}\bnewsletters?\b.{0,120}",
     # paywalls
@@ -109,7 +116,7 @@ APPEAL_INSIDE = [
     r"we have a (small )?favou?r to ask", r"(support|fund) (our |independent )journalism", r"no matter how small", r"(remind|ask) me later",
     r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|наш|независим)", r"підтримайте (нас|наш|незалежн)", r"support (us|our work)\b",
     r"unterstützen sie (uns|unsere)", r"soutenez(-nous| notre)", r"apoya (nuestro|a nuestr)", r"існує завдяки (читачам|вам)", r"существует благодаря (читателям|вам)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
-    r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you (value|enjoy|like) (our|this)\b.{0,60}\b(support|contribut|donat|subscri)",
+    r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you( are|'re|’re)? (valu|enjoy|lik)\w* (our|this)\b.{0,60}\b(support|contribut|donat|subscri)", r"(need|want) to ask (for )?your support", r"ask(ing)? for your support",
     r"do you have a story( for us)?\b", r"vous avez une (information|nouvelle)\b", r"(únase|join|folgen sie|подписывайтесь|приєднуйтесь)\b.{0,40}\b(whatsapp|telegram|google news|канал)", r"google news", r"(may|might) earn (a )?commission", r"affiliate (link|commission)s?\b", r"мы работаем для вас", r"we work for you", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
     r"скачайте .{0,30}приложени", r"завантажте .{0,30}застосун", r"téléchargez l'application", r"descarga la app",
     r"(did you )?(like|enjoy)(ed)? this (article|story)\b", r"gefällt ihnen (dieser|der) artikel", r"cet article vous a plu", r"вам понравил\w* (эта )?стать", r"got a story\b", r"haben sie hinweise", r"есть новость\?", r"маєте новину\?",
@@ -124,7 +131,7 @@ BOX_END = [
 
 # A line at the foot of a story that credits its reporting, not part of it.
 TAGLINE = [
-    r"(additional )?reporting by\b.{0,200}", r"(writing|editing|edited) by\b.{0,200}", r".{0,120}\b(reported|contributed) (from|to this (report|story))\b.{0,200}",
+    r"(additional )?reporting by\b.{0,200}", r"(contact|reach|email|write to|kontakt\w*|schreiben sie|связаться с|напишите|contacter|escribe a) .{0,60}[\w.+-]+@[\w-]+\.[\w.]+\b.{0,160}", r"(writing|editing|edited) by\b.{0,200}", r".{0,120}\b(reported|contributed) (from|to this (report|story))\b.{0,200}",
     r".{0,60}\bis an? ([\w-]+ ){0,3}(writer|editor|reporter|correspondent|journalist|producer|columnist)\b.{0,160}",
     r"(mitarbeit|mit material von|редактор|автор текста|автор):?.{0,120}", r"with (additional )?reporting from\b.{0,120}", r"report(ing|ed) from\b.{0,80}",
     r"[A-ZÀ-Þ][\w'’-]+ [A-ZÀ-Þ][\w'’-]+ (covers|writes about|reports on|is based in|schreibt über|berichtet über|écrit sur|couvre|escribe sobre|cubre|пишет о|освещает|пише про|висвітлює)\b.{0,240}",

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 
 BY = re.compile(
-    r"(?:by|words by|written by|text by|story by|reported by|von|text|автор(?:ы)?:?|авторка:?|текст:?|par|por)\s+(?P<names>\S.{1,150})",
+    r"(?:by|words by|written by|text by|story by|reported by|von|text|автор(?:ы)?:?|авторка:?|текст:?|par|por"
+    # credits for the words on broadcasters' pages: "Sujet radio: A", "Adaptation web: B", "Texto: C"
+    r"|(?:sujet|reportage) (?:radio|tv|télé)\s*:|adaptation web\s*:|texte\s*:|propos recueillis par|texto\s*:|redacción\s*:|mitarbeit\s*:)"
+    r"\s+(?P<names>\S.{1,150})",
     re.I,
 )
 JOIN = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bи\b|\bі\b|\bта\b|\bet\b|\by\b|&)\s*", re.I)
@@ -63,6 +66,7 @@ def _names(text: str, in_byline: bool = False) -> tuple[str, ...]:
         0
     ]  # "Текст: А; фото: Б", "Text: A, Fotos: B"
     text = OUR_ROLE.sub("", text)  # "unserem Redakteur A"
+    text = re.split(r"\s+(?:edited|reviewed|fact-checked|illustrated|photographed|produced) by\b", text, flags=re.I)[0]
     text = re.split(r"\s*[|,]\s*(?=\d)|\s+(?:[-–—|·•])\s+", text)[0]  # "By Jo Hart | 3 April 2025": the date goes
     found = []
     for part in JOIN.split(text):
@@ -94,6 +98,16 @@ def _is_name(name: str, least: int = 2) -> bool:
 
 
 def _cased(name: str) -> str:
-    """Names printed in capitals are stored as names are written."""
-    letters = [c for c in name if c.isalpha()]
-    return name.title() if letters and all(c.isupper() for c in letters) else name
+    """Names printed in capitals are stored as names are written: "CIARAN McGETTIGAN" -> Ciaran McGettigan."""
+    words = [_shouted(word) for word in name.split()]
+    if any(word is None for word in words):
+        return name
+    return " ".join(prefix + rest.title() for prefix, rest in words)  # type: ignore[misc]
+
+
+def _shouted(word: str) -> tuple[str, str] | None:
+    """A word in capitals as (prefix, rest): "McGETTIGAN" -> ("Mc", "GETTIGAN"); None if in normal case."""
+    prefix = re.match(r"(?:Mc|Mac)(?=[A-Z]{2})", word)
+    head = prefix.group() if prefix else ""
+    letters = [c for c in word[len(head) :] if c.isalpha()]
+    return (head, word[len(head) :]) if letters and all(c.isupper() for c in letters) else None

@@ -89,6 +89,7 @@ def _bracketed(line: str) -> PhotoLine | None:
         "/" in credit
         or re.search(r"\b(via|photo|images?|pictures?|фото)\b", credit, re.I)
         or re.fullmatch(AGENCY_WORDS, credit, re.I)
+        or (re.search(AGENCY_WORDS, credit) and len(credit.split()) <= 6)  # "[Keystone - Name]"
     ):
         return None
     return PhotoLine(found.group("caption").strip(), credit)

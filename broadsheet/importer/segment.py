@@ -91,7 +91,9 @@ class _Page:
         return self.gone.get(i, "")
 
     def names_outlet(self, line: str) -> bool:
-        return bool(self.outlet) and self.outlet.lower() in line.lower()
+        """Whether the line names the outlet, with or without its article ("Millbrook Ledger")."""
+        name = re.sub(r"^(the|der|die|das|le|la|les|el|los)\s+(?=\S)", "", self.outlet, flags=re.I)
+        return bool(name) and name.lower() in line.lower()
 
 
 def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
@@ -113,6 +115,7 @@ def segment(lines: list[str], rules: LineRules, tz: ZoneInfo) -> Parts:
     parts.story = _story(page, start, parts.authors)
     if not parts.story:
         raise ValueError("no story text found after the headline")
+    parts.authors = parts.authors or _byline_below(page, start)
     parts.outlet = page.outlet
     return parts
 
@@ -208,6 +211,9 @@ def _mark_photos(page: _Page) -> None:
         found = photo_line(line)
         if not found:
             continue
+        if not found.caption and _breadcrumb(line):
+            page.gone[i] = "navigation"
+            continue
         page.gone[i] = "photo"
         caption = found.caption
         if not caption and found.credit:
@@ -220,6 +226,11 @@ def _mark_photos(page: _Page) -> None:
                     page.gone[j] = "photo"
                     break
         page.photos[i] = (caption, found.credit)
+
+
+def _breadcrumb(line: str) -> bool:
+    """ "Hong Kong/Transport" is shaped like "Name/Agency" but ends in a section of the site."""
+    return lexicon.kind_of(re.split(r"[/>»|]", line)[-1]) == "navigation"
 
 
 def _caption_above(page: _Page, i: int) -> bool:
@@ -361,6 +372,9 @@ def _header_item(page: _Page, i: int) -> bool:
             page.roles[after]
             or page.kind(after) in ("photo", "widget")
             or bool(page.dates[after] or page.bylines[after])
+            or (
+                page.names_outlet(page.lines[after]) and not page.names_outlet(page.lines[i])
+            )  # "Tom Reddick", "Millbrook Ledger"
         )
     return False
 
@@ -414,13 +428,16 @@ def _read_header(page: _Page, lines: range, parts: Parts) -> None:
     """Authors, the date of publication (an "Updated" stamp only when no other is given) and
     the photo, from the header; a publication stamp at the foot of the page if the header has none."""
     updated = False
+    best = 0  # how sure the authors found so far are (`_byline_strength`)
     for i in lines:
         line = page.lines[i]
-        names = page.bylines[i] or (page.names[i] if _header_item(page, i) and not page.kind(i) else None)
+        names = page.bylines[i] or (
+            page.names[i] if _header_item(page, i) and not page.kind(i) and not page.names_outlet(line) else None
+        )
         names = names or (_names_after(page, i) if people.BY_ALONE.fullmatch(line) else None)
         when = page.dates[i]
-        if names and not parts.authors:
-            parts.authors = names
+        if names and _byline_strength(page, i) > best:
+            parts.authors, best = names, _byline_strength(page, i)
         if when and (parts.date is None or (updated and not is_update(line))):
             parts.date, updated = when, is_update(line)
         if i in page.photos and parts.picture is None:
@@ -429,6 +446,26 @@ def _read_header(page: _Page, lines: range, parts: Parts) -> None:
     if parts.date is None or updated:  # "Publiziert am 22.11.2026", "First uploaded on: ..." below the story
         stamped = next((when for when, line in zip(page.dates, page.lines) if when and is_published(line)), None)
         parts.date = stamped or parts.date
+
+
+def _byline_strength(page: _Page, i: int) -> int:
+    """A "By" line is surest; a name over a role or a date next; a name over a photo may be the
+    photo's title ("Stuttgarter Stäffele" above "Bild: ..."), so the least sure."""
+    if page.bylines[i] or people.BY_ALONE.fullmatch(page.lines[i]):
+        return 3
+    after = i + 1
+    return 2 if after < len(page.lines) and (page.roles[after] or page.dates[after] or page.bylines[after]) else 1
+
+
+def _byline_below(page: _Page, start: int) -> tuple[str, ...]:
+    """Broadcasters credit the words at the foot ("Sujet radio: A", "Adaptation web: B"): the
+    "By" lines below the story when the header has none, up to the footer."""
+    names: list[str] = []
+    for i in range(start, len(page.lines)):
+        if page.kind(i) == "footer":
+            break
+        names.extend(name for name in page.bylines[i] or () if name not in names)
+    return tuple(names)
 
 
 def _story(page: _Page, start: int, authors: tuple[str, ...] = ()) -> list[str]:
