@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import threading
+from collections.abc import Callable, Iterator
 from multiprocessing.context import BaseContext
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -44,17 +46,41 @@ def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, pickl
         yield from map(job, chunks)
         return
     if context.get_start_method() == "fork":
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(job,)) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_adopt, initargs=(job,)
+        ) as pool:
             yield from _map(pool, _run_adopted, chunks)
         return
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent
+    ) as pool:
         yield from _map(pool, job, chunks)
+
+
+def start_forkserver() -> None:
+    """Start the forkserver now, from the main thread, with Ctrl-C ignored. A process with
+    threads (the dev server) gets its workers from the forkserver, which Python starts at the
+    first build; Ctrl-C reaching it while its interpreter starts up (before it ignores SIGINT
+    itself) printed "Fatal Python error: init_import_site". An ignored SIGINT is inherited
+    across exec, and Python leaves an ignored SIGINT ignored, so the server is never exposed."""
+    if (
+        "forkserver" not in multiprocessing.get_all_start_methods()
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _map(pool: concurrent.futures.ProcessPoolExecutor, job: Callable, chunks: list) -> Iterator:
     try:
         yield from pool.map(job, chunks)
-    except BaseException:  # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
+    except (
+        BaseException
+    ):  # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
         pool.shutdown(wait=False, cancel_futures=True)
         raise
 

@@ -12,7 +12,7 @@ import webbrowser
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from broadsheet.build import config
+from broadsheet.build import config, pool
 from broadsheet.build.request import BuildRequest
 from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
 from broadsheet.serve.server import DevServer, PortInUse
@@ -35,6 +35,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     server = watcher = None
     interrupted = False
     try:
+        pool.start_forkserver()  # before the server's threads: the builds' workers come from it
         server = start_server(output, settings.base_path, args.host, args.port)
         if server is None:
             return 1
