@@ -46,6 +46,9 @@ WIDGET = [
     r"((visa|mastercard|american express|amex|paypal|apple pay|google pay)[\s,/|]*(and\s+)?){2,}",
     r"privacy (notice|policy)\b.{0,300}|terms (and conditions|of (use|service))\b.{0,100}|cookie settings|cookies?( policy| preferences)?|datenschutz(erklärung)?|impressum|kontakt|contact( us)?|about us",
     r".{0,100}\bcookies?\b.{0,100}\b(accept|settings|preferences|policy|consent)\b.{0,100}|accept( all)?( cookies)?|reject all",
+    r".{0,60}\b(uses|use|utilise|utilisent|verwendet|verwenden|nutzt|nutzen|utiliza|usa|использует|використовує)\s+(des )?cookies?\b.{0,300}|by continuing to (use|browse)\b.{0,200}",
+    # gambling adverts' legal warnings
+    r"(les )?jeux d'argent (et de hasard )?comportent des risques\b.{0,200}|jouez (de manière )?responsable\w*\b.{0,100}|(please )?(gamble|play) responsibly\b.{0,100}|glücksspiel kann süchtig machen\b.{0,100}|18\+.{0,60}",
     r"(enter )?your email( address)?\b.{0,40}|(jetzt )?(anmelden|abonnieren|testen)|sign up( here| now)?|subscribe|подписаться|підписатися|thank you for signing up!?",
     r"(read|read more|read next|related|see also|watch|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también|más información)\s*[:|].{1,150}",
     r"(écouter|listen to|прослушать|послухати|escuchar) (cet |this |the |l'|la |este |esta |эту |цю )?(article|story|noticia|artículo|статью|статтю)\b.{0,30}|(dieser )?artikel (zum )?anhören\b.{0,30}",
@@ -60,7 +63,7 @@ WIDGET = [
     r"disclaimer:.{0,400}|.{0,40}\bcomments? (published )?(are|is) (the )?(sole )?responsibility\b.{0,200}|los comentarios publicados son\b.{0,200}|les commentaires (publiés )?(sont|n'engagent)\b.{0,200}",
     r"\d(\.\d+)?x|\d{1,2}:\d\d( / \d{1,2}:\d\d)?|audio-player|audio herunterladen.{0,40}|link des audios|download audio.{0,40}|media caption,?|video caption,?|(search & )?section navigation|accessibility help",
     r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
-    r"see more on:?.{0,100}|order reprints.{0,100}|story continues below( this)? (ad|advertisement|gallery|video)|(article|story) continues (below|after)( the)? (ad|advertisement|gallery|video)",
+    r"see more on:?.{0,100}|order reprints.{0,100}|story continues below( this)? (ad|advertisement|gallery|video)?|this (ad|advertisement) has not loaded( yet)?\b.{0,120}|(article|story) continues (below|after)( the)? (ad|advertisement|gallery|video)",
     # "continue reading after the advertisement" in the other languages
     r"(weiterlesen|lesen sie weiter|der artikel geht weiter) (nach|unter) der (anzeige|werbung)|continue reading (below|after the (ad|advertisement))|la suite (après|sous) (la|cette) publicité|sigue leyendo (debajo|tras el anuncio|después del anuncio)|продолжение (ниже|после рекламы)|продовження (нижче|після реклами)",
     # prompts to comment, and comment counters: "Kommentare (12)", "Want to join the conversation? Please log in to comment"
@@ -74,7 +77,7 @@ WIDGET = [
 
 # A heading over links to other stories: the headlines under it go with it.
 RELATED = [
-    r"read more|read next|related( stories| articles| content| coverage)?|more on this( story)?|more from \w+|recommended( stories| for you)?|see also|you may also like|more stories|top stories|latest( news)?",
+    r"read more|read next|further reading|related( stories| articles| content| coverage)?|more on this( story)?|more from \w+|recommended( stories| for you)?|see also|you may also like|more stories|top stories|latest( news)?",
     r"most (read|viewed|popular|shared)( news| stories)?|top picks\b.{0,40}|trending( now)?|what others are reading|explore more on these topics|more about",
     r"(mehr zum thema|more on|more about|plus sur|más sobre|больше по теме|більше на тему)\b.{0,40}|lesen sie auch|auch interessant|das könnte sie auch interessieren|weitere artikel|meistgelesen|beliebt",
     r"самое интересное|найцікавіше|читайте также|читайте по теме|по теме|самое читаемое|популярное|главное за день|главное|новости по теме|ещё по теме",
@@ -86,12 +89,12 @@ RELATED = [
 ]
 
 # A heading over a list of short points that sum the story up: the points go with it.
-SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|what (you need to know|we know)|das müssen sie wissen|что (нужно знать|известно)|що (потрібно знати|відомо)|ce qu'il faut savoir|lo que hay que saber|key (points|facts|takeaways)|highlights|in brief|at a glance|the essentials|das wichtigste( in kürze)?|auf einen blick|главное|коротко|головне|коротко про головне|en bref|l'essentiel|lo más importante|claves"]  # fmt: skip
+SUMMARY = [r"(poll|umfrage|опрос|опитування|sondage|encuesta)\W*|what (you need to know|we know)|das müssen sie wissen|что (нужно знать|известно)|що (потрібно знати|відомо)|ce qu'il faut savoir|lo que hay que saber|key (points|facts|takeaways)|highlights|in brief|in short|at a glance|the essentials|das wichtigste( in kürze)?|auf einen blick|главное|коротко|головне|коротко про головне|en bref|l'essentiel|lo más importante|claves"]  # fmt: skip
 
 # The end of the page: copyright, tags, topic lists, legal lines.
 FOOTER = [
     r".{0,20}(©|\(c\)|copyright( ©)?\s?\d{4}).{0,300}|all rights reserved\b.{0,300}|alle rechte vorbehalten\b.{0,300}|все права защищены\b.{0,200}|(усі|всі) права захищен[оі]\b.{0,200}|tous droits réservés\.?|todos los derechos reservados\.?",
-    r"(сетевое издание|мережеве видання|свидетельство о регистрации|зарегистрирован[оа]? (роскомнадзором|федеральной службой)|эл\s*№\s*фс).{0,400}|published by .{0,80}|our standards:?.{0,100}|.{0,60}\backnowledges? the (traditional )?(owners|custodians)\b.{0,300}|(this|dieser|cet|este) (article|story|artikel|artículo) (first |erst |a été |fue )?(appeared|erschien|publié|publicado)\b.{0,200}|a version of this (article|story) appears in print\b.{0,300}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
+    r"(сетевое издание|мережеве видання|свидетельство о регистрации|зарегистрирован[оа]? (роскомнадзором|федеральной службой)|эл\s*№\s*фс).{0,400}|published by .{0,80}|our standards:?.{0,100}|.{0,60}\backnowledges?\b.{0,120}\b(traditional )?(owners|custodians)\b.{0,300}|.{0,100}\b(is|are) (protected by )?copyright(ed)?\b.{0,200}|.{0,100}\bcannot be (reproduced|republished)\b.{0,100}|(this|dieser|cet|este) (article|story|artikel|artículo) (first |erst |a été |fue )?(appeared|erschien|publié|publicado)\b.{0,200}|a version of this (article|story) appears in print\b.{0,300}|dieses thema im programm:?|.{0,60}\bis (a )?part of .{0,60}\b(group|media|network|ltd|limited|inc|plc|gmbh)\b.{0,100}",
 ]  # fmt: skip
 
 # A line that opens a box of appeals or newsletter offers: it and its promotional lines go.
@@ -101,7 +104,7 @@ BOX_START = [
     r"(become|join) (a |our )?(member|supporter|subscriber|patron)s?\b.{0,200}",
     r"join (our|the) [\w’' -]{0,30}\b(community|club|movement)\b.{0,60}|on supporting [\w’' -]{1,40}|(it's|it is) time to stand up for\b.{0,40}",
     r"(before you go|a (message|note|letter) from .{0,40}|we have a (small )?favou?r to ask|dear readers?|liebe leser\w*|дорогие читатели|шановні читачі|уважаемые читатели|chers lecteurs|queridos lectores)\b.{0,200}",
-    r"newsletters?( promotion)?:?", r".{0,40}\b(free|daily|weekly|our|morning|evening)\b.{0,30}\bnewsletters?\b.{0,120}",
+    r"newsletters?( promotion)?:?", r"newsletters?\s*[:«\"„“'‘‹].{0,60}", r"recevez .{0,80}\b(chaque (matin|jour|semaine)|par e-?mail|dans votre boîte)\b.{0,80}", r".{0,40}\b(free|daily|weekly|our|morning|evening)\b.{0,30}\bnewsletters?\b.{0,120}",
     # paywalls
     r"(this|the) (article|story|content) is (only )?(available|reserved|for) (to |for )?(subscribers|members)\b.{0,100}|(article|contenu) réservé aux abonnés|subscribers only|nur für abonnenten\b.{0,60}|(dieser|der) artikel ist (nur )?für abonnenten\b.{0,60}",
     r"(этот|данный) материал доступен только подписчикам.{0,60}|цей матеріал доступний лише передплатникам.{0,60}|contenido exclusivo para suscriptores.{0,60}|already a (subscriber|member)\??.{0,60}|уже подписаны\??.{0,60}|déjà abonné\??.{0,60}",
@@ -117,7 +120,7 @@ APPEAL_INSIDE = [
     r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|наш|независим)", r"підтримайте (нас|наш|незалежн)", r"support (us|our work)\b",
     r"unterstützen sie (uns|unsere)", r"soutenez(-nous| notre)", r"apoya (nuestro|a nuestr)", r"існує завдяки (читачам|вам)", r"существует благодаря (читателям|вам)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
     r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you( are|'re|’re)? (valu|enjoy|lik)\w* (our|this)\b.{0,60}\b(support|contribut|donat|subscri)", r"(need|want) to ask (for )?your support", r"ask(ing)? for your support",
-    r"do you have a story( for us)?\b", r"vous avez une (information|nouvelle)\b", r"(únase|join|folgen sie|подписывайтесь|приєднуйтесь)\b.{0,40}\b(whatsapp|telegram|google news|канал)", r"google news", r"(may|might) earn (a )?commission", r"affiliate (link|commission)s?\b", r"мы работаем для вас", r"we work for you", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
+    r"do you have a story( for us)?\b", r"vous avez une (information|nouvelle)\b", r"(únase|join|folgen sie|подписывайтесь|приєднуйтесь)\b.{0,40}\b(whatsapp|telegram|google news|канал)", r"google news", r"(may|might) earn (a )?commission", r"affiliate (link|commission)s?\b", r"мы работаем для вас", r"(напишите|напишіть) нам (в|у|на)\b.{0,40}\b(чат-?бот|бот|telegram|телеграм)", r"write to (us|our) .{0,30}\b(chat ?bot|secure (chat|line))", r"we work for you", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
     r"скачайте .{0,30}приложени", r"завантажте .{0,30}застосун", r"téléchargez l'application", r"descarga la app",
     r"(did you )?(like|enjoy)(ed)? this (article|story)\b", r"gefällt ihnen (dieser|der) artikel", r"cet article vous a plu", r"вам понравил\w* (эта )?стать", r"got a story\b", r"haben sie hinweise", r"есть новость\?", r"маєте новину\?",
 ]  # fmt: skip
@@ -151,7 +154,7 @@ PROMO_WORDS = re.compile(
     re.I,
 )
 STRONG_PROMO = re.compile(
-    r"\b(sign(ing)? up|subscri\w*|newsletters?|inbox|donat\w*|abonn\w*|postfach|подпис\w*|рассылк\w*|на (вашу )?почту|підпис\w*|розсилк\w*|на (вашу )?пошту|пожертв\w*)\b",
+    r"\b(sign(ing)? up|subscri\w*|newsletters?|inbox|mailbox|donat\w*|abonn\w*|postfach|подпис\w*|рассылк\w*|на (вашу )?почту|підпис\w*|розсилк\w*|на (вашу )?пошту|пожертв\w*)\b",
     re.I,
 )
 QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]{0,400}[\"”“»’]|(?<!\w)'[^']{0,400}'(?!\w)")

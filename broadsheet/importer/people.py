@@ -22,7 +22,10 @@ ROLE = re.compile(
     re.I,
 )
 MAX_NAME_WORDS = 4
-BY_ALONE = re.compile(r"\W*(?:by|von|par|por|автор(?:ы)?:?|текст:?)\W*", re.I)
+BY_ALONE = re.compile(
+    r"\W*(?:by|von|par|por|автор(?:ы)?:?|текст:?|author(?: of the (?:article|story))?:|autor(?:in)?:|auteur:|autore:)\W*",
+    re.I,
+)
 OUR_ROLE = re.compile(
     r"^(?:(?:unsere[mnrs]?|our|notre|nos|nuestr[oa]s?|наш\w*)\s+)?(?:" + ROLE.pattern + r")\s+(?=\S)", re.I
 )
@@ -46,6 +49,7 @@ def _byline(line: str) -> tuple[str, ...] | None:
 def name_line(line: str, stopwords: frozenset[str] = frozenset()) -> tuple[str, ...] | None:
     """A line that is nothing but people's names (and where they were): "In English" and
     "Follow Us" are not."""
+    line = re.split(r"\s+[–—|·•]\s+(?=.*\d)", line)[0]  # "A and B – Oct 3, 2024 3:15 pm UTC": the date goes
     if len(line) > 100 or re.search(r"[.!?:;]$|\d", line):
         return None
     names = _without_place(_names(line))

@@ -64,6 +64,11 @@ def photo_line(line: str) -> PhotoLine | None:
     return _labelled(line) or _bracketed(line) or _trailing(line) or _bare(line)
 
 
+def credited(line: str) -> bool:
+    """Whether a line says it credits a photo by more than a slash: a label, ©, an agency."""
+    return bool(LABELLED.search(line) or CAPITAL_LABEL.fullmatch(line) or "©" in line or re.search(AGENCY_WORDS, line))
+
+
 def _labelled(line: str) -> PhotoLine | None:
     capitals = CAPITAL_LABEL.fullmatch(line)  # "PHOTO JEAN TREMBLAY, ARCHIVES LA VIGIE"
     if capitals:
@@ -90,6 +95,7 @@ def _bracketed(line: str) -> PhotoLine | None:
         or re.search(r"\b(via|photo|images?|pictures?|фото)\b", credit, re.I)
         or re.fullmatch(AGENCY_WORDS, credit, re.I)
         or (re.search(AGENCY_WORDS, credit) and len(credit.split()) <= 6)  # "[Keystone - Name]"
+        or re.fullmatch(rf"[\w ]{{2,30}}:\s*{NAME}(?: {NAME}){{1,3}}", credit)  # "(APB Rural: Tom Nguyen)"
     ):
         return None
     return PhotoLine(found.group("caption").strip(), credit)

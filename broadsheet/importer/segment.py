@@ -14,6 +14,7 @@ prose between the headline and the header is the standfirst.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -25,7 +26,7 @@ from broadsheet.importer import lexicon, people
 from broadsheet.importer.dates import MAX_DATE_PART, MAX_DATELINE, YEAR, is_published, is_update, parse_dateline
 from broadsheet.importer.draft import Picture
 from broadsheet.importer.outlet import find_outlet
-from broadsheet.importer.photo import CAPTION_ALONE, photo_line
+from broadsheet.importer.photo import CAPTION_ALONE, credited, photo_line
 from broadsheet.importer.rules import NAV_LINE, LineRules, is_masthead
 
 MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)  # pasted HTML: judge the words, not the tags
@@ -34,6 +35,7 @@ MIN_STORY_WORDS = 4
 MIN_STOPWORD_SHARE = 0.08  # prose has many "the", "und", "и"; lists of names or keywords have few
 MIN_HEADLINE_WORDS, MAX_HEADLINE_WORDS = 3, 30
 MIN_STANDFIRST_WORDS = 6
+MIN_CAPTION_WORDS = 2  # "Vladimir Putin." is a caption; "Vermischtes" is a section
 MAX_CAPTION_WORDS = 40
 MAX_CROSSHEAD_WORDS = 10
 MAX_LINK_WORDS = 12
@@ -42,6 +44,11 @@ MAX_PULL_QUOTE_WORDS, MAX_PULL_QUOTES = 25, 50
 TITLE_CASE_SHARE = 0.6
 MAX_POINT_WORDS = 25  # a "Key points" item; a longer line is the story again
 MIN_LATE_PARAGRAPH_WORDS = 10  # a lone short sentence after the story, past a line that is not boilerplate, is no story
+NUMBERED_HEADING = re.compile(
+    r"(?:[IVX]{1,4}|\d{1,2})[.)]\s+\S.{0,80}"
+)  # "I. Der stille Februar": a chapter, not the headline
+MIN_REPEATS = 3  # a line this many times on a page is furniture when short
+MAX_REPEATED_WORDS = 5
 MAX_BOX_LINES = 15  # a box longer than this is not a box: keep the story safe
 # Reading a date costs a millisecond or more (dateparser), so a page of 200,000 short dated lines
 # would take minutes: only this many lines are read as dates, from the top, where datelines are.
@@ -158,7 +165,17 @@ def _mark_lexicon(page: _Page) -> None:
             kind = ""  # "© Олег Руденко" under a caption is a credit, not the page's copyright
         if kind:
             page.gone[i] = kind
+    _mark_repeated(page)
     _mark_related(page)
+
+
+def _mark_repeated(page: _Page) -> None:
+    """A short line printed again and again ("Article content" between every paragraph) is the
+    page's furniture, whatever its words."""
+    counts = Counter(line.strip() for line in page.lines if line.strip())
+    for i, line in enumerate(page.lines):
+        if counts[line.strip()] >= MIN_REPEATS and len(line.split()) <= MAX_REPEATED_WORDS and not page.prose[i]:
+            page.gone.setdefault(i, "widget")
 
 
 def _mark_related(page: _Page) -> None:
@@ -225,6 +242,9 @@ def _mark_photos(page: _Page) -> None:
                     )
                     page.gone[j] = "photo"
                     break
+            if not caption and not credited(line):  # "Regionaldienst Niedersachsen/Bremen": a slash and no photo near
+                del page.gone[i]
+                continue
         page.photos[i] = (caption, found.credit)
 
 
@@ -251,7 +271,7 @@ def _caption_like(page: _Page, i: int) -> bool:
     offer = lexicon.opens_box(line) or bool(
         lexicon.APPEAL.search(line)
     )  # "CircuitLine may earn a commission" is no caption
-    return len(line.split()) <= MAX_CAPTION_WORDS and not (_header_item(page, i) or offer)
+    return MIN_CAPTION_WORDS <= len(line.split()) <= MAX_CAPTION_WORDS and not (_header_item(page, i) or offer)
 
 
 def _around_story(page: _Page) -> list[bool]:
@@ -366,6 +386,8 @@ def _header_item(page: _Page, i: int) -> bool:
     """A line of the header between headline and story: byline, role, dateline, photo."""
     if page.kind(i) == "photo" or page.bylines[i] or page.roles[i] or page.dates[i]:
         return True
+    if people.BY_ALONE.fullmatch(page.lines[i]):  # "Author of the article:" over the name
+        return True
     if page.names[i]:  # a name alone is a byline when a role, a date, a photo or a byline follows
         after = i + 1
         return after < len(page.lines) and (
@@ -382,7 +404,9 @@ def _header_item(page: _Page, i: int) -> bool:
 def _header(page: _Page, start: int) -> Parts:
     """Walk up from the story over the header to the headline; read the header on the way."""
     i = start - 1
-    while i >= 0 and (page.kind(i) or _header_item(page, i) or _furniture(page, i)):
+    while i >= 0 and (
+        page.kind(i) or _header_item(page, i) or _furniture(page, i) or NUMBERED_HEADING.fullmatch(page.lines[i])
+    ):
         i -= 1
     if i < 0:
         raise ValueError(
