@@ -238,8 +238,8 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
             value = _email_settings(value, problem)
         if key == "strings":
             wrong = check_overrides(value)
-            for name, message in wrong:
-                problem(name, message)
+            for name, wrong_why in wrong:
+                problem(name, wrong_why)
             if wrong:
                 continue
         message = _check(key, value)
@@ -417,7 +417,7 @@ def _import_settings(value: Any, problem) -> ImportSettings:
         elif key == "sources":
             accepted[key] = tuple(r for i, v in enumerate(item) if (r := _source_rule(v, f"{name}[{i}]", problem)))
         elif key == "subscriptions":
-            accepted[key] = tuple(r for i, v in enumerate(item) if (r := _subscription(v, f"{name}[{i}]", problem)))
+            accepted[key] = tuple(s for i, v in enumerate(item) if (s := _subscription(v, f"{name}[{i}]", problem)))
         else:
             accepted[key] = tuple(item) if key == "drop" else item
     return ImportSettings(**accepted)
@@ -429,7 +429,8 @@ def _source_rule(value: Any, name: str, problem) -> SourceRule | None:
         return None
     checks = {"name": _is_text, "hosts": _is_strings, "drop": _is_patterns, "banner": _is_patterns}
     accepted = _mapping(name, value, checks, problem, unknown="key")
-    return SourceRule(**{key: item.strip() if key == "name" else tuple(item) for key, item in accepted.items()})
+    rule: dict[str, Any] = {key: item.strip() if key == "name" else tuple(item) for key, item in accepted.items()}
+    return SourceRule(**rule)
 
 
 def _subscription(value: Any, name: str, problem) -> Subscription | None:
@@ -443,7 +444,7 @@ def _subscription(value: Any, name: str, problem) -> Subscription | None:
     }
     if "url" not in value:
         problem(f"{name}.url", "expected an http(s) URL of a feed; every subscription needs one")
-    accepted = {key: tuple(t.strip() for t in item) if key == "tags" else item.strip() for key, item in _mapping(name, value, checks, problem, unknown="key").items()}
+    accepted: dict[str, Any] = {key: tuple(t.strip() for t in item) if key == "tags" else item.strip() for key, item in _mapping(name, value, checks, problem, unknown="key").items()}
     return Subscription(**accepted) if "url" in accepted and set(accepted) == set(value) else None
 
 

@@ -78,9 +78,10 @@ class FrontMatter:
 
 def split(text: str) -> Split | str:
     """The parts of a file, or a message saying why it has no usable front matter."""
-    if not FENCE.match(text):
+    fence = FENCE.match(text)
+    if not fence:
         return "no front matter (expected the file to start with a '---' line)"
-    start = FENCE.match(text).end()
+    start = fence.end()
     close = CLOSE.search(text, start)
     if close is None:
         return "front matter is not closed (expected a '---' line after it)"

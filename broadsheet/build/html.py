@@ -61,7 +61,8 @@ class _Tags(HTMLParser):
     # Elements whose content is text, not tags, as HTML5 tokenizes it (Python 3.11's
     # html.parser knows only script and style): an <img> written inside a <textarea> is
     # no image. noscript is left out, as lexbor (scripting off) reads its content as tags.
-    CDATA_CONTENT_ELEMENTS = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes")
+    # typeshed marks it Final, but html.parser reads it through self so that subclasses can widen it.
+    CDATA_CONTENT_ELEMENTS = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes")  # type: ignore[misc]
 
     def __init__(self, html: str):
         # convert_charrefs: text is skipped in one step instead of entity by entity, which
@@ -92,7 +93,7 @@ class _Tags(HTMLParser):
         start = starts[line - 1] + column
         if end_tag:  # html.parser ends an end tag at its first ">", and so does this
             return start, self.html.index(">", start) + 1
-        return start, start + len(self.get_starttag_text())
+        return start, start + len(self.get_starttag_text() or "")  # never None while a start tag is handled
 
     def handle_starttag(self, tag, attrs):
         self.start(tag, attrs, False)

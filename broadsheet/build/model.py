@@ -198,7 +198,7 @@ def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, setti
     )
 
 
-def new_body(article: Article, urls: dict[str, str], known: set[str], settings: Settings) -> tuple[str, list[Problem]]:
+def new_body(article: Article, urls: dict[str, str], known: Collection[str], settings: Settings) -> tuple[str, list[Problem]]:
     """A published article's body with its links resolved (`urls`: published article file ->
     output folder; `known`: every article file), and the problems of its links, summary
     included, as when the model was built."""
@@ -225,7 +225,7 @@ def _summary(a: Article, url: str, urls, known: set[str], settings: Settings, pr
     return absolute_links(html, url) if has_relative_urls(html) else html
 
 
-def _resolve_links(a: Article, html: str, urls, known: set[str], settings: Settings, problems: list[Problem], failed: Collection[str] = ()) -> str:
+def _resolve_links(a: Article, html: str, urls, known: Collection[str], settings: Settings, problems: list[Problem], failed: Collection[str] = ()) -> str:
     """`failed`: article files that did not parse. A link to one is no problem of its
     own: the file's own problem is the one cause, reported once."""
     reported = len(problems)
@@ -313,7 +313,8 @@ def _taxonomies(entries: list[Entry], terms) -> dict[str, Taxonomy]:
 def _entry_terms(e: Entry, kind: str) -> tuple[Term, ...]:
     single = {"sections": e.section, "sources": e.source}
     if kind in single:
-        return (single[kind],) if single[kind] else ()
+        term = single[kind]
+        return (term,) if term else ()
     return e.tags if kind == "tags" else e.authors
 
 

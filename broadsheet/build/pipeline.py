@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator, Mapping
 
 from broadsheet.build import claims, config, model, output_folder, published, render, routes, scan, write
 from broadsheet.build.collector import cycle_collector_paused
@@ -114,7 +114,7 @@ def load_model(request: BuildRequest, state: BuildState | None = None) -> tuple[
 
 def _generated_files(
     site_model, settings: Settings, pages: list[Page], now: datetime, copies: dict[str, bytes], rebuild: Rebuild, moved: list[redirects.Redirect]
-) -> Iterator[dict[str, bytes | None]]:
+) -> Iterator[Mapping[str, bytes | None]]:
     """The files made from the model rather than from a template, a group at a time:
     sitemaps (from the pages' fingerprints, so before the feeds add theirs), the search
     index, resized images, then the feeds one by one (at 10,000 articles they come to

@@ -112,7 +112,7 @@ def record_text(urls: dict[str, str]) -> str:
 
 def _key_lines(text: str) -> dict[str, int]:
     """The line of each key, as the record is written (one entry a line)."""
-    lines = {}
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         match = _KEY_LINE.match(line)
         if match:

@@ -115,8 +115,7 @@ def render_pages(
         result.rendered += 1
         if sink:
             sink(page.path, html)
-            html = None
-        result.pages[page.path] = html
+        result.pages[page.path] = None if sink else html  # a sink has taken it: not held twice
     result.problems = sorted(problems)
     return result
 

@@ -24,7 +24,7 @@ import shutil
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from broadsheet.build import sitefiles, slugs
 from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, names_digest, point_output_at, read_state, write_state
@@ -115,7 +115,7 @@ class OutputWriter:
         self.committed = True
         # The tree just left differs from the new one by what this build wrote and removed
         # (a first build has no other tree yet: the next build makes it in full).
-        lag = (sorted(self.changed), removed) if self.live is not None else (None, None)
+        lag: tuple[list[str] | None, list[str] | None] = (sorted(self.changed), removed) if self.live is not None else (None, None)
         with suppress(OSError):  # unrecorded (a full disk), the next build compares the trees in full
             write_state(self.layout, TreeState(self.target, *lag, names_digest(rel for rel in self.wanted if safe_relative(rel))))
         changed = tuple(sorted(self.changed))
@@ -156,10 +156,10 @@ class OutputWriter:
         self.levelled = True
 
     def _undo_lag(self, state: TreeState) -> None:
-        for rel in state.lag_removed:
+        for rel in state.lag_removed or ():  # known: _level checked lag_known()
             if safe_relative(rel):
                 _remove(self.folder, rel)
-        for rel in state.lag_changed:
+        for rel in state.lag_changed or ():
             if safe_relative(rel) and not self._relink(rel):
                 _remove(self.folder, rel)  # not in the live tree (any more): not in its copy either
 
@@ -180,6 +180,7 @@ class OutputWriter:
     def _link_whole_tree(self) -> None:
         """The second tree made for the first time: a link for every file of the live one,
         without the checks a tree of unknown state needs (2 s -> 0.6 s at 10,000 articles)."""
+        assert self.live is not None  # _level copies the live tree only when there is one
         live = self.layout.tree(self.live)
 
         def walk(source: str, target: str, prefix: str) -> None:
@@ -205,6 +206,7 @@ class OutputWriter:
         Linking moves the file's ctime, so its stamp is read again after, unless the file
         had already changed since it was recorded (a hand edit the dev server's record does
         not know of yet): then its old record stays, so the difference still shows."""
+        assert self.live is not None  # _level copies the live tree only when there is one
         source, recorded = self.layout.tree(self.live) / rel, self.on_disk.get(rel)
         if recorded is None or recorded[0] < 0:  # not a file of the live tree, or a symlink
             return False
@@ -249,7 +251,7 @@ def disk_errors() -> Iterator[list[Problem]]:
         problems.append(Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or 'the output folder'}"))
 
 
-def put_generated(writer: OutputWriter, generated: Iterable[dict[str, bytes | None]], static_files: dict[str, Path], origins: dict[str, str]) -> list[Problem]:
+def put_generated(writer: OutputWriter, generated: Iterable[Mapping[str, bytes | None]], static_files: dict[str, Path], origins: dict[str, str]) -> list[Problem]:
     """Generated files, then static files, to the writer as they come. A file of the same
     name in static/ (a hand-written robots.txt, say) overrides a generated one. A static or
     bundle file gone (or swapped for a pipe) since the scan is a problem naming it."""
