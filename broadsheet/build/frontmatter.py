@@ -326,10 +326,16 @@ class _Checker:
             self.fail("slug", f"expected lowercase letters, digits and single hyphens, got {value!r}")
             return ""
         if len(value) > MAX_NAME_BYTES:  # said, not shortened: the editor chose this URL
-            self.fail("slug", f"is {len(value)} characters, over the file system's limit of {MAX_NAME_BYTES} for a name; make it shorter")
+            self.fail(
+                "slug",
+                f"is {len(value)} characters, over the file system's limit of {MAX_NAME_BYTES} for a name; make it shorter",
+            )
             return ""
         if is_reserved(value):
-            self.fail("slug", f"{value!r} is a name Windows keeps for a device, so the site would not build there; choose another")
+            self.fail(
+                "slug",
+                f"{value!r} is a name Windows keeps for a device, so the site would not build there; choose another",
+            )
             return ""
         return value
 

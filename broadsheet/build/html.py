@@ -28,9 +28,9 @@ text is lost.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape, unescape
 from html.parser import HTMLParser
-from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -42,7 +42,9 @@ BLOCKS = {"blockquote", "div", "ul", "ol", "li", "table", "figure", "pre", "dl",
 SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 # Pre-check for has_relative_urls: where it finds nothing, no URL attribute holds a
 # path-relative URL. Run on the lowercased HTML: re.I makes the scan six times slower.
-MAYBE_RELATIVE = re.compile(r"""(?:href|src|poster|cite|action|background|longdesc)\s*=+\s*["']?+(?![a-z][a-z0-9+.-]*:|/|#)|srcset""")
+MAYBE_RELATIVE = re.compile(
+    r"""(?:href|src|poster|cite|action|background|longdesc)\s*=+\s*["']?+(?![a-z][a-z0-9+.-]*:|/|#)|srcset"""
+)
 IMG = re.compile("<img", re.I)  # pre-check: without it, there is no <img> tag
 TAGS = re.compile(r"<[^>]+>")  # plain_text's, the one regular expression here that reads HTML
 

@@ -16,8 +16,9 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Callable, Iterator
 from multiprocessing.context import BaseContext
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -44,17 +45,22 @@ def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, pickl
         yield from map(job, chunks)
         return
     if context.get_start_method() == "fork":
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(job,)) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_adopt, initargs=(job,)
+        ) as pool:
             yield from _map(pool, _run_adopted, chunks)
         return
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent
+    ) as pool:
         yield from _map(pool, job, chunks)
 
 
 def _map(pool: concurrent.futures.ProcessPoolExecutor, job: Callable, chunks: list) -> Iterator:
     try:
         yield from pool.map(job, chunks)
-    except BaseException:  # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
+    # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
+    except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
 

@@ -23,7 +23,9 @@ from broadsheet.problems import Problem
 
 RECORD = "published-urls.json"
 MAX_RECORD = 64 * 1024 * 1024  # 100,000 URLs take ~8 MB; past this it is not our file
-PATH_EXPECTED = "expected a path of this site such as /2025/06/19/old-slug/ (without base_url's path, host, query or #fragment)"
+PATH_EXPECTED = (
+    "expected a path of this site such as /2025/06/19/old-slug/ (without base_url's path, host, query or #fragment)"
+)
 _KEY_LINE = re.compile(r'\s*("(?:[^"\\]|\\.)*")\s*:')
 
 

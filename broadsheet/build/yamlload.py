@@ -50,7 +50,9 @@ class YamlError(Exception):
         lines come before the YAML (front matter's opening fence)."""
         if not self.first_line:
             return self.message
-        return f"{self.message} (first on line {self.first_line + offset}, again on line {self.line + offset}): keep one"
+        return (
+            f"{self.message} (first on line {self.first_line + offset}, again on line {self.line + offset}): keep one"
+        )
 
 
 @dataclass(frozen=True)
