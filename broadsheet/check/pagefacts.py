@@ -72,10 +72,9 @@ def page_facts(html: str) -> PageFacts:
         if tag == "a" and (anchor := attributes.get("name")):
             ids.add(anchor)  # the old way to name an anchor still works in browsers
         references += _element_references(tag, attributes)
-        if attributes.get("style"):
+        if style := attributes.get("style"):
             references += [
-                Reference("css", "url", url)
-                for url in css_urls(tinycss2.parse_component_value_list(attributes["style"], True))
+                Reference("css", "url", url) for url in css_urls(tinycss2.parse_component_value_list(style, True))
             ]
         if tag == "style":
             references += stylesheet_references(node.text())
