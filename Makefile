@@ -22,7 +22,11 @@ $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $(NODE_STAMP); \
 	else echo "npm not found: the accessibility (axe-core) and HTML validity (vnu-jar) tests will be skipped"; fi
 
+# Lint, format and types first: each stops the run with its own findings (settings in pyproject.toml).
 test: $(STAMP) $(NODE_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 serve: $(STAMP)

@@ -256,6 +256,7 @@ def summary_line(report: BuildReport) -> str:
 def due_line(report: BuildReport, site_dir: Path) -> str:
     """When a scheduled build should next run: the next future-dated story left out."""
     due = report.next_due
+    assert due is not None  # asked only when a story is due
     when = due.when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f'note: next scheduled story "{due.title}" is due {when} ({display_path(site_dir / due.path)})'
 

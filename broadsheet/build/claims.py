@@ -25,9 +25,9 @@ again, so checking tens of thousands of claims costs no parsing.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from broadsheet.build import frontmatter, yamlload
 from broadsheet.build.routes import Page
@@ -45,9 +45,15 @@ ADVICE = {
     BUNDLE: "rename or move that file",
     STATIC: "rename or remove that file",
 }
-TERM_KEYS = {"tags": "tags", "sections": "section", "sources": "source", "authors": "authors"}  # taxonomy -> front matter key
+# taxonomy -> front matter key
+TERM_KEYS = {"tags": "tags", "sections": "section", "sources": "source", "authors": "authors"}
 TERM_NAMES = {"tags": "tag", "sections": "section", "sources": "source", "authors": "author"}
-LISTINGS = {"index.html": "the front page", "archive.html": "the archive page", "search.html": "the search page", "404.html": "the not-found page"}
+LISTINGS = {
+    "index.html": "the front page",
+    "archive.html": "the archive page",
+    "search.html": "the search page",
+    "404.html": "the not-found page",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +84,12 @@ def _page_claim(page: Page, newsletter: bool) -> Claim:
     if "term" in context:
         kind, entries = context["kind"], context.get("entries") or ()
         source = entries[0].article.path if entries else ""
-        return Claim(page.path, f"the page of {TERM_NAMES[kind]} {context['term'].name}{nth}", source, TERM_KEYS[kind] if source else "")
+        return Claim(
+            page.path,
+            f"the page of {TERM_NAMES[kind]} {context['term'].name}{nth}",
+            source,
+            TERM_KEYS[kind] if source else "",
+        )
     if "edition" in context:
         return Claim(page.path, f"the page of edition {context['edition'].key}")
     if "taxonomy" in context:
@@ -98,15 +109,17 @@ def check(claims: Iterable[Claim], site_dir: Path) -> list[Problem]:
             continue
         folded = fold(claim.path)
         earlier = files.get(folded)
-        if earlier is None:
-            files[folded] = claim
-        elif _gives_way(earlier, claim):
+        if earlier is None or _gives_way(earlier, claim):
             files[folded] = claim
         elif not _gives_way(claim, earlier):
-            clashes.append(_Clash(earlier, claim, "same" if earlier.path == claim.path else "case", earlier.path, claim.path))
+            clashes.append(
+                _Clash(earlier, claim, "same" if earlier.path == claim.path else "case", earlier.path, claim.path)
+            )
     clashes += _folders(files)
     lines = _Lines(site_dir)
-    problems = [Problem(c.source, *lines.find(c), f"output path {c.path!r} would be outside the output folder") for c in outside]
+    problems = [
+        Problem(c.source, *lines.find(c), f"output path {c.path!r} would be outside the output folder") for c in outside
+    ]
     problems += [_problem(clash, lines) for clash in clashes]
     return sorted(set(problems))
 
@@ -124,7 +137,15 @@ def give_way(redirects: list[Claim], others: Iterable[Claim], site_dir: Path) ->
             kept.append(claim)
             continue
         line, key = lines.find(claim)
-        problems.append(Problem(claim.source, line, key, f"{claim.what} is not written: {holder.path} is {_name(holder, lines)}", warning=True))
+        problems.append(
+            Problem(
+                claim.source,
+                line,
+                key,
+                f"{claim.what} is not written: {holder.path} is {_name(holder, lines)}",
+                warning=True,
+            )
+        )
     return kept, problems
 
 
@@ -194,7 +215,9 @@ def _first_difference(a: str, b: str) -> tuple[str, str]:
 def _problem(clash: _Clash, lines: _Lines) -> Problem:
     a, b = clash.first, clash.second
     swap = (RANK[b.kind], b.source) > (RANK[a.kind], a.source)  # the problem is told from the likelier one to change
-    ours, other, our_name, other_name = (b, a, clash.second_name, clash.first_name) if swap else (a, b, clash.first_name, clash.second_name)
+    ours, other, our_name, other_name = (
+        (b, a, clash.second_name, clash.first_name) if swap else (a, b, clash.first_name, clash.second_name)
+    )
     line, key = lines.find(ours)
     advice = f"; {ADVICE[ours.kind]}" if ADVICE[ours.kind] else ""
     them = _name(other, lines)

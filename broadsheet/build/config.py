@@ -139,7 +139,7 @@ class Settings:
     strings: dict[str, Any] = field(default_factory=dict)  # the theme's phrases, overridden (see strings.py)
     publish: dict[str, Target] = field(default_factory=dict)  # name -> target, in file order: the first is the default
 
-    def for_pages(self) -> "Settings":
+    def for_pages(self) -> Settings:
         """The settings as pages see them: import rules only steer `broadsheet import`, and
         publish targets only `broadsheet publish`, so editing them must not make every page
         be rendered again."""
@@ -238,8 +238,8 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
             value = _email_settings(value, problem)
         if key == "strings":
             wrong = check_overrides(value)
-            for name, message in wrong:
-                problem(name, message)
+            for name, wrong_why in wrong:
+                problem(name, wrong_why)
             if wrong:
                 continue
         message = _check(key, value)
@@ -280,11 +280,21 @@ def _email_settings(value: Any, problem) -> EmailSettings:
     elif "list_unsubscribe" in accepted:
         accepted["list_unsubscribe"] = tuple(accepted["list_unsubscribe"])
     smtp_checks = {
-        "host": lambda v: None if isinstance(v, str) and v.strip() else "expected a host name such as 'smtp.example.org'",
-        "port": lambda v: None if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 65536 else "expected a port number (1-65535)",
+        "host": lambda v: (
+            None if isinstance(v, str) and v.strip() else "expected a host name such as 'smtp.example.org'"
+        ),
+        "port": lambda v: (
+            None
+            if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 65536
+            else "expected a port number (1-65535)"
+        ),
         "security": lambda v: None if v in SMTP_SECURITY else "expected 'starttls', 'tls' or 'none'",
         "username": _is_text,
-        "password_env": lambda v: None if isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v) else "expected the name of an environment variable, such as BROADSHEET_SMTP_PASSWORD",
+        "password_env": lambda v: (
+            None
+            if isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v)
+            else "expected the name of an environment variable, such as BROADSHEET_SMTP_PASSWORD"
+        ),
         "rate_per_minute": _is_positive,
     }
     if "utm" in accepted:
@@ -308,7 +318,9 @@ def _mapping(name: str, value: Any, checks: dict, problem, unknown: str = "setti
         return {}
     accepted = {}
     for key, item in value.items():
-        message = checks[key](item) if key in checks else f"unknown {unknown} (expected one of: {', '.join(sorted(checks))})"
+        message = (
+            checks[key](item) if key in checks else f"unknown {unknown} (expected one of: {', '.join(sorted(checks))})"
+        )
         if message:
             problem(f"{name}.{key}", message)
         else:
@@ -351,11 +363,19 @@ def _is_subject(value: Any) -> str | None:
     if not isinstance(value, str):
         return expected
     try:
-        fields_ = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
+        fields_ = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(value)
+            if name is not None
+        ]
     except ValueError:
         return expected
     # Plain {name} fields only: a format spec or conversion could fail when an edition is filled in.
-    return None if all(name in SUBJECT_FIELDS and not spec and not conversion for name, spec, conversion in fields_) else expected
+    return (
+        None
+        if all(name in SUBJECT_FIELDS and not spec and not conversion for name, spec, conversion in fields_)
+        else expected
+    )
 
 
 def _is_unsubscribe_list(value: Any) -> str | None:
@@ -400,24 +420,38 @@ def _import_settings(value: Any, problem) -> ImportSettings:
         problem("import", "expected a mapping such as {timeout: 20, sources: [...]}")
         return ImportSettings()
     checks = {
-        "timeout": lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else "expected a number of seconds above 0",
+        "timeout": lambda v: (
+            None
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+            else "expected a number of seconds above 0"
+        ),
         "max_bytes": _is_positive,
         "max_redirects": lambda v: _is_positive(v, zero=True),
         "drop": _is_patterns,
-        "sources": lambda v: None if isinstance(v, list) else "expected a list of sources such as [{name: Example News, drop: ['^Advert']}]",
-        "subscriptions": lambda v: None if isinstance(v, list) else "expected a list of feeds such as [{url: 'https://news.example/feed', section: World}]",
+        "sources": lambda v: (
+            None
+            if isinstance(v, list)
+            else "expected a list of sources such as [{name: Example News, drop: ['^Advert']}]"
+        ),
+        "subscriptions": lambda v: (
+            None
+            if isinstance(v, list)
+            else "expected a list of feeds such as [{url: 'https://news.example/feed', section: World}]"
+        ),
         "allow_private": _is_bool,
     }
     accepted: dict[str, Any] = {}
     for key, item in value.items():
         name = f"import.{key}"
-        message = checks[key](item) if key in checks else f"unknown setting (expected one of: {', '.join(sorted(checks))})"
+        message = (
+            checks[key](item) if key in checks else f"unknown setting (expected one of: {', '.join(sorted(checks))})"
+        )
         if message:
             problem(name, message)
         elif key == "sources":
             accepted[key] = tuple(r for i, v in enumerate(item) if (r := _source_rule(v, f"{name}[{i}]", problem)))
         elif key == "subscriptions":
-            accepted[key] = tuple(r for i, v in enumerate(item) if (r := _subscription(v, f"{name}[{i}]", problem)))
+            accepted[key] = tuple(s for i, v in enumerate(item) if (s := _subscription(v, f"{name}[{i}]", problem)))
         else:
             accepted[key] = tuple(item) if key == "drop" else item
     return ImportSettings(**accepted)
@@ -429,7 +463,8 @@ def _source_rule(value: Any, name: str, problem) -> SourceRule | None:
         return None
     checks = {"name": _is_text, "hosts": _is_strings, "drop": _is_patterns, "banner": _is_patterns}
     accepted = _mapping(name, value, checks, problem, unknown="key")
-    return SourceRule(**{key: item.strip() if key == "name" else tuple(item) for key, item in accepted.items()})
+    rule: dict[str, Any] = {key: item.strip() if key == "name" else tuple(item) for key, item in accepted.items()}
+    return SourceRule(**rule)
 
 
 def _subscription(value: Any, name: str, problem) -> Subscription | None:
@@ -437,13 +472,20 @@ def _subscription(value: Any, name: str, problem) -> Subscription | None:
         problem(name, "expected a mapping such as {url: 'https://news.example/feed', section: World, tags: [Europe]}")
         return None
     checks = {
-        "url": lambda v: None if isinstance(v, str) and urlsplit(v).scheme in ("http", "https") and urlsplit(v).netloc else "expected an http(s) URL of a feed",
+        "url": lambda v: (
+            None
+            if isinstance(v, str) and urlsplit(v).scheme in ("http", "https") and urlsplit(v).netloc
+            else "expected an http(s) URL of a feed"
+        ),
         "section": _is_text,
         "tags": _is_strings,
     }
     if "url" not in value:
         problem(f"{name}.url", "expected an http(s) URL of a feed; every subscription needs one")
-    accepted = {key: tuple(t.strip() for t in item) if key == "tags" else item.strip() for key, item in _mapping(name, value, checks, problem, unknown="key").items()}
+    accepted: dict[str, Any] = {
+        key: tuple(t.strip() for t in item) if key == "tags" else item.strip()
+        for key, item in _mapping(name, value, checks, problem, unknown="key").items()
+    }
     return Subscription(**accepted) if "url" in accepted and set(accepted) == set(value) else None
 
 
@@ -582,7 +624,9 @@ def _is_url_pattern(value: Any) -> str | None:
 TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # typed on the command line, and a folder name
 # A branch name git takes (git check-ref-format's rules, kept simple): plain folders of
 # letters, digits and . _ - / +, none starting with a dot or a dash.
-BRANCH = re.compile(r"(?!.*\.\.)(?!.*//)(?!.*\.lock(/|$))[A-Za-z0-9_+][A-Za-z0-9._+-]*(/[A-Za-z0-9_+][A-Za-z0-9._+-]*)*")
+BRANCH = re.compile(
+    r"(?!.*\.\.)(?!.*//)(?!.*\.lock(/|$))[A-Za-z0-9_+][A-Za-z0-9._+-]*(/[A-Za-z0-9_+][A-Za-z0-9._+-]*)*"
+)
 HOST_NAME = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 SECRET = re.compile(r"password|secret|token|access.?key|credential|passphrase", re.IGNORECASE)
@@ -593,13 +637,19 @@ def _publish_settings(value: Any, problem) -> dict[str, Target]:
     """The `publish:` mapping -> name -> target, in file order; each wrong key is reported
     under its dotted name (publish.pages.branch), a missing one under the target's."""
     if not isinstance(value, dict):
-        problem("publish", "expected a mapping of targets such as {pages: {type: git, remote: 'git@github.com:me/digest.git'}}")
+        problem(
+            "publish",
+            "expected a mapping of targets such as {pages: {type: git, remote: 'git@github.com:me/digest.git'}}",
+        )
         return {}
     targets: dict[str, Target] = {}
     for name, item in value.items():
         where = f"publish.{name}"
         if not isinstance(name, str) or not TARGET_NAME.fullmatch(name):
-            problem(where, "a target's name must be letters, digits, '.', '_' or '-' (it is typed as `broadsheet publish NAME`)")
+            problem(
+                where,
+                "a target's name must be letters, digits, '.', '_' or '-' (it is typed as `broadsheet publish NAME`)",
+            )
             continue
         target = _publish_target(name, item, where, problem)
         if target is not None:
@@ -614,7 +664,11 @@ def _publish_target(name: str, value: Any, where: str, problem) -> Target | None
     kind = value.get("type")
     if kind not in PUBLISH_TYPES:
         field_ = f"{where}.type"
-        problem(field_, f"expected the kind of target: {', '.join(PUBLISH_TYPES)}" + ("" if "type" in value else "; every target needs one"))
+        problem(
+            field_,
+            f"expected the kind of target: {', '.join(PUBLISH_TYPES)}"
+            + ("" if "type" in value else "; every target needs one"),
+        )
         return None
     record, checks, required = PUBLISH_TYPES[kind]
     secrets = [key for key in value if isinstance(key, str) and SECRET.search(key)]
@@ -622,12 +676,18 @@ def _publish_target(name: str, value: Any, where: str, problem) -> Target | None
         problem(f"{where}.{key}", "credentials do not belong in the settings file: git and SSH use your own setup "
                 "(keys, credential helpers), S3 the AWS environment variables or profiles")  # fmt: skip
     checks = {**checks, **dict.fromkeys(secrets, lambda v: None)}  # reported once, above
-    accepted = _mapping(where, {k: v for k, v in value.items() if k != "type"}, checks, problem, unknown=f"key of a target of type {kind}")
+    accepted = _mapping(
+        where,
+        {k: v for k, v in value.items() if k != "type"},
+        checks,
+        problem,
+        unknown=f"key of a target of type {kind}",
+    )
     if secrets:
         return None
     missing = [key for key in required if key not in value]
     for key in missing:
-        problem(f"{where}.{key}", f"every {kind} target needs one: {checks[key](None)[len('expected '):]}")
+        problem(f"{where}.{key}", f"every {kind} target needs one: {checks[key](None)[len('expected ') :]}")
     if missing or len(accepted) + 1 != len(value):
         return None
     if kind == "s3" and accepted.get("prefix"):
@@ -664,7 +724,9 @@ def _is_endpoint(value: Any) -> str | None:
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         return expected
     if parts.password or parts.username:
-        return "must not hold a user name or password: S3 takes credentials from the AWS environment variables or profiles"
+        return (
+            "must not hold a user name or password: S3 takes credentials from the AWS environment variables or profiles"
+        )
     return None
 
 
@@ -673,7 +735,12 @@ def _pattern(regex: re.Pattern, expected: str):
 
 
 def _is_prefix(value: Any) -> str | None:
-    if isinstance(value, str) and not value.startswith("/") and not control_character(value) and ".." not in value.split("/"):
+    if (
+        isinstance(value, str)
+        and not value.startswith("/")
+        and not control_character(value)
+        and ".." not in value.split("/")
+    ):
         return None
     return "expected a key prefix such as 'digest/' (no leading '/', no '..'), or '' for the bucket's root"
 

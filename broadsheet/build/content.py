@@ -95,10 +95,14 @@ def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) 
     """Everything a parse depends on: the bytes, the path (links and section come from
     it), the bundle's files, the settings that parsing reads, and PARSE_VERSION, so an
     article cached by an older Broadsheet is parsed again."""
-    return hashlib.sha256(repr((PARSE_VERSION, content_digest, source.rel, source.bundle_assets, settings)).encode()).hexdigest()
+    return hashlib.sha256(
+        repr((PARSE_VERSION, content_digest, source.rel, source.bundle_assets, settings)).encode()
+    ).hexdigest()
 
 
-def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: MarkdownRenderer) -> tuple[Article | None, list[Problem]]:
+def parse(
+    source: SourceFile, raw: bytes, settings: ParseSettings, renderer: MarkdownRenderer
+) -> tuple[Article | None, list[Problem]]:
     text = _decode(source.rel, raw)
     if isinstance(text, Problem):
         return None, [text]
@@ -112,9 +116,23 @@ def parse(source: SourceFile, raw: bytes, settings: ParseSettings, renderer: Mar
         with renderer.time_limit(settings.timeout):
             article, more = _build(source, raw, text, fm, parts, settings, renderer)
     except TooSlow:
-        return None, problems + [Problem(source.rel, 1, "body", f"{TOO_SLOW} (over {settings.timeout:g} s); simplify it or raise markdown.timeout")]
+        return None, problems + [
+            Problem(
+                source.rel,
+                1,
+                "body",
+                f"{TOO_SLOW} (over {settings.timeout:g} s); simplify it or raise markdown.timeout",
+            )
+        ]
     except RecursionError:  # Python-Markdown recurses once per level of nesting
-        return None, problems + [Problem(source.rel, 1, "body", "nested too deeply to convert (lists, quotes or emphasis inside one another); simplify it")]
+        return None, problems + [
+            Problem(
+                source.rel,
+                1,
+                "body",
+                "nested too deeply to convert (lists, quotes or emphasis inside one another); simplify it",
+            )
+        ]
     return article, problems + more
 
 
@@ -135,9 +153,12 @@ def parse_many(items: list[tuple[SourceFile, bytes]], settings: ParseSettings, p
     """Parse files in order, across the cores when there are enough of them (build/pool.py);
     each worker parses a batch at a time with a renderer of its own."""
     workers = pool.count(len(items), PARALLEL_FROM)
-    size = -(-len(items) // (workers * 4)) if workers > 1 else PARALLEL_FROM  # a few batches per worker evens out the load
+    # a few batches per worker evens out the load
+    size = -(-len(items) // (workers * 4)) if workers > 1 else PARALLEL_FROM
     results: list[Parsed] = []
-    for parsed in pool.run(functools.partial(_parse_batch, settings=settings), pool.chunked(items, size), workers, picklable=True):
+    for parsed in pool.run(
+        functools.partial(_parse_batch, settings=settings), pool.chunked(items, size), workers, picklable=True
+    ):
         results += parsed
         if progress:
             progress(len(parsed))
@@ -167,11 +188,18 @@ def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, l
     body_html, log = renderer.convert(body_text + after if has_more else parts.body, base)
     links = list(zip(log.targets, log.hrefs))
     problems = [
-        Problem(source.rel, link_line(text, href), "", f"link {href!r} points outside the site folder") for href in log.escapes
+        Problem(source.rel, link_line(text, href), "", f"link {href!r} points outside the site folder")
+        for href in log.escapes
     ]
     problems += _invalid_links(source.rel, text, log.invalid)
     problems += [
-        Problem(source.rel, link_line(text, src), "", f"image {src!r} has no alt text (say what it shows: ![a flooded street]({src}))", warning=True)
+        Problem(
+            source.rel,
+            link_line(text, src),
+            "",
+            f"image {src!r} has no alt text (say what it shows: ![a flooded street]({src}))",
+            warning=True,
+        )
         for src in images_without_alt(body_html)
     ]
     if fm.summary is not None:

@@ -78,9 +78,10 @@ class FrontMatter:
 
 def split(text: str) -> Split | str:
     """The parts of a file, or a message saying why it has no usable front matter."""
-    if not FENCE.match(text):
+    fence = FENCE.match(text)
+    if not fence:
         return "no front matter (expected the file to start with a '---' line)"
-    start = FENCE.match(text).end()
+    start = fence.end()
     close = CLOSE.search(text, start)
     if close is None:
         return "front matter is not closed (expected a '---' line after it)"
@@ -325,10 +326,16 @@ class _Checker:
             self.fail("slug", f"expected lowercase letters, digits and single hyphens, got {value!r}")
             return ""
         if len(value) > MAX_NAME_BYTES:  # said, not shortened: the editor chose this URL
-            self.fail("slug", f"is {len(value)} characters, over the file system's limit of {MAX_NAME_BYTES} for a name; make it shorter")
+            self.fail(
+                "slug",
+                f"is {len(value)} characters, over the file system's limit of {MAX_NAME_BYTES} for a name; make it shorter",
+            )
             return ""
         if is_reserved(value):
-            self.fail("slug", f"{value!r} is a name Windows keeps for a device, so the site would not build there; choose another")
+            self.fail(
+                "slug",
+                f"{value!r} is a name Windows keeps for a device, so the site would not build there; choose another",
+            )
             return ""
         return value
 

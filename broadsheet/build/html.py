@@ -28,9 +28,9 @@ text is lost.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape, unescape
 from html.parser import HTMLParser
-from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -42,7 +42,9 @@ BLOCKS = {"blockquote", "div", "ul", "ol", "li", "table", "figure", "pre", "dl",
 SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 # Pre-check for has_relative_urls: where it finds nothing, no URL attribute holds a
 # path-relative URL. Run on the lowercased HTML: re.I makes the scan six times slower.
-MAYBE_RELATIVE = re.compile(r"""(?:href|src|poster|cite|action|background|longdesc)\s*=+\s*["']?+(?![a-z][a-z0-9+.-]*:|/|#)|srcset""")
+MAYBE_RELATIVE = re.compile(
+    r"""(?:href|src|poster|cite|action|background|longdesc)\s*=+\s*["']?+(?![a-z][a-z0-9+.-]*:|/|#)|srcset"""
+)
 IMG = re.compile("<img", re.I)  # pre-check: without it, there is no <img> tag
 TAGS = re.compile(r"<[^>]+>")  # plain_text's, the one regular expression here that reads HTML
 
@@ -61,7 +63,8 @@ class _Tags(HTMLParser):
     # Elements whose content is text, not tags, as HTML5 tokenizes it (Python 3.11's
     # html.parser knows only script and style): an <img> written inside a <textarea> is
     # no image. noscript is left out, as lexbor (scripting off) reads its content as tags.
-    CDATA_CONTENT_ELEMENTS = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes")
+    # typeshed marks it Final, but html.parser reads it through self so that subclasses can widen it.
+    CDATA_CONTENT_ELEMENTS = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes")  # type: ignore[misc]
 
     def __init__(self, html: str):
         # convert_charrefs: text is skipped in one step instead of entity by entity, which
@@ -92,7 +95,7 @@ class _Tags(HTMLParser):
         start = starts[line - 1] + column
         if end_tag:  # html.parser ends an end tag at its first ">", and so does this
             return start, self.html.index(">", start) + 1
-        return start, start + len(self.get_starttag_text())
+        return start, start + len(self.get_starttag_text() or "")  # never None while a start tag is handled
 
     def handle_starttag(self, tag, attrs):
         self.start(tag, attrs, False)

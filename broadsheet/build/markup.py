@@ -128,7 +128,13 @@ class MarkdownRenderer:
         """Each processor's entry point checks the clock first: quadratic input calls them
         thousands of times (once per '[', once per table cell), so the check comes often."""
         md = self.md
-        hooks = [(md.preprocessors, "run"), (md.parser.blockprocessors, "run"), (md.inlinePatterns, "handleMatch"), (md.treeprocessors, "run"), (md.postprocessors, "run")]
+        hooks: list[tuple[markdown.util.Registry, str]] = [
+            (md.preprocessors, "run"),
+            (md.parser.blockprocessors, "run"),
+            (md.inlinePatterns, "handleMatch"),
+            (md.treeprocessors, "run"),
+            (md.postprocessors, "run"),
+        ]
         for registry, method in hooks:
             for processor in registry:
                 setattr(processor, method, self._checked(getattr(processor, method)))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import bisect
 import posixpath
 from collections import Counter, defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Collection
+from typing import Any
 from urllib.parse import urlsplit
 
 from broadsheet.build.config import Settings
@@ -101,13 +102,13 @@ class SiteModel:
         return self.by_url.get(url) if url else None
 
 
-def build_model(articles: list[Article], settings: Settings, options: BuildOptions, failed: Collection[str] = ()) -> tuple[SiteModel, list[Problem]]:
+def build_model(
+    articles: list[Article], settings: Settings, options: BuildOptions, failed: Collection[str] = ()
+) -> tuple[SiteModel, list[Problem]]:
     """`failed`: the article files that did not parse; their own problems say why, so a
     link to one is not reported again."""
     now = options.now or datetime.now(settings.tz)
-    published = [
-        a for a in articles if (options.drafts or not a.draft) and (options.future or a.date <= now)
-    ]
+    published = [a for a in articles if (options.drafts or not a.draft) and (options.future or a.date <= now)]
     problems: list[Problem] = []
     all_paths = _article_paths(articles, settings, problems)
     paths = {a.path: all_paths[a.path] for a in published if a.path in all_paths}
@@ -139,7 +140,9 @@ def _article_paths(articles: list[Article], settings: Settings, problems: list[P
         ).lstrip("/")  # fmt: skip
         if path in owners:
             problems.append(
-                Problem(article.path, 0, "slug", f"URL /{path} is also the URL of {owners[path]} (set a different slug)")
+                Problem(
+                    article.path, 0, "slug", f"URL /{path} is also the URL of {owners[path]} (set a different slug)"
+                )
             )
             continue
         owners[path] = article.path
@@ -178,7 +181,15 @@ def _terms(articles: list[Article], settings: Settings) -> dict[tuple[str, str],
     return terms
 
 
-def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, settings: Settings, problems: list[Problem], failed: set[str]) -> Entry:
+def _entry(
+    a: Article,
+    urls: dict[str, str],
+    unpublished: set[str],
+    terms,
+    settings: Settings,
+    problems: list[Problem],
+    failed: set[str],
+) -> Entry:
     path = urls.get(a.path, "")
     url = settings.base_path + path
     local = a.date.astimezone(settings.tz)
@@ -198,7 +209,9 @@ def _entry(a: Article, urls: dict[str, str], unpublished: set[str], terms, setti
     )
 
 
-def new_body(article: Article, urls: dict[str, str], known: set[str], settings: Settings) -> tuple[str, list[Problem]]:
+def new_body(
+    article: Article, urls: dict[str, str], known: Collection[str], settings: Settings
+) -> tuple[str, list[Problem]]:
     """A published article's body with its links resolved (`urls`: published article file ->
     output folder; `known`: every article file), and the problems of its links, summary
     included, as when the model was built."""
@@ -218,14 +231,24 @@ def put_body(entry: Entry, article: Article, body_html: str) -> None:
     object.__setattr__(entry, "body_html", body_html)
 
 
-def _summary(a: Article, url: str, urls, known: set[str], settings: Settings, problems: list[Problem], failed: set[str]) -> str:
+def _summary(
+    a: Article, url: str, urls, known: set[str], settings: Settings, problems: list[Problem], failed: set[str]
+) -> str:
     """The summary as list pages show it, away from the article's page: a bundle's
     `chart.svg` or a `#note` must still point at the article's folder."""
     html = _resolve_links(a, a.summary_html, urls, known, settings, problems, failed)
     return absolute_links(html, url) if has_relative_urls(html) else html
 
 
-def _resolve_links(a: Article, html: str, urls, known: set[str], settings: Settings, problems: list[Problem], failed: Collection[str] = ()) -> str:
+def _resolve_links(
+    a: Article,
+    html: str,
+    urls,
+    known: Collection[str],
+    settings: Settings,
+    problems: list[Problem],
+    failed: Collection[str] = (),
+) -> str:
     """`failed`: article files that did not parse. A link to one is no problem of its
     own: the file's own problem is the one cause, reported once."""
     reported = len(problems)
@@ -236,13 +259,26 @@ def _resolve_links(a: Article, html: str, urls, known: set[str], settings: Setti
         if target in urls:
             html = html.replace(f'"{marker}', f'"{settings.base_path}{urls[target]}')
         elif target in known:
-            problems.append(Problem(a.path, line, "", f"link to {target}, which is a draft or future-dated and not published"))
+            problems.append(
+                Problem(a.path, line, "", f"link to {target}, which is a draft or future-dated and not published")
+            )
         elif target not in failed:
-            problems.append(Problem(a.path, line, "", f"link to {target}, which is not an article (no such file, or it failed to build)"))
+            problems.append(
+                Problem(
+                    a.path, line, "", f"link to {target}, which is not an article (no such file, or it failed to build)"
+                )
+            )
     if LINK_MARKER in html and len(problems) == reported and not failed:
         # No marker may be published: one left over with no problem said is a link this
         # code did not foresee, refused rather than put out as an address that leads nowhere.
-        problems.append(Problem(a.path, 1, "", "a link to another article could not be resolved (link to its .md file by a plain relative path)"))
+        problems.append(
+            Problem(
+                a.path,
+                1,
+                "",
+                "a link to another article could not be resolved (link to its .md file by a plain relative path)",
+            )
+        )
     return html
 
 
@@ -313,7 +349,8 @@ def _taxonomies(entries: list[Entry], terms) -> dict[str, Taxonomy]:
 def _entry_terms(e: Entry, kind: str) -> tuple[Term, ...]:
     single = {"sections": e.section, "sources": e.source}
     if kind in single:
-        return (single[kind],) if single[kind] else ()
+        term = single[kind]
+        return (term,) if term else ()
     return e.tags if kind == "tags" else e.authors
 
 
@@ -341,7 +378,9 @@ def _related(entries: list[Entry], limit: int) -> dict[str, tuple[str, ...]]:
     return result
 
 
-def related_indices(i: int, tags: list[str], by_tag: dict[str, list[int]], members: dict[str, set[int]], limit: int) -> list[int]:
+def related_indices(
+    i: int, tags: list[str], by_tag: dict[str, list[int]], members: dict[str, set[int]], limit: int
+) -> list[int]:
     """The `limit` best of the entries sharing a tag with entry i, ranked by tags shared,
     then distance in time, then position.
 

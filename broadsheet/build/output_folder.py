@@ -20,17 +20,19 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from types import ModuleType
 
+from broadsheet.problems import Problem
+
+fcntl: ModuleType | None
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
-
-from broadsheet.problems import Problem
 
 TREES = ("a", "b")
 STATE_FORMAT = 1
@@ -164,13 +166,20 @@ def check_output_folder(site_dir: Path, output: Path, replace: bool = False) -> 
     if out == site or out in site.parents or any(out == p or p in out.parents for p in inputs):
         return [_problem(f"{output} holds the site's own files; choose a separate output folder")]
     if Layout(output).live() is None and any(Layout(folder).owned_trees() for folder in _trees_above(out)):
-        return [_problem(f"{output} is inside the copies Broadsheet keeps for another output; choose a folder of its own")]
+        return [
+            _problem(f"{output} is inside the copies Broadsheet keeps for another output; choose a folder of its own")
+        ]
     if ".git" in out.parts or (out / ".git").exists():
         return [_problem(f"{output} is (or is inside) a git repository; choose a folder of its own for the output")]
     if output.exists() and not output.is_dir():
-        return [_problem(f"{output} is a file, not a folder; choose a folder for the output (the file was left as it was)")]
+        return [
+            _problem(f"{output} is a file, not a folder; choose a folder for the output (the file was left as it was)")
+        ]
     layout = Layout(output)
-    problems = [_problem(f"{path} is in the way: a build keeps its {what} there; move it elsewhere") for path, what in _in_the_way(layout)]
+    problems = [
+        _problem(f"{path} is in the way: a build keeps its {what} there; move it elsewhere")
+        for path, what in _in_the_way(layout)
+    ]
     if problems or replace:
         return problems
     return [_problem(message) for message in _foreign(layout)]
@@ -178,13 +187,21 @@ def check_output_folder(site_dir: Path, output: Path, replace: bool = False) -> 
 
 def _trees_above(out: Path) -> list[Path]:
     """For each `.NAME.trees` folder on the way to out, the output it belongs to."""
-    return [folder.with_name(folder.name[1:-len(".trees")]) for folder in (out, *out.parents) if folder.name.startswith(".") and folder.name.endswith(".trees") and len(folder.name) > 7]
+    return [
+        folder.with_name(folder.name[1 : -len(".trees")])
+        for folder in (out, *out.parents)
+        if folder.name.startswith(".") and folder.name.endswith(".trees") and len(folder.name) > 7
+    ]
 
 
 def _in_the_way(layout: Layout) -> list[tuple[Path, str]]:
     found = []
     trees = layout.trees
-    if trees.is_symlink() or (trees.exists() and not trees.is_dir()) or (trees.is_dir() and any(trees.iterdir()) and not layout.owned_trees()):
+    if (
+        trees.is_symlink()
+        or (trees.exists() and not trees.is_dir())
+        or (trees.is_dir() and any(trees.iterdir()) and not layout.owned_trees())
+    ):
         found.append((trees, "two copies of the site"))
     if layout.lock_file.is_symlink() or (layout.lock_file.exists() and not layout.lock_file.is_file()):
         found.append((layout.lock_file, "lock"))
@@ -202,9 +219,13 @@ def _foreign(layout: Layout) -> list[str]:
     if output.is_symlink() and os.readlink(output) in {layout.link_text(name) for name in TREES}:
         return []  # Broadsheet's own link, its tree gone: the next build makes it again
     if output.is_symlink():
-        return [f"{output} is a link Broadsheet did not make; remove it, or pass --replace-output to replace the link (not what it points to)"]
+        return [
+            f"{output} is a link Broadsheet did not make; remove it, or pass --replace-output to replace the link (not what it points to)"
+        ]
     if any(output.iterdir()):
-        return [f"{output} holds files Broadsheet did not make; choose an empty or new folder, or pass --replace-output to replace them"]
+        return [
+            f"{output} holds files Broadsheet did not make; choose an empty or new folder, or pass --replace-output to replace them"
+        ]
     return []
 
 
@@ -306,7 +327,9 @@ def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[Problem | Non
         holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
         os.close(fd)
         if time.monotonic() >= deadline:
-            yield Problem("", 0, "output", f"another build of this site is running (pid {holder}); try again when it has finished")
+            yield Problem(
+                "", 0, "output", f"another build of this site is running (pid {holder}); try again when it has finished"
+            )
             return
         time.sleep(0.05)
     try:
@@ -327,6 +350,7 @@ def _still_there(fd: int, path: Path) -> bool:
 
 
 def _try_lock(fd: int) -> bool:
+    assert fcntl is not None  # output_lock comes here only where flock exists
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

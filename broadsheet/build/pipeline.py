@@ -7,9 +7,9 @@ build state. ARCHITECTURE.md has the map.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 from broadsheet.build import claims, config, model, output_folder, published, render, routes, scan, write
 from broadsheet.build.collector import cycle_collector_paused
@@ -25,15 +25,26 @@ from broadsheet.outputs.assets import StaticFiles
 from broadsheet.problems import Problem, errors
 
 
-def build(request: BuildRequest, state: BuildState | None = None, progress: Progress | None = None, changed: set[str] | None = None) -> BuildReport:
+def build(
+    request: BuildRequest,
+    state: BuildState | None = None,
+    progress: Progress | None = None,
+    changed: set[str] | None = None,
+) -> BuildReport:
     """Build the site. `state` is what the last build left (the build cache, or the dev
     server's memory); `changed`, when the caller knows it (the watcher does), names the
     input files changed since the last build."""
     clock, progress, rebuild = Clock(), progress or Progress(), Rebuild(request, state, changed)
-    problems = scan.check_site(request.site_dir) or output_folder.check_output_folder(request.site_dir, request.output_dir, request.replace_output)
+    problems = scan.check_site(request.site_dir) or output_folder.check_output_folder(
+        request.site_dir, request.output_dir, request.replace_output
+    )
     if problems:
         return _finished(BuildReport(problems), clock)
-    with cycle_collector_paused(), output_folder.output_lock(request.output_dir) as busy, write.disk_errors() as disk_said_no:
+    with (
+        cycle_collector_paused(),
+        output_folder.output_lock(request.output_dir) as busy,
+        write.disk_errors() as disk_said_no,
+    ):
         if busy is not None:
             return _finished(BuildReport([busy]), clock)
         report = rebuild.body_edits(clock)
@@ -53,21 +64,30 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         if report is not None:
             clock.lap("write")
             return _finished(report, clock)
-        site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles))
+        site_model, modelled = model.build_model(
+            articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
+        )
         clock.lap("model")
-        pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)  # mail: not in the sitemap
+        # mail_pages: the newsletter's, not in the sitemap
+        pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)
         static = assets.collect(request.site_dir, site_model)
-        pictures = images.collect(static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies)
+        pictures = images.collect(
+            static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies
+        )
         room = output_folder.room(request.output_dir)
         problems += routes.too_long(pages + mail_pages, room) + write.check_names(static.origins, pictures.copies, room)
         claimed = _claims(site_model, settings, pages, mail_pages, static, pictures)
         moved, yielded = _redirects(redirects.plan(site_model, record), claimed, request.site_dir)
         problems += claims.check(claimed + redirects.claims_of(moved), request.site_dir) + yielded
-        problems += [*static.problems, *render.template_problems(request.site_dir)]  # nothing from outside the site folder
-        if errors(problems):  # before anything is written: a name no file system (or Windows) takes, a path claimed twice
+        # nothing from outside the site folder
+        problems += [*static.problems, *render.template_problems(request.site_dir)]
+        # before anything is written: a name no file system (or Windows) takes, a path claimed twice
+        if errors(problems):
             return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         clock.lap("routes")
-        env = render.environment(request.site_dir, settings, static.fingerprints, template_helpers.helpers(settings, pictures.info))
+        env = render.environment(
+            request.site_dir, settings, static.fingerprints, template_helpers.helpers(settings, pictures.info)
+        )
         common = {"sections": site_model.taxonomies["sections"].terms}
         rebuild.start_pages((settings.for_pages(), static.fingerprints, common, pictures.info))
         every_page = pages + mail_pages
@@ -81,7 +101,14 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
             clock.lap("feeds")
             problems += found + parsed + modelled + rendered.problems + finisher.problems
             problems = sorted(set(problems))
-            report = BuildReport(problems, len(site_model.entries), len(rendered.pages), rebuild.parsed, rendered.rendered, output=request.output_dir)
+            report = BuildReport(
+                problems,
+                len(site_model.entries),
+                len(rendered.pages),
+                rebuild.parsed,
+                rendered.rendered,
+                output=request.output_dir,
+            )
             report.urls, report.next_due = redirects.site_urls(site_model), _next_due(articles, request, now)
             if errors(problems):  # a failure writes nothing
                 clock.lap("write")
@@ -90,13 +117,21 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
         report.changed, report.removed, report.base_url = written.changed, written.removed, settings.base_url
         if request.explain:  # only check reads them
             _explain(report, pages, static, env, request.site_dir, site_model)
-        rebuild.finish(written, report, Made(settings, env, common, site_model, sources, articles, every_page, problems, frozenset(static.files), now))
+        rebuild.finish(
+            written,
+            report,
+            Made(
+                settings, env, common, site_model, sources, articles, every_page, problems, frozenset(static.files), now
+            ),
+        )
         clock.lap("write")
         return _finished(report, clock)
     return _finished(BuildReport(disk_said_no), clock)  # a full disk, a read-only folder: the output is as it was
 
 
-def load_model(request: BuildRequest, state: BuildState | None = None) -> tuple[Settings, model.SiteModel | None, list[Problem]]:
+def load_model(
+    request: BuildRequest, state: BuildState | None = None
+) -> tuple[Settings, model.SiteModel | None, list[Problem]]:
     """The settings and the site model exactly as build() makes them, without rendering:
     for commands that work on the model (the newsletter). None when an error stops it.
     A build's state (the build cache) spares parsing the articles it already parsed."""
@@ -107,27 +142,39 @@ def load_model(request: BuildRequest, state: BuildState | None = None) -> tuple[
     sources, found = rebuild.scan()
     articles, parsed = rebuild.parse(sources, settings, Progress())
     now = request.now or datetime.now(settings.tz)
-    site_model, modelled = model.build_model(articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles))
+    site_model, modelled = model.build_model(
+        articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
+    )
     problems = sorted(set(problems + found + parsed + modelled))
     return settings, (None if errors(problems) else site_model), problems
 
 
 def _generated_files(
-    site_model, settings: Settings, pages: list[Page], now: datetime, copies: dict[str, bytes], rebuild: Rebuild, moved: list[redirects.Redirect]
-) -> Iterator[dict[str, bytes | None]]:
+    site_model,
+    settings: Settings,
+    pages: list[Page],
+    now: datetime,
+    copies: dict[str, bytes],
+    rebuild: Rebuild,
+    moved: list[redirects.Redirect],
+) -> Iterator[Mapping[str, bytes | None]]:
     """The files made from the model rather than from a template, a group at a time:
     sitemaps (from the pages' fingerprints, so before the feeds add theirs), the search
     index, resized images, then the feeds one by one (at 10,000 articles they come to
     100 MB, so none waits in memory for the others)."""
     remember = rebuild.remember
-    yield sitemaps.sitemap_outputs(pages, site_model, settings, now, remember=remember, page_fingerprints=rebuild.page_fingerprints())
+    yield sitemaps.sitemap_outputs(
+        pages, site_model, settings, now, remember=remember, page_fingerprints=rebuild.page_fingerprints()
+    )
     yield search.search_outputs(site_model, settings, remember, keep=rebuild.search_index.append)
     yield copies
     yield redirects.outputs(moved, settings)  # a few small pages: made every build, cheaper than fingerprinting them
     yield from feeds.feed_outputs(site_model, settings, remember)
 
 
-def _redirects(moved: list[redirects.Redirect], claimed: list[claims.Claim], site_dir: Path) -> tuple[list[redirects.Redirect], list[Problem]]:
+def _redirects(
+    moved: list[redirects.Redirect], claimed: list[claims.Claim], site_dir: Path
+) -> tuple[list[redirects.Redirect], list[Problem]]:
     """The redirects whose old path no page or file of the site takes; a warning for each other."""
     kept, yielded = claims.give_way([r.claim() for r in moved], claimed, site_dir)
     paths = {c.path for c in kept}
@@ -156,7 +203,14 @@ def _finished(report: BuildReport, clock: Clock) -> BuildReport:
     return report
 
 
-def _claims(site_model, settings: Settings, pages: list[Page], mail_pages: list[Page], static: StaticFiles, pictures: images.Images) -> list[claims.Claim]:
+def _claims(
+    site_model,
+    settings: Settings,
+    pages: list[Page],
+    mail_pages: list[Page],
+    static: StaticFiles,
+    pictures: images.Images,
+) -> list[claims.Claim]:
     """Every path the build will write, with where it comes from (build/claims.py)."""
     return [
         *claims.of_pages(pages), *claims.of_pages(mail_pages, newsletter=True), *static.claims, *pictures.claims(static.origins),
@@ -164,7 +218,9 @@ def _claims(site_model, settings: Settings, pages: list[Page], mail_pages: list[
     ]  # fmt: skip
 
 
-def _explain(report: BuildReport, pages: list[Page], static: StaticFiles, env, site_dir: Path, site_model: model.SiteModel) -> None:
+def _explain(
+    report: BuildReport, pages: list[Page], static: StaticFiles, env, site_dir: Path, site_model: model.SiteModel
+) -> None:
     """What `check` needs to name the file behind a problem: for each output file, an
     article's content file, the template of any other page, a static file's own file;
     and each article's own HTML, to tell which article a flawed element came from."""

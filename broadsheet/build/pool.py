@@ -78,9 +78,8 @@ def start_forkserver() -> None:
 def _map(pool: concurrent.futures.ProcessPoolExecutor, job: Callable, chunks: list) -> Iterator:
     try:
         yield from pool.map(job, chunks)
-    except (
-        BaseException
-    ):  # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
+    # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
+    except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
 

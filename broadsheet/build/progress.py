@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class Clock:
@@ -30,14 +30,15 @@ class Progress:
         self.report = report
 
     def step(self, stage: str, total: int) -> Callable[[int], None] | None:
-        if self.report is None or total == 0:
+        report = self.report
+        if report is None or total == 0:
             return None
         done = 0
-        self.report(stage, 0, total)
+        report(stage, 0, total)
 
         def advance(count: int) -> None:
             nonlocal done
             done += count
-            self.report(stage, done, total)
+            report(stage, done, total)
 
         return advance

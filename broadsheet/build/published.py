@@ -23,7 +23,9 @@ from broadsheet.problems import Problem
 
 RECORD = "published-urls.json"
 MAX_RECORD = 64 * 1024 * 1024  # 100,000 URLs take ~8 MB; past this it is not our file
-PATH_EXPECTED = "expected a path of this site such as /2025/06/19/old-slug/ (without base_url's path, host, query or #fragment)"
+PATH_EXPECTED = (
+    "expected a path of this site such as /2025/06/19/old-slug/ (without base_url's path, host, query or #fragment)"
+)
 _KEY_LINE = re.compile(r'\s*("(?:[^"\\]|\\.)*")\s*:')
 
 
@@ -112,7 +114,7 @@ def record_text(urls: dict[str, str]) -> str:
 
 def _key_lines(text: str) -> dict[str, int]:
     """The line of each key, as the record is written (one entry a line)."""
-    lines = {}
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         match = _KEY_LINE.match(line)
         if match:

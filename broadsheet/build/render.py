@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import jinja2
 
@@ -28,7 +29,8 @@ class TemplateFiles(jinja2.FileSystemLoader):
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
             source = super().get_source(environment, template)
-            if self.site_dir is not None and not sitefiles.inside(Path(source[1]), self.site_dir):  # template_problems reports it by name
+            # template_problems reports it by name
+            if self.site_dir is not None and not sitefiles.inside(Path(source[1]), self.site_dir):
                 raise jinja2.TemplateNotFound(template, "symlink points outside the site folder")
             return source
         except UnicodeDecodeError as exc:
@@ -44,7 +46,9 @@ def template_problems(site_dir: Path) -> list[Problem]:
     return [Problem(rel, 0, "", message) for rel, message in refused]
 
 
-def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str], helpers: dict[str, Callable] | None = None) -> jinja2.Environment:
+def environment(
+    site_dir: Path, settings: Settings, fingerprints: dict[str, str], helpers: dict[str, Callable] | None = None
+) -> jinja2.Environment:
     """The site's templates over the theme's, with the site's words and URLs; `helpers`
     are the functions the output formats lend templates (structured data, image sizes)."""
     loader = jinja2.ChoiceLoader([TemplateFiles(site_dir / "templates", site_dir), TemplateFiles(theme.TEMPLATES)])
@@ -115,8 +119,7 @@ def render_pages(
         result.rendered += 1
         if sink:
             sink(page.path, html)
-            html = None
-        result.pages[page.path] = html
+        result.pages[page.path] = None if sink else html  # a sink has taken it: not held twice
     result.problems = sorted(problems)
     return result
 

@@ -49,8 +49,10 @@ class BuildReport:
     output: Path | None = None
     base_url: str = ""  # as built, after --base-url
     sources: dict[str, str] = field(default_factory=dict)  # output file -> the file it came from, for `check`
-    article_html: dict[str, tuple[str, str]] = field(default_factory=dict)  # content file -> its body and summary HTML, for `check`
-    urls: dict[str, str] = field(default_factory=dict)  # site path ("/2025/06/19/slug/") -> content file of each article: what publish records
+    # content file -> its body and summary HTML, for `check`
+    article_html: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # site path ("/2025/06/19/slug/") -> content file of each article: what publish records
+    urls: dict[str, str] = field(default_factory=dict)
     next_due: Due | None = None  # the next future-dated article left out, if any
 
     @property

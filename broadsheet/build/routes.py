@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from broadsheet.build.config import Settings
 from broadsheet.build.model import TAXONOMIES, SiteModel
@@ -58,7 +59,15 @@ def plan(model: SiteModel, settings: Settings) -> list[Page]:
         pages.append(_page(settings, f"{kind}/", "terms.html", taxonomy=taxonomy, title=TAXONOMY_TITLES[kind]))
         for term in taxonomy.terms:
             extra = {"term": term, "title": term.name, "kind": kind}
-            pages += _paginated(settings, f"{kind}/{term.slug}/", "term.html", taxonomy.entries[term.slug], settings.per_page, "entries", extra)
+            pages += _paginated(
+                settings,
+                f"{kind}/{term.slug}/",
+                "term.html",
+                taxonomy.entries[term.slug],
+                settings.per_page,
+                "entries",
+                extra,
+            )
     pages.append(_page(settings, "archive/", "archive.html", months=_months(model), title="Archive"))
     pages.append(_page(settings, "search/", "search.html", title="Search"))
     pages.append(_page(settings, "404.html", "404.html", title="Page not found"))
@@ -108,7 +117,9 @@ def _page(settings: Settings, path: str, template: str, **context: Any) -> Page:
     return Page(output_file(path), url, template, {"page_url": url, **context})
 
 
-def _paginated(settings: Settings, path: str, template: str, items: Sequence, per_page: int, name: str, extra: dict) -> list[Page]:
+def _paginated(
+    settings: Settings, path: str, template: str, items: Sequence, per_page: int, name: str, extra: dict
+) -> list[Page]:
     total = max(1, math.ceil(len(items) / per_page))
 
     def page_path(n: int) -> str:

@@ -38,7 +38,14 @@ def is_ignored(name: str) -> bool:
 def scan_content(site_dir: Path, folder: str = "content") -> tuple[list[SourceFile], list[Problem]]:
     root = site_dir / folder
     if not root.is_dir():  # an empty site over the real output would be no help
-        return [], [Problem(folder, 0, "", f'folder is missing: articles are Markdown files in {folder}/ (`broadsheet new "A title"` writes the first)')]
+        return [], [
+            Problem(
+                folder,
+                0,
+                "",
+                f'folder is missing: articles are Markdown files in {folder}/ (`broadsheet new "A title"` writes the first)',
+            )
+        ]
     found: list[SourceFile] = []
     problems: list[Problem] = []
     why = sitefiles.refusal(root, site_dir)  # content/ itself may be the link
@@ -48,11 +55,15 @@ def scan_content(site_dir: Path, folder: str = "content") -> tuple[list[SourceFi
     return found, problems
 
 
-def _walk(folder: Path, site_dir: Path, ancestors: frozenset[str], found: list[SourceFile], problems: list[Problem]) -> None:
+def _walk(
+    folder: Path, site_dir: Path, ancestors: frozenset[str], found: list[SourceFile], problems: list[Problem]
+) -> None:
     real = os.path.realpath(folder)
     rel = folder.relative_to(site_dir).as_posix()
     if real in ancestors:
-        problems.append(Problem(rel, 0, "", "symlink loop: this folder links back to a folder above it (remove the link)"))
+        problems.append(
+            Problem(rel, 0, "", "symlink loop: this folder links back to a folder above it (remove the link)")
+        )
         return
     ancestors = ancestors | {real}
     entries = _taken(_list(folder, rel, problems), folder, site_dir, problems)
@@ -83,7 +94,9 @@ def _taken(entries: list[os.DirEntry], folder: Path, site_dir: Path, problems: l
     for entry in entries:
         why = sitefiles.refusal(folder / entry.name, site_dir, entry.is_symlink())
         if why:
-            problems.append(Problem(sitefiles.shown((folder / entry.name).relative_to(site_dir).as_posix()), 0, "", why))
+            problems.append(
+                Problem(sitefiles.shown((folder / entry.name).relative_to(site_dir).as_posix()), 0, "", why)
+            )
         else:
             taken.append(entry)
     return taken
@@ -103,7 +116,8 @@ def _bundle(folder: Path, site_dir: Path, ancestors: frozenset[str], problems: l
                 collect(path, seen | {real})
             elif entry.is_file() and path != folder / BUNDLE_INDEX:
                 assets.append(path.relative_to(folder).as_posix())
-            elif not entry.is_file() and os.path.lexists(path) and os.path.exists(path):  # published as it is: a pipe would hang the copy
+            # published as it is: a pipe would hang the copy
+            elif not entry.is_file() and os.path.lexists(path) and os.path.exists(path):
                 problems.append(Problem(path.relative_to(site_dir).as_posix(), 0, "", sitefiles.NOT_REGULAR))
 
     collect(folder, ancestors - {os.path.realpath(folder)})
@@ -129,7 +143,21 @@ def check_site(site_dir: Path) -> list[Problem]:
     put an empty site (for localhost) over the output, and say it went well."""
     has_settings, has_content = (site_dir / SETTINGS_FILE).is_file(), (site_dir / "content").is_dir()
     if not has_settings and not has_content:
-        return [Problem("", 0, "", f"{site_dir.resolve()} is not a Broadsheet site: it has no {SETTINGS_FILE} and no content/ folder; start one with `broadsheet init DIR`, or name one with --site DIR")]
+        return [
+            Problem(
+                "",
+                0,
+                "",
+                f"{site_dir.resolve()} is not a Broadsheet site: it has no {SETTINGS_FILE} and no content/ folder; start one with `broadsheet init DIR`, or name one with --site DIR",
+            )
+        ]
     if not has_settings:  # a missing content/ is reported by scan_content, with the settings' own problems
-        return [Problem(SETTINGS_FILE, 0, "", "is missing: a site keeps its settings there (`broadsheet init` writes one; every key is optional, but base_url says where the site is published)")]
+        return [
+            Problem(
+                SETTINGS_FILE,
+                0,
+                "",
+                "is missing: a site keeps its settings there (`broadsheet init` writes one; every key is optional, but base_url says where the site is published)",
+            )
+        ]
     return []

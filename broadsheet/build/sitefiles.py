@@ -101,7 +101,9 @@ def walk_files(root: Path, site_dir: Path, skip) -> tuple[list[Path], list[tuple
     def walk(folder: Path, seen: frozenset[str]) -> None:
         real = os.path.realpath(folder)
         if real in seen:
-            refused.append((_rel(folder, site_dir), "symlink loop: this folder links back to a folder above it (remove the link)"))
+            refused.append(
+                (_rel(folder, site_dir), "symlink loop: this folder links back to a folder above it (remove the link)")
+            )
             return
         try:
             with os.scandir(folder) as it:

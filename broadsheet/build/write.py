@@ -21,13 +21,22 @@ import errno
 import os
 import re
 import shutil
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
 
 from broadsheet.build import sitefiles, slugs
-from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, names_digest, point_output_at, read_state, write_state
+from broadsheet.build.output_folder import (
+    TREES,
+    Layout,
+    TreeState,
+    live_stamps_source,
+    names_digest,
+    point_output_at,
+    read_state,
+    write_state,
+)
 from broadsheet.problems import Problem
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what a file on disk looked like
@@ -115,9 +124,14 @@ class OutputWriter:
         self.committed = True
         # The tree just left differs from the new one by what this build wrote and removed
         # (a first build has no other tree yet: the next build makes it in full).
-        lag = (sorted(self.changed), removed) if self.live is not None else (None, None)
+        lag: tuple[list[str] | None, list[str] | None] = (
+            (sorted(self.changed), removed) if self.live is not None else (None, None)
+        )
         with suppress(OSError):  # unrecorded (a full disk), the next build compares the trees in full
-            write_state(self.layout, TreeState(self.target, *lag, names_digest(rel for rel in self.wanted if safe_relative(rel))))
+            write_state(
+                self.layout,
+                TreeState(self.target, *lag, names_digest(rel for rel in self.wanted if safe_relative(rel))),
+            )
         changed = tuple(sorted(self.changed))
         return WriteResult(len(self.wanted), changed, tuple(removed), self._stamps(removed))
 
@@ -149,17 +163,22 @@ class OutputWriter:
         self.live_names = names_digest(rel for rel, stamp in self.on_disk.items() if stamp[0] >= 0)
         if self.live is None:
             _clear(self.folder)
-        elif state is not None and (state.live, state.files) == (self.live, self.live_names) and state.lag_known() and self.folder.is_dir():
+        elif (
+            state is not None
+            and (state.live, state.files) == (self.live, self.live_names)
+            and state.lag_known()
+            and self.folder.is_dir()
+        ):
             self._undo_lag(state)
         else:
             self._level_in_full()
         self.levelled = True
 
     def _undo_lag(self, state: TreeState) -> None:
-        for rel in state.lag_removed:
+        for rel in state.lag_removed or ():  # known: _level checked lag_known()
             if safe_relative(rel):
                 _remove(self.folder, rel)
-        for rel in state.lag_changed:
+        for rel in state.lag_changed or ():
             if safe_relative(rel) and not self._relink(rel):
                 _remove(self.folder, rel)  # not in the live tree (any more): not in its copy either
 
@@ -180,6 +199,7 @@ class OutputWriter:
     def _link_whole_tree(self) -> None:
         """The second tree made for the first time: a link for every file of the live one,
         without the checks a tree of unknown state needs (2 s -> 0.6 s at 10,000 articles)."""
+        assert self.live is not None  # _level copies the live tree only when there is one
         live = self.layout.tree(self.live)
 
         def walk(source: str, target: str, prefix: str) -> None:
@@ -205,6 +225,7 @@ class OutputWriter:
         Linking moves the file's ctime, so its stamp is read again after, unless the file
         had already changed since it was recorded (a hand edit the dev server's record does
         not know of yet): then its old record stays, so the difference still shows."""
+        assert self.live is not None  # _level copies the live tree only when there is one
         source, recorded = self.layout.tree(self.live) / rel, self.on_disk.get(rel)
         if recorded is None or recorded[0] < 0:  # not a file of the live tree, or a symlink
             return False
@@ -249,7 +270,12 @@ def disk_errors() -> Iterator[list[Problem]]:
         problems.append(Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or 'the output folder'}"))
 
 
-def put_generated(writer: OutputWriter, generated: Iterable[dict[str, bytes | None]], static_files: dict[str, Path], origins: dict[str, str]) -> list[Problem]:
+def put_generated(
+    writer: OutputWriter,
+    generated: Iterable[Mapping[str, bytes | None]],
+    static_files: dict[str, Path],
+    origins: dict[str, str],
+) -> list[Problem]:
     """Generated files, then static files, to the writer as they come. A file of the same
     name in static/ (a hand-written robots.txt, say) overrides a generated one. A static or
     bundle file gone (or swapped for a pipe) since the scan is a problem naming it."""
@@ -262,7 +288,11 @@ def put_generated(writer: OutputWriter, generated: Iterable[dict[str, bytes | No
         try:
             writer.put(rel, sitefiles.read_regular(source))
         except FileNotFoundError:
-            problems.append(Problem(origins.get(rel, rel), 0, "", "no longer there (removed while the site was building); build again"))
+            problems.append(
+                Problem(
+                    origins.get(rel, rel), 0, "", "no longer there (removed while the site was building); build again"
+                )
+            )
         except sitefiles.NotRegular:
             problems.append(Problem(origins.get(rel, rel), 0, "", sitefiles.NOT_REGULAR))
     return problems
@@ -300,7 +330,9 @@ def disk_stamps(folder: Path) -> dict[str, Stamp]:
                     walk(entry.path, rel + "/")
                 else:
                     st = entry.stat(follow_symlinks=False)
-                    found[rel] = (-1, 0, 0, 0) if entry.is_symlink() else (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                    found[rel] = (
+                        (-1, 0, 0, 0) if entry.is_symlink() else (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                    )
 
     if folder.is_dir():
         walk(str(folder), "")

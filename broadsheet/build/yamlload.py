@@ -50,7 +50,9 @@ class YamlError(Exception):
         lines come before the YAML (front matter's opening fence)."""
         if not self.first_line:
             return self.message
-        return f"{self.message} (first on line {self.first_line + offset}, again on line {self.line + offset}): keep one"
+        return (
+            f"{self.message} (first on line {self.first_line + offset}, again on line {self.line + offset}): keep one"
+        )
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,9 @@ def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int:
     mark = exc.problem_mark or exc.context_mark
     if mark is None:
         return 0
-    opened = exc.context_mark is not None and (exc.context or "").startswith(UNCLOSED)
-    if opened or (exc.context_mark is not None and mark.line >= text.count("\n")):
-        mark = exc.context_mark
+    opening = exc.context_mark
+    if opening is not None and ((exc.context or "").startswith(UNCLOSED) or mark.line >= text.count("\n")):
+        mark = opening
     return mark.line + 1
 
 

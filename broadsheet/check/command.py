@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -74,7 +75,7 @@ def check_output(
     output: Path,
     base_url: str,
     sources: dict[str, str],
-    articles: dict[str, tuple[str, ...]] | None = None,
+    articles: Mapping[str, tuple[str, ...]] | None = None,
     site_dir: Path | None = None,
 ) -> CheckReport:
     """Every problem of every page and stylesheet, each naming the page and the file to fix:
@@ -101,7 +102,7 @@ class _MarkdownLines:
     """The line of an article's Markdown file where a URL is written; each file read once,
     and only when something in it was found wrong."""
 
-    def __init__(self, site_dir: Path | None, articles: dict[str, tuple[str, ...]]):
+    def __init__(self, site_dir: Path | None, articles: Mapping[str, tuple[str, ...]]):
         self.site_dir, self.articles = site_dir, articles
         self._texts: dict[str, str] = {}
 
@@ -119,7 +120,7 @@ class _MarkdownLines:
         return link_line(text, url) or (link_line(text, "#" + fragment) if fragment else 0)
 
 
-def _written_in(urls: set[str], articles: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+def _written_in(urls: set[str], articles: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
     """URL -> the content files whose own HTML has an element with it. Read only when
     something was found, so a clean site costs nothing here."""
     found: dict[str, list[str]] = {}
@@ -291,7 +292,7 @@ def _file_for(files: frozenset[str], rel: str) -> str | None:
     """The output file a site path serves: "a/" and "a" (hosts redirect a folder to its
     slash) are "a/index.html"."""
     if rel == "" or rel.endswith("/"):
-        candidates = (rel + "index.html",)
+        candidates: tuple[str, ...] = (rel + "index.html",)
     else:
         candidates = (rel, rel + "/index.html")
     return next((c for c in candidates if c in files), None)

@@ -9,6 +9,7 @@ knows comments, strings and escapes, so a url() in a comment is not taken for on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -64,17 +65,16 @@ def page_facts(html: str) -> PageFacts:
     flaws: list[Flaw] = []
     title: str | None = None
     description: str | None = None
-    for node in LexborHTMLParser(html).root.traverse():
-        tag, attributes = node.tag, node.attributes
-        if "id" in attributes and attributes["id"]:
-            ids.add(attributes["id"])
-        if tag == "a" and attributes.get("name"):
-            ids.add(attributes["name"])  # the old way to name an anchor still works in browsers
+    for node in _nodes(html):
+        tag, attributes = node.tag or "", node.attributes
+        if node_id := attributes.get("id"):
+            ids.add(node_id)
+        if tag == "a" and (anchor := attributes.get("name")):
+            ids.add(anchor)  # the old way to name an anchor still works in browsers
         references += _element_references(tag, attributes)
-        if attributes.get("style"):
+        if style := attributes.get("style"):
             references += [
-                Reference("css", "url", url)
-                for url in css_urls(tinycss2.parse_component_value_list(attributes["style"], True))
+                Reference("css", "url", url) for url in css_urls(tinycss2.parse_component_value_list(style, True))
             ]
         if tag == "style":
             references += stylesheet_references(node.text())
@@ -90,10 +90,15 @@ def page_facts(html: str) -> PageFacts:
 
 def fragment_urls(html: str) -> set[str]:
     """The URLs the elements of a piece of HTML (an article's body) refer to, as written."""
-    urls = set()
-    for node in LexborHTMLParser(html).root.traverse():
-        urls.update(reference.url for reference in _element_references(node.tag, node.attributes))
+    urls: set[str] = set()
+    for node in _nodes(html):
+        urls.update(reference.url for reference in _element_references(node.tag or "", node.attributes))
     return urls
+
+
+def _nodes(html: str) -> Iterator[LexborNode]:
+    root = LexborHTMLParser(html).root
+    return root.traverse() if root is not None else iter(())  # lexbor gives even empty text a root
 
 
 def _element_references(tag: str, attributes: dict[str, str | None]) -> list[Reference]:

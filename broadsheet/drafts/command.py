@@ -61,7 +61,7 @@ def find(site: Path, settings: config.Settings) -> tuple[list[Row], list[Problem
         elif _says_draft(raw):
             rows.append(Row(UNREADABLE, "", None, source.rel))
             broken += errors(problems)
-    dated = sorted((r for r in rows if r.date), key=lambda r: (-r.date.timestamp(), r.path))
+    dated = sorted((r for r in rows if r.date), key=lambda r: (-r.date.timestamp() if r.date else 0.0, r.path))
     return dated + sorted((r for r in rows if not r.date), key=lambda r: r.path), broken
 
 

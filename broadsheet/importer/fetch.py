@@ -122,7 +122,8 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     """At most `limit` redirects in all, and only to http(s)."""
 
     def __init__(self, limit: int):
-        self.max_redirections = limit
+        # typeshed calls it a ClassVar, but urllib reads it through self, per handler
+        self.max_redirections = limit  # type: ignore[misc]
         self.max_repetitions = limit
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
@@ -150,8 +151,8 @@ def guarded_connection(
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)  # its gaierror is reported as urllib's was
     if not allow_private:
         for *_, sockaddr in found:
-            if is_private(sockaddr[0]):
-                raise PrivateAddress(host, sockaddr[0])
+            if is_private(str(sockaddr[0])):  # an IP address, as the stream families give
+                raise PrivateAddress(host, str(sockaddr[0]))
     error: OSError | None = None
     for family, kind, proto, _, sockaddr in found:
         sock = socket.socket(family, kind, proto)

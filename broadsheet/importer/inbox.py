@@ -44,9 +44,12 @@ def load(site_dir: Path) -> tuple[dict[str, FeedState], str]:
 
 
 def _feed(entry: dict) -> FeedState:
-    text = lambda key: entry.get(key) if isinstance(entry.get(key), str) else ""  # noqa: E731
-    seen = entry.get("seen") if isinstance(entry.get("seen"), list) else []
-    return FeedState(text("etag"), text("last_modified"), {s for s in seen if isinstance(s, str)})
+    etag, modified, seen = entry.get("etag"), entry.get("last_modified"), entry.get("seen")
+    return FeedState(
+        etag if isinstance(etag, str) else "",
+        modified if isinstance(modified, str) else "",
+        {s for s in seen if isinstance(s, str)} if isinstance(seen, list) else set(),
+    )
 
 
 def save(site_dir: Path, feeds: dict[str, FeedState]) -> None:

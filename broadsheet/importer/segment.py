@@ -375,8 +375,8 @@ def _names_after(page: _Page, i: int) -> tuple[str, ...] | None:
     """ "by" alone on its line, then names, roles and "and" on lines of their own."""
     names: list[str] = []
     for j in range(i + 1, min(len(page.lines), i + 8)):
-        if page.names[j]:
-            names.extend(page.names[j])
+        if found := page.names[j]:
+            names.extend(found)
         elif not (page.roles[j] or people.JOIN.fullmatch(" " + page.lines[j] + " ")):
             break
     return tuple(names) or None

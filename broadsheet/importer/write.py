@@ -103,7 +103,7 @@ def front_matter(draft: Draft, tags: tuple[str, ...], now: datetime, tz: ZoneInf
         keys["authors"] = list(draft.authors)
     if tags:
         keys["tags"] = list(tags)
-    stamp = {"from": draft.origin, "hash": draft_hash(draft)}
+    stamp: dict[str, str | dict[str, str]] = {"from": draft.origin, "hash": draft_hash(draft)}
     picture = draft.picture
     if picture and _absolute(picture.src):  # never a javascript: or data: source from a page
         image = {

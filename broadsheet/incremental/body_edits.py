@@ -13,6 +13,7 @@ the moment an article's publication or news-sitemap status changes with the cloc
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from broadsheet.build import content, model, render
 from broadsheet.build.config import Settings
 from broadsheet.build.content import Article, Parsed
 from broadsheet.build.markup import MarkdownRenderer
+from broadsheet.build.model import Entry, SiteModel  # by name: Snapshot's field `model` hides the module
 from broadsheet.build.routes import Page
 from broadsheet.build.scan import SourceFile
 from broadsheet.incremental.fingerprint import BODY_FIELDS, bodies_stay_on_their_page
@@ -41,10 +43,10 @@ class Snapshot:
     settings: Settings
     env: jinja2.Environment
     common: dict[str, Any]
-    model: model.SiteModel
+    model: SiteModel
     sources: dict[str, SourceFile]  # every article file, drafts too, by site-relative path
     articles: dict[str, Article]
-    entries: dict[str, model.Entry]  # article file -> its entry (published ones)
+    entries: dict[str, Entry]  # article file -> its entry (published ones)
     pages: dict[str, Page]  # article file -> its page
     urls: dict[str, str]  # article file -> its output folder
     numbers: dict[str, int]  # entry URL -> its place in the model's order (and the search index's)
@@ -59,7 +61,7 @@ class Snapshot:
 @dataclass
 class BodyEdits:
     outputs: dict[str, bytes]  # output files made again
-    parsed: dict[str, tuple[str, Parsed]]  # article file -> its new cache key and parse
+    parsed: Mapping[str, tuple[str, Parsed]]  # article file -> its new cache key and parse
     rendered: int
 
 
@@ -70,7 +72,7 @@ class Made:
     settings: Settings
     env: jinja2.Environment
     common: dict[str, Any]
-    model: model.SiteModel
+    model: SiteModel
     sources: list[SourceFile]
     articles: list[Article]
     pages: list[Page]  # every page, newsletter pages too
@@ -135,11 +137,11 @@ def apply(snapshot: Snapshot, changed: set[str], now: datetime) -> BodyEdits | N
     return _outputs(snapshot, [entries[rel] for rel in sorted(bodies)], edits)
 
 
-def _parse_edits(snapshot: Snapshot, changed: set[str]) -> dict[str, tuple[str, Parsed]] | None:
+def _parse_edits(snapshot: Snapshot, changed: set[str]) -> dict[str, tuple[str, tuple[Article, list[Problem]]]] | None:
     parse_settings = content.ParseSettings(
         snapshot.settings.timezone, snapshot.settings.words_per_minute, snapshot.settings.markdown.timeout
     )
-    edits = {}
+    edits: dict[str, tuple[str, tuple[Article, list[Problem]]]] = {}
     for rel in sorted(changed):
         source = snapshot.sources[rel]
         raw = content.read_bytes(source)
@@ -156,7 +158,7 @@ def _same_but_body(old: Article, new: Article) -> bool:
     return dataclasses.replace(new, **{name: getattr(old, name) for name in BODY_FIELDS}) == old
 
 
-def _outputs(snapshot: Snapshot, entries: list[model.Entry], edits: dict[str, tuple[str, Parsed]]) -> BodyEdits | None:
+def _outputs(snapshot: Snapshot, entries: list[Entry], edits: Mapping[str, tuple[str, Parsed]]) -> BodyEdits | None:
     pages = [snapshot.pages[e.article.path] for e in entries]
     result = render.render_pages(pages, snapshot.env, snapshot.site_dir, snapshot.common)
     if result.problems:
@@ -169,7 +171,7 @@ def _outputs(snapshot: Snapshot, entries: list[model.Entry], edits: dict[str, tu
     return BodyEdits(outputs, edits, result.rendered)
 
 
-def _search_index(snapshot: Snapshot, entries: list[model.Entry]) -> bytes:
+def _search_index(snapshot: Snapshot, entries: list[Entry]) -> bytes:
     if snapshot.search is None:
         snapshot.search = SearchIndex.build(snapshot.model, snapshot.settings.language)
     else:

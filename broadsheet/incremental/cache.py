@@ -21,8 +21,9 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import msgpack
 
@@ -103,7 +104,7 @@ def _note(path: Path, reason: str) -> str:
 # order; the articles and search documents (nearly all of it) are read and checked one at
 # a time, so their plain form never piles up in memory beside the records.
 FIELDS = ("files", "settled_before", "fingerprints", "stamps", "produced", "outcome", "parsed", "search documents")
-WHOLE = {
+WHOLE: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
     "settled_before": lambda v: codec.decode_int(v, "settled_before"),
     "fingerprints": codec.decode_fingerprints,
@@ -162,7 +163,7 @@ def _check_label(label: Any, output: Path) -> None:
         raise codec.Unreadable(f"made for the output {label.get('output')}")
 
 
-def _write(file: BinaryIO, output: Path, state: BuildState) -> None:
+def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     # Tuples, bytes and maps of strings pack as they are; records go through the codec.
     # Written a value at a time: no copy of the whole cache is ever made in memory.
     packer = msgpack.Packer(use_bin_type=True)

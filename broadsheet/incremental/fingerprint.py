@@ -175,7 +175,9 @@ class _TemplateGraph:
 
     def source(self, name: str) -> str:
         if name not in self._sources:
-            self._sources[name] = self.env.loader.get_source(self.env, name)[0]
+            loader = self.env.loader
+            assert loader is not None  # the theme's environment always has its loader chain
+            self._sources[name] = loader.get_source(self.env, name)[0]
         return self._sources[name]
 
     def tree(self, name: str) -> nodes.Template:
@@ -187,7 +189,7 @@ class _TemplateGraph:
         """The templates this one names; None when it computes a name at render time."""
         if name not in self._references:
             found = set(meta.find_referenced_templates(self.tree(name)))
-            self._references[name] = None if None in found else found
+            self._references[name] = None if None in found else {n for n in found if n is not None}
         return self._references[name]
 
     def closure(self, name: str) -> set[str]:

@@ -18,7 +18,7 @@ Four things make a rebuild cheap, each behind one method:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -162,7 +162,7 @@ class Rebuild:
 
     def _whole_files(
         self, kind: str, fingerprint: bytes, compute: Callable[[], dict[str, bytes]]
-    ) -> dict[str, bytes | None]:
+    ) -> Mapping[str, bytes | None]:
         """Files made from one set of records: None for each when all of them are on disk as
         they would come out, else made afresh."""
         state = self.state

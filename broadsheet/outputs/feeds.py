@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import partial
 from html import escape
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -105,7 +106,7 @@ def feed_outputs(
     an earlier build."""
     fragments: dict[tuple[str, Item], bytes] = {}  # (format, item) -> its bytes in that format, for this build
     for spec in _specs(model, settings):
-        yield remember("feed", spec, lambda spec=spec: _lay_out(spec, settings, remember, fragments))
+        yield remember("feed", spec, partial(_lay_out, spec, settings, remember, fragments))
 
 
 def feeds_showing(model: SiteModel, settings: Settings, urls: set[str]) -> dict[str, bytes]:
@@ -156,7 +157,7 @@ def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
 
 def _lay_out(spec: FeedSpec, settings: Settings, remember: Remember, fragments: dict | None = None) -> dict[str, bytes]:
     # A story in many term feeds is laid out once, and written out once in each format.
-    items = tuple(remember("feed item", e, lambda e=e: make_item(e, settings)) for e in spec.entries)
+    items = tuple(remember("feed item", e, partial(make_item, e, settings)) for e in spec.entries)
     feed = Feed(spec.folder, spec.title, spec.description, spec.page_url, items)
     fragments = {} if fragments is None else fragments
     return {

@@ -18,6 +18,7 @@ import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -28,11 +29,13 @@ from broadsheet.build.model import SiteModel
 try:  # optional: pip install 'broadsheet[images]'
     from PIL import Image as PillowImage, ImageOps
 except ImportError:  # pragma: no cover - depends on the machine
-    PillowImage = None
+    PILLOW = False  # only SVG sizes are read, and no copies made
+else:
+    PILLOW = True
 
 RASTER = (".jpg", ".jpeg", ".png", ".webp")  # GIFs may be animated: left as they are
 WIDTHS = (480, 800, 1200)  # copies narrower than the original, for phones and tablets
-SAVE_OPTIONS = {  # fixed, so the same source gives the same bytes
+SAVE_OPTIONS: dict[str, dict[str, int | bool]] = {  # fixed, so the same source gives the same bytes
     "JPEG": {"quality": 82, "optimize": False, "progressive": False},
     "PNG": {"optimize": False},
     "WEBP": {"quality": 82, "method": 4},
@@ -95,7 +98,7 @@ def collect(files: dict[str, Path], bundle_paths: set[str], base_path: str, cach
     copied_from: dict[str, str] = {}
     for out_path in sorted(files):
         suffix = posixpath.splitext(out_path)[1].lower()
-        if suffix != ".svg" and (suffix not in RASTER or PillowImage is None):
+        if suffix != ".svg" and (suffix not in RASTER or not PILLOW):
             continue
         source = files[out_path]
         size = _svg_size(source) if suffix == ".svg" else _raster_size(source)
@@ -128,7 +131,7 @@ def _copies(out_path: str, source: Path, width: int, cache: CopyCache, bundle_fi
             name in bundle_files
         ):  # the author's own smaller copy, say: never overwrite it (any other file there is a clash, see build/claims.py)
             return {}
-        made[name] = cache.get(digest, target, suffix.lower(), lambda t=target: _resized(raw, t))
+        made[name] = cache.get(digest, target, suffix.lower(), partial(_resized, raw, target))
     return made
 
 

@@ -11,7 +11,7 @@ publishes as `<edition>/email.html` when `email.publish` is on.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import date, datetime
 from email import policy
@@ -178,7 +178,7 @@ def finish_html(html: str, settings: Settings, context: dict[str, Any]) -> str:
 INLINER = css_inline.CSSInliner(keep_style_tags=False, keep_link_tags=False, load_remote_stylesheets=False)
 
 
-def email_url(url: str, base: str, settings: Settings, edition_key: str, keep: set[str] = frozenset()) -> str:
+def email_url(url: str, base: str, settings: Settings, edition_key: str, keep: Set[str] = frozenset()) -> str:
     """A URL as a mail client needs it: absolute, and tagged with the UTM parameters when
     it points into the site (other sites' analytics are not ours to feed)."""
     url = url.strip()

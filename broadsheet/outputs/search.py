@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from broadsheet.build.claims import Claim
@@ -111,7 +112,7 @@ class SearchIndex:
     def build(cls, model: SiteModel, language: str = "en", remember: Remember = compute_now) -> SearchIndex:
         index = cls(language)
         for number, entry in enumerate(model.entries):  # newest first: the order results are shown in
-            document, terms = remember("search document", entry, lambda e=entry: _indexed(e, index.words))
+            document, terms = remember("search document", entry, partial(_indexed, entry, index.words))
             index.docs.append(_json(document))
             index.terms.append(terms)
             for term in terms:

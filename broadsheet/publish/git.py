@@ -109,8 +109,7 @@ def _repository(scratch: Path | None, dry_run: bool) -> Iterator[_Repo]:
     """The scratch repository, created when missing. A dry run works in a throwaway one that
     borrows the scratch repository's objects (read-only), so it fetches at most and leaves
     the site folder as it was."""
-    keep = scratch is not None and not dry_run
-    if keep:
+    if scratch is not None and not dry_run:
         repo = _Repo(scratch)
         if not (scratch / "HEAD").is_file():
             scratch.mkdir(parents=True, exist_ok=True)
@@ -178,8 +177,8 @@ class _Repo:
 
     def tree(self, site: LocalSite, files: dict[str, bytes | Path], progress: Callable[[int, int], None] | None) -> str:
         """The tree of exactly these files, its blobs written into the repository."""
-        on_disk = [rel for rel, data in files.items() if isinstance(data, Path)]
-        blobs = dict(zip(on_disk, self._hash_files([files[rel] for rel in on_disk], progress, len(files))))
+        on_disk = {rel: data for rel, data in files.items() if isinstance(data, Path)}
+        blobs = dict(zip(on_disk, self._hash_files(list(on_disk.values()), progress, len(files))))
         for rel, data in files.items():
             if isinstance(data, bytes):
                 blobs[rel] = self.git("hash-object", "-w", "--stdin", input=data).stdout.decode().strip()

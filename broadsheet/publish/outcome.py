@@ -25,7 +25,8 @@ class Outcome:
     bytes_sent: int = 0
 
 
-def size(n: int) -> str:
+def size(count: int) -> str:
+    n = float(count)
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}".replace(".0 ", " ")

@@ -279,6 +279,7 @@ def upload(
         except FileNotFoundError:
             raise PublishError(f"{name}: rsync is not installed (Debian: apt-get install rsync)") from None
         done = 0
+        assert child.stdout is not None  # stdout=PIPE
         for line in child.stdout:
             if progress and not line.rstrip().endswith(b"/"):
                 done += 1

@@ -197,7 +197,7 @@ def _plan(uploads: dict[str, Upload], listed: dict[str, str], known: dict[str, K
     outcome = plan.outcome
     for path, up in uploads.items():
         have = known.get(path)
-        if up.redirect is not None:
+        if up.moved_from is not None:  # set with up.redirect, from the same _redirects rule
             outcome.redirects.append(up.moved_from)
         if have is not None and have.sha256 == up.file.sha256 and have.headers == up.headers():
             plan.keep[path] = have

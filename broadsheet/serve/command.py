@@ -74,7 +74,7 @@ def reachable_from_elsewhere(host: str) -> bool:
     """Whether listening on host lets other machines in: any address but a loopback one
     (0.0.0.0 and :: are every address). A name counts by what it resolves to."""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
     except (OSError, UnicodeError):
         return True  # cannot tell; the server will say if it cannot listen there
     return not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)

@@ -427,9 +427,10 @@ class _HTTPServer(ThreadingHTTPServer):
         # HTTPServer.server_bind looks up the host's full name, which can stall on a
         # machine with slow DNS; the dev server has no use for it.
         TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[0], self.server_address[1]
+        self.server_name, self.server_port = self.socket.getsockname()[:2]
 
-    def process_request(self, request: socket.socket, client_address: tuple) -> None:
+    def process_request(self, request: socket.socket | tuple[bytes, socket.socket], client_address: tuple) -> None:
+        assert isinstance(request, socket.socket)  # a stream server's requests are sockets; the tuple is UDP's
         thread = threading.Thread(target=self._process, args=(request, client_address), daemon=True)
         with self._connections_lock:
             self._connections[thread] = request
@@ -442,7 +443,7 @@ class _HTTPServer(ThreadingHTTPServer):
             with self._connections_lock:
                 self._connections.pop(threading.current_thread(), None)
 
-    def handle_error(self, request: object, client_address: tuple) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: tuple) -> None:
         # A browser that goes away mid-response is ordinary; anything else is a bug worth a traceback.
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)

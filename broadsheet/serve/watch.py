@@ -13,11 +13,12 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from broadsheet.build.config import SETTINGS_FILE
 from broadsheet.build.published import RECORD
@@ -29,12 +30,12 @@ INPUT_FOLDERS = ("content", "templates", "static")
 class Watcher:
     """Calls on_change(paths) once a burst of input changes has been quiet for `quiet` seconds."""
 
-    def __init__(self, site_dir: Path, on_change: Callable[[set[str]], None], quiet: float = 0.02):
+    def __init__(self, site_dir: Path, on_change: Callable[[set[str]], object], quiet: float = 0.02):
         self.site_dir = site_dir.resolve()
         self.on_change = on_change
         self.quiet = quiet
         self._observer = Observer()
-        self._watched: dict[str, tuple[object, tuple[int, int]]] = {}  # folder -> (watch, identity)
+        self._watched: dict[str, tuple[ObservedWatch, tuple[int, int]]] = {}  # folder -> (watch, identity)
         self._pending: set[str] = set()
         self._last_event = 0.0
         self._lock = threading.Condition()
@@ -56,7 +57,7 @@ class Watcher:
         self._observer.join(timeout=5)
         self._thread.join(timeout=5)
 
-    def _watch_inputs(self, touched: set[str] = frozenset()) -> None:
+    def _watch_inputs(self, touched: Set[str] = frozenset()) -> None:
         """Watch each input folder as it is now: one that was deleted, replaced or created
         since the last look gets a fresh watch (a new folder may reuse the old inode, so an
         event on the folder itself also renews its watch)."""

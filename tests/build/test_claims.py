@@ -35,7 +35,10 @@ def test_a_bundle_photo_and_a_static_file_at_one_path(make_site):
         "content/world/quake/map.jpg": photo(300, 200),
         "static/2025/06/19/quake/map.jpg": photo(200, 100),
     })  # fmt: skip
-    failed(site, "static/2025/06/19/quake/map.jpg: writes 2025/06/19/quake/map.jpg, which the bundle file (content/world/quake/map.jpg) also writes; rename or remove that file")
+    failed(
+        site,
+        "static/2025/06/19/quake/map.jpg: writes 2025/06/19/quake/map.jpg, which the bundle file (content/world/quake/map.jpg) also writes; rename or remove that file",
+    )
 
 
 def test_a_smaller_copy_of_a_photo_and_a_static_file_at_one_path(make_site):
@@ -44,7 +47,10 @@ def test_a_smaller_copy_of_a_photo_and_a_static_file_at_one_path(make_site):
         "content/world/quake/map.jpg": photo(1600, 900),
         "static/2025/06/19/quake/map-480w.jpg": photo(200, 100),
     })  # fmt: skip
-    failed(site, "static/2025/06/19/quake/map-480w.jpg: writes 2025/06/19/quake/map-480w.jpg, which a smaller copy of the photo (content/world/quake/map.jpg) also writes")
+    failed(
+        site,
+        "static/2025/06/19/quake/map-480w.jpg: writes 2025/06/19/quake/map-480w.jpg, which a smaller copy of the photo (content/world/quake/map.jpg) also writes",
+    )
 
 
 def test_a_tag_feed_and_a_static_file_at_one_path(make_site):
@@ -52,7 +58,10 @@ def test_a_tag_feed_and_a_static_file_at_one_path(make_site):
         "content/a.md": article("Grid strain", "2025-06-19 10:00", tags="[Energy]"),
         "static/tags/energy/feed.xml": "<feed/>",
     })  # fmt: skip
-    failed(site, "static/tags/energy/feed.xml: writes tags/energy/feed.xml, which the Atom feed of tags/energy/ (content/a.md:4) also writes")
+    failed(
+        site,
+        "static/tags/energy/feed.xml: writes tags/energy/feed.xml, which the Atom feed of tags/energy/ (content/a.md:4) also writes",
+    )
 
 
 def test_a_content_folder_named_tags(make_site):
@@ -81,7 +90,10 @@ def test_a_newsletter_page_and_an_article_file_at_one_path(make_site):
         "content/old/index.md": article("Old issues", "2025-06-19 10:00", slug='"2025"'),
         "content/old/06/19/email.html": "<p>the issue, saved by hand</p>",
     }, settings=SLUG_URLS + "email:\n  publish: true\n")  # fmt: skip
-    failed(site, "content/old/06/19/email.html: writes 2025/06/19/email.html, which the newsletter page of edition 2025-06-19 also writes")
+    failed(
+        site,
+        "content/old/06/19/email.html: writes 2025/06/19/email.html, which the newsletter page of edition 2025-06-19 also writes",
+    )
 
 
 def test_static_robots_txt_replaces_the_generated_one(make_site):
@@ -101,7 +113,11 @@ def test_a_static_sitemap_or_search_index_may_not_replace_the_generated_one(make
         "static/sitemap.xml": "<urlset/>",
         "static/search/index.json": "{}",
     })  # fmt: skip
-    failed(site, "static/sitemap.xml: writes sitemap.xml, which the sitemap also writes", "static/search/index.json: writes search/index.json, which the search index also writes")
+    failed(
+        site,
+        "static/sitemap.xml: writes sitemap.xml, which the sitemap also writes",
+        "static/search/index.json: writes search/index.json, which the search index also writes",
+    )
 
 
 def test_names_alike_but_for_letter_case_or_accents_are_one_file_on_some_systems(make_site):
@@ -127,7 +143,9 @@ def test_a_file_where_a_folder_must_be(make_site):
         "content/a.md": article("Grid strain", "2025-06-19 10:00"),
         "static/archive": "a file, not a folder",
     })  # fmt: skip
-    failed(site, "static/archive: writes archive as a file, where the archive page needs a folder for archive/index.html")
+    failed(
+        site, "static/archive: writes archive as a file, where the archive page needs a folder for archive/index.html"
+    )
 
 
 def test_a_clash_leaves_the_last_good_output_and_check_reports_it_too(make_site):

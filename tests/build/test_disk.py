@@ -21,7 +21,9 @@ def small_disk(tmp_path):
         pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk)], capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     yield disk
@@ -78,7 +80,9 @@ def test_a_first_build_on_a_full_disk_leaves_nothing(small_disk, tmp_path):
     result = run_cli("build", "--site", site, "--output", small_disk / "out", "--no-cache")
     assert result.code == 1
     assert "No space left on device" in result.err and "Traceback" not in result.err
-    assert leftovers(small_disk) == [] and not (small_disk / "out").exists() and not (small_disk / ".out.trees").exists()
+    assert (
+        leftovers(small_disk) == [] and not (small_disk / "out").exists() and not (small_disk / ".out.trees").exists()
+    )
 
 
 def test_a_cache_that_cannot_be_saved_is_a_warning(make_site):

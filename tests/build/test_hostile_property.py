@@ -16,9 +16,36 @@ from conftest import SETTINGS
 SECRET = "secret-3f9c1d7e"  # what a file outside the site folder holds: it must never be published
 BUDGET = 1  # seconds per article (markdown.timeout), so that slow input is cut short quickly
 
-CONTROL = st.sampled_from(["\x00", "\x07", "\x1b[31m", "\x7f", "\x85", "\u202e", "\u2066", "\r", "\n", "\t", "\ufeff", "שלום", "مرحبا"])
-DATES = st.sampled_from(["2025-06-19", "0001-01-01T00:00+05:00", "9999-12-30", "1899-12-31", "2200-01-01", "2025-02-30", "June 19th", "'2025-06-19T25:00'", "-1", "1e400"])
-URLS = st.sampled_from(["https://example.org/a", "http://[::1/x", "javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.example/", "http://user:pw@example.org:99999/", "mailto:x@example.org", "file:///etc/passwd", "https://example.org/\x00"])
+CONTROL = st.sampled_from(
+    ["\x00", "\x07", "\x1b[31m", "\x7f", "\x85", "\u202e", "\u2066", "\r", "\n", "\t", "\ufeff", "שלום", "مرحبا"]
+)
+DATES = st.sampled_from(
+    [
+        "2025-06-19",
+        "0001-01-01T00:00+05:00",
+        "9999-12-30",
+        "1899-12-31",
+        "2200-01-01",
+        "2025-02-30",
+        "June 19th",
+        "'2025-06-19T25:00'",
+        "-1",
+        "1e400",
+    ]
+)
+URLS = st.sampled_from(
+    [
+        "https://example.org/a",
+        "http://[::1/x",
+        "javascript:alert(1)",
+        "data:text/html,<b>x</b>",
+        "//evil.example/",
+        "http://user:pw@example.org:99999/",
+        "mailto:x@example.org",
+        "file:///etc/passwd",
+        "https://example.org/\x00",
+    ]
+)
 RUNS = st.sampled_from(["[", "]", "*", "_", "`", "> ", "- ", "<", "&", "\\\\", "](", "[a](", "|", "#"])
 
 
@@ -48,8 +75,15 @@ def snapshot(root: Path, skip: tuple[str, ...]) -> dict[str, tuple[int, int]]:
     return found
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(articles=st.lists(hostile_article(), min_size=1, max_size=3), link_out=st.sampled_from(["", "static", "bundle", "content"]))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    articles=st.lists(hostile_article(), min_size=1, max_size=3),
+    link_out=st.sampled_from(["", "static", "bundle", "content"]),
+)
 def test_hostile_input_never_crashes_hangs_leaks_or_writes_outside(tmp_path_factory, articles, link_out):
     root = tmp_path_factory.mktemp("hostile")
     (root / "outside.txt").write_text(SECRET)

@@ -40,9 +40,12 @@ def sized(html: str) -> str:
     "html, expected",
     [
         ('<IMG SRC="a.png">', '<IMG SRC="a.png" width="40" height="30" loading="lazy">'),
-        ("<img src='a.png'>", "<img src='a.png' width=\"40\" height=\"30\" loading=\"lazy\">"),
+        ("<img src='a.png'>", '<img src=\'a.png\' width="40" height="30" loading="lazy">'),
         ('<img alt="a > b" src="a.png">', '<img alt="a > b" src="a.png" width="40" height="30" loading="lazy">'),
-        ('<img alt="set width=3" src="a.png">', '<img alt="set width=3" src="a.png" width="40" height="30" loading="lazy">'),
+        (
+            '<img alt="set width=3" src="a.png">',
+            '<img alt="set width=3" src="a.png" width="40" height="30" loading="lazy">',
+        ),
         ('<img src="a&amp;b.png" alt="x" />', '<img src="a&amp;b.png" alt="x" width="8" height="6" loading="lazy"/>'),
         ('<img src="a.png" width loading="eager">', '<img src="a.png" width loading="eager">'),  # width given, if odd
         ('<pre><img src="a.png"></pre>', '<pre><img src="a.png" width="40" height="30" loading="lazy"></pre>'),
@@ -100,7 +103,9 @@ def test_stray_numeric_references_do_not_hide_the_links_after_them():
 
 def test_a_srcset_url_keeps_its_commas():
     html = '<img srcset="data:image/png;base64,AAA= 1x, b.png 2x" alt="">'
-    assert rewrite_urls(html, lambda url: url.upper()) == '<img srcset="DATA:IMAGE/PNG;BASE64,AAA= 1x, B.PNG 2x" alt="">'
+    assert (
+        rewrite_urls(html, lambda url: url.upper()) == '<img srcset="DATA:IMAGE/PNG;BASE64,AAA= 1x, B.PNG 2x" alt="">'
+    )
     assert srcset_candidates(" a.png 1x,b.png  2x , c.png,") == [("a.png", ["1x"]), ("b.png", ["2x"]), ("c.png", [])]
 
 
@@ -163,7 +168,9 @@ def test_plain_text(html, text):
     assert plain_text(html) == text
 
 
-@pytest.mark.xfail(strict=True, reason="plain_text is still a regular expression, for speed: see broadsheet/build/html.py")
+@pytest.mark.xfail(
+    strict=True, reason="plain_text is still a regular expression, for speed: see broadsheet/build/html.py"
+)
 @pytest.mark.parametrize(
     "html, text",
     [

@@ -19,7 +19,12 @@ TITLES = ("The Old Digest", "The New Digest")  # a new title: every page of the 
 
 
 def big_site(make_site) -> Path:
-    files = {f"content/s{i % 5}/a{i}.md": article(f"Story number {i}", f"2025-06-{10 + i % 9} 12:{i % 60:02d}", tags=f"[T{i % 7}]") for i in range(200)}
+    files = {
+        f"content/s{i % 5}/a{i}.md": article(
+            f"Story number {i}", f"2025-06-{10 + i % 9} 12:{i % 60:02d}", tags=f"[T{i % 7}]"
+        )
+        for i in range(200)
+    }
     return make_site(files, settings=SETTINGS.format(title=TITLES[0]))
 
 
@@ -85,7 +90,9 @@ def test_kill_9_while_writing_never_leaves_a_mix(make_site):
         before_switch += running and os.readlink(site / "site") == link_before and writing(site)
         if kills == 8:
             break
-    assert kills == 8 and before_switch >= 3, f"of {kills} kills while building, {before_switch} landed before the switch"
+    assert kills == 8 and before_switch >= 3, (
+        f"of {kills} kills while building, {before_switch} landed before the switch"
+    )
     subprocess.run(command(site), check=True)  # and the next build simply works
     settings_title = TITLES[1] if "New" in settings.read_text() else TITLES[0]
     assert tree_bytes(site / "site") == expected[settings_title]

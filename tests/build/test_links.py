@@ -1,6 +1,5 @@
 """Every link and asset URL resolves inside the output, also under a sub-path base_url."""
 
-
 import pytest
 
 from conftest import article, copy_demo, run_cli
@@ -12,7 +11,9 @@ def demo_copy(tmp_path):
     return copy_demo(tmp_path / "demo")
 
 
-@pytest.mark.parametrize("base_url, base_path", [("https://example.org/", "/"), ("https://x.github.io/digest/", "/digest/")])
+@pytest.mark.parametrize(
+    "base_url, base_path", [("https://example.org/", "/"), ("https://x.github.io/digest/", "/digest/")]
+)
 def test_every_internal_link_of_the_demo_resolves(demo_copy, base_url, base_path):
     result = run_cli("build", "--site", demo_copy, "--base-url", base_url)
     assert result.code == 0, result.err

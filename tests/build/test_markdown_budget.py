@@ -20,7 +20,13 @@ TOO_SLOW = "content/slow.md:1: body: took too long to convert (over 0.5 s); simp
 
 def build(site, limit: float = 60):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "broadsheet", "build", "--site", str(site)], capture_output=True, text=True, timeout=limit, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "broadsheet", "build", "--site", str(site)],
+        capture_output=True,
+        text=True,
+        timeout=limit,
+        env=env,
+    )
 
 
 def test_slow_article_is_an_error_naming_it_and_the_last_output_stays(make_site):

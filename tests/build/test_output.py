@@ -38,7 +38,8 @@ def test_failed_build_leaves_previous_site_untouched(make_site):
     assert result.code == 1
     assert "bad.md:1: date: is missing" in result.err
     assert tree_bytes(site / "site") == before
-    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".site.")) == [".site.trees"]  # no lock, no half-made link
+    # no lock, no half-made link
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".site.")) == [".site.trees"]
 
 
 def test_template_error_writes_nothing(make_site):
@@ -46,7 +47,9 @@ def test_template_error_writes_nothing(make_site):
     assert run_cli("build", "--site", site).code == 0
     before = tree_bytes(site / "site")
     (site / "templates").mkdir()
-    (site / "templates/article.html").write_text("{% extends 'base.html' %}\n{% block main %}{{ entry.nope() }}{% endblock %}\n")
+    (site / "templates/article.html").write_text(
+        "{% extends 'base.html' %}\n{% block main %}{{ entry.nope() }}{% endblock %}\n"
+    )
     result = run_cli("build", "--site", site)
     assert result.code == 1
     assert "templates/article.html:2: template: " in result.err
@@ -56,7 +59,9 @@ def test_template_error_writes_nothing(make_site):
 def test_template_syntax_error_names_file_and_line(make_site):
     site = small_site(make_site)
     (site / "templates").mkdir()
-    (site / "templates/edition.html").write_text("{% extends 'base.html' %}\n\n{% block main %}{% if %}{% endblock %}\n")
+    (site / "templates/edition.html").write_text(
+        "{% extends 'base.html' %}\n\n{% block main %}{% if %}{% endblock %}\n"
+    )
     result = run_cli("build", "--site", site)
     assert result.code == 1
     assert "templates/edition.html:3: template: " in result.err
@@ -88,7 +93,9 @@ def test_unchanged_files_keep_their_modification_time(make_site):
     for path in out.rglob("*"):
         if path.is_file():
             os.utime(path, (stamp, stamp))
-    (site / "content/world/a.md").write_text(article("Alpha story", "2025-06-18 10:00", body="New body.", tags="[NATO, Russia]"))
+    (site / "content/world/a.md").write_text(
+        article("Alpha story", "2025-06-18 10:00", body="New body.", tags="[NATO, Russia]")
+    )
     result = run_cli("build", "--site", site)
     assert result.code == 0
     changed = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.stat().st_mtime != stamp}
@@ -201,7 +208,10 @@ def test_a_lock_left_by_a_killed_build_is_taken_over(make_site):
 def test_two_builds_at_once_never_mix_and_never_crash(make_site, tmp_path):
     """Real processes started together, three times: each builds or says another build is
     running, and the output is always a clean build's."""
-    files = {f"content/s{i % 4}/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:{i % 60:02d}", tags=f"[T{i % 5}]") for i in range(150)}
+    files = {
+        f"content/s{i % 4}/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 12:{i % 60:02d}", tags=f"[T{i % 5}]")
+        for i in range(150)
+    }
     site = make_site(files)
     command = [sys.executable, str(REPO / "build.py"), "--site", str(site), "--quiet"]
     for round_ in range(3):
@@ -227,7 +237,10 @@ def test_an_article_never_silently_replaces_a_listing_page(make_site):
     }, settings=SETTINGS + "article_url: /{slug}/\n")  # fmt: skip
     result = run_cli("build", "--site", site)
     assert result.code == 1
-    assert "content/a.md:2: title: writes tags/index.html, which the list of tags also writes; set another slug, or change article_url" in result.err
+    assert (
+        "content/a.md:2: title: writes tags/index.html, which the list of tags also writes; set another slug, or change article_url"
+        in result.err
+    )
     assert "content/b.md:2: title: writes archive/index.html, which the archive page also writes" in result.err
     assert not (site / "site").exists()
 

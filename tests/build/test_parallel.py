@@ -12,7 +12,12 @@ from conftest import article, run_cli, tree_bytes
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
 def test_parallel_build_equals_sequential_build(make_site, tmp_path, monkeypatch):
-    files = {f"content/s{i % 3}/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 9} 1{i % 10}:00", tags=f"[T{i % 5}, Шесть]") for i in range(80)}
+    files = {
+        f"content/s{i % 3}/a{i}.md": article(
+            f"Story {i}", f"2025-06-{10 + i % 9} 1{i % 10}:00", tags=f"[T{i % 5}, Шесть]"
+        )
+        for i in range(80)
+    }
     site = make_site(files)
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "one").code == 0
 

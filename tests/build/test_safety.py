@@ -141,7 +141,13 @@ def test_the_environment_of_the_build_is_never_published(make_site, monkeypatch)
 
 
 def test_symlinks_inside_the_site_folder_are_followed(make_site):
-    site = make_site({"content/a.md": article("A", "2025-06-19"), "shared/logo.txt": "logo", "shared/b.md": article("B", "2025-06-19")})
+    site = make_site(
+        {
+            "content/a.md": article("A", "2025-06-19"),
+            "shared/logo.txt": "logo",
+            "shared/b.md": article("B", "2025-06-19"),
+        }
+    )
     (site / "static").mkdir()
     (site / "static/logo.txt").symlink_to(site / "shared/logo.txt")
     (site / "content/b.md").symlink_to("../shared/b.md")
@@ -154,7 +160,14 @@ def test_symlinks_inside_the_site_folder_are_followed(make_site):
 def run_in_a_process(*args, timeout=60):
     """The CLI in its own process, for inputs that could hang it (a test in-process would hang too)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run([sys.executable, "-m", "broadsheet", *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "broadsheet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
 
 
 def test_a_fifo_article_does_not_hang_the_build(make_site):
@@ -210,7 +223,12 @@ def test_a_content_file_name_that_is_not_utf8_is_named_with_its_bytes_escaped(ma
 def test_a_bundle_file_removed_while_the_site_builds_is_named(make_site):
     """The file goes between the scan and the copy: a real build, told by its progress
     reports when it starts rendering, which is after the scan and before the copies."""
-    site = make_site({"content/b/index.md": article("B", "2025-06-19"), "content/b/photo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>"})
+    site = make_site(
+        {
+            "content/b/index.md": article("B", "2025-06-19"),
+            "content/b/photo.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>',
+        }
+    )
 
     def remove_at_render(stage, done, total):
         if stage == "render" and done == 0:
@@ -255,7 +273,9 @@ def test_site_folders_that_are_themselves_links_outside_are_errors(make_site, tm
 
 
 CONTROLS = "\\x01\\x1b\\x7f\\x85\\x9b\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069"
-UNSEEN = [chr(c) for c in (*range(9), *range(11, 32), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+UNSEEN = [
+    chr(c) for c in (*range(9), *range(11, 32), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+]
 
 
 def test_control_and_bidi_characters_are_stripped_from_front_matter(make_site):
@@ -295,7 +315,7 @@ def test_no_internal_link_marker_is_ever_published(make_site):
 
     # Fixed, the site builds, and no file of it holds the marker.
     (site / "content/a.md").write_text(article("A", "2025-06-19", body="See [b](b.md)."))
-    (site / "content/b.md").write_text(article("B", "2025-06-19", body="Raw <a href=\"a.md\">a</a>."))
+    (site / "content/b.md").write_text(article("B", "2025-06-19", body='Raw <a href="a.md">a</a>.'))
     (site / "content/c.md").write_text(article("C", "2025-06-19", body="[c](a.md)"))
     (site / "content/d.md").write_text(article("D", "2025-06-19", body="[d](a.md)"))
     result = run_cli("build", "--site", site)

@@ -48,7 +48,13 @@ def test_an_impossible_explicit_slug_is_an_error_at_its_line(make_site):
 
 def test_names_windows_keeps_for_devices_never_become_folders(make_site):
     """`con`, `aux`, `nul`, `com1`: a site built on Linux must build the same on Windows."""
-    site = make_site({"content/a.md": article("Con", "2025-06-19", tags="[Aux, nul]", authors="[COM1]", section="LPT9", source="Prn")})
+    site = make_site(
+        {
+            "content/a.md": article(
+                "Con", "2025-06-19", tags="[Aux, nul]", authors="[COM1]", section="LPT9", source="Prn"
+            )
+        }
+    )
     result = run_cli("build", "--site", site)
     assert result.code == 0, result.err
     made = [p.relative_to(site / "site").as_posix() for p in (site / "site").rglob("*")]
@@ -63,10 +69,21 @@ def test_folders_of_article_url_and_files_no_machine_takes_are_errors(make_site)
     result = run_cli("build", "--site", make_site({"content/a.md": article("A", "2025-06-19")}, settings))
     assert result.code == 1
     assert "broadsheet.yaml:4: article_url: 'aux' is not a folder name every machine takes" in result.err
-    site = make_site({"content/a.md": article("A", "2025-06-19"), "content/b/index.md": article("B", "2025-06-19"), "content/b/con.png": b"x", "static/notes.": "x"}, SETTINGS)
+    site = make_site(
+        {
+            "content/a.md": article("A", "2025-06-19"),
+            "content/b/index.md": article("B", "2025-06-19"),
+            "content/b/con.png": b"x",
+            "static/notes.": "x",
+        },
+        SETTINGS,
+    )
     result = run_cli("build", "--site", site)
     assert result.code == 1
-    assert "content/b/con.png: its output file 2025/06/19/b/con.png has a name Windows keeps for a device ('con.png')" in result.err
+    assert (
+        "content/b/con.png: its output file 2025/06/19/b/con.png has a name Windows keeps for a device ('con.png')"
+        in result.err
+    )
     assert "static/notes.: its output file notes. has a name ending in a dot or a space" in result.err
     assert not (site / "site").exists()
 
@@ -81,7 +98,10 @@ def test_a_path_too_long_for_the_output_folder_is_an_error_before_anything_is_wr
     output = deep / "out"
     result = run_cli("build", "--site", site, "--output", output)
     assert result.code == 1
-    assert "content/a.md: slug: its page 2025/06/19/a-story-with-a-title-long-enough-to-make-a-long-slug/index.html is" in result.err
+    assert (
+        "content/a.md: slug: its page 2025/06/19/a-story-with-a-title-long-enough-to-make-a-long-slug/index.html is"
+        in result.err
+    )
     assert "bytes long inside the output folder, over the file system's limit of 4095" in result.err
     assert "Traceback" not in result.err and not output.exists()
 
@@ -106,7 +126,10 @@ def test_c_cpp_and_csharp_are_three_tags_and_case_or_unicode_form_is_one(make_si
 def test_names_that_still_make_one_slug_get_urls_decided_by_the_names_alone(make_site, tmp_path):
     """`Interest Rates` and `Interest-Rates` are two tags: the one spelled like the URL keeps
     it, the other adds a hash of its own name, whatever the files are called or hold."""
-    first = {"content/a.md": article("A", "2025-06-19", tags="[Interest-Rates]"), "content/b.md": article("B", "2025-06-18", tags="[Interest Rates]")}
+    first = {
+        "content/a.md": article("A", "2025-06-19", tags="[Interest-Rates]"),
+        "content/b.md": article("B", "2025-06-18", tags="[Interest Rates]"),
+    }
     site = make_site(first)
     assert run_cli("build", "--site", site).code == 0
     urls = folders(site / "site", "tags")
@@ -138,7 +161,17 @@ def test_slugs_do_not_depend_on_what_else_is_installed(make_site, tmp_path):
     outputs = {}
     for name, path in (("plain", str(REPO)), ("planted", os.pathsep.join([str(planted), str(REPO)]))):
         env = {**os.environ, "PYTHONPATH": path}
-        command = [sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--output", str(tmp_path / f"out-{name}"), "--no-cache"]
+        command = [
+            sys.executable,
+            "-m",
+            "broadsheet",
+            "build",
+            "--site",
+            str(site),
+            "--output",
+            str(tmp_path / f"out-{name}"),
+            "--no-cache",
+        ]
         result = subprocess.run(command, check=False, env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
         outputs[name] = tree_bytes(tmp_path / f"out-{name}")

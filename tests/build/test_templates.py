@@ -96,8 +96,13 @@ def free_port() -> int:
 
 
 MISSING_TEMPLATES = {  # a template asking for one that is not there: the line of its include or extends
-    "include": ("templates/_footer.html", "<footer>\n  <p>Ours</p>\n  {% include \"_credits.html\" %}\n</footer>\n", 3, "_credits.html"),
-    "extends": ("templates/search.html", "{# our own search page #}\n{% extends \"plain.html\" %}\n", 2, "plain.html"),
+    "include": (
+        "templates/_footer.html",
+        '<footer>\n  <p>Ours</p>\n  {% include "_credits.html" %}\n</footer>\n',
+        3,
+        "_credits.html",
+    ),
+    "extends": ("templates/search.html", '{# our own search page #}\n{% extends "plain.html" %}\n', 2, "plain.html"),
 }
 
 
@@ -107,5 +112,8 @@ def test_a_missing_template_names_the_line_that_asks_for_it(make_site, tag):
     site = make_site({"content/a.md": article("A story", "2025-06-19"), name: text})
     result = run_cli("build", "--site", site)
     assert result.code == 1
-    assert problem_line(result.err, site, name) == f"{name}:{number}: template: '{missing}' not found (in templates/ or the theme)"
+    assert (
+        problem_line(result.err, site, name)
+        == f"{name}:{number}: template: '{missing}' not found (in templates/ or the theme)"
+    )
     assert not (site / "site").exists()

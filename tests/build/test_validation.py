@@ -111,7 +111,10 @@ def test_import_drops_a_date_outside_the_range(make_site, tmp_path):
     site = make_site({"content/a.md": GOOD})
     result = run_cli("import", "--site", site, feed)
     assert result.code == 0, result.err
-    assert "9999-12-30 is out of range (expected a date from 1900 to 2199); used the time of import" in result.err + result.out
+    assert (
+        "9999-12-30 is out of range (expected a date from 1900 to 2199); used the time of import"
+        in result.err + result.out
+    )
     assert "date: '9999" not in "".join(p.read_text() for p in (site / "content").rglob("*.md"))
     assert build(site, "--drafts").code == 0
 
@@ -121,7 +124,9 @@ def test_import_drops_a_date_outside_the_range(make_site, tmp_path):
 
 def test_tags_as_a_string(make_site):
     site = make_site({"content/a.md": article("A", "2025-06-19", tags="politics")})
-    assert_fails_with(build(site), "content/a.md:4: tags: expected a list of strings such as [One, Two], got text 'politics'")
+    assert_fails_with(
+        build(site), "content/a.md:4: tags: expected a list of strings such as [One, Two], got text 'politics'"
+    )
 
 
 def test_authors_not_a_list(make_site):
@@ -157,12 +162,16 @@ def test_several_wrong_keys_in_one_file_are_all_reported(make_site):
 def test_image_without_alt(make_site):
     text = "---\ntitle: A\ndate: 2025-06-19\nimage:\n  src: /images/a.jpg\n  caption: A harbour\n---\nBody.\n"
     site = make_site({"content/a.md": text})
-    assert_fails_with(build(site), "content/a.md:4: image.alt: is missing (alt text is required when an image is given)")
+    assert_fails_with(
+        build(site), "content/a.md:4: image.alt: is missing (alt text is required when an image is given)"
+    )
 
 
 def test_url_that_is_not_http(make_site):
     site = make_site({"content/a.md": article("A", "2025-06-19", url="ftp://example.org/report")})
-    assert_fails_with(build(site), "content/a.md:4: url: expected an absolute http(s) URL, got 'ftp://example.org/report'")
+    assert_fails_with(
+        build(site), "content/a.md:4: url: expected an absolute http(s) URL, got 'ftp://example.org/report'"
+    )
 
 
 def test_bad_lang(make_site):
@@ -173,7 +182,9 @@ def test_bad_lang(make_site):
 def test_slug_that_climbs_out(make_site):
     site = make_site({"content/a.md": article("A", "2025-06-19", slug="../../etc")})
     result = build(site)
-    assert_fails_with(result, "content/a.md:4: slug: expected lowercase letters, digits and single hyphens, got '../../etc'")
+    assert_fails_with(
+        result, "content/a.md:4: slug: expected lowercase letters, digits and single hyphens, got '../../etc'"
+    )
     assert not (site / "site").exists()
     assert not (site.parent / "etc").exists()
 
@@ -236,7 +247,10 @@ def test_settings_not_utf8_names_the_line_and_keeps_the_last_good_site(make_site
         result = run_cli(command, "--site", site, *(["A title"] if command == "new" else []))
         assert result.code == 1, (command, result.err)
         assert "Traceback" not in result.err
-        assert f"{site}/broadsheet.yaml:4: not UTF-8 (byte 0xE9 at column 17; save the file as UTF-8)" in result.err.splitlines()
+        assert (
+            f"{site}/broadsheet.yaml:4: not UTF-8 (byte 0xE9 at column 17; save the file as UTF-8)"
+            in result.err.splitlines()
+        )
     assert tree_bytes(site / "site") == before
 
 
@@ -263,7 +277,9 @@ def test_link_to_a_missing_file_names_both_files(tmp_path):
 def test_link_to_a_draft(tmp_path):
     site = broken_site("draft-link", tmp_path)
     result = build(site)
-    assert_fails_with(result, "content/world/a.md:5: link to content/world/b.md, which is a draft or future-dated and not published")
+    assert_fails_with(
+        result, "content/world/a.md:5: link to content/world/b.md, which is a draft or future-dated and not published"
+    )
     assert build(site, "--drafts").code == 0  # with the draft published the link resolves
 
 
@@ -307,7 +323,9 @@ def test_every_bad_file_is_reported_in_one_run(make_site):
         "content/world/ok.md": GOOD,
     })  # fmt: skip
     result = build(site)
-    assert_fails_with(result, "a.md:3: date: unknown date format", "b.md:1: no front matter", "c.md:4: tags: expected a list")
+    assert_fails_with(
+        result, "a.md:3: date: unknown date format", "b.md:1: no front matter", "c.md:4: tags: expected a list"
+    )
     assert len(problem_lines(result)) == 3
     assert "Build failed: 3 errors" in result.err
 
@@ -341,7 +359,9 @@ def test_article_over_10_mib(make_site):
     with open(site / "content/huge.md", "r+b") as f:
         f.truncate(10 * 1024 * 1024 + 1)  # sparse: no need to write the bytes
     result = build(site)
-    assert_fails_with(result, "content/huge.md: file is 10,485,761 bytes, over the 10 MiB (10,485,760 bytes) limit for an article")
+    assert_fails_with(
+        result, "content/huge.md: file is 10,485,761 bytes, over the 10 MiB (10,485,760 bytes) limit for an article"
+    )
     assert len(problem_lines(result)) == 1
 
 
@@ -378,7 +398,9 @@ def test_bad_timezone(make_site):
 
 
 def test_bad_base_url(make_site):
-    site = make_site({"content/a.md": GOOD}, settings=SETTINGS.replace("https://example.org/", "https://example.org/?x=1"))
+    site = make_site(
+        {"content/a.md": GOOD}, settings=SETTINGS.replace("https://example.org/", "https://example.org/?x=1")
+    )
     assert_fails_with(build(site), "broadsheet.yaml:2: base_url: expected an absolute http(s) URL")
 
 
@@ -415,7 +437,14 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(make_site):
     result = build(site)
     assert_fails_with(result, "content/world/b.md:4: draft: expected true or false")
     assert tree_bytes(site / "site") == before
-    assert sorted(p.name for p in site.iterdir()) == [".broadsheet", ".site.trees", "broadsheet.yaml", "content", "site"]  # nothing half made left
+    # nothing half made left
+    assert sorted(p.name for p in site.iterdir()) == [
+        ".broadsheet",
+        ".site.trees",
+        "broadsheet.yaml",
+        "content",
+        "site",
+    ]
 
 
 def test_feed_id_must_be_a_string(make_site):
@@ -430,7 +459,12 @@ def test_feed_id_must_be_a_string(make_site):
 
 def test_a_key_given_twice_in_front_matter_names_both_lines_and_publishes_nothing(make_site):
     """YAML keeps the last value silently: `draft: true` then `draft: false` published a draft."""
-    site = make_site({"content/a.md": "---\ntitle: Secret\ndate: 2025-06-19\ndraft: true\ndraft: false\n---\nBody.\n", "content/b.md": GOOD})
+    site = make_site(
+        {
+            "content/a.md": "---\ntitle: Secret\ndate: 2025-06-19\ndraft: true\ndraft: false\n---\nBody.\n",
+            "content/b.md": GOOD,
+        }
+    )
     result = build(site)
     assert_fails_with(result, "content/a.md:5: draft: key given twice (first on line 4, again on line 5): keep one")
     assert not (site / "site").exists()
@@ -440,7 +474,10 @@ def test_a_key_given_twice_in_the_settings_names_the_whole_key(make_site):
     settings = SETTINGS + "email:\n  from: a@example.org\n  subject: x\n  from: b@example.org\n"
     site = make_site({"content/a.md": GOOD}, settings=settings)
     lines = SETTINGS.count("\n")
-    assert_fails_with(build(site), f"broadsheet.yaml:{lines + 4}: email.from: key given twice (first on line {lines + 2}, again on line {lines + 4})")
+    assert_fails_with(
+        build(site),
+        f"broadsheet.yaml:{lines + 4}: email.from: key given twice (first on line {lines + 2}, again on line {lines + 4})",
+    )
 
 
 def test_a_key_given_twice_in_a_flow_mapping_or_a_list_item(make_site):
@@ -449,7 +486,9 @@ def test_a_key_given_twice_in_a_flow_mapping_or_a_list_item(make_site):
         "content/b.md": "---\ntitle: B\ndate: 2025-06-19\nextra:\n  - {x: 1}\n  - x: 1\n    x: 2\n---\nBody.\n",
     })  # fmt: skip
     result = build(site)
-    assert_fails_with(result, "content/a.md:4: source.name: key given twice", "content/b.md:7: extra.x: key given twice")
+    assert_fails_with(
+        result, "content/a.md:4: source.name: key given twice", "content/b.md:7: extra.x: key given twice"
+    )
 
 
 def test_keys_that_only_look_alike_and_merge_keys_are_not_duplicates(make_site):
@@ -465,7 +504,11 @@ def test_keys_that_only_look_alike_and_merge_keys_are_not_duplicates(make_site):
 
 def test_a_folder_that_is_not_a_site_is_refused_and_nothing_written(tmp_path):
     result = build(tmp_path)
-    assert_fails_with(result, f"{tmp_path.resolve()} is not a Broadsheet site: it has no broadsheet.yaml and no content/ folder", "broadsheet init")
+    assert_fails_with(
+        result,
+        f"{tmp_path.resolve()} is not a Broadsheet site: it has no broadsheet.yaml and no content/ folder",
+        "broadsheet init",
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -566,7 +609,10 @@ def test_hostile_base_urls_are_refused_in_the_settings_and_the_flag(make_site):
     for url, reason in HOSTILE_BASE_URLS.items():
         site = make_site({"content/a.md": GOOD}, settings=SETTINGS.replace("https://example.org/", url))
         result = build(site)
-        assert_fails_with(result, f"broadsheet.yaml:2: base_url: expected an absolute http(s) URL such as 'https://example.org/digest/' ({reason}")
+        assert_fails_with(
+            result,
+            f"broadsheet.yaml:2: base_url: expected an absolute http(s) URL such as 'https://example.org/digest/' ({reason}",
+        )
         assert "Traceback" not in result.err and not (site / "site").exists()
         flagged = build(make_site({"content/a.md": GOOD}), "--base-url", url)
         assert flagged.code == 2 and "error: argument --base-url: expected an absolute http(s) URL" in flagged.err, url
@@ -575,10 +621,15 @@ def test_hostile_base_urls_are_refused_in_the_settings_and_the_flag(make_site):
 
 
 def test_serve_refuses_a_base_url_that_would_redirect_off_site(make_site):
-    site = make_site({"content/a.md": GOOD}, settings=SETTINGS.replace("https://example.org/", "https://example.org//evil.com/"))
+    site = make_site(
+        {"content/a.md": GOOD}, settings=SETTINGS.replace("https://example.org/", "https://example.org//evil.com/")
+    )
     # In a process of its own with a time limit: a serve that accepted the setting would run on.
     result = subprocess.run([sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", "0"],
                             capture_output=True, text=True, timeout=60, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
     assert result.returncode == 1, result.stderr
-    assert "broadsheet.yaml:2: base_url: expected an absolute http(s) URL such as 'https://example.org/digest/' (its path '//evil.com/'" in result.stderr
+    assert (
+        "broadsheet.yaml:2: base_url: expected an absolute http(s) URL such as 'https://example.org/digest/' (its path '//evil.com/'"
+        in result.stderr
+    )
     assert "Traceback" not in result.stderr
