@@ -7,9 +7,9 @@ build state. ARCHITECTURE.md has the map.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 from broadsheet.build import claims, config, model, output_folder, published, render, routes, scan, write
 from broadsheet.build.collector import cycle_collector_paused
@@ -83,11 +83,12 @@ def build(request: BuildRequest, state: BuildState | None = None, progress: Prog
             problems = sorted(set(problems))
             report = BuildReport(problems, len(site_model.entries), len(rendered.pages), rebuild.parsed, rendered.rendered, output=request.output_dir)
             report.urls, report.next_due = redirects.site_urls(site_model), _next_due(articles, request, now)
-            if errors(problems):  # a failure writes nothing
+            if errors(problems) or (request.strict and problems):  # a failure writes nothing
                 clock.lap("write")
                 return _finished(report, clock)
             written = writer.commit()
         report.changed, report.removed, report.base_url = written.changed, written.removed, settings.base_url
+        report.opens_from_disk = settings.relative_urls
         if request.explain:  # only check reads them
             _explain(report, pages, static, env, request.site_dir, site_model)
         rebuild.finish(written, report, Made(settings, env, common, site_model, sources, articles, every_page, problems, frozenset(static.files), now))
