@@ -293,8 +293,8 @@ UNSET_BASE_URL = (
 
 def _base_url_unset(args: argparse.Namespace) -> bool:
     """Whether the build would warn that base_url is not set (settings that do not load
-    are the build's own errors to report)."""
-    if args.base_url is not None:
+    are the build's own errors to report, and so is a folder that is not a site)."""
+    if args.base_url is not None or not (args.site / config.SETTINGS_FILE).is_file():
         return False
     settings, problems = config.load_settings(args.site)
     return not problems and settings.base_url == config.Settings().base_url

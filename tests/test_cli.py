@@ -556,3 +556,10 @@ def test_serve_takes_base_url_and_short_port(make_site):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_short_site_flag_outside_a_site_says_so(tmp_path):
+    result = run_cli("build", "-s", tmp_path, "--strict")
+    assert result.code == 1
+    assert f"{tmp_path.resolve()} is not a Broadsheet site" in result.err
+    assert not (tmp_path / "site").exists()
