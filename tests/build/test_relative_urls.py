@@ -158,3 +158,27 @@ def test_a_page_opened_from_the_disk_has_its_styles_and_its_links_work(tmp_path,
         assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"
     finally:
         page.close()
+
+
+@pytest.mark.skipif(missing() is not None, reason=str(missing()))
+def test_search_results_lead_to_pages_when_served_under_another_path(tmp_path, browser):
+    """A relative output copied under a path it was not built for: the index is found from
+    the page, and each result links into this copy, not to base_url's path."""
+    from browser import serving
+
+    site = demo(tmp_path / "demo")
+    assert run_cli("build", "--site", site, "--base-url", "https://x.github.io/digest/").code == 0
+    with serving(site / "site", "/elsewhere/") as url:
+        page = browser.new_page()
+        try:
+            page.goto(url + "search/index.html?q=sanchez")
+            page.wait_for_selector("#search-results li", timeout=10000)
+            link = page.locator("#search-results li h2 a").first
+            assert link.get_attribute("href").startswith(url + "2025/")
+            link.click()
+            page.wait_for_load_state()
+            assert page.url.startswith(url + "2025/")
+            assert "Spain" in page.locator("h1").first.inner_text() or page.locator("article").count() >= 1
+            assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"
+        finally:
+            page.close()
