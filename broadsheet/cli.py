@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
@@ -19,7 +22,7 @@ from broadsheet.build.request import BuildReport, BuildRequest
 from broadsheet.importer import arguments as import_arguments
 from broadsheet.incremental import cache
 from broadsheet.incremental.state import BuildState
-from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
+from broadsheet.problems import EXIT_INTERRUPTED, Problem, display_path, errors, print_problems
 from broadsheet.scaffold import command as scaffold
 
 COMMANDS = ("build", "check", "serve", "new", "init", "import", "drafts", "email", "publish")
@@ -28,20 +31,25 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="broadsheet", description="Build a static news digest from Markdown articles.")
-    top.add_argument("--version", action="version", version=f"broadsheet {__version__}")
+    top.add_argument("-V", "--version", action="version", version=f"broadsheet {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument(
-            "--site", type=Path, default=Path("."), metavar="DIR", help="the site folder (default: the current folder)"
+            "-s",
+            "--site",
+            type=Path,
+            default=Path("."),
+            metavar="DIR",
+            help="the site folder (default: the current folder)",
         )
         return p
 
     def build_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
-        p.add_argument("--future", action="store_true", help="include articles dated in the future")
-        p.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: DIR/site)")
+        p.add_argument("-D", "--drafts", action="store_true", help="include articles marked draft: true")
+        p.add_argument("-F", "--future", action="store_true", help="include articles dated in the future")
+        p.add_argument("-o", "--output", type=Path, metavar="DIR", help="output folder (default: DIR/site)")
         p.add_argument(
             "--replace-output",
             action="store_true",
@@ -54,7 +62,16 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--now", type=_iso_datetime, metavar="DATETIME", help="build as if it were this moment (ISO 8601)"
         )
-        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        said = p.add_mutually_exclusive_group()
+        said.add_argument("-q", "--quiet", action="store_true", help="print only problems: no progress bar, no summary")
+        said.add_argument(
+            "-v", "--verbose", action="store_true", help="also print how long each stage of the build took"
+        )
+        p.add_argument(
+            "--strict",
+            action="store_true",
+            help="treat warnings as errors: exit 1 and leave the previous output as it was (for CI)",
+        )
         p.add_argument(
             "--no-cache",
             action="store_true",
@@ -67,9 +84,10 @@ def parser() -> argparse.ArgumentParser:
 
     s = command("serve", "build, serve the site, and rebuild and reload the browser on every change")
     build_options(s)
+    s.add_argument("--base-url", type=_base_url, metavar="URL", help="override base_url from the settings file")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     s.add_argument(
-        "--port", type=_port, default=8000, help="port to listen on (default: 8000; the next free one if taken)"
+        "-p", "--port", type=_port, default=8000, help="port to listen on (default: 8000; the next free one if taken)"
     )
     s.add_argument("--open", action="store_true", help="open the site in the web browser")
 
@@ -136,7 +154,7 @@ def _port(text: str) -> int:
 def main(argv: list[str] | None = None, default_command: str | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Only the first word can be a command: in "--output build", "build" is a folder.
-    if default_command and (not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version")):
+    if default_command and (not argv or argv[0] not in (*COMMANDS, "-h", "--help", "-V", "--version")):
         argv.insert(0, default_command)
     p = parser()
     args = p.parse_args(argv)
@@ -187,14 +205,25 @@ def _run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    return EXIT_OK if _build_site(args).ok else EXIT_PROBLEMS
+    return EXIT_OK if _passed(_build_site(args), args) else EXIT_PROBLEMS
+
+
+def _passed(report: BuildReport, args: argparse.Namespace) -> bool:
+    """No error, and under --strict no warning either (the build then wrote nothing)."""
+    return report.ok and not (args.strict and report.problems)
 
 
 def _check(args: argparse.Namespace) -> int:
     from broadsheet.check.command import command  # imports the HTML and CSS parsers only when needed
 
     report = _build_site(args, explain=True)
-    return command(report, args.site) if report.ok else EXIT_PROBLEMS
+    if not _passed(report, args):
+        return EXIT_PROBLEMS
+    started = time.perf_counter()
+    code = command(report, args.site, quiet=args.quiet, strict=args.strict)
+    if args.verbose:
+        print(stage_lines({"check": time.perf_counter() - started}))
+    return code
 
 
 def _checked_build(args: argparse.Namespace) -> BuildReport | None:
@@ -203,54 +232,116 @@ def _checked_build(args: argparse.Namespace) -> BuildReport | None:
     from broadsheet.check.command import command
 
     report = _build_site(args, explain=not args.no_check)
-    if not report.ok or (not args.no_check and command(report, args.site) != EXIT_OK):
+    if not _passed(report, args):
+        return None
+    if not args.no_check and command(report, args.site, quiet=args.quiet, strict=args.strict) != EXIT_OK:
         return None
     return report
 
 
 def _build_site(args: argparse.Namespace, explain: bool = False) -> BuildReport:
-    """Build as `build` does, printing its problems and its summary line."""
+    """Build as `build` does, printing its problems and its summary line (only the
+    problems with --quiet, each stage's time too with --verbose)."""
+    if args.strict and _base_url_unset(args):  # found before building: a strict build must not replace the output
+        report = BuildReport(
+            [Problem(config.SETTINGS_FILE, 0, "base_url", f"is not set: {UNSET_BASE_URL}", warning=True)]
+        )
+    else:
+        report = _cached_build(args, explain)
+    print_problems(report.problems, args.site)
+    if report.ok and args.base_url is None and report.base_url == config.Settings().base_url:
+        print(f"warning: base_url is not set in {config.SETTINGS_FILE}: {UNSET_BASE_URL}", file=sys.stderr)
+    if not _passed(report, args):
+        print(failed_line(report), file=sys.stderr)
+    elif not args.quiet:
+        print(summary_line(report, serve_options(args)))
+        if report.next_due is not None:
+            print(due_line(report, args.site))
+        if args.verbose:
+            print(stage_lines(report.stages))
+    return report
+
+
+def _cached_build(args: argparse.Namespace, explain: bool) -> BuildReport:
+    """The build, with the build cache read before it and saved after a build that passed."""
     request = BuildRequest(
-        args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain, args.replace_output
-    )
+        args.site, args.output, args.drafts, args.future, args.base_url, args.now, explain, args.replace_output,
+        strict=args.strict,
+    )  # fmt: skip
     output = request.output_dir
     state, note = (BuildState(), None) if args.no_cache else cache.load(args.site, output)
-    if note:
+    if note and not args.quiet:
         print(f"note: {note}", file=sys.stderr)
     known = state.outcome.inputs if state.outcome else None
     with progress_bar(quiet=args.quiet) as progress:
         report = build(request, state, progress)
     learned = report.parsed or report.changed or report.removed or (state.outcome and state.outcome.inputs != known)
-    if report.ok and not args.no_cache and learned:  # a build that changed nothing has nothing new to remember
+    if _passed(report, args) and not args.no_cache and learned:  # a build that changed nothing has nothing to remember
         unsaved = cache.save(args.site, output, state)
         if unsaved:
             print(
                 f"warning: the build cache was not saved, so the next build starts afresh: {unsaved}", file=sys.stderr
             )
-    print_problems(report.problems, args.site)
-    if report.ok and args.base_url is None and report.base_url == config.Settings().base_url:
-        print(f"warning: base_url is not set in {config.SETTINGS_FILE}: links in feeds, sitemaps and "
-              f"the newsletter point at {config.Settings().base_url}; set the address the site is published at", file=sys.stderr)  # fmt: skip
-    if not report.ok:
-        count = len(errors(report.problems))
-        print(
-            f"Build failed: {count} error{'s' * (count != 1)}; the previous output was left as it was.", file=sys.stderr
-        )
-    else:
-        print(summary_line(report))
-        if report.next_due is not None:
-            print(due_line(report, args.site))
     return report
 
 
-def summary_line(report: BuildReport) -> str:
+UNSET_BASE_URL = (
+    f"links in feeds, sitemaps and the newsletter point at {config.Settings().base_url}; "
+    "set the address the site is published at"
+)
+
+
+def _base_url_unset(args: argparse.Namespace) -> bool:
+    """Whether the build would warn that base_url is not set (settings that do not load
+    are the build's own errors to report, and so is a folder that is not a site)."""
+    if args.base_url is not None or not (args.site / config.SETTINGS_FILE).is_file():
+        return False
+    settings, problems = config.load_settings(args.site)
+    return not problems and settings.base_url == config.Settings().base_url
+
+
+def failed_line(report: BuildReport) -> str:
+    count = len(errors(report.problems))
+    if count == 0:  # --strict, and warnings only
+        count = len(report.problems)
+        return (
+            f"Build failed: {count} warning{'s' * (count != 1)} with --strict; the previous output was left as it was."
+        )
+    return f"Build failed: {count} error{'s' * (count != 1)}; the previous output was left as it was."
+
+
+def stage_lines(stages: dict[str, float]) -> str:
+    """--verbose: one line per stage, in the order they ran."""
+    return "\n".join(f"  {stage:<8} {seconds:8.3f} s" for stage, seconds in stages.items())
+
+
+def summary_line(report: BuildReport, serve_with: str = "") -> str:
     warnings = len(report.problems)
-    where = display_path(report.output / "index.html") if report.output else "site"
     return (
         f"Built {report.articles} article{'s' * (report.articles != 1)} into {report.pages} pages "
         f"({report.written} files written, {len(report.removed)} removed), "
-        f"{warnings} warning{'s' * (warnings != 1)}, in {report.seconds:.2f} s. Open {where}"
+        f"{warnings} warning{'s' * (warnings != 1)}, in {report.seconds:.2f} s. {where_to_look(report, serve_with)}"
     )
+
+
+def where_to_look(report: BuildReport, serve_with: str) -> str:
+    """What works for seeing the site: its links are site paths ("/tags/"), which lead
+    nowhere from a file:// page, so the dev server (`serve_with`: the options that serve
+    this same site), at the address it serves it on; the index file itself when
+    relative_urls made the output open from the disk."""
+    if report.opens_from_disk and report.output:
+        return f"Open {display_path(report.output / 'index.html')}"
+    path = urlsplit(report.base_url).path.lstrip("/")
+    return f"View it with: broadsheet serve{serve_with} (then http://127.0.0.1:8000/{path})"
+
+
+def serve_options(args: argparse.Namespace) -> str:
+    """The options of this build that `serve` needs to show the same site."""
+    options = [] if args.site.absolute() == Path.cwd() else ["--site", display_path(args.site)]
+    options += ["--output", display_path(args.output.absolute())] if args.output else []
+    options += ["--base-url", args.base_url] if args.base_url else []
+    options += [flag for flag, wanted in (("--drafts", args.drafts), ("--future", args.future)) if wanted]
+    return "".join(f" {shlex.quote(o)}" for o in options)
 
 
 def due_line(report: BuildReport, site_dir: Path) -> str:

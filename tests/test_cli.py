@@ -78,7 +78,7 @@ def test_output_option_writes_there(make_site, tmp_path):
     assert (out / ARTICLE_PAGE).is_file()
     assert (out / "index.html").is_file()
     assert not (site / "site").exists()
-    assert str(out / "index.html") in result.out
+    assert f"View it with: broadsheet serve --site {site} --output {out} (then http://127.0.0.1:8000/)" in result.out
 
 
 def test_output_into_the_site_folder_is_refused(make_site):
@@ -140,7 +140,7 @@ def test_summary_line(make_site):
     assert result.code == 0, result.err
     pages = sum(1 for p in (site / "site").rglob("*.html"))
     match = re.fullmatch(
-        r"Built 2 articles into (\d+) pages \(\d+ files written, 0 removed\), 0 warnings, in (\d+\.\d\d) s\. Open .+\n",
+        r"Built 2 articles into (\d+) pages \(\d+ files written, 0 removed\), 0 warnings, in (\d+\.\d\d) s\. View it with: broadsheet serve .+\n",
         result.out,
     )
     assert match, result.out
@@ -426,3 +426,140 @@ def test_a_new_site_and_a_new_story_build_and_check_clean(tmp_path):
     assert "# source:" in story.read_text(encoding="utf-8")  # the placeholders are there to fill in
     drafts = run_cli("build", "--site", site, "--drafts")
     assert drafts.code == 0, drafts.err
+
+
+# --- conventions: short flags, --quiet, --verbose, --strict, --version (issue 18, item 5) ----------
+
+WARNS = article("Late fix", "2025-06-19 10:00", updated="2025-06-18 10:00")  # updated before date: a warning
+
+
+def test_short_flags_are_the_long_ones(make_site, tmp_path):
+    site = small_site(make_site, **{"content/draft.md": article("A draft", "2025-06-19 11:00", draft="true"),
+                                    "content/later.md": article("Later news", "2199-01-01 10:00")})  # fmt: skip
+    out = tmp_path / "out"
+    result = run_cli("build", "-s", site, "-o", out, "-D", "-F", "-q")
+    assert result.code == 0, result.err
+    assert (out / "2025/06/19/a-draft/index.html").is_file()
+    assert (out / "2199/01/01/later-news/index.html").is_file()
+    assert not (site / "site").exists()
+    assert result.out == ""
+
+
+def test_short_flags_on_every_command_that_has_the_long_option():
+    from broadsheet.cli import parser
+
+    shorts = {"-s": "--site", "-o": "--output", "-D": "--drafts", "-F": "--future", "-p": "--port",
+              "-q": "--quiet", "-v": "--verbose"}  # fmt: skip
+    commands = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name, command in commands.items():
+        options = {o: a for a in command._actions for o in a.option_strings}
+        for short, long in shorts.items():
+            if long in options:
+                assert options.get(short) is options[long], f"broadsheet {name}: {short} is not {long}"
+
+
+def test_quiet_prints_only_problems(make_site):
+    site = small_site(make_site, **{"content/late.md": WARNS})
+    result = run_cli("build", "--site", site, "--quiet")
+    assert result.code == 0, result.err
+    assert result.out == ""
+    assert [line for line in result.err.splitlines() if "warning" in line] == result.err.splitlines()
+    assert "updated: warning: is earlier than date" in result.err
+    check = run_cli("check", "--site", site, "-q")
+    assert check.code == 0, check.err
+    assert check.out == ""
+
+
+def test_verbose_prints_each_stage_time(make_site):
+    site = small_site(make_site)
+    result = run_cli("build", "--site", site, "-v")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("Built 1 article")
+    stages = [line.split()[0] for line in lines[1:]]
+    assert stages == ["scan", "parse", "model", "routes", "render", "feeds", "write"]
+    assert all(re.fullmatch(r"  \S+ +\d+\.\d{3} s", line) for line in lines[1:])
+    assert run_cli("build", "--site", site, "-q", "-v").code == 2  # one or the other
+
+
+def test_strict_fails_on_a_warning_and_keeps_the_last_good_output(make_site):
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site, "--strict").code == 0
+    before = tree_bytes(site / "site")
+    (site / "content/late.md").write_text(WARNS)
+    result = run_cli("build", "--site", site, "--strict")
+    assert result.code == 1
+    assert "updated: warning: is earlier than date" in result.err
+    assert "Build failed: 1 warning with --strict; the previous output was left as it was." in result.err
+    assert tree_bytes(site / "site") == before
+    assert run_cli("build", "--site", site, "--strict").code == 1  # the cache took nothing from the failed build
+    assert tree_bytes(site / "site") == before
+    assert run_cli("build", "--site", site).code == 0  # without --strict a warning is a warning
+    assert (site / "site/2025/06/19/late-fix/index.html").is_file()
+    assert run_cli("build", "--site", site, "--strict").code == 1  # nothing changed: the warning still fails it
+    assert run_cli("check", "--site", site, "--strict").code == 1
+
+
+def test_strict_fails_when_base_url_is_not_set(make_site):
+    site = small_site(make_site)
+    (site / "broadsheet.yaml").write_text("title: T\n")
+    result = run_cli("build", "--site", site, "--strict")
+    assert result.code == 1
+    assert "base_url" in result.err and "--strict" in result.err
+    assert not (site / "site").exists()
+    assert run_cli("build", "--site", site, "--strict", "--base-url", "https://example.org/").code == 0
+
+
+def test_version_short_and_long():
+    for flag in ("--version", "-V"):
+        with pytest.raises(SystemExit):
+            from broadsheet.cli import main
+
+            main([flag])
+    result = subprocess.run([sys.executable, "-m", "broadsheet", "-V"], capture_output=True, text=True)
+    assert result.stdout == f"broadsheet {__version__}\n"
+
+
+def test_the_last_line_says_how_to_see_the_site(make_site, monkeypatch):
+    site = small_site(make_site)
+    monkeypatch.chdir(site)
+    result = run_cli("build", "--base-url", "https://example.org/digest/")
+    assert result.out.endswith(
+        " View it with: broadsheet serve --base-url https://example.org/digest/ (then http://127.0.0.1:8000/digest/)\n"
+    )
+    (site / "broadsheet.yaml").write_text(SETTINGS + "relative_urls: true\n")
+    result = run_cli("build")
+    assert result.out.endswith(" Open site/index.html\n"), result.out
+
+
+def test_serve_takes_base_url_and_short_port(make_site):
+    import socket
+    import time
+    import urllib.request
+
+    site = small_site(make_site)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/digest/"
+    server = subprocess.Popen([sys.executable, "-m", "broadsheet", "serve", "-s", site, "-p", str(port), "--base-url", url],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        page = b""
+        for _ in range(200):
+            try:
+                page = urllib.request.urlopen(url, timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert b'href="/digest/2025/06/19/hello-world/"' in page
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_short_site_flag_outside_a_site_says_so(tmp_path):
+    result = run_cli("build", "-s", tmp_path, "--strict")
+    assert result.code == 1
+    assert f"{tmp_path.resolve()} is not a Broadsheet site" in result.err
+    assert not (tmp_path / "site").exists()

@@ -138,6 +138,9 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
     strings: dict[str, Any] = field(default_factory=dict)  # the theme's phrases, overridden (see strings.py)
     publish: dict[str, Target] = field(default_factory=dict)  # name -> target, in file order: the first is the default
+    relative_urls: bool = (
+        False  # pages link relative to themselves, so the output opens from the disk (build/relative.py)
+    )
 
     def for_pages(self) -> Settings:
         """The settings as pages see them: import rules only steer `broadsheet import`, and
@@ -530,6 +533,7 @@ def _check(key: str, value: Any) -> str | None:
         "article_url": _is_url_pattern,
         "extra": lambda v: None if isinstance(v, dict) else "expected a mapping",
         "strings": lambda v: None,  # checked phrase by phrase in theme/localise.check_overrides
+        "relative_urls": _is_bool,
     }
     return checks[key](value)
 

@@ -110,11 +110,12 @@ def build(
                 output=request.output_dir,
             )
             report.urls, report.next_due = redirects.site_urls(site_model), _next_due(articles, request, now)
-            if errors(problems):  # a failure writes nothing
+            if errors(problems) or (request.strict and problems):  # a failure writes nothing
                 clock.lap("write")
                 return _finished(report, clock)
             written = writer.commit()
         report.changed, report.removed, report.base_url = written.changed, written.removed, settings.base_url
+        report.opens_from_disk = settings.relative_urls
         if request.explain:  # only check reads them
             _explain(report, pages, static, env, request.site_dir, site_model)
         rebuild.finish(

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from broadsheet import theme
-from broadsheet.build import pool, sitefiles
+from broadsheet.build import pool, relative, sitefiles
 from broadsheet.build.config import Settings
 from broadsheet.build.routes import Page
 from broadsheet.problems import Problem, not_utf8
@@ -140,8 +140,16 @@ class _RenderJob:
             except Exception as exc:  # any template error: report it, keep going to find the rest
                 out.append(template_problem(exc, page.template, self.site_dir))
                 continue
-            out.append(html.encode("utf-8"))
+            out.append(self._finished(html, page).encode("utf-8"))
         return out
+
+    def _finished(self, html: str, page: Page) -> str:
+        """The page as written: with relative_urls, its links made relative here, the one
+        place every page of the site comes through (a full build and serve's short cut)."""
+        settings: Settings = self.env.globals["site"]  # type: ignore[assignment]
+        if settings.relative_urls and relative.wanted(page.path, page.template):
+            return relative.relative_page(html, page.path, settings.base_path)
+        return html
 
 
 def _render_all(job: _RenderJob, advance: Callable[[int], None] | None) -> Iterator[bytes | Problem]:

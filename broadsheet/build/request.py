@@ -20,6 +20,7 @@ class BuildRequest:
     now: datetime | None = None
     explain: bool = False  # fill the report's sources and article HTML (for check): never skips the work
     replace_output: bool = False  # the output may be a folder of files Broadsheet did not make: replace them
+    strict: bool = False  # a warning fails the build as an error does: nothing is written (--strict, for CI)
 
     @property
     def output_dir(self) -> Path:
@@ -48,6 +49,7 @@ class BuildReport:
     seconds: float = 0.0
     output: Path | None = None
     base_url: str = ""  # as built, after --base-url
+    opens_from_disk: bool = False  # built with relative_urls: true, so its index.html opens as a file
     sources: dict[str, str] = field(default_factory=dict)  # output file -> the file it came from, for `check`
     # content file -> its body and summary HTML, for `check`
     article_html: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -209,15 +209,16 @@ def _read_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
-def command(report: BuildReport, site_dir: Path) -> int:
-    """`broadsheet check` after a good build: print every problem and a summary line;
-    the exit code is 1 when any problem is an error."""
+def command(report: BuildReport, site_dir: Path, quiet: bool = False, strict: bool = False) -> int:
+    """`broadsheet check` after a good build: print every problem and (unless quiet) a
+    summary line; the exit code is 1 when any problem is an error (any at all if strict)."""
     checked = check_output(
         report.output or site_dir / "site", report.base_url, report.sources, report.article_html, site_dir
     )
     print_problems(checked.problems, site_dir)
-    print(summary_line(checked))
-    return 1 if errors(checked.problems) else 0
+    if not quiet:
+        print(summary_line(checked))
+    return 1 if (checked.problems if strict else errors(checked.problems)) else 0
 
 
 def summary_line(checked: CheckReport) -> str:

@@ -27,7 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="an edition's date or week: 2025-06-19 or 2025-W25 (default: the latest)",
     )
     p.add_argument(
-        "--output", type=Path, metavar="FILE", help="where to write the message (default: DIR/newsletter-<edition>.eml)"
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="where to write the message (default: DIR/newsletter-<edition>.eml)",
     )
     p.add_argument("--send", action="store_true", help="send it over SMTP to every address of the recipient list")
     p.add_argument(

@@ -117,6 +117,7 @@ class Rebuild:
             list(outcome.problems), outcome.articles, outcome.pages, output=output, base_url=settings.base_url
         )
         report.urls, report.next_due = dict(outcome.urls), outcome.next_due
+        report.opens_from_disk = settings.relative_urls
         return report
 
     # --- pages and generated files -----------------------------------------------------

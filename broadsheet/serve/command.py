@@ -26,11 +26,14 @@ MAX_PORT = 65535
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     """Run until Ctrl-C (or until `stop` is set, for tests). Ctrl-C at any moment, during
     the first build too, stops with one line: exit 0 once the site was served, else 130."""
-    settings, problems = config.load_settings(args.site)
+    base_url = getattr(args, "base_url", None)  # --base-url: its path is where the site is served
+    settings, problems = config.load_settings(args.site, base_url)
     if errors(problems):  # without settings there is no base path to serve under
         print_problems(problems, args.site)
         return 1
-    request = BuildRequest(args.site, args.output, args.drafts, args.future, replace_output=args.replace_output)
+    request = BuildRequest(
+        args.site, args.output, args.drafts, args.future, base_url, replace_output=args.replace_output
+    )
     output = request.output_dir
     server = watcher = None
     interrupted = False

@@ -54,7 +54,7 @@ def test_the_listing_agrees_with_build_drafts(make_site):
     )
     listed = run_cli("drafts", "--site", site).out
     assert "Draft A" in listed and "Draft B" in listed and "Not a draft" not in listed
-    build = run_cli("build", "--drafts", "--quiet", "--no-cache", "--site", site)
+    build = run_cli("build", "--drafts", "--no-cache", "--site", site)
     assert build.code == 0, build.err
     assert "Built 3 articles" in build.out
 

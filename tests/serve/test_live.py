@@ -282,7 +282,7 @@ def test_a_port_outside_the_range_is_a_usage_error(make_site, port):
     site = make_site({"content/world/a.md": article("A", "2025-06-19")})
     result = run_cli("serve", "--site", site, "--port", port)
     assert result.code == 2
-    assert f"argument --port: expected a port number from 0 to 65535, got {port!r}" in result.err
+    assert f"argument -p/--port: expected a port number from 0 to 65535, got {port!r}" in result.err
     assert result.err.startswith("usage:") and "Traceback" not in result.err
 
 

@@ -144,9 +144,21 @@
     return node;
   }
 
+  // relative_urls: true names the index relative to this page, and the site may then be
+  // served under any path, or none it was built for: a result's site path (base_url's
+  // path, as the canonical link says) is taken from the site's root as this page reaches
+  // it, the folder above search/.
+  const canonical = document.querySelector("link[rel=canonical]");
+  function href(url) {
+    if (form.dataset.searchIndex.startsWith("/") || !canonical || !url.startsWith("/")) return url;
+    const sitePath = new URL("../", canonical.href).pathname;
+    if (!url.startsWith(sitePath)) return url;
+    return new URL(url.slice(sitePath.length), new URL("../", location.href)).href;
+  }
+
   function result(doc, hit) {
     const link = element("a", "", highlighted(doc.title, hit));
-    link.href = doc.url;
+    link.href = href(doc.url);
     const time = element("time", "", doc.date);
     time.dateTime = doc.iso;
     const byline = element("p", "byline");
