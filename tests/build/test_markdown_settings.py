@@ -129,3 +129,40 @@ def test_a_module_beside_the_site_is_never_run_as_an_extension(tmp_path, monkeyp
     assert result.code == 1
     assert "markdown.extensions[0]: evil_extension: evil_extension is a module of the current folder" in result.err
     assert not marker.exists()
+
+
+FLAKY = """
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+
+class Boom(Preprocessor):
+    def run(self, lines):
+        if any("BOOM" in line for line in lines):
+            raise ValueError("cannot take a BOOM")
+        return lines
+
+
+class FlakyExtension(Extension):
+    def extendMarkdown(self, md):
+        md.preprocessors.register(Boom(md), "boom", 50)
+
+
+def makeExtension(**kwargs):
+    return FlakyExtension(**kwargs)
+"""
+
+
+def test_an_extension_failing_on_one_article_is_that_article_s_error(tmp_path, monkeypatch):
+    """An installed extension that passes the settings check but raises on some article's
+    text: that article's `file:1: body:` error, not a traceback; the others still parse."""
+    installed = tmp_path / "installed"
+    write_tree(installed, {"flaky_extension.py": FLAKY})
+    monkeypatch.syspath_prepend(str(installed))  # a folder of installed modules, not the current one
+    site = _site(tmp_path, "markdown:\n  extensions: [flaky_extension]\n")
+    (site / "content/c.md").write_text(article("Boom", "2025-06-19T10:00:00+00:00", "A BOOM here."))
+    result = run_cli("build", "--site", site)
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "c.md:1: body: a Markdown extension failed on this article: ValueError: cannot take a BOOM" in result.err
+    assert result.err.count("error") <= 2 and "a.md" not in result.err and "b.md" not in result.err
