@@ -4,7 +4,8 @@ A site's templates/ and static/ override the theme file by file (build/render.py
 outputs/assets.py); these commands show which files there are to override and copy one
 out for editing. A copy never replaces a file: what is already in the site is the user's
 work. Names are the theme's own, as `list` prints them (`templates/article.html`,
-`static/css/code.css`), and nothing is copied unless every name can be.
+`static/css/code.css`), or a folder of them (`templates/email`, `static`); nothing is
+copied unless every file named can be.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     shown = actions.add_parser("list", help="the theme's templates and static files, and which ones the site overrides")
     c = actions.add_parser("copy", help="copy theme files into the site's templates/ or static/ for editing")
     c.add_argument(
-        "names", nargs="+", metavar="NAME", help="a file as `theme list` shows it, such as templates/article.html"
+        "names",
+        nargs="+",
+        metavar="NAME",
+        help="a file as `theme list` shows it (templates/article.html), or a folder of them (templates/email)",
     )
     for action in (shown, c):  # `theme list --site DIR` too; SUPPRESS keeps `theme --site DIR list` working
         action.add_argument(
@@ -81,16 +85,19 @@ def copy(site: Path, names: list[str]) -> int:
     chosen: dict[str, ThemeFile] = {}
     refused: list[str] = []
     for name in names:
-        found = known.get(_name(name))
-        why = (
-            "not a file of the built-in theme (broadsheet theme list shows them)"
-            if found is None
-            else _in_the_way(site, found.name)
-        )
-        if why:
-            refused.append(f"error: {name}: {why}")
-        elif found is not None:
-            chosen[found.name] = found
+        wanted = _name(name)
+        under = [f for f in known.values() if f.name.startswith(wanted.rstrip("/") + "/")]  # a folder: its files
+        found = [known[wanted]] if wanted in known else under
+        if not found:
+            refused.append(
+                f"error: {name}: not a file or folder of the built-in theme (broadsheet theme list shows them)"
+            )
+        for f in found:
+            why = _in_the_way(site, f.name)
+            if why:
+                refused.append(f"error: {name}: {why}" if f.name == wanted else f"error: {f.name}: {why}")
+            else:
+                chosen[f.name] = f
     if refused:
         print("\n".join(refused), file=sys.stderr)
         print("Nothing copied.", file=sys.stderr)

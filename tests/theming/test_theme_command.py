@@ -59,10 +59,10 @@ def test_copy_never_overwrites_and_copies_nothing_when_one_name_is_refused(tmp_p
     assert result.code == 1
     assert result.err.splitlines() == [
         "error: base.html: exists in the site; not overwritten (remove it first to start again from the theme's)",
-        "error: templates/no-such.html: not a file of the built-in theme (broadsheet theme list shows them)",
-        "error: ../../etc/passwd: not a file of the built-in theme (broadsheet theme list shows them)",
-        "error: templates/../../outside.html: not a file of the built-in theme (broadsheet theme list shows them)",
-        "error: /etc/passwd: not a file of the built-in theme (broadsheet theme list shows them)",
+        "error: templates/no-such.html: not a file or folder of the built-in theme (broadsheet theme list shows them)",
+        "error: ../../etc/passwd: not a file or folder of the built-in theme (broadsheet theme list shows them)",
+        "error: templates/../../outside.html: not a file or folder of the built-in theme (broadsheet theme list shows them)",
+        "error: /etc/passwd: not a file or folder of the built-in theme (broadsheet theme list shows them)",
         "Nothing copied.",
     ]
     assert tree_bytes(site) == before  # article.html, which could be copied, was not either
@@ -90,3 +90,16 @@ def test_copy_refuses_a_symlink_in_the_way(tmp_path):
 def test_theme_needs_an_action(tmp_path):
     result = run_cli("theme", "--site", _site(tmp_path))
     assert result.code == 2 and "ACTION" in result.err
+
+
+def test_copy_takes_a_folder_of_the_theme_file_by_file(tmp_path):
+    site = _site(tmp_path, {"templates/email/edition.txt": "mine"})
+    result = run_cli("theme", "copy", "--site", site, "templates/email")
+    assert result.code == 1  # one of its files is the site's already
+    assert result.err.splitlines()[0].startswith("error: templates/email/edition.txt: exists in the site")
+    assert not (site / "templates/email/edition.html").exists()
+    result = run_cli("theme", "copy", "--site", site, "static")
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        f"copied static/{p.relative_to(theme.STATIC).as_posix()}" for p in sorted(theme.STATIC.rglob("*.*"))
+    ]
