@@ -25,7 +25,7 @@ from broadsheet.incremental.state import BuildState
 from broadsheet.problems import EXIT_INTERRUPTED, Problem, display_path, errors, print_problems
 from broadsheet.scaffold import command as scaffold
 
-COMMANDS = ("build", "check", "serve", "new", "init", "import", "drafts", "email", "publish")
+COMMANDS = ("build", "check", "serve", "new", "init", "import", "drafts", "email", "publish", "theme")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -118,6 +118,11 @@ def parser() -> argparse.ArgumentParser:
 
     publishcommand.add_arguments(pub)
 
+    th = command("theme", "list the built-in theme's files, or copy some into the site's templates/ or static/ to edit")
+    from broadsheet.theming import command as themecommand  # its module owns its options
+
+    themecommand.add_arguments(th)
+
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
     i.add_argument(
@@ -161,7 +166,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     if args.command is None:
         p.print_usage(sys.stderr)
         print(
-            "broadsheet: error: a command is required (build, check, serve, new, init, import, drafts, email or publish)",
+            "broadsheet: error: a command is required (build, check, serve, new, init, import, drafts, email, publish or theme)",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -193,6 +198,10 @@ def _run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return drafts(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "theme":
+        from broadsheet.theming import command as themecommand
+
+        return themecommand.run(args)
     if args.command == "email":
         from broadsheet.email import command as emailcommand
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import REPO
 
 PACKAGE = REPO / "broadsheet"
-COMMANDS = {"serve", "check", "email", "importer", "drafts", "scaffold", "publish"}
+COMMANDS = {"serve", "check", "email", "importer", "drafts", "scaffold", "publish", "theming"}
 # What each part may import, besides itself. Lower parts never import higher ones: the
 # stages know nothing of the formats made from them, the formats nothing of the rebuild
 # short cuts, and none of them anything of a command. Only the recipe (build/pipeline.py)

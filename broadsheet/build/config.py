@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from broadsheet.build import sitefiles
+from broadsheet.build import markdown_settings, sitefiles
+from broadsheet.build.markdown_settings import MarkdownSettings
 from broadsheet.build.slugs import is_reserved
 from broadsheet.build.yamlload import YamlError, load
 from broadsheet.problems import Problem, not_utf8
@@ -94,14 +95,6 @@ class Subscription:
     url: str
     section: str = ""  # the sub-folder of content/ its drafts go into; '' for content/ itself
     tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class MarkdownSettings:
-    """The `markdown:` mapping. Python-Markdown is quadratic on some input (a run of
-    brackets, a long table), so converting one article has a time budget."""
-
-    timeout: float = 5.0  # seconds to convert one article, body and summary
 
 
 @dataclass(frozen=True)
@@ -236,7 +229,8 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
             if value is None:
                 continue
         if key == "markdown":
-            value = MarkdownSettings(**_mapping("markdown", value, {"timeout": _is_seconds}, problem))
+            checks = {"timeout": _is_seconds, **markdown_settings.CHECKED_HERE}
+            value = markdown_settings.read(_mapping("markdown", value, checks, problem), problem)
         if key == "email":
             value = _email_settings(value, problem)
         if key == "strings":

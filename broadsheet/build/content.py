@@ -13,9 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from broadsheet.build import frontmatter, pool, sitefiles
+from broadsheet.build.config import Settings
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
-from broadsheet.build.markup import LINK_MARKER, MarkdownRenderer, TooSlow, link_line
+from broadsheet.build.markdown_settings import DEFAULT_EXTENSIONS, Extension as ExtensionSetting
+from broadsheet.build.markup import LINK_MARKER, ConversionFailed, MarkdownRenderer, TooSlow, link_line
 from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
 from broadsheet.problems import Problem, not_utf8
 
@@ -62,6 +64,12 @@ class ParseSettings:
     timezone: str
     words_per_minute: int
     timeout: float = 5.0  # seconds to convert one article's Markdown (settings: markdown.timeout)
+    extensions: tuple[ExtensionSetting, ...] = DEFAULT_EXTENSIONS  # markdown.extensions, as the settings resolved them
+
+    @classmethod
+    def of(cls, settings: Settings) -> ParseSettings:
+        md = settings.markdown
+        return cls(settings.timezone, settings.words_per_minute, md.timeout, md.extensions)
 
 
 def read_bytes(source: SourceFile) -> bytes | Problem:
@@ -124,6 +132,8 @@ def parse(
                 f"{TOO_SLOW} (over {settings.timeout:g} s); simplify it or raise markdown.timeout",
             )
         ]
+    except ConversionFailed as exc:
+        return None, problems + [Problem(source.rel, 1, "body", f"a Markdown extension failed on this article: {exc}")]
     except RecursionError:  # Python-Markdown recurses once per level of nesting
         return None, problems + [
             Problem(
@@ -166,7 +176,7 @@ def parse_many(items: list[tuple[SourceFile, bytes]], settings: ParseSettings, p
 
 
 def _parse_batch(batch: list[tuple[SourceFile, bytes]], settings: ParseSettings) -> list[Parsed]:
-    renderer = MarkdownRenderer()
+    renderer = MarkdownRenderer(settings.extensions)
     return [parse(source, raw, settings, renderer) for source, raw in batch]
 
 

@@ -22,11 +22,12 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
 
+from broadsheet.build.markdown_settings import DEFAULT_EXTENSIONS, Extension as ExtensionSetting
+
 LINK_MARKER = "broadsheet-link:"
 # Python-Markdown holds a backslash escape (`\\`) as STX, the character's code, ETX until
 # its last step; this stage runs before that, so a link's href is read through it here.
 ESCAPED = re.compile(f"{STX}([0-9]+){ETX}")
-EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "smarty", "toc", "sane_lists"]
 
 
 @dataclass
@@ -81,6 +82,11 @@ class TooSlow(Exception):
     """A conversion ran past its time budget (MarkdownRenderer.time_limit)."""
 
 
+class ConversionFailed(Exception):
+    """An extension raised while converting one document (a third-party one may, on input
+    the settings check's sample did not have): reported against the article, not a traceback."""
+
+
 class MarkdownRenderer:
     """One Python-Markdown instance, reused across documents (it is costly to set up).
 
@@ -90,11 +96,12 @@ class MarkdownRenderer:
     worker process, or the one-core fallback) a SIGALRM also stops one long step. The
     instance is reset before every conversion, so one stopped midway leaves nothing behind."""
 
-    def __init__(self) -> None:
+    def __init__(self, extensions: tuple[ExtensionSetting, ...] = DEFAULT_EXTENSIONS) -> None:
         self.log = LinkLog()
+        self.extensions = extensions  # as the settings give them (markdown.extensions), checked to load there
         self.md = markdown.Markdown(
-            extensions=[*EXTENSIONS, _ArticleLinksExtension(self.log)],
-            extension_configs={"toc": {"permalink": False}},
+            extensions=[*(e.name for e in extensions), _ArticleLinksExtension(self.log)],
+            extension_configs={e.name: e.configs() for e in extensions},
             output_format="html",
         )
         self.deadline: float | None = None  # time.monotonic() past which conversion stops
@@ -149,7 +156,12 @@ class MarkdownRenderer:
     def convert(self, text: str, base: str) -> tuple[str, LinkLog]:
         self.log.base, self.log.targets, self.log.hrefs, self.log.escapes, self.log.invalid = base, [], [], [], []
         self.md.reset()
-        body = self.md.convert(text)
+        try:
+            body = self.md.convert(text)
+        except (TooSlow, RecursionError):
+            raise
+        except Exception as exc:  # an extension's bug on this input; Python-Markdown's own raise none
+            raise ConversionFailed(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]) from None
         log = self.log
         return body, LinkLog(base, list(log.targets), list(log.hrefs), list(log.escapes), list(log.invalid))
 

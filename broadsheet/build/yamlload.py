@@ -168,6 +168,18 @@ def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
             continue
         name = prefix + str(key_node.value)
         lines.setdefault(name, key_node.start_mark.line + 1)
-        if isinstance(value_node, yaml.MappingNode):  # nested settings (email.smtp.host) get lines too
-            lines.update(_key_lines(value_node, name + "."))
+        lines.update(_nested_lines(value_node, name))
+    return lines
+
+
+def _nested_lines(node: yaml.Node, name: str) -> dict[str, int]:
+    """Nested settings (email.smtp.host) get lines too, and so do the items of a list
+    (markdown.extensions[1]) and the keys of mappings in it."""
+    if isinstance(node, yaml.MappingNode):
+        return _key_lines(node, name + ".")
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.setdefault(f"{name}[{i}]", item.start_mark.line + 1)
+            lines.update(_nested_lines(item, f"{name}[{i}]"))
     return lines

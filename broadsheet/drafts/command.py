@@ -46,8 +46,8 @@ def find(site: Path, settings: config.Settings) -> tuple[list[Row], list[Problem
     """Every draft as a row, newest first (undated broken ones last); the errors of the drafts
     that do not parse. Files that are not drafts are the build's business, not reported here."""
     sources, _ = scan.scan_content(site)
-    parse_settings = content.ParseSettings(settings.timezone, settings.words_per_minute, settings.markdown.timeout)
-    renderer = MarkdownRenderer()
+    parse_settings = content.ParseSettings.of(settings)
+    renderer = MarkdownRenderer(parse_settings.extensions)
     rows: list[Row] = []
     broken: list[Problem] = []
     for source in sources:

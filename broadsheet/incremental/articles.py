@@ -39,7 +39,7 @@ def parse_all(
     """Every source's article, from the cache when its bytes, path and settings are known;
     and how many were parsed. Files the watcher did not report (`changed` given) are taken
     as the last build read them."""
-    parse_settings = content.ParseSettings(settings.timezone, settings.words_per_minute, settings.markdown.timeout)
+    parse_settings = content.ParseSettings.of(settings)
     cache, state.parsed = state.parsed, {}  # keep only what this build used
     cache = {key: parsed for key, parsed in cache.items() if not content.timed_out(parsed)}  # try those again
     known, state.files = state.files, {}

@@ -138,9 +138,9 @@ def apply(snapshot: Snapshot, changed: set[str], now: datetime) -> BodyEdits | N
 
 
 def _parse_edits(snapshot: Snapshot, changed: set[str]) -> dict[str, tuple[str, tuple[Article, list[Problem]]]] | None:
-    parse_settings = content.ParseSettings(
-        snapshot.settings.timezone, snapshot.settings.words_per_minute, snapshot.settings.markdown.timeout
-    )
+    parse_settings = content.ParseSettings.of(snapshot.settings)
+    if snapshot.renderer.extensions != parse_settings.extensions:  # made before the settings were known
+        snapshot.renderer = MarkdownRenderer(parse_settings.extensions)
     edits: dict[str, tuple[str, tuple[Article, list[Problem]]]] = {}
     for rel in sorted(changed):
         source = snapshot.sources[rel]

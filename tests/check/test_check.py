@@ -48,7 +48,8 @@ def test_the_demo_checks_clean_with_build_py(tmp_path):
     built, checked = lines(result.stdout)
     assert built.startswith("Built 20 articles into ")
     pages = int(built.split(" into ")[1].split()[0])
-    assert checked == f"Checked {pages} pages and 2 stylesheets: 0 problems"
+    # broadsheet.css and code.css, each plain and fingerprinted
+    assert checked == f"Checked {pages} pages and 4 stylesheets: 0 problems"
 
 
 def test_the_demo_checks_clean_under_a_sub_path(tmp_path):

@@ -254,7 +254,7 @@ def test_import_settings_errors_name_file_line_and_key(make_site):
     assert any("broadsheet.yaml:6: import.drop: invalid regular expression '(unclosed'" in ln for ln in lines)
     assert any(
         ln.endswith(
-            "broadsheet.yaml:7: import.sources[0].colour: unknown key (expected one of: banner, drop, hosts, name)"
+            "broadsheet.yaml:9: import.sources[0].colour: unknown key (expected one of: banner, drop, hosts, name)"
         )
         for ln in lines
     )

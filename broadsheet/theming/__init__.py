@@ -1,0 +1,1 @@
+"""`broadsheet theme`: the built-in theme listed, and its files copied into a site for editing."""
