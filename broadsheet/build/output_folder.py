@@ -20,10 +20,10 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 try:
     import fcntl
@@ -294,7 +294,7 @@ def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[Problem | Non
     while True:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError as exc:  # a read-only folder, a full disk
             yield Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or path}")
             return

@@ -21,13 +21,22 @@ import errno
 import os
 import re
 import shutil
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
 
 from broadsheet.build import sitefiles, slugs
-from broadsheet.build.output_folder import TREES, Layout, TreeState, live_stamps_source, names_digest, point_output_at, read_state, write_state
+from broadsheet.build.output_folder import (
+    TREES,
+    Layout,
+    TreeState,
+    live_stamps_source,
+    names_digest,
+    point_output_at,
+    read_state,
+    write_state,
+)
 from broadsheet.problems import Problem
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what a file on disk looked like
@@ -367,7 +376,7 @@ FSYNC_UP_TO = 64  # files; past this, one sync of everything is cheaper than an 
 
 def _sync(root: Path, changed: set[str]) -> None:
     """Put the new files' bytes on disk before the link points at them."""
-    if len(changed) > FSYNC_UP_TO:
+    if len(changed) > FSYNC_UP_TO and hasattr(os, "sync"):  # POSIX only: Windows syncs file by file
         os.sync()
         return
     for rel in changed:
