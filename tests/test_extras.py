@@ -19,12 +19,12 @@ def bare_venv(tmp_path_factory) -> Path:
     """A venv with the wheel and its own dependencies only (pip fetches them from the index)."""
     root = tmp_path_factory.mktemp("bare")
     env = _without_pythonpath()
-    wheels = root / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, REPO], env=env, check=True)
-    venv = root / "venv"
+    venv, wheels = root / "venv", root / "wheels"
     subprocess.run([sys.executable, "-m", "venv", venv], env=env, check=True)
+    pip = [venv / "bin" / "python", "-m", "pip"]  # the new venv's own: a venv made by uv has none
+    subprocess.run([*pip, "wheel", "-q", "--no-deps", "-w", wheels, REPO], env=env, check=True)
     [wheel] = wheels.glob("broadsheet-*.whl")
-    subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheel], env=env, check=True)
+    subprocess.run([*pip, "install", "-q", wheel], env=env, check=True)
     return venv
 
 
