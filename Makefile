@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: site test serve bench screenshots clean
+.PHONY: site test test-lowest serve bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,22 @@ test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m mypy
 	$(PY) -m pytest
 
+# The declared minimum versions, kept true: a second venv with the lowest release that
+# pyproject.toml allows of every dependency (uv's lowest-direct resolution; what those pull
+# in comes at its newest), and the suite run there. CI runs it after `make test`.
+LOWEST := .venv-lowest
+UV := $(VENV)/bin/uv
+
+$(UV): $(STAMP)
+	$(PY) -m pip install --quiet uv
+	@touch $(UV)
+
+test-lowest: $(UV) $(NODE_STAMP)
+	rm -rf $(LOWEST)
+	$(UV) venv --quiet --python $(PY) $(LOWEST)
+	$(UV) pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
+	$(LOWEST)/bin/python -m pytest
+
 serve: $(STAMP)
 	$(PY) build.py serve
 
@@ -42,4 +58,4 @@ screenshots: $(STAMP)
 	$(PY) docs/screenshots.py
 
 clean:
-	rm -rf site .site.trees .site.lock .site.switch
+	rm -rf site .site.trees .site.lock .site.switch $(LOWEST)

@@ -189,7 +189,7 @@ def _run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return serve(args)
     if args.command == "import":
-        from broadsheet.importer.command import run  # loads trafilatura and feedparser only when needed
+        from broadsheet.importer.entry import run  # loads the `import` extra's libraries only when needed
 
         return run(args)
     if args.command == "drafts":

@@ -111,7 +111,9 @@ class MarkdownRenderer:
     def time_limit(self, seconds: float):
         """Conversions inside raise TooSlow once `seconds` have passed."""
         self.deadline = time.monotonic() + seconds
-        alarm = threading.current_thread() is threading.main_thread()
+        # The alarm interrupts a conversion stuck in one regular expression; where there is no
+        # SIGALRM (Windows) the processors' own clock checks (_check_clock) are the limit.
+        alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
         if alarm:
             previous = signal.signal(signal.SIGALRM, self._on_alarm)
             signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -315,7 +315,7 @@ def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[Problem | Non
     while True:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError as exc:  # a read-only folder, a full disk
             yield Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or path}")
             return

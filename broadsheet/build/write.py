@@ -399,7 +399,7 @@ FSYNC_UP_TO = 64  # files; past this, one sync of everything is cheaper than an 
 
 def _sync(root: Path, changed: set[str]) -> None:
     """Put the new files' bytes on disk before the link points at them."""
-    if len(changed) > FSYNC_UP_TO:
+    if len(changed) > FSYNC_UP_TO and hasattr(os, "sync"):  # POSIX only: Windows syncs file by file
         os.sync()
         return
     for rel in changed:

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from trafilatura.utils import decode_file
-
 from broadsheet.build.config import ImportSettings
 from broadsheet.build.scan import is_ignored
+from broadsheet.importer.charset import decode
 from broadsheet.importer.draft import Draft
 from broadsheet.importer.feed import looks_like_feed, read_feed
 from broadsheet.importer.fetch import Limits, fetch
@@ -122,13 +121,13 @@ def _kind_of_type(content_type: str) -> str:
 
 
 def _text(data: bytes, charset: str) -> str:
-    """Bytes as the server's charset says, else as trafilatura guesses (UTF-8, a meta tag, detection)."""
+    """Bytes as the server's charset says, else as the bytes themselves show (importer/charset.py)."""
     if charset:
         try:
             return data.decode(charset, errors="replace")
         except LookupError:  # a charset Python does not know
             pass
-    return decode_file(data, MAX_FILE_BYTES)
+    return decode(data)
 
 
 def _decode(data: bytes, origin: str, url: str, kind: str, charset: str, reader: Reader) -> list[Draft]:
