@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from standalone import standalone  # noqa: F401  (a session fixture: the wheel installed in a fresh venv)
 
 from broadsheet.cli import main
 

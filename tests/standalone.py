@@ -1,7 +1,8 @@
 """A wheel of this repository installed into a fresh virtual environment, as a user would
 get it: `pip wheel --no-deps`, `python -m venv`, `pip install` of the wheel, with the
 dependencies from whatever index pip is configured with. Session-scoped and shared: any test
-that must run the installed command outside this repository asks for `standalone`.
+that must run the installed command outside this repository asks for `standalone`
+(conftest.py makes it known to every test). It has no extras, as `pip install broadsheet` gives.
 
 When pip cannot build or install here (no index reachable, a sandbox without network),
 the tests that need it are skipped with pip's own last words, never passed in silence.
@@ -52,14 +53,13 @@ def _skip_unless_ok(step: str, result: subprocess.CompletedProcess[str]) -> None
 @pytest.fixture(scope="session")
 def standalone(tmp_path_factory) -> Standalone:
     root = tmp_path_factory.mktemp("standalone")
-    wheels = root / "wheels"
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(wheels), str(REPO)], root)
-    _skip_unless_ok("pip wheel --no-deps", built)
-    wheel = next(wheels.glob("broadsheet-*.whl"))
-    venv = root / "venv"
+    wheels, venv = root / "wheels", root / "venv"
     made = _run([sys.executable, "-m", "venv", str(venv)], root)
     assert made.returncode == 0, made.stderr  # the standard library's own: no network involved
-    python = Standalone(venv).bin / "python"
+    python = Standalone(venv).bin / "python"  # its own pip: a venv made by uv (make test-lowest) has none
+    built = _run([str(python), "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(wheels), str(REPO)], root)
+    _skip_unless_ok("pip wheel --no-deps", built)
+    wheel = next(wheels.glob("broadsheet-*.whl"))
     installed = _run([str(python), "-m", "pip", "install", str(wheel)], root)
     _skip_unless_ok("pip install of the wheel", installed)
     return Standalone(venv)

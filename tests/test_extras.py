@@ -1,31 +1,16 @@
-"""Broadsheet installed from its wheel without the `import` extra, in a virtual environment
-of its own: every command but `import` works, and `import` says which extra to install."""
+"""Broadsheet installed from its wheel without the `import` extra (the `standalone` fixture of
+tests/standalone.py): every command but `import` works, and `import` says which extra to install."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from standalone import Standalone
 
-REPO = Path(__file__).resolve().parent.parent
 EXTRA_ONLY = ("trafilatura", "feedparser", "nh3", "markdownify", "htmldate", "dateparser", "lxml", "justext")
-
-
-@pytest.fixture(scope="session")
-def bare_venv(tmp_path_factory) -> Path:
-    """A venv with the wheel and its own dependencies only (pip fetches them from the index)."""
-    root = tmp_path_factory.mktemp("bare")
-    env = _without_pythonpath()
-    venv, wheels = root / "venv", root / "wheels"
-    subprocess.run([sys.executable, "-m", "venv", venv], env=env, check=True)
-    pip = [venv / "bin" / "python", "-m", "pip"]  # the new venv's own: a venv made by uv has none
-    subprocess.run([*pip, "wheel", "-q", "--no-deps", "-w", wheels, REPO], env=env, check=True)
-    [wheel] = wheels.glob("broadsheet-*.whl")
-    subprocess.run([*pip, "install", "-q", wheel], env=env, check=True)
-    return venv
 
 
 def _without_pythonpath() -> dict[str, str]:
@@ -33,9 +18,9 @@ def _without_pythonpath() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
-def _cli(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(installed: Standalone, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [venv / "bin" / "broadsheet", *args],
+        [installed.bin / "broadsheet", *args],
         cwd=cwd,
         env=_without_pythonpath(),
         capture_output=True,
@@ -44,8 +29,8 @@ def _cli(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_without_the_import_extra_none_of_its_packages_is_installed(bare_venv):
-    python = bare_venv / "bin" / "python"
+def test_without_the_import_extra_none_of_its_packages_is_installed(standalone):
+    python = standalone.bin / "python"
     found = subprocess.run(
         [python, "-c", f"import importlib.util as u; print([m for m in {EXTRA_ONLY!r} if u.find_spec(m)])"],
         env=_without_pythonpath(), capture_output=True, text=True, check=True,
@@ -53,20 +38,20 @@ def test_without_the_import_extra_none_of_its_packages_is_installed(bare_venv):
     assert found.stdout.strip() == "[]"
 
 
-def test_every_command_but_import_works_without_the_import_extra(bare_venv, tmp_path):
+def test_every_command_but_import_works_without_the_import_extra(standalone, tmp_path):
     for args in (["init", "paper"], ["new", "First story"], ["build"], ["check"], ["drafts"]):
         cwd = tmp_path if args[0] == "init" else tmp_path / "paper"
-        result = _cli(bare_venv, cwd, *args)
+        result = _cli(standalone, cwd, *args)
         assert result.returncode == 0, (args, result.stderr)
         assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("args", [["import", "story.txt"], ["import", "--subscriptions"]])
-def test_import_without_its_extra_names_the_extra_in_one_line(bare_venv, tmp_path, args):
-    assert _cli(bare_venv, tmp_path, "init", "paper").returncode == 0
+def test_import_without_its_extra_names_the_extra_in_one_line(standalone, tmp_path, args):
+    assert _cli(standalone, tmp_path, "init", "paper").returncode == 0
     site = tmp_path / "paper"
     (site / "story.txt").write_text("A headline\n\nA first paragraph of the story.\n", encoding="utf-8")
-    result = _cli(bare_venv, site, *args)
+    result = _cli(standalone, site, *args)
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert (

@@ -14,7 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from standalone import REPO, standalone  # noqa: F401  (the fixture)
+from standalone import REPO
 
 MARKER = "<!-- quick-start -->"
 
@@ -34,7 +34,7 @@ def test_the_quick_start_is_marked_and_ends_with_serve():
     assert any(line.startswith("broadsheet check") for line in lines)
 
 
-def test_the_quick_start_works_as_written(standalone, tmp_path):  # noqa: F811
+def test_the_quick_start_works_as_written(standalone, tmp_path):
     lines = quick_start((REPO / "README.md").read_text(encoding="utf-8"))
     steps, serve = lines[:-1], lines[-1]
     env = standalone.env()

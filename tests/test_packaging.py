@@ -75,33 +75,13 @@ def test_the_wheel_marks_the_package_typed(dist):
     assert "broadsheet/py.typed" in _wheel(dist).namelist()
 
 
-def test_the_installed_wheel_says_the_version_its_metadata_says(dist, tmp_path):
+def test_the_installed_wheel_says_the_version_its_metadata_says(dist, standalone, tmp_path):
     """One source for the version: the wheel's metadata, `broadsheet --version` of the
     installed wheel and broadsheet.__version__ in this tree all agree."""
-    (wheel_path,) = dist.glob("broadsheet-*.whl")
-    target = tmp_path / "installed"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-index",
-            "--target",
-            str(target),
-            str(wheel_path),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    # The installed command, with the installed copy alone on the path (its dependencies
-    # come from this environment); run from elsewhere, so this tree is not importable.
     result = subprocess.run(
-        [str(target / "bin" / "broadsheet"), "--version"],
+        [str(standalone.bin / "broadsheet"), "--version"],
         cwd=tmp_path,
-        env={"PYTHONPATH": str(target)},
+        env=standalone.env(),
         capture_output=True,
         text=True,
         check=False,
