@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -177,6 +178,20 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     except KeyboardInterrupt:  # Ctrl-C: whatever was being written was thrown away on the way out
         print("Stopped: the previous output was left as it was.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `broadsheet theme list | head`: the reader has all it wanted
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, Python flushes stdout once more at exit and complains: point it at
+    nothing (as the Python documentation advises for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 
 def _run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:

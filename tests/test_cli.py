@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -563,3 +564,22 @@ def test_short_site_flag_outside_a_site_says_so(tmp_path):
     assert result.code == 1
     assert f"{tmp_path.resolve()} is not a Broadsheet site" in result.err
     assert not (tmp_path / "site").exists()
+
+
+def test_a_listing_cut_short_by_its_reader_ends_quietly(tmp_path):
+    """`broadsheet theme list | head -1`: the reader has gone before the listing is written
+    (its end of the pipe closed first, so the write fails for sure); no traceback follows."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        listing = subprocess.run(
+            [sys.executable, "-m", "broadsheet", "theme", "list", "--site", str(tmp_path)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert listing.stderr == "" and listing.returncode == 141, listing.stderr
