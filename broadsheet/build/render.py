@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import jinja2
 
@@ -55,6 +56,7 @@ def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str]
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
     base = settings.base_path
     env.globals.update(
@@ -63,8 +65,9 @@ def environment(site_dir: Path, settings: Settings, fingerprints: dict[str, str]
         asset=lambda path: base + fingerprints.get(path.lstrip("/"), path.lstrip("/")),
         **(helpers or {}),
     )
-    words = Localiser(settings.language, settings.strings)
-    env.globals.update(t=words.text, phrase=lambda key, lang=None: words.phrases(lang or settings.language)[key])
+    words = Localiser(settings.language, settings.phrases)
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # {% trans %} hands its values to our gettext
+    env.globals.update(words.jinja_globals())
     env.filters.update(
         absolute=lambda url: settings.absolute(url),
         long_date=words.long_date,
