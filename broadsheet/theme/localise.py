@@ -37,20 +37,27 @@ class Localiser:
         self._plural_functions: dict[str, Callable[[int], int]] = {}
         self._locales: dict[str, Locale] = {}
         self._dates: dict[tuple, str] = {}
+        self._found: dict[tuple, tuple[tuple[str, ...], str]] = {}  # a page asks for the same phrases again and again
+        self._numbers: dict[tuple[int, str | None], str] = {}
 
     # --- gettext ---------------------------------------------------------------------
 
     def forms(self, context: str | None, ids: tuple[str, ...], lang: str | None = None) -> tuple[tuple[str, ...], str]:
         """The translation's forms and the plural expression they follow: the site's
         overrides (its own language), then the most specific catalogue, then English."""
-        lang = lang or self.language
+        key = (context, ids, lang)
+        if key not in self._found:
+            self._found[key] = self._forms(context, ids, lang or self.language)
+        return self._found[key]
+
+    def _forms(self, context: str | None, ids: tuple[str, ...], lang: str) -> tuple[tuple[str, ...], str]:
         phrases = self.catalogues
         own = context and catalogue.tag(lang) == catalogue.tag(phrases.language) and context in phrases.overrides
         if own and phrases.english.get(context or "", ())[:1] == ids[:1]:
             return phrases.overrides[context], catalogue.plural_of(phrases, lang)
         wanted = catalogue.key(context, ids[0])
         for name in catalogue.fallbacks(lang):
-            found = phrases.catalogues.get(name)
+            found = phrases.catalogue(name)
             if found is not None and wanted in found.messages:
                 return found.messages[wanted], found.plural
         return ids, catalogue.ENGLISH_PLURAL
@@ -71,7 +78,7 @@ class Localiser:
         text = forms[0]
         if n is not None:
             text = forms[min(self._choose(plural)(n), len(forms) - 1)]
-            number = format_decimal(n, locale=self.locale(lang))
+            number = self.number(n, lang)
             values = {"count": number, "num": number, **values}
         if html or any(isinstance(v, Markup) for v in values.values()):
             return Markup(escape(text)) % values  # the rest of the values are escaped
@@ -98,7 +105,7 @@ class Localiser:
         ids = self.catalogues.english[key]
         n = values.pop("count", None) if len(ids) > 1 else None
         if "count" in values:
-            values["count"] = format_decimal(values["count"], locale=self.locale(lang))
+            values["count"] = self.number(values["count"], lang)
         return self.translate(key, ids, n, lang, values)
 
     def phrase(self, key: str, lang: str | None = None) -> str | dict[str, str]:
@@ -152,6 +159,12 @@ class Localiser:
             "js_phrase": lambda context, msgid: self.script_phrase(context, (msgid,)),
             "js_nphrase": lambda context, singular, plural: self.script_phrase(context, (singular, plural)),
         }
+
+    def number(self, n: int, lang: str | None = None) -> str:
+        """n as the language writes it (1,234 or 1 234), kept: pages count the same few numbers."""
+        if (n, lang) not in self._numbers:
+            self._numbers[n, lang] = format_decimal(n, locale=self.locale(lang))
+        return self._numbers[n, lang]
 
     def _choose(self, plural: str) -> Callable[[int], int]:
         """The plural expression as a function, compiled once per expression."""
