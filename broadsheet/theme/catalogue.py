@@ -36,6 +36,17 @@ PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 SAMPLES = (*range(200), 1_000_000, 2_000_000)  # numbers that reach every plural form of a language
 
 
+def pgettext(context: str, message: str) -> tuple[str, str]:
+    """Marks a phrase for `pybabel extract` (README, "Languages") where no code says it."""
+    return context, message
+
+
+# Phrases the theme's templates do not say, offered to a site's own templates
+# (t('image_credit', credit=...)) and to `strings:`; written as calls so that the
+# extraction keeps them in broadsheet.pot.
+OFFERED = (pgettext("image_credit", "Image: %(credit)s"),)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """One language's translations: gettext key -> forms (one, or one per plural form)."""
