@@ -39,6 +39,7 @@ class Localiser:
         self._dates: dict[tuple, str] = {}
         self._found: dict[tuple, tuple[tuple[str, ...], str]] = {}  # a page asks for the same phrases again and again
         self._numbers: dict[tuple[int, str | None], str] = {}
+        self._said: dict[tuple, str] = {}
 
     # --- gettext ---------------------------------------------------------------------
 
@@ -74,6 +75,16 @@ class Localiser:
         """The message filled in: `n` chooses the plural form, and is written, as `count`
         and `num`, as the language writes numbers. HTML passed in stays HTML; with `html`
         the result is Markup, the message and the other values escaped."""
+        if n is None and not values:  # most of a page's phrases ("Archive", "Next"): made once
+            key = (context, ids, lang, html)
+            if key not in self._said:
+                self._said[key] = self._fill(context, ids, None, lang, {}, html)
+            return self._said[key]
+        return self._fill(context, ids, n, lang, values, html)
+
+    def _fill(
+        self, context: str | None, ids: tuple[str, ...], n: int | None, lang: str | None, values: dict, html: bool
+    ) -> str:
         forms, plural = self.forms(context, ids, lang)
         text = forms[0]
         if n is not None:
