@@ -92,7 +92,9 @@ class Localiser:
             number = self.number(n, lang)
             values = {"count": number, "num": number, **values}
         if html or any(isinstance(v, Markup) for v in values.values()):
-            return Markup(escape(text)) % values  # the rest of the values are escaped
+            # Markup stays as it is, the rest is escaped: what Markup's own % does, without
+            # its per-value helper objects (the dearest part of a page's phrases).
+            return Markup(str(escape(text)) % {name: escape(value) for name, value in values.items()})
         return text % values
 
     def gettext(self, msgid: str, lang: str | None = None, **values: Any) -> str:
