@@ -11,7 +11,7 @@ from typing import TextIO
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    path: str  # relative to the site folder, '' when the problem has no file
+    path: str  # relative to the site folder ('broadsheet/theme/...' for the package's own), '' when no file
     line: int  # 1-based, 0 when unknown
     field: str  # front matter key, settings key or template name; '' when none
     message: str
@@ -19,7 +19,7 @@ class Problem:
 
     def format(self, site_dir: Path | None = None) -> str:
         where = self.path
-        if site_dir is not None and self.path:
+        if site_dir is not None and self.path and not self.path.startswith(PACKAGE_FILES):
             where = display_path(site_dir / self.path)
         if where and self.line:
             where = f"{where}:{self.line}"
@@ -27,6 +27,9 @@ class Problem:
         prefix = ": ".join(parts)
         label = "warning: " if self.warning else ""
         return f"{prefix}: {label}{self.message}" if prefix else f"{label}{self.message}"
+
+
+PACKAGE_FILES = "broadsheet/theme/"  # the theme's own files, named the same on every machine
 
 
 def errors(problems: list[Problem]) -> list[Problem]:

@@ -17,6 +17,8 @@ from broadsheet.build.slugs import is_reserved
 from broadsheet.build.yamlload import YamlError, load
 from broadsheet.problems import Problem, not_utf8
 from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target, Target
+from broadsheet.theme import catalogue
+from broadsheet.theme.catalogue import Phrases
 from broadsheet.theme.localise import check_overrides
 
 SETTINGS_FILE = "broadsheet.yaml"
@@ -129,7 +131,8 @@ class Settings:
     news_publication: str = ""  # the publication name in the news sitemap; '' means the title
     email: EmailSettings = field(default_factory=EmailSettings)
     extra: dict[str, Any] = field(default_factory=dict)
-    strings: dict[str, Any] = field(default_factory=dict)  # the theme's phrases, overridden (see strings.py)
+    strings: dict[str, Any] = field(default_factory=dict)  # the theme's phrases, overridden (see theme/catalogue.py)
+    phrases: Phrases | None = None  # the catalogues (theme, site's locale/, strings:); None: the theme's alone
     publish: dict[str, Target] = field(default_factory=dict)  # name -> target, in file order: the first is the default
     relative_urls: bool = (
         False  # pages link relative to themselves, so the output opens from the disk (build/relative.py)
@@ -177,7 +180,8 @@ def load_settings(site_dir: Path, base_url: str | None = None) -> tuple[Settings
         values["base_url"] = base_url
         lines.pop("base_url", None)
     settings, more = _validate(values, lines)
-    return settings, problems + more
+    phrases, said = catalogue.load(site_dir, settings.language, settings.strings)
+    return replace(settings, phrases=phrases), problems + more + said
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:

@@ -59,6 +59,7 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
     base = settings.base_path
     env.globals.update(
@@ -67,8 +68,9 @@ def environment(
         asset=lambda path: base + fingerprints.get(path.lstrip("/"), path.lstrip("/")),
         **(helpers or {}),
     )
-    words = Localiser(settings.language, settings.strings)
-    env.globals.update(t=words.text, phrase=lambda key, lang=None: words.phrases(lang or settings.language)[key])
+    words = Localiser(settings.language, settings.phrases)
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # {% trans %} hands its values to our gettext
+    env.globals.update(words.jinja_globals())
     env.filters.update(
         absolute=lambda url: settings.absolute(url),
         long_date=words.long_date,

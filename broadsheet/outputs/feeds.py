@@ -24,6 +24,7 @@ from broadsheet.build.html import absolute_links
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.build.scan import BUNDLE_INDEX
 from broadsheet.outputs.xml import document_with, fragment, sub, timestamp
+from broadsheet.theme.localise import Localiser
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -39,11 +40,6 @@ IMAGE_TYPES = {
     ".avif": "image/avif", ".gif": "image/gif", ".jpeg": "image/jpeg", ".jpg": "image/jpeg",
     ".png": "image/png", ".svg": "image/svg+xml", ".webp": "image/webp",
 }  # fmt: skip
-TERM_DESCRIPTIONS = {
-    "tags": "Stories tagged {name}",
-    "sections": "Stories in {name}",
-    "sources": "Stories reported by {name}",
-}
 
 
 @dataclass(frozen=True)
@@ -67,6 +63,7 @@ class Item:
     content_html: str  # the body, or the summary when feed.content is "summary"
     full: bool  # whether content_html is the whole article
     lang: str
+    read_at: str = ""  # the link to the original report, in the story's language (RSS puts it in the text)
 
 
 @dataclass(frozen=True)
@@ -139,6 +136,7 @@ def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
     """The site feed, then one per tag, section and source (only published entries: the model's)."""
     limit = settings.feed.entries
     home = settings.origin + settings.base_path
+    words = Localiser(settings.language, settings.phrases)
     specs = [FeedSpec("", settings.title, settings.description or settings.title, home, model.entries[:limit])]
     for kind in TERM_FEEDS:
         taxonomy = model.taxonomies[kind]
@@ -146,13 +144,21 @@ def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
             specs.append(
                 FeedSpec(
                     folder=f"{kind}/{term.slug}/",
-                    title=f"{settings.title}: {term.name}",
-                    description=TERM_DESCRIPTIONS[kind].format(name=term.name),
+                    title=words.pgettext("feed_title", "%(site)s: %(name)s", site=settings.title, name=term.name),
+                    description=_term_description(words, kind, term.name),
                     page_url=settings.origin + term.url,
                     entries=taxonomy.entries[term.slug][:limit],
                 )
             )
     return specs
+
+
+def _term_description(words: Localiser, kind: str, name: str) -> str:
+    if kind == "tags":
+        return words.pgettext("stories_tagged", "Stories tagged %(name)s", name=name)
+    if kind == "sections":
+        return words.pgettext("stories_in", "Stories in %(name)s", name=name)
+    return words.pgettext("stories_from", "Stories reported by %(name)s", name=name)
 
 
 def _lay_out(spec: FeedSpec, settings: Settings, remember: Remember, fragments: dict | None = None) -> dict[str, bytes]:
@@ -175,6 +181,11 @@ def make_item(entry: Entry, settings: Settings) -> Item:
     url = settings.origin + entry.url
     full = settings.feed.content == "full"
     image = urljoin(url, entry.image.src) if entry.image else ""
+    words, lang = Localiser(settings.language, settings.phrases), article.lang or None
+    if entry.source:
+        read_at = words.pgettext("read_at", "Read at %(source)s", lang, source=entry.source.name)
+    else:
+        read_at = words.pgettext("read_original", "Read the original report", lang)
     return Item(
         id=entry_id(entry, settings),
         title=article.title,
@@ -193,6 +204,7 @@ def make_item(entry: Entry, settings: Settings) -> Item:
         content_html=absolute_links(entry.body_html if full else entry.summary_html, url),
         full=full,
         lang=article.lang,
+        read_at=read_at,
     )
 
 
@@ -309,8 +321,7 @@ def _original_line(item: Item) -> str:
     """RSS has no link relation for the original report, so it goes in the text."""
     if not item.original_url:
         return ""
-    label = f"Read at {item.source}" if item.source else "Read the original report"
-    return f'\n<p><a href="{escape(item.original_url)}">{escape(label)}</a></p>'
+    return f'\n<p><a href="{escape(item.original_url)}">{escape(item.read_at)}</a></p>'
 
 
 def json_feed(feed: Feed, settings: Settings, fragments: dict | None = None) -> bytes:

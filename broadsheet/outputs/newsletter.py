@@ -78,9 +78,9 @@ def _day(text: str) -> date | None:
 
 def heading(edition: Edition, settings: Settings) -> str:
     """The edition's date in the site's language, as its pages say it."""
-    words = Localiser(settings.language, settings.strings)
+    words = Localiser(settings.language, settings.phrases)
     if edition.period == "week":
-        return words.text("week_of", date=words.long_date(edition.start))
+        return words.pgettext("week_of", "Week of %(date)s", date=words.long_date(edition.start))
     return words.full_date(edition.start)
 
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from broadsheet.build import claims
 from broadsheet.build.config import Settings
 from broadsheet.build.model import SiteModel
 from broadsheet.build.published import RECORD, output_file
+from broadsheet.theme.localise import Localiser
 
 NETLIFY = "_redirects"
 
@@ -88,15 +91,21 @@ def page(redirect: Redirect, settings: Settings) -> bytes:
     """A page any browser follows at once, that search engines fold into the new URL
     (the canonical link), and that a reader without meta refresh can follow by hand."""
     target = html.escape(settings.absolute(redirect.new))
+    words = Localiser(settings.language, settings.phrases)
+    title = html.escape(words.pgettext("moved_title", "Moved to %(url)s", url=settings.absolute(redirect.new)))
+    moved = words.pgettext("moved_text", "This page has moved to %(url)s", url=settings.absolute(redirect.new))
+    link = words.pgettext(
+        "moved_text", "This page has moved to %(url)s", url=Markup(f'<a href="{target}">{target}</a>')
+    )
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{html.escape(settings.language)}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>Moved to {target}</title>\n"
-        f'<meta name="description" content="This page has moved to {target}">\n'
+        f"<title>{title}</title>\n"
+        f'<meta name="description" content="{html.escape(moved)}">\n'
         '<meta name="robots" content="noindex">\n'
         f'<link rel="canonical" href="{target}">\n'
         f'<meta http-equiv="refresh" content="0; url={target}">\n'
         "</head>\n<body>\n"
-        f'<p>This page has moved to <a href="{target}">{target}</a>.</p>\n'
+        f"<p>{link}.</p>\n"
         "</body>\n</html>\n"
     ).encode()

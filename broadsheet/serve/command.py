@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from broadsheet.build import config, pool
 from broadsheet.build.request import BuildRequest
 from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
-from broadsheet.serve.server import DevServer, PortInUse
+from broadsheet.serve.server import DevServer, PortInUse, error_heading
 from broadsheet.serve.session import LiveSite
 from broadsheet.serve.watch import Watcher
+from broadsheet.theme.localise import Localiser
 
 PORTS_TO_TRY = 10
 MAX_PORT = 65535
@@ -39,7 +40,8 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     interrupted = False
     try:
         pool.start_forkserver()  # before the server's threads: the builds' workers come from it
-        server = start_server(output, settings.base_path, args.host, args.port)
+        heading = error_heading(Localiser(settings.language, settings.phrases))
+        server = start_server(output, settings.base_path, args.host, args.port, heading)
         if server is None:
             return 1
         if reachable_from_elsewhere(args.host):
@@ -95,10 +97,10 @@ def _ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def start_server(output, base_path: str, host: str, port: int) -> DevServer | None:
+def start_server(output, base_path: str, host: str, port: int, heading: str | None = None) -> DevServer | None:
     last = min(port + PORTS_TO_TRY - 1, MAX_PORT) if port else 0  # port 0: the system picks a free one
     for candidate in range(port, last + 1):
-        server = DevServer(output, base_path, host, candidate)
+        server = DevServer(output, base_path, host, candidate, heading=heading)
         try:
             server.start()
         except PortInUse:

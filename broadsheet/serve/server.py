@@ -28,6 +28,8 @@ from pathlib import Path
 from socketserver import TCPServer
 from urllib.parse import parse_qs, quote, unquote_to_bytes
 
+from broadsheet.theme.localise import Localiser
+
 EVENTS = "__broadsheet/events"  # reserved, under the base path
 REBUILD_WAIT = 30.0  # seconds a request waits for a rebuild before it is served anyway
 SOCKET_TIMEOUT = 10.0  # an idle or stuck connection never holds a thread for longer
@@ -57,7 +59,6 @@ CONTENT_TYPES = {
     ".pdf": "application/pdf",
 }
 
-ERROR_HEADING = "Build failed. This is the last good version of the site; fix the problems below and save."
 OVERLAY_STYLE = (
     "position:fixed;inset:0;z-index:2147483647;overflow:auto;box-sizing:border-box;padding:2rem;"
     "background:#fffdfa;color:#1a1a1a;border-top:6px solid #b00020;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace"
@@ -157,19 +158,26 @@ def inject(page: bytes, snippet: bytes) -> bytes:
     return page + snippet if at < 0 else page[:at] + snippet + page[at:]
 
 
-def error_overlay(messages: tuple[str, ...]) -> str:
+def error_heading(words: Localiser) -> str:
+    """The overlay's heading, which readers of the page see, in the site's language."""
+    return words.pgettext(
+        "build_failed", "Build failed. This is the last good version of the site; fix the problems below and save."
+    )
+
+
+def error_overlay(messages: tuple[str, ...], heading: str) -> str:
     """The overlay as the script would build it, for pages loaded while a build is broken."""
     return (
-        f'<div id="broadsheet-error" role="alert" style="{OVERLAY_STYLE}"><strong>{html.escape(ERROR_HEADING)}</strong>'
+        f'<div id="broadsheet-error" role="alert" style="{OVERLAY_STYLE}"><strong>{html.escape(heading)}</strong>'
         f'<pre style="{MESSAGES_STYLE}">{html.escape(chr(10).join(messages))}</pre></div>'
     )
 
 
-def reload_script(events_url: str, version: str) -> str:
+def reload_script(events_url: str, version: str, heading: str) -> str:
     settings = {
         "events": events_url,
         "version": version,
-        "heading": ERROR_HEADING,
+        "heading": heading,
         "overlay": OVERLAY_STYLE,
         "messages": MESSAGES_STYLE,
     }
@@ -292,6 +300,7 @@ class DevServer:
         *,
         log: Callable[[str], None] | None = None,
         keepalive: float = 15.0,
+        heading: str | None = None,
     ):
         if not (base_path.startswith("/") and base_path.endswith("/")) or base_path.startswith(("//", "/\\")):
             # '//evil.com/' would make the redirect of '/' send the browser to another site
@@ -302,6 +311,7 @@ class DevServer:
         self.port = port
         self.log = log
         self.keepalive = keepalive
+        self.heading = heading or error_heading(Localiser("en"))  # the error overlay's, in the site's language
         self.events_path = base_path + EVENTS
         self._gate = _Gate()
         self._streams = _Streams()
@@ -385,8 +395,8 @@ class DevServer:
         """What every HTML response gets: the overlay while a build is broken, and the script."""
         with self._state_lock:
             version, messages = self._version(), self._errors
-        overlay = error_overlay(messages) if messages else ""
-        return (overlay + reload_script(self.events_path, version)).encode("utf-8")
+        overlay = error_overlay(messages, self.heading) if messages else ""
+        return (overlay + reload_script(self.events_path, version, self.heading)).encode("utf-8")
 
     def _open_stream(self, page_version: str | None) -> _Stream:
         """A new event stream. A page that was served before the latest notification (or by

@@ -1,5 +1,6 @@
-"""The theme speaks the site's language: its phrases from broadsheet/strings.py (with the
-site's `strings:` overrides), its dates, times and numbers from Babel's CLDR data.
+"""The theme speaks the site's language: its phrases from the gettext catalogues
+(theme/catalogue.py: the theme's .po files, the site's locale/<lang>.po, `strings:`),
+its dates, times and numbers from Babel's CLDR data.
 
 A pure function of the settings and a language tag, so pages stay fingerprinted by
 their settings alone. An article in another language (`lang: ru`) gets that language's
@@ -8,59 +9,181 @@ words and date formats in its own parts of a page.
 
 from __future__ import annotations
 
+import gettext as gnu
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
+import jinja2
+from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-from broadsheet.theme.phrases import CATALOGUE, ENGLISH
+from broadsheet.theme import catalogue
+from broadsheet.theme.catalogue import PLURAL_FORMS, Phrases
 
-PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 PLACEHOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Localiser:
     """Phrases and dates for one site; results are kept per language, as a site uses few."""
 
-    def __init__(self, language: str, overrides: Mapping[str, Any] | None = None):
+    def __init__(self, language: str, phrases: Phrases | None = None):
         self.language = language
-        self.overrides = dict(overrides or {})
-        self._phrases: dict[str, dict[str, Any]] = {}
+        self.catalogues = phrases or catalogue.theme_phrases()
+        self._plural_functions: dict[str, Callable[[int], int]] = {}
         self._locales: dict[str, Locale] = {}
         self._dates: dict[tuple, str] = {}
+        self._found: dict[tuple, tuple[tuple[str, ...], str]] = {}  # a page asks for the same phrases again and again
+        self._numbers: dict[tuple[int, str | None], str] = {}
+        self._said: dict[tuple, str] = {}
+
+    # --- gettext ---------------------------------------------------------------------
+
+    def forms(self, context: str | None, ids: tuple[str, ...], lang: str | None = None) -> tuple[tuple[str, ...], str]:
+        """The translation's forms and the plural expression they follow: the site's
+        overrides (its own language), then the most specific catalogue, then English."""
+        key = (context, ids, lang)
+        if key not in self._found:
+            self._found[key] = self._forms(context, ids, lang or self.language)
+        return self._found[key]
+
+    def _forms(self, context: str | None, ids: tuple[str, ...], lang: str) -> tuple[tuple[str, ...], str]:
+        phrases = self.catalogues
+        own = context and catalogue.tag(lang) == catalogue.tag(phrases.language) and context in phrases.overrides
+        if own and context and phrases.english.get(context, ())[:1] == ids[:1]:
+            return phrases.overrides[context], catalogue.plural_of(phrases, lang)
+        wanted = catalogue.key(context, ids[0])
+        for name in catalogue.fallbacks(lang):
+            found = phrases.catalogue(name)
+            if found is not None and wanted in found.messages:
+                return found.messages[wanted], found.plural
+        return ids, catalogue.ENGLISH_PLURAL
+
+    def translate(
+        self,
+        context: str | None,
+        ids: tuple[str, ...],
+        n: int | None,
+        lang: str | None,
+        values: dict,
+        html: bool = False,
+    ) -> str:
+        """The message filled in: `n` chooses the plural form, and is written, as `count`
+        and `num`, as the language writes numbers. HTML passed in stays HTML; with `html`
+        the result is Markup, the message and the other values escaped."""
+        if n is None and not values:  # most of a page's phrases ("Archive", "Next"): made once
+            key = (context, ids, lang, html)
+            if key not in self._said:
+                self._said[key] = self._fill(context, ids, None, lang, {}, html)
+            return self._said[key]
+        return self._fill(context, ids, n, lang, values, html)
+
+    def _fill(
+        self, context: str | None, ids: tuple[str, ...], n: int | None, lang: str | None, values: dict, html: bool
+    ) -> str:
+        forms, plural = self.forms(context, ids, lang)
+        text = forms[0]
+        if n is not None:
+            text = forms[min(self._choose(plural)(n), len(forms) - 1)]
+            number = self.number(n, lang)
+            values = {"count": number, "num": number, **values}
+        if html or any(isinstance(v, Markup) for v in values.values()):
+            # Markup stays as it is, the rest is escaped: what Markup's own % does, without
+            # its per-value helper objects (the dearest part of a page's phrases).
+            return Markup(str(escape(text)) % {name: escape(value) for name, value in values.items()})
+        return text % values
+
+    def gettext(self, msgid: str, lang: str | None = None, **values: Any) -> str:
+        return self.translate(None, (msgid,), None, lang, values)
+
+    def ngettext(self, singular: str, plural: str, n: int, lang: str | None = None, **values: Any) -> str:
+        return self.translate(None, (singular, plural), n, lang, values)
+
+    def pgettext(self, context: str, msgid: str, lang: str | None = None, **values: Any) -> str:
+        return self.translate(context, (msgid,), None, lang, values)
+
+    def npgettext(
+        self, context: str, singular: str, plural: str, n: int, lang: str | None = None, **values: Any
+    ) -> str:
+        return self.translate(context, (singular, plural), n, lang, values)
+
+    # --- by name, as `strings:` and older site templates call them ---------------------
 
     def text(self, key: str, lang: str | None = None, **values: Any) -> str:
-        """The phrase `key` in `lang` (default: the site's), its placeholders filled in;
-        a `count` chooses the plural form and is written as the language writes numbers."""
-        lang = lang or self.language
-        phrase = self.phrases(lang)[key]
+        """The theme phrase named `key` (`read_at`); a `count` chooses the plural form."""
+        ids = self.catalogues.english[key]
+        n = values.pop("count", None) if len(ids) > 1 else None
         if "count" in values:
-            count = values["count"]
-            if isinstance(phrase, dict):
-                form = self.locale(lang).plural_form(count)
-                phrase = phrase.get(form, phrase["other"])
-            values = {**values, "count": format_decimal(count, locale=self.locale(lang))}
-        if any(isinstance(v, Markup) for v in values.values()):
-            return Markup(escape(phrase)).format(**values)  # HTML passed in stays HTML; the rest is escaped
-        return phrase.format(**values)
+            values["count"] = self.number(values["count"], lang)
+        return self.translate(key, ids, n, lang, values)
 
-    def phrases(self, lang: str) -> dict[str, Any]:
-        """English, then the language, then its region, then the site's overrides (for
-        the site's own language only: they are written in it)."""
-        if lang not in self._phrases:
-            merged = dict(ENGLISH)
-            for tag in _fallbacks(lang):
-                merged.update(CATALOGUE.get(tag, {}))
-            if _same_language(lang, self.language):
-                merged.update(self.overrides)
-            self._phrases[lang] = merged
-        return self._phrases[lang]
+    def phrase(self, key: str, lang: str | None = None) -> str | dict[str, str]:
+        """The phrase named `key` as the search page's script fills it in: {name}
+        placeholders, and a phrase with a count as {CLDR category: text}."""
+        return self.script_phrase(key, self.catalogues.english[key], lang)
+
+    def script_phrase(self, context: str, ids: tuple[str, ...], lang: str | None = None) -> str | dict[str, str]:
+        lang = lang or self.language
+        forms, plural = self.forms(context, ids, lang)
+        if len(ids) == 1:
+            return catalogue.to_format(forms[0])
+        english = plural == catalogue.ENGLISH_PLURAL and forms == ids
+        cldr = catalogue.cldr_forms(forms, plural, "en" if english else lang)
+        return {form: catalogue.to_format(text) for form, text in cldr.items()}
+
+    def jinja_globals(self) -> dict[str, Callable]:
+        """gettext and friends for Jinja's i18n extension (newstyle: the call fills in the
+        values; under autoescape the message is escaped and the result is Markup)."""
+
+        def html(eval_ctx: Any) -> bool:
+            return bool(eval_ctx.autoescape)
+
+        @jinja2.pass_eval_context
+        def gettext(eval_ctx: Any, msgid: str, lang: str | None = None, **values: Any) -> str:
+            return self.translate(None, (msgid,), None, lang, values, html(eval_ctx))
+
+        @jinja2.pass_eval_context
+        def ngettext(eval_ctx: Any, singular: str, plural: str, n: int, lang: str | None = None, **values: Any) -> str:
+            return self.translate(None, (singular, plural), n, lang, values, html(eval_ctx))
+
+        @jinja2.pass_eval_context
+        def pgettext(eval_ctx: Any, context: str, msgid: str, lang: str | None = None, **values: Any) -> str:
+            return self.translate(context, (msgid,), None, lang, values, html(eval_ctx))
+
+        @jinja2.pass_eval_context
+        def npgettext(
+            eval_ctx: Any, context: str, singular: str, plural: str, n: int, lang: str | None = None, **values: Any
+        ) -> str:
+            return self.translate(context, (singular, plural), n, lang, values, html(eval_ctx))
+
+        return {
+            "gettext": gettext,
+            "_": gettext,
+            "ngettext": ngettext,
+            "pgettext": pgettext,
+            "npgettext": npgettext,
+            "t": self.text,
+            "phrase": self.phrase,
+            # The search page's phrases, filled in by its script: msgids written out for pybabel extract.
+            "js_phrase": lambda context, msgid: self.script_phrase(context, (msgid,)),
+            "js_nphrase": lambda context, singular, plural: self.script_phrase(context, (singular, plural)),
+        }
+
+    def number(self, n: int, lang: str | None = None) -> str:
+        """n as the language writes it (1,234 or 1 234), kept: pages count the same few numbers."""
+        if (n, lang) not in self._numbers:
+            self._numbers[n, lang] = format_decimal(n, locale=self.locale(lang))
+        return self._numbers[n, lang]
+
+    def _choose(self, plural: str) -> Callable[[int], int]:
+        """The plural expression as a function, compiled once per expression."""
+        if plural not in self._plural_functions:
+            self._plural_functions[plural] = gnu.c2py(plural)
+        return self._plural_functions[plural]
 
     def locale(self, lang: str | None = None) -> Locale:
         lang = lang or self.language
@@ -98,25 +221,8 @@ class Localiser:
         return self._dates[key]
 
 
-def _fallbacks(lang: str) -> list[str]:
-    """pt-BR -> ["pt", "pt-BR"]: most general first, so the most specific wins."""
-    parts = lang.split("-")
-    return ["-".join(parts[: n + 1]).lower() for n in range(len(parts))]
-
-
-def _same_language(a: str, b: str) -> bool:
-    return a.lower() == b.lower()
-
-
 def _babel_locale(lang: str) -> Locale:
-    """The closest locale Babel knows: the tag, then its language alone, then English."""
-    parts = lang.replace("_", "-").split("-")
-    for n in range(len(parts), 0, -1):
-        try:
-            return Locale.parse("_".join(parts[:n]))
-        except (UnknownLocaleError, ValueError):
-            continue
-    return Locale.parse("en")
+    return catalogue.babel_locale(lang)
 
 
 def check_overrides(value: Any) -> list[tuple[str, str]]:
@@ -124,14 +230,15 @@ def check_overrides(value: Any) -> list[tuple[str, str]]:
     if not isinstance(value, dict):
         return [("strings", "expected a mapping of phrase names to text, such as {read_at: 'Source: {source}'}")]
     problems = []
+    english = {name: ids if len(ids) > 1 else ids[0] for name, ids in catalogue.theme_phrases().english.items()}
     for key, text in value.items():
         name = f"strings.{key}"
-        if key not in ENGLISH:
-            problems.append((name, f"unknown phrase (expected one of: {', '.join(sorted(ENGLISH))})"))
+        if key not in english:
+            problems.append((name, f"unknown phrase (expected one of: {', '.join(sorted(english))})"))
             continue
-        default = ENGLISH[key]
+        default = english[key]
         forms = text if isinstance(text, dict) else {"other": text}
-        if isinstance(default, dict) and isinstance(text, dict) and "other" not in text:
+        if isinstance(default, tuple) and isinstance(text, dict) and "other" not in text:
             problems.append((name, "a phrase with plural forms needs at least 'other'"))
             continue
         for form, phrase in forms.items():
@@ -169,6 +276,6 @@ def _check_phrase(form: Any, phrase: Any, allowed: set[str]) -> str | None:
     return None
 
 
-def _placeholders(phrase: str | dict) -> set[str]:
-    texts = phrase.values() if isinstance(phrase, dict) else [phrase]
-    return {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+def _placeholders(phrase: str | tuple) -> set[str]:
+    texts = phrase if isinstance(phrase, tuple) else [phrase]
+    return set().union(*(catalogue.placeholders(text) for text in texts))

@@ -366,3 +366,28 @@ def test_an_article_too_slow_to_convert_is_shown_in_time_and_the_next_save_rebui
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_error_overlay_speaks_the_site_language(make_site):
+    """Readers of a page see the overlay too: its heading comes from the phrase catalogue."""
+    site = make_site({"content/world/a.md": article("Первая новость", "2025-06-19 10:00", slug="a")},
+                     SETTINGS + "language: ru\n")  # fmt: skip
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert any(line.startswith("Serving") for line in process.stderr)
+        events = Events(port, "/digest/__broadsheet/events")
+        (site / "content/world/bad.md").write_text("---\ntitle: Bad\ndate: someday\n---\n")
+        assert events.next()[0] == "error"
+        events.close()
+        page = get(port, "/digest/2025/06/19/a/")[1]
+        heading = "Сборка не удалась. Это последняя удачная версия сайта; исправьте ошибки ниже и сохраните файл."
+        assert f"<strong>{heading}</strong>" in page  # the overlay served with the page
+        assert json.dumps(heading) in page  # and the one the script shows on the next error
+        assert "Build failed" not in page
+    finally:
+        process.kill()
+        process.wait()
