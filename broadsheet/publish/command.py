@@ -79,7 +79,8 @@ def run(args: argparse.Namespace, checked_build: Callable[[], BuildReport | None
     if args.dry_run:
         for line in dry_run_lines(outcome):
             print(line)
-    print(summary_line(target.name, outcome, time.monotonic() - started, dry_run=args.dry_run))
+    if not getattr(args, "quiet", False):  # --quiet: only problems (a dry run's listing is what was asked for)
+        print(summary_line(target.name, outcome, time.monotonic() - started, dry_run=args.dry_run))
     return EXIT_OK
 
 

@@ -49,6 +49,17 @@ def test_a_publish_commits_exactly_the_output_with_nojekyll_and_cname(tmp_path):
     assert ", 0 deleted, 0 unchanged, 0 redirects, in " in result.out
 
 
+def test_a_quiet_publish_publishes_and_prints_nothing(tmp_path):
+    remote = bare_remote(tmp_path / "remote.git")
+    site = new_site(tmp_path, git_target(remote))
+
+    result = publish(site, "-q")
+
+    assert result.code == 0, result.err
+    assert commits(remote) == 1
+    assert result.out == "" and result.err == ""
+
+
 def test_a_second_publish_after_one_body_edit_commits_only_what_changed(tmp_path):
     remote = bare_remote(tmp_path / "remote.git")
     site = new_site(tmp_path, git_target(remote))
