@@ -50,7 +50,7 @@ WIDGET = [
     # gambling adverts' legal warnings
     r"(les )?jeux d'argent (et de hasard )?comportent des risques\b.{0,200}|jouez (de manière )?responsable\w*\b.{0,100}|(please )?(gamble|play) responsibly\b.{0,100}|glücksspiel kann süchtig machen\b.{0,100}|18\+.{0,60}",
     r"(enter )?your email( address)?\b.{0,40}|(jetzt )?(anmelden|abonnieren|testen)|sign up( here| now)?|subscribe|подписаться|підписатися|thank you for signing up!?",
-    r"(read|read more|read next|related|see also|watch|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también|más información)\s*[:|].{1,150}",
+    r"(read|read more|read next|also read|read also|related|see also|watch|lesen sie auch|mehr zum thema|читайте также|читайте по теме|читайте також|lire aussi|lea también|más información)\s*[:|].{1,150}",
     r"(écouter|listen to|прослушать|послухати|escuchar) (cet |this |the |l'|la |este |esta |эту |цю )?(article|story|noticia|artículo|статью|статтю)\b.{0,30}|(dieser )?artikel (zum )?anhören\b.{0,30}",
     r"zur merkliste( hinzufügen)?|add to (my )?(reading )?list|save (for later|to (my )?list)|в избранное|до обраного|by (submitting|signing up|clicking)\b.{0,200}|\d+ mins? (to )?read|[\w.+-]+@[\w-]+\.[\w.]+([,;]?\s+(and\s+)?[\w.+-]+@[\w-]+\.[\w.]+)*",
     r"(para comentar debe iniciar sesión|(log|sign) in to comment|melden sie sich an, um zu kommentieren|connectez-vous pour commenter|чтобы оставить комментарий|щоб залишити коментар)\b.{0,60}",
@@ -59,7 +59,7 @@ WIDGET = [
     r"(zum )?kommentarbereich|kommentar schreiben|leave a comment|add a comment|post a comment|оставить комментарий|залишити коментар|\d+ comments?( / \d+ new)?",
     r"(article )?réservé aux abonnés|abonnés|subscriber exclusive|subscribers? only|nur für abonnenten|только для подписчиков|лише для передплатників|exclusivo para suscriptores",
     r"(просмотров|переглядів|views|aufrufe|vues|vistas)\s*:?\s*[\d\s.,]+|[\d\s.,]+\s*(просмотр\w*|перегляд\w*|views)|listen\s*[•·|:-]\s*[\d:]+",
-    r"(нашли|знайшли) (ошибку|помилку)\b.{0,100}|found (a|an) (typo|error|mistake)\b.{0,100}|(further|more) reading:.{0,200}|weiterlesen:.{0,200}",
+    r"(нашли|знайшли) (ошибку|помилку)\b.{0,100}|(found|spotted) (a|an) (typo|error|mistake)\b.{0,100}|(vous avez )?(repéré|trouvé|vu) une (erreur|faute)\b.{0,100}|(haben sie )?einen fehler (gefunden|entdeckt)\b.{0,100}|(has|ha) (encontrado|visto) un error\b.{0,100}|(further|more) reading:.{0,200}|weiterlesen:.{0,200}",
     r"disclaimer:.{0,400}|.{0,40}\bcomments? (published )?(are|is) (the )?(sole )?responsibility\b.{0,200}|los comentarios publicados son\b.{0,200}|les commentaires (publiés )?(sont|n'engagent)\b.{0,200}",
     r"\d(\.\d+)?x|\d{1,2}:\d\d( / \d{1,2}:\d\d)?|audio-player|audio herunterladen.{0,40}|link des audios|download audio.{0,40}|media caption,?|video caption,?|(search & )?section navigation|accessibility help",
     r"play video|closed captioning|captions?|mute|unmute|pause|full ?screen|now playing|up next|video (player|ad)|artikel (vorlesen|anhören)|vorlesen|listen|écouter( l'article)?|escuchar|слушать|слухати|opens new tab",
@@ -120,7 +120,7 @@ APPEAL_INSIDE = [
     r"(unabhängigen )?journalismus unterstützen", r"поддержите (нас|наш|независим)", r"підтримайте (нас|наш|незалежн)", r"support (us|our work)\b",
     r"unterstützen sie (uns|unsere)", r"soutenez(-nous| notre)", r"apoya (nuestro|a nuestr)", r"існує завдяки (читачам|вам)", r"существует благодаря (читателям|вам)", r"нам нужна ваша помощь", r"нам потрібна ваша допомога",
     r"(please )?consider (a|making a|supporting)\b.{0,40}\b(contribution|donation|gift|us)", r"if you( are|'re|’re)? (valu|enjoy|lik)\w* (our|this)\b.{0,60}\b(support|contribut|donat|subscri)", r"(need|want) to ask (for )?your support", r"ask(ing)? for your support",
-    r"do you have a story( for us)?\b", r"vous avez une (information|nouvelle)\b", r"(únase|join|folgen sie|подписывайтесь|приєднуйтесь)\b.{0,40}\b(whatsapp|telegram|google news|канал)", r"google news", r"(may|might) earn (a )?commission", r"affiliate (link|commission)s?\b", r"мы работаем для вас", r"(напишите|напишіть) нам (в|у|на)\b.{0,40}\b(чат-?бот|бот|telegram|телеграм)", r"write to (us|our) .{0,30}\b(chat ?bot|secure (chat|line))", r"we work for you", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
+    r"do you have a story( for us)?\b", r"vous avez une (information|nouvelle)\b", r"(únase|join|folgen sie|подписывайтесь|приєднуйтесь)\b.{0,40}\b(whatsapp|telegram|google news|канал)", r"google news", r"(may|might) earn (a )?commission", r"affiliate (link|commission)s?\b", r"мы работаем для вас", r"(funded|supported|made possible) by (readers|listeners|viewers|members|people) like you\b", r"(our work|we are|we're|journalism is) (funded|supported) by (our )?(readers|listeners|viewers|members)\b", r"can you help us\b", r"(напишите|напишіть) нам (в|у|на)\b.{0,40}\b(чат-?бот|бот|telegram|телеграм)", r"write to (us|our) .{0,30}\b(chat ?bot|secure (chat|line))", r"we work for you", r"(have|got) a (news )?tip\b", r"(download|get) (the|our) .{0,40}\bapp\b", r"(lade|laden sie) .{0,30}\bapp\b",
     r"скачайте .{0,30}приложени", r"завантажте .{0,30}застосун", r"téléchargez l'application", r"descarga la app",
     r"(did you )?(like|enjoy)(ed)? this (article|story)\b", r"gefällt ihnen (dieser|der) artikel", r"cet article vous a plu", r"вам понравил\w* (эта )?стать", r"got a story\b", r"haben sie hinweise", r"есть новость\?", r"маєте новину\?",
 ]  # fmt: skip
@@ -159,7 +159,7 @@ STRONG_PROMO = re.compile(
 )
 QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]{0,400}[\"”“»’]|(?<!\w)'[^']{0,400}'(?!\w)")
 ADDRESS = re.compile(
-    r"\b(you|your|we|our|us|sie|ihr\w*|wir|uns\w*|вы|вас|ваш\w*|мы|нам|наш\w*|ви|ми|вам|нас|vous|votre|nous|notre|usted|nuestr\w*)\b",
+    r"\b(you|your|we|our|us|sie|ihr\w*|wir|uns\w*|du|dein\w*|dich|dir|euch|ты|тебя|тебе|твой|твоя|твоё|твои|твій|твоє|тобі|вы|вас|ваш\w*|мы|нам|наш\w*|ви|ми|вам|нас|vous|votre|nous|notre|usted|nuestr\w*)\b",
     re.I,
 )
 

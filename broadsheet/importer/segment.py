@@ -50,6 +50,11 @@ NUMBERED_HEADING = re.compile(
 MIN_REPEATS = 3  # a line this many times on a page is furniture when short
 MAX_REPEATED_WORDS = 5
 MAX_BOX_LINES = 15  # a box longer than this is not a box: keep the story safe
+MAX_PITCH_WORDS = 25
+SIGN_UP = re.compile(
+    r"\b(anmelden|abonnieren|registrieren|sign up|subscribe|s'inscrire|s'abonner|подписаться|підписатися|suscr\w+)\b",
+    re.I,
+)  # the button under a newsletter box's pitch
 # Reading a date costs a millisecond or more (dateparser), so a page of 200,000 short dated lines
 # would take minutes: only this many lines are read as dates, from the top, where datelines are.
 MAX_DATELINES_READ = 200
@@ -312,11 +317,23 @@ def _box(page: _Page, start: int) -> int:
         if lexicon.closes_box(line):
             page.gone[end] = "box"
             return end + 1
-        if not (page.kind(end) or _in_box(page, end)):
+        if not (page.kind(end) or _in_box(page, end) or _pitch(page, end)):
             break
         page.gone.setdefault(end, "box")
         end += 1
     return end
+
+
+def _pitch(page: _Page, i: int) -> bool:
+    """ "Newsletter: Morning Briefing", "The day's business news first thing.", "Sign up": the
+    short line between a box's heading and its sign-up button is the box's, whatever its words."""
+    after = i + 1
+    return (
+        len(page.lines[i].split()) <= MAX_PITCH_WORDS
+        and after < len(page.lines)
+        and page.kind(after) in ("widget", "box")
+        and bool(SIGN_UP.search(page.lines[after]))  # a button, not a paywall's "for subscribers"
+    )
 
 
 def _in_box(page: _Page, i: int) -> bool:
