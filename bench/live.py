@@ -2,7 +2,12 @@
 moment the reload event reaches a browser's event stream (a hair after the server sends it), for a body edit, a title edit and a
 template edit.
 
-    python bench/live.py 1000 10000 [--repeat 5]
+    python bench/live.py 1000 10000 [--repeat 5] [--start-only]
+
+First, how long `broadsheet serve` (a real process) takes to say "Serving": on a site
+never built (no output, no build cache), and on an unchanged site that `build` built
+(as fast as a no-change build when serve reads the build cache), beside that no-change
+`build` itself.
 
 Runs the real pieces in one process (watchdog observer, DevServer, LiveSite) with a
 real event-stream client over HTTP, so both moments are read off the same clock.
@@ -14,7 +19,9 @@ import argparse
 import http.client
 import os
 import resource
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -88,6 +95,62 @@ def edits(site: Path):
     return [("body edit", body), ("title edit", title), ("template edit", footer)]
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cli(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def serve_start(site: Path) -> float:
+    """Seconds from starting `broadsheet serve` to its "Serving" line; then Ctrl-C."""
+    started = time.perf_counter()
+    process = _cli("serve", "--site", str(site), "--port", "0")
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("Serving"):
+            break
+    else:
+        raise SystemExit(f"serve did not start: {process.wait()}")
+    seconds = time.perf_counter() - started
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=600)
+    return seconds
+
+
+def no_change_build(site: Path) -> float:
+    started = time.perf_counter()
+    process = _cli("build", "--site", str(site), "--quiet")
+    _, err = process.communicate(timeout=600)
+    if process.returncode:
+        raise SystemExit(f"build failed: {err}")
+    return time.perf_counter() - started
+
+
+def measure_start(n: int, repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site-src"
+        write_corpus(site, n)
+        cold = []
+        for _ in range(repeat):
+            for made in (site / "site", site / ".site.trees", site / ".broadsheet"):  # the output, its trees, the cache
+                subprocess.run(["rm", "-rf", str(made)], check=True)
+            cold.append(serve_start(site))
+        no_change_build(site)
+        warm = [serve_start(site) for _ in range(repeat)]
+        builds = [no_change_build(site) for _ in range(repeat)]
+    print(f"\n{n} articles: serve start (process start to 'Serving', median of {repeat})")
+    for name, times in (("never built", cold), ("unchanged site", warm), ("no-change build", builds)):
+        print(f"  {name:16} median {statistics.median(times):7.2f} s   min {min(times):7.2f}   max {max(times):7.2f}")
+
+
 def measure(n: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site-src"
@@ -126,9 +189,12 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("-v", action="store_true", help="print each rebuild")
+    parser.add_argument("--start-only", action="store_true", help="measure only serve's start")
     args = parser.parse_args()
     for n in args.sizes:
-        measure(n, args.repeat)
+        measure_start(n, args.repeat)
+        if not args.start_only:
+            measure(n, args.repeat)
 
 
 if __name__ == "__main__":

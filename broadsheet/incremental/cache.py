@@ -196,9 +196,11 @@ def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
             temporary = f.name
             _write(f, output, state)
         os.replace(temporary, path)
-    except (OSError, TypeError, ValueError, OverflowError) as exc:
+    except BaseException as exc:  # Ctrl-C too: no half-written file left behind
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
+        if not isinstance(exc, (OSError, TypeError, ValueError, OverflowError)):
+            raise
         if not isinstance(exc, OSError):  # a value with no plain-data spelling: a bug, but only of a short cut
             return f"cannot store {type(exc).__name__}: {exc}"
         return f"{exc.strerror or exc} ({exc.filename or path.parent})"

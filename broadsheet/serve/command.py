@@ -36,7 +36,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         args.site, args.output, args.drafts, args.future, base_url, replace_output=args.replace_output
     )
     output = request.output_dir
-    server = watcher = None
+    server = watcher = live = None
     interrupted = False
     try:
         pool.start_forkserver()  # before the server's threads: the builds' workers come from it
@@ -50,7 +50,9 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                 file=sys.stderr,
             )
         live = LiveSite(request, server)
-        live.rebuild()
+        live.rebuild()  # the build cache's short cuts, and with no thread yet, forked workers as in `build`
+        live.save_cache()
+        server.serve()
         watcher = Watcher(args.site, live.rebuild)
         watcher.start()
         if args.drafts or args.future:
@@ -72,6 +74,8 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                 watcher.stop()
             if server is not None:
                 server.stop()
+            if live is not None:
+                live.save_cache()  # what the session's rebuilds learned, for the next build or serve
     return EXIT_INTERRUPTED if interrupted and watcher is None else 0
 
 
@@ -102,7 +106,7 @@ def start_server(output, base_path: str, host: str, port: int, heading: str | No
     for candidate in range(port, last + 1):
         server = DevServer(output, base_path, host, candidate, heading=heading)
         try:
-            server.start()
+            server.listen()  # serve() once the first build is done
         except PortInUse:
             continue
         except OSError as exc:

@@ -338,6 +338,14 @@ class DevServer:
         return self._streams.last_event_time
 
     def start(self) -> None:
+        self.listen()
+        self.serve()
+
+    def listen(self) -> None:
+        """Take the port (PortInUse when another has it) without answering yet: browsers
+        that connect wait in the system's queue until serve(). `broadsheet serve` builds
+        in between, while this process has no other thread, so the first build's workers
+        can be forked as `build`'s are (build/pool.py)."""
         if self._httpd is not None:
             raise RuntimeError("the server is already running")
         try:
@@ -347,6 +355,11 @@ class DevServer:
                 raise PortInUse(self.port) from exc
             raise
         self.port = self._httpd.server_address[1]
+
+    def serve(self) -> None:
+        """Answer requests, on a thread of its own."""
+        if self._httpd is None or self._thread is not None:
+            raise RuntimeError("the server is not listening, or already serving")
         # A short poll interval keeps stop() quick.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="broadsheet-serve", daemon=True
@@ -355,7 +368,11 @@ class DevServer:
 
     def stop(self) -> None:
         httpd, thread = self._httpd, self._thread
-        if httpd is None or thread is None:
+        if httpd is None:
+            return
+        if thread is None:  # listening, never served: nothing to wait for
+            httpd.server_close()
+            self._httpd = None
             return
         self._gate.open_for_good()
         httpd.shutdown()

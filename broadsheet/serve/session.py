@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from broadsheet.build import pipeline, write
+from broadsheet.build import output_folder, pipeline, write
 from broadsheet.build.request import BuildReport, BuildRequest
+from broadsheet.incremental import cache
 from broadsheet.incremental.state import BuildState
 from broadsheet.problems import Problem, errors, print_problems
 
@@ -26,8 +27,15 @@ class LiveSite:
         self.request = request
         self.server = server  # a serve.DevServer, or anything with its notify methods
         self.build = build  # the recipe; tests hand in one that fails on demand, as a bug would
-        self.state = BuildState(keep_last=True)
         self.out = out or sys.stderr
+        # The build cache `broadsheet build` keeps: serve starts where the last build or
+        # serve of this output left off, and a cache for anything else is not used.
+        self.state, note = cache.load(request.site_dir, request.output_dir)
+        self.state.keep_last = True
+        if note:
+            print(f"note: {note}", file=self.out)
+        self._learned = False  # a build since the last save left something the cache lacks
+        self._whole = True  # False while a build runs: a build cut short (Ctrl-C) leaves a half-made state
         self.failing = False
         self._unbuilt: set[str] | None = (
             set()
@@ -42,6 +50,7 @@ class LiveSite:
             # A failed build may not have read the files it was told of (another build held
             # the output), and a build trusts that list: the next one is told of them again.
             paths = None if paths is None or self._unbuilt is None else paths | self._unbuilt
+            self._whole = False
             try:
                 report = self._build(paths, why)
                 if paths is not None and report.ok and self._output_touched():
@@ -49,11 +58,31 @@ class LiveSite:
             except Exception as exc:  # a bug in a build: said as such, never a silent end of rebuilding
                 return self._crashed(exc, why)
             self._unbuilt = set() if report.ok else paths
+            self._whole = True
             return report
+
+    def save_cache(self) -> None:
+        """Leave the build cache as a `build` would: what the builds since the last save
+        learned, so the next `build` or `serve` of this output need not learn it again.
+        Not during a build (the lock), nor of a build cut short; under the output's lock,
+        so no `build` of it runs meanwhile (when one does, it saves its own); written
+        atomically (cache.save). A cache not saved only costs the next run time."""
+        with self._lock:
+            if not (self._learned and self._whole):
+                return
+            request = self.request
+            with output_folder.output_lock(request.output_dir, wait=0) as busy:
+                if busy is not None:
+                    return
+                unsaved = cache.save(request.site_dir, request.output_dir, self.state)
+            if unsaved:
+                print(f"warning: the build cache was not saved: {unsaved}", file=self.out)
+            self._learned = False
 
     def _crashed(self, exc: Exception, why: str) -> BuildReport:
         # What the build left in its state may be half-done: the next build starts afresh.
         self.state = BuildState(keep_last=True)
+        self._learned, self._whole = False, True  # nothing to save until a build has passed
         self._unbuilt = None
         self.failing = True
         text = " ".join(str(exc).split())[:300]
@@ -64,9 +93,13 @@ class LiveSite:
 
     def _build(self, paths: set[str] | None, why: str) -> BuildReport:
         started = time.perf_counter()
+        known = self.state.outcome.inputs if self.state.outcome else None
         with self.server.rebuilding():
             report = self.build(self.request, self.state, changed=paths)
         self._tell(report, time.perf_counter() - started, why)
+        # as `build` saves: after a build that passed and learned something
+        learned = report.parsed or report.changed or report.removed
+        self._learned |= report.ok and bool(learned or (self.state.outcome and self.state.outcome.inputs != known))
         return report
 
     def _output_touched(self) -> bool:

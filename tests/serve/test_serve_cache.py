@@ -1,0 +1,168 @@
+"""`serve` and the build cache: it starts from what the last `build` (or `serve`) of the
+same output left, so an unchanged site starts as fast as a no-change build; a cache made
+for anything else (another output, base URL, drafts or future flags) or damaged gives
+exactly what a clean build gives; and what a session learned is left in the cache, so a
+`build` after it has nothing to do. Real folders, the real session and server."""
+
+from __future__ import annotations
+
+import io
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from broadsheet.build import pipeline
+from broadsheet.build.request import BuildRequest
+from broadsheet.incremental import cache
+from broadsheet.serve.server import DevServer
+from broadsheet.serve.session import LiveSite
+
+from conftest import article, run_cli, tree_bytes
+
+SETTINGS = "title: Cached\nbase_url: https://example.org/digest/\ntimezone: UTC\n"
+
+
+@pytest.fixture
+def site(make_site) -> Path:
+    files = {
+        f"content/desk{i % 3}/story-{i}.md": article(f"Story {i}", f"2025-06-{1 + i:02d} 10:00") for i in range(12)
+    }
+    files["content/desk0/draft.md"] = article("A draft", "2025-06-20 10:00", draft="true")
+    files["content/desk1/later.md"] = article("Later", "2099-01-01 10:00")
+    return make_site(files, SETTINGS)
+
+
+def serve_once(site: Path, output: Path | None = None, drafts=False, future=False, base_url=None):
+    """Start a live session as `serve` does (listening server, first build, cache saved),
+    stop it; the first build's report and what the session printed."""
+    out = io.StringIO()
+    request = BuildRequest(site, output, drafts, future, base_url)
+    server = DevServer(request.output_dir, "/digest/", "127.0.0.1", 0)
+    server.listen()
+    try:
+        live = LiveSite(request, server, out=out)
+        report = live.rebuild()
+        live.save_cache()
+    finally:
+        server.stop()
+    return report, out.getvalue(), live
+
+
+def clean_build(site: Path, folder: Path, *options: str) -> dict[str, bytes]:
+    assert run_cli("build", "--site", site, "--output", folder, "--no-cache", *options).code == 0
+    return tree_bytes(folder)
+
+
+def test_serve_starts_from_the_build_cache_of_an_unchanged_site(site):
+    assert run_cli("build", "--site", site).code == 0
+    report, _, _ = serve_once(site)
+    assert report.ok
+    assert (report.parsed, report.rendered, list(report.changed)) == (0, 0, [])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"output": "other"},
+        {"base_url": "https://elsewhere.example/news/"},
+        {"drafts": True},
+        {"future": True},
+        {"drafts": True, "future": True, "base_url": "https://elsewhere.example/"},
+    ],
+    ids=["other-output", "base-url", "drafts", "future", "all-three"],
+)
+def test_a_cache_made_for_something_else_gives_the_clean_output(site, tmp_path, options):
+    assert run_cli("build", "--site", site).code == 0  # the cache of the default output, default flags
+    output = site / options["output"] if "output" in options else None
+    if output is not None:  # that output built once with other flags: its cache is for them
+        assert run_cli("build", "--site", site, "--output", output, "--drafts", "--future").code == 0
+    flags = {k: v for k, v in options.items() if k != "output"}
+    report, _, _ = serve_once(site, output, **flags)
+    assert report.ok
+    cli = [*(["--drafts"] if flags.get("drafts") else []), *(["--future"] if flags.get("future") else [])]
+    cli += ["--base-url", flags["base_url"]] if "base_url" in flags else []
+    assert tree_bytes(output or site / "site") == clean_build(site, tmp_path / "clean", *cli)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "stale"])
+def test_a_damaged_or_stale_cache_gives_the_clean_output(site, tmp_path, damage):
+    assert run_cli("build", "--site", site).code == 0
+    state_file = cache.cache_file(site, site / "site")
+    if damage == "truncated":
+        state_file.write_bytes(state_file.read_bytes()[:-100])
+    elif damage == "garbage":
+        state_file.write_bytes(b"\x93not a cache at all")
+    else:  # the site changed after the cache was made, and the output was edited by hand
+        (site / "content/desk0/story-0.md").write_text(article("Story zero, retitled", "2025-06-01 10:00"))
+        (site / "content/desk2/story-2.md").unlink()
+        for page in (site / "site").rglob("index.html"):
+            page.write_text("edited by hand")
+            break
+    report, printed, _ = serve_once(site)
+    assert report.ok
+    if damage != "stale":
+        assert "build cache" in printed and "unreadable" in printed
+    assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
+
+
+def cached_build(site: Path):
+    """`build` as the command runs it, with the cache as it is on disk."""
+    state, note = cache.load(site, site / "site")
+    assert note is None
+    return pipeline.build(BuildRequest(site), state)
+
+
+def nothing_done(report) -> bool:
+    """A no-change build: it stopped once it saw that no input changed."""
+    return report.ok and (report.parsed, report.rendered, list(report.changed), list(report.removed)) == (0, 0, [], [])
+
+
+def test_a_build_after_a_serve_session_has_nothing_to_do(site, tmp_path):
+    assert run_cli("build", "--site", site).code == 0
+    _, _, live = serve_once(site)
+    story = site / "content/desk1/story-1.md"
+    story.write_text(article("Story one, retitled", "2025-06-02 10:00"))  # a title: a full rebuild
+    assert live.rebuild({story.relative_to(site).as_posix()}).ok
+    live.save_cache()  # as serve does when it stops
+    report = cached_build(site)
+    assert nothing_done(report) and set(report.stages) <= {"scan", "parse", "write"}
+    assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
+
+
+def test_a_build_after_body_edits_in_serve_gives_the_clean_output(site, tmp_path):
+    assert run_cli("build", "--site", site).code == 0
+    _, _, live = serve_once(site)
+    story = site / "content/desk2/story-5.md"
+    story.write_text(article("Story 5", "2025-06-06 10:00", "A new body."))
+    assert live.rebuild({story.relative_to(site).as_posix()}).ok  # serve's short cut for bodies
+    live.save_cache()
+    first = cached_build(site)
+    assert first.ok and first.parsed == 0 and list(first.changed) == []  # parsed in serve, and on disk
+    assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
+    assert run_cli("build", "--site", site).code == 0
+    assert nothing_done(cached_build(site))
+
+
+def test_serve_stopped_with_ctrl_c_leaves_the_cache_a_build_needs(site, tmp_path):
+    """The real command: serve started on a site never built, stopped; then `build` is a no-change build."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("Serving"):
+            break
+    else:
+        pytest.fail("the server did not start")
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    state, note = cache.load(site, site / "site")
+    assert note is None and state.outcome is not None
+    served = tree_bytes(site / "site")
+    assert served == clean_build(site, tmp_path / "clean")
+    report = pipeline.build(BuildRequest(site), state)
+    assert nothing_done(report) and set(report.stages) <= {"scan", "parse", "write"}
