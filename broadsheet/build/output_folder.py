@@ -10,11 +10,17 @@ every unchanged file as a hard link, so a one-article change writes a few files 
 Broadsheet owns the link and the trees folder (its `state.json` says so, and records which
 tree lags the live one by what): a build replaces only what it made. A folder that holds
 files Broadsheet did not make is refused, unless the user asks to replace it.
+
+Where symbolic links are refused (Windows without Developer Mode, a vfat disk), the link is
+a directory junction on Windows, which needs no privilege; elsewhere the build stops with
+one line saying so (LinkRefused), the last output as it was.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -26,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from broadsheet.problems import Problem
+from broadsheet.problems import Problem, display_path
 
 fcntl: ModuleType | None
 try:
@@ -35,6 +41,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 TREES = ("a", "b")
+ERROR_PRIVILEGE_NOT_HELD = 1314  # Windows' refusal of a symbolic link without Developer Mode
 STATE_FORMAT = 1
 MADE_BY = "broadsheet"
 
@@ -67,15 +74,19 @@ class Layout:
     def link_text(self, name: str) -> str:
         return f"{self.trees.name}/{name}"  # relative: the site folder can move as a whole
 
+    def named_tree(self, text: str) -> str | None:
+        """The tree a link's text names, if it is one of ours."""
+        for name in TREES:
+            if text == self.link_text(name) or _junction_to(text, self.tree(name)):
+                return name
+        return None
+
     def live(self) -> str | None:
         """The tree the output points at, when the output is Broadsheet's link."""
-        if not self.output.is_symlink():
-            return None
-        with suppress(OSError):
-            text = os.readlink(self.output)
-            for name in TREES:
-                if text == self.link_text(name) and self.tree(name).is_dir() and self.owned_trees():
-                    return name
+        text = read_link(self.output)
+        name = None if text is None else self.named_tree(text)
+        if name is not None and self.tree(name).is_dir() and self.owned_trees():
+            return name
         return None
 
     def owned_trees(self) -> bool:
@@ -96,6 +107,30 @@ class TreeState:
 
     def lag_known(self) -> bool:
         return self.lag_changed is not None and self.lag_removed is not None
+
+
+def read_link(path: Path) -> str | None:
+    """What the link at path holds, or None when path is no link. On Windows a junction
+    is a link too (os.readlink reads it; Path.is_symlink says no)."""
+    if not path.is_symlink() and os.name != "nt":
+        return None
+    try:
+        return os.readlink(path)
+    except (OSError, ValueError):  # no link (Windows: not a reparse point), or one of another kind
+        return None
+
+
+def is_link(path: Path) -> bool:
+    return path.is_symlink() or (os.name == "nt" and read_link(path) is not None)
+
+
+def _junction_to(text: str, tree: Path) -> bool:
+    """Windows: whether a junction's text (absolute, `\\\\?\\` before it) names tree."""
+    if os.name != "nt":
+        return False
+    for prefix in ("\\\\?\\", "\\??\\"):
+        text = text.removeprefix(prefix)
+    return os.path.normcase(text) == os.path.normcase(os.path.abspath(tree))
 
 
 def read_state(layout: Layout) -> TreeState | None:
@@ -198,15 +233,15 @@ def _in_the_way(layout: Layout) -> list[tuple[Path, str]]:
     found = []
     trees = layout.trees
     if (
-        trees.is_symlink()
+        is_link(trees)
         or (trees.exists() and not trees.is_dir())
         or (trees.is_dir() and any(trees.iterdir()) and not layout.owned_trees())
     ):
         found.append((trees, "two copies of the site"))
-    if layout.lock_file.is_symlink() or (layout.lock_file.exists() and not layout.lock_file.is_file()):
+    if is_link(layout.lock_file) or (layout.lock_file.exists() and not layout.lock_file.is_file()):
         found.append((layout.lock_file, "lock"))
     switch = layout.switch_link
-    if switch.exists() and not switch.is_symlink():
+    if switch.exists() and not is_link(switch):
         found.append((switch, "next link"))
     return found
 
@@ -214,11 +249,12 @@ def _in_the_way(layout: Layout) -> list[tuple[Path, str]]:
 def _foreign(layout: Layout) -> list[str]:
     """Why the output is not Broadsheet's to replace, if it is not."""
     output = layout.output
-    if layout.live() is not None or not (output.exists() or output.is_symlink()):
+    text = read_link(output)
+    if layout.live() is not None or not (output.exists() or text is not None):
         return []
-    if output.is_symlink() and os.readlink(output) in {layout.link_text(name) for name in TREES}:
+    if text is not None and layout.named_tree(text) is not None:
         return []  # Broadsheet's own link, its tree gone: the next build makes it again
-    if output.is_symlink():
+    if text is not None:
         return [
             f"{output} is a link Broadsheet did not make; remove it, or pass --replace-output to replace the link (not what it points to)"
         ]
@@ -243,10 +279,10 @@ def point_output_at(layout: Layout, tree: str) -> None:
     switch = layout.switch_link
     with suppress(FileNotFoundError):
         switch.unlink()
-    os.symlink(layout.link_text(tree), switch)
+    _make_link(layout, tree, switch)
     output = layout.output
-    if output.is_symlink() or not output.exists():
-        os.replace(switch, output)
+    if is_link(output) or not output.exists():
+        _replace_link(switch, output)
     elif _exchange(switch, output):
         _remove_replaced(switch)
     else:  # no atomic exchange here: the old folder goes aside for a moment
@@ -257,8 +293,61 @@ def point_output_at(layout: Layout, tree: str) -> None:
     _fsync_folder(output.parent)
 
 
+class LinkRefused(Exception):
+    """Neither a symbolic link nor a junction can be made beside the output."""
+
+    def __init__(self, output: Path, reason: str) -> None:
+        super().__init__(reason)
+        self.output, self.reason = output, reason
+
+    def problem(self) -> Problem:
+        return Problem(
+            "",
+            0,
+            display_path(self.output),
+            f"cannot make the output link here (symbolic links and junctions are refused): {self.reason}",
+        )
+
+
+def _make_link(layout: Layout, tree: str, at: Path) -> None:
+    """A symbolic link at `at` to the tree, where the system makes one (POSIX; Windows in
+    Developer Mode); refused, a directory junction on Windows, which needs no privilege."""
+    symlink = getattr(os, "symlink", None)
+    try:
+        if symlink is None:
+            raise NotImplementedError("this Python makes no symbolic links")
+        symlink(layout.link_text(tree), at)  # as every POSIX build makes it
+        return
+    except NotImplementedError as exc:
+        reason = str(exc) or "symbolic links are not supported here"
+    except OSError as exc:  # refused for want of a privilege (Windows) or by the file system (vfat)
+        if exc.errno not in (errno.EPERM, errno.EACCES) and getattr(exc, "winerror", None) != ERROR_PRIVILEGE_NOT_HELD:
+            raise
+        reason = exc.strerror or str(exc)
+    try:
+        junction = importlib.import_module("_winapi").CreateJunction
+    except (ImportError, AttributeError):  # not Windows: no junctions
+        raise LinkRefused(layout.output, reason) from None
+    try:
+        junction(os.path.abspath(layout.tree(tree)), str(at))  # a junction's target is absolute
+    except OSError as exc:
+        raise LinkRefused(layout.output, exc.strerror or str(exc)) from None
+
+
+def _replace_link(switch: Path, output: Path) -> None:
+    """The new link over the old one, in one rename. Windows renames nothing over a folder,
+    and a link to one counts: there the old link goes first, and for a moment there is none."""
+    try:
+        os.replace(switch, output)
+    except PermissionError:
+        if os.name != "nt" or not is_link(output):
+            raise
+        output.unlink()  # removes the link itself (junction or symbolic), never the tree
+        os.replace(switch, output)
+
+
 def _remove_replaced(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
+    if is_link(path) or path.is_file():
         path.unlink()
     else:
         shutil.rmtree(path)

@@ -30,6 +30,7 @@ from broadsheet.build import sitefiles, slugs
 from broadsheet.build.output_folder import (
     TREES,
     Layout,
+    LinkRefused,
     TreeState,
     live_stamps_source,
     names_digest,
@@ -266,6 +267,8 @@ def disk_errors() -> Iterator[list[Problem]]:
     problems: list[Problem] = []
     try:
         yield problems
+    except LinkRefused as exc:  # symbolic links refused, and no junctions: no output can be made here
+        problems.append(exc.problem())
     except OSError as exc:
         problems.append(Problem("", 0, "output", f"{exc.strerror or exc}: {exc.filename or 'the output folder'}"))
 
