@@ -47,8 +47,8 @@ PRIORITY = 6
 # it (a first group such as `&#8211;` plus the quote plus a lookahead): searching again from
 # there instead of from 0 finds the same matches, as nothing before it changed.
 REACH = 12
-# Our own placeholder for a replacement while the patterns run; `\x02` and `\x03` are what
-# smarty's placeholders show to lookbehinds and lookaheads.
+# Our own placeholder for a replacement that keeps a group while the patterns run; `\x02`
+# and `\x03` are what smarty's placeholders (and the HTML stash's) show to lookbehinds and lookaheads.
 TOKEN = re.compile("\x02bstypo([0-9]+)\x03")
 
 # One rule: the text every match holds (a quick test that skips the search), the pattern,
@@ -121,16 +121,20 @@ def educate(text: str, rules: Sequence[Rule], store: Callable[[str], str]) -> st
     """`text` with each rule applied in turn as `smarty` applies it: after a match, the
     pattern searches again over the text with that match replaced by a placeholder.
     `store` turns an entity into what stands for it in the tree (the HTML stash's placeholder)."""
-    done: list[str] = []  # what each of our placeholders finally becomes
+    hidden: list[str] = []  # what each of our own placeholders finally becomes
     for needle, pattern, parts in rules:
         if needle not in text:  # most patterns, once the quotes before them are replaced
             continue
         start = 0
         while (match := pattern.search(text, start)) is not None:
-            done.append("".join(match.group(p) if isinstance(p, int) else store(p) for p in parts))
-            text = f"{text[: match.start()]}\x02bstypo{len(done) - 1}\x03{text[match.end() :]}"
+            if len(parts) == 1:  # the stash's placeholder looks to the patterns as smarty's does
+                replacement = store(parts[0])  # type: ignore[arg-type]
+            else:  # a first group kept (the space before an opening quote): hidden from later patterns
+                hidden.append("".join(match.group(p) if isinstance(p, int) else store(p) for p in parts))
+                replacement = f"\x02bstypo{len(hidden) - 1}\x03"
+            text = f"{text[: match.start()]}{replacement}{text[match.end() :]}"
             start = max(0, match.start() - REACH)
-    return TOKEN.sub(lambda m: done[int(m.group(1))], text) if done else text
+    return TOKEN.sub(lambda m: hidden[int(m.group(1))], text) if hidden else text
 
 
 class TypographyTreeprocessor(Treeprocessor):
