@@ -3,9 +3,11 @@ with our typography pass in its place, and with neither (the other default exten
 
     python bench/typography.py [--kb 30] [--repeat 7]
 
-The document is ~30 KB of prose dense with quotes, apostrophes, dashes, ellipses, inline
-markup and links (generated, the same bytes every run). Prints the median of --repeat
-conversions each way, and what the quotes cost over converting without them.
+Two documents of ~30 KB (generated, the same bytes every run): one dense with quotes,
+apostrophes, dashes, ellipses, inline markup and links (one quote every 20 bytes), and a
+typical one with plain sentences between those (one quote every ~200 bytes; the demo's
+articles have one every ~380). Prints the median of --repeat
+conversions each way (taking turns), and what the quotes cost over converting without them.
 """
 
 from __future__ import annotations
@@ -34,8 +36,12 @@ SENTENCES = [
 ]
 
 
-def document(kb: int) -> str:
-    """~kb KB of Markdown: paragraphs of the sentences above, with headings and lists."""
+PLAIN = "The council met on Tuesday to discuss the harbour plan, which residents say has been delayed for years"
+
+
+def document(kb: int, plain: int = 0) -> str:
+    """~kb KB of Markdown: paragraphs of the sentences above, with headings and lists; with
+    `plain`, that many sentences without any quote, dash or dots after each of them."""
     parts: list[str] = []
     i = 0
     while sum(map(len, parts)) < kb * 1024:
@@ -43,7 +49,8 @@ def document(kb: int) -> str:
             parts.append(f'## Part {i // 9}: the "harbour" question\n')
         if i % 13 == 0:
             parts.append("".join(f"- {SENTENCES[(i + k) % len(SENTENCES)]}\n" for k in range(4)))
-        parts.append(" ".join(SENTENCES[(i + k) % len(SENTENCES)] for k in range(5)) + "\n")
+        sentences = [SENTENCES[(i + k) % len(SENTENCES)] for k in range(5)]
+        parts.append(" ".join(s + (". " + ". ".join([PLAIN] * plain) + "." if plain else "") for s in sentences) + "\n")
         i += 1
     return "\n".join(parts)
 
@@ -55,14 +62,17 @@ def renderer(kind: str) -> markdown.Markdown:
     return markdown.Markdown(extensions=chosen, extension_configs=configs, output_format="html")
 
 
-def median_ms(md: markdown.Markdown, text: str, repeat: int) -> float:
-    times = []
+def medians_ms(renderers: dict[str, markdown.Markdown], text: str, repeat: int) -> dict[str, float]:
+    """Median conversion time of each, the renderers taking turns: a shared machine's load
+    then weighs on all of them alike."""
+    times: dict[str, list[float]] = {kind: [] for kind in renderers}
     for _ in range(repeat):
-        md.reset()
-        start = time.perf_counter()
-        md.convert(text)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+        for kind, md in renderers.items():
+            md.reset()
+            start = time.perf_counter()
+            md.convert(text)
+            times[kind].append(time.perf_counter() - start)
+    return {kind: statistics.median(spent) * 1000 for kind, spent in times.items()}
 
 
 def main() -> None:
@@ -70,19 +80,19 @@ def main() -> None:
     parser.add_argument("--kb", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    text = document(args.kb)
+    for plain, name in ((0, "dense"), (6, "typical")):
+        run(document(args.kb, plain), name, args.repeat)
+
+
+def run(text: str, name: str, repeat: int) -> None:
     quotes = sum(text.count(c) for c in "'\"")
-    print(f"document: {len(text.encode()):,} bytes, {quotes:,} straight quotes; median of {args.repeat}")
+    print(f"{name} document: {len(text.encode()):,} bytes, {quotes:,} straight quotes; median of {repeat}")
     kinds = {"smarty": "Python-Markdown's smarty", "ours": "our typography pass", "neither": "no typography"}
-    outputs = {}
-    figures = {}
-    for kind in kinds:
-        md = renderer(kind)
-        md.convert(text)  # warm: compiled patterns, imports
-        outputs[kind] = md.reset().convert(text)
-        figures[kind] = median_ms(md, text, args.repeat)
+    renderers = {kind: renderer(kind) for kind in kinds}
+    outputs = {kind: md.convert(text) for kind, md in renderers.items()}  # also warms them up
+    figures = medians_ms(renderers, text, repeat)
     for kind, label in kinds.items():
-        extra = f"  (+{figures[kind] - figures['neither']:.1f} ms over none)" if kind != "neither" else ""
+        extra = f"  ({figures[kind] - figures['neither']:+.1f} ms over none)" if kind != "neither" else ""
         print(f"{label:26} {figures[kind]:8.1f} ms{extra}")
     print(f"same output as smarty: {'yes' if outputs['ours'] == outputs['smarty'] else 'NO'}")
 

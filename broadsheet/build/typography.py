@@ -81,30 +81,35 @@ def rules(options: dict[str, object]) -> list[Rule]:
     sub.update(given["substitutions"])  # type: ignore[call-overload]
     found: list[tuple[str, str, tuple[int | str, ...]]] = []  # (needle, pattern, replacement)
     if given["smart_dashes"]:
-        found += [("---", r"(?<!-)---(?!-)", (sub["mdash"],)), ("--", r"(?<!-)--(?!-)", (sub["ndash"],))]
+        # smarty's (?<!-)---(?!-) and (?<!-)--(?!-), written dashes first (see below)
+        found += [("---", r"---(?<!----)(?!-)", (sub["mdash"],)), ("--", r"--(?<!---)(?!-)", (sub["ndash"],))]
     if given["smart_quotes"]:
         lsquo, rsquo = sub["left-single-quote"], sub["right-single-quote"]
         ldquo, rdquo = sub["left-double-quote"], sub["right-double-quote"]
-        s = _smarty
+        s, close = _smarty, _smarty.closeClass
+        # smarty's patterns; those that begin with a lookbehind are written quote first, the
+        # lookbehind moved after it (`(?<=C)"` is `"(?<=C")`): the same matches, but the
+        # regular expression engine then skips straight to the next quote instead of trying
+        # the lookbehind at every character.
         found += [
             ("'", s.singleQuoteStartRe, (rsquo,)),
             ('"', s.doubleQuoteStartRe, (rdquo,)),
             ("\"'", s.doubleQuoteSetsRe, (ldquo + lsquo,)),
             ("'\"", s.singleQuoteSetsRe, (lsquo + ldquo,)),
-            ("'\"", s.doubleQuoteSetsRe2, (rsquo + rdquo,)),
-            ("\"'", s.singleQuoteSetsRe2, (rdquo + rsquo,)),
-            ("'", s.decadeAbbrRe, (rsquo,)),
+            ("'\"", rf"'\"(?<={close}'\")", (rsquo + rdquo,)),  # doubleQuoteSetsRe2
+            ("\"'", rf"\"'(?<={close}\"')", (rdquo + rsquo,)),  # singleQuoteSetsRe2
+            ("'", r"'(?<!\w')(?=\d{2}s)", (rsquo,)),  # decadeAbbrRe
             ("'", s.openingSingleQuotesRegex, (1, lsquo)),
-            ("'", s.closingSingleQuotesRegex, (rsquo,)),
+            ("'", rf"'(?<={close}')(?!\s|s\b|\d)", (rsquo,)),  # closingSingleQuotesRegex
             ("'", s.closingSingleQuotesRegex2, (rsquo, 1)),
             ("'", s.remainingSingleQuotesRegex, (lsquo,)),
             ('"', s.openingDoubleQuotesRegex, (1, ldquo)),
             ('"', s.closingDoubleQuotesRegex, (rdquo,)),
-            ('"', s.closingDoubleQuotesRegex2, (rdquo,)),
+            ('"', rf'"(?<={close}")', (rdquo,)),  # closingDoubleQuotesRegex2
             ('"', s.remainingDoubleQuotesRegex, (ldquo,)),
         ]
     if given["smart_ellipses"]:
-        found += [("...", r"(?<!\.)\.{3}(?!\.)", (sub["ellipsis"],))]
+        found += [("...", r"\.{3}(?<!\.{4})(?!\.)", (sub["ellipsis"],))]  # smarty's (?<!\.)\.{3}(?!\.)
     return [(needle, re.compile(pattern, re.DOTALL), parts) for needle, pattern, parts in found]
 
 
@@ -126,7 +131,11 @@ def educate(text: str, rules: Sequence[Rule], store: Callable[[str], str]) -> st
         if needle not in text:  # most patterns, once the quotes before them are replaced
             continue
         start = 0
-        while (match := pattern.search(text, start)) is not None:
+        # Every match holds the needle, at most REACH characters after the match's start:
+        # the search can begin there rather than scan the text before it.
+        while (found := text.find(needle, start)) >= 0 and (
+            match := pattern.search(text, max(start, found - REACH))
+        ) is not None:
             if len(parts) == 1:  # the stash's placeholder looks to the patterns as smarty's does
                 replacement = store(parts[0])  # type: ignore[arg-type]
             else:  # a first group kept (the space before an opening quote): hidden from later patterns
