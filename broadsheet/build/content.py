@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from broadsheet.build import frontmatter, pool, sitefiles
+from broadsheet.build import frontmatter, pool, sitefiles, typography
 from broadsheet.build.config import Settings
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
@@ -101,10 +101,10 @@ PARSE_VERSION = 3
 
 def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) -> str:
     """Everything a parse depends on: the bytes, the path (links and section come from
-    it), the bundle's files, the settings that parsing reads, and PARSE_VERSION, so an
-    article cached by an older Broadsheet is parsed again."""
+    it), the bundle's files, the settings that parsing reads, and PARSE_VERSION and the
+    typography pass's VERSION, so an article cached by an older Broadsheet is parsed again."""
     return hashlib.sha256(
-        repr((PARSE_VERSION, content_digest, source.rel, source.bundle_assets, settings)).encode()
+        repr((PARSE_VERSION, typography.VERSION, content_digest, source.rel, source.bundle_assets, settings)).encode()
     ).hexdigest()
 
 

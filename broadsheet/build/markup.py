@@ -22,6 +22,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
 
+from broadsheet.build import typography
 from broadsheet.build.markdown_settings import DEFAULT_EXTENSIONS, Extension as ExtensionSetting
 
 LINK_MARKER = "broadsheet-link:"
@@ -99,9 +100,12 @@ class MarkdownRenderer:
     def __init__(self, extensions: tuple[ExtensionSetting, ...] = DEFAULT_EXTENSIONS) -> None:
         self.log = LinkLog()
         self.extensions = extensions  # as the settings give them (markdown.extensions), checked to load there
+        # `smarty` is our own typography pass (same output, a fraction of the time); other
+        # extensions by name, their options given with the name, as Python-Markdown wants.
+        chosen = [typography.extension(e.name, e.configs()) for e in extensions]
         self.md = markdown.Markdown(
-            extensions=[*(e.name for e in extensions), _ArticleLinksExtension(self.log)],
-            extension_configs={e.name: e.configs() for e in extensions},
+            extensions=[*chosen, _ArticleLinksExtension(self.log)],
+            extension_configs={e.name: e.configs() for e, c in zip(extensions, chosen) if isinstance(c, str)},
             output_format="html",
         )
         self.deadline: float | None = None  # time.monotonic() past which conversion stops
