@@ -5,16 +5,24 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
+import signal
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from standalone import standalone  # noqa: F401  (a session fixture: the wheel installed in a fresh venv)
 
 from broadsheet.cli import main
 
+from standalone import standalone  # noqa: F401  (a session fixture: the wheel installed in a fresh venv)
+
 REPO = Path(__file__).resolve().parent.parent
+
+# The tests press Ctrl-C on the commands they start. A suite started in the background of a
+# script (`make test &`) begins with SIGINT ignored, which every child inherits, and Python
+# leaves an ignored SIGINT ignored: those commands would never see the Ctrl-C. A handler of
+# our own is reset to the default in each child, so the children get Ctrl-C as a terminal's.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 SETTINGS = """\
 title: Test Digest

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from standalone import Standalone
 
 EXTRA_ONLY = ("trafilatura", "feedparser", "nh3", "markdownify", "htmldate", "dateparser", "lxml", "justext")
