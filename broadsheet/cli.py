@@ -23,11 +23,20 @@ from broadsheet.build.request import BuildReport, BuildRequest
 from broadsheet.importer import arguments as import_arguments
 from broadsheet.incremental import cache
 from broadsheet.incremental.state import BuildState
-from broadsheet.problems import EXIT_INTERRUPTED, Problem, display_path, errors, print_problems
+from broadsheet.problems import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Problem,
+    display_path,
+    errors,
+    print_problems,
+)
 from broadsheet.scaffold import command as scaffold
 
 COMMANDS = ("build", "check", "serve", "new", "init", "import", "drafts", "email", "publish", "theme")
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def parser() -> argparse.ArgumentParser:
@@ -189,9 +198,6 @@ def _quiet_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
-
-
-EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 
 def _run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:

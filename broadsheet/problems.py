@@ -63,4 +63,6 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2  # done; problems in the input; wrong arguments
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader left

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from broadsheet.build import config, content, frontmatter, scan
 from broadsheet.build.markup import MarkdownRenderer
-from broadsheet.problems import Problem, display_path, errors, print_problems
+from broadsheet.problems import EXIT_OK, EXIT_PROBLEMS, Problem, display_path, errors, print_problems
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 TITLE_WIDTH = 60  # wider titles are cut so the outlet and date stay on a terminal's line
 UNREADABLE = "(front matter has errors)"
 # Only for a file the build cannot parse: does its front matter still say it is a draft?

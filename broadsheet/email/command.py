@@ -14,9 +14,7 @@ from broadsheet.build.request import BuildRequest
 from broadsheet.email import headers, mailing
 from broadsheet.incremental import cache
 from broadsheet.outputs import assets, newsletter, template_helpers
-from broadsheet.problems import Problem, display_path, errors, print_problems
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+from broadsheet.problems import EXIT_OK, EXIT_PROBLEMS, Problem, display_path, errors, print_problems
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

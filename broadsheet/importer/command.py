@@ -11,9 +11,7 @@ from broadsheet.build import config
 from broadsheet.build.slugs import has_letters
 from broadsheet.importer import sources, subscriptions, write
 from broadsheet.importer.fetch import FetchError, Limits, user_agent
-from broadsheet.problems import display_path, errors, print_problems
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from broadsheet.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, display_path, errors, print_problems
 
 
 @dataclass

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_PROBLEMS = 1
+from broadsheet.problems import EXIT_PROBLEMS
+
 # The top-level modules of the `import` extra's packages (and of what they need), as imported.
 EXTRA_MODULES = frozenset(
     {

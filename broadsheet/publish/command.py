@@ -20,13 +20,12 @@ from tqdm import tqdm
 
 from broadsheet.build import config
 from broadsheet.build.request import BuildReport
-from broadsheet.problems import errors, print_problems
+from broadsheet.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, errors, print_problems
 from broadsheet.publish import local
 from broadsheet.publish.history import record_published
 from broadsheet.publish.outcome import Outcome, PublishError, PublishOptions, summary_line
 from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target, Target
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 MODULES = {GitTarget: "git", S3Target: "s3", RsyncTarget: "rsync"}
 SCRATCH = Path(".broadsheet", "publish")  # in the site folder: what a target keeps between publishes
 EXAMPLE = "publish: {pages: {type: git, remote: 'git@github.com:me/digest.git'}}"

@@ -13,9 +13,7 @@ from broadsheet import __version__
 from broadsheet.build import config
 from broadsheet.build.config import SETTINGS_FILE, Settings
 from broadsheet.build.scan import new_article_path
-from broadsheet.problems import display_path, errors, print_problems
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+from broadsheet.problems import EXIT_OK, EXIT_PROBLEMS, display_path, errors, print_problems
 
 SETTINGS_TEMPLATE = """\
 # Broadsheet site settings. Every key is optional; these are the defaults you will most

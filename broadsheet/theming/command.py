@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet import theme
+from broadsheet.problems import EXIT_OK, EXIT_PROBLEMS
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 FOLDERS = {"templates": theme.TEMPLATES, "static": theme.STATIC}
 
 
