@@ -46,6 +46,14 @@ MAYBE_RELATIVE = re.compile(
     r"""(?:href|src|poster|cite|action|background|longdesc)\s*=+\s*["']?+(?![a-z][a-z0-9+.-]*:|/|#)|srcset"""
 )
 IMG = re.compile("<img", re.I)  # pre-check: without it, there is no <img> tag
+# absolute_links' pre-check, at each "=": a URL attribute's value that no resolving can
+# change, quoted, starting with a scheme html.parser and urlsplit both read as one, with no
+# whitespace (which _absolute strips) and no character reference but &amp; (which could
+# stand for whitespace or hide the scheme). Whatever does not look exactly so, a parser reads.
+ABSOLUTE_VALUE = re.compile(
+    r"""=[ \t\n\r\f]*(?:"[a-zA-Z][a-zA-Z0-9+.-]*:(?:[^"\s&]|&amp;)*"|'[a-zA-Z][a-zA-Z0-9+.-]*:(?:[^'\s&]|&amp;)*')"""
+)
+NAME_ENDS = frozenset("/=>'\"")  # with whitespace: what stops an attribute name, read backwards
 TAGS = re.compile(r"<[^>]+>")  # plain_text's, the one regular expression here that reads HTML
 
 
@@ -167,7 +175,31 @@ def absolute_links(html: str, base: str) -> str:
     Feed readers show an entry away from its page, so `/digest/x/` or a bundle's
     `chart.svg` would point nowhere; list pages show a summary away from its page too.
     """
+    if _all_absolute(html):  # most stories link only to other sites: no parser needed
+        return html
     return rewrite_urls(html, lambda url: _absolute(url, base))
+
+
+def _all_absolute(html: str) -> bool:
+    """True only when absolute_links would leave every byte as it is: every URL attribute
+    html.parser could find has a plain absolute value. A pre-check that can only say "no
+    need". At each "=", the attribute name before it is read backwards, stopping at
+    whatever may end a name in any Python's html.parser (which stops at fewer): where the
+    parser reads a URL attribute, this reads the same name. An attribute with a URL name
+    must then hold a value ABSOLUTE_VALUE accepts."""
+    position = html.find("=")
+    while position >= 0:
+        end = position
+        while end and html[end - 1].isspace():
+            end -= 1
+        start = end
+        while start and html[start - 1] not in NAME_ENDS and not html[start - 1].isspace():
+            start -= 1
+        name = html[start:end].lower()
+        if name in SRCSET_ATTRIBUTES or (name in URL_ATTRIBUTES and not ABSOLUTE_VALUE.match(html, position)):
+            return False
+        position = html.find("=", position + 1)
+    return True
 
 
 class _RelativeFinder(_Tags):

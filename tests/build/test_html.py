@@ -6,7 +6,10 @@ write) is asked as well what a browser would make of the same HTML."""
 
 from __future__ import annotations
 
+from urllib.parse import urljoin, urlsplit
+
 import pytest
+from hypothesis import example, given, settings, strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from broadsheet.build.html import (
@@ -107,6 +110,68 @@ def test_a_srcset_url_keeps_its_commas():
         rewrite_urls(html, lambda url: url.upper()) == '<img srcset="DATA:IMAGE/PNG;BASE64,AAA= 1x, B.PNG 2x" alt="">'
     )
     assert srcset_candidates(" a.png 1x,b.png  2x , c.png,") == [("a.png", ["1x"]), ("b.png", ["2x"]), ("c.png", [])]
+
+
+def parsed_absolute(html: str) -> str:
+    """absolute_links' answer the long way, every tag read by html.parser: what its
+    pre-check (no URL attribute any resolving could change) must never contradict."""
+
+    def resolved(url: str) -> str:
+        url = url.strip()
+        try:
+            return url if not url or urlsplit(url).scheme else urljoin(BASE, url)
+        except ValueError:
+            return url
+
+    return rewrite_urls(html, resolved)
+
+
+# What tags and attributes are made of: every piece the pre-check reads, and the ones
+# html.parser or urlsplit read otherwise than it might.
+SPACES = st.sampled_from(["", " ", "\n", "\t", "\v", "\x1c", "\u00a0", "\u3000"])
+NAMES = st.sampled_from(["href", "HREF", "src", "srcset", "imagesrcset", "action", "data-href", "title", "x"])
+VALUES = st.lists(
+    st.sampled_from([
+        "http:", "HTTPS:", "mailto:", "\u212attp:", "1a:", "a b:", "//e.org", "/x/", "#n", "x.png", " 1x", ",",
+        "?q", "&amp;", "&#32;", "&#x68;", "&nbsp;", "&", "=", " ", "\u00a0", "\u0130", ">", "'", '"',
+    ]),
+    max_size=5,
+).map("".join)  # fmt: skip
+QUOTES = st.sampled_from(['"', "'", ""])
+ATTRIBUTES = st.tuples(SPACES, NAMES, SPACES, st.sampled_from(["=", "==", ""]), SPACES, QUOTES, VALUES).map(
+    lambda a: (a[0] or " ") + "".join(a[1:]) + a[5]
+)
+TAGS = st.tuples(
+    st.sampled_from(["<a", "<img", "<A", "<form"]), st.lists(ATTRIBUTES, max_size=3), st.sampled_from([">", "/>", ""])
+).map(lambda t: t[0] + "".join(t[1]) + t[2])
+NOISE = st.sampled_from(["x", " = ", "href=", "<!--", "-->", "<textarea>", "</textarea>", "</a>", '"', "'", ">"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(TAGS, NOISE), max_size=8).map("".join))
+@example('<a href="http://e.org/ ">x</a>')  # whitespace _absolute strips
+@example('<a href="http://e.org/&#32;">x</a>')  # a reference that stands for it
+@example('<a href="http://e.org/&nbsp;">x</a>')
+@example('<a href="&#x68;ttp:x">x</a>')  # a scheme hidden in a reference
+@example('<a href\u00a0="/x">x</a>')  # Unicode whitespace before "="
+@example('<a x="1"href="/x">x</a>')  # a name right after a quote
+@example('<a href=="http://e.org/">x</a>')  # two "=" (Python 3.11 reads the value)
+@example("<a href=http://e.org/>x</a>")  # an unquoted value
+@example('<a href="\u212attp://e.org/">x</a>')  # KELVIN SIGN: lowercases to an ASCII letter
+@example('<img srcset="http://e.org/a.png  1x">')  # a srcset is written out anew
+def test_absolute_links_pre_check_never_skips_a_change(html):
+    assert absolute_links(html, BASE) == parsed_absolute(html)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p>x = 1, <a href="https://e.org/a?b=1&amp;c=2" title="t=2">e</a> <img src=\'HTTP://e.org/i.png\' alt=""></p>',
+        '<pre><code>if (href == src) { action = "/x" }</code></pre>',  # text, read as the parser reads it
+    ],
+)
+def test_absolute_links_leaves_absolute_links_as_they_are(html):
+    assert absolute_links(html, BASE) == html == parsed_absolute(html)
 
 
 @pytest.mark.parametrize(
