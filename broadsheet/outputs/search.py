@@ -53,12 +53,14 @@ def normalise(text: str) -> str:
     JavaScript's toLowerCase() gives the same result.
     """
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return NON_ASCII.sub(_without_marks, decomposed).translate(FOLD)
-
-
-def _without_marks(run: re.Match) -> str:
-    # Only runs of non-ASCII letters can hold combining marks: English text is skipped whole.
-    return "".join(c for c in run.group() if not unicodedata.category(c).startswith("M"))
+    if decomposed.isascii():
+        return decomposed
+    # Only non-ASCII characters can be marks: each distinct one is looked at once, and
+    # English text (a few curly quotes and dashes) is rarely touched at all.
+    marks = {c for c in set("".join(NON_ASCII.findall(decomposed))) if unicodedata.category(c).startswith("M")}
+    if marks:
+        decomposed = decomposed.translate(dict.fromkeys(map(ord, marks)))
+    return decomposed.translate(FOLD) if "ß" in decomposed or "ς" in decomposed else decomposed
 
 
 def tokens(text: str) -> list[str]:

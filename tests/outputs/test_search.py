@@ -6,8 +6,10 @@ page."""
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from broadsheet.outputs import search
 
@@ -69,6 +71,21 @@ def test_tokens_fold_case_accents_and_ligatures():
     assert search.tokens("Ёлка и «ЕЛКА»") == ["елка", "и", "елка"]
     assert search.tokens("Straße ΟΔΟΣ ﬁnal") == ["strasse", "οδοσ", "final"]
     assert search.tokens("snake_case") == ["snake", "case"]
+
+
+def normalised_char_by_char(text: str) -> str:
+    """normalise() as its docstring says, one character at a time: what its short cuts must give."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    kept = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    return kept.replace("ß", "ss").replace("ς", "σ")
+
+
+@settings(max_examples=500)
+@given(st.text())
+@example("Cafe\u0301 “quoted” — Straße ΟΔΟΣ")  # a mark among punctuation, and both folds
+@example("ǅ\u0345ẞ")  # lower() makes a mark (iota subscript) and a sharp s
+def test_normalise_drops_every_mark_and_folds_what_casefold_would(text):
+    assert search.normalise(text) == normalised_char_by_char(text)
 
 
 def test_the_index_is_deterministic(demo, tmp_path):
