@@ -30,6 +30,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+ITEM_MARGIN = " " * 4  # where a JSON Feed's items stand: in "items", in the top object
 GENERATOR = "Broadsheet"
 TERM_FEEDS = ("tags", "sections", "sources")  # authors get pages, not feeds
 FEED_FILES = {"atom": "feed.xml", "rss": "rss.xml", "json": "feed.json"}
@@ -338,14 +339,33 @@ def json_feed(feed: Feed, settings: Settings, fragments: dict | None = None) -> 
     }
     text = json.dumps(document, ensure_ascii=False, indent=2)
     if feed.items:  # as json.dumps would nest them: each item's lines four spaces in
-        items = b",\n    ".join(_item_bytes("json", item, _json_text, fragments) for item in feed.items)
         head, _, tail = text.rpartition('"items": []')
-        return head.encode() + b'"items": [\n    ' + items + b"\n  ]" + tail.encode() + b"\n"
+        pieces = [head.encode() + b'"items": [\n    ']
+        for number, item in enumerate(feed.items):
+            pieces += (b",\n    " if number else b"", _item_bytes("json", item, _json_text, fragments))
+        pieces.append(b"\n  ]" + tail.encode() + b"\n")
+        return b"".join(pieces)  # one copy of the whole file
     return (text + "\n").encode("utf-8")
 
 
 def _json_text(item: Item) -> bytes:
-    return json.dumps(_json_item(item), ensure_ascii=False, indent=2).replace("\n", "\n    ").encode("utf-8")
+    return indented_json(_json_item(item), ITEM_MARGIN).encode("utf-8")
+
+
+def indented_json(value: dict | list | str, margin: str = "") -> str:
+    """json.dumps(value, ensure_ascii=False, indent=2) with `margin` before every line but
+    the first, for the dicts, lists and strings of an item: the pure-Python encoder that
+    json.dumps falls back to for an indented layout took a fifth of the feeds' time."""
+    inner = margin + "  "
+    if isinstance(value, dict):
+        members = [
+            f"{inner}{json.dumps(key, ensure_ascii=False)}: {indented_json(v, inner)}" for key, v in value.items()
+        ]
+        return "{\n" + ",\n".join(members) + "\n" + margin + "}" if members else "{}"
+    if isinstance(value, list):
+        elements = [inner + indented_json(v, inner) for v in value]
+        return "[\n" + ",\n".join(elements) + "\n" + margin + "]" if elements else "[]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _json_item(item: Item) -> dict:

@@ -6,8 +6,10 @@ from datetime import datetime
 
 import feedparser
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from broadsheet.build.html import absolute_links
+from broadsheet.outputs.feeds import indented_json
 
 from conftest import SETTINGS, article, copy_demo, run_cli, tree_bytes
 
@@ -231,3 +233,12 @@ def test_control_characters_cannot_break_a_feed(make_site):
         ET.parse(site / "site" / name)  # well-formed
     assert feedparser.parse((site / "site/feed.xml").read_bytes()).entries[0].title == "Formfeed title"
     assert "<news:name>Tabloid</news:name>" in (site / "site/news-sitemap.xml").read_text()
+
+
+JSON_VALUES = st.recursive(st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=12)
+
+
+@settings(max_examples=300)
+@given(JSON_VALUES, st.sampled_from(["", "    "]))
+def test_json_items_are_laid_out_as_json_dumps_lays_them_out(value, margin):
+    assert indented_json(value, margin) == json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + margin)
