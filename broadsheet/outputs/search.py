@@ -38,9 +38,10 @@ INDEX_PATH = "search/index.json"
 INDEX_VERSION = 1
 SNIPPET_CHARS = 240  # stored text per document: a snippet's worth (search.js shows 200), not the body
 WORD = re.compile(r"[^\W_]+")  # letters and digits of any script; JS: /[\p{L}\p{N}]+/gu
-# What casefold() would fold beyond lower(), for the letters JavaScript's toLowerCase() keeps.
-FOLD = str.maketrans({"ß": "ss", "ς": "σ"})
-NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+ASCII_BYTES = bytes(range(128))
+# For text whose only letters and digits are ASCII: every other byte (UTF-8's bytes of
+# any other character among them) -> a space, so that split() finds WORD's runs.
+SEPARATE = bytes(c if c < 128 and chr(c).isalnum() else 32 for c in range(256))
 
 
 # --- text -> terms: the same in search.js --------------------------------------------------
@@ -49,22 +50,35 @@ NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 def normalise(text: str) -> str:
     """Lowercase, decompose (NFKD) and drop combining marks: "Sánchez" -> "sanchez", "ё" -> "е".
 
-    lower() rather than casefold(), plus the two folds casefold adds that matter, so that
-    JavaScript's toLowerCase() gives the same result.
+    lower() rather than casefold(), plus the two folds casefold adds that matter ("ß" ->
+    "ss", "ς" -> "σ"), so that JavaScript's toLowerCase() gives the same result.
     """
     decomposed = unicodedata.normalize("NFKD", text.lower())
     if decomposed.isascii():
         return decomposed
     # Only non-ASCII characters can be marks: each distinct one is looked at once, and
     # English text (a few curly quotes and dashes) is rarely touched at all.
-    marks = {c for c in set("".join(NON_ASCII.findall(decomposed))) if unicodedata.category(c).startswith("M")}
+    marks = [c for c in _non_ascii(decomposed) if unicodedata.category(c).startswith("M")]
     if marks:
-        decomposed = decomposed.translate(dict.fromkeys(map(ord, marks)))
-    return decomposed.translate(FOLD) if "ß" in decomposed or "ς" in decomposed else decomposed
+        decomposed = re.sub(f"[{re.escape(''.join(sorted(marks)))}]", "", decomposed)
+    return decomposed.replace("ß", "ss").replace("ς", "σ")
 
 
 def tokens(text: str) -> list[str]:
-    return WORD.findall(normalise(text))
+    """WORD's runs of the normalised text: for text whose letters and digits are all ASCII
+    (English, even with curly quotes and dashes), found by bytes.translate and split in
+    a third of the regular expression's time."""
+    folded = normalise(text)
+    if folded.isascii() or not any(c.isalnum() for c in _non_ascii(folded)):  # isalnum() is what \w means, less "_"
+        return folded.encode("utf-8", "surrogatepass").translate(SEPARATE).decode("ascii").split()
+    return WORD.findall(folded)
+
+
+def _non_ascii(text: str) -> set[str]:
+    """The distinct non-ASCII characters of a text (through bytes: a regular expression
+    over the whole text costs ten times as much)."""
+    rest = text.encode("utf-8", "surrogatepass").translate(None, ASCII_BYTES)
+    return set(rest.decode("utf-8", "surrogatepass"))
 
 
 # --- the index ---------------------------------------------------------------------------

@@ -88,6 +88,19 @@ def test_normalise_drops_every_mark_and_folds_what_casefold_would(text):
     assert search.normalise(text) == normalised_char_by_char(text)
 
 
+@settings(max_examples=500)
+@given(st.text())
+@example("it’s “the” plan — snake_case ½ ﬁnal")  # ASCII words among other characters
+@example("Café naïve Ёлка ΟΔΟΣ 東京 ٣")  # letters and digits beyond ASCII
+def test_tokens_are_the_word_runs_of_the_normalised_text(text):
+    assert search.tokens(text) == search.WORD.findall(normalised_char_by_char(text))
+
+
+def test_word_characters_are_the_alphanumeric_ones():
+    """tokens() finds WORD's runs by str.isalnum() when it can: the two must agree on every character."""
+    assert [c for c in map(chr, range(0x110000)) if bool(search.WORD.match(c)) != c.isalnum()] == []
+
+
 def test_the_index_is_deterministic(demo, tmp_path):
     site, _ = demo
     first = (site / INDEX).read_bytes()
