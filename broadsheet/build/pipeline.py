@@ -167,7 +167,9 @@ def _generated_files(
     yield sitemaps.sitemap_outputs(
         pages, site_model, settings, now, remember=remember, page_fingerprints=rebuild.page_fingerprints()
     )
-    yield search.search_outputs(site_model, settings, remember, keep=rebuild.search_index.append)
+    yield search.search_outputs(
+        site_model, settings, remember, keep=rebuild.search_index.append, remember_each=rebuild.remember_each
+    )
     yield copies
     yield redirects.outputs(moved, settings)  # a few small pages: made every build, cheaper than fingerprinting them
     yield from feeds.feed_outputs(site_model, settings, remember)

@@ -99,6 +99,18 @@ class Memo:
             self._current[key] = self._previous[key] if key in self._previous else compute()
         return self._current[key]
 
+    def get_each(self, keys: list[tuple], compute_each: Callable[[list[int]], list]) -> list:
+        """get() of many keys at once: the values known neither to this build nor to the
+        last are made by one call, given the positions of their keys (so that it can
+        spread them over the cores), in that order."""
+        current, previous = self._current, self._previous
+        missing = [n for n, key in enumerate(keys) if key not in current and key not in previous]
+        made = dict(zip(missing, compute_each(missing), strict=True))
+        for n, key in enumerate(keys):
+            if key not in current:
+                current[key] = made[n] if n in made else previous[key]
+        return [current[key] for key in keys]
+
 
 def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, bytes]:
     """Template name -> digest of its source and of every template it extends, includes or imports."""

@@ -152,6 +152,13 @@ class Rebuild:
             return self._whole_files(kind, fingerprint, compute)
         return self.state.memo.get((kind, fingerprint), compute)
 
+    def remember_each(self, kind: str, records: list, compute_each: Callable[[list], list]) -> list:
+        """remember() for many records of one kind: those not remembered are made by one
+        call, given the list of them (the search index spreads them over the cores)."""
+        digest, site, suffix = self._hasher.digest, self._site_digest, kind.encode()
+        keys = [(kind, site + digest(record) + suffix) for record in records]
+        return self.state.memo.get_each(keys, lambda positions: compute_each([records[n] for n in positions]))
+
     def page_fingerprints(self) -> tuple:
         """What the pages are made from: all a sitemap of them needs to know."""
         return tuple(sorted(self.fingerprints.items()))

@@ -11,7 +11,10 @@ import unicodedata
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
+from broadsheet.build import pipeline, pool
+from broadsheet.build.request import BuildRequest
 from broadsheet.outputs import search
+from broadsheet.theme.localise import Localiser
 
 from conftest import article, copy_demo, run_cli
 
@@ -51,6 +54,19 @@ def test_index_holds_every_published_article_and_no_draft(make_site):
         "world": [0, 1],
     }  # fmt: skip
     assert list(index["terms"]) == sorted(index["terms"])
+
+
+def test_documents_made_across_worker_processes_are_those_made_here(tmp_path):
+    """A big site's documents are made in forked workers (two here, for the demo's 18):
+    the same documents and terms, in the same order."""
+    site = copy_demo(tmp_path / "demo")
+    settings, model, problems = pipeline.load_model(BuildRequest(site))
+    assert model is not None and len(model.entries) > 10, problems
+    words, entries = Localiser(settings.language), list(model.entries)
+    here = search.index_all(entries, words, per_worker=len(entries) + 1)
+    assert pool.usable(pool.count(len(entries), 4)) == 2  # what the call below gets on this machine
+    assert search.index_all(entries, words, per_worker=4) == here
+    assert [terms for _, terms in here].count([]) == 0 and here[0][1] == sorted(set(here[0][1]))
 
 
 def test_the_demo_index_covers_the_demo_under_a_sub_path(demo):
