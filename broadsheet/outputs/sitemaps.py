@@ -17,7 +17,7 @@ from broadsheet.build.claims import Claim
 from broadsheet.build.config import Settings
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
 from broadsheet.build.routes import Page
-from broadsheet.outputs.xml import document, sub, timestamp
+from broadsheet.outputs.xml import document, document_with, leaf, sub, timestamp
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -131,13 +131,16 @@ def sitemap_files(
 
 
 def _urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
+    """A <url> element (location, last change) per page, laid out as document() lays out
+    the tree it stands for; written without the tree: at 10,000 articles, 15,000 pages."""
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    if not urls:
+        return document(root)
+    children = []
     for loc, lastmod in urls:
-        url = sub(root, "url")
-        sub(url, "loc", loc)
-        if lastmod:
-            sub(url, "lastmod", timestamp(lastmod))
-    return document(root)
+        modified = b"\n    " + leaf("lastmod", timestamp(lastmod)) if lastmod else b""
+        children.append(b"<url>\n    " + leaf("loc", loc) + modified + b"\n  </url>")
+    return document_with(root, root, children, 1)
 
 
 # --- news-sitemap.xml ----------------------------------------------------------------------

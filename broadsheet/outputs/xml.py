@@ -47,6 +47,13 @@ def timestamp(when: datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
+def leaf(tag: str, text: str) -> bytes:
+    """An element holding only text, as fragment() writes it (text cleaned, escaped;
+    "<tag />" when none is left): for files of many alike elements, made without a tree."""
+    text = _escape_text(clean_text(text))
+    return (f"<{tag}>{text}</{tag}>" if text else f"<{tag} />").encode("utf-8", "xmlcharrefreplace")
+
+
 def document(root: ET.Element) -> bytes:
     """The whole file: declaration, indented tree, final newline."""
     return DECLARATION + fragment(root, 0) + b"\n"

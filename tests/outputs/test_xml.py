@@ -3,11 +3,13 @@ any text whatever, read back by a strict parser, and the splicing of written chi
 
 import copy
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings, strategies as st
 from lxml import etree
 
+from broadsheet.outputs.sitemaps import SITEMAP_NS, _urlset
 from broadsheet.outputs.xml import clean_text, document, document_with, fragment, sub
 
 TEXTS = st.one_of(
@@ -89,3 +91,16 @@ def test_spliced_children_give_the_bytes_of_the_whole_tree(count, in_channel):
         root, channel if in_channel else root, [fragment(item(n), level) for n in range(count)], level
     )
     assert spliced == document(whole)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(TEXTS.filter(lambda t: t is not None), st.booleans()), max_size=4))
+def test_a_sitemap_written_without_a_tree_is_the_tree_written(urls):
+    when = datetime(2025, 6, 19, 12, tzinfo=UTC)
+    root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for loc, dated in urls:
+        url = sub(root, "url")
+        sub(url, "loc", loc)
+        if dated:
+            sub(url, "lastmod", when.isoformat(timespec="seconds"))
+    assert _urlset([(loc, when if dated else None) for loc, dated in urls]) == document(root)
