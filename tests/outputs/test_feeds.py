@@ -242,3 +242,34 @@ JSON_VALUES = st.recursive(st.text(), lambda inner: st.lists(inner) | st.diction
 @given(JSON_VALUES, st.sampled_from(["", "    "]))
 def test_json_items_are_laid_out_as_json_dumps_lays_them_out(value, margin):
     assert indented_json(value, margin) == json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + margin)
+
+
+def test_a_story_written_once_is_right_in_every_feed_that_carries_it(make_site):
+    """Each story's entry is written once per format and spliced into every feed that
+    carries it: the bytes must be those of that story in each feed, its links absolute
+    to its own page, and each feed must keep to its own newest stories."""
+    site = make_site({
+        "content/world/old.md": article("Old story", "2025-06-17 10:00", tags="[Energy]",
+                                        body="See [the archive](/archive/) and [a sibling](../18/new-story/)."),
+        "content/world/mid.md": article("Mid story", "2025-06-18 10:00"),
+        "content/world/new.md": article("New story", "2025-06-19 10:00", tags="[Energy]"),
+    }, SETTINGS + "feed:\n  entries: 2\n")  # fmt: skip
+    assert run_cli("build", "--site", site, "--base-url", BASE, "--now", NOW).code == 0
+    output = site / "site"
+    titles = {
+        folder: [e.title for e in feedparser.parse((output / folder / "feed.xml").read_bytes()).entries]
+        for folder in ("", "tags/energy", "sections/world")
+    }
+    assert titles == {"": ["New story", "Mid story"], "tags/energy": ["New story", "Old story"],
+                      "sections/world": ["New story", "Mid story"]}  # fmt: skip
+    old = feedparser.parse((output / "tags/energy/feed.xml").read_bytes()).entries[1].content[0].value
+    # resolved against the story's own page, not the folder of the feed it is spliced into
+    assert 'href="https://x.github.io/archive/"' in old and f'href="{BASE}2025/06/17/18/new-story/"' in old
+    bounds = {"feed.xml": ("<entry", "</entry>"), "rss.xml": ("<item>", "</item>"), "feed.json": ("\n    {", "\n    }")}
+    for name, (start, end) in bounds.items():  # the newest story: the same bytes in the site feed and its tag feed
+        site_feed, tag_feed = (output / name).read_text(), (output / "tags/energy" / name).read_text()
+        title = site_feed.index("New story")
+        entry = site_feed[site_feed.rindex(start, 0, title) : site_feed.index(end, title) + len(end)]
+        assert entry in tag_feed and "Mid story" not in entry
+    items = {i["title"]: i for i in json.loads((output / "tags/energy/feed.json").read_text())["items"]}
+    assert items["Old story"]["url"] == BASE + "2025/06/17/old-story/"
