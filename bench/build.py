@@ -42,10 +42,11 @@ LEFTOVERS = ("site", *CACHE_DIRS, ".site.trees")  # the output is a link to one 
 class Run:
     seconds: float
     peak_kib: int
+    cpu: float = 0.0  # user + sys seconds of the child and the workers it waited for
 
 
 def run_child(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run a command to its end; its wall time and peak RSS. Raises if it fails."""
+    """Run a command to its end; its wall time, peak RSS and CPU time. Raises if it fails."""
     with tempfile.TemporaryFile() as errors:  # what it printed, shown only if it fails
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=cwd, env=env, stdout=errors, stderr=subprocess.STDOUT)
@@ -56,7 +57,7 @@ def run_child(command: list[str], cwd: Path | None = None, env: dict[str, str] |
             errors.seek(0)
             tail = errors.read().decode(errors="replace")[-2000:]
             raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}:\n{tail}")
-    return Run(seconds, usage.ru_maxrss)  # KiB on Linux
+    return Run(seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)  # KiB on Linux
 
 
 def broadsheet_command(site: Path) -> list[str]:
