@@ -48,7 +48,8 @@ TIMEZONE = "Europe/London"
 PER_PAGE = 10
 
 INSTALL = {
-    "Hugo": "apt-get install -y hugo (Debian), or pass --hugo PATH",
+    "Hugo": "apt-get install -y hugo (Debian, Ubuntu), brew install hugo (macOS), "
+    "or a release from https://github.com/gohugoio/hugo/releases; or pass --hugo PATH",
     "Pelican": "python3 -m venv /tmp/pelican-venv && /tmp/pelican-venv/bin/pip install pelican markdown, "
     "then pass --pelican /tmp/pelican-venv/bin/pelican",
 }
