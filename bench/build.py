@@ -14,9 +14,11 @@ The cold builds run with -v instead of --quiet, and the stage lines of the media
 printed under its row: each stage's seconds and the peak resident memory so far of the
 build process and of its largest worker.
 
-It prints the median, min and max wall time and the child's peak resident memory (ru_maxrss
-of the child, read with os.wait4), so interpreter start-up and imports are counted too. Where the
-build uses worker processes, ru_maxrss is that of the largest single process, not the sum.
+It prints the median, min and max wall time, the median CPU time (user + sys of the child
+and the workers it waited for: less disturbed by the machine's other load) and the child's
+peak resident memory (ru_maxrss of the child, read with os.wait4), so interpreter start-up
+and imports are counted too. Where the build uses worker processes, ru_maxrss is that of the
+largest single process, not the sum.
 """
 
 from __future__ import annotations
@@ -138,7 +140,8 @@ def figures(runs: list[Run]) -> tuple[float, float, float, float]:
 
 def table_row(n: int, name: str, runs: list[Run]) -> str:
     median, low, high, peak_mib = figures(runs)
-    return f"{n:>8}  {name:<10} {seconds(median)} {seconds(low)} {seconds(high)} {peak_mib:8.0f} MiB"
+    cpu = statistics.median(run.cpu for run in runs)
+    return f"{n:>8}  {name:<10} {seconds(median)} {seconds(low)} {seconds(high)} {seconds(cpu)} {peak_mib:8.0f} MiB"
 
 
 def stage_lines(runs: list[Run]) -> str:
@@ -149,7 +152,7 @@ def stage_lines(runs: list[Run]) -> str:
 
 
 def table_header() -> str:
-    return f"{'articles':>8}  {'build':<10} {'median':>9} {'min':>9} {'max':>9} {'peak RSS':>12}"
+    return f"{'articles':>8}  {'build':<10} {'median':>9} {'min':>9} {'max':>9} {'CPU':>9} {'peak RSS':>12}"
 
 
 def output_size(site: Path) -> str:
