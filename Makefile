@@ -48,9 +48,22 @@ test-lowest: $(UV) $(NODE_STAMP)
 serve: $(STAMP)
 	$(PY) build.py serve
 
-bench: $(STAMP)
+# Issue 19's figures at 1,000 and 10,000 articles (an hour or so; bench/README.md says what each
+# prints): cold build, no-change build and peak memory; Broadsheet against Hugo (hugo on PATH,
+# compare.py says how to install it when missing) and Pelican (in a venv of its own, never in
+# .venv); the serve figures. TWIR=path/to/this-week-in-rust adds bench/twir.py on that checkout.
+PELICAN_VENV := .venv-pelican
+PELICAN := $(PELICAN_VENV)/bin/pelican
+
+$(PELICAN):
+	$(PYTHON) -m venv $(PELICAN_VENV)
+	$(PELICAN_VENV)/bin/pip install --quiet pelican markdown pelican-webassets libsass cssmin
+
+bench: $(STAMP) $(PELICAN)
 	$(PY) bench/build.py 1000 10000
+	$(PY) bench/compare.py 1000 10000 --pelican $(PELICAN)
 	$(PY) bench/live.py 1000 10000
+	$(if $(TWIR),$(PY) bench/twir.py $(TWIR) --pelican $(PELICAN))
 
 # The README's pictures (docs/screenshots/): the demo built in a temporary folder and looked at
 # in headless Chromium. The tests take none, so they never write into the repository.

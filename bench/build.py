@@ -10,9 +10,15 @@ and times three kinds of build, each run as `python -m broadsheet build --site D
 - no change: the output and the cache of the previous build are there, nothing changed;
 - body edit: one fixed article gets a sentence appended, then a build.
 
-It prints the median, min and max wall time and the child's peak resident memory (ru_maxrss
-of the child, read with os.wait4), so interpreter start-up and imports are counted too. Where the
-build uses worker processes, ru_maxrss is that of the largest single process, not the sum.
+The cold builds run with -v instead of --quiet, and the stage lines of the median one are
+printed under its row: each stage's seconds and the peak resident memory so far of the
+build process and of its largest worker.
+
+It prints the median, min and max wall time, the median CPU time (user + sys of the child
+and the workers it waited for: less disturbed by the machine's other load) and the child's
+peak resident memory (ru_maxrss of the child, read with os.wait4), so interpreter start-up
+and imports are counted too. Where the build uses worker processes, ru_maxrss is that of the
+largest single process, not the sum.
 """
 
 from __future__ import annotations
@@ -42,25 +48,29 @@ LEFTOVERS = ("site", *CACHE_DIRS, ".site.trees")  # the output is a link to one 
 class Run:
     seconds: float
     peak_kib: int
+    cpu: float = 0.0  # user + sys seconds of the child and the workers it waited for
+    output: str = ""  # what it printed (stdout and stderr)
 
 
 def run_child(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run a command to its end; its wall time and peak RSS. Raises if it fails."""
-    with tempfile.TemporaryFile() as errors:  # what it printed, shown only if it fails
+    """Run a command to its end; its wall time, peak RSS and CPU time. Raises if it fails."""
+    with tempfile.TemporaryFile() as printed:
         started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=errors, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=printed, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        printed.seek(0)
+        output = printed.read().decode(errors="replace")
         if child.returncode != 0:
-            errors.seek(0)
-            tail = errors.read().decode(errors="replace")[-2000:]
-            raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}:\n{tail}")
-    return Run(seconds, usage.ru_maxrss)  # KiB on Linux
+            raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}:\n{output[-2000:]}")
+    return Run(seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, output)  # KiB on Linux
 
 
-def broadsheet_command(site: Path) -> list[str]:
+def broadsheet_command(site: Path, verbose: bool = False) -> list[str]:
     command = [sys.executable, "-m", "broadsheet", "build", "--site", str(site)]
+    if verbose:
+        return command + ["-v"]
     return command + ["--quiet"] if accepts_quiet() else command
 
 
@@ -92,9 +102,9 @@ def clear_build_state(site: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def cold_build(site: Path) -> Run:
+def cold_build(site: Path, verbose: bool = False) -> Run:
     clear_build_state(site)
-    return run_child(broadsheet_command(site))
+    return run_child(broadsheet_command(site, verbose))
 
 
 def warm_build(site: Path) -> Run:
@@ -130,11 +140,19 @@ def figures(runs: list[Run]) -> tuple[float, float, float, float]:
 
 def table_row(n: int, name: str, runs: list[Run]) -> str:
     median, low, high, peak_mib = figures(runs)
-    return f"{n:>8}  {name:<10} {seconds(median)} {seconds(low)} {seconds(high)} {peak_mib:8.0f} MiB"
+    cpu = statistics.median(run.cpu for run in runs)
+    return f"{n:>8}  {name:<10} {seconds(median)} {seconds(low)} {seconds(high)} {seconds(cpu)} {peak_mib:8.0f} MiB"
+
+
+def stage_lines(runs: list[Run]) -> str:
+    """The -v stage lines of the run with the median wall time (the lower middle one)."""
+    middle = sorted(runs, key=lambda run: run.seconds)[(len(runs) - 1) // 2]
+    lines = [line for line in middle.output.splitlines() if line.startswith("  ")]
+    return "\n".join(f"{'':>8}  {line}" for line in lines)
 
 
 def table_header() -> str:
-    return f"{'articles':>8}  {'build':<10} {'median':>9} {'min':>9} {'max':>9} {'peak RSS':>12}"
+    return f"{'articles':>8}  {'build':<10} {'median':>9} {'min':>9} {'max':>9} {'CPU':>9} {'peak RSS':>12}"
 
 
 def output_size(site: Path) -> str:
@@ -147,8 +165,9 @@ def measure(n: int, times: int) -> None:
     with tempfile.TemporaryDirectory(prefix="broadsheet-bench-") as tmp:
         site = Path(tmp) / "site-src"
         write_corpus(site, n)
-        cold = repeat(lambda i: cold_build(site), times)
+        cold = repeat(lambda i: cold_build(site, verbose=True), times)
         print(table_row(n, "cold", cold), flush=True)
+        print(stage_lines(cold), flush=True)
         print(table_row(n, "no change", repeat(lambda i: warm_build(site), times)), flush=True)
         print(table_row(n, "body edit", repeat(lambda i: body_edit_build(site, i), times)), flush=True)
         print(f"{'':>8}  output: {output_size(site)}", flush=True)
@@ -167,7 +186,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kind of build (default: 3)")
     args = parser.parse_args()
     print(describe_machine())
-    print(f"whole process: {' '.join(broadsheet_command(Path('DIR')))}; {args.repeat} runs of each")
+    command = " ".join(broadsheet_command(Path("DIR")))
+    print(f"whole process: {command} (cold: -v instead of --quiet); {args.repeat} runs of each")
     print(table_header(), flush=True)
     for n in args.sizes:
         measure(n, args.repeat)

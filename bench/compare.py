@@ -14,7 +14,8 @@ each round so that all three see the same load on the machine:
 Hugo is found on PATH (Debian: `apt-get install -y hugo`) or given with --hugo; Pelican on PATH
 or given with --pelican (install it in a venv of its own, never in Broadsheet's). A tool that is
 missing is skipped with a line saying how to install it. Each tool is run as a whole process;
-the figures are wall time and the child's peak RSS. The three do not make the same pages
+the figures are wall time, CPU time (the median of user + sys of the process and
+what it waited for) and the child's peak RSS. The three do not make the same pages
 (Broadsheet also writes feeds per tag and source, sitemaps and a search index), so the HTML
 file count of each output is printed beside its time.
 """
@@ -48,7 +49,8 @@ TIMEZONE = "Europe/London"
 PER_PAGE = 10
 
 INSTALL = {
-    "Hugo": "apt-get install -y hugo (Debian), or pass --hugo PATH",
+    "Hugo": "apt-get install -y hugo (Debian, Ubuntu), brew install hugo (macOS), "
+    "or a release from https://github.com/gohugoio/hugo/releases; or pass --hugo PATH",
     "Pelican": "python3 -m venv /tmp/pelican-venv && /tmp/pelican-venv/bin/pip install pelican markdown, "
     "then pass --pelican /tmp/pelican-venv/bin/pelican",
 }
@@ -268,15 +270,25 @@ def html_files(folder: Path) -> int:
 
 def row(n: int, tool: Tool, runs: list[Run]) -> str:
     median, low, high, peak_mib = bench_build.figures(runs)
-    return f"{n:>8}  {tool.name:<11}{median:8.2f} s{low:8.2f} s{high:8.2f} s{peak_mib:8.0f} MiB{html_files(tool.output):>10}"
+    cpu = statistics.median(run.cpu for run in runs)
+    return (
+        f"{n:>8}  {tool.name:<11}{median:8.2f} s{low:8.2f} s{high:8.2f} s{cpu:8.2f} s{peak_mib:8.0f} MiB"
+        f"{html_files(tool.output):>10}"
+    )
 
 
 def ratios(results: dict[str, list[Run]]) -> str:
-    medians = {name: statistics.median(run.seconds for run in runs) for name, runs in results.items()}
-    ours = medians.pop("Broadsheet")
-    if not medians:
+    """Broadsheet's median against each other tool's: wall time, and CPU time (which the
+    other load on a shared machine disturbs less; Hugo spreads its work over threads,
+    Broadsheet over processes, Pelican does not)."""
+    walls = {name: statistics.median(run.seconds for run in runs) for name, runs in results.items()}
+    cpus = {name: statistics.median(run.cpu for run in runs) for name, runs in results.items()}
+    ours, our_cpu = walls.pop("Broadsheet"), cpus.pop("Broadsheet")
+    if not walls:
         return f"Broadsheet {ours:.2f} s (no other tool to compare with)"
-    return f"Broadsheet {ours:.2f} s = " + ", ".join(f"{ours / theirs:.2f}x {name}" for name, theirs in medians.items())
+    return f"Broadsheet {ours:.2f} s = " + ", ".join(
+        f"{ours / theirs:.2f}x {name} (CPU {our_cpu / cpus[name]:.2f}x)" for name, theirs in walls.items()
+    )
 
 
 def measure(n: int, times: int, hugo: str | None, pelican: str | None) -> None:
@@ -317,7 +329,10 @@ def main() -> None:
     hugo, pelican = find_tool("Hugo", args.hugo), find_tool("Pelican", args.pelican)
     describe(hugo, pelican)
     print(f"cold builds, {args.repeat} rounds; html = HTML files in the output")
-    print(f"{'articles':>8}  {'tool':<11}{'median':>10}{'min':>10}{'max':>10}{'peak RSS':>12}{'html':>10}", flush=True)
+    print(
+        f"{'articles':>8}  {'tool':<11}{'median':>10}{'min':>10}{'max':>10}{'CPU':>10}{'peak RSS':>12}{'html':>10}",
+        flush=True,
+    )
     for n in args.sizes:
         measure(n, args.repeat, hugo, pelican)
 

@@ -341,8 +341,23 @@ def failed_line(report: BuildReport) -> str:
 
 
 def stage_lines(stages: dict[str, float]) -> str:
-    """--verbose: one line per stage, in the order they ran."""
-    return "\n".join(f"  {stage:<8} {seconds:8.3f} s" for stage, seconds in stages.items())
+    """--verbose: one line per stage, in the order they ran, with the peak resident memory
+    so far of the build process and of the largest worker it has waited for ("-": none
+    yet) where the system tells it (not on Windows)."""
+    if not any(getattr(seconds, "peaks", None) for seconds in stages.values()):
+        return "\n".join(f"  {stage:<8} {seconds:8.3f} s" for stage, seconds in stages.items())
+    lines = [f"  {'stage':<8} {'time':>10} {'peak build':>12} {'peak workers':>14}"]
+    for stage, seconds in stages.items():
+        peaks = getattr(seconds, "peaks", None)
+        memory = (
+            f" {_mib(peaks.build)} {_mib(peaks.workers) if peaks.workers else '-':>14}" if peaks is not None else ""
+        )
+        lines.append(f"  {stage:<8} {seconds:8.3f} s{memory}")
+    return "\n".join(lines)
+
+
+def _mib(size: int) -> str:
+    return f"{round(size / 2**20):8d} MiB"  # whole MiB: the peaks move by more than that from run to run
 
 
 def summary_line(report: BuildReport, serve_with: str = "") -> str:

@@ -477,9 +477,11 @@ def test_verbose_prints_each_stage_time(make_site):
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("Built 1 article")
-    stages = [line.split()[0] for line in lines[1:]]
+    rows = lines[2:] if lines[1].split()[0] == "stage" else lines[1:]  # a header when memory is shown
+    stages = [line.split()[0] for line in rows]
     assert stages == ["scan", "parse", "model", "routes", "render", "feeds", "write"]
-    assert all(re.fullmatch(r"  \S+ +\d+\.\d{3} s", line) for line in lines[1:])
+    # each stage's time; its peak memory is tested in tests/build/test_stage_memory.py
+    assert all(re.match(r"  \S+ +\d+\.\d{3} s", line) for line in rows)
     assert run_cli("build", "--site", site, "-q", "-v").code == 2  # one or the other
 
 
