@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tqdm import tqdm
-
 from broadsheet import __version__
 from broadsheet.build import config
 from broadsheet.build.pipeline import build
@@ -299,12 +297,15 @@ def _cached_build(args: argparse.Namespace, explain: bool) -> BuildReport:
         strict=args.strict,
     )  # fmt: skip
     output = request.output_dir
-    state, note = (BuildState(), None) if args.no_cache else cache.load(args.site, output)
+    # lazy: a build with nothing to do reads only the cache's head; the rest when the build needs it
+    state, note = (BuildState(), None) if args.no_cache else cache.load(args.site, output, lazy=True)
     if note and not args.quiet:
         print(f"note: {note}", file=sys.stderr)
     known = state.outcome.inputs if state.outcome else None
     with progress_bar(quiet=args.quiet) as progress:
         report = build(request, state, progress)
+    for later in state.notes if not args.quiet else []:  # the rest of the cache, read during the build
+        print(f"note: {later}", file=sys.stderr)
     learned = report.parsed or report.changed or report.removed or (state.outcome and state.outcome.inputs != known)
     if _passed(report, args) and not args.no_cache and learned:  # a build that changed nothing has nothing to remember
         unsaved = cache.save(args.site, output, state)
@@ -407,6 +408,8 @@ def progress_bar(quiet: bool = False) -> Iterator[Progress]:
     if quiet or not sys.stderr.isatty():
         yield Progress()
         return
+    from tqdm import tqdm  # here: a build with nothing to do draws no bar, and need not import it
+
     bars: dict[str, tqdm] = {}
 
     def report(stage: str, done: int, total: int) -> None:

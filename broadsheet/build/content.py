@@ -7,6 +7,7 @@ import functools
 import hashlib
 import math
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,9 +104,19 @@ def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) 
     """Everything a parse depends on: the bytes, the path (links and section come from
     it), the bundle's files, the settings that parsing reads, and PARSE_VERSION and the
     typography pass's VERSION, so an article cached by an older Broadsheet is parsed again."""
-    return hashlib.sha256(
-        repr((PARSE_VERSION, typography.VERSION, content_digest, source.rel, source.bundle_assets, settings)).encode()
-    ).hexdigest()
+    return cache_keys(settings)(source, content_digest)
+
+
+def cache_keys(settings: ParseSettings) -> Callable[[SourceFile, str], str]:
+    """cache_key for many files parsed with the same settings: the settings are spelled
+    once (their repr costs more than the rest of a key, and a build asks for 10,000)."""
+    spelled = repr(settings).encode()
+
+    def key(source: SourceFile, content_digest: str) -> str:
+        parts = (PARSE_VERSION, typography.VERSION, content_digest, source.rel, source.bundle_assets)
+        return hashlib.sha256(repr(parts).encode() + spelled).hexdigest()
+
+    return key
 
 
 def parse(

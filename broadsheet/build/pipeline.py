@@ -57,13 +57,13 @@ def build(
             return _finished(BuildReport(problems), clock)
         sources, found = rebuild.scan()
         clock.lap("scan")
-        articles, parsed = rebuild.parse(sources, settings, progress)
-        clock.lap("parse")
         now = request.now or datetime.now(settings.tz)  # one moment for drafts, future articles and the news sitemap
-        report = rebuild.nothing_to_do(settings, sources, now)
+        report = rebuild.nothing_to_do(settings, sources, now)  # before parsing: it needs no article
         if report is not None:
             clock.lap("write")
             return _finished(report, clock)
+        articles, parsed = rebuild.parse(sources, settings, progress)
+        clock.lap("parse")
         site_model, modelled = model.build_model(
             articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
         )

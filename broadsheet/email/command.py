@@ -11,7 +11,7 @@ from broadsheet.build import render
 from broadsheet.build.config import SETTINGS_FILE
 from broadsheet.build.pipeline import load_model
 from broadsheet.build.request import BuildRequest
-from broadsheet.email import headers, mailing
+from broadsheet.email import headers
 from broadsheet.incremental import cache
 from broadsheet.outputs import assets, newsletter, template_helpers
 from broadsheet.problems import EXIT_OK, EXIT_PROBLEMS, Problem, display_path, errors, print_problems
@@ -108,6 +108,8 @@ def _send(args: argparse.Namespace, settings, letter: newsletter.Newsletter) -> 
     if listed is None:
         print("broadsheet: error: no recipient list: give --recipients FILE or set email.recipients", file=sys.stderr)
         return EXIT_PROBLEMS
+    from broadsheet.email import mailing  # here: smtplib and ssl, for `--send` only (every command reads these options)
+
     addresses, problems = mailing.read_recipients(listed, display_path(listed))
     print_problems(problems, None)
     if errors(problems):

@@ -1,9 +1,14 @@
 """Articles read and parsed only when they changed: a file whose stat is as the last
-build saw it is not read again, and one whose bytes are known is not parsed again."""
+build saw it is not read again, and one whose bytes are known is not parsed again.
+
+Two passes, so that a build with nothing to do stops between them: `key_all` finds every
+file's cache key (a stat of each, a read of the changed ones), `parse_all` turns the keys
+into articles (the cache's, or parsed now)."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.build import content, scan
@@ -13,6 +18,17 @@ from broadsheet.incremental.state import BuildState
 from broadsheet.problems import Problem
 
 SETTLE_NS = 2_000_000_000  # file systems with coarse timestamps tick every 1-2 s
+
+
+@dataclass
+class Keyed:
+    """Every readable article file with its cache key, in the scan's order, and the bytes
+    of those this build read (parsed from these very bytes, so a key never names others)."""
+
+    settings: content.ParseSettings
+    keys: list[tuple[scan.SourceFile, str]]
+    read: dict[str, bytes]  # cache key -> the bytes read for it
+    problems: list[Problem]  # files that could not be read
 
 
 def scan_content(
@@ -29,24 +45,16 @@ def scan_content(
     return state.scanned
 
 
-def parse_all(
-    sources: list[scan.SourceFile],
-    settings: Settings,
-    state: BuildState,
-    progress: Progress,
-    changed: set[str] | None = None,
-) -> tuple[list[content.Article], list[Problem], int]:
-    """Every source's article, from the cache when its bytes, path and settings are known;
-    and how many were parsed. Files the watcher did not report (`changed` given) are taken
-    as the last build read them."""
+def key_all(
+    sources: list[scan.SourceFile], settings: Settings, state: BuildState, changed: set[str] | None = None
+) -> Keyed:
+    """Every source's cache key: from the last build's digest when its stat is as that
+    build saw it, else from its bytes, read now. Files the watcher did not report
+    (`changed` given) are taken as the last build read them."""
     parse_settings = content.ParseSettings.of(settings)
-    cache, state.parsed = state.parsed, {}  # keep only what this build used
-    cache = {key: parsed for key, parsed in cache.items() if not content.timed_out(parsed)}  # try those again
     known, state.files = state.files, {}
     settled_before, state.settled_before = state.settled_before, time.time_ns() - SETTLE_NS
-    problems: list[Problem] = []
-    keys: list[str] = []
-    missing: dict[str, tuple[scan.SourceFile, bytes]] = {}
+    keyed, key_of = Keyed(parse_settings, [], {}, []), content.cache_keys(parse_settings)
     for source in sources:
         before = known.get(source.rel)
         if changed is not None and before and source.rel not in changed:
@@ -54,18 +62,35 @@ def parse_all(
         else:
             raw, file_digest = _read_if_changed(source, before, settled_before)
         if isinstance(raw, Problem):
-            problems.append(raw)
+            keyed.problems.append(raw)
             continue
-        key = content.cache_key(source, file_digest, parse_settings)
+        key = key_of(source, file_digest)
+        if raw is not None:
+            keyed.read[key] = raw
+        state.files[source.rel] = (_stat_stamp(source.path), file_digest) if raw is not None or not before else before
+        keyed.keys.append((source, key))
+    return keyed
+
+
+def parse_all(keyed: Keyed, state: BuildState, progress: Progress) -> tuple[list[content.Article], list[Problem], int]:
+    """Every keyed source's article, from the cache when its key is known; and how many
+    were parsed."""
+    cache, state.parsed = state.parsed, {}  # keep only what this build used
+    cache = {key: parsed for key, parsed in cache.items() if not content.timed_out(parsed)}  # try those again
+    problems = list(keyed.problems)
+    keys: list[str] = []
+    missing: dict[str, tuple[scan.SourceFile, bytes]] = {}
+    for source, key in keyed.keys:
         if key not in cache and key not in missing:
-            raw = raw if raw is not None else content.read_bytes(source)  # known bytes, new settings
+            known = keyed.read.get(key)
+            raw = known if known is not None else content.read_bytes(source)  # known bytes, new settings
             if isinstance(raw, Problem):
                 problems.append(raw)
                 continue
             missing[key] = (source, raw)
-        state.files[source.rel] = (_stat_stamp(source.path), file_digest) if raw is not None or not before else before
         keys.append(key)
-    parsed = content.parse_many(list(missing.values()), parse_settings, progress.step("parse", len(missing)))
+    keyed.read = {}  # the bytes are in `missing` now, or not needed
+    parsed = content.parse_many(list(missing.values()), keyed.settings, progress.step("parse", len(missing)))
     cache.update(zip(missing, parsed))
     articles = []
     for key in keys:

@@ -21,7 +21,9 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -30,6 +32,7 @@ import msgpack
 from broadsheet import __version__
 from broadsheet.build.collector import cycle_collector_paused
 from broadsheet.incremental import codec
+from broadsheet.incremental.fingerprint import Memo
 from broadsheet.incremental.state import BuildState
 from broadsheet.outputs.images import CopyCache
 from broadsheet.problems import display_path
@@ -37,7 +40,7 @@ from broadsheet.problems import display_path
 ROOT = Path(".broadsheet") / "cache"  # in the site folder
 STATE_FILE = "state.msgpack"
 MAGIC = "broadsheet build cache"
-FORMAT = 1  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
+FORMAT = 2  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
 
 
 def output_key(output: Path) -> Path:
@@ -76,24 +79,37 @@ def _label(output: Path) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def load(site_dir: Path, output: Path) -> tuple[BuildState, str | None]:
+def load(site_dir: Path, output: Path, lazy: bool = False) -> tuple[BuildState, str | None]:
     """The state the last build of this output left, or a fresh one when there is none to
-    trust; with a one-line note saying why a cache that is there was not used."""
+    trust; with a one-line note saying why a cache that is there was not used.
+
+    `lazy`: read only the head (the content files' stamps, the output's, what the last
+    build was made from), all a build with nothing to do needs; the rest is read when the
+    build asks for it (BuildState.read_rest), and noted in `state.notes` if unusable."""
     path = cache_file(site_dir, output)
     fresh = BuildState(image_copies=CopyCache(images_folder(site_dir)))
     try:
         with open(path, "rb") as file, cycle_collector_paused():
-            state = _read(file, output)
+            state, reader, size = _read_head(file, output)
+            if lazy:
+                state.unread = _Rest(path, output, _identity(os.fstat(file.fileno())), reader.tell())
+            else:
+                _read_rest(reader, state, size)
     except FileNotFoundError:
         return fresh, None  # the first build: nothing to say
-    except OSError as exc:
-        return fresh, _note(path, exc.strerror or str(exc))
-    except codec.Unreadable as exc:
-        return fresh, _note(path, str(exc))
-    except Exception as exc:  # anything at all in bytes from outside: the cache is a short cut, never a reason to fail
-        return fresh, _note(path, f"{type(exc).__name__}: {exc}"[:200])
+    except Exception as exc:
+        return fresh, _why(path, exc)
     state.image_copies = fresh.image_copies
     return state, None
+
+
+def _why(path: Path, exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return _note(path, exc.strerror or str(exc))
+    if isinstance(exc, codec.Unreadable):
+        return _note(path, str(exc))
+    # anything at all in bytes from outside: the cache is a short cut, never a reason to fail
+    return _note(path, f"{type(exc).__name__}: {exc}"[:200])
 
 
 def _note(path: Path, reason: str) -> str:
@@ -101,24 +117,26 @@ def _note(path: Path, reason: str) -> str:
 
 
 # The file is a sequence of MessagePack values: the label, then the state's fields in this
-# order; the articles and search documents (nearly all of it) are read and checked one at
-# a time, so their plain form never piles up in memory beside the records.
-FIELDS = ("files", "settled_before", "fingerprints", "stamps", "produced", "outcome", "parsed", "search documents")
-WHOLE: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
+# order. The head (up to "outcome") is all a build with nothing to do reads; the articles
+# and search documents (nearly all of the rest) are read and checked one at a time, so
+# their plain form never piles up in memory beside the records.
+FIELDS = ("files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "parsed", "search documents")
+HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
     "settled_before": lambda v: codec.decode_int(v, "settled_before"),
-    "fingerprints": codec.decode_fingerprints,
     "stamps": codec.decode_stamps,
-    "produced": codec.decode_produced,
     "outcome": codec.decode_outcome,
+}
+REST: dict[str, Callable[[Any], Any]] = {
+    "fingerprints": codec.decode_fingerprints,
+    "produced": codec.decode_produced,
 }
 
 
-def _read(file: BinaryIO, output: Path) -> BuildState:
-    size = os.fstat(file.fileno()).st_size
+def _unpacker(file: BinaryIO, size: int) -> msgpack.Unpacker:
     # Without an ext_hook nothing but plain values can come out; the limits keep a forged
     # length from making it allocate more than the file could hold.
-    reader = msgpack.Unpacker(
+    return msgpack.Unpacker(
         file,
         raw=False,
         use_list=False,
@@ -126,9 +144,35 @@ def _read(file: BinaryIO, output: Path) -> BuildState:
         max_buffer_size=max(size, 1),
         read_size=min(max(size, 1), 1 << 20),
     )
+
+
+@contextmanager
+def _unpacking() -> Iterator[None]:
+    """msgpack's complaints as the one kind of error a cache that cannot be used raises."""
     try:
+        yield
+    except msgpack.OutOfData:
+        raise codec.Unreadable("cut short") from None
+    except (ValueError, msgpack.UnpackException) as exc:
+        if isinstance(exc, codec.Unreadable):
+            raise
+        raise codec.Unreadable("not a build cache file") from None
+
+
+def _read_head(file: BinaryIO, output: Path) -> tuple[BuildState, msgpack.Unpacker, int]:
+    size = os.fstat(file.fileno()).st_size
+    reader = _unpacker(file, size)
+    with _unpacking():
         _check_label(reader.unpack(), output)
-        state = BuildState(**{name: decode(reader.unpack()) for name, decode in WHOLE.items()})
+        state = BuildState(**{name: decode(reader.unpack()) for name, decode in HEAD.items()})
+    return state, reader, size
+
+
+def _read_rest(reader: msgpack.Unpacker, state: BuildState, size: int, start: int = 0) -> None:
+    """The fields after the head into `state`; `start`: where in the file the reader began."""
+    with _unpacking():
+        for name, decode in REST.items():
+            setattr(state, name, decode(reader.unpack()))
         for _ in range(reader.read_map_header()):
             key = reader.unpack()
             entry = codec.decode_parsed(key, reader.unpack())
@@ -138,16 +182,38 @@ def _read(file: BinaryIO, output: Path) -> BuildState:
         for _ in range(reader.read_map_header()):
             fingerprint = reader.unpack()
             documents[("search document", fingerprint)] = codec.decode_search_document(fingerprint, reader.unpack())
-    except msgpack.OutOfData:
-        raise codec.Unreadable("cut short") from None
-    except (ValueError, msgpack.UnpackException) as exc:
-        if isinstance(exc, codec.Unreadable):
-            raise
-        raise codec.Unreadable("not a build cache file") from None
-    if reader.tell() != size:
+    if start + reader.tell() != size:
         raise codec.Unreadable("bytes after its end")
     state.memo.seed(documents)
-    return state
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@dataclass(frozen=True)
+class _Rest:
+    """The part of a cache file a lazy load left unread: read from the same file, found
+    again by its path (no file is held open between), or not at all when another build
+    has replaced it since."""
+
+    path: Path
+    output: Path
+    identity: tuple[int, ...]
+    start: int  # where the head ends
+
+    def __call__(self, state: BuildState) -> str | None:
+        try:
+            with open(self.path, "rb") as file, cycle_collector_paused():
+                st = os.fstat(file.fileno())
+                if _identity(st) != self.identity:
+                    raise codec.Unreadable("replaced since it was read")
+                file.seek(self.start)
+                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.start)
+        except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
+            state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()
+            return _why(self.path, exc)
+        return None
 
 
 def _check_label(label: Any, output: Path) -> None:
@@ -167,9 +233,9 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     # Tuples, bytes and maps of strings pack as they are; records go through the codec.
     # Written a value at a time: no copy of the whole cache is ever made in memory.
     packer = msgpack.Packer(use_bin_type=True)
-    for value in (_label(output), state.files, state.settled_before, state.fingerprints, state.stamps, state.produced):
+    head = (_label(output), state.files, state.settled_before, state.stamps, codec.encode_outcome(state.outcome))
+    for value in (*head, state.fingerprints, state.produced):
         file.write(packer.pack(value))
-    file.write(packer.pack(codec.encode_outcome(state.outcome)))
     file.write(packer.pack_map_header(len(state.parsed)))
     for key, entry in state.parsed.items():
         file.write(packer.pack(key))
@@ -188,6 +254,7 @@ def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
     The cache is only a short cut, so a failure to save it (a full disk, a read-only
     folder) is no failure of the build: it is returned as a reason, and nothing half
     written is left behind."""
+    state.read_rest()  # what a lazy load left unread is carried over, not dropped
     path = cache_file(site_dir, output)
     temporary = None
     try:

@@ -57,6 +57,7 @@ class Rebuild:
         self.state.unscanned = True  # until scan() has run
         self.settled_before = self.state.settled_before  # the last build's: parse() sets this build's
         self.previous: tuple[BuildRequest, body_edits.Snapshot] | None = None
+        self._keyed: article_files.Keyed | None = None  # every article file's cache key, once looked at
         self.parsed = 0  # article files parsed by this build
         self.on_disk: dict[str, write.Stamp] = {}  # the output as it is now
         self.fingerprints: dict[str, bytes] = {}  # output file -> what this build made it from
@@ -91,17 +92,24 @@ class Rebuild:
     def parse(
         self, sources: list[SourceFile], settings: Settings, progress: Progress
     ) -> tuple[list[Article], list[Problem]]:
-        articles, problems, self.parsed = article_files.parse_all(sources, settings, self.state, progress, self.changed)
+        """The articles, once nothing_to_do has said there is work (the cache's part that
+        holds them is read only then)."""
+        self.state.read_rest()
+        keyed = self._keyed or article_files.key_all(sources, settings, self.state, self.changed)
+        articles, problems, self.parsed = article_files.parse_all(keyed, self.state, progress)
         return articles, problems
 
     def nothing_to_do(self, settings: Settings, sources: list[SourceFile], now: datetime) -> BuildReport | None:
         """The last build's report when nothing it read has changed and its output is as it
-        left it; else None. Either way the live output is looked at (its files' stamps)."""
+        left it; else None. Either way every article file is stat-ed (its cache key found)
+        and the live output is looked at (its files' stamps)."""
         request, state = self.request, self.state
         output = request.output_dir
+        self._keyed = article_files.key_all(sources, settings, state, self.changed)
+        parse_keys = [key for _, key in self._keyed.keys]
         bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
         request_key = (request.drafts, request.future, request.base_url, str(output))
-        self._inputs, newest = inputs.digest(request.site_dir, request_key, settings, state.parsed, bundle_files)
+        self._inputs, newest = inputs.digest(request.site_dir, request_key, settings, parse_keys, bundle_files)
         self.on_disk = state.stamps if self.changed is not None and state.stamps else write.live_stamps(output)
         outcome = state.outcome
         if (

@@ -7,6 +7,7 @@ rendered pages by the fingerprint of everything they were made from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from broadsheet.build.content import Article
@@ -35,3 +36,15 @@ class BuildState:
     keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
     last: tuple[BuildRequest, Snapshot] | None = None
     image_copies: CopyCache = field(default_factory=CopyCache)  # resized bundle images
+    # The build cache's larger part (parsed articles, page fingerprints, search documents),
+    # left unread by cache.load(lazy=True) until a build has work to do; it fills those
+    # fields, or leaves them empty and says why in a note.
+    unread: Callable[[BuildState], str | None] | None = None
+    notes: list[str] = field(default_factory=list)  # why the cache's unread part was not used
+
+    def read_rest(self) -> None:
+        """Read what the build cache left unread (nothing when all of it was read)."""
+        unread, self.unread = self.unread, None
+        note = unread(self) if unread is not None else None
+        if note:
+            self.notes.append(note)

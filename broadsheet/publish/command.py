@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tqdm import tqdm
-
 from broadsheet.build import config
 from broadsheet.build.request import BuildReport
 from broadsheet.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, errors, print_problems
@@ -167,6 +165,8 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[int, int], None] | N
     if quiet or not sys.stderr.isatty():
         yield None
         return
+    from tqdm import tqdm  # here: `broadsheet build` reads this module's options, and draws no upload bar
+
     bar: list[tqdm] = []
 
     def report(done: int, total: int) -> None:

@@ -14,16 +14,16 @@ import re
 import string
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from broadsheet.theme import catalogue
 from broadsheet.theme.catalogue import PLURAL_FORMS, Phrases
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 PLACEHOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -176,6 +176,8 @@ class Localiser:
     def number(self, n: int, lang: str | None = None) -> str:
         """n as the language writes it (1,234 or 1 234), kept: pages count the same few numbers."""
         if (n, lang) not in self._numbers:
+            from babel.numbers import format_decimal  # here: a build with nothing to do formats nothing
+
             self._numbers[n, lang] = format_decimal(n, locale=self.locale(lang))
         return self._numbers[n, lang]
 
@@ -206,6 +208,8 @@ class Localiser:
         """The time of day as the language writes it, in the value's own time zone."""
         key = ("time", value, lang)
         if key not in self._dates:
+            from babel.dates import format_time
+
             self._dates[key] = format_time(value, "short", tzinfo=value.tzinfo, locale=self.locale(lang))
         return self._dates[key]
 
@@ -213,6 +217,8 @@ class Localiser:
         day = value.date() if isinstance(value, datetime) else value
         key = (style, day, lang)
         if key not in self._dates:
+            from babel.dates import format_date, format_skeleton
+
             locale = self.locale(lang)
             if style in ("long", "full"):
                 self._dates[key] = format_date(day, style, locale=locale)

@@ -5,12 +5,14 @@ import io
 import os
 import pickle
 import subprocess
+import time
 
 import msgpack
 
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache
+from broadsheet.incremental.articles import SETTLE_NS
 
 from conftest import article, run_cli, tree_bytes, write_tree
 
@@ -321,3 +323,54 @@ def test_the_repositorys_gitignore_covers_the_cache():
         ["git", "check-ignore", "-q", "--no-index", ".broadsheet/cache/site-0123/state.msgpack"], cwd=REPO, check=False
     )
     assert ignored.returncode == 0
+
+
+def settled(site):
+    """Files older than the build's racy-clean margin: their stamps then prove them unchanged."""
+    time.sleep(SETTLE_NS / 1e9 + 0.2)
+    return site
+
+
+def test_a_build_with_nothing_to_do_reads_only_the_head_and_a_build_with_work_reads_the_rest(make_site, tmp_path):
+    """The parsed articles are most of the file and a build with nothing to do needs none
+    of them: damaged, they are not even noticed then; the next build with work to do finds
+    the damage, says so in one note and builds from scratch."""
+    site = settled(fine_site(make_site))
+    output = site / "site"
+    assert run_cli("build", "--site", site).code == 0
+    path = cache.cache_file(site, output)
+    label, body = unpacked(path.read_bytes())
+    key = next(k for k, (a, _) in body["parsed"].items() if a and a[1] == "Story A")
+    body["parsed"][key][0][1] = 42  # a title that is a number
+    path.write_bytes(packed(label, body))
+    before = tree_bytes(output)
+    quiet = run_cli("build", "--site", site)
+    assert quiet.code == 0 and notes(quiet.err) == [], quiet.err
+    assert tree_bytes(output) == before
+    (site / "content/world/a.md").write_text(article("Story A, edited", "2025-06-19 09:30", "Body *one*."))
+    result = run_cli("build", "--site", site)
+    assert result.code == 0 and "Traceback" not in result.err
+    assert notes(result.err) == [f"note: build cache at {path} unreadable (unexpected article); building from scratch"]
+    assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
+    assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
+    assert cache.load(site, output)[1] is None  # saved whole again
+
+
+def test_a_cache_replaced_between_its_head_and_the_rest_is_not_mixed(make_site, tmp_path):
+    """Another build may replace the file after this one read its head: the rest is then
+    not read from the new file (another build's articles and fingerprints), the build
+    starts afresh and still makes what a clean build makes."""
+    site = fine_site(make_site)
+    output = site / "site"
+    assert run_cli("build", "--site", site).code == 0
+    state, note = cache.load(site, output, lazy=True)
+    assert note is None and state.parsed == {}  # the head only
+    (site / "content/world/a.md").write_text(article("Story A, edited", "2025-06-19 09:30", "Body *one*."))
+    assert run_cli("build", "--site", site).code == 0  # replaces the cache file
+    (site / "content/world/b.md").write_text(article("Story B, edited", "2025-06-18", "Body two."))
+    report = build(BuildRequest(site), state)
+    path = cache.cache_file(site, output)
+    assert report.ok and report.parsed == 4
+    assert state.notes == [f"build cache at {path} unreadable (replaced since it was read); building from scratch"]
+    assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
+    assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
