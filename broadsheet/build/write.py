@@ -122,7 +122,8 @@ class OutputWriter:
             return WriteResult(len(self.wanted), (), (), dict(self.on_disk))
         self._level()
         for rel in removed:
-            _remove(self.folder, rel)
+            # A file of the last build where this one made a folder holds this build's files: kept.
+            _remove(self.folder, rel, folders=False)
         _sync(self.folder, self.changed)
         point_output_at(self.layout, self.target)  # the commit point
         self.committed = True
@@ -251,7 +252,7 @@ class OutputWriter:
         stamps = dict(self.on_disk)
         for rel in removed:
             del stamps[rel]
-        for rel in self.changed | self.relinked:
+        for rel in (self.changed | self.relinked).difference(removed):  # a removed file may lie under a new file
             with suppress(FileNotFoundError):
                 stamps[rel] = _stamp(self.folder / rel)
         return stamps
@@ -448,12 +449,12 @@ def _link_new(source: str, target: str) -> None:
 NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)  # a file system without hard links
 
 
-def _remove(root: Path, rel: str) -> None:
+def _remove(root: Path, rel: str, folders: bool = True) -> None:
     target = root / rel
     if target.is_symlink() or target.is_file():
         target.unlink()
         _prune_empty(root, target.parent)
-    elif target.is_dir():
+    elif folders and target.is_dir():
         shutil.rmtree(target)
         _prune_empty(root, target.parent)
 
