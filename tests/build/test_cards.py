@@ -11,7 +11,7 @@ from broadsheet.build.render import Cards
 
 from conftest import article, run_cli, tree_bytes
 
-CALLS = re.compile(r"card\(story, ([^)]*)\)")
+CALLS = re.compile(r"card\((\w+), ([^)]*)\)")
 
 
 def digest(make_site, extra: dict[str, str] | None = None):
@@ -37,15 +37,15 @@ def theme_template(name: str) -> str:
 
 
 def test_cards_are_the_bytes_the_story_macro_makes_on_every_page(make_site, tmp_path):
-    """The theme's templates (cards given again) against the same templates calling
-    `story` for every card: every page the same bytes."""
+    """The theme's templates (cards, bylines and tag lists given again) against the same
+    templates calling the macros every time: every page the same bytes."""
     site = digest(make_site)
     assert run_cli("build", "--site", site, "--output", tmp_path / "cards", "--no-cache").code == 0
     direct = {}
-    for name in ("index.html", "term.html", "edition.html", "article.html"):
+    for name in ("index.html", "term.html", "edition.html", "article.html", "_macros.html"):
         source = theme_template(name)
-        assert CALLS.search(source), name  # the theme's lists use card()
-        direct[f"templates/{name}"] = CALLS.sub(r"story(\1)", source)
+        assert CALLS.search(source), name  # the theme's lists (and its story card's parts) use card()
+        direct[f"templates/{name}"] = CALLS.sub(r"\1(\2)", source)
     site = digest(make_site, direct)
     assert run_cli("build", "--site", site, "--output", tmp_path / "direct", "--no-cache").code == 0
     cards, plain = tree_bytes(tmp_path / "cards"), tree_bytes(tmp_path / "direct")
