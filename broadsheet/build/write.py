@@ -25,7 +25,7 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from broadsheet.build import sitefiles, slugs
 from broadsheet.build.output_folder import (
@@ -53,9 +53,16 @@ class WriteResult:
 
 
 def safe_relative(path: str) -> bool:
-    """True when a site-relative path stays inside the output folder."""
-    p = PurePosixPath(path)
-    return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\0" not in path
+    """True when a site-relative path stays inside the output folder. Plain string tests,
+    as PurePosixPath's would be (its parts are the names between slashes, less '.' and
+    empty ones, which are never '..'): it is asked of every file a build writes."""
+    return (
+        bool(path)
+        and not path.startswith("/")
+        and ".." not in path.split("/")
+        and "\\" not in path
+        and "\0" not in path
+    )
 
 
 def check_names(origins: dict[str, str], copies: Iterable[str], room: int) -> list[Problem]:
