@@ -258,3 +258,21 @@ def test_a_live_tree_emptied_by_hand_is_rebuilt_without_stale_pages(make_site, t
     assert run_cli("build", "--site", site).code == 0
     assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
+
+
+def test_a_file_that_becomes_a_folder_and_back_is_put_right_in_both_trees(make_site, tmp_path):
+    """static/thing a file, then a folder of files, then a file again: each build's tree is
+    a copy of an older one, holding a file where a folder now goes or the reverse."""
+    site = small_site(make_site)
+    shapes = [{"static/thing": "a file\n"}, {"static/thing/inner.txt": "a folder\n", "static/thing/deep/x": "x\n"}] * 3
+    for round_, shape in enumerate(shapes):
+        shutil.rmtree(site / "static/thing", ignore_errors=True)
+        (site / "static/thing").unlink(missing_ok=True)
+        for rel, text in shape.items():
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+            (site / rel).write_text(text)
+        assert run_cli("build", "--site", site).code == 0
+        clean = tmp_path / f"clean{round_}"
+        assert run_cli("build", "--site", site, "--output", clean, "--no-cache").code == 0
+        assert tree_bytes(site / "site") == tree_bytes(clean)
+        assert (site / "site/thing").is_file() == (round_ % 2 == 0)
