@@ -6,7 +6,9 @@ processes do. A forked worker inherits the job (and whatever it holds: the templ
 environment, thousands of pages) without copying it. A process with other threads (the
 dev server) is never forked, as the copy gets their locks in whatever state they were:
 there a job that can be pickled goes to a forkserver's workers (which re-import the main
-module, hence the guards in build.py and __main__.py), and any other job runs here.
+module, hence the guards in build.py and __main__.py), and any other job runs here. The
+job is pickled once, here, and each such worker unpickles it once, however many chunks
+it is given: a job may carry a whole site's pages (rendering in `serve`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import concurrent.futures
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -51,10 +54,14 @@ def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, pickl
         ) as pool:
             yield from _map(pool, _run_adopted, chunks)
         return
+    payload = _pickled(job)
+    if payload is None:  # something the job holds cannot travel: this process does it all
+        yield from map(job, chunks)
+        return
     with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent
+        workers, mp_context=context, initializer=_unpickle, initargs=(payload,)
     ) as pool:
-        yield from _map(pool, job, chunks)
+        yield from _map(pool, _run_adopted, chunks)
 
 
 def start_forkserver() -> None:
@@ -97,12 +104,26 @@ def _context(picklable: bool) -> BaseContext | None:
     return None
 
 
-_adopted: list[Callable] = []  # set only inside forked worker processes, by _adopt
+_adopted: list[Callable] = []  # set only inside worker processes, by _adopt or _unpickle
 
 
 def _adopt(job: Callable) -> None:
     _leave_ctrl_c_to_the_parent()
     _adopted.append(job)
+
+
+def _pickled(job: Callable) -> bytes | None:
+    """The job as bytes, made once: sent to each worker as it starts, rather than once a
+    chunk. None when it cannot be pickled (a job built around something that cannot)."""
+    try:
+        return pickle.dumps(job, pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def _unpickle(payload: bytes) -> None:
+    _leave_ctrl_c_to_the_parent()  # first: a Ctrl-C while a big job unpickles is the parent's
+    _adopted.append(pickle.loads(payload))
 
 
 def _leave_ctrl_c_to_the_parent() -> None:

@@ -1,11 +1,14 @@
 """Parsing and rendering across processes give the same bytes as doing it in one."""
 
+import contextlib
+import functools
 import os
 import threading
 
 import pytest
 
-from broadsheet.build import content, render
+from broadsheet.build import config, content, render
+from broadsheet.build.routes import Page
 
 from conftest import article, run_cli, tree_bytes
 
@@ -26,3 +29,77 @@ def test_parallel_build_equals_sequential_build(make_site, tmp_path, monkeypatch
     assert threading.active_count() == 1, "rendering forks only in a process without other threads"
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "many").code == 0
     assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "many")
+
+
+# --- rendering where this process may not fork (the dev server's threads) ---------------------
+
+
+@contextlib.contextmanager
+def a_thread_running():
+    """A thread besides the main one, as the dev server has: this process may not fork then."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
+def test_pages_rendered_by_workers_not_forked_from_here_equal_the_one_process_render(make_site, tmp_path, monkeypatch):
+    files = {
+        f"content/s{i % 3}/a{i}.md": article(
+            f"Story {i}", f"2025-06-{10 + i % 9} 1{i % 10}:00", tags=f"[T{i % 5}, Шесть]"
+        )
+        for i in range(60)
+    }
+    files["templates/_footer.html"] = "<footer><p>{{ site.title }}, {{ 'Forty' | upper }}</p></footer>\n"
+    site = make_site(files)
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10**9)  # one process
+    assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "one").code == 0
+
+    here = []  # chunks rendered in this process
+    render_here = render._RenderJob.render
+    monkeypatch.setattr(
+        render._RenderJob, "render", lambda job, bounds: here.append(bounds) or render_here(job, bounds)
+    )
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(render, "CHUNK", 7)
+    with a_thread_running():
+        result = run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "many")
+    assert result.code == 0, result.err
+    assert here == [], "pages were rendered here, not by the workers"
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "many")
+
+
+class Here(str):
+    """A value that reads "here" in this process and "travelled" once pickled."""
+
+    def __reduce__(self):
+        return (str, ("travelled",))
+
+
+class Renamed(Page):
+    """A page that, pickled, comes out as another page (another path)."""
+
+    def __reduce__(self):
+        return (Page, (self.path + "elsewhere/", self.url, self.template, self.context))
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
+def test_a_chunk_a_worker_renders_for_other_pages_is_rendered_here_instead(make_site, monkeypatch):
+    site = make_site({"templates/plain.html": "{{ title }} {{ where }}\n"})
+    settings, _ = config.load_settings(site)
+    recipe = functools.partial(render.environment, site, settings, {})
+    pages = [Page(f"p{i}/", f"/p{i}/", "plain.html", {"title": f"Page {i}", "where": Here("here")}) for i in range(40)]
+    pages[17] = Renamed(*vars(pages[17]).values())  # in the third chunk of eight
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(render, "CHUNK", 8)
+    with a_thread_running():
+        result = render.render_pages(pages, recipe(), site, {}, recipe=recipe)
+    assert result.problems == [] and result.rendered == 40
+    where = [html.decode().split()[-1] for html in result.pages.values()]
+    assert list(result.pages) == [page.path for page in pages]
+    assert where == ["travelled"] * 16 + ["here"] * 8 + ["travelled"] * 16
