@@ -7,22 +7,25 @@ environment, thousands of pages) without copying it. A process with other thread
 dev server) is never forked, as the copy gets their locks in whatever state they were:
 there a job that can be pickled goes to a forkserver's workers (which re-import the main
 module, hence the guards in build.py and __main__.py), and any other job runs here. The
-job is pickled once, here, and each such worker unpickles it once, however many chunks
-it is given: a job may carry a whole site's pages (rendering in `serve`).
+job is pickled once, here, into a temporary file, and each such worker unpickles it
+once, however many chunks it is given: a job may carry a whole site's pages (rendering
+in `serve`).
 """
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import pickle
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.context import BaseContext
-from typing import TypeVar
+from typing import IO, TypeVar
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -52,16 +55,18 @@ def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, pickl
         with concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_adopt, initargs=(job,)
         ) as pool:
-            yield from _map(pool, _run_adopted, chunks)
+            yield from _map(pool, _run_adopted, chunks, workers)
         return
-    payload = _pickled(job)
-    if payload is None:  # something the job holds cannot travel: this process does it all
-        yield from map(job, chunks)
-        return
-    with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_unpickle, initargs=(payload,)
-    ) as pool:
-        yield from _map(pool, _run_adopted, chunks)
+    # Through a file, not the pipe to each worker: the pickle of a whole site's pages is
+    # never in this process's memory, once or a copy a worker.
+    with tempfile.NamedTemporaryFile(prefix="broadsheet-job-", suffix=".pickle") as payload:
+        if not _pickled(job, payload):  # something the job holds cannot travel: this process does it all
+            yield from map(job, chunks)
+            return
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_unpickle, initargs=(payload.name,)
+        ) as pool:
+            yield from _map(pool, _run_adopted, chunks, workers)
 
 
 def start_forkserver() -> None:
@@ -82,9 +87,19 @@ def start_forkserver() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-def _map(pool: concurrent.futures.ProcessPoolExecutor, job: Callable, chunks: list) -> Iterator:
+def _map(pool: concurrent.futures.ProcessPoolExecutor, job: Callable, chunks: list, workers: int) -> Iterator:
+    """job(chunk) for each chunk, in order, with at most two chunks a worker given out
+    and not yet taken by the caller: workers faster than the caller (rendered pages are
+    written as they come) would otherwise pile up every result here, a whole site's pages."""
+    ahead = 2 * workers
+    waiting: collections.deque[concurrent.futures.Future] = collections.deque()
     try:
-        yield from pool.map(job, chunks)
+        for chunk in chunks:
+            waiting.append(pool.submit(job, chunk))
+            if len(waiting) >= ahead:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
     # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -112,18 +127,21 @@ def _adopt(job: Callable) -> None:
     _adopted.append(job)
 
 
-def _pickled(job: Callable) -> bytes | None:
-    """The job as bytes, made once: sent to each worker as it starts, rather than once a
-    chunk. None when it cannot be pickled (a job built around something that cannot)."""
+def _pickled(job: Callable, file: IO[bytes]) -> bool:
+    """The job pickled into `file`, once for all workers (not once a chunk); False when
+    it cannot be pickled (a job built around something that cannot)."""
     try:
-        return pickle.dumps(job, pickle.HIGHEST_PROTOCOL)
+        pickle.dump(job, file, pickle.HIGHEST_PROTOCOL)
+        file.flush()
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        return None
+        return False
+    return True
 
 
-def _unpickle(payload: bytes) -> None:
+def _unpickle(path: str) -> None:
     _leave_ctrl_c_to_the_parent()  # first: a Ctrl-C while a big job unpickles is the parent's
-    _adopted.append(pickle.loads(payload))
+    with open(path, "rb") as file:
+        _adopted.append(pickle.load(file))
 
 
 def _leave_ctrl_c_to_the_parent() -> None:

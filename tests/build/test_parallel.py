@@ -4,10 +4,11 @@ import contextlib
 import functools
 import os
 import threading
+import time
 
 import pytest
 
-from broadsheet.build import config, content, render
+from broadsheet.build import config, content, pool, render
 from broadsheet.build.routes import Page
 
 from conftest import article, run_cli, tree_bytes
@@ -103,3 +104,20 @@ def test_a_chunk_a_worker_renders_for_other_pages_is_rendered_here_instead(make_
     where = [html.decode().split()[-1] for html in result.pages.values()]
     assert list(result.pages) == [page.path for page in pages]
     assert where == ["travelled"] * 16 + ["here"] * 8 + ["travelled"] * 16
+
+
+def touch_and_return(folder, chunk):
+    (folder / f"{chunk}").touch()  # this chunk was begun
+    return chunk
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
+def test_workers_run_at_most_two_chunks_each_ahead_of_the_caller(tmp_path):
+    """Results the caller has not taken wait in its memory: a caller slower than the
+    workers (rendered pages are written as they come) must not receive a whole site."""
+    results = pool.run(functools.partial(touch_and_return, tmp_path), list(range(40)), 2)
+    assert next(results) == 0
+    time.sleep(1)  # the workers would finish every chunk in this time
+    begun = len(list(tmp_path.iterdir()))
+    assert begun <= 4, f"{begun} chunks begun before the caller took the second"
+    assert list(results) == list(range(1, 40))
