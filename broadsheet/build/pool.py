@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -25,7 +26,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.context import BaseContext
-from typing import IO, TypeVar
+from typing import TypeVar
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -57,14 +58,12 @@ def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, pickl
         ) as pool:
             yield from _map(pool, _run_adopted, chunks, workers)
         return
-    # Through a file, not the pipe to each worker: the pickle of a whole site's pages is
-    # never in this process's memory, once or a copy a worker.
-    with tempfile.NamedTemporaryFile(prefix="broadsheet-job-", suffix=".pickle") as payload:
-        if not _pickled(job, payload):  # something the job holds cannot travel: this process does it all
+    with _pickled(job) as payload:
+        if payload is None:  # the job cannot travel: this process does it all
             yield from map(job, chunks)
             return
         with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_unpickle, initargs=(payload.name,)
+            workers, mp_context=context, initializer=_unpickle, initargs=(payload,)
         ) as pool:
             yield from _map(pool, _run_adopted, chunks, workers)
 
@@ -127,15 +126,29 @@ def _adopt(job: Callable) -> None:
     _adopted.append(job)
 
 
-def _pickled(job: Callable, file: IO[bytes]) -> bool:
-    """The job pickled into `file`, once for all workers (not once a chunk); False when
-    it cannot be pickled (a job built around something that cannot)."""
+@contextlib.contextmanager
+def _pickled(job: Callable) -> Iterator[str | None]:
+    """The job pickled once for all workers (not once a chunk), into a temporary file
+    rather than down the pipe to each worker, so the pickle of a whole site's pages is
+    never in this process's memory, once or a copy a worker: the file's path, deleted
+    afterwards. None when the job cannot be pickled (it holds something that cannot) or
+    the file cannot be written."""
     try:
-        pickle.dump(job, file, pickle.HIGHEST_PROTOCOL)
-        file.flush()
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        return False
-    return True
+        handle, path = tempfile.mkstemp(prefix="broadsheet-job-", suffix=".pickle")
+    except OSError:
+        yield None
+        return
+    try:
+        with open(handle, "wb") as file:
+            pickle.dump(job, file, pickle.HIGHEST_PROTOCOL)
+        written = True
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, OSError):
+        written = False
+    try:
+        yield path if written else None
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(path)
 
 
 def _unpickle(path: str) -> None:

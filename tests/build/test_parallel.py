@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import os
+import tempfile
 import threading
 import time
 
@@ -121,3 +122,26 @@ def test_workers_run_at_most_two_chunks_each_ahead_of_the_caller(tmp_path):
     begun = len(list(tmp_path.iterdir()))
     assert begun <= 4, f"{begun} chunks begun before the caller took the second"
     assert list(results) == list(range(1, 40))
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
+def test_a_job_that_cannot_be_pickled_runs_here_where_this_process_may_not_fork():
+    here = os.getpid()
+    with a_thread_running():
+        results = list(pool.run(lambda chunk: (chunk, os.getpid()), list(range(6)), 2, picklable=True))
+    assert results == [(chunk, here) for chunk in range(6)]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
+def test_the_pickled_job_is_removed_when_the_workers_are_done_or_the_caller_stops(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    job = functools.partial(touch_and_return, tmp_path)
+    with a_thread_running():
+        assert list(pool.run(job, list(range(6)), 2, picklable=True)) == list(range(6))
+        assert list((tmp_path / "tmp").iterdir()) == []
+        results = pool.run(job, list(range(6)), 2, picklable=True)
+        assert next(results) == 0
+        assert len(list((tmp_path / "tmp").iterdir())) == 1  # the job, while the workers may need it
+        results.close()
+    assert list((tmp_path / "tmp").iterdir()) == []
