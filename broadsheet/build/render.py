@@ -183,11 +183,12 @@ def _travelled(
     job: _RenderJob, recipe: Callable[[], jinja2.Environment], chunks: list[tuple[int, int]], workers: int
 ) -> Iterator[list[bytes | Problem]]:
     """The chunks rendered by workers that got the pages pickled, once each. A chunk that
-    comes back for other pages than this process's (their paths, in order) is rendered
-    here instead: a worker's page is this process's page, or it is not used."""
+    comes back for other pages than this process's (their paths, in order), or from a
+    worker running another copy of Broadsheet (one that imported it from elsewhere on
+    its path), is rendered here instead: a worker's page is this process's, or unused."""
     travelling = _TravellingJob(job.pages, job.site_dir, job.common, recipe, job.env)
-    for bounds, (paths, rendered) in zip(chunks, pool.run(travelling, chunks, workers, picklable=True)):
-        if paths != [page.path for page in job.pages[bounds[0] : bounds[1]]]:
+    for bounds, (code, paths, rendered) in zip(chunks, pool.run(travelling, chunks, workers, picklable=True)):
+        if code != __file__ or paths != [page.path for page in job.pages[bounds[0] : bounds[1]]]:
             rendered = job.render(bounds)
         yield rendered
 
@@ -196,7 +197,8 @@ def _travelled(
 class _TravellingJob:
     """_RenderJob for a worker that was not forked from here: pickled without the template
     environment (functions cannot be), which the worker makes from the recipe, the same
-    call that made this process's, once for all its chunks. It names the pages it rendered."""
+    call that made this process's, once for all its chunks. It names the code it ran
+    (this module's file) and the pages it rendered."""
 
     pages: list[Page]
     site_dir: Path
@@ -207,11 +209,11 @@ class _TravellingJob:
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "env": None}
 
-    def __call__(self, bounds: tuple[int, int]) -> tuple[list[str], list[bytes | Problem]]:
+    def __call__(self, bounds: tuple[int, int]) -> tuple[str, list[str], list[bytes | Problem]]:
         if self.env is None:
             self.env = self.recipe()
         rendered = _RenderJob(self.pages, self.env, self.site_dir, self.common).render(bounds)
-        return [page.path for page in self.pages[bounds[0] : bounds[1]]], rendered
+        return __file__, [page.path for page in self.pages[bounds[0] : bounds[1]]], rendered
 
 
 CHUNK = 200  # pages a worker renders at a time

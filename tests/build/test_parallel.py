@@ -2,7 +2,11 @@
 
 import contextlib
 import functools
+import multiprocessing
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -12,7 +16,7 @@ import pytest
 from broadsheet.build import config, content, pool, render
 from broadsheet.build.routes import Page
 
-from conftest import article, run_cli, tree_bytes
+from conftest import REPO, article, run_cli, tree_bytes
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
@@ -145,3 +149,48 @@ def test_the_pickled_job_is_removed_when_the_workers_are_done_or_the_caller_stop
         assert len(list((tmp_path / "tmp").iterdir())) == 1  # the job, while the workers may need it
         results.close()
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+ELSEWHERE = """
+import sys, threading
+
+def main():
+    sys.path.insert(0, sys.argv[1])  # this checkout, ahead of the copy in the working folder
+    from broadsheet.build import pipeline, pool, render
+    from broadsheet.cli import main as cli
+    pool.start_forkserver(preload=[pipeline])  # imported by the forkserver from its own path
+    render.PARALLEL_FROM, render.CHUNK = 10, 7
+    threading.Thread(target=threading.Event().wait, daemon=True).start()  # as the dev server's
+    sys.exit(cli(["build", "--site", sys.argv[2], "--no-cache", "--output", sys.argv[3]]))
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
+def test_pages_from_workers_running_another_copy_of_broadsheet_are_rendered_here(make_site, tmp_path):
+    """Python 3.11's forkserver imports what it preloads from its own path, not this
+    process's: its workers may run another copy of Broadsheet (here one that renders every
+    page wrong). Their pages are not used."""
+    site = make_site({f"content/s/a{i}.md": article(f"Story {i}", f"2025-06-1{i % 9} 10:00") for i in range(30)})
+    assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "one").code == 0
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(REPO / "broadsheet", copy / "broadsheet", ignore=shutil.ignore_patterns("__pycache__"))
+    wrong = copy / "broadsheet/build/render.py"
+    wrong.write_text(
+        wrong.read_text().replace(
+            "        start, stop = bounds\n",
+            "        start, stop = bounds\n        return [b'wrong'] * (stop - start)\n",
+            1,
+        )
+    )
+    script = tmp_path / "script" / "build_with_a_thread.py"
+    script.parent.mkdir()
+    script.write_text(ELSEWHERE)
+    done = subprocess.run(
+        [sys.executable, script, REPO, site, tmp_path / "many"], cwd=copy, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "many")
