@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from broadsheet.build import pipeline, pool
+from broadsheet.build import pool
 from broadsheet.build.request import BuildRequest
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
@@ -156,7 +156,7 @@ def measure(n: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site-src"
         write_corpus(site, n)
-        pool.start_forkserver(preload=[pipeline])  # as serve does, before any thread
+        pool.start_forkserver()  # as serve does, before any thread
         server = DevServer(site / "site", "/", "127.0.0.1", 0)
         server.listen()
         live = LiveSite(BuildRequest(site), server, out=sys.stderr if "-v" in sys.argv else open(os.devnull, "w"))  # noqa: SIM115 (lives as long as the bench)

@@ -24,9 +24,8 @@ import pickle
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.context import BaseContext
-from types import ModuleType
 from typing import TypeVar
 
 Chunk = TypeVar("Chunk")
@@ -69,20 +68,17 @@ def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, pickl
             yield from _map(pool, _run_adopted, chunks, workers)
 
 
-def start_forkserver(preload: Iterable[ModuleType] = ()) -> None:
+def start_forkserver() -> None:
     """Start the forkserver now, from the main thread, with Ctrl-C ignored. A process with
     threads (the dev server) gets its workers from the forkserver, which Python starts at the
     first build; Ctrl-C reaching it while its interpreter starts up (before it ignores SIGINT
     itself) printed "Fatal Python error: init_import_site". An ignored SIGINT is inherited
-    across exec, and Python leaves an ignored SIGINT ignored, so the server is never exposed.
-    `preload`: modules the forkserver imports once, so that each worker it forks has them
-    (importing the build's takes a worker 0.27 s of CPU, at every rebuild that uses workers)."""
+    across exec, and Python leaves an ignored SIGINT ignored, so the server is never exposed."""
     if (
         "forkserver" not in multiprocessing.get_all_start_methods()
         or threading.current_thread() is not threading.main_thread()
     ):
         return
-    multiprocessing.set_forkserver_preload(["__main__", *(module.__name__ for module in preload)])
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         multiprocessing.forkserver.ensure_running()

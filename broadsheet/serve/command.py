@@ -12,7 +12,7 @@ import webbrowser
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from broadsheet.build import config, pipeline, pool
+from broadsheet.build import config, pool
 from broadsheet.build.request import BuildRequest
 from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
 from broadsheet.serve.server import DevServer, PortInUse, error_heading
@@ -39,7 +39,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     server = watcher = live = None
     interrupted = False
     try:
-        pool.start_forkserver(preload=[pipeline])  # before the server's threads: the builds' workers come from it
+        pool.start_forkserver()  # before the server's threads: the builds' workers come from it
         heading = error_heading(Localiser(settings.language, settings.phrases))
         server = start_server(output, settings.base_path, args.host, args.port, heading)
         if server is None:

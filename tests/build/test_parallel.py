@@ -152,13 +152,14 @@ def test_the_pickled_job_is_removed_when_the_workers_are_done_or_the_caller_stop
 
 
 ELSEWHERE = """
-import sys, threading
+import multiprocessing, sys, threading
 
 def main():
     sys.path.insert(0, sys.argv[1])  # this checkout, ahead of the copy in the working folder
-    from broadsheet.build import pipeline, pool, render
+    from broadsheet.build import pool, render
     from broadsheet.cli import main as cli
-    pool.start_forkserver(preload=[pipeline])  # imported by the forkserver from its own path
+    multiprocessing.set_forkserver_preload(["broadsheet.build.pipeline"])  # imported from the forkserver's own path
+    pool.start_forkserver()
     render.PARALLEL_FROM, render.CHUNK = 10, 7
     threading.Thread(target=threading.Event().wait, daemon=True).start()  # as the dev server's
     sys.exit(cli(["build", "--site", sys.argv[2], "--no-cache", "--output", sys.argv[3]]))
@@ -171,9 +172,9 @@ if __name__ == "__main__":
 @pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver")
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
 def test_pages_from_workers_running_another_copy_of_broadsheet_are_rendered_here(make_site, tmp_path):
-    """Python 3.11's forkserver imports what it preloads from its own path, not this
-    process's: its workers may run another copy of Broadsheet (here one that renders every
-    page wrong). Their pages are not used."""
+    """Python 3.11's forkserver imports what it is told to preload from its own path, not
+    this process's: its workers may run another copy of Broadsheet (here one that renders
+    every page wrong). Their pages are not used."""
     site = make_site({f"content/s/a{i}.md": article(f"Story {i}", f"2025-06-1{i % 9} 10:00") for i in range(30)})
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "one").code == 0
     copy = tmp_path / "elsewhere"
