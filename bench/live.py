@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from broadsheet.build import pool
 from broadsheet.build.request import BuildRequest
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
@@ -155,12 +156,14 @@ def measure(n: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site-src"
         write_corpus(site, n)
+        pool.start_forkserver()  # as serve does, before any thread
         server = DevServer(site / "site", "/", "127.0.0.1", 0)
-        server.start()
+        server.listen()
         live = LiveSite(BuildRequest(site), server, out=sys.stderr if "-v" in sys.argv else open(os.devnull, "w"))  # noqa: SIM115 (lives as long as the bench)
         started = time.perf_counter()
-        live.rebuild()
+        live.rebuild()  # as serve's first build: no thread yet, so its workers are forked
         cold = time.perf_counter() - started
+        server.serve()
         watcher = Watcher(site, live.rebuild)
         watcher.start()
         client = EventClient(server.port, "/__broadsheet/events")

@@ -7,9 +7,12 @@ build state. ARCHITECTURE.md has the map.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
+
+import jinja2
 
 from broadsheet.build import claims, config, model, output_folder, published, render, routes, scan, write
 from broadsheet.build.collector import cycle_collector_paused
@@ -85,16 +88,17 @@ def build(
         if errors(problems):
             return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         clock.lap("routes")
-        env = render.environment(
-            request.site_dir, settings, static.fingerprints, template_helpers.helpers(settings, pictures.info)
-        )
+        recipe = functools.partial(_environment, request.site_dir, settings, static.fingerprints, pictures.info)
+        env = recipe()
         common = {"sections": site_model.taxonomies["sections"].terms}
         rebuild.start_pages((settings.for_pages(), static.fingerprints, common, pictures.info))
         every_page = pages + mail_pages
         with write.OutputWriter(request.output_dir, rebuild.on_disk) as writer:
             finisher = newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS on the way
             skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))
-            rendered = render.render_pages(every_page, env, request.site_dir, common, skip, advance, finisher.put)
+            rendered = render.render_pages(
+                every_page, env, request.site_dir, common, skip, advance, finisher.put, recipe
+            )
             clock.lap("render")
             generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild, moved)
             problems += write.put_generated(writer, generated, static.files, static.origins)
@@ -148,6 +152,14 @@ def load_model(
     )
     problems = sorted(set(problems + found + parsed + modelled))
     return settings, (None if errors(problems) else site_model), problems
+
+
+def _environment(
+    site_dir: Path, settings: Settings, fingerprints: dict[str, str], pictures: dict[str, images.ImageInfo]
+) -> jinja2.Environment:
+    """The templates' environment, made from plain data only: the dev server's render
+    workers, which are not forked from it, make theirs with this same call."""
+    return render.environment(site_dir, settings, fingerprints, template_helpers.helpers(settings, pictures))
 
 
 def _generated_files(

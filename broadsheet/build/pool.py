@@ -6,16 +6,23 @@ processes do. A forked worker inherits the job (and whatever it holds: the templ
 environment, thousands of pages) without copying it. A process with other threads (the
 dev server) is never forked, as the copy gets their locks in whatever state they were:
 there a job that can be pickled goes to a forkserver's workers (which re-import the main
-module, hence the guards in build.py and __main__.py), and any other job runs here.
+module, hence the guards in build.py and __main__.py), and any other job runs here. The
+job is pickled once, here, into a temporary file, and each such worker unpickles it
+once, however many chunks it is given: a job may carry a whole site's pages (rendering
+in `serve`).
 """
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import pickle
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.context import BaseContext
@@ -49,12 +56,16 @@ def run(job: Callable[[Chunk], Result], chunks: list[Chunk], workers: int, pickl
         with concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_adopt, initargs=(job,)
         ) as pool:
-            yield from _map(pool, _run_adopted, chunks)
+            yield from _map(pool, _run_adopted, chunks, workers)
         return
-    with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent
-    ) as pool:
-        yield from _map(pool, job, chunks)
+    with _pickled(job) as payload:
+        if payload is None:  # the job cannot travel: this process does it all
+            yield from map(job, chunks)
+            return
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_unpickle, initargs=(payload,)
+        ) as pool:
+            yield from _map(pool, _run_adopted, chunks, workers)
 
 
 def start_forkserver() -> None:
@@ -75,9 +86,19 @@ def start_forkserver() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-def _map(pool: concurrent.futures.ProcessPoolExecutor, job: Callable, chunks: list) -> Iterator:
+def _map(pool: concurrent.futures.ProcessPoolExecutor, job: Callable, chunks: list, workers: int) -> Iterator:
+    """job(chunk) for each chunk, in order, with at most two chunks a worker given out
+    and not yet taken by the caller: workers faster than the caller (rendered pages are
+    written as they come) would otherwise pile up every result here, a whole site's pages."""
+    ahead = 2 * workers
+    waiting: collections.deque[concurrent.futures.Future] = collections.deque()
     try:
-        yield from pool.map(job, chunks)
+        for chunk in chunks:
+            waiting.append(pool.submit(job, chunk))
+            if len(waiting) >= ahead:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
     # Ctrl-C, an error, or a caller that stopped early: chunks not begun are dropped, not waited for
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -97,12 +118,43 @@ def _context(picklable: bool) -> BaseContext | None:
     return None
 
 
-_adopted: list[Callable] = []  # set only inside forked worker processes, by _adopt
+_adopted: list[Callable] = []  # set only inside worker processes, by _adopt or _unpickle
 
 
 def _adopt(job: Callable) -> None:
     _leave_ctrl_c_to_the_parent()
     _adopted.append(job)
+
+
+@contextlib.contextmanager
+def _pickled(job: Callable) -> Iterator[str | None]:
+    """The job pickled once for all workers (not once a chunk), into a temporary file
+    rather than down the pipe to each worker, so the pickle of a whole site's pages is
+    never in this process's memory, once or a copy a worker: the file's path, deleted
+    afterwards. None when the job cannot be pickled (it holds something that cannot) or
+    the file cannot be written."""
+    try:
+        handle, path = tempfile.mkstemp(prefix="broadsheet-job-", suffix=".pickle")
+    except OSError:
+        yield None
+        return
+    try:
+        with open(handle, "wb") as file:
+            pickle.dump(job, file, pickle.HIGHEST_PROTOCOL)
+        written = True
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, OSError):
+        written = False
+    try:
+        yield path if written else None
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+
+
+def _unpickle(path: str) -> None:
+    _leave_ctrl_c_to_the_parent()  # first: a Ctrl-C while a big job unpickles is the parent's
+    with open(path, "rb") as file:
+        _adopted.append(pickle.load(file))
 
 
 def _leave_ctrl_c_to_the_parent() -> None:

@@ -132,10 +132,13 @@ def render_pages(
     skip: Callable[[Page], bool] | None = None,
     advance: Callable[[int], None] | None = None,
     sink: Callable[[str, bytes | None], None] | None = None,
+    recipe: Callable[[], jinja2.Environment] | None = None,
 ) -> RenderResult:
     """Render every page but those that `skip` says are on disk as they would come out.
     With a sink, each page's bytes (None when skipped) go there as soon as they are made,
-    and the result keeps only their paths (as None), so a big site is never all in memory."""
+    and the result keeps only their paths (as None), so a big site is never all in memory.
+    `recipe`: a picklable function that makes `env` again, which lets workers that were
+    not forked from here (the dev server's) render the pages too."""
     result = RenderResult({}, [], 0)
     todo = []
     for page in pages:
@@ -146,7 +149,7 @@ def render_pages(
         else:
             todo.append(page)
     problems: set[Problem] = set()
-    for page, html in zip(todo, _render_all(_RenderJob(todo, env, site_dir, common), advance)):
+    for page, html in zip(todo, _render_all(_RenderJob(todo, env, site_dir, common), advance, recipe)):
         if isinstance(html, Problem):
             problems.add(html)
             continue
@@ -192,16 +195,63 @@ class _RenderJob:
         return html
 
 
-def _render_all(job: _RenderJob, advance: Callable[[int], None] | None) -> Iterator[bytes | Problem]:
-    """Across the cores for a big build (build/pool.py): forked workers share the pages
-    and the template environment without copying them, which is why rendering never goes
-    to workers that were not forked from here. Pages come back a chunk at a time, in order."""
+def _render_all(
+    job: _RenderJob, advance: Callable[[int], None] | None, recipe: Callable[[], jinja2.Environment] | None = None
+) -> Iterator[bytes | Problem]:
+    """Across the cores for a big build (build/pool.py). Forked workers share the pages and
+    the template environment without copying them. Where this process may not fork (the
+    dev server's threads), a recipe for the environment lets the pages travel instead
+    (_TravellingJob); without one they are rendered here. Pages come back a chunk at a
+    time, in order."""
     total = len(job.pages)
     chunks = [(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
-    for (start, stop), rendered in zip(chunks, pool.run(job.render, chunks, pool.count(total, PARALLEL_FROM))):
+    workers = pool.count(total, PARALLEL_FROM)
+    forks = pool.usable(workers) > 1
+    if recipe is not None and not forks and pool.usable(workers, picklable=True) > 1:
+        results = _travelled(job, recipe, chunks, workers)
+    else:
+        results = pool.run(job.render, chunks, workers)
+    for (start, stop), rendered in zip(chunks, results):
         yield from rendered
         if advance:
             advance(stop - start)
+
+
+def _travelled(
+    job: _RenderJob, recipe: Callable[[], jinja2.Environment], chunks: list[tuple[int, int]], workers: int
+) -> Iterator[list[bytes | Problem]]:
+    """The chunks rendered by workers that got the pages pickled, once each. A chunk that
+    comes back for other pages than this process's (their paths, in order), or from a
+    worker running another copy of Broadsheet (one that imported it from elsewhere on
+    its path), is rendered here instead: a worker's page is this process's, or unused."""
+    travelling = _TravellingJob(job.pages, job.site_dir, job.common, recipe, job.env)
+    for bounds, (code, paths, rendered) in zip(chunks, pool.run(travelling, chunks, workers, picklable=True)):
+        if code != __file__ or paths != [page.path for page in job.pages[bounds[0] : bounds[1]]]:
+            rendered = job.render(bounds)
+        yield rendered
+
+
+@dataclass
+class _TravellingJob:
+    """_RenderJob for a worker that was not forked from here: pickled without the template
+    environment (functions cannot be), which the worker makes from the recipe, the same
+    call that made this process's, once for all its chunks. It names the code it ran
+    (this module's file) and the pages it rendered."""
+
+    pages: list[Page]
+    site_dir: Path
+    common: dict[str, Any]
+    recipe: Callable[[], jinja2.Environment]
+    env: jinja2.Environment | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "env": None}
+
+    def __call__(self, bounds: tuple[int, int]) -> tuple[str, list[str], list[bytes | Problem]]:
+        if self.env is None:
+            self.env = self.recipe()
+        rendered = _RenderJob(self.pages, self.env, self.site_dir, self.common).render(bounds)
+        return __file__, [page.path for page in self.pages[bounds[0] : bounds[1]]], rendered
 
 
 CHUNK = 200  # pages a worker renders at a time
