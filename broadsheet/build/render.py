@@ -149,7 +149,7 @@ def render_pages(
         else:
             todo.append(page)
     problems: set[Problem] = set()
-    for page, html in zip(todo, _render_all(_RenderJob(todo, env, site_dir, common), advance, recipe)):
+    for html, page in zip(_render_all(_RenderJob(todo, env, site_dir, common), advance, recipe), todo, strict=True):
         if isinstance(html, Problem):
             problems.add(html)
             continue
@@ -211,7 +211,9 @@ def _render_all(
         results = _travelled(job, recipe, chunks, workers)
     else:
         results = pool.run(job.render, chunks, workers)
-    for (start, stop), rendered in zip(chunks, results):
+    # results first: zip then runs the pool to its end, which waits for the workers to exit,
+    # rather than leaving them alive (and their memory held) until the build is over
+    for rendered, (start, stop) in zip(results, chunks, strict=True):
         yield from rendered
         if advance:
             advance(stop - start)
@@ -225,7 +227,9 @@ def _travelled(
     worker running another copy of Broadsheet (one that imported it from elsewhere on
     its path), is rendered here instead: a worker's page is this process's, or unused."""
     travelling = _TravellingJob(job.pages, job.site_dir, job.common, recipe, job.env)
-    for bounds, (code, paths, rendered) in zip(chunks, pool.run(travelling, chunks, workers, picklable=True)):
+    for (code, paths, rendered), bounds in zip(
+        pool.run(travelling, chunks, workers, picklable=True), chunks, strict=True
+    ):
         if code != __file__ or paths != [page.path for page in job.pages[bounds[0] : bounds[1]]]:
             rendered = job.render(bounds)
         yield rendered
@@ -243,14 +247,15 @@ class _TravellingJob:
     common: dict[str, Any]
     recipe: Callable[[], jinja2.Environment]
     env: jinja2.Environment | None = None
+    job: _RenderJob | None = None  # made once a worker: its cards last for all its chunks
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "env": None}
+        return {**self.__dict__, "env": None, "job": None}
 
     def __call__(self, bounds: tuple[int, int]) -> tuple[str, list[str], list[bytes | Problem]]:
-        if self.env is None:
-            self.env = self.recipe()
-        rendered = _RenderJob(self.pages, self.env, self.site_dir, self.common).render(bounds)
+        if self.job is None:
+            self.job = _RenderJob(self.pages, self.env or self.recipe(), self.site_dir, self.common)
+        rendered = self.job.render(bounds)
         return __file__, [page.path for page in self.pages[bounds[0] : bounds[1]]], rendered
 
 

@@ -195,3 +195,20 @@ def test_pages_from_workers_running_another_copy_of_broadsheet_are_rendered_here
     )
     assert done.returncode == 0, done.stderr
     assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "many")
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
+def test_render_workers_have_exited_when_rendering_returns(make_site, monkeypatch):
+    """The render workers hold a copy of the whole site: left to exit when the build is
+    over, they held it through the feeds and the write (seen as memory in `build -v`)."""
+    site = make_site({"templates/plain.html": "{{ title }}\n"})
+    settings, _ = config.load_settings(site)
+    env = render.environment(site, settings, {})
+    pages = [Page(f"p{i}/", f"/p{i}/", "plain.html", {"title": f"Page {i}"}) for i in range(40)]
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(render, "CHUNK", 8)
+    if threading.active_count() > 1:
+        pytest.skip("another test left a thread running: this process may not fork")
+    result = render.render_pages(pages, env, site, {})
+    assert result.rendered == 40
+    assert multiprocessing.active_children() == []
