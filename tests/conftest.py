@@ -37,6 +37,17 @@ def article(title: str, date: str, body: str = "Body text.", **keys: str) -> str
     return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
 
 
+def stories(count: int, desks: int = 3) -> dict[str, str]:
+    """`count` small articles over `desks` sections, five tags (and one in Cyrillic shared
+    by all) and nine days: enough pages for a build to start worker processes."""
+    return {
+        f"content/s{i % desks}/a{i}.md": article(
+            f"Story {i}", f"2025-06-{10 + i % 9} 1{i % 10}:00", tags=f"[T{i % 5}, Шесть]"
+        )
+        for i in range(count)
+    }
+
+
 DEMO_FILES = ("content", "templates", "broadsheet.yaml")
 
 

@@ -16,17 +16,12 @@ import pytest
 from broadsheet.build import config, content, pool, render
 from broadsheet.build.routes import Page
 
-from conftest import REPO, article, run_cli, tree_bytes
+from conftest import REPO, article, run_cli, stories, tree_bytes
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
 def test_parallel_build_equals_sequential_build(make_site, tmp_path, monkeypatch):
-    files = {
-        f"content/s{i % 3}/a{i}.md": article(
-            f"Story {i}", f"2025-06-{10 + i % 9} 1{i % 10}:00", tags=f"[T{i % 5}, Шесть]"
-        )
-        for i in range(80)
-    }
+    files = stories(80)
     site = make_site(files)
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "one").code == 0
 
@@ -55,12 +50,7 @@ def a_thread_running():
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
 def test_pages_rendered_by_workers_not_forked_from_here_equal_the_one_process_render(make_site, tmp_path, monkeypatch):
-    files = {
-        f"content/s{i % 3}/a{i}.md": article(
-            f"Story {i}", f"2025-06-{10 + i % 9} 1{i % 10}:00", tags=f"[T{i % 5}, Шесть]"
-        )
-        for i in range(60)
-    }
+    files = stories(60)
     files["templates/_footer.html"] = "<footer><p>{{ site.title }}, {{ 'Forty' | upper }}</p></footer>\n"
     site = make_site(files)
     monkeypatch.setattr(render, "PARALLEL_FROM", 10**9)  # one process

@@ -21,19 +21,14 @@ from broadsheet.build.request import BuildRequest
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
 
-from conftest import article, run_cli, tree_bytes
+from conftest import run_cli, stories, tree_bytes
 
 SETTINGS = "title: Pooled\nbase_url: https://example.org/digest/\ntimezone: UTC\nrelative_urls: true\n"
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
 def test_a_template_edit_in_serve_is_rendered_by_workers_as_one_process_renders_it(make_site, tmp_path, monkeypatch):
-    files = {
-        f"content/desk{i % 4}/story-{i}.md": article(
-            f"Story {i}", f"2025-0{1 + i % 6}-1{i % 9} 10:00", tags=f"[t{i % 7}]"
-        )
-        for i in range(48)
-    }
+    files = stories(60, desks=4)
     site = make_site(files, SETTINGS)
     footer = site / "templates/_footer.html"
     footer.parent.mkdir()
