@@ -1,0 +1,198 @@
+"""Story grouping measured: pair precision and recall on the labelled set, and the time at scale.
+
+    python bench/stories.py            # the chosen method on both halves, then the times at 10,000
+    python bench/stories.py --compare  # the alternatives measured on the development half
+    python bench/stories.py --quick    # the quality figures only
+
+The labelled set (bench/stories/labelled-*.yaml) is split by story, by a hash of its label:
+no story has articles in both halves. Develop on `dev`; `held-out` is read to report, never to tune.
+Times are CPU seconds (time.process_time), the median of three runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import statistics
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from broadsheet.build import stories  # noqa: E402
+from broadsheet.build.stories import StoryEntry, StoryIndex, StorySettings  # noqa: E402
+
+from corpus import article  # noqa: E402
+
+
+def labelled() -> tuple[list[StoryEntry], dict[str, str]]:
+    entries, labels = [], {}
+    for path in sorted((HERE / "stories").glob("labelled-*.yaml")):
+        for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            entries.append(
+                StoryEntry(
+                    id=raw["id"],
+                    title=raw["title"],
+                    summary=raw["summary"],
+                    body=raw["body"],
+                    date=datetime.strptime(raw["date"], "%Y-%m-%d %H:%M"),
+                    outlet=raw["outlet"],
+                    language=raw["lang"],
+                )
+            )
+            labels[raw["id"]] = raw["story"]
+    return entries, labels
+
+
+def halves(entries: list[StoryEntry], labels: dict[str, str]) -> dict[str, str]:
+    """Entry id -> its half: by the ISO week of its story's first article (odd weeks dev,
+    even held-out). By story, so no story is in both; by week, so the near misses of a
+    story (the other central bank that day, the strike's settlement two days later) fall
+    in its half and are measured, which a split by a hash of the label would scatter."""
+    first: dict[str, datetime] = {}
+    for e in entries:
+        first[labels[e.id]] = min(first.get(labels[e.id], e.date), e.date)
+    return {e.id: "dev" if first[labels[e.id]].isocalendar().week % 2 else "held-out" for e in entries}
+
+
+def pairs(groups: list[tuple[str, ...]]) -> set[tuple[str, str]]:
+    return {tuple(sorted(p)) for g in groups for p in itertools.combinations(g, 2)}  # type: ignore[misc]
+
+
+def score(entries: list[StoryEntry], labels: dict[str, str], index_class: type[StoryIndex], settings: StorySettings):
+    truth: dict[str, list[str]] = {}
+    for e in entries:
+        truth.setdefault(labels[e.id], []).append(e.id)
+    want = pairs([tuple(ids) for ids in truth.values()])
+    got = pairs([s.ids for s in index_class(entries, settings).stories()])
+    right = len(want & got)
+    precision = right / len(got) if got else 1.0
+    recall = right / len(want) if want else 1.0
+    return precision, recall, len(got), len(want), sorted(got - want), sorted(want - got)
+
+
+def variant(require_names: bool, average_link: bool) -> type[StoryIndex]:
+    return type("Variant", (StoryIndex,), {"require_names": require_names, "average_link": average_link})
+
+
+def compare(dev: list[StoryEntry], labels: dict[str, str]) -> None:
+    print("development half: threshold, then precision/recall per variant (decay 0.75, names x3)")
+    print(f"{'':9}" + "".join(f"{name:>22}" for name in ("text alone", "+ shared name", "+ names, avg link")))
+    kinds = [variant(False, False), variant(True, False), variant(True, True)]
+    for threshold in (0.10, 0.14, 0.18, 0.22, 0.26, 0.30, 0.35):
+        settings = StorySettings(threshold=threshold)
+        cells = [score(dev, labels, kind, settings)[:2] for kind in kinds]
+        print(f"{threshold:9.2f}" + "".join(f"{p:>15.3f} {r:.3f}" for p, r in cells))
+    sweeps = (
+        ("prefix length", "PREFIX", (4, 5, 6, 7, 99)),
+        ("decay across the window", "DECAY", (0.0, 0.25, 0.5, 0.75, 0.9)),
+        ("weight of a name or figure against a plain word", "NAME_BOOST", (1.0, 1.5, 2.0, 3.0, 4.0)),
+    )
+    for title, name, values in sweeps:
+        chosen = getattr(stories, name)
+        print(f"{title} (the chosen method otherwise):")
+        for value in values:
+            setattr(stories, name, value)
+            p, r, *_ = score(dev, labels, StoryIndex, StorySettings())
+            print(f"  {value:4}: precision {p:.3f} recall {r:.3f}")
+        setattr(stories, name, chosen)
+    print("share of the threshold a link across languages needs (the chosen method otherwise):")
+    for share in (0.3, 0.5, 0.7, 1.0):
+        p, r, *_ = score(dev, labels, StoryIndex, StorySettings(across_languages=share))
+        print(f"  {share:4}: precision {p:.3f} recall {r:.3f}")
+
+
+def quality() -> None:
+    entries, labels = labelled()
+    half = halves(entries, labels)
+    for name in ("dev", "held-out", "all"):
+        part = [e for e in entries if name in ("all", half[e.id])]
+        p, r, got, want, wrong, missed = score(part, labels, StoryIndex, StorySettings())
+        n_stories = len({labels[e.id] for e in part})
+        print(
+            f"{name:9} {len(part):3} entries, {n_stories} labels: pair precision {p:.3f} ({got} pairs found), "
+            f"recall {r:.3f} ({want} pairs labelled)"
+        )
+        for a, b in wrong:
+            print(f"    wrongly joined: {a} + {b}")
+        for a, b in missed:
+            print(f"    missed: {a} + {b}")
+
+
+def corpus_entries(n: int) -> list[StoryEntry]:
+    """bench/corpus.py's articles as records (its random words: many shared terms, no stories)."""
+    rng = random.Random(2025)
+    start = datetime(2024, 1, 1)
+    out = []
+    for i in range(n):
+        _, text = article(rng, i, start)
+        head, _, body = text[4:].partition("\n---\n")
+        fields = dict(line.split(": ", 1) for line in head.splitlines())
+        out.append(
+            StoryEntry(
+                id=f"article-{i:05d}",
+                title=fields["title"].strip('"'),
+                summary=fields["summary"],
+                body=body,
+                date=datetime.strptime(fields["date"], "%Y-%m-%d %H:%M"),
+                language=fields.get("lang", "en"),
+            )
+        )
+    return out
+
+
+def cpu(job, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.process_time()
+        job()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
+def timing(n: int = 10_000) -> None:
+    labelled_entries, _ = labelled()
+    entries = corpus_entries(n - 24 * len(labelled_entries))
+    # Story-like articles mixed in, so the time includes real links and groups: the labelled
+    # set copied into each month of the corpus's two years, dates and ids shifted (4,944 of the 10,000).
+    base = min(e.date for e in labelled_entries)
+    for month in range(24):
+        shift = datetime(2024 + month // 12, month % 12 + 1, 1) - base
+        entries += [replace(e, id=f"{e.id}@{month}", date=e.date + shift) for e in labelled_entries]
+    cache = {e.id: stories.features(e) for e in entries}
+    print(f"{len(entries)} articles, {len(StoryIndex(entries).stories())} stories")
+    print(f"  features of every article:        {cpu(lambda: [stories.features(e) for e in entries]):.3f} s")
+    print(f"  grouping, features cached:        {cpu(lambda: stories.group(entries, cache=cache)):.3f} s")
+    print(f"  cold (features + grouping):       {cpu(lambda: stories.group(entries)):.3f} s")
+    index = StoryIndex(entries, cache=cache)
+    edited = replace(entries[len(entries) // 2], summary="A changed summary naming Holloway and 4.25%.")
+    original = entries[len(entries) // 2]
+
+    def one_edit() -> None:
+        index.replace(edited)
+        index.stories()
+        index.replace(original)
+        index.stories()
+
+    print(f"  one edit (replace + stories):     {cpu(one_edit) / 2 * 1000:.1f} ms")
+    index.replace(edited)
+    assert index.stories() == stories.group([edited if e.id == edited.id else e for e in entries])
+    print("  the edited index's stories equal a fresh grouping's")
+
+
+if __name__ == "__main__":
+    entries, labels = labelled()
+    if "--compare" in sys.argv:
+        half = halves(entries, labels)
+        compare([e for e in entries if half[e.id] == "dev"], labels)
+        sys.exit(0)
+    quality()
+    if "--quick" not in sys.argv:
+        timing()

@@ -1,0 +1,416 @@
+"""Stories: articles about the same event grouped, whatever outlet filed them.
+
+A pure function over plain records (`StoryEntry` -> `Story`), so the model can call it and
+the tests and `bench/stories.py` can measure it without a site. The method was chosen on the
+labelled set in `bench/stories/` (figures in bench/README.md's "Stories" section):
+
+- each article becomes a bag of weighted terms (`features`): words of title, summary and
+  body (the title counts most), transliterated to Latin and cut to a short prefix so
+  Russian and English coverage, and a word's inflections, meet; names (capitalised words
+  not opening a sentence, acronyms) and figures ("4.25%", Russian "4,25%") weigh more.
+  Weights are the article's own, not the corpus's (no IDF): a pair's score then depends on
+  the pair alone, which is what lets an edit recompute only the window around it (`StoryIndex`);
+- two articles are linked when they were published within the window (72 hours) of each
+  other, share a name or figure (text alone linked two central banks' decisions on one day),
+  and their cosine, less a share growing with the time between them (the strike and, two
+  days later, the deal that ended it), reaches the threshold; between languages only names
+  and figures can match, so such a link needs half the threshold;
+- linked articles form groups by average link, never by chaining through a weak neighbour:
+  two groups merge only when their articles are, on average, as close as one link must be.
+
+Tags are never read: a shared tag never makes a story. The editor has the last word: a
+`story: <key>` joins articles by hand (and takes them out of automatic grouping), `story:
+false` keeps an article alone, and `auto=False` in `StorySettings` turns automatic grouping off.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from text_unidecode import unidecode
+
+
+@dataclass(frozen=True)
+class StoryEntry:
+    """What grouping reads of one article. `story` is the front matter's `story:`: None
+    (automatic), False (always alone) or a key (joined by hand with the key's other articles)."""
+
+    id: str
+    title: str
+    summary: str
+    body: str
+    date: datetime
+    outlet: str = ""
+    language: str = ""
+    story: str | bool | None = None
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    """`stories:` in settings. `threshold` is the cosine one link needs between articles in
+    one language; `across_languages` the share of it a link between languages needs, as
+    only names and figures can be shared there (measured, see above)."""
+
+    auto: bool = True
+    window_hours: float = 72.0
+    threshold: float = 0.17
+    across_languages: float = 0.5
+
+
+@dataclass(frozen=True)
+class Story:
+    """Two or more articles of one event, in time order (date, then id). `key` is the
+    editor's `story:` key, or None for a story found automatically."""
+
+    ids: tuple[str, ...]
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Features:
+    """An article's terms and weights, a function of its text alone: cacheable by content."""
+
+    weights: Mapping[str, float]
+    names: frozenset[str]
+    norm: float
+
+
+# How much one occurrence counts by where it is, and by what it is.
+TITLE, SUMMARY, BODY = 3.0, 2.0, 1.0
+NAME_BOOST = 3.0
+BODY_CHARS = 400  # the opening of a body says what happened; the rest adds cost, not signal
+PREFIX = 5  # words cut to five letters: "decisions"/"decision", "Газпрома"/"Газпром"
+# A term shared by more articles than this within one window finds no candidates: it
+# says nothing of the event ("government" on a busy day), and it bounds the work.
+DISCOVERY_LIMIT = 40
+# Coverage of one event comes within hours; the next event in the same place, days later.
+# A link's cosine loses this share of itself across the whole window (measured: bench/stories.py).
+DECAY = 0.75
+MAX_GROUP = 400  # average link is quadratic in a group's size; a larger group keeps its links as they are
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Words that say nothing of an event, English and Russian (matched before transliteration).
+_STOP_WORDS = """
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has
+have having he her here hers him his how i if in into is it its itself just last me more most my new
+no nor not now of off on once only or other our out over own s same says said she should so some
+such than that the their them then there these they this those through to too under until up very
+was we were what when where which while who whom why will with would you your year years week day
+days one two three first after per cent percent mr ms и в во не что он на я с со как а то все она
+так его но да ты к у же вы за бы по только её мне было вот от меня ещё нет о из ему теперь когда
+даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж вам ведь там потом себя ничего
+ей может они тут где есть надо ней для мы тебя их чем была сам чтоб без будто чего раз тоже себе под
+будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее
+сейчас были куда зачем всех никогда можно при наконец два об другой хоть после над больше тот через
+эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть
+том нельзя такой им более всегда конечно всю между год года году также заявил заявила сообщил
+сообщила
+"""
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+def features(entry: StoryEntry, memo: dict[str, tuple[str, int]] | None = None) -> Features:
+    """The weighted terms of one article (see the module's note). `memo`: words already
+    read, shared by the calls of one build (a word's term and kind are the same everywhere)."""
+    memo = {} if memo is None else memo
+    weights: dict[str, float] = {}
+    names: set[str] = set()
+    for text, weight in ((entry.title, TITLE), (entry.summary, SUMMARY), (entry.body[:BODY_CHARS], BODY)):
+        for term, is_name in _terms(text, memo):
+            if is_name:
+                names.add(term)
+                weights[term] = weights.get(term, 0.0) + weight * NAME_BOOST
+            else:
+                weights[term] = weights.get(term, 0.0) + weight
+    # Repetition counts less than presence (sublinear), so a long body cannot outweigh the title.
+    weights = {term: math.sqrt(w) for term, w in weights.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return Features(weights, frozenset(names), norm)
+
+
+# What a word is: nothing to count (a stop word), a plain word, a capitalised word, all
+# capitals, a figure.
+_STOPPED, _PLAIN, _CAPITAL, _CAPS, _FIGURE = range(5)
+_SENTENCES = re.compile(r"[.!?:;](?:\s|$)")
+
+
+def _terms(text: str, memo: dict[str, tuple[str, int]]) -> list[tuple[str, bool]]:
+    """(term, is it a name or a figure) for each word of a text that is not a stop word. A
+    capitalised word opening a sentence is no name: "Traders said" is not "Holloway said"."""
+    out = []
+    for sentence in _SENTENCES.split(unicodedata.normalize("NFKC", text)):
+        words = _WORD.findall(sentence)
+        kinds = [memo.get(word) or _read(word, memo) for word in words]
+        for n, (term, kind) in enumerate(kinds):
+            if kind == _STOPPED:
+                continue
+            if kind == _CAPS:
+                # An acronym (ECB, CNPC, ФРС), unless a headline shouts ("REYES THE HERO!").
+                name = len(term) <= 5 and not (
+                    (n > 0 and kinds[n - 1][1] == _CAPS) or (n + 1 < len(kinds) and kinds[n + 1][1] == _CAPS)
+                )
+            else:
+                name = kind == _FIGURE or (kind == _CAPITAL and n > 0)
+            out.append((term, name))
+    return out
+
+
+def _read(word: str, memo: dict[str, tuple[str, int]]) -> tuple[str, int]:
+    lower = word.lower()
+    if word[0].isdigit():
+        found = (word.replace(",", "."), _FIGURE)  # "4,25%" is "4.25%"
+    elif lower in _STOP or len(lower) < 2:
+        found = ("", _STOPPED)
+    elif word.isupper():
+        found = (_key(lower), _CAPS)
+    else:
+        found = (_key(lower), _CAPITAL if word[0].isupper() else _PLAIN)
+    memo[word] = found
+    return found
+
+
+def _key(word: str) -> str:
+    """A word's comparable form: Latin letters, a few spellings made one, cut to a prefix."""
+    if not word.isascii():
+        word = unidecode(word)
+    word = word.replace("'", "").replace("’", "").replace("kh", "h").replace("y", "i").replace("w", "v")
+    return word[:PREFIX]
+
+
+def _timestamp(when: datetime) -> float:
+    # Naive dates are read as UTC, so naive and aware dates compare without raising.
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def group(
+    entries: Iterable[StoryEntry],
+    settings: StorySettings = StorySettings(),
+    cache: Mapping[str, Features] | None = None,
+) -> tuple[Story, ...]:
+    """Entries -> the stories of two or more of them, ordered by their first article.
+    `cache`: features already made for some ids (from a previous build), used as they are."""
+    return StoryIndex(entries, settings, cache).stories()
+
+
+class StoryIndex:
+    """What grouping knows between builds: every article's features, the terms' postings in
+    time order and the links. `replace`/`remove` recompute only the links of articles
+    within one window of the edited one, so an edit costs a window, not the whole site,
+    and the stories come out exactly as a fresh `group()` of the same entries."""
+
+    # The method's two choices, here so bench/stories.py can measure the alternatives.
+    require_names = True  # a link needs a shared name or figure, not text alone
+    average_link = True  # groups by average link, not every connected component
+
+    def __init__(
+        self,
+        entries: Iterable[StoryEntry] = (),
+        settings: StorySettings = StorySettings(),
+        cache: Mapping[str, Features] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.entries: dict[str, StoryEntry] = {}
+        self.feats: dict[str, Features] = {}
+        self.times: dict[str, float] = {}
+        self.order: list[tuple[float, str]] = []  # automatic articles, by time
+        self.postings: dict[str, list[tuple[float, str]]] = {}  # name -> its articles, by time
+        self.links: dict[str, dict[str, float]] = {}  # article -> linked article -> share of the threshold
+        self.memo: dict[str, tuple[str, int]] = {}  # word -> (term, kind), for `features`
+        for entry in entries:
+            if entry.id in self.entries:
+                raise ValueError(f"{entry.id}: two articles with one id")
+            self.entries[entry.id] = entry
+            self.times[entry.id] = _timestamp(entry.date)
+            if self._automatic(entry):
+                known = cache.get(entry.id) if cache else None
+                self.feats[entry.id] = known if known is not None else features(entry, self.memo)
+        for entry_id in sorted(self.feats, key=lambda i: (self.times[i], i)):
+            self._post(entry_id)
+        for entry_id in self.feats:
+            self.links[entry_id] = {}
+        for _, entry_id in self.order:
+            self._link_forward(entry_id)
+
+    @property
+    def window(self) -> float:
+        return self.settings.window_hours * 3600.0
+
+    def _automatic(self, entry: StoryEntry) -> bool:
+        return self.settings.auto and entry.story is None
+
+    def _discovering(self, entry_id: str) -> Iterable[str]:
+        """The terms that find an article's candidates: its names and figures (a link needs one)."""
+        mine = self.feats[entry_id]
+        return mine.names if self.require_names else mine.weights
+
+    def _post(self, entry_id: str) -> None:
+        stamp = (self.times[entry_id], entry_id)
+        insort(self.order, stamp)
+        for term in self._discovering(entry_id):
+            insort(self.postings.setdefault(term, []), stamp)
+
+    def _unpost(self, entry_id: str) -> None:
+        stamp = (self.times[entry_id], entry_id)
+        self.order.pop(bisect_left(self.order, stamp))
+        for term in self._discovering(entry_id):
+            posting = self.postings[term]
+            posting.pop(bisect_left(posting, stamp))
+            if not posting:
+                del self.postings[term]
+
+    def _candidates(self, entry_id: str) -> set[str]:
+        """Later articles within the window sharing a name or figure that few articles of the
+        window around this one have. Counted around the earlier article of a pair, so an
+        edit changes the links of the articles within one window of it and no others."""
+        when, found = self.times[entry_id], set[str]()
+        for term in self._discovering(entry_id):
+            posting = self.postings[term]
+            lo = bisect_left(posting, (when - self.window, ""))
+            hi = bisect_right(posting, (when + self.window, "\U0010ffff"))
+            if hi - lo - 1 > DISCOVERY_LIMIT:
+                continue
+            start = bisect_right(posting, (when, entry_id))
+            found.update(other for _, other in posting[start:hi])
+        return found
+
+    def _score(self, a: str, b: str) -> float:
+        fa, fb = self.feats[a], self.feats[b]
+        if (self.require_names and not fa.names & fb.names) or not fa.norm or not fb.norm:
+            return 0.0
+        small, large = (fa, fb) if len(fa.weights) <= len(fb.weights) else (fb, fa)
+        dot = sum(w * large.weights.get(t, 0.0) for t, w in small.weights.items())
+        apart = abs(self.times[a] - self.times[b]) / self.window if self.window else 0.0
+        return dot / (fa.norm * fb.norm) * (1.0 - DECAY * apart)
+
+    def _link_forward(self, entry_id: str) -> None:
+        for other in self._candidates(entry_id):
+            self._link(entry_id, other)
+
+    def _link(self, a: str, b: str) -> None:
+        score = self._score(a, b)
+        # Links are kept as a share of the threshold their pair needs, so average link can
+        # weigh links within and across languages alike: a group needs an average of 1.
+        needed = self.settings.threshold
+        if self.entries[a].language != self.entries[b].language:
+            needed *= self.settings.across_languages
+        if score >= needed:
+            self.links[a][b] = self.links[b][a] = score / needed if needed else math.inf
+
+    def _relink_around(self, when: float) -> None:
+        """The links whose earlier article lies within a window of `when` made again."""
+        lo = bisect_left(self.order, (when - self.window, ""))
+        hi = bisect_right(self.order, (when + self.window, "\U0010ffff"))
+        near = self.order[lo:hi]
+        for stamp in near:
+            entry_id = stamp[1]
+            for other in [o for o in self.links[entry_id] if (self.times[o], o) > stamp]:
+                del self.links[entry_id][other], self.links[other][entry_id]
+        for _, entry_id in near:
+            self._link_forward(entry_id)
+
+    def remove(self, entry_id: str) -> None:
+        entry = self.entries.pop(entry_id)
+        when = self.times[entry_id]
+        if entry.id in self.feats:
+            self._unpost(entry_id)
+            for other in self.links.pop(entry_id):
+                del self.links[other][entry_id]
+            del self.feats[entry_id]
+            self._relink_around(when)
+        del self.times[entry_id]
+
+    def replace(self, entry: StoryEntry, known: Features | None = None) -> None:
+        """An article added or changed (its old version, if any, taken out first)."""
+        if entry.id in self.entries:
+            self.remove(entry.id)
+        self.entries[entry.id] = entry
+        self.times[entry.id] = _timestamp(entry.date)
+        if self._automatic(entry):
+            self.feats[entry.id] = known if known is not None else features(entry, self.memo)
+            self.links[entry.id] = {}
+            self._post(entry.id)
+            self._relink_around(self.times[entry.id])
+
+    def stories(self) -> tuple[Story, ...]:
+        found = [Story(self._in_time_order(ids), key) for key, ids in self._manual().items() if len(ids) > 1]
+        for component in self._components():
+            if not self.average_link:
+                found.append(Story(component))
+                continue
+            found += [Story(ids) for ids in _average_link(component, self.links, 1.0)]
+        return tuple(sorted(found, key=lambda s: (self.times[s.ids[0]], s.ids)))
+
+    def _manual(self) -> dict[str, list[str]]:
+        keyed: dict[str, list[str]] = {}
+        for entry in self.entries.values():
+            if isinstance(entry.story, str):
+                keyed.setdefault(entry.story, []).append(entry.id)
+        return keyed
+
+    def _in_time_order(self, ids: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted(ids, key=lambda i: (self.times[i], i)))
+
+    def _components(self) -> list[tuple[str, ...]]:
+        seen: set[str] = set()
+        out = []
+        for _, start in self.order:
+            if start in seen or not self.links[start]:
+                continue
+            seen.add(start)
+            stack, members = [start], [start]
+            while stack:
+                for other in self.links[stack.pop()]:
+                    if other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+                        members.append(other)
+            out.append(self._in_time_order(members))
+        return out
+
+
+def _average_link(
+    members: tuple[str, ...], links: Mapping[str, Mapping[str, float]], threshold: float
+) -> list[tuple[str, ...]]:
+    """One component of links -> its groups: the closest two groups merged while their
+    average link (a missing link counting 0) reaches the threshold. Members come in time
+    order and ties go to the earlier pair, so the result does not depend on input order."""
+    if len(members) == 2 or len(members) > MAX_GROUP:
+        return [members]
+    position = {m: i for i, m in enumerate(members)}
+    groups: dict[int, list[str]] = {i: [m] for i, m in enumerate(members)}
+    total: dict[tuple[int, int], float] = {}
+    for a in members:
+        for b in sorted(links[a], key=position.__getitem__):  # sums in one order, whatever built the links
+            i, j = position[a], position[b]
+            if i < j:
+                total[(i, j)] = links[a][b]
+    while True:
+        best, pair = threshold, None
+        for i, j in sorted(total):  # ties go to the earlier pair
+            mean = total[(i, j)] / (len(groups[i]) * len(groups[j]))
+            if mean >= best and (pair is None or mean > best):
+                best, pair = mean, (i, j)
+        if pair is None:
+            break
+        i, j = pair
+        groups[i] += groups.pop(j)
+        merged: dict[tuple[int, int], float] = {}
+        for (x, y), score in sorted(total.items()):
+            x2, y2 = (i if x == j else x), (i if y == j else y)
+            if x2 == y2:
+                continue
+            key = (min(x2, y2), max(x2, y2))
+            merged[key] = merged.get(key, 0.0) + score
+        total = merged
+    return [
+        tuple(g)
+        for g in sorted((sorted(g, key=position.__getitem__) for g in groups.values()), key=lambda g: position[g[0]])
+        if len(g) > 1
+    ]

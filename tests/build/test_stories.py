@@ -1,0 +1,209 @@
+"""Stories: coverage of one event grouped (build/stories.py), on the hard cases of the
+labelled set in bench/stories/ and on hand-written edge cases."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import yaml
+
+from broadsheet.build.stories import Story, StoryEntry, StoryIndex, StorySettings, features, group
+
+from conftest import REPO
+
+
+def labelled() -> list[tuple[StoryEntry, str]]:
+    out = []
+    for path in sorted((REPO / "bench" / "stories").glob("labelled-*.yaml")):
+        for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            entry = StoryEntry(
+                id=raw["id"],
+                title=raw["title"],
+                summary=raw["summary"],
+                body=raw["body"],
+                date=datetime.strptime(raw["date"], "%Y-%m-%d %H:%M"),
+                outlet=raw["outlet"],
+                language=raw["lang"],
+            )
+            out.append((entry, raw["story"]))
+    return out
+
+
+LABELLED = labelled()
+ENTRIES = [entry for entry, _ in LABELLED]
+
+
+def story_of(stories: tuple[Story, ...], entry_id: str) -> tuple[str, ...]:
+    return next((s.ids for s in stories if entry_id in s.ids), (entry_id,))
+
+
+def labelled_ids(label: str) -> tuple[str, ...]:
+    return tuple(entry.id for entry, story in LABELLED if story == label)
+
+
+@pytest.mark.parametrize(
+    ("label", "ids"),
+    [
+        # Two central banks on one day, the same terms and the Fed's chair named in both.
+        ("fed-cut", ("fed-1", "fed-2", "fed-5", "fed-3", "fed-4")),
+        ("ecb-hold", ("ecb-1", "ecb-2", "ecb-3", "ecb-5", "ecb-4")),
+        # Across midnight, and a second quake the next morning with the same tag and words.
+        ("chile-quake", ("chile-1", "chile-2", "chile-5", "chile-3", "chile-4")),
+        ("hokkaido-quake", ("japan-1", "japan-2", "japan-3")),
+        # Russian and English coverage of one event.
+        ("siberia-gas", ("gas-1", "gas-4", "gas-2", "gas-5", "gas-3", "gas-6")),
+        # A strike and, two days later, the deal that ended it: two events.
+        ("rotterdam-strike", ("dock-1", "dock-2", "dock-3", "dock-4")),
+        ("rotterdam-deal", ("deal-1", "deal-2", "deal-3", "deal-4")),
+        # A fire and, six days later, the investigation of it.
+        ("salzgitter-fire", ("fire-1", "fire-2", "fire-3")),
+        ("salzgitter-probe", ("probe-1", "probe-2", "probe-3")),
+        # Same tag, same night, two matches; headlines from wire to tabloid capitals.
+        ("arsenal-inter", ("ars-1", "ars-2", "ars-3")),
+        ("barca-bayern", ("bar-1", "bar-3", "bar-2")),
+    ],
+)
+def test_the_hard_cases_come_out_as_labelled(label, ids):
+    stories = group(ENTRIES)
+    assert sorted(labelled_ids(label)) == sorted(ids)
+    assert story_of(stories, ids[0]) == ids  # the whole story, nothing more, in time order
+
+
+def test_grouping_does_not_depend_on_the_order_of_the_articles():
+    expected = group(ENTRIES)
+    for seed in range(5):
+        shuffled = ENTRIES[:]
+        random.Random(seed).shuffle(shuffled)
+        assert group(shuffled) == expected
+
+
+def test_stories_are_in_time_order_and_so_are_their_articles():
+    stories = group(ENTRIES)
+    when = {e.id: e.date for e in ENTRIES}
+    firsts = [(when[s.ids[0]], s.ids[0]) for s in stories]
+    assert firsts == sorted(firsts)
+    for story in stories:
+        assert list(story.ids) == sorted(story.ids, key=lambda i: (when[i], i))
+
+
+def article(entry_id: str, title: str, hours: float = 0, **fields) -> StoryEntry:
+    base = datetime(2026, 3, 2, 9, 0)
+    defaults = {"summary": "", "body": "", "outlet": "Desk"}
+    return StoryEntry(id=entry_id, title=title, date=base + timedelta(hours=hours), **{**defaults, **fields})
+
+
+def test_a_story_key_joins_articles_by_hand_and_keeps_them_out_of_automatic_grouping():
+    fed = next(e for e in ENTRIES if e.id == "fed-1")
+    keyed = [
+        article("a", "Harbour reopens after storm", story="harbour"),
+        article("b", "Ferry timetable changes next month", hours=300, story="harbour"),
+        replace(fed, id="fed-keyed", story="other"),  # alone under its key, not joined to the Fed story
+    ]
+    stories = group(ENTRIES + keyed)
+    assert Story(("a", "b"), key="harbour") in stories
+    assert story_of(stories, "fed-keyed") == ("fed-keyed",)
+    assert story_of(stories, "fed-1") == ("fed-1", "fed-2", "fed-5", "fed-3", "fed-4")
+
+
+def test_story_false_keeps_an_article_alone_even_beside_its_copy():
+    fed = next(e for e in ENTRIES if e.id == "fed-1")
+    alone = replace(fed, id="fed-alone", story=False)
+    stories = group([fed, alone, replace(fed, id="fed-copy")])
+    assert stories == (Story(("fed-1", "fed-copy")),)
+
+
+def test_automatic_grouping_can_be_turned_off_leaving_the_editors_keys():
+    keyed = [article("x", "One", story="k"), article("y", "Two", hours=1, story="k")]
+    assert group(ENTRIES + keyed, StorySettings(auto=False)) == (Story(("x", "y"), key="k"),)
+
+
+def test_the_window_keeps_apart_copies_published_far_apart():
+    fed = next(e for e in ENTRIES if e.id == "fed-1")
+    later = replace(fed, id="fed-later", date=fed.date + timedelta(hours=73))
+    assert group([fed, later]) == ()
+    assert group([fed, later], StorySettings(window_hours=74)) == (Story(("fed-1", "fed-later")),)
+
+
+def test_nothing_one_article_and_an_empty_body():
+    assert group([]) == ()
+    assert group([article("only", "A lone article")]) == ()
+    empty = [article("e1", "", summary="", body=""), article("e2", "", hours=1, summary="", body="")]
+    assert group(empty) == ()
+    fed = next(e for e in ENTRIES if e.id == "fed-1")
+    assert "fed-bodyless" in story_of(group(ENTRIES + [replace(fed, id="fed-bodyless", body="")]), "fed-1")
+
+
+def test_dates_at_the_ends_of_the_calendar():
+    fed = next(e for e in ENTRIES if e.id == "fed-1")
+    late = datetime(9999, 12, 31, 22, 0)
+    early = datetime(1900, 1, 1, 0, 30, tzinfo=UTC)
+    entries = [
+        replace(fed, id="late-1", date=late),
+        replace(fed, id="late-2", date=late + timedelta(hours=1, minutes=59)),
+        replace(fed, id="early-1", date=early),
+        replace(fed, id="early-2", date=early + timedelta(hours=1)),
+    ]
+    assert group(entries) == (Story(("early-1", "early-2")), Story(("late-1", "late-2")))
+
+
+def test_naive_and_aware_dates_together():
+    fed = next(e for e in ENTRIES if e.id == "fed-1")
+    # 75 hours later on a clock five hours ahead of UTC is 70 hours later: within the window.
+    east = timezone(timedelta(hours=5))
+    aware = replace(fed, id="aware", date=(fed.date + timedelta(hours=75)).replace(tzinfo=east))
+    assert group([fed, aware]) == (Story(("fed-1", "aware")),)
+
+
+def test_ten_thousand_identical_titles_stay_within_the_bound():
+    """A name shared by more than DISCOVERY_LIMIT (40) articles within one window finds no
+    candidates, so the work is at most 40 comparisons per name per article, never n squared:
+    here every name is in all 10,000 articles within one window, so none is compared."""
+    start = datetime(2026, 1, 1)
+    entries = [
+        StoryEntry(f"a{i:05d}", "Fed cuts rates to 4.25% as Holloway acts", "", "", start + timedelta(seconds=i))
+        for i in range(10_000)
+    ]
+    index = StoryIndex(entries)
+    assert sum(len(links) for links in index.links.values()) == 0
+    assert index.stories() == ()
+    # Spread one an hour, each name is shared by at most 40 articles of a window: linked, in bounded work.
+    spread = [replace(e, date=start + timedelta(hours=4 * i)) for i, e in enumerate(entries[:2000])]
+    index = StoryIndex(spread)
+    assert max(len(links) for links in index.links.values()) <= 2 * 40
+    assert len(index.stories()) >= 1
+
+
+def test_an_index_edited_article_by_article_equals_a_fresh_grouping():
+    rng = random.Random(7)
+    entries = {e.id: e for e in ENTRIES}
+    index = StoryIndex(entries.values())
+    for step in range(60):
+        entry = entries[rng.choice(sorted(entries))]
+        kind = step % 4
+        if kind == 0:
+            changed = replace(entry, date=entry.date + timedelta(hours=rng.choice([-80, -30, 5, 50, 90])))
+        elif kind == 1:
+            changed = replace(entry, summary=rng.choice(ENTRIES).summary)
+        elif kind == 2:
+            changed = replace(entry, id=f"new-{step}", title=rng.choice(ENTRIES).title)
+        else:
+            index.remove(entry.id)
+            del entries[entry.id]
+            assert index.stories() == group(entries.values())
+            continue
+        index.replace(changed)
+        entries[changed.id] = changed
+        assert index.stories() == group(entries.values()), step
+
+
+def test_features_can_be_made_once_and_handed_back():
+    cache = {e.id: features(e) for e in ENTRIES}
+    assert group(ENTRIES, cache=cache) == group(ENTRIES)
+
+
+def test_two_articles_with_one_id_are_refused():
+    with pytest.raises(ValueError, match="a1: two articles with one id"):
+        group([article("a1", "One"), article("a1", "Two")])
