@@ -6,7 +6,8 @@ Each run is a child process running one build of SITE_DIR (for example a corpus 
 bench/corpus.py) with its output removed first; with --cold the build cache goes too, else
 the articles come from the cache and only the stages after parsing do their work (rendering
 every page, as none is on disk). In the child, render.render_pages is timed: CPU time of the
-main process (time.process_time) plus that of the render workers (RUSAGE_CHILDREN, read
+main process (user and sys: its sys time is mostly the
+kernel making the output's folders and files, which on a busy disk varies from run to run) plus that of the render workers (RUSAGE_CHILDREN, read
 after the build, as the pool's workers are reaped only then). Prints each run's figures and the medians. Wall time is printed but,
 on a shared machine, means little.
 """
@@ -32,9 +33,11 @@ figures = {}
 plain = render.render_pages
 
 def timed(*args, **kwargs):
-    cpu, kids, wall = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    me, kids, wall = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     result = plain(*args, **kwargs)
-    figures["main"] = time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    figures["main_user"], figures["main_sys"] = after.ru_utime - me.ru_utime, after.ru_stime - me.ru_stime
+    figures["main"] = figures["main_user"] + figures["main_sys"]
     figures["kids"] = kids.ru_utime + kids.ru_stime
     figures["wall"] = time.perf_counter() - wall
     figures["rendered"] = result.rendered
@@ -70,7 +73,8 @@ def main() -> None:
     runs = [one_run(args.site, args.cold) for _ in range(args.repeat)]
     for r in runs:
         print(
-            f"pages {r['rendered']}  main {r['main']:.2f} s  workers {r['workers']:.2f} s  "
+            f"pages {r['rendered']}  main {r['main']:.2f} s (user {r['main_user']:.2f}, sys {r['main_sys']:.2f})  "
+            f"workers {r['workers']:.2f} s  "
             f"cpu {r['main'] + r['workers']:.2f} s  wall {r['wall']:.2f} s"
         )
     med = {k: statistics.median(r[k] for r in runs) for k in ("main", "workers", "wall")}

@@ -18,7 +18,6 @@ from broadsheet.build import config
 from broadsheet.build.pipeline import build
 from broadsheet.build.progress import Progress
 from broadsheet.build.request import BuildReport, BuildRequest
-from broadsheet.importer import arguments as import_arguments
 from broadsheet.incremental import cache
 from broadsheet.incremental.state import BuildState
 from broadsheet.problems import (
@@ -37,13 +36,18 @@ from broadsheet.scaffold import command as scaffold
 COMMANDS = ("build", "check", "serve", "new", "init", "import", "drafts", "email", "publish", "theme")
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line. `only`: the command asked for, the one whose options are added
+    (others are listed by name alone): `build` need not import what `email`, `publish`
+    and `theme` read their options from."""
     top = argparse.ArgumentParser(prog="broadsheet", description="Build a static news digest from Markdown articles.")
     top.add_argument("-V", "--version", action="version", version=f"broadsheet {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
+        if only is not None and name != only:
+            return argparse.ArgumentParser(add_help=False)  # options nobody will read: thrown away
         p.add_argument(
             "-s",
             "--site",
@@ -104,12 +108,16 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--section", help="the section (a sub-folder of content/)")
 
     imp = command("import", "turn pasted article text, saved pages and news feeds into draft articles")
-    import_arguments.add_arguments(imp)
+    if only in (None, "import"):
+        from broadsheet.importer import arguments as import_arguments  # its module owns its options
+
+        import_arguments.add_arguments(imp)
     command("drafts", "list the drafts (draft: true), newest first: title, outlet, date and file")
     m = command("email", "write an edition as a newsletter (.eml), and send it with --send")
-    from broadsheet.email import command as emailcommand  # its module owns its options
+    if only in (None, "email"):
+        from broadsheet.email import command as emailcommand  # its module owns its options
 
-    emailcommand.add_arguments(m)
+        emailcommand.add_arguments(m)
     m.add_argument(
         "--now",
         type=_iso_datetime,
@@ -122,14 +130,16 @@ def parser() -> argparse.ArgumentParser:
         "build and check the site, then upload what changed to a target named under publish: in broadsheet.yaml",
     )
     build_run_options(pub)
-    from broadsheet.publish import command as publishcommand  # its module owns its options
+    if only in (None, "publish"):
+        from broadsheet.publish import command as publishcommand  # its module owns its options
 
-    publishcommand.add_arguments(pub)
+        publishcommand.add_arguments(pub)
 
     th = command("theme", "list the built-in theme's files, or copy some into the site's templates/ or static/ to edit")
-    from broadsheet.theming import command as themecommand  # its module owns its options
+    if only in (None, "theme"):
+        from broadsheet.theming import command as themecommand  # its module owns its options
 
-    themecommand.add_arguments(th)
+        themecommand.add_arguments(th)
 
     i = command("init", "create a new site folder that builds at once")
     i.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
@@ -169,7 +179,7 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     # Only the first word can be a command: in "--output build", "build" is a folder.
     if default_command and (not argv or argv[0] not in (*COMMANDS, "-h", "--help", "-V", "--version")):
         argv.insert(0, default_command)
-    p = parser()
+    p = parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = p.parse_args(argv)
     if args.command is None:
         p.print_usage(sys.stderr)

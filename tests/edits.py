@@ -88,6 +88,37 @@ def naming_operations(draw):
 
 
 @st.composite
+def front_matter_operations(draw):
+    """One key of an existing article changed, the rest of the file kept: a title (its
+    slug, so its URL, moves, and with it its neighbours' links and the lists showing it),
+    its tags (related stories) or its date (its neighbours, its edition). What serve's
+    next build takes over from the last model must never be one of these, stale."""
+    name = draw(st.sampled_from(NAMES))
+    key = draw(st.sampled_from(["title", "title", "tags", "date"]))
+    if key == "title":
+        value = '"' + " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))) + '"'
+    elif key == "tags":
+        value = "[" + ", ".join(draw(st.lists(st.sampled_from(TAGS), max_size=3))) + "]"
+    else:
+        value = f"2025-06-{draw(st.integers(16, 20))} {draw(st.sampled_from(['00:10', '12:00', '23:30']))}"
+    return ("front", name, key, value)
+
+
+def _set_key(path: Path, key: str, value: str) -> None:
+    """The front matter's `key` line replaced (or added), nothing else of the file changed."""
+    if not path.exists() or not path.read_text().startswith("---\n"):
+        return
+    lines = path.read_text().split("\n")
+    end = lines.index("---", 1) if "---" in lines[1:] else 1
+    at = next((n for n in range(1, end) if lines[n].startswith(f"{key}: ")), None)
+    if at is None:
+        lines.insert(1, f"{key}: {value}")
+    else:
+        lines[at] = f"{key}: {value}"
+    path.write_text("\n".join(lines))
+
+
+@st.composite
 def operations(draw):
     kind = draw(
         st.sampled_from(
@@ -138,6 +169,8 @@ def apply(site: Path, op: tuple) -> set[str]:
         return {"templates/edition.html"}
     if kind == "write":
         write_tree(site, {op[1]: op[2]})
+    elif kind == "front":
+        _set_key(site / op[1], op[2], op[3])
     elif kind == "delete":
         (site / op[1]).unlink(missing_ok=True)
     elif kind == "rename":
@@ -162,7 +195,7 @@ def apply(site: Path, op: tuple) -> set[str]:
     else:
         write_tree(site, {"broadsheet.yaml": SETTINGS + f"edition: {op[1]}\ntitle: {op[2]}\n"})
     return {
-        "write": lambda: {op[1]}, "delete": lambda: {op[1]}, "rename": lambda: {op[1], op[2]},
+        "write": lambda: {op[1]}, "front": lambda: {op[1]}, "delete": lambda: {op[1]}, "rename": lambda: {op[1], op[2]},
         "template": lambda: {"templates/_footer.html"}, "static": lambda: {f"static/{op[1]}"},
     }.get(kind, lambda: {"broadsheet.yaml"})()  # fmt: skip
 

@@ -459,6 +459,20 @@ def test_short_flags_on_every_command_that_has_the_long_option():
                 assert options.get(short) is options[long], f"broadsheet {name}: {short} is not {long}"
 
 
+def test_the_parser_for_one_command_reads_it_as_the_whole_parser_does():
+    """main() builds only the asked command's options (build need not import publish's
+    module): each command must take exactly the options it takes in the whole parser."""
+    from broadsheet.cli import COMMANDS, parser
+
+    def options(p, name):
+        command = p._subparsers._group_actions[0].choices[name]  # type: ignore[union-attr]
+        return sorted((a.dest, tuple(a.option_strings), a.nargs, a.default, a.help) for a in command._actions)
+
+    whole = parser()
+    for name in COMMANDS:
+        assert options(parser(name), name) == options(whole, name), name
+
+
 def test_quiet_prints_only_problems(make_site):
     site = small_site(make_site, **{"content/late.md": WARNS})
     result = run_cli("build", "--site", site, "--quiet")

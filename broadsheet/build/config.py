@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, field, fields, replace
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -19,7 +18,6 @@ from broadsheet.problems import Problem, not_utf8
 from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target, Target
 from broadsheet.theme import catalogue
 from broadsheet.theme.catalogue import Phrases
-from broadsheet.theme.localise import check_overrides
 
 SETTINGS_FILE = "broadsheet.yaml"
 MAX_SETTINGS_BYTES = 256 * 1024
@@ -238,6 +236,8 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
         if key == "email":
             value = _email_settings(value, problem)
         if key == "strings":
+            from broadsheet.theme.localise import check_overrides  # here: it imports Jinja
+
             wrong = check_overrides(value)
             for name, wrong_why in wrong:
                 problem(name, wrong_why)
@@ -348,6 +348,8 @@ def _one_line(check):
 
 def is_address(text: str) -> bool:
     """An email address, bare or with a display name: 'a@b.org' or 'Name <a@b.org>'."""
+    from email.utils import parseaddr  # here: the email package takes a build's start-up 10 ms
+
     _, address = parseaddr(text)
     local, _, domain = address.rpartition("@")
     return bool(local) and "." in domain and not any(c.isspace() for c in address)

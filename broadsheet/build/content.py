@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from broadsheet.build import frontmatter, pool, sitefiles, typography
+from broadsheet.build import frontmatter, sitefiles, typography
 from broadsheet.build.config import Settings
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
@@ -173,6 +173,8 @@ PARALLEL_FROM = 64  # below this many files, starting worker processes costs mor
 def parse_many(items: list[tuple[SourceFile, bytes]], settings: ParseSettings, progress=None) -> list[Parsed]:
     """Parse files in order, across the cores when there are enough of them (build/pool.py);
     each worker parses a batch at a time with a renderer of its own."""
+    from broadsheet.build import pool  # here: a build with nothing to parse starts no worker
+
     workers = pool.count(len(items), PARALLEL_FROM)
     # sixteen batches a worker: the two end together (less idle tail), and fewer parsed
     # articles wait in memory at once (10,000 articles: peak 206 -> 177 MiB a worker)

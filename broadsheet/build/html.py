@@ -33,8 +33,6 @@ from html import escape, unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
-
 URL_ATTRIBUTES = {"href", "src", "poster", "cite", "action", "background", "longdesc"}
 SRCSET_ATTRIBUTES = {"srcset", "imagesrcset"}
 # Blocks that hold paragraphs of their own: a <p> inside one is not the article's first.
@@ -322,6 +320,8 @@ def images_without_alt(fragment: str) -> list[str]:
     would say nothing for them (alt="" means decoration, and rarely fits a story)."""
     if IMG.search(fragment) is None:
         return []
+    from selectolax.lexbor import LexborHTMLParser  # here: a build with nothing to do reads no HTML
+
     found = []
     for image in LexborHTMLParser(fragment, is_fragment=True).tags("img"):  # css() would start a selector engine
         attributes = image.attributes

@@ -4,6 +4,8 @@ neighbours and related stories. Records refer to each other by URL."""
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import operator
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection
@@ -102,11 +104,27 @@ class SiteModel:
         return self.by_url.get(url) if url else None
 
 
+@dataclass(frozen=True)
+class Previous:
+    """The last model, made with these settings, whose records a new model may take over
+    (a serve session's next build); `troubled`: the article files that had any problem."""
+
+    settings: Settings
+    model: SiteModel
+    troubled: frozenset[str]
+
+
 def build_model(
-    articles: list[Article], settings: Settings, options: BuildOptions, failed: Collection[str] = ()
+    articles: list[Article],
+    settings: Settings,
+    options: BuildOptions,
+    failed: Collection[str] = (),
+    previous: Previous | None = None,
 ) -> tuple[SiteModel, list[Problem]]:
     """`failed`: the article files that did not parse; their own problems say why, so a
-    link to one is not reported again."""
+    link to one is not reported again. `previous`: a model whose entries, terms and
+    editions are taken over, the same objects, wherever they would come out equal: what
+    keeps them also keeps what it worked out from them (page fingerprints)."""
     now = options.now or datetime.now(settings.tz)
     published = [a for a in articles if (options.drafts or not a.draft) and (options.future or a.date <= now)]
     problems: list[Problem] = []
@@ -115,17 +133,101 @@ def build_model(
     terms = _terms(published, settings)
     known = set(all_paths)
     failed = {*failed, *(a.path for a in articles if a.path not in all_paths)}  # and those whose URL another took
-    entries = [_entry(a, paths, known, terms, settings, problems, failed) for a in published if a.path in paths]
+    kept = _Kept(previous if previous is not None and previous.settings == settings else None)
+    terms = kept.terms(terms)
+    entries = [
+        kept.entry(a, paths, terms) or _entry(a, paths, known, terms, settings, problems, failed)
+        for a in published
+        if a.path in paths
+    ]
     entries.sort(key=lambda e: (e.article.date, e.article.slug, e.article.path), reverse=True)
     model = SiteModel(
         entries=tuple(entries),
-        editions=_editions(entries, settings),
+        editions=kept.editions(_editions(entries, settings)),
         taxonomies=_taxonomies(entries, terms),
         neighbours=_neighbours(entries),
-        related=_related(entries, settings.related),
+        related=kept.related(entries) or _related(entries, settings.related),
         by_url={e.url: e for e in entries},
     )
     return model, problems
+
+
+class _Kept:
+    """What a new model takes over from the last one (see build_model)."""
+
+    def __init__(self, previous: Previous | None) -> None:
+        self.previous = previous
+        self._entries = {e.article.path: e for e in previous.model.entries} if previous else {}
+        self._paths = {path: e.path for path, e in self._entries.items()}
+
+    def terms(self, terms: dict[tuple[str, str], Term]) -> dict[tuple[str, str], Term]:
+        """The last model's Term wherever the new one is equal to it."""
+        if self.previous is None:
+            return terms
+        old = {(t.kind, t.slug): t for tax in self.previous.model.taxonomies.values() for t in tax.terms}
+        result = {}
+        for key, term in terms.items():
+            same = old.get((term.kind, term.slug))
+            result[key] = same if same == term else term
+        return result
+
+    def entry(self, a: Article, paths: dict[str, str], terms: dict[tuple[str, str], Term]) -> Entry | None:
+        """The last model's entry of this very article object when it would come out the
+        same: the same output folder, every article it links to at the same folder, the
+        same terms, and no problem then (so none now: a reused entry reports nothing)."""
+        entry = self._entries.get(a.path)
+        if entry is None or entry.article is not a or entry.path != paths[a.path]:
+            return None
+        if self.previous is None or a.path in self.previous.troubled:
+            return None
+        if any(self._paths.get(target) != paths.get(target) for target in a.links):
+            return None
+        if LINK_MARKER in entry.body_html or LINK_MARKER in entry.summary_html:
+            return None  # left unresolved then, for a reason that may have changed
+        source = terms.get(("sources", a.source.name)) if a.source else None
+        if (
+            entry.section is not terms.get(("sections", a.section))
+            or entry.source is not source
+            or not _same_objects(entry.tags, tuple(terms[("tags", t)] for t in a.tags))
+            or not _same_objects(entry.authors, tuple(terms[("authors", n)] for n in a.authors))
+        ):
+            return None
+        return entry
+
+    def related(self, entries: list[Entry]) -> dict[str, tuple[str, ...]] | None:
+        """The last model's related stories, by place, when every place holds an entry with
+        the same tags as then (a title edit): they are chosen by tags and places alone
+        (see related_indices). None when they must be worked out again."""
+        if self.previous is None:
+            return None
+        old = self.previous.model.entries
+        if len(old) != len(entries) or any(
+            not _same_objects(a.tags, b.tags) for a, b in zip(old, entries, strict=True)
+        ):
+            return None
+        place = {e.url: n for n, e in enumerate(old)}
+        related = self.previous.model.related
+        return {
+            new.url: tuple(entries[place[url]].url for url in related[was.url])
+            for was, new in zip(old, entries, strict=True)
+        }
+
+    def editions(self, editions: tuple[Edition, ...]) -> tuple[Edition, ...]:
+        """The last model's Edition wherever the new one holds the same entries, in order."""
+        if self.previous is None:
+            return editions
+        old = {ed.key: ed for ed in self.previous.model.editions}
+        return tuple(_same_edition(ed, old.get(ed.key)) for ed in editions)
+
+
+def _same_edition(new: Edition, old: Edition | None) -> Edition:
+    if old is None or not _same_objects(old.entries, new.entries):
+        return new
+    return old if dataclasses.replace(old, entries=new.entries) == new else new
+
+
+def _same_objects(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 def _article_paths(articles: list[Article], settings: Settings, problems: list[Problem]) -> dict[str, str]:

@@ -24,6 +24,7 @@ import importlib
 import json
 import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -182,6 +183,60 @@ def live_stamps_source(output: Path) -> Path | None:
     layout = Layout(output)
     live = layout.live()
     return layout.tree(live) if live else None
+
+
+def stamps_as_left(output: Path, recorded: dict[str, tuple[int, int, int, int]]) -> bool:
+    """Whether the live tree's files are exactly `recorded` (what write.disk_stamps would
+    find), shown without listing its 15,000 folders: every recorded file has its stamp,
+    and no folder holding them has gained or lost a name since the output's link was made
+    (a folder's ctime moves with every name added, removed or renamed in it, and its link
+    count with every sub-folder). False when that cannot be shown: the caller walks the tree."""
+    try:
+        link = os.lstat(output)
+    except OSError:
+        return False
+    if not stat.S_ISLNK(link.st_mode) or not recorded:  # a junction, or a new output: walk it
+        return False
+    folder = live_stamps_source(output)
+    if folder is None:
+        return False
+    base = os.fspath(folder) + os.sep
+    made = link.st_mtime_ns  # the link is made after the last file of its tree
+    subfolders = _subfolder_counts(recorded)
+    for rel, count in subfolders.items():
+        try:
+            st = os.lstat(base + rel)
+        except OSError:
+            return False
+        # the same clock tick as the link: a later change cannot be told apart, so walk
+        if not stat.S_ISDIR(st.st_mode) or st.st_ctime_ns >= made or st.st_mtime_ns >= made or st.st_nlink != 2 + count:
+            return False
+    for rel, stamp in recorded.items():
+        try:
+            st = os.lstat(base + rel)
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != stamp or not stat.S_ISREG(st.st_mode):
+            return False
+    return True
+
+
+def _subfolder_counts(files) -> dict[str, int]:
+    """Every folder that holds the files (relative, POSIX; "" the top), with its number of
+    sub-folders: a folder's link count on Linux and most Unix file systems is two more
+    (its name in its parent, its own `.`, and each sub-folder's `..`). A file system that
+    counts otherwise (btrfs, APFS) never matches, and the tree is walked."""
+    folders = {""}
+    for rel in files:
+        folder = rel.rpartition("/")[0]
+        while folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    counts = dict.fromkeys(folders, 0)
+    for folder in folders:
+        if folder:
+            counts[folder.rpartition("/")[0]] += 1
+    return counts
 
 
 def room(output: Path) -> int:

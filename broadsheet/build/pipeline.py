@@ -11,21 +11,27 @@ import functools
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
-
-from broadsheet.build import claims, config, model, output_folder, published, render, routes, scan, write
+from broadsheet.build import config, output_folder, published, scan, write
 from broadsheet.build.collector import cycle_collector_paused
 from broadsheet.build.config import Settings
 from broadsheet.build.progress import Clock, Progress
 from broadsheet.build.request import BuildReport, BuildRequest, Due
-from broadsheet.build.routes import Page
-from broadsheet.incremental.body_edits import Made
 from broadsheet.incremental.rebuild import Rebuild
-from broadsheet.incremental.state import BuildState
-from broadsheet.outputs import assets, feeds, images, newsletter, redirects, search, sitemaps, template_helpers
-from broadsheet.outputs.assets import StaticFiles
 from broadsheet.problems import Problem, errors
+
+# A build with nothing to do stops before the model (Rebuild.nothing_to_do): the stages
+# after it, and Jinja, Markdown and Pillow under them, are imported by the functions
+# that use them, so such a build does not spend most of its time importing them.
+if TYPE_CHECKING:
+    import jinja2
+
+    from broadsheet.build import claims, model
+    from broadsheet.build.routes import Page
+    from broadsheet.incremental.state import BuildState
+    from broadsheet.outputs import images, redirects
+    from broadsheet.outputs.assets import StaticFiles
 
 
 def build(
@@ -65,11 +71,14 @@ def build(
         if report is not None:
             clock.lap("write")
             return _finished(report, clock)
+        from broadsheet.build import claims, model, render, routes
+        from broadsheet.incremental.body_edits import Made
+        from broadsheet.outputs import assets, images, newsletter, redirects
+
         articles, parsed = rebuild.parse(sources, settings, progress)
         clock.lap("parse")
-        site_model, modelled = model.build_model(
-            articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
-        )
+        options, failed = model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
+        site_model, modelled = model.build_model(articles, settings, options, failed, rebuild.last_model())
         clock.lap("model")
         # mail_pages: the newsletter's, not in the sitemap
         pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)
@@ -93,7 +102,9 @@ def build(
         common = {"sections": site_model.taxonomies["sections"].terms}
         rebuild.start_pages((settings.for_pages(), static.fingerprints, common, pictures.info))
         every_page = pages + mail_pages
+        rebuild.bodies_only(env, every_page, articles, sorted(set(problems + found + parsed + modelled)), now)
         with write.OutputWriter(request.output_dir, rebuild.on_disk) as writer:
+            writer.keep(rebuild.kept())
             finisher = newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS on the way
             skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))
             rendered = render.render_pages(
@@ -140,6 +151,8 @@ def load_model(
     """The settings and the site model exactly as build() makes them, without rendering:
     for commands that work on the model (the newsletter). None when an error stops it.
     A build's state (the build cache) spares parsing the articles it already parsed."""
+    from broadsheet.build import model
+
     settings, problems = config.load_settings(request.site_dir, request.base_url)
     if errors(problems):
         return settings, None, problems
@@ -159,6 +172,9 @@ def _environment(
 ) -> jinja2.Environment:
     """The templates' environment, made from plain data only: the dev server's render
     workers, which are not forked from it, make theirs with this same call."""
+    from broadsheet.build import render
+    from broadsheet.outputs import template_helpers
+
     return render.environment(site_dir, settings, fingerprints, template_helpers.helpers(settings, pictures))
 
 
@@ -175,10 +191,13 @@ def _generated_files(
     sitemaps (from the pages' fingerprints, so before the feeds add theirs), the search
     index, resized images, then the feeds one by one (at 10,000 articles they come to
     100 MB, so none waits in memory for the others)."""
+    from broadsheet.outputs import feeds, redirects, search, sitemaps
+
     remember = rebuild.remember
-    yield sitemaps.sitemap_outputs(
-        pages, site_model, settings, now, remember=remember, page_fingerprints=rebuild.page_fingerprints()
-    )
+    if not rebuild.only_bodies:  # no body shows in a sitemap
+        yield sitemaps.sitemap_outputs(
+            pages, site_model, settings, now, remember=remember, page_fingerprints=rebuild.page_fingerprints()
+        )
     yield search.search_outputs(
         site_model, settings, remember, keep=rebuild.search_index.append, remember_each=rebuild.remember_each
     )
@@ -191,6 +210,8 @@ def _redirects(
     moved: list[redirects.Redirect], claimed: list[claims.Claim], site_dir: Path
 ) -> tuple[list[redirects.Redirect], list[Problem]]:
     """The redirects whose old path no page or file of the site takes; a warning for each other."""
+    from broadsheet.build import claims
+
     kept, yielded = claims.give_way([r.claim() for r in moved], claimed, site_dir)
     paths = {c.path for c in kept}
     return [r for r in moved if r.claim().path in paths], yielded
@@ -227,6 +248,9 @@ def _claims(
     pictures: images.Images,
 ) -> list[claims.Claim]:
     """Every path the build will write, with where it comes from (build/claims.py)."""
+    from broadsheet.build import claims
+    from broadsheet.outputs import feeds, search, sitemaps
+
     return [
         *claims.of_pages(pages), *claims.of_pages(mail_pages, newsletter=True), *static.claims, *pictures.claims(static.origins),
         *feeds.claims(site_model, settings), *sitemaps.claims(pages), *search.claims(),
@@ -239,6 +263,8 @@ def _explain(
     """What `check` needs to name the file behind a problem: for each output file, an
     article's content file, the template of any other page, a static file's own file;
     and each article's own HTML, to tell which article a flawed element came from."""
+    from broadsheet.build import render
+
     sources = {rel: render.site_relative(path, site_dir) for rel, path in static.files.items()}
     templates = {name: render.template_file(env, name, site_dir) for name in {p.template for p in pages}}
     for page in pages:

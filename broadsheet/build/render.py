@@ -91,6 +91,10 @@ def environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
+        # Every build makes its environment afresh (and serve's workers theirs from the
+        # same recipe), so a template never changes under one: without this, each page
+        # asked the disk whether its four templates had changed (a stat each).
+        auto_reload=False,
     )
     base = settings.base_path
     env.globals.update(

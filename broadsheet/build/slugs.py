@@ -23,8 +23,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
-from slugify import slugify
-
 MAX_SLUG = 60  # a slug made from a title; an explicit `slug:` may be longer
 MAX_TERM_SLUG = 100  # a slug made from a tag, author, section or source
 MAX_NAME_BYTES = 255  # one file or folder name, on every common file system
@@ -38,6 +36,8 @@ TITLE_QUOTES = [["'", ""], ["\u2019", ""]]  # "NATO's" -> "natos", not "nato-s"
 
 
 def _ascii_slug(text: str, replacements: list[list[str]] | None = None) -> str:
+    from slugify import slugify  # here: a build with nothing to do makes no slug
+
     return slugify(text, replacements=replacements or [], backend="text-unidecode")
 
 

@@ -121,3 +121,24 @@ def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def edited(
+    keyed: Keyed, before: dict[str, tuple], parsed: dict[str, content.Parsed]
+) -> tuple[dict[str, content.Article], list[str]]:
+    """The article files whose bytes changed since the last build (`before`: its files),
+    each with the article that build parsed from it, and every file's cache key as of
+    that build; nothing when a file came, went or was not parsed then (nothing a build
+    of bodies alone could build on)."""
+    if {source.rel for source, _ in keyed.keys} != before.keys():
+        return {}, []
+    key_of, found, keys = content.cache_keys(keyed.settings), {}, []
+    for source, key in keyed.keys:
+        old_key = key_of(source, before[source.rel][1])
+        keys.append(old_key)
+        if key != old_key:
+            article = parsed.get(old_key, (None, []))[0]
+            if article is None:
+                return {}, []
+            found[source.rel] = article
+    return found, keys

@@ -84,12 +84,7 @@ class Made:
 def take(site_dir: Path, made: Made, search: SearchIndex | None) -> Snapshot | None:
     """A snapshot of a build, or None when its templates may show a body elsewhere."""
     pages = made.pages
-    entry_templates = {p.template for p in pages if "entry" in p.context}
-    other_templates = {p.template for p in pages if "entry" not in p.context}
-    try:
-        if not bodies_stay_on_their_page(made.env, entry_templates, other_templates):
-            return None
-    except (jinja2.TemplateError, OSError):
+    if not bodies_stay(made.env, pages):
         return None
     site_model = made.model
     return Snapshot(
@@ -102,6 +97,17 @@ def take(site_dir: Path, made: Made, search: SearchIndex | None) -> Snapshot | N
         page_count=len(pages), problems=made.problems, static=made.static, search=search,
         valid_until=valid_until(made.articles, made.now),
     )  # fmt: skip
+
+
+def bodies_stay(env: jinja2.Environment, pages: list[Page]) -> bool:
+    """Whether these pages' templates show an article's body on its own page alone (see
+    fingerprint.bodies_stay_on_their_page); False when a template cannot be read."""
+    entry_templates = {p.template for p in pages if "entry" in p.context}
+    other_templates = {p.template for p in pages if "entry" not in p.context}
+    try:
+        return bodies_stay_on_their_page(env, entry_templates, other_templates)
+    except (jinja2.TemplateError, OSError):
+        return False
 
 
 def valid_until(articles: list[Article], now: datetime) -> datetime | None:
@@ -148,13 +154,13 @@ def _parse_edits(snapshot: Snapshot, changed: set[str]) -> dict[str, tuple[str, 
         if isinstance(raw, Problem):
             return None
         article, problems = content.parse(source, raw, parse_settings, snapshot.renderer)
-        if article is None or not _same_but_body(snapshot.articles[rel], article):
+        if article is None or not same_but_body(snapshot.articles[rel], article):
             return None
         edits[rel] = (content.cache_key(source, content.digest(raw), parse_settings), (article, problems))
     return edits
 
 
-def _same_but_body(old: Article, new: Article) -> bool:
+def same_but_body(old: Article, new: Article) -> bool:
     return dataclasses.replace(new, **{name: getattr(old, name) for name in BODY_FIELDS}) == old
 
 

@@ -40,7 +40,7 @@ from broadsheet.problems import display_path
 ROOT = Path(".broadsheet") / "cache"  # in the site folder
 STATE_FILE = "state.msgpack"
 MAGIC = "broadsheet build cache"
-FORMAT = 2  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
+FORMAT = 3  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
 
 
 def output_key(output: Path) -> Path:
@@ -120,7 +120,9 @@ def _note(path: Path, reason: str) -> str:
 # order. The head (up to "outcome") is all a build with nothing to do reads; the articles
 # and search documents (nearly all of the rest) are read and checked one at a time, so
 # their plain form never piles up in memory beside the records.
-FIELDS = ("files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "parsed", "search documents")
+FIELDS = (
+    "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "parsed", "search documents"
+)  # fmt: skip
 HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
     "settled_before": lambda v: codec.decode_int(v, "settled_before"),
@@ -130,6 +132,7 @@ HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and r
 REST: dict[str, Callable[[Any], Any]] = {
     "fingerprints": codec.decode_fingerprints,
     "produced": codec.decode_produced,
+    "search_keys": codec.decode_search_keys,
 }
 
 
@@ -168,16 +171,22 @@ def _read_head(file: BinaryIO, output: Path) -> tuple[BuildState, msgpack.Unpack
     return state, reader, size
 
 
-def _read_rest(reader: msgpack.Unpacker, state: BuildState, size: int, start: int = 0) -> None:
-    """The fields after the head into `state`; `start`: where in the file the reader began."""
+def _read_rest(
+    reader: msgpack.Unpacker, state: BuildState, size: int, start: int = 0, spans: Spans | None = None
+) -> None:
+    """The fields after the head into `state`; `start`: where in the file the reader began;
+    `spans`: filled with where each parsed article's key and value lie in the file."""
     with _unpacking():
         for name, decode in REST.items():
             setattr(state, name, decode(reader.unpack()))
         for _ in range(reader.read_map_header()):
+            begins = reader.tell()
             key = reader.unpack()
             entry = codec.decode_parsed(key, reader.unpack())
             if entry is not None:
                 state.parsed[key] = entry
+                if spans is not None:
+                    spans.where[key] = (entry, start + begins, start + reader.tell())
         documents = {}
         for _ in range(reader.read_map_header()):
             fingerprint = reader.unpack()
@@ -209,11 +218,36 @@ class _Rest:
                 if _identity(st) != self.identity:
                     raise codec.Unreadable("replaced since it was read")
                 file.seek(self.start)
-                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.start)
+                spans = Spans(self.path, self.identity, {})
+                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.start, spans)
         except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
             state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()
+            state.search_keys = ()
             return _why(self.path, exc)
+        state.spans = spans
         return None
+
+
+@dataclass(frozen=True)
+class Spans:
+    """Where each parsed article of a cache file lies in it, with the record read from
+    there: an article a build kept as it was read (the same object) is saved by copying
+    its bytes, already checked, instead of encoding it again (10,000 articles: 0.2 s)."""
+
+    path: Path
+    identity: tuple[int, ...]
+    where: dict[str, tuple[Any, int, int]]  # cache key -> (the record, first byte, end)
+
+    def source(self) -> BinaryIO | None:
+        """The file they were read from, when it is still the same; else None."""
+        try:
+            file = open(self.path, "rb")  # noqa: SIM115 -- closed by _write_parsed, or here
+        except OSError:
+            return None
+        if _identity(os.fstat(file.fileno())) != self.identity:
+            file.close()
+            return None
+        return file
 
 
 def _check_label(label: Any, output: Path) -> None:
@@ -234,12 +268,10 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     # Written a value at a time: no copy of the whole cache is ever made in memory.
     packer = msgpack.Packer(use_bin_type=True)
     head = (_label(output), state.files, state.settled_before, state.stamps, codec.encode_outcome(state.outcome))
-    for value in (*head, state.fingerprints, state.produced):
+    for value in (*head, state.fingerprints, state.produced, state.search_keys):
         file.write(packer.pack(value))
     file.write(packer.pack_map_header(len(state.parsed)))
-    for key, entry in state.parsed.items():
-        file.write(packer.pack(key))
-        file.write(packer.pack(codec.encode_parsed(entry)))
+    _write_parsed(file, packer, state)
     # Search documents are slow to make (plain text and terms of every body) and small to
     # keep; feed items are quick to make and as big as the articles.
     documents = state.memo.kept(("search document",))
@@ -247,6 +279,45 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     for (_, fingerprint), document in documents.items():
         file.write(packer.pack(fingerprint))
         file.write(packer.pack(document))
+
+
+def _write_parsed(file: IO[bytes], packer: msgpack.Packer, state: BuildState) -> None:
+    """The parsed articles, each as key then value: copied from the file they were read
+    from where they are the same records (runs of neighbours in one read), else encoded."""
+    spans: Spans | None = state.spans
+    source = spans.source() if spans is not None else None
+    where = spans.where if spans is not None and source is not None else {}
+    run = (0, 0)  # bytes of the source still to copy
+
+    def copy(begins: int, ends: int) -> None:
+        if begins == ends:
+            return
+        assert source is not None  # a run is only started from a span of the source
+        source.seek(begins)
+        while begins < ends:
+            chunk = source.read(min(ends - begins, 1 << 20))
+            if not chunk:
+                raise codec.Unreadable("cut short while it was copied")
+            file.write(chunk)
+            begins += len(chunk)
+
+    try:
+        for key, entry in state.parsed.items():
+            span = where.get(key)
+            if span is not None and span[0] is entry:
+                if span[1] != run[1]:
+                    copy(*run)
+                    run = (span[1], span[1])
+                run = (run[0], span[2])
+                continue
+            copy(*run)
+            run = (0, 0)
+            file.write(packer.pack(key))
+            file.write(packer.pack(codec.encode_parsed(entry)))
+        copy(*run)
+    finally:
+        if source is not None:
+            source.close()
 
 
 def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
@@ -263,6 +334,7 @@ def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
             temporary = f.name
             _write(f, output, state)
         os.replace(temporary, path)
+        state.spans = None  # of the file just replaced
     except BaseException as exc:  # Ctrl-C too: no half-written file left behind
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)

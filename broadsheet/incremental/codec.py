@@ -248,6 +248,12 @@ def decode_produced(v: Any) -> dict[bytes, tuple[str, ...]]:
     return produced
 
 
+def decode_search_keys(v: Any) -> tuple[tuple[str, bytes], ...]:
+    _check(type(v) is tuple and all(type(k) is tuple and len(k) == 2 for k in v), "search keys")
+    _check(_all(str, (k[0] for k in v)) and _all(bytes, (k[1] for k in v)), "search keys")
+    return v
+
+
 def decode_search_document(fingerprint: Any, value: Any) -> tuple[dict[str, str], list[str]]:
     """A memo's search document, under its fingerprint: (document, sorted terms)."""
     _check(type(fingerprint) is bytes and type(value) is tuple and len(value) == 2, "search documents")

@@ -7,28 +7,42 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 import pickle
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
-
-import jinja2
-from jinja2 import meta, nodes
+from typing import TYPE_CHECKING, Any
 
 from broadsheet.build.content import Article
 
+if TYPE_CHECKING:  # Jinja is imported where templates are read: a build with nothing to do reads none
+    import jinja2
+    from jinja2 import nodes
+
 
 class ContextHasher:
-    """Digests of page contexts; shared records are digested once per build.
+    """Digests of page contexts; shared records are digested once per build, and a record
+    the last build digested is not digested again (a serve session keeps its hasher, and
+    its model keeps the entries that did not change: see model.build_model's `previous`).
 
     A value is turned into plain data (records replaced by their own digests) and that is
     pickled and hashed: pickle walks strings, numbers and tuples in C, several times faster
     than feeding a hash piece by piece from Python, and gives the same bytes for the same data.
+
+    Records are remembered by identity, each kept alive with its digest so its id stays
+    unique. Within a build nothing changes a record; between builds one may be changed in
+    place (model.put_body, serve's short cut for body edits), so a digest taken over from
+    the last build holds only while every field is still the very object it was made from.
+    What a build did not use is forgotten at the next `start`.
     """
 
     def __init__(self) -> None:
-        self._memo: dict[int, bytes] = {}
-        self._keep: list[Any] = []  # keeps memoised objects alive so their ids stay unique
+        self._memo: dict[int, tuple[Any, tuple, bytes]] = {}  # id -> (record, its fields, digest)
+        self._previous: dict[int, tuple[Any, tuple, bytes]] = {}
+
+    def start(self) -> None:
+        """A new build: what the last one digested may be taken over, once checked."""
+        self._previous, self._memo = self._memo, {}
 
     def digest(self, value: Any) -> bytes:
         data = pickle.dumps(self._plain(value), protocol=PROTOCOL)
@@ -38,6 +52,9 @@ class ContextHasher:
         kind = type(value)
         if kind in PLAIN:
             return value
+        known = self._memo.get(id(value))  # a live object's id is no other live object's
+        if known is not None:
+            return known[2]
         if kind is tuple or kind is list:
             return tuple(map(self._plain, value))
         if kind is dict:
@@ -52,16 +69,44 @@ class ContextHasher:
         raise TypeError(f"cannot fingerprint {kind.__name__}: page contexts hold plain records only")
 
     def _record(self, value: Any) -> bytes:
-        key = id(value)
-        if key not in self._memo:
-            if isinstance(value, Article):  # fully determined by its file: path, bytes, bundle
-                parts: Any = (value.path, value.content_hash, value.bundle_assets)
+        earlier = self._previous.get(id(value))
+        if isinstance(value, Article):  # fully determined by its file: path, bytes, bundle
+            parts = (value.path, value.content_hash, value.bundle_assets)
+            if earlier is not None and all(map(operator.is_, earlier[1], parts)):
+                digest = earlier[2]
             else:
-                parts = tuple(self._plain(getattr(value, f.name)) for f in dataclasses.fields(value))
-            data = pickle.dumps((type(value).__name__, parts), protocol=PROTOCOL)
-            self._memo[key] = hashlib.blake2b(data, digest_size=16).digest()
-            self._keep.append(value)
-        return self._memo[key]
+                digest = digest_of((type(value).__name__, parts))
+            self._memo[id(value)] = (value, parts, digest)
+            return digest
+        fields = tuple(getattr(value, f.name) for f in dataclasses.fields(value))
+        if earlier is not None and all(map(operator.is_, earlier[1], fields)) and self._unchanged(fields):
+            digest = earlier[2]
+        else:
+            digest = digest_of((type(value).__name__, tuple(map(self._plain, fields))))
+        self._memo[id(value)] = (value, fields, digest)
+        return digest
+
+    def _unchanged(self, value: Any) -> bool:
+        """Whether every record within `value` has the digest it had in the last build
+        (the records themselves may have been changed in place since)."""
+        kind = type(value)
+        if kind in PLAIN or isinstance(value, (datetime, date)):
+            return True
+        if kind is tuple or kind is list:
+            return all(map(self._unchanged, value))
+        if kind is dict:  # keys are plain: the digest takes their repr
+            return all(map(self._unchanged, value.values()))
+        if dataclasses.is_dataclass(value):
+            known = self._memo.get(id(value))
+            now = known[2] if known is not None else self._record(value)
+            earlier = self._previous.get(id(value))
+            return earlier is not None and earlier[2] == now
+        return False
+
+
+def digest_of(plain: Any) -> bytes:
+    """The digest of plain data (strings, numbers, bytes, tuples of them)."""
+    return hashlib.blake2b(pickle.dumps(plain, protocol=PROTOCOL), digest_size=16).digest()
 
 
 PLAIN = (str, int, float, bool, bytes, type(None))
@@ -76,9 +121,14 @@ class Memo:
     def __init__(self) -> None:
         self._previous: dict[tuple, Any] = {}
         self._current: dict[tuple, Any] = {}
+        # The records' digests, kept as long as the results: a serve session's next build
+        # takes over those of the records its model kept (a build cache never holds it).
+        self.hasher = ContextHasher()
+        self.templates: dict[str, set[str] | None] = {}  # a template's source -> the templates it names
 
     def start(self) -> None:
         self._previous, self._current = self._current, {}
+        self.hasher.start()
 
     def kept(self, kinds: tuple[str, ...]) -> dict[tuple, Any]:
         """What the last build used, of these kinds, for the build cache to carry over; a
@@ -112,9 +162,13 @@ class Memo:
         return [current[key] for key in keys]
 
 
-def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, bytes]:
-    """Template name -> digest of its source and of every template it extends, includes or imports."""
-    graph = _TemplateGraph(env)
+def template_digests(
+    env: jinja2.Environment, names: set[str], known: dict[str, set[str] | None] | None = None
+) -> dict[str, bytes]:
+    """Template name -> digest of its source and of every template it extends, includes or
+    imports. `known`: the templates each source names, kept between builds by the caller
+    (Memo.templates), so an unchanged template is not parsed again."""
+    graph = _TemplateGraph(env, known)
     digests = {}
     for name in sorted(names):
         h = hashlib.blake2b(digest_size=16)
@@ -149,6 +203,8 @@ def _reads_bodies(tree: nodes.Template, own_entry: bool) -> bool:
 
     A subscript with a key computed at render time (`x[kind]`) is taken not to name a
     body field: the keys templates compute are slugs and kinds, never field names."""
+    from jinja2 import nodes
+
     rebinds = any(n.name == "entry" for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param"))
 
     def on_own_entry(node: nodes.Node) -> bool:
@@ -179,11 +235,12 @@ def _reads_bodies(tree: nodes.Template, own_entry: bool) -> bool:
 class _TemplateGraph:
     """Templates' sources, parse trees and references, each read once."""
 
-    def __init__(self, env: jinja2.Environment) -> None:
+    def __init__(self, env: jinja2.Environment, known: dict[str, set[str] | None] | None = None) -> None:
         self.env = env
         self._sources: dict[str, str] = {}
         self._trees: dict[str, nodes.Template] = {}
         self._references: dict[str, set[str] | None] = {}
+        self._known = known if known is not None else {}  # source -> the templates it names
 
     def source(self, name: str) -> str:
         if name not in self._sources:
@@ -200,8 +257,13 @@ class _TemplateGraph:
     def references(self, name: str) -> set[str] | None:
         """The templates this one names; None when it computes a name at render time."""
         if name not in self._references:
-            found = set(meta.find_referenced_templates(self.tree(name)))
-            self._references[name] = None if None in found else {n for n in found if n is not None}
+            source = self.source(name)
+            if source not in self._known:
+                from jinja2 import meta
+
+                found = set(meta.find_referenced_templates(self.tree(name)))
+                self._known[source] = None if None in found else {n for n in found if n is not None}
+            self._references[name] = self._known[source]
         return self._references[name]
 
     def closure(self, name: str) -> set[str]:

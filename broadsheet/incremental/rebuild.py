@@ -2,7 +2,7 @@
 left: the recipe asks this object what it may skip, and tells it what the build made;
 it never looks inside the build state itself.
 
-Four things make a rebuild cheap, each behind one method:
+Five things make a rebuild cheap, each behind one method:
 
 - `body_edits`: after a save in `serve` that changed only articles' bodies, the last
   build's model is patched in place (body_edits.py) and the rest of the build skipped;
@@ -10,6 +10,10 @@ Four things make a rebuild cheap, each behind one method:
   is as the last build saw it are not read, bytes already parsed are not parsed again;
 - `nothing_to_do`: a digest of every input equal to the last successful build's, and
   the output as that build left it, means the build has nothing to do;
+- `bodies_only`: when only articles' bodies changed since the last build (the command
+  line's counterpart of `body_edits`, which it cannot use: a new process has no model),
+  the model is made but only the edited articles' pages are rendered and the sitemaps
+  kept as they are;
 - `page_skipper` and `remember`: a page, feed, sitemap or index whose fingerprint (what
   it is made of) is that of the file on disk, which nobody touched, is not made again.
 
@@ -18,27 +22,34 @@ Four things make a rebuild cheap, each behind one method:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from broadsheet.build import write
-from broadsheet.build.config import Settings
-from broadsheet.build.content import Article
-from broadsheet.build.progress import Clock, Progress
-from broadsheet.build.request import BuildReport, BuildRequest
-from broadsheet.build.routes import Page
-from broadsheet.build.scan import SourceFile
-from broadsheet.incremental import articles as article_files, body_edits, inputs
-from broadsheet.incremental.body_edits import Made
-from broadsheet.incremental.fingerprint import ContextHasher, template_digests
+from broadsheet.build.request import BuildReport
+from broadsheet.incremental import articles as article_files, inputs
+from broadsheet.incremental.fingerprint import ContextHasher, digest_of, template_digests
 from broadsheet.incremental.state import BuildState
-from broadsheet.outputs.images import CopyCache
-from broadsheet.outputs.search import SearchIndex
-from broadsheet.problems import Problem
 
+if TYPE_CHECKING:  # named in annotations only: a build with nothing to do imports none of them
+    import jinja2
+
+    from broadsheet.build.config import Settings
+    from broadsheet.build.content import Article
+    from broadsheet.build.model import Previous
+    from broadsheet.build.progress import Clock, Progress
+    from broadsheet.build.request import BuildRequest
+    from broadsheet.build.routes import Page
+    from broadsheet.build.scan import SourceFile
+    from broadsheet.incremental import body_edits
+    from broadsheet.incremental.body_edits import Made
+    from broadsheet.outputs.images import CopyCache
+    from broadsheet.outputs.search import SearchIndex
+    from broadsheet.problems import Problem
+
+SEARCH_DOCUMENT = "search document"
 # remember() results that are {path: bytes} of whole files, each kept on disk as it is
 WHOLE_FILES = ("feed", "search index", "sitemap", "news sitemap")
 
@@ -63,10 +74,22 @@ class Rebuild:
         self.fingerprints: dict[str, bytes] = {}  # output file -> what this build made it from
         self.search_index: list[SearchIndex] = []  # the index, when this build made it
         self._inputs = b""
-        self._hasher = ContextHasher()  # shared, so each entry is digested once per build
         self._site_digest = b""
         self._intact: set[str] = set()
         self._reused: set[str] = set()  # kinds of whole files taken as they are on disk
+        self._racy = True  # an input other than the articles changed in the last build's clock tick
+        self._before: dict[str, tuple] | None = None  # the last build's article files, when looked at
+        self._edited: dict[str, Article] = {}  # article file changed since the last build -> its last article
+        self.only_bodies = False  # set by bodies_only(): this build makes only what a body shows in
+        self._edited_since_output = b""  # digest of the keys _edited is against
+        self._search_keys: tuple[tuple[str, bytes], ...] | None = None  # for state.search_keys, once committed
+
+    @property
+    def _hasher(self) -> ContextHasher:
+        """Shared, so each record is digested once per build; kept in the state (the cache
+        may replace the memo as it reads), so a serve session's next build need not digest
+        again the records its model kept."""
+        return self.state.memo.hasher
 
     @property
     def image_copies(self) -> CopyCache:
@@ -82,7 +105,19 @@ class Rebuild:
             report = _apply_body_edits(self.request, state, state.last[1], self.changed, clock)
         if report is None:
             self.previous, state.last = state.last, None  # let the old model go before a new one is made
+        else:  # it took in every file it was told of, each a known one: the last scan stands
+            state.unscanned = False
         return report
+
+    def last_model(self) -> Previous | None:
+        """The last build's model, for the new one to take over what did not change (serve
+        keeps it; the command line does not), when it was built for the same request."""
+        if self.previous is None or self.previous[0] != self.request:
+            return None
+        snapshot = self.previous[1]
+        from broadsheet.build.model import Previous  # here: a build with nothing to do makes no model
+
+        return Previous(snapshot.settings, snapshot.model, frozenset(p.path for p in snapshot.problems))
 
     def scan(self) -> tuple[list[SourceFile], list[Problem]]:
         found = article_files.scan_content(self.request.site_dir, self.state, self.changed)
@@ -96,6 +131,9 @@ class Rebuild:
         holds them is read only then)."""
         self.state.read_rest()
         keyed = self._keyed or article_files.key_all(sources, settings, self.state, self.changed)
+        if self._before is not None:  # before parse_all lets the last build's articles go
+            self._edited, keys = article_files.edited(keyed, self._before, self.state.parsed)
+            self._edited_since_output = _articles_digest(keys)
         articles, problems, self.parsed = article_files.parse_all(keyed, self.state, progress)
         return articles, problems
 
@@ -105,17 +143,18 @@ class Rebuild:
         and the live output is looked at (its files' stamps)."""
         request, state = self.request, self.state
         output = request.output_dir
+        self._before = state.files  # key_all makes a new map
         self._keyed = article_files.key_all(sources, settings, state, self.changed)
-        parse_keys = [key for _, key in self._keyed.keys]
-        bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
-        request_key = (request.drafts, request.future, request.base_url, str(output))
-        self._inputs, newest = inputs.digest(request.site_dir, request_key, settings, parse_keys, bundle_files)
-        self.on_disk = state.stamps if self.changed is not None and state.stamps else write.live_stamps(output)
+        self._inputs, newest = _inputs_digest(request, settings, sources, self._keyed)
+        self._racy = newest >= self.settled_before
+        self.on_disk = (
+            state.stamps if self.changed is not None and state.stamps else write.live_stamps(output, state.stamps)
+        )
         outcome = state.outcome
         if (
             request.explain
             or not outcome
-            or newest >= self.settled_before
+            or self._racy
             or not outcome.holds(self._inputs, now)
             or self.on_disk != state.stamps
         ):
@@ -128,22 +167,62 @@ class Rebuild:
         report.opens_from_disk = settings.relative_urls
         return report
 
+    def bodies_only(
+        self,
+        env: jinja2.Environment,
+        pages: list[Page],
+        articles: list[Article],
+        problems: list[Problem],
+        now: datetime,
+    ) -> bool:
+        """Whether the last build's output differs from this one's only where articles'
+        bodies show (their own pages, the feeds, the search index): the inputs other than
+        the articles as that build saw them, its output untouched since, the same problems
+        so far, and the changed articles the same but for their bodies, which the
+        templates show on no other page. Then the pages are not fingerprinted, and only
+        the edited ones rendered (page_skipper), and the sitemaps are kept as they are."""
+        from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
+
+        outcome, state = self.state.outcome, self.state
+        if not self._edited or outcome is None or self._racy or self.request.explain:
+            return False
+        if outcome.inputs[:FRAME] != self._inputs[:FRAME] or not outcome.holds(outcome.inputs, now):
+            return False
+        if outcome.inputs[FRAME:] != self._edited_since_output:  # a failed build came between
+            return False
+        if self.on_disk != state.stamps or tuple(problems) != outcome.problems:
+            return False
+        by_path = {a.path: a for a in articles}
+        if any(
+            rel not in by_path or not body_edits.same_but_body(old, by_path[rel]) for rel, old in self._edited.items()
+        ):
+            return False
+        if not body_edits.bodies_stay(env, pages):
+            return False
+        self.only_bodies = True
+        return True
+
     # --- pages and generated files -----------------------------------------------------
 
     def start_pages(self, site_wide: Any) -> None:
         """`site_wide`: everything every page may show (settings, asset names, image sizes,
         ...): a change there makes every page again (rare, and safe)."""
+        self.state.memo.start()  # first: it lets the hasher take over the last build's digests
         self._site_digest = self._hasher.digest(site_wide)
         self._intact = write.intact(self.on_disk, self.state.stamps)
-        self.state.memo.start()
 
     def page_skipper(self, env: jinja2.Environment, pages: list[Page]) -> Callable[[Page], bool] | None:
         """A test of whether a page is on disk as it would come out; None when a template
         cannot even be read or parsed: then every page is rendered, to report it."""
+        import jinja2  # here: a build with nothing to do renders no template
+
         try:
-            digests = template_digests(env, {p.template for p in pages})
+            digests = template_digests(env, {p.template for p in pages}, self.state.memo.templates)
         except (jinja2.TemplateError, OSError):
             return None
+
+        if self.only_bodies:
+            return self._edited_pages_only(digests)
 
         def unchanged(page: Page) -> bool:
             return self._unchanged(
@@ -152,9 +231,31 @@ class Rebuild:
 
         return unchanged
 
+    def _edited_pages_only(self, digests: dict[str, bytes]) -> Callable[[Page], bool]:
+        """In a build of bodies alone: every page but the edited articles' own is on disk
+        as it would come out (bodies_only); those are fingerprinted as usual."""
+        edited = self._edited.keys()
+
+        def unchanged(page: Page) -> bool:
+            entry = page.context.get("entry")
+            if entry is None or entry.article.path not in edited:
+                return True
+            return self._unchanged(
+                page.path, self._site_digest + digests[page.template] + self._hasher.digest(page.context)
+            )
+
+        return unchanged
+
+    def kept(self) -> set[str] | dict[str, write.Stamp]:
+        """Output files to keep as they are without being told: in a build of bodies alone,
+        all of the last build's (the sitemaps are not made again)."""
+        return self.state.stamps if self.only_bodies else set()
+
     def remember(self, kind: str, records: Any, compute: Callable[[], Any]) -> Any:
         """A generated file (a feed, the index) or a part of one, made at most once for the
         same records: unchanged on disk, or kept in memory from the last build."""
+        if kind == "search index" and self.only_bodies:
+            return compute()  # a body changed, so the index did: not fingerprinted (finish forgets its old one)
         fingerprint = self._site_digest + self._hasher.digest(records) + kind.encode()
         if kind in WHOLE_FILES:
             return self._whole_files(kind, fingerprint, compute)
@@ -164,12 +265,27 @@ class Rebuild:
         """remember() for many records of one kind: those not remembered are made by one
         call, given the list of them (the search index spreads them over the cores)."""
         digest, site, suffix = self._hasher.digest, self._site_digest, kind.encode()
-        keys = [(kind, site + digest(record) + suffix) for record in records]
+        known = self._documents_by_place(records) if kind == SEARCH_DOCUMENT else {}
+        keys = [(kind, known.get(n) or site + digest(record) + suffix) for n, record in enumerate(records)]
+        if kind == SEARCH_DOCUMENT:
+            self._search_keys = tuple(
+                (record.article.path, key) for record, (_, key) in zip(records, keys, strict=True)
+            )
         return self.state.memo.get_each(keys, lambda positions: compute_each([records[n] for n in positions]))
 
+    def _documents_by_place(self, entries: list) -> dict[int, bytes]:
+        """In a build of bodies alone, the entries are the last build's, in its order, and
+        all but the edited ones as they were: their search documents are found by place,
+        without hashing 10,000 entries again."""
+        last = self.state.search_keys
+        if not self.only_bodies or [path for path, _ in last] != [e.article.path for e in entries]:
+            return {}
+        return {n: key for n, (path, key) in enumerate(last) if path not in self._edited}
+
     def page_fingerprints(self) -> tuple:
-        """What the pages are made from: all a sitemap of them needs to know."""
-        return tuple(sorted(self.fingerprints.items()))
+        """What the pages are made from: all a sitemap of them needs to know. One digest of
+        them all (pickled and hashed in C), not 15,000 pairs for the hasher to walk."""
+        return (digest_of(tuple(sorted(self.fingerprints.items()))),)
 
     def _unchanged(self, path: str, fingerprint: bytes) -> bool:
         """Made from the same inputs as the file on disk, which nobody touched since."""
@@ -196,10 +312,20 @@ class Rebuild:
 
     def finish(self, written: write.WriteResult, report: BuildReport, made: Made) -> None:
         """What a successful build leaves for the next: only what reached the disk may stand in for it."""
+        from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
+
         state = self.state
         state.stamps = written.stamps
-        state.fingerprints = self.fingerprints
-        state.produced = {f: paths for f, paths in state.produced.items() if all(p in self.fingerprints for p in paths)}
+        # A build of bodies alone fingerprinted only what it made: the rest stands as the
+        # last build made it (a page whose fingerprint is now old is made again next time)
+        state.fingerprints = {**state.fingerprints, **self.fingerprints} if self.only_bodies else self.fingerprints
+        fingerprints = state.fingerprints
+        for path in written.changed if self.only_bodies else ():  # made unfingerprinted: made again next time
+            if path not in self.fingerprints:
+                fingerprints.pop(path, None)
+        if self._search_keys is not None:
+            state.search_keys = self._search_keys
+        state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
         valid_until = body_edits.valid_until(made.articles, made.now)
         state.outcome = inputs.Outcome(
             self._inputs,
@@ -222,10 +348,35 @@ class Rebuild:
         return self.previous[1].search if self.previous and "search index" in self._reused else None
 
 
+FRAME = 16  # bytes of an inputs digest that stand for everything but the articles
+
+
+def _inputs_digest(
+    request: BuildRequest, settings: Settings, sources: list[SourceFile], keyed: article_files.Keyed
+) -> tuple[bytes, int]:
+    """A digest of every input in two parts: the first FRAME bytes for everything but the
+    articles (settings, request, templates, static files, bundles), then the articles'
+    cache keys; so that a build can tell that only articles changed. With the newest
+    change time among the files."""
+    bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
+    request_key = (request.drafts, request.future, request.base_url, str(request.output_dir))
+    frame, newest = inputs.digest(request.site_dir, request_key, settings, [], bundle_files)
+    return frame + _articles_digest(key for _, key in keyed.keys), newest
+
+
+def _articles_digest(keys: Iterable[str]) -> bytes:
+    articles = hashlib.blake2b(digest_size=16)
+    for key in keys:
+        articles.update(key.encode())
+    return articles.digest()
+
+
 def _apply_body_edits(
     request: BuildRequest, state: BuildState, snapshot: body_edits.Snapshot, changed: set[str], clock: Clock
 ) -> BuildReport | None:
     """The short cut for edits of bodies alone (see body_edits.py); None when it does not apply."""
+    from broadsheet.incremental import body_edits
+
     edits = body_edits.apply(snapshot, changed, request.now or datetime.now(snapshot.settings.tz))
     if edits is None:
         return None

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from broadsheet.build.content import Article
-from broadsheet.build.request import BuildRequest
-from broadsheet.build.scan import SourceFile
-from broadsheet.build.write import Stamp
-from broadsheet.incremental.body_edits import Snapshot
 from broadsheet.incremental.fingerprint import Memo
-from broadsheet.incremental.inputs import Outcome
 from broadsheet.outputs.images import CopyCache
-from broadsheet.problems import Problem
+
+if TYPE_CHECKING:  # named in annotations only: a build with nothing to do imports none of them
+    from broadsheet.build.content import Article
+    from broadsheet.build.request import BuildRequest
+    from broadsheet.build.scan import SourceFile
+    from broadsheet.build.write import Stamp
+    from broadsheet.incremental.body_edits import Snapshot
+    from broadsheet.incremental.inputs import Outcome
+    from broadsheet.problems import Problem
 
 
 @dataclass
@@ -30,6 +33,9 @@ class BuildState:
     settled_before: int = 0  # ns: files last changed before this were read after their change
     memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
     produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
+    # The search documents' fingerprints in the index's order, with each one's article
+    # file: a build of bodies alone takes the others' documents by place, unhashed.
+    search_keys: tuple[tuple[str, bytes], ...] = ()
     scanned: tuple[list[SourceFile], list[Problem]] | None = None  # the last scan of content/
     unscanned: bool = False  # a build stopped before its scan: what changed meanwhile is not known
     outcome: Outcome | None = None  # what the last successful build was made from
@@ -41,6 +47,9 @@ class BuildState:
     # fields, or leaves them empty and says why in a note.
     unread: Callable[[BuildState], str | None] | None = None
     notes: list[str] = field(default_factory=list)  # why the cache's unread part was not used
+    # Where in the build cache file each parsed article was read from (cache.Spans): the
+    # next save copies the bytes of those still the same objects instead of encoding them.
+    spans: Any = None
 
     def read_rest(self) -> None:
         """Read what the build cache left unread (nothing when all of it was read)."""

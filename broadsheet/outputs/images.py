@@ -18,20 +18,17 @@ import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from broadsheet.build.claims import Claim
 from broadsheet.build.html import TagEditor, last_img_at
-from broadsheet.build.model import SiteModel
 
-try:  # optional: pip install 'broadsheet[images]'
-    from PIL import Image as PillowImage, ImageOps
-except ImportError:  # pragma: no cover - depends on the machine
-    PILLOW = False  # only SVG sizes are read, and no copies made
-else:
-    PILLOW = True
+if TYPE_CHECKING:
+    from broadsheet.build.claims import Claim
+    from broadsheet.build.model import SiteModel
 
 RASTER = (".jpg", ".jpeg", ".png", ".webp")  # GIFs may be animated: left as they are
 WIDTHS = (480, 800, 1200)  # copies narrower than the original, for phones and tablets
@@ -57,6 +54,8 @@ class Images:
 
     def claims(self, origins: dict[str, str]) -> list[Claim]:
         """The copies' paths, each named by its photo's file (`origins`: output path -> file)."""
+        from broadsheet.build.claims import Claim
+
         return [
             Claim(copy, "a smaller copy of the photo", origins.get(photo, ""))
             for copy, photo in sorted(self.copied_from.items())
@@ -98,7 +97,7 @@ def collect(files: dict[str, Path], bundle_paths: set[str], base_path: str, cach
     copied_from: dict[str, str] = {}
     for out_path in sorted(files):
         suffix = posixpath.splitext(out_path)[1].lower()
-        if suffix != ".svg" and (suffix not in RASTER or not PILLOW):
+        if suffix != ".svg" and (suffix not in RASTER or _pillow() is None):
             continue
         source = files[out_path]
         size = _svg_size(source) if suffix == ".svg" else _raster_size(source)
@@ -135,12 +134,27 @@ def _copies(out_path: str, source: Path, width: int, cache: CopyCache, bundle_fi
     return made
 
 
+@cache
+def _pillow() -> tuple[ModuleType, ModuleType] | None:
+    """Pillow's Image and ImageOps, imported when an image is first looked at (a build with
+    nothing to do looks at none); None without Pillow: then only SVG sizes are read, and no
+    copies made."""
+    try:  # optional: pip install 'broadsheet[images]'
+        from PIL import Image, ImageOps
+    except ImportError:  # pragma: no cover - depends on the machine
+        return None
+    return Image, ImageOps
+
+
 def _resized(raw: bytes, width: int) -> bytes:
-    with PillowImage.open(io.BytesIO(raw)) as opened:
-        image = ImageOps.exif_transpose(opened)  # the copy carries no EXIF, so turn it upright
+    pillow = _pillow()
+    assert pillow is not None  # asked only for sizes Pillow read
+    pil_image, image_ops = pillow
+    with pil_image.open(io.BytesIO(raw)) as opened:
+        image = image_ops.exif_transpose(opened)  # the copy carries no EXIF, so turn it upright
         kind = opened.format or "PNG"
         height = max(1, round(image.height * width / image.width))
-        small = image.resize((width, height), PillowImage.Resampling.LANCZOS)
+        small = image.resize((width, height), pil_image.Resampling.LANCZOS)
         if kind == "JPEG" and small.mode not in ("RGB", "L"):
             small = small.convert("RGB")
         out = io.BytesIO()
@@ -149,13 +163,17 @@ def _resized(raw: bytes, width: int) -> bytes:
 
 
 def _raster_size(path: Path) -> tuple[int, int] | None:
+    pillow = _pillow()
+    if pillow is None:
+        return None
+    pil_image = pillow[0]
     try:
-        with PillowImage.open(path) as image:  # reads the header only
+        with pil_image.open(path) as image:  # reads the header only
             width, height = image.size
             if image.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF says: turned a quarter
                 width, height = height, width
             return width, height
-    except (OSError, ValueError, PillowImage.DecompressionBombError):
+    except (OSError, ValueError, pil_image.DecompressionBombError):
         return None
 
 

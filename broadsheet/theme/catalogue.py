@@ -19,11 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale, UnknownLocaleError
-
 from broadsheet.problems import Problem, not_utf8
 
 if TYPE_CHECKING:
+    from babel import Locale
     from babel.messages.catalog import Catalog
 
 LOCALE = Path(__file__).parent / "locale"
@@ -108,6 +107,8 @@ def is_english(lang: str) -> bool:
 
 def babel_locale(lang: str) -> Locale:
     """The closest locale Babel knows: the tag, then its language alone, then English."""
+    from babel import Locale, UnknownLocaleError  # here: a build with nothing to do needs no locale
+
     parts = lang.replace("_", "-").split("-")
     for n in range(len(parts), 0, -1):
         try:
@@ -318,6 +319,8 @@ def _out_of_order(seen: list[str], name: str, index: str | None) -> str | None:
 def _locale_name(lang: str | None) -> str | None:
     if lang is None:
         return None
+    from babel import Locale, UnknownLocaleError
+
     try:
         return str(Locale.parse(lang.replace("-", "_")))
     except (UnknownLocaleError, ValueError):

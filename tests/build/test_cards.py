@@ -42,7 +42,7 @@ def test_cards_are_the_bytes_the_story_macro_makes_on_every_page(make_site, tmp_
     site = digest(make_site)
     assert run_cli("build", "--site", site, "--output", tmp_path / "cards", "--no-cache").code == 0
     direct = {}
-    for name in ("index.html", "term.html", "edition.html", "article.html", "_macros.html"):
+    for name in ("index.html", "term.html", "edition.html", "article.html", "_macros.html", "base.html"):
         source = theme_template(name)
         assert CALLS.search(source), name  # the theme's lists (and its story card's parts) use card()
         direct[f"templates/{name}"] = CALLS.sub(r"\1(\2)", source)
@@ -71,6 +71,22 @@ def test_a_sites_own_story_macro_shows_in_every_list(make_site):
         assert links and own == links and len(set(own)) == len(own), page  # each card its own entry's
     related = (out / "2025/06/10/story-6/index.html").read_text().split('class="related"')[1]
     assert 'class="own-card" data-heading="h3" data-lazy="True"' in related
+
+
+def test_a_sites_own_masthead_is_the_top_of_every_page(make_site):
+    """The masthead is made once a build (a card, in base.html), from the site's own
+    _masthead.html when it has one; the pages' own parts stay their own."""
+    masthead = theme_template("_masthead.html").replace('<header class="masthead">', '<header class="masthead own">')
+    site = digest(make_site, {"templates/_masthead.html": masthead})
+    assert run_cli("build", "--site", site, "--no-cache").code == 0
+    pages = [p for p in (site / "site").rglob("*.html") if "newsletter" not in p.parts]
+    assert len(pages) > 40
+    for page in pages:
+        html = page.read_text()
+        assert html.count('<header class="masthead own">') == 1 and html.count('<header class="masthead') == 1, page
+        assert html.index('<header class="masthead own">') < html.index('<main id="main"'), page
+    story = (site / "site/2025/06/10/story-6/index.html").read_text()
+    assert "<h1>Story 6 &lt;&amp;&gt;</h1>" in story and '<a class="skip" href="#main">' in story
 
 
 def test_a_card_is_made_once_per_entry_and_arguments():

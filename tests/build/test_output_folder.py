@@ -7,10 +7,14 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from broadsheet.build import output_folder, write
+from broadsheet.incremental.articles import SETTLE_NS
 
 from conftest import article, copy_demo, run_cli, tree_bytes, write_tree
 
@@ -165,3 +169,67 @@ def test_two_outputs_of_one_site_are_independent(make_site, tmp_path):
         assert run_cli("build", "--site", site, "--output", tmp_path / name).code == 0
     assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
     assert os.readlink(tmp_path / "two") == ".two.trees/a"
+
+
+def small_site(make_site):
+    return make_site({
+        "content/world/a.md": article("Alpha story", "2025-06-18 10:00", tags="[NATO, Russia]"),
+        "content/world/b.md": article("Beta story", "2025-06-19 11:00", tags="[nato]"),
+    })  # fmt: skip
+
+
+def _relinked(out):
+    """The output's link made again, pointing where it did: its time now later than any
+    change the build made in its tree, as after a build that took a while to write."""
+    target = os.readlink(out)
+    time.sleep(0.05)
+    os.symlink(target, out.with_name(".relink"))
+    os.replace(out.with_name(".relink"), out)
+
+
+def test_a_tree_as_the_build_left_it_is_known_without_a_walk(make_site):
+    """stamps_as_left says yes only when a walk would find the recorded files exactly."""
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    out = site / "site"
+    _relinked(out)
+    recorded = write.disk_stamps(out.resolve())
+    assert output_folder.stamps_as_left(out, recorded)
+    assert write.live_stamps(out, recorded) == recorded
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda live: (live / "index.html").write_text("edited by hand"),
+        lambda live: (live / "tags/index.html").unlink(),
+        lambda live: (live / "stray.html").write_text("added by hand"),
+        lambda live: (live / "tags/stray.html").write_text("added by hand"),
+        lambda live: (live / "tags/empty").mkdir(),
+        lambda live: ((live / "tags/index.html").unlink(), (live / "tags/index.html").mkdir()),
+        lambda live: os.rename(live / "tags/index.html", live / "tags/moved.html"),
+    ],
+    ids=["edited", "deleted", "added", "added-below", "folder-added", "file-to-folder", "renamed"],
+)
+def test_any_hand_change_to_the_tree_is_seen(make_site, change):
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    out = site / "site"
+    _relinked(out)
+    recorded = write.disk_stamps(out.resolve())
+    time.sleep(0.05)  # a later clock tick than the link's
+    change(out.resolve())
+    assert not output_folder.stamps_as_left(out, recorded)
+    assert write.live_stamps(out, recorded) == write.disk_stamps(out.resolve())
+
+
+def test_a_hand_added_file_is_removed_by_the_next_build(make_site):
+    """Nothing else changed: the build with nothing to do must still see the stray file."""
+    site = small_site(make_site)
+    time.sleep(SETTLE_NS / 1e9 + 0.2)  # files this old are trusted by their stamps: nothing to do
+    assert run_cli("build", "--site", site).code == 0
+    clean = tree_bytes(site / "site")
+    time.sleep(0.05)
+    (site / "site/tags/stray.html").write_text("added by hand")
+    assert run_cli("build", "--site", site).code == 0
+    assert tree_bytes(site / "site") == clean

@@ -268,7 +268,7 @@ def test_ctrl_c_during_the_first_build_stops_cleanly(tmp_path):
             process.wait()
 
     assert "Serving" not in err, "the first build was over before Ctrl-C"
-    assert process.returncode in (0, 130)
+    assert process.returncode in (0, 130), err
     assert err.strip().splitlines() == ["Stopped."], err
     deadline = time.monotonic() + 10  # the forkserver and its workers notice the server's end within a second or two
     while group_members(process.pid) and time.monotonic() < deadline:

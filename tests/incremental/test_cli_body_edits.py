@@ -1,0 +1,172 @@
+"""`broadsheet build` after edits of articles' bodies alone: what the build cache knows
+lets it render only the edited articles' own pages (and the feeds and the search index),
+and the output is still, byte for byte, what a clean build makes."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from broadsheet.build.pipeline import build
+from broadsheet.build.request import BuildRequest
+from broadsheet.incremental import cache
+from broadsheet.incremental.articles import SETTLE_NS
+
+from conftest import article, run_cli, tree_bytes
+
+NOW = datetime(2025, 6, 20, 12, tzinfo=UTC)
+PAGE_OF_3 = "2025/06/13/story-3/index.html"
+
+
+@pytest.fixture
+def site(make_site):
+    """Twelve stories with summaries of their own, and one whose summary is its first
+    paragraph; older than the build's racy-clean margin."""
+    files = {
+        f"content/world/s{i}.md": article(
+            f"Story {i}",
+            f"2025-06-{10 + i % 9} 12:00",
+            body=f"First paragraph {i}.",
+            summary=f"Summary {i}",
+            tags=f"[T{i % 3}]",
+        )
+        for i in range(12)
+    }
+    files["content/world/plain.md"] = article("Plain", "2025-06-18 12:00", body="The first paragraph.\n\nThe second.")
+    site = make_site(files)
+    time.sleep(SETTLE_NS / 1e9 + 0.2)
+    return site
+
+
+def cli_like(site):
+    """One run of the command: load the cache (its head only, as `build` does), build, save."""
+    state, _ = cache.load(site, site / "site", lazy=True)
+    report = build(BuildRequest(site, now=NOW), state)
+    assert not state.notes
+    cache.save(site, site / "site", state)
+    return report
+
+
+def append(site, name: str, text: str) -> None:
+    with (site / name).open("a", encoding="utf-8") as file:
+        file.write(text)
+
+
+def same_as_clean(site, tmp_path) -> bool:
+    clean = tmp_path / "clean"
+    tmp_path.mkdir(exist_ok=True)
+    assert build(BuildRequest(site, output=clean, now=NOW)).ok
+    return tree_bytes(site / "site") == tree_bytes(clean)
+
+
+def test_a_body_edit_renders_its_own_page_alone(site, tmp_path):
+    first = cli_like(site)
+    append(site, "content/world/s3.md", "\nA second paragraph, with *emphasis*.\n")
+    report = cli_like(site)
+    assert report.ok and report.rendered == 1 and "model" in report.stages
+    assert PAGE_OF_3 in report.changed and "search/index.json" in report.changed
+    assert not any(path.endswith(".html") and path != PAGE_OF_3 for path in report.changed)
+    assert (report.articles, report.pages) == (first.articles, first.pages)
+    assert same_as_clean(site, tmp_path)
+    assert cli_like(site).changed == ()  # and the build after it has nothing to do
+
+
+def test_the_command_line_after_two_edits_between_builds(site, tmp_path):
+    assert run_cli("build", "--site", site, "--quiet").code == 0
+    append(site, "content/world/s3.md", "\nMore of story three.\n")
+    append(site, "content/world/s4.md", "\nMore of story four.\n")
+    run = run_cli("build", "--site", site)
+    assert run.code == 0 and "0 removed" in run.out, run.err
+    assert same_as_clean(site, tmp_path)
+    append(site, "content/world/s3.md", "\nAnd more.\n")
+    assert run_cli("build", "--site", site, "--quiet").code == 0
+    assert same_as_clean(site, tmp_path / "again")
+
+
+def test_two_edits_between_builds_render_two_pages(site, tmp_path):
+    cli_like(site)
+    append(site, "content/world/s3.md", "\nMore of story three.\n")
+    append(site, "content/world/s4.md", "\nMore of story four.\n")
+    report = cli_like(site)
+    assert report.ok and report.rendered == 2
+    assert same_as_clean(site, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("content/world/plain.md", None),  # the first paragraph, which is the summary
+        ("content/world/s3.md", "\n" + "word " * 900 + "\n"),  # the reading time
+        ("content/world/s3.md", "\nA link to [story four](s4.md).\n"),  # a link to another article
+    ],
+)
+def test_edits_that_show_beyond_the_page_take_the_full_build(site, tmp_path, name, text):
+    cli_like(site)
+    if text is None:
+        (site / name).write_text(article("Plain", "2025-06-18 12:00", body="A new first paragraph.\n\nThe second."))
+    else:
+        append(site, name, text)
+    report = cli_like(site)
+    assert report.ok and report.rendered > 1
+    assert same_as_clean(site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "version"])
+def test_a_body_edit_with_a_cache_that_cannot_be_used(site, tmp_path, damage):
+    cli_like(site)
+    path = cache.cache_file(site, site / "site")
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        path.write_bytes(data.replace(b"broadsheet build cache", b"broadsheet build cachf", 1))
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    state, note = cache.load(site, site / "site", lazy=True)
+    if damage == "truncate":  # the head is whole: the rest is found cut short when read
+        assert note is None
+    report = build(BuildRequest(site, now=NOW), state)
+    assert note or state.notes
+    assert report.ok and report.rendered > 1
+    assert same_as_clean(site, tmp_path)
+
+
+def test_a_body_edit_of_an_article_whose_page_was_deleted_by_hand(site, tmp_path):
+    cli_like(site)
+    (site / "site" / PAGE_OF_3).unlink()
+    (site / "site/2025/06/14/story-4/index.html").unlink()
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    report = cli_like(site)
+    assert report.ok and (site / "site" / PAGE_OF_3).exists()
+    assert same_as_clean(site, tmp_path)
+
+
+def test_a_save_that_copies_unchanged_articles_writes_what_encoding_them_writes(site):
+    cli_like(site)
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    (site / "content/world/s5.md").write_text(article("Story 5, retitled", "2025-06-15 12:00", summary="Summary 5"))
+    cli_like(site)  # saved copying the bytes of the eleven articles it did not parse
+    path = cache.cache_file(site, site / "site")
+    copied = path.read_bytes()
+    state, _ = cache.load(site, site / "site", lazy=True)
+    state.read_rest()
+    assert state.spans is not None and len(state.spans.where) == 13
+    state.spans = None  # every record encoded afresh
+    assert cache.save(site, site / "site", state) is None
+    assert path.read_bytes() == copied
+
+
+def test_a_failed_build_between_is_no_base_for_a_build_of_bodies_alone(site, tmp_path):
+    """The articles a failed build parsed are not those the output shows: an edit of a body
+    after it is measured against the output's, here a title changed since."""
+    state, _ = cache.load(site, site / "site")
+    (site / "content/world/s6.md").write_text(article("Story 6", "2025-06-16 12:00", body="![](pic.svg)", summary="S"))
+    assert build(BuildRequest(site, now=NOW), state).ok  # a warning: an image without alt text
+    title = article("Story 6, retitled", "2025-06-16 12:00", body="![](pic.svg)", summary="S")
+    (site / "content/world/s6.md").write_text(title)
+    told = {"content/world/s6.md"}  # as the dev server is told, so it trusts its record of the output
+    assert build(BuildRequest(site, now=NOW, strict=True), state, changed=told).changed == ()  # the warning fails it
+    (site / "content/world/s6.md").write_text(title + "\nA second paragraph.\n")
+    assert build(BuildRequest(site, now=NOW), state, changed=told).ok
+    assert same_as_clean(site, tmp_path)

@@ -1,0 +1,120 @@
+"""Serve's next build takes over from the last model the entries, terms and editions that
+did not change (the same objects), and from the last build the digests of the records
+it takes over: never one that carries stale data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet.build.pipeline import build
+from broadsheet.build.request import BuildRequest
+from broadsheet.incremental.fingerprint import ContextHasher
+from broadsheet.incremental.state import BuildState
+
+from conftest import article, tree_bytes
+from edits import NOW
+
+
+def serve_like(site: Path) -> tuple[BuildRequest, BuildState]:
+    state = BuildState(keep_last=True)
+    request = BuildRequest(site, now=NOW)
+    assert build(request, state).ok
+    return request, state
+
+
+def entries(state: BuildState) -> dict:
+    assert state.last is not None
+    return {e.article.path: e for e in state.last[1].model.entries}
+
+
+def clean_equals(site: Path, tmp_path: Path, name: str) -> None:
+    assert build(BuildRequest(site, output=tmp_path / name, now=NOW)).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / name)
+
+
+FILES = {
+    "content/a.md": article("Alpha", "2025-06-18 12:00", body="See [the other](b.md).", tags="[T1]"),
+    "content/b.md": article("Beta", "2025-06-19 12:00", tags="[T1, T2]"),
+    "content/c.md": article("Gamma", "2025-06-20 12:00", tags="[T2]"),
+    "content/d.md": article("Delta", "2025-06-15 12:00", tags="[T3]"),
+}
+
+
+def test_a_title_edit_keeps_the_entries_nothing_changed_and_remakes_those_that_show_the_new_url(make_site, tmp_path):
+    site = make_site(FILES)
+    request, state = serve_like(site)
+    before = entries(state)
+    (site / "content/b.md").write_text(article("Beta, retitled", "2025-06-19 12:00", tags="[T1, T2]"))
+    assert build(request, state, changed={"content/b.md"}).ok
+    after = entries(state)
+    assert after["content/d.md"] is before["content/d.md"]  # nothing of it changed
+    assert after["content/c.md"] is before["content/c.md"]  # only its neighbour's URL: not in the entry
+    assert after["content/a.md"] is not before["content/a.md"]  # its body links to b, which moved
+    assert "/beta-retitled/" in after["content/a.md"].body_html
+    assert state.last is not None  # c's related stories, taken over by place, name b at its new URL
+    assert state.last[1].model.related[after["content/c.md"].url] == (after["content/b.md"].url,)
+    assert "/beta-retitled/" in (site / "site/2025/06/20/gamma/index.html").read_text()  # b is c's older neighbour
+    assert "/beta-retitled/" in (site / "site/2025/06/18/alpha/index.html").read_text()
+    clean_equals(site, tmp_path, "clean")
+
+
+def test_an_entry_changed_in_place_by_a_body_edit_is_digested_again(make_site, tmp_path):
+    site = make_site(FILES)
+    request, state = serve_like(site)
+    (site / "content/c.md").write_text(
+        article("Gamma", "2025-06-20 12:00", body="Body text.\n\nZeppelins in a second paragraph.", tags="[T2]")
+    )
+    report = build(request, state, changed={"content/c.md"})
+    assert report.ok and "bodies" in report.stages  # the short cut: the entry changed in place
+    (site / "content/d.md").write_text(article("Delta, retitled", "2025-06-15 12:00", tags="[T3]"))
+    assert "model" in build(request, state, changed={"content/d.md"}).stages
+    assert "Zeppelins" in entries(state)["content/c.md"].body_html
+    clean_equals(site, tmp_path, "clean")
+
+
+def test_a_tag_and_a_date_edit_change_related_stories_and_neighbours(make_site, tmp_path):
+    site = make_site(FILES)
+    request, state = serve_like(site)
+    (site / "content/d.md").write_text(article("Delta", "2025-06-21 12:00", tags="[T2]"))
+    assert build(request, state, changed={"content/d.md"}).ok
+    assert "/delta/" in (site / "site/2025/06/20/gamma/index.html").read_text()
+    clean_equals(site, tmp_path, "clean")
+    (site / "content/d.md").write_text(article("Delta", "2025-06-14 12:00", tags="[T9]"))
+    assert build(request, state, changed={"content/d.md"}).ok
+    clean_equals(site, tmp_path, "clean2")
+
+
+@dataclass(frozen=True)
+class Record:
+    text: str
+
+
+@dataclass(frozen=True)
+class Holder:
+    records: tuple[Record, ...]
+
+
+def test_a_record_changed_in_place_between_builds_gets_a_new_digest_and_so_do_records_holding_it():
+    hasher = ContextHasher()
+    inner = Record("old")
+    outer = Holder((inner,))
+    first = hasher.digest({"outer": outer}), hasher.digest(inner)
+    hasher.start()
+    assert (hasher.digest({"outer": outer}), hasher.digest(inner)) == first  # taken over, unchanged
+    hasher.start()
+    object.__setattr__(inner, "text", "new")  # as model.put_body does to an entry
+    assert hasher.digest(inner) != first[1]
+    assert hasher.digest({"outer": outer}) != first[0]
+    assert hasher.digest({"outer": outer}) == ContextHasher().digest({"outer": Holder((Record("new"),))})
+
+
+def test_a_record_holding_a_changed_record_gets_a_new_digest_even_when_asked_first():
+    hasher = ContextHasher()
+    inner = Record("old")
+    outer = Holder((inner,))
+    first = hasher.digest(outer)
+    hasher.start()
+    object.__setattr__(inner, "text", "new")
+    assert hasher.digest(outer) != first
+    assert hasher.digest(outer) == ContextHasher().digest(Holder((Record("new"),)))
