@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from broadsheet.build import markdown_settings, sitefiles
 from broadsheet.build.markdown_settings import MarkdownSettings
 from broadsheet.build.slugs import is_reserved
+from broadsheet.build.stories import StorySettings
 from broadsheet.build.yamlload import YamlError, load
 from broadsheet.problems import Problem, not_utf8
 from broadsheet.publish.targets import GitTarget, RsyncTarget, S3Target, Target
@@ -124,6 +125,7 @@ class Settings:
     related: int = 3
     words_per_minute: int = 220
     feed: FeedSettings = field(default_factory=FeedSettings)
+    stories: StorySettings = field(default_factory=StorySettings)  # grouping coverage of one event
     markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
     import_: ImportSettings = field(default_factory=ImportSettings)  # `import:` in the file
     news_publication: str = ""  # the publication name in the news sitemap; '' means the title
@@ -230,6 +232,8 @@ def _validate(values: dict[str, Any], lines: dict[str, int]) -> tuple[Settings, 
             value = _feed_settings(value, problem)
             if value is None:
                 continue
+        if key == "stories":
+            value = StorySettings(**_mapping("stories", value, STORY_CHECKS, problem))
         if key == "markdown":
             checks = {"timeout": _is_seconds, **markdown_settings.CHECKED_HERE}
             value = markdown_settings.read(_mapping("markdown", value, checks, problem), problem)
@@ -264,6 +268,21 @@ def _feed_settings(value: Any, problem) -> FeedSettings | None:
         "content": lambda v: None if v in FEED_CONTENT else "expected 'full' or 'summary'",
     }
     return FeedSettings(**_mapping("feed", value, checks, problem))
+
+
+STORY_CHECKS = {
+    "auto": lambda v: _is_bool(v),  # a lambda: _is_bool is defined further down
+    "window_hours": lambda v: (
+        None
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 24 * 31
+        else "expected a number of hours above 0 (at most 744, a month), such as 72"
+    ),
+    "threshold": lambda v: (
+        None
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1
+        else "expected a number above 0 and at most 1 (higher: fewer, tighter stories), such as 0.17"
+    ),
+}
 
 
 def _email_settings(value: Any, problem) -> EmailSettings:
@@ -527,6 +546,7 @@ def _check(key: str, value: Any) -> str | None:
         "related": lambda v: _is_positive(v, zero=True),
         "words_per_minute": _is_positive,
         "feed": lambda v: None,  # checked key by key in _feed_settings
+        "stories": lambda v: None,  # checked key by key with STORY_CHECKS
         "markdown": lambda v: None,  # checked key by key in _validate
         "email": lambda v: None,  # checked key by key in _email_settings
         "news_publication": _is_text,

@@ -13,13 +13,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from broadsheet.build import frontmatter, sitefiles, typography
+from broadsheet.build import coverage, frontmatter, sitefiles, stories, typography
 from broadsheet.build.config import Settings
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
 from broadsheet.build.markdown_settings import DEFAULT_EXTENSIONS, Extension as ExtensionSetting
 from broadsheet.build.markup import LINK_MARKER, ConversionFailed, MarkdownRenderer, TooSlow, link_line
 from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
+from broadsheet.build.stories import Features
 from broadsheet.problems import Problem, not_utf8
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -52,6 +53,10 @@ class Article:
     bundle_assets: tuple[str, ...]
     content_hash: str
     extra: dict[str, Any]
+    story: str | bool | None = None  # front matter `story:` (see stories.StoryEntry)
+    story_title: str = ""
+    story_line: int = 0  # the line of `story:`, for what is said of it
+    story_terms: Features | None = None  # what story grouping compares, made where the article is parsed
 
     @property
     def is_bundle(self) -> bool:
@@ -96,8 +101,8 @@ def digest(raw: bytes) -> str:
 
 # What a parse gives, in shape and wording: a cached parse of another version is not used.
 # Raise it when Article gains a field or parsing reports problems differently, or the same
-# file parses differently (3: link lines; tags kept apart by slugs.term_key).
-PARSE_VERSION = 3
+# file parses differently (3: link lines; tags kept apart by slugs.term_key; 4: story, story_title, story_terms).
+PARSE_VERSION = 4
 
 
 def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) -> str:
@@ -113,7 +118,7 @@ def cache_keys(settings: ParseSettings) -> Callable[[SourceFile, str], str]:
     spelled = repr(settings).encode()
 
     def key(source: SourceFile, content_digest: str) -> str:
-        parts = (PARSE_VERSION, typography.VERSION, content_digest, source.rel, source.bundle_assets)
+        parts = (PARSE_VERSION, typography.VERSION, stories.VERSION, content_digest, source.rel, source.bundle_assets)
         return hashlib.sha256(repr(parts).encode() + spelled).hexdigest()
 
     return key
@@ -235,6 +240,7 @@ def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, l
     else:
         summary_html = first_paragraph(body_html)
     words = len(plain_text(body_html).split())
+    summary_text = plain_text(summary_html)
     first_href: dict[str, str] = {}  # target -> the first link to it, in the order first linked
     for target, href in links:
         first_href.setdefault(target, href)
@@ -244,7 +250,7 @@ def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, l
         date=fm.date,
         updated=fm.updated,
         summary_html=summary_html,
-        summary_text=plain_text(summary_html),
+        summary_text=summary_text,
         body_html=body_html,
         source=fm.source,
         original_url=fm.url,
@@ -263,6 +269,12 @@ def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, l
         bundle_assets=source.bundle_assets,
         content_hash=digest(raw),
         extra=fm.extra,
+        story=fm.story,
+        story_title=fm.story_title,
+        story_line=fm.story_line,
+        # Made here, in the parsing workers, and cached with the article: the terms are a
+        # function of its text alone, and most of what grouping costs (see build/coverage.py).
+        story_terms=coverage.terms_of(fm.title, summary_text, body_html),
     )
     return article, problems
 

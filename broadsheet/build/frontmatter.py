@@ -24,7 +24,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 RESERVED = {
     "title", "date", "updated", "summary", "source", "url", "authors", "tags",
-    "section", "image", "lang", "draft", "featured", "slug",
+    "section", "image", "lang", "draft", "featured", "slug", "story", "story_title",
 }  # fmt: skip
 # The dates an article may carry: a news digest has no use for others, and a date far
 # out (9999-12-30, 0001-01-01 from a hostile feed) would overflow Python's datetime when
@@ -74,6 +74,9 @@ class FrontMatter:
     featured: bool
     slug: str
     extra: dict[str, Any]
+    story: str | bool | None = None  # a key joining articles by hand, False: always alone, None: automatic
+    story_title: str = ""  # the story's title where this article leads it
+    story_line: int = 0  # the file's line of `story:`, 0 without one
 
 
 def split(text: str) -> Split | str:
@@ -125,9 +128,12 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def fail(self, key: str, message: str, warning: bool = False) -> None:
+        self.problems.append(Problem(self.rel, self.line_of(key) or 1, key, message, warning))
+
+    def line_of(self, key: str) -> int:
+        """The file's line of a key (0 where it has none)."""
         yaml_line = self.lines.get(key) or self.lines.get(key.split(".")[0])
-        line = yaml_line + 1 if yaml_line else 1  # the YAML starts on the file's second line
-        self.problems.append(Problem(self.rel, line, key, message, warning))
+        return yaml_line + 1 if yaml_line else 0  # the YAML starts on the file's second line
 
     def run(self) -> tuple[FrontMatter | None, list[Problem]]:
         for key in self.data:
@@ -156,6 +162,9 @@ class _Checker:
             featured=self.flag("featured"),
             slug=self.slug(title),
             extra=self.extra(),
+            story=self.story(),
+            story_title=self.text("story_title") or "",
+            story_line=self.line_of("story"),
         )
         failed = any(not p.warning for p in self.problems)
         return (None if failed else fm), self.problems
@@ -166,6 +175,25 @@ class _Checker:
         if "aliases" in extra:
             extra["aliases"] = self.aliases()
         return extra
+
+    def story(self) -> str | bool | None:
+        """`story: <key>` joins this article with the others of that key; `story: false`
+        keeps it out of every story; absent, the build groups it. `story: true` says nothing
+        a build could act on, so it is an error like any other type."""
+        value = self.data.get("story")
+        if value is None:
+            return None
+        if value is False:
+            return False
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # story: 2026 is a key as much as "2026"
+        if not isinstance(value, str) or not value.strip():
+            self.fail("story", f"expected a key naming the story (such as fed-june-2025) or false, got {_kind(value)}")
+            return None
+        if not has_letters(value):
+            self.fail("story", f"key {value!r} has no letters or digits to make the story's URL from")
+            return None
+        return value.strip()
 
     def aliases(self) -> list[str]:
         """Old paths of this article, each redirected to its URL (outputs/redirects.py)."""

@@ -9,13 +9,15 @@ import operator
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from broadsheet.build import coverage
 from broadsheet.build.config import Settings
 from broadsheet.build.content import Article
+from broadsheet.build.coverage import Card, Grouping, SiteStory
 from broadsheet.build.frontmatter import Image
 from broadsheet.build.html import absolute_links, has_relative_urls
 from broadsheet.build.markup import LINK_MARKER
@@ -75,6 +77,7 @@ class Edition:
     end: date
     period: str  # "day" or "week"
     entries: tuple[Entry, ...]
+    cards: tuple[Card, ...] = ()  # the entries with each story shown once (coverage.cards)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ class SiteModel:
     neighbours: dict[str, tuple[str | None, str | None]]  # url -> (older, newer)
     related: dict[str, tuple[str, ...]]
     by_url: dict[str, Entry]
+    stories: tuple[SiteStory, ...] = ()  # newest first
+    story_of: dict[str, SiteStory] = field(default_factory=dict)  # entry URL -> its story
+    grouping: Grouping | None = field(default=None, compare=False, repr=False)  # for the next build (serve)
 
     def entry(self, url: str | None) -> Entry | None:
         return self.by_url.get(url) if url else None
@@ -141,13 +147,18 @@ def build_model(
         if a.path in paths
     ]
     entries.sort(key=lambda e: (e.article.date, e.article.slug, e.article.path), reverse=True)
+    found = coverage.find(entries, settings.stories, settings.base_path, kept.grouping())
+    problems += found.problems
     model = SiteModel(
         entries=tuple(entries),
-        editions=kept.editions(_editions(entries, settings)),
+        editions=kept.editions(_editions(entries, settings, found.story_of)),
         taxonomies=_taxonomies(entries, terms),
         neighbours=_neighbours(entries),
         related=kept.related(entries) or _related(entries, settings.related),
         by_url={e.url: e for e in entries},
+        stories=found.stories,
+        story_of=found.story_of,
+        grouping=found.grouping,
     )
     return model, problems
 
@@ -211,6 +222,10 @@ class _Kept:
             new.url: tuple(entries[place[url]].url for url in related[was.url])
             for was, new in zip(old, entries, strict=True)
         }
+
+    def grouping(self) -> Grouping | None:
+        """The last build's story grouping, to be updated with what changed."""
+        return self.previous.model.grouping if self.previous is not None else None
 
     def editions(self, editions: tuple[Edition, ...]) -> tuple[Edition, ...]:
         """The last model's Edition wherever the new one holds the same entries, in order."""
@@ -415,7 +430,7 @@ def _edition_key(day: date, period: str) -> str:
     return day.isoformat()
 
 
-def _editions(entries: list[Entry], settings: Settings) -> tuple[Edition, ...]:
+def _editions(entries: list[Entry], settings: Settings, story_of: dict[str, SiteStory]) -> tuple[Edition, ...]:
     groups: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         groups[e.edition].append(e)
@@ -431,7 +446,10 @@ def _editions(entries: list[Entry], settings: Settings) -> tuple[Edition, ...]:
         else:
             start = end = day
             path = f"{day.year:04d}/{day.month:02d}/{day.day:02d}/"
-        editions.append(Edition(key, settings.base_path + path, path, start, end, settings.edition, tuple(members)))
+        shown = coverage.cards(members, story_of)
+        editions.append(
+            Edition(key, settings.base_path + path, path, start, end, settings.edition, tuple(members), shown)
+        )
     return tuple(sorted(editions, key=lambda ed: ed.key, reverse=True))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from broadsheet.build.config import Settings
+from broadsheet.build.coverage import STORIES_PATH
 from broadsheet.build.model import TAXONOMIES, SiteModel
 from broadsheet.build.slugs import path_flaw
 from broadsheet.problems import Problem
@@ -52,7 +53,8 @@ def plan(model: SiteModel, settings: Settings) -> list[Page]:
         pages.append(
             _page(settings, e.path, "article.html", entry=e, title=e.title,
                   older=model.entry(older), newer=model.entry(newer),
-                  related=tuple(model.entry(u) for u in model.related[e.url]))
+                  related=tuple(model.entry(u) for u in model.related[e.url]),
+                  coverage=model.story_of.get(e.url))
         )  # fmt: skip
     for kind in TAXONOMIES:
         taxonomy = model.taxonomies[kind]
@@ -68,6 +70,10 @@ def plan(model: SiteModel, settings: Settings) -> list[Page]:
                 "entries",
                 extra,
             )
+    pages += _paginated(settings, STORIES_PATH, "stories.html", model.stories, settings.per_page, "stories",
+                        {"title": "Stories"})  # fmt: skip
+    for site_story in model.stories:
+        pages.append(_page(settings, site_story.path, "story.html", coverage=site_story, title=site_story.title))
     pages.append(_page(settings, "archive/", "archive.html", months=_months(model), title="Archive"))
     pages.append(_page(settings, "search/", "search.html", title="Search"))
     pages.append(_page(settings, "404.html", "404.html", title="Page not found"))
@@ -92,6 +98,9 @@ def _origin(page: Page) -> tuple[str, str]:
     """The content file and the key a page's address comes from."""
     if "entry" in page.context:
         return page.context["entry"].article.path, "slug"
+    if page.template == "story.html":
+        first = page.context["coverage"].entries[0].article
+        return first.path, "story" if first.story else "slug"
     entries = page.context.get("entries") or ()
     if "term" in page.context and entries:
         return entries[0].article.path, page.context["kind"]

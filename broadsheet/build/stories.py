@@ -33,8 +33,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from text_unidecode import unidecode
-
 
 @dataclass(frozen=True)
 class StoryEntry:
@@ -80,6 +78,9 @@ class Features:
     names: frozenset[str]
     norm: float
 
+
+# The shape of `features`' answer: raised when it changes, as articles are cached with their features.
+VERSION = 1
 
 # How much one occurrence counts by where it is, and by what it is.
 TITLE, SUMMARY, BODY = 3.0, 2.0, 1.0
@@ -179,6 +180,8 @@ def _read(word: str, memo: dict[str, tuple[str, int]]) -> tuple[str, int]:
 def _key(word: str) -> str:
     """A word's comparable form: Latin letters, a few spellings made one, cut to a prefix."""
     if not word.isascii():
+        from text_unidecode import unidecode  # here: its table takes 25 ms to load, and settings import this module
+
         word = unidecode(word)
     word = word.replace("'", "").replace("’", "").replace("kh", "h").replace("y", "i").replace("w", "v")
     return word[:PREFIX]

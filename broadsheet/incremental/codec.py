@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from broadsheet.build.content import Article
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.request import Due
+from broadsheet.build.stories import Features
 from broadsheet.incremental.inputs import Outcome
 from broadsheet.problems import Problem
 
@@ -57,8 +58,16 @@ def _article(a: Article) -> list:
         a.body_html, None if a.source is None else [a.source.name, a.source.url], a.original_url, list(a.authors),
         list(a.tags), a.section, None if a.image is None else [a.image.src, a.image.alt, a.image.caption, a.image.credit],
         a.lang, a.draft, a.featured, a.slug, a.word_count, a.reading_minutes, list(a.links), list(a.link_lines), list(a.bundle_assets),
-        a.content_hash, _any(a.extra),
+        a.content_hash, _any(a.extra), a.story, a.story_title, a.story_line, _terms(a.story_terms),
     ]  # fmt: skip
+
+
+def _terms(terms: Features | None) -> list | None:
+    """An article's terms for story grouping: the weights in their order (cosine sums
+    follow it, so a cached article groups to the last bit as a fresh one), names, norm."""
+    if terms is None:
+        return None
+    return [[v for item in terms.weights.items() for v in item], sorted(terms.names), terms.norm]
 
 
 def _problem(p: Problem) -> list:
@@ -143,7 +152,8 @@ def _decode_article(v: Any) -> Article:
         "article",
     )
     (path, title, when, updated, summary_html, summary_text, body_html, source, original_url, authors, tags, section,
-     image, lang, draft, featured, slug, word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra) = v  # fmt: skip
+     image, lang, draft, featured, slug, word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra,
+     story, story_title, story_line, terms) = v  # fmt: skip
     _check(_all(str, itertools.chain(authors, tags, links, bundle_assets)), "list of names")
     _check(_all(int, link_lines) and len(link_lines) == len(links), "link lines")
     if source is not None:
@@ -154,11 +164,23 @@ def _decode_article(v: Any) -> Article:
         image = Image(*image)
     extra = _decode_any(extra)
     _check(type(extra) is dict, "article extra")
+    _check(story is None or story is False or type(story) is str, "article story")
     return Article(
         path, title, _decode_time(when), None if updated is None else _decode_time(updated), summary_html, summary_text,
         body_html, source, original_url, authors, tags, section, image, lang, draft, featured, slug,
         word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra,
+        story, story_title, story_line, _decode_terms(terms),
     )  # fmt: skip
+
+
+def _decode_terms(v: Any) -> Features | None:
+    if v is None:
+        return None
+    _check(type(v) is tuple and len(v) == 3 and type(v[0]) is tuple and type(v[1]) is tuple, "story terms")
+    flat, names, norm = v
+    _check(len(flat) % 2 == 0 and _all(str, flat[::2]) and _all(float, flat[1::2]), "story terms")
+    _check(_all(str, names) and type(norm) is float, "story terms")
+    return Features(dict(zip(flat[::2], flat[1::2], strict=True)), frozenset(names), norm)
 
 
 ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
@@ -166,6 +188,7 @@ _FIXED = {
     "path": str, "title": str, "summary_html": str, "summary_text": str, "body_html": str, "original_url": str, "authors": tuple,
     "tags": tuple, "section": str, "lang": str, "draft": bool, "featured": bool, "slug": str, "word_count": int,
     "reading_minutes": int, "links": tuple, "link_lines": tuple, "bundle_assets": tuple, "content_hash": str,
+    "story_title": str, "story_line": int,
 }  # fmt: skip
 _FIXED_FIELDS = operator.itemgetter(*(ARTICLE_FIELDS.index(name) for name in _FIXED))  # the fields of one type only
 _FIXED_TYPES = tuple(_FIXED.values())

@@ -1,0 +1,213 @@
+"""A site's stories: the groups `stories.py` finds among the entries, made into the records
+pages show (`SiteStory`, and `Card`, one place in a list of articles).
+
+`stories.py` knows nothing of a site; this module turns entries into its plain records and
+back, gives each story its URL, lead and title, and says what is wrong with the editor's
+`story:` keys. The grouping is kept between a serve session's builds (`Grouping`), so an
+edit regroups only the window around the edited article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from broadsheet.build.html import plain_text
+from broadsheet.build.slugs import term_slug
+from broadsheet.build.stories import Features, StoryEntry, StoryIndex, StorySettings, features
+from broadsheet.problems import Problem
+
+if TYPE_CHECKING:
+    from broadsheet.build.model import Entry
+
+STORIES_PATH = "stories/"  # /stories/ lists them, /stories/<slug>/ is one
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # terms do not depend on the date
+BODY_HTML_CHARS = 4000  # enough HTML for the opening of a body that grouping reads (stories.BODY_CHARS)
+
+
+def terms_of(title: str, summary_text: str, body_html: str) -> Features:
+    """What grouping compares of one article: a function of its text alone, so it is made
+    where the article is parsed and cached with it."""
+    head = body_html[:BODY_HTML_CHARS]
+    if len(body_html) > BODY_HTML_CHARS:
+        head = head[: head.rfind(">") + 1]  # never half a tag, whose attributes would read as words
+    entry = StoryEntry("", title, summary_text, plain_text(head), EPOCH)
+    return features(entry)
+
+
+@dataclass(frozen=True)
+class SiteStory:
+    """Coverage of one event: two or more entries, in time order. `lead` is the one shown
+    for all of them (the featured one, else the earliest); `key` the editor's `story:`."""
+
+    slug: str
+    url: str
+    path: str  # site-relative output folder, "stories/<slug>/"
+    title: str
+    lead: Entry
+    entries: tuple[Entry, ...]
+    key: str | None = None
+
+    def others(self, entry: Entry) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e is not entry)
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        """The outlets that reported it, each once, in the order they did."""
+        names = (e.source.name for e in self.entries if e.source is not None)
+        return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Card:
+    """One place in a list of articles (an edition, the front page, the newsletter): the
+    entry shown, its story (None for an article alone) and the story's other coverage."""
+
+    entry: Entry
+    story: SiteStory | None = None
+    also: tuple[Entry, ...] = ()
+
+
+@dataclass
+class Grouping:
+    """What grouping keeps between a serve session's builds: the index, and what each entry
+    was when it went in (its record for grouping and its terms), so the next build hands
+    the index only what changed."""
+
+    settings: StorySettings
+    index: StoryIndex
+    known: dict[str, tuple[StoryEntry, Features]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Found:
+    stories: tuple[SiteStory, ...]  # newest first, by their latest article
+    story_of: dict[str, SiteStory]  # entry URL -> its story
+    grouping: Grouping
+    problems: list[Problem]
+
+
+def find(entries: Sequence[Entry], settings: StorySettings, base_path: str, previous: Grouping | None = None) -> Found:
+    """The stories among `entries`. `previous`: the last build's grouping, updated in place
+    with what changed (an edit costs one window, not the site); None groups from nothing."""
+    records = {e.url: (_record(e), _terms(e)) for e in entries}
+    grouping = _regroup(previous, records, settings)
+    by_url = {e.url: e for e in entries}
+    problems = _lonely_keys(entries)
+    made = [_story([by_url[i] for i in story.ids], story.key) for story in grouping.index.stories()]
+    made, wrong = _with_urls(made, base_path)
+    problems += wrong
+    made.sort(key=lambda s: (s.entries[-1].article.date, s.slug), reverse=True)
+    story_of = {e.url: s for s in made for e in s.entries}
+    return Found(tuple(made), story_of, grouping, problems)
+
+
+def _record(e: Entry) -> StoryEntry:
+    a = e.article
+    source = a.source.name if a.source else ""
+    # The text is in the terms (made at parsing); the record says who, when and what key.
+    return StoryEntry(e.url, a.title, "", "", a.date, source, a.lang, a.story)
+
+
+def _terms(e: Entry) -> Features:
+    a = e.article
+    return a.story_terms if a.story_terms is not None else terms_of(a.title, a.summary_text, a.body_html)
+
+
+def _regroup(
+    previous: Grouping | None, records: Mapping[str, tuple[StoryEntry, Features]], settings: StorySettings
+) -> Grouping:
+    if previous is None or previous.settings != settings:
+        index = StoryIndex((r for r, _ in records.values()), settings, {i: t for i, (_, t) in records.items()})
+        return Grouping(settings, index, dict(records))
+    for gone in [i for i in previous.known if i not in records]:
+        previous.index.remove(gone)
+        del previous.known[gone]
+    for entry_id, (record, terms) in records.items():
+        was = previous.known.get(entry_id)
+        if was is None or was[0] != record or was[1] is not terms and was[1] != terms:
+            previous.index.replace(record, terms)
+            previous.known[entry_id] = (record, terms)
+    return previous
+
+
+def _story(members: list[Entry], key: str | None) -> SiteStory:
+    featured = [e for e in members if e.article.featured]
+    lead = featured[0] if featured else members[0]
+    titled = [e for e in (lead, *members) if e.article.story_title]
+    title = titled[0].article.story_title if titled else lead.title
+    slug = term_slug(key) if key is not None else members[0].article.slug  # stable as articles join
+    return SiteStory(slug, "", "", title, lead, tuple(members), key)
+
+
+def _with_urls(made: list[SiteStory], base_path: str) -> tuple[list[SiteStory], list[Problem]]:
+    """Each story its folder. A story found automatically takes its first article's slug,
+    and that article's date after it where another story has the slug; two stories the
+    editor keyed that would share a URL are an error naming both."""
+    taken: dict[str, SiteStory] = {}
+    problems: list[Problem] = []
+    keyed = sorted((s for s in made if s.key is not None), key=lambda s: s.key or "")
+    for story in [*keyed, *(s for s in made if s.key is None)]:
+        slug = story.slug
+        if slug in taken and story.key is None:
+            slug = f"{slug}-{story.entries[0].local_date.date().isoformat()}"
+        if slug in taken:
+            problems.append(_clash(story, taken[slug], slug))
+            continue
+        path = f"{STORIES_PATH}{slug}/"
+        taken[slug] = SiteStory(slug, base_path + path, path, story.title, story.lead, story.entries, story.key)
+    return list(taken.values()), problems
+
+
+def _clash(story: SiteStory, other: SiteStory, slug: str) -> Problem:
+    first, them = story.entries[0].article, other.entries[0].article
+    name = f"story: {story.key}" if story.key is not None else f"the story of {first.path}"
+    message = (
+        f"{name} would have the URL /{STORIES_PATH}{slug}/ of story: {other.key} ({them.path}); choose another key"
+    )
+    return Problem(first.path, first.story_line, "story", message)
+
+
+def _lonely_keys(entries: Iterable[Entry]) -> list[Problem]:
+    """A `story:` key only one article has joins nothing: most often a typing slip."""
+    holders: dict[str, list[Entry]] = {}
+    for e in entries:
+        if isinstance(e.article.story, str):
+            holders.setdefault(e.article.story, []).append(e)
+    return [
+        Problem(
+            only[0].article.path,
+            only[0].article.story_line,
+            "story",
+            f"story: {key} is used by this article alone, so it joins nothing (a typing slip? "
+            "the other articles of the story need the same key)",
+            warning=True,
+        )
+        for key, only in sorted(holders.items())
+        if len(only) == 1
+    ]
+
+
+def cards(entries: Sequence[Entry], story_of: Mapping[str, SiteStory]) -> tuple[Card, ...]:
+    """A list of articles with each story shown once, where its first article in the list
+    stands: the story's lead if the list holds it, else that first article, with every
+    other article of the story named under it ("Also reported by")."""
+    here: dict[int, list[Entry]] = {}
+    for e in entries:
+        story = story_of.get(e.url)
+        if story is not None:
+            here.setdefault(id(story), []).append(e)
+    out = []
+    for e in entries:
+        story = story_of.get(e.url)
+        if story is None:
+            out.append(Card(e))
+            continue
+        members = here[id(story)]
+        if e is not members[0]:
+            continue
+        shown = story.lead if any(m is story.lead for m in members) else members[0]
+        out.append(Card(shown, story, story.others(shown)))
+    return tuple(out)
