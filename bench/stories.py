@@ -3,6 +3,7 @@
     python bench/stories.py            # the chosen method on both halves, then the times at 10,000
     python bench/stories.py --compare  # the alternatives measured on the development half
     python bench/stories.py --quick    # the quality figures only
+    python bench/stories.py --site .   # the groups found among a site's own articles (the demo)
 
 The labelled set (bench/stories/labelled-*.yaml) is split by story, by a hash of its label:
 no story has articles in both halves. Develop on `dev`; `held-out` is read to report, never to tune.
@@ -187,7 +188,50 @@ def timing(n: int = 10_000) -> None:
     print("  the edited index's stories equal a fresh grouping's")
 
 
+def site_entries(site_dir: Path) -> list[StoryEntry]:
+    """A site's articles as the build parses them (broadsheet's own model), as records."""
+    from broadsheet.build.pipeline import load_model
+    from broadsheet.build.request import BuildRequest
+
+    _, site_model, problems = load_model(BuildRequest(site_dir.resolve()))
+    if site_model is None:
+        sys.exit("\n".join(str(p) for p in problems) or f"{site_dir}: no site model")
+    return [
+        StoryEntry(
+            id=e.article.path,
+            title=e.article.title,
+            summary=e.article.summary_text,
+            body=_plain(e.article.body_html),
+            date=e.article.date,
+            outlet=e.article.source.name if e.article.source else "",
+            language=e.article.lang,
+        )
+        for e in site_model.entries
+    ]
+
+
+def _plain(html: str) -> str:
+    """An article body's text, its tags dropped (the build hands grouping the same)."""
+    import html as entities
+    import re
+
+    return entities.unescape(re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def site(site_dir: Path) -> None:
+    entries = site_entries(site_dir)
+    found = stories.group(entries)
+    print(f"{site_dir}: {len(entries)} articles, {len(found)} stories found")
+    for story in found:
+        print("  story:")
+        for entry_id in story.ids:
+            print(f"    {entry_id}")
+
+
 if __name__ == "__main__":
+    if "--site" in sys.argv:
+        site(Path(sys.argv[sys.argv.index("--site") + 1]))
+        sys.exit(0)
     entries, labels = labelled()
     if "--compare" in sys.argv:
         half = halves(entries, labels)
