@@ -94,7 +94,8 @@ DISCOVERY_LIMIT = 40
 DECAY = 0.75
 MAX_GROUP = 400  # average link is quadratic in a group's size; a larger group keeps its links as they are
 
-_WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# "G7", "G20", "F16" are one word (a name), not a letter and a figure.
+_WORD = re.compile(r"[^\W\d_]\d+\b|\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 # Words that say nothing of an event, English and Russian (matched before transliteration).
 _STOP_WORDS = """
 a about above after again against all also am an and any are as at be because been before being
@@ -114,6 +115,17 @@ days one two three first after per cent percent mr ms и в во не что о�
 сообщила
 """
 _STOP = frozenset(_STOP_WORDS.split())
+# Capitalised words that name no one in particular: offices, institutions' common words, days and
+# months. Counted as plain words, so "President", "Committee" or "June" is no shared name (two
+# central banks' committees in one June are two events).
+_GENERIC_WORDS = """
+president prime minister ministers secretary general chair chairman chairwoman governor committee
+council bank central national union party government parliament summit forum
+leader leaders spokesman spokeswoman chief executive king queen mr mrs dr state states
+monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december
+"""
+_GENERIC = frozenset(_GENERIC_WORDS.split())
 
 
 def features(entry: StoryEntry, memo: dict[str, tuple[str, int]] | None = None) -> Features:
@@ -168,6 +180,8 @@ def _read(word: str, memo: dict[str, tuple[str, int]]) -> tuple[str, int]:
         found = (word.replace(",", "."), _FIGURE)  # "4,25%" is "4.25%"
     elif lower in _STOP or len(lower) < 2:
         found = ("", _STOPPED)
+    elif lower in _GENERIC:
+        found = (_key(lower), _PLAIN)
     elif word.isupper():
         found = (_key(lower), _CAPS)
     else:
