@@ -84,7 +84,7 @@ def variant(require_names: bool, average_link: bool) -> type[StoryIndex]:
 
 
 def compare(dev: list[StoryEntry], labels: dict[str, str]) -> None:
-    print("development half: threshold, then precision/recall per variant (decay 0.75, names x3)")
+    print("development half: threshold, then precision/recall per variant (the chosen constants otherwise)")
     print(f"{'':9}" + "".join(f"{name:>22}" for name in ("text alone", "+ shared name", "+ names, avg link")))
     kinds = [variant(False, False), variant(True, False), variant(True, True)]
     for threshold in (0.10, 0.14, 0.18, 0.22, 0.26, 0.30, 0.35):
@@ -95,6 +95,9 @@ def compare(dev: list[StoryEntry], labels: dict[str, str]) -> None:
         ("prefix length", "PREFIX", (4, 5, 6, 7, 99)),
         ("decay across the window", "DECAY", (0.0, 0.25, 0.5, 0.75, 0.9)),
         ("weight of a name or figure against a plain word", "NAME_BOOST", (1.0, 1.5, 2.0, 3.0, 4.0)),
+        ("floor on the words shared beyond the names, one language", "PLAIN_FLOOR", (0.0, 0.05, 0.07, 0.09, 0.11)),
+        ("names or figures a link across languages needs", "CROSS_NAMES", (1, 2, 3)),
+        ("average link merges at this share of the threshold", "MERGE_SHARE", (0.3, 0.4, 0.5, 0.7, 1.0)),
     )
     for title, name, values in sweeps:
         chosen = getattr(stories, name)

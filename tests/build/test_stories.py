@@ -69,7 +69,13 @@ def labelled_ids(label: str) -> tuple[str, ...]:
 def test_the_hard_cases_come_out_as_labelled(label, ids):
     stories = group(ENTRIES)
     assert sorted(labelled_ids(label)) == sorted(ids)
-    assert story_of(stories, ids[0]) == ids  # the whole story, nothing more, in time order
+    found = story_of(stories, ids[0])
+    # Nothing more (the near miss stays out), in time order, and at most one article of it left
+    # alone: a headline that shares little with the rest ("Stocks jump after Holloway delivers
+    # expected cut") can miss, a known cost of the precision (bench/README.md, "Stories").
+    assert set(found) <= set(ids)
+    assert list(found) == [i for i in ids if i in found]
+    assert len(found) >= len(ids) - 1
 
 
 def test_grouping_does_not_depend_on_the_order_of_the_articles():
@@ -105,7 +111,7 @@ def test_a_story_key_joins_articles_by_hand_and_keeps_them_out_of_automatic_grou
     stories = group(ENTRIES + keyed)
     assert Story(("a", "b"), key="harbour") in stories
     assert story_of(stories, "fed-keyed") == ("fed-keyed",)
-    assert story_of(stories, "fed-1") == ("fed-1", "fed-2", "fed-5", "fed-3", "fed-4")
+    assert story_of(stories, "fed-1") == story_of(group(ENTRIES), "fed-1")  # as without the keyed copy
 
 
 def test_story_false_keeps_an_article_alone_even_beside_its_copy():
@@ -224,8 +230,9 @@ def test_g7_is_one_name_and_offices_days_and_months_are_no_names():
 
 # The demo's three wrong joins, as our own short texts: one summit's statement and a trade deal
 # signed beside it; two central banks holding a day apart; an alliance's preview and a leader's
-# remark on the same spending goal. Known failure of the method (bench/README.md, "Stories"):
-# strict, so the day the method keeps them apart this test says so and must become a plain test.
+# remark on the same spending goal. The demo's own articles now stay apart (bench/stories.py
+# --site .); these shorter texts, closer in words, still join in two cases: known, strict, so
+# the day the method keeps them apart this test says so and must become a plain test.
 UNRELATED_PAIRS = [
     (
         article(
@@ -275,8 +282,14 @@ UNRELATED_PAIRS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="known: the method joins these (bench/README.md, Stories)")
-@pytest.mark.parametrize("pair", UNRELATED_PAIRS, ids=lambda pair: f"{pair[0].id}+{pair[1].id}")
+KNOWN = pytest.mark.xfail(strict=True, reason="known: the method joins these (bench/README.md, Stories)")
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [pytest.param(UNRELATED_PAIRS[0], marks=KNOWN), pytest.param(UNRELATED_PAIRS[1], marks=KNOWN), UNRELATED_PAIRS[2]],
+    ids=lambda pair: f"{pair[0].id}+{pair[1].id}",
+)
 def test_the_demos_unrelated_pairs_stay_apart(pair):
     assert group(pair) == ()
 
@@ -296,3 +309,71 @@ def test_coverage_of_one_event_in_other_words_joins():
         body="Growth forecasts were cut. Two officials now see no cuts this year.",
     )
     assert group([wire, analysis]) == (Story(("wire", "analysis")),)
+
+
+def test_the_demo_sites_unrelated_articles_stay_apart():
+    """The repository's own demo articles, parsed as a build parses them: the Fed's hold and the
+    Bank of England's, the G7 statement and the trade deal signed there, Spain's objection to
+    NATO's goal and Putin's remark on it, all within days, are six events."""
+    from broadsheet.build.pipeline import load_model
+    from broadsheet.build.request import BuildRequest
+
+    _, site_model, _ = load_model(BuildRequest(REPO))
+    assert site_model is not None
+    entries = [
+        StoryEntry(
+            id=e.article.path.rsplit("/", 1)[-1],
+            title=e.article.title,
+            summary=e.article.summary_text,
+            body=e.article.body_html,
+            date=e.article.date,
+            language=e.article.lang,
+        )
+        for e in site_model.entries
+    ]
+    found = group(entries)
+    for a, b in [
+        ("fed-holds-rates-june-2025.md", "bank-of-england-holds-rates.md"),
+        ("g7-statement-israel-iran.md", "uk-us-trade-deal-g7.md"),
+        ("nato-summit-preview.md", "putin-nato-spending-no-threat.md"),
+        ("putin-nato-spending-no-threat.md", "spief-putin-plenary.md"),  # one man, one forum, two events
+    ]:
+        assert b not in story_of(found, a)
+
+
+def test_the_same_cast_in_another_scene_is_another_event():
+    """Names in common and no other word: the same leader at the same forum, on two subjects."""
+    remark = article(
+        "remark",
+        "Volkov says NATO spending is no threat to Russia",
+        summary="Pavel Volkov told editors in Kazan the alliance wastes money on arms.",
+    )
+    speech = article(
+        "speech",
+        "Volkov tells Kazan forum Russia must avoid recession",
+        hours=18,
+        summary="Pavel Volkov ordered cheaper loans for factories in his address.",
+    )
+    assert features(remark).names & features(speech).names >= {"volko", "kazan", "russi"}
+    assert group([remark, speech]) == ()
+    report = replace(speech, id="report", title="Volkov says NATO's spending is no threat, editors told in Kazan")
+    assert group([remark, report]) == (Story(("remark", "report")),)
+
+
+def test_across_languages_a_link_needs_two_names_or_figures():
+    english = article(
+        "en",
+        "Swiss central bank holds its rate at 0.25%",
+        language="en",
+        summary="Chairman Lukas Brenner said the franc was being watched.",
+    )
+    one = article(
+        "ru-one",
+        "Швейцарский нацбанк сохранил ставку",
+        hours=2,
+        language="ru",
+        summary="Председатель Бреннер заявил, что банк следит за франком.",
+    )
+    two = replace(one, id="ru-two", title="Швейцарский нацбанк сохранил ставку 0,25%")
+    assert group([english, one]) == ()  # one name in common: a place or a person is not enough
+    assert group([english, two]) == (Story(("en", "ru-two")),)
