@@ -16,8 +16,9 @@ labelled set in `bench/stories/` (figures in bench/README.md's "Stories" section
   and their cosine, less a share growing with the time between them (the strike and, two
   days later, the deal that ended it), reaches the threshold. In one language the words
   they share beyond the names must reach a floor (`PLAIN_FLOOR`): the same cast in another
-  scene (Putin at one forum on NATO, then on the economy; the Fed and the Bank of England
-  at one rate) is another event. Between languages only names and figures can match, so
+  scene (Putin at one forum on NATO, then on the economy) is another event. A shared figure
+  of two digits or more ("2.50%", "900") waives the floor: it marks one event by itself, so
+  the headline sharing it and little else stays with its story; "5%" is too common to. Between languages only names and figures can match, so
   such a link needs half the threshold and two names or figures in common (`CROSS_NAMES`);
 - linked articles form groups by average link, never by chaining through a weak neighbour:
   two groups merge only when their links average half a link's threshold (`MERGE_SHARE`,
@@ -102,7 +103,8 @@ DISCOVERY_LIMIT = 40
 # A link's cosine loses this share of itself across the whole window (measured: bench/stories.py).
 DECAY = 0.75
 # Within one language a link needs words in common beyond the shared names: this share of
-# the cosine's denominator (the same cast in another scene is another event).
+# the cosine's denominator (the same cast in another scene is another event), unless the two
+# share a figure of two digits or more.
 PLAIN_FLOOR = 0.09
 # Across languages only names and figures meet, so a link needs two of them, not one place.
 CROSS_NAMES = 2
@@ -330,7 +332,11 @@ class StoryIndex:
             dot += product
             if term not in shared:
                 plain += product
-        if same_language and plain < PLAIN_FLOOR * fa.norm * fb.norm:
+        # A figure of two digits or more in common ("2.50%", "900") marks one event by itself:
+        # the headline that shares it and little else ("Euro edges up as Frankfurt holds at
+        # 2.50%") needs no floor. A one-digit figure ("5%", "G7"'s 7 of old) is too common.
+        specific = any(term[0].isdigit() and sum(c.isdigit() for c in term) >= 2 for term in shared)
+        if same_language and not specific and plain < PLAIN_FLOOR * fa.norm * fb.norm:
             return 0.0
         apart = abs(self.times[a] - self.times[b]) / self.window if self.window else 0.0
         return dot / (fa.norm * fb.norm) * (1.0 - DECAY * apart)

@@ -377,3 +377,22 @@ def test_across_languages_a_link_needs_two_names_or_figures():
     two = replace(one, id="ru-two", title="Швейцарский нацбанк сохранил ставку 0,25%")
     assert group([english, one]) == ()  # one name in common: a place or a person is not enough
     assert group([english, two]) == (Story(("en", "ru-two")),)
+
+
+def test_a_figure_of_two_digits_in_common_keeps_a_headline_with_its_story():
+    wire = article(
+        "wire",
+        "ECB keeps deposit rate at 2.50%",
+        summary="The European Central Bank left borrowing costs unchanged; President Vries said risks were balanced.",
+        body="The governing council held for a third meeting.",
+    )
+    market = article(
+        "market",
+        "Euro edges up as Frankfurt stands pat at 2.50%",
+        hours=1,
+        summary="The single currency firmed after the ECB and Vries sounded patient.",
+    )
+    assert group([wire, market]) == (Story(("wire", "market")),)
+    # "5%" is too common to mark an event: with it instead, the few shared words are not enough.
+    wire5, market5 = (replace(e, title=e.title.replace("2.50%", "5%")) for e in (wire, market))
+    assert group([wire5, market5]) == ()
