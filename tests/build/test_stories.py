@@ -396,3 +396,41 @@ def test_a_figure_of_two_digits_in_common_keeps_a_headline_with_its_story():
     # "5%" is too common to mark an event: with it instead, the few shared words are not enough.
     wire5, market5 = (replace(e, title=e.title.replace("2.50%", "5%")) for e in (wire, market))
     assert group([wire5, market5]) == ()
+
+
+def labels_joined(stories: tuple[Story, ...], first: str, second: str) -> bool:
+    label = {entry.id: story for entry, story in LABELLED}
+    return any({label[i] for i in s.ids} >= {first, second} for s in stories)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # One summit or meeting, two events: the communique and a deal signed beside it.
+        ("lisbon-communique", "lisbon-minerals-deal"),
+        ("lisbon-communique", "lisbon-harlan-exit"),
+        # Two central banks holding within a day or two, same words and rates.
+        ("fed-feb-hold", "boe-feb-hold"),
+        ("snb-hold", "boe-jan-hold"),
+        # An alliance's preview, a Kremlin remark on it, its declaration days later.
+        ("oslo-italy-balks", "volkov-nato-remark"),
+        ("oslo-italy-balks", "oslo-declaration"),
+        ("warsaw-turkey-objects", "kremlin-warsaw-warning"),
+        ("warsaw-turkey-objects", "warsaw-opens"),
+        # Follow-ups days later that are their own events.
+        ("czech-election", "czech-coalition-talks"),
+        ("baltic-cable", "baltic-ship-boarded"),
+        ("izmir-quake", "izmir-aftershock"),
+        ("rail-merger", "rail-merger-probe"),
+        ("german-budget-2028", "krause-tariff-remark"),
+        # Known near misses still joined (bench/README.md, "Stories"): strict, so a fix shows.
+        pytest.param("volkov-nato-remark", "volkov-kazan-speech", marks=KNOWN),
+        pytest.param("boe-jan-hold", "norges-hold", marks=KNOWN),
+        pytest.param("cpt-debt-communique", "cpt-brazil-swap", marks=KNOWN),
+        pytest.param("nordtel-phone", "rival-phone", marks=KNOWN),
+        pytest.param("italy-rail-strike", "italy-air-strike", marks=KNOWN),
+    ],
+)
+def test_near_misses_of_the_enlarged_set_stay_apart(first, second):
+    assert labelled_ids(first) and labelled_ids(second)
+    assert not labels_joined(group(ENTRIES), first, second)
