@@ -18,8 +18,9 @@ labelled set in `bench/stories/` (figures in bench/README.md's "Stories" section
   they share beyond the names must reach a floor (`PLAIN_FLOOR`): the same cast in another
   scene (Putin at one forum on NATO, then on the economy) is another event. A shared figure
   of two digits or more ("2.50%", "900") waives the floor: it marks one event by itself, so
-  the headline sharing it and little else stays with its story; "5%" is too common to. Between languages only names and figures can match, so
-  such a link needs half the threshold and two names or figures in common (`CROSS_NAMES`);
+  the headline sharing it and little else stays with its story ("5%" is too common to).
+  Between languages only names and figures can match, so such a link needs half the
+  threshold and two names or figures in common (`CROSS_NAMES`);
 - linked articles form groups by average link, never by chaining through a weak neighbour:
   two groups merge only when their links average half a link's threshold (`MERGE_SHARE`,
   a missing link counting 0), so a tabloid headline linked to half its coverage stays in.
@@ -334,7 +335,7 @@ class StoryIndex:
                 plain += product
         # A figure of two digits or more in common ("2.50%", "900") marks one event by itself:
         # the headline that shares it and little else ("Euro edges up as Frankfurt holds at
-        # 2.50%") needs no floor. A one-digit figure ("5%", "G7"'s 7 of old) is too common.
+        # 2.50%") needs no floor. A one-digit figure ("5%") is too common to.
         specific = any(term[0].isdigit() and sum(c.isdigit() for c in term) >= 2 for term in shared)
         if same_language and not specific and plain < PLAIN_FLOOR * fa.norm * fb.norm:
             return 0.0
