@@ -4,6 +4,7 @@ labelled set in bench/stories/ and on hand-written edge cases."""
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -325,7 +326,7 @@ def test_the_demo_sites_unrelated_articles_stay_apart():
             id=e.article.path.rsplit("/", 1)[-1],
             title=e.article.title,
             summary=e.article.summary_text,
-            body=e.article.body_html,
+            body=re.sub(r"<[^>]+>", " ", e.article.body_html),  # the body's text, as the build hands it
             date=e.article.date,
             language=e.article.lang,
         )
