@@ -3,6 +3,7 @@
     python bench/stories.py            # the chosen method on both halves, then the times at 10,000
     python bench/stories.py --compare  # the alternatives measured on the development half
     python bench/stories.py --quick    # the quality figures only
+    python bench/stories.py --site .   # the groups found among a site's own articles (the demo)
 
 The labelled set (bench/stories/labelled-*.yaml) is split by story, by a hash of its label:
 no story has articles in both halves. Develop on `dev`; `held-out` is read to report, never to tune.
@@ -83,7 +84,7 @@ def variant(require_names: bool, average_link: bool) -> type[StoryIndex]:
 
 
 def compare(dev: list[StoryEntry], labels: dict[str, str]) -> None:
-    print("development half: threshold, then precision/recall per variant (decay 0.75, names x3)")
+    print("development half: threshold, then precision/recall per variant (the chosen constants otherwise)")
     print(f"{'':9}" + "".join(f"{name:>22}" for name in ("text alone", "+ shared name", "+ names, avg link")))
     kinds = [variant(False, False), variant(True, False), variant(True, True)]
     for threshold in (0.10, 0.14, 0.18, 0.22, 0.26, 0.30, 0.35):
@@ -94,6 +95,9 @@ def compare(dev: list[StoryEntry], labels: dict[str, str]) -> None:
         ("prefix length", "PREFIX", (4, 5, 6, 7, 99)),
         ("decay across the window", "DECAY", (0.0, 0.25, 0.5, 0.75, 0.9)),
         ("weight of a name or figure against a plain word", "NAME_BOOST", (1.0, 1.5, 2.0, 3.0, 4.0)),
+        ("floor on the words shared beyond the names, one language", "PLAIN_FLOOR", (0.0, 0.05, 0.07, 0.09, 0.11)),
+        ("names or figures a link across languages needs", "CROSS_NAMES", (1, 2, 3)),
+        ("average link merges at this share of the threshold", "MERGE_SHARE", (0.3, 0.4, 0.5, 0.7, 1.0)),
     )
     for title, name, values in sweeps:
         chosen = getattr(stories, name)
@@ -187,7 +191,50 @@ def timing(n: int = 10_000) -> None:
     print("  the edited index's stories equal a fresh grouping's")
 
 
+def site_entries(site_dir: Path) -> list[StoryEntry]:
+    """A site's articles as the build parses them (broadsheet's own model), as records."""
+    from broadsheet.build.pipeline import load_model
+    from broadsheet.build.request import BuildRequest
+
+    _, site_model, problems = load_model(BuildRequest(site_dir.resolve()))
+    if site_model is None:
+        sys.exit("\n".join(str(p) for p in problems) or f"{site_dir}: no site model")
+    return [
+        StoryEntry(
+            id=e.article.path,
+            title=e.article.title,
+            summary=e.article.summary_text,
+            body=_plain(e.article.body_html),
+            date=e.article.date,
+            outlet=e.article.source.name if e.article.source else "",
+            language=e.article.lang,
+        )
+        for e in site_model.entries
+    ]
+
+
+def _plain(html: str) -> str:
+    """An article body's text, its tags dropped (the build hands grouping the same)."""
+    import html as entities
+    import re
+
+    return entities.unescape(re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def site(site_dir: Path) -> None:
+    entries = site_entries(site_dir)
+    found = stories.group(entries)
+    print(f"{site_dir}: {len(entries)} articles, {len(found)} stories found")
+    for story in found:
+        print("  story:")
+        for entry_id in story.ids:
+            print(f"    {entry_id}")
+
+
 if __name__ == "__main__":
+    if "--site" in sys.argv:
+        site(Path(sys.argv[sys.argv.index("--site") + 1]))
+        sys.exit(0)
     entries, labels = labelled()
     if "--compare" in sys.argv:
         half = halves(entries, labels)
