@@ -91,7 +91,7 @@ class Features:
 
 
 # The shape of `features`' answer: raised when it changes, as articles are cached with their features.
-VERSION = 1
+VERSION = 2  # 2: G7 one name, offices and months plain words
 
 # How much one occurrence counts by where it is, and by what it is.
 TITLE, SUMMARY, BODY = 3.0, 2.0, 1.0
