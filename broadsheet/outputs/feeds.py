@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import partial
 from html import escape
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from broadsheet.build.claims import TERM_KEYS, Claim
@@ -175,7 +176,7 @@ def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
 
 def _story_links(model: SiteModel, settings: Settings) -> dict[str, StoryLink]:
     """Entry URL -> the link to its story's page, each story's made once."""
-    links = {}
+    links: dict[str, StoryLink] = {}
     for story in model.stories:
         link = StoryLink(settings.origin + story.url, story.title)
         links.update((e.url, link) for e in story.entries)
@@ -424,7 +425,7 @@ def _json_item(item: Item) -> dict:
         "tags": list(item.categories),
         "language": item.lang,
     }
-    kept = {key: value for key, value in fields.items() if value or key == "content_html"}
+    kept: dict[str, Any] = {key: value for key, value in fields.items() if value or key == "content_html"}
     if item.story:  # JSON Feed's extensions are keys starting with "_", which readers not knowing them skip
         kept[EXTENSION] = {"story": {"url": item.story.url, "title": item.story.title}}
     return kept

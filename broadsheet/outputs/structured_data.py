@@ -84,3 +84,10 @@ def collection_page(title: str, page_url: str, entries: Iterable[Entry], setting
         "isPartOf": {"@type": "WebSite", "name": settings.title, "url": settings.base_url},
         "mainEntity": {"@type": "ItemList", "numberOfItems": len(items), "itemListElement": items},
     }
+
+
+def story_page(coverage: SiteStory, settings: Settings) -> dict[str, Any]:
+    """A story's page: its reports, oldest first, as a list that says it is in that order."""
+    data = collection_page(coverage.title, coverage.url, coverage.entries, settings)
+    data["mainEntity"]["itemListOrder"] = "https://schema.org/ItemListOrderAscending"  # by time
+    return data

@@ -180,6 +180,7 @@ def test_a_story_in_json_ld_its_reports_cite_each_other_and_its_page_lists_them(
     page = json_ld(story_url)
     assert page["@type"] == "CollectionPage" and page["url"] == story_url and page["name"] == "The strait reopens"
     assert page["mainEntity"]["@type"] == "ItemList" and page["mainEntity"]["numberOfItems"] == 3
+    assert page["mainEntity"]["itemListOrder"] == "https://schema.org/ItemListOrderAscending"
     assert page["mainEntity"]["itemListElement"] == [  # in time order
         {"@type": "ListItem", "position": n, "url": pages[key], "name": name}
         for n, (key, name) in enumerate(
