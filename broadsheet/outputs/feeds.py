@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import partial
 from html import escape
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from broadsheet.build.claims import TERM_KEYS, Claim
@@ -33,6 +34,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 TO_JSON = json.JSONEncoder(ensure_ascii=False)  # as json.dumps(value, ensure_ascii=False), made once
 ITEM_MARGIN = " " * 4  # where a JSON Feed's items stand: in "items", in the top object
 GENERATOR = "Broadsheet"
+EXTENSION = "_broadsheet"  # JSON Feed items' key for what the format has no field for: the item's story
 TERM_FEEDS = ("tags", "sections", "sources")  # authors get pages, not feeds
 FEED_FILES = {"atom": "feed.xml", "rss": "rss.xml", "json": "feed.json"}
 FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON"}
@@ -66,6 +68,17 @@ class Item:
     full: bool  # whether content_html is the whole article
     lang: str
     read_at: str = ""  # the link to the original report, in the story's language (RSS puts it in the text)
+    story: StoryLink | None = None  # the coverage of one event this report is part of (issue 20)
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """A story an entry belongs to, as its feeds name it: the story page's absolute URL and
+    its title. Plain, so that an item's fingerprint changes when its story does (an article
+    joins and the lead's title becomes the story's) and with nothing else of the story."""
+
+    url: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class FeedSpec:
     description: str
     page_url: str
     entries: tuple[Entry, ...]
+    stories: tuple[StoryLink | None, ...] = ()  # each entry's story, in the entries' order
 
 
 def feed_outputs(
@@ -139,12 +153,17 @@ def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
     limit = settings.feed.entries
     home = settings.origin + settings.base_path
     words = Localiser(settings.language, settings.phrases)
-    specs = [FeedSpec("", settings.title, settings.description or settings.title, home, model.entries[:limit])]
+    links = _story_links(model, settings)
+
+    def spec(folder: str, title: str, description: str, page_url: str, entries: tuple[Entry, ...]) -> FeedSpec:
+        return FeedSpec(folder, title, description, page_url, entries, tuple(links.get(e.url) for e in entries))
+
+    specs = [spec("", settings.title, settings.description or settings.title, home, model.entries[:limit])]
     for kind in TERM_FEEDS:
         taxonomy = model.taxonomies[kind]
         for term in taxonomy.terms:
             specs.append(
-                FeedSpec(
+                spec(
                     folder=f"{kind}/{term.slug}/",
                     title=words.pgettext("feed_title", "%(site)s: %(name)s", site=settings.title, name=term.name),
                     description=_term_description(words, kind, term.name),
@@ -153,6 +172,15 @@ def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
                 )
             )
     return specs
+
+
+def _story_links(model: SiteModel, settings: Settings) -> dict[str, StoryLink]:
+    """Entry URL -> the link to its story's page, each story's made once."""
+    links: dict[str, StoryLink] = {}
+    for story in model.stories:
+        link = StoryLink(settings.origin + story.url, story.title)
+        links.update((e.url, link) for e in story.entries)
+    return links
 
 
 def _term_description(words: Localiser, kind: str, name: str) -> str:
@@ -165,7 +193,13 @@ def _term_description(words: Localiser, kind: str, name: str) -> str:
 
 def _lay_out(spec: FeedSpec, settings: Settings, remember: Remember, fragments: dict | None = None) -> dict[str, bytes]:
     # A story in many term feeds is laid out once, and written out once in each format.
-    items = tuple(remember("feed item", e, partial(make_item, e, settings)) for e in spec.entries)
+    # An item is remembered by its entry and its story's link: an article joining the story
+    # (a new title for it) makes the item again, an edit of another story does not.
+    stories = spec.stories or (None,) * len(spec.entries)
+    items = tuple(
+        remember("feed item", (e, story), partial(make_item, e, settings, story))
+        for e, story in zip(spec.entries, stories, strict=True)
+    )
     feed = Feed(spec.folder, spec.title, spec.description, spec.page_url, items)
     fragments = {} if fragments is None else fragments
     return {
@@ -178,7 +212,7 @@ def _lay_out(spec: FeedSpec, settings: Settings, remember: Remember, fragments: 
 # --- one entry -> Item -------------------------------------------------------------------
 
 
-def make_item(entry: Entry, settings: Settings) -> Item:
+def make_item(entry: Entry, settings: Settings, story: StoryLink | None = None) -> Item:
     article = entry.article
     url = settings.origin + entry.url
     full = settings.feed.content == "full"
@@ -207,6 +241,7 @@ def make_item(entry: Entry, settings: Settings) -> Item:
         full=full,
         lang=article.lang,
         read_at=read_at,
+        story=story,
     )
 
 
@@ -252,6 +287,9 @@ def _atom_entry(item: Item) -> ET.Element:
     sub(entry, "link", attrs={"rel": "alternate", "type": "text/html", "href": item.url})
     if item.original_url:
         sub(entry, "link", attrs={"rel": "related", "type": "text/html", "href": item.original_url})
+    if item.story:  # the page of the event's whole coverage; its title tells it from the original report
+        story = item.story
+        sub(entry, "link", attrs={"rel": "related", "type": "text/html", "href": story.url, "title": story.title})
     if item.image:
         attrs = {"rel": "enclosure", "href": item.image} | ({"type": item.image_type} if item.image_type else {})
         sub(entry, "link", attrs=attrs)
@@ -295,6 +333,11 @@ def _rss_item(item: Item) -> ET.Element:
         sub(element, "dc:creator", name)
     for name in item.categories:
         sub(element, "category", name)
+    if item.story:
+        # RSS has no link relations; a category whose domain is the story page is plain RSS
+        # 2.0, and readers show and filter by categories, so an event's reports gather under
+        # its title there (an atom:link in an item most readers ignore).
+        sub(element, "category", item.story.title, {"domain": item.story.url})
     sub(element, "description", item.content_html + _original_line(item))
     if item.image:
         attrs = {"url": item.image, "medium": "image"} | ({"type": item.image_type} if item.image_type else {})
@@ -382,4 +425,7 @@ def _json_item(item: Item) -> dict:
         "tags": list(item.categories),
         "language": item.lang,
     }
-    return {key: value for key, value in fields.items() if value or key == "content_html"}
+    kept: dict[str, Any] = {key: value for key, value in fields.items() if value or key == "content_html"}
+    if item.story:  # JSON Feed's extensions are keys starting with "_", which readers not knowing them skip
+        kept[EXTENSION] = {"story": {"url": item.story.url, "title": item.story.title}}
+    return kept

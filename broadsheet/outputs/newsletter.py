@@ -24,6 +24,7 @@ import css_inline
 import jinja2
 
 from broadsheet.build.config import Settings
+from broadsheet.build.coverage import Card
 from broadsheet.build.html import absolute_links, rewrite_urls
 from broadsheet.build.model import Edition, SiteModel
 from broadsheet.build.routes import Page, output_file
@@ -93,8 +94,10 @@ def page_context(edition: Edition, settings: Settings) -> dict[str, Any]:
     mail = settings.email
     browser = published_url(edition) if mail.publish else edition.url
     entries = edition.entries
+    # Each story once, as the edition page shows it (an edition made without cards: each entry).
+    cards = edition.cards or tuple(Card(e) for e in entries)
     values = {"site": settings.title, "date": heading(edition, settings), "edition": edition.key,
-              "count": len(entries), "headline": entries[0].title if entries else ""}  # fmt: skip
+              "count": len(cards), "headline": cards[0].entry.title if cards else ""}  # fmt: skip
     subject = mail.subject.format(**values)  # config let through only plain {name} fields of these
     return {
         "page_url": browser,  # relative links in the email resolve against the page it mirrors
@@ -105,7 +108,8 @@ def page_context(edition: Edition, settings: Settings) -> dict[str, Any]:
         "browser_url": browser,
         "edition_url": edition.url,
         "unsubscribe_url": unsubscribe_url(settings),
-        "preheader": entries[0].summary_text if entries else "",
+        "preheader": cards[0].entry.summary_text if cards else "",
+        "cards": cards,
         # A summary's relative links (a bundle's own files) are relative to its article's page.
         "summaries": {e.url: absolute_links(e.summary_html, settings.origin + e.url) for e in entries},
     }

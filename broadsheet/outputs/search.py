@@ -3,13 +3,15 @@
 One JSON file, ``search/index.json``:
 
     {"version": 1,
-     "docs": [{"url", "title", "date", "iso", "source", "text", "lang"?}, ...],   newest first
+     "docs": [{"url", "title", "date", "iso", "source", "text", "lang"?,
+               "story"?: {"title", "url"}}, ...],                          newest first
      "terms": {"term": [first doc number, gap, gap, ...], ...}}          sorted by term
 
 ``terms`` is an inverted index over the title, summary, body, tags, section and source
 of every published entry; each posting list is delta-encoded, which keeps the numbers
 short and compresses well. ``text`` is the summary plus the start of the body, only for
-showing a snippet; matching never depends on it.
+showing a snippet; matching never depends on it. ``story`` names the story an article is
+one report of (issue 20), for the result to link to its page; it is not searched.
 
 Queries are answered in the browser, by ``theme/static/js/search.js``, and nowhere else.
 Its ``normalise`` and ``tokens`` must turn text into the same terms as the ones here, or
@@ -115,7 +117,13 @@ def search_outputs(
             keep(index)
         return {INDEX_PATH: index.encode()}
 
-    return remember("search index", model.entries, make)
+    # A story change (an article joining, a new title) changes documents whose entries did not.
+    return remember("search index", (model.entries, _story_records(model)), make)
+
+
+def _story_records(model: SiteModel) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """What the documents take from the stories: each one's URL, title and reports."""
+    return tuple((story.url, story.title, tuple(e.url for e in story.entries)) for story in model.stories)
 
 
 def claims() -> list[Claim]:
@@ -133,6 +141,7 @@ class SearchIndex:
     def __init__(self, language: str) -> None:
         self.words = Localiser(language)  # dates only: the site's phrase overrides do not reach the index
         self.docs: list[str] = []  # each document's JSON, in model order
+        self.stories: list[dict[str, dict[str, str]]] = []  # each document's story field, if any
         self.terms: list[list[str]] = []  # each document's distinct terms, sorted
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.encoded: dict[str, str] = {}  # term -> '"term":[gaps]'
@@ -142,8 +151,11 @@ class SearchIndex:
     def build(cls, model: SiteModel, language: str = "en", remember_each: RememberEach = each_now) -> SearchIndex:
         index = cls(language)
         indexed = remember_each("search document", list(model.entries), partial(index_all, words=index.words))
+        # The story is added to each remembered document rather than made part of it, so
+        # a story's change never makes 10,000 documents and their terms again.
+        index.stories = [_story_field(model, entry.url) for entry in model.entries]
         for number, (document, terms) in enumerate(indexed):  # newest first: the order results are shown in
-            index.docs.append(_json(document))
+            index.docs.append(_json({**document, **index.stories[number]}))
             index.terms.append(terms)
             for term in terms:
                 index.postings[term].append(number)  # numbers ascend, so the gaps are positive
@@ -152,9 +164,9 @@ class SearchIndex:
         return index
 
     def replace(self, number: int, entry: Entry) -> None:
-        """Document `number` now holds `entry` (same place in the order, new text)."""
+        """Document `number` now holds `entry` (same place in the order, new text, same story)."""
         document, terms = _indexed(entry, self.words)
-        self.docs[number] = _json(document)
+        self.docs[number] = _json({**document, **self.stories[number]})
         old, new = set(self.terms[number]), set(terms)
         self.terms[number] = terms
         for term in old - new:
@@ -174,6 +186,11 @@ class SearchIndex:
         terms = ",".join(map(self.encoded.__getitem__, self.sorted_terms))
         text = f'{{"docs":[{",".join(self.docs)}],"terms":{{{terms}}},"version":{INDEX_VERSION}}}\n'
         return text.encode("utf-8")
+
+
+def _story_field(model: SiteModel, url: str) -> dict[str, dict[str, str]]:
+    story = model.story_of.get(url)
+    return {"story": {"title": story.title, "url": story.url}} if story is not None else {}
 
 
 def _json(value: Any) -> str:

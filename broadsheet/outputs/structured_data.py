@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from broadsheet.build.config import Settings
+from broadsheet.build.coverage import SiteStory
 from broadsheet.build.model import Entry
 
 
-def news_article(entry: Entry, settings: Settings) -> dict[str, Any]:
+def news_article(entry: Entry, settings: Settings, coverage: SiteStory | None = None) -> dict[str, Any]:
+    """The article's NewsArticle; of a story (`coverage`), it is part of the story's page
+    and cites the other reports of the event."""
     page = settings.absolute(entry.url)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -38,7 +41,27 @@ def news_article(entry: Entry, settings: Settings) -> dict[str, Any]:
             original["publisher"] = {"@type": "Organization", "name": entry.source.name}
         data["isBasedOn"] = original
         data["citation"] = entry.original_url
+    if coverage is not None:
+        data["isPartOf"] = {"@type": "CollectionPage", "url": settings.absolute(coverage.url), "name": coverage.title}
+        cited = [_other_report(other, settings) for other in coverage.others(entry)]
+        # schema.org takes several values of a property as a list: the original report's URL first
+        data["citation"] = [entry.original_url, *cited] if entry.original_url else cited
     return data
+
+
+def _other_report(entry: Entry, settings: Settings) -> dict[str, Any]:
+    """Another report of the same event, as its page on this site names it."""
+    report: dict[str, Any] = {
+        "@type": "NewsArticle",
+        "url": settings.absolute(entry.url),
+        "headline": entry.title[:110],
+    }
+    report["datePublished"] = entry.date.isoformat()
+    if entry.source:
+        report["publisher"] = {"@type": "Organization", "name": entry.source.name}
+    if entry.original_url:
+        report["sameAs"] = entry.original_url  # the outlet's own page of it
+    return report
 
 
 def _authors(entry: Entry, settings: Settings) -> list[dict[str, str]]:
@@ -61,3 +84,10 @@ def collection_page(title: str, page_url: str, entries: Iterable[Entry], setting
         "isPartOf": {"@type": "WebSite", "name": settings.title, "url": settings.base_url},
         "mainEntity": {"@type": "ItemList", "numberOfItems": len(items), "itemListElement": items},
     }
+
+
+def story_page(coverage: SiteStory, settings: Settings) -> dict[str, Any]:
+    """A story's page: its reports, oldest first, as a list that says it is in that order."""
+    data = collection_page(coverage.title, coverage.url, coverage.entries, settings)
+    data["mainEntity"]["itemListOrder"] = "https://schema.org/ItemListOrderAscending"  # by time
+    return data

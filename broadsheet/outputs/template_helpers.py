@@ -16,6 +16,7 @@ def helpers(settings: Settings, pictures: dict[str, ImageInfo] | None = None) ->
     return {
         "image_info": pictures.get,
         "sized_images": lambda html, page_url: images.sized_images(html, page_url, pictures),
-        "news_article": lambda entry: structured_data.news_article(entry, settings),
+        "news_article": lambda entry, coverage=None: structured_data.news_article(entry, settings, coverage),
         "collection_page": lambda title, url, entries: structured_data.collection_page(title, url, entries, settings),
+        "story_page": lambda coverage: structured_data.story_page(coverage, settings),
     }

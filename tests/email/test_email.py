@@ -367,3 +367,57 @@ def test_the_newsletter_speaks_the_site_s_language(make_site):
     ):
         assert words in html, words
     assert "Читать на сайте Test Digest: https://example.org/digest/" in text and "Unsubscribe" not in text
+
+
+# --- stories (issue 20): the newsletter groups a story as the edition page does -------------
+
+STORY_REPORTS = {
+    "content/business/rates-daily.md": article(
+        "Rates held for a third meeting", "2025-06-19 15:10", "The bank's board voted to hold.",
+        source="Ledger Daily", story="rates",
+    ),
+    "content/business/rates-radio.md": article(
+        "Board leaves the rate unchanged", "2025-06-19 16:00", "A unanimous vote, the board said.",
+        source="City Radio", story="rates", lang="de",
+    ),
+}  # fmt: skip
+
+
+def test_the_newsletter_shows_a_story_once_with_the_other_outlets(make_site):
+    """The featured report leads its story (the Money Daily one); the two other outlets'
+    reports are named under it, each linking to its own page, then the story's page."""
+    settings = EMAIL_SETTINGS + "stories:\n  auto: false\n"
+    rates = {
+        "content/business/rates.md": STORIES["content/business/rates.md"].replace("---\nThe", "story: rates\n---\nThe")
+    }
+    site = email_site(make_site, settings, {**rates, **STORY_REPORTS})
+    message = make_message(site, "2025-06-19")
+    text, html = parts(message)
+    text = text.replace("\r\n", "\n")  # as sent: SMTP's line ends
+    assert message["Subject"] == "Test Digest - Thursday, June 19, 2025 (2)"  # two stories, not four reports
+    titles = re.findall(r"<h2[^>]*><a[^>]*>([^<]+)</a>", html)
+    assert titles == ["Central bank keeps its rate on hold", "Leaders meet at the lake summit"]
+    utm = "?utm_source=letter&utm_medium=email&utm_campaign=ed-2025-06-19"
+    page = "https://example.org/digest/2025/06/19/"
+    (also,) = re.findall(r'<p class="also"[^>]*>(.*?)</p>', html, re.S)
+    assert "Also reported by" in also
+    links = [(attrs["href"], attrs.get("lang")) for tag, attrs in tags_of(also) if tag == "a"]
+    assert links == [
+        (page + "rates-held-for-a-third-meeting/" + utm, None),
+        (page + "board-leaves-the-rate-unchanged/" + utm, "de"),
+        ("https://example.org/digest/stories/rates/" + utm, None),
+    ]
+    names = re.findall(r"<a [^>]*>([^<]+)</a>", also)
+    assert names == ["Ledger Daily", "City Radio", "Full coverage"]
+    assert " ".join(re.sub(r"<[^>]+>", "", also).split()) == "Also reported by Ledger Daily, City Radio · Full coverage"
+    assert re.search(r'<p class="also" style="[^"]*font-family', html)  # styled inline, as every block is
+    # the plain-text part alike: the lead once, then the other outlets and the story page
+    assert text.count("1. ") == 1 and "3. " not in text and "Rates held for a third meeting" not in text
+    lead = text.index("1. Central bank keeps its rate on hold")
+    block = text[lead : text.index("2. ")]
+    assert (
+        "\n\nAlso reported by:\n- Ledger Daily: " + page + "rates-held-for-a-third-meeting/?utm_source=letter" in block
+    )
+    assert "- City Radio: " + page + "board-leaves-the-rate-unchanged/?utm_source=letter" in block
+    assert "Full coverage: https://example.org/digest/stories/rates/?utm_source=letter" in block
+    assert "Also reported by" not in text[text.index("2. ") :]  # an article alone has no such line

@@ -273,3 +273,96 @@ def test_a_story_written_once_is_right_in_every_feed_that_carries_it(make_site):
         assert entry in tag_feed and "Mid story" not in entry
     items = {i["title"]: i for i in json.loads((output / "tags/energy/feed.json").read_text())["items"]}
     assert items["Old story"]["url"] == BASE + "2025/06/17/old-story/"
+
+
+# --- stories (issue 20): each report of a story links to the story's page ---------------------
+
+STORY_SETTINGS = SETTINGS + "stories:\n  auto: false\n"  # grouped by the editor's keys alone
+
+
+def story_site(make_site):
+    return make_site({
+        "content/world/rates-wire.md": article("Bank holds rates at four per cent", "2025-06-18 10:00",
+                                               source="Wire", story="bank-rates"),
+        "content/world/rates-daily.md": article("Rates stay put, the bank says", "2025-06-18 15:00",
+                                                source="Daily", story="bank-rates"),
+        "content/world/harbour.md": article("Harbour bridge reopens", "2025-06-19 09:00", source="Wire"),
+    }, STORY_SETTINGS)  # fmt: skip
+
+
+def test_each_report_of_a_story_links_to_its_page_in_every_format(make_site):
+    site = story_site(make_site)
+    assert run_cli("build", "--site", site, "--base-url", BASE, "--now", NOW).code == 0
+    output, story_url = site / "site", BASE + "stories/bank-rates/"
+    title = "Bank holds rates at four per cent"  # the earliest report leads and names the story
+    for folder in ("", "sources/wire/"):
+        atom = feedparser.parse((output / folder / "feed.xml").read_bytes())
+        assert not atom.bozo, atom.get("bozo_exception")
+        related = {e.title: [(link.href, link.get("title")) for link in e.links if link.rel == "related"]
+                   for e in atom.entries}  # fmt: skip
+        assert related[title] == [(story_url, title)]
+        assert related["Harbour bridge reopens"] == []
+        if folder == "":
+            assert related["Rates stay put, the bank says"] == [(story_url, title)]
+        rss = feedparser.parse((output / folder / "rss.xml").read_bytes())
+        assert not rss.bozo, rss.get("bozo_exception")
+        tags = {e.title: [(t.term, t.scheme) for t in e.get("tags", [])] for e in rss.entries}
+        assert tags[title] == [(title, story_url)] and tags["Harbour bridge reopens"] == []
+        items = {i["title"]: i for i in json.loads((output / folder / "feed.json").read_text())["items"]}
+        assert items[title]["_broadsheet"] == {"story": {"url": story_url, "title": title}}
+        assert "_broadsheet" not in items["Harbour bridge reopens"]
+    # the story page the feeds point to is there
+    assert (output / "stories/bank-rates/index.html").is_file()
+
+
+def feed_item_keys(state) -> dict[str, tuple]:
+    """Title -> the key under which the last build remembered its feed item."""
+    return {item.title: key for key, item in state.memo.kept(("feed item",)).items()}
+
+
+def test_a_story_change_makes_its_items_again_and_nothing_else_does(make_site, tmp_path):
+    """Items are remembered by their entry and their story's link: a report joining a
+    story (and leading it, so the story's title changes) must make the other reports'
+    items again, in every feed; an edit elsewhere must not."""
+    from broadsheet.build.pipeline import build
+    from broadsheet.build.request import BuildRequest
+    from broadsheet.incremental import cache
+
+    site = story_site(make_site)
+    state, _ = cache.load(site, site / "site")
+    request = BuildRequest(site, base_url=BASE, now=datetime.fromisoformat(NOW))
+    assert build(request, state).ok
+    first = feed_item_keys(state)
+    (site / "content/world/harbour.md").write_text(article("Harbour bridge opens again", "2025-06-19 09:00"))
+    assert build(request, state).ok
+    second = feed_item_keys(state)
+    for title in ("Bank holds rates at four per cent", "Rates stay put, the bank says"):
+        assert second[title] == first[title], title  # not made again
+    assert "Harbour bridge opens again" in second and "Harbour bridge reopens" not in second
+    (site / "content/world/rates-herald.md").write_text(
+        article(
+            "The Herald says the bank keeps its rate",
+            "2025-06-18 12:00",
+            source="Herald",
+            story="bank-rates",
+            story_title="The bank keeps rates at four per cent",
+        )  # fmt: skip
+    )
+    assert build(request, state).ok
+    third = feed_item_keys(state)
+    assert third["Rates stay put, the bank says"] != second["Rates stay put, the bank says"]
+    assert third["Harbour bridge opens again"] == second["Harbour bridge opens again"]
+    rss = feedparser.parse((site / "site/rss.xml").read_bytes())
+    assert {e.title: e.tags[0].term for e in rss.entries if e.get("tags")} == dict.fromkeys(
+        [
+            "Bank holds rates at four per cent",
+            "Rates stay put, the bank says",
+            "The Herald says the bank keeps its rate",
+        ],
+        "The bank keeps rates at four per cent",
+    )
+    # and what the incremental builds left is what a clean build makes
+    assert run_cli("build", "--site", site, "--base-url", BASE, "--now", NOW, "--no-cache",
+                   "--output", tmp_path / "clean").code == 0  # fmt: skip
+    for name in FEED_NAMES:
+        assert (site / "site" / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name

@@ -134,3 +134,61 @@ def test_article_in_another_language_is_marked(make_site):
     page = (site / "site/2025/06/19/novost-dnia/index.html").read_text()
     assert '<article class="article" lang="ru">' in page
     assert json.loads(head_of(site / "site/2025/06/19/novost-dnia/index.html").json_ld[0])["inLanguage"] == "ru"
+
+
+# --- stories (issue 20) -------------------------------------------------------------------
+
+DIGEST = "https://x.github.io/digest/"
+
+
+def test_a_story_in_json_ld_its_reports_cite_each_other_and_its_page_lists_them(make_site):
+    site = make_site({
+        "content/world/a.md": article("Ships clear the strait", "2025-06-18 08:00", source="Wire",
+                                      url="https://wire.example.com/strait", story="strait"),
+        "content/world/b.md": article("Strait open to shipping again", "2025-06-18 11:00", source="Daily", story="strait"),
+        "content/world/c.md": article("Strait traffic back to normal", "2025-06-19 07:00", story="strait",
+                                      story_title="The strait reopens"),
+        "content/world/alone.md": article("Orchard harvest begins", "2025-06-19 09:00"),
+    }, "title: Test Digest\nbase_url: https://example.org/\ntimezone: Europe/London\nstories:\n  auto: false\n")  # fmt: skip
+    assert run_cli("build", "--site", site, "--base-url", DIGEST).code == 0
+    built, story_url = site / "site", DIGEST + "stories/strait/"
+    pages = {
+        "a": DIGEST + "2025/06/18/ships-clear-the-strait/",
+        "b": DIGEST + "2025/06/18/strait-open-to-shipping-again/",
+        "c": DIGEST + "2025/06/19/strait-traffic-back-to-normal/",
+    }
+
+    def json_ld(url):
+        (raw,) = head_of(built / url.removeprefix(DIGEST) / "index.html").json_ld
+        return json.loads(raw)
+
+    first = json_ld(pages["a"])
+    assert first["isPartOf"] == {"@type": "CollectionPage", "url": story_url, "name": "The strait reopens"}
+    assert first["isBasedOn"]["url"] == "https://wire.example.com/strait"
+    original, *cited = first["citation"]  # its own original report, then the other reports
+    assert original == "https://wire.example.com/strait"
+    assert [(c["@type"], c["url"], c["headline"]) for c in cited] == [
+        ("NewsArticle", pages["b"], "Strait open to shipping again"),
+        ("NewsArticle", pages["c"], "Strait traffic back to normal"),
+    ]
+    assert cited[0]["publisher"] == {"@type": "Organization", "name": "Daily"} and "publisher" not in cited[1]
+    second = json_ld(pages["b"])
+    assert [c["url"] for c in second["citation"]] == [pages["a"], pages["c"]]  # no original: reports alone
+    assert second["citation"][0]["sameAs"] == "https://wire.example.com/strait"
+    alone = json_ld(DIGEST + "2025/06/19/orchard-harvest-begins/")
+    assert "isPartOf" not in alone and "citation" not in alone
+    page = json_ld(story_url)
+    assert page["@type"] == "CollectionPage" and page["url"] == story_url and page["name"] == "The strait reopens"
+    assert page["mainEntity"]["@type"] == "ItemList" and page["mainEntity"]["numberOfItems"] == 3
+    assert page["mainEntity"]["itemListOrder"] == "https://schema.org/ItemListOrderAscending"
+    assert page["mainEntity"]["itemListElement"] == [  # in time order
+        {"@type": "ListItem", "position": n, "url": pages[key], "name": name}
+        for n, (key, name) in enumerate(
+            [
+                ("a", "Ships clear the strait"),
+                ("b", "Strait open to shipping again"),
+                ("c", "Strait traffic back to normal"),
+            ],
+            start=1,
+        )  # fmt: skip
+    ]

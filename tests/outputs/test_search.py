@@ -131,3 +131,36 @@ def test_the_index_is_deterministic(demo, tmp_path):
         json.dumps(json.loads(first), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         == first
     )
+
+
+def test_documents_name_their_story_and_follow_its_changes(make_site):
+    """A report of a story carries the story's title and page (for the result to show),
+    which are not searched; a report joining later changes the others' documents too,
+    however the index was remembered."""
+    settings = "title: T\nbase_url: https://x.github.io/digest/\ntimezone: Europe/London\nstories:\n  auto: false\n"
+    site = make_site({
+        "content/world/a.md": article("Ferry strike ends", "2025-06-18 09:00", source="Wire", story="ferry"),
+        "content/world/b.md": article("Crews return to the ferries", "2025-06-18 13:00", source="Daily", story="ferry"),
+        "content/world/c.md": article("Lighthouse repainted", "2025-06-19 10:00"),
+    }, settings)  # fmt: skip
+    assert run_cli("build", "--site", site).code == 0
+    index = json.loads((site / INDEX).read_text(encoding="utf-8"))
+    story = {"title": "Ferry strike ends", "url": "/digest/stories/ferry/"}
+    assert {d["title"]: d.get("story") for d in index["docs"]} == {
+        "Lighthouse repainted": None, "Crews return to the ferries": story, "Ferry strike ends": story,
+    }  # fmt: skip
+    assert "stories" not in index["terms"] and "ferry" in index["terms"]  # the story's URL is not searched
+    # a new report leads (featured) and so names the story: the others' documents follow
+    (site / "content/world/d.md").write_text(
+        article("Ferries sail again after the strike", "2025-06-18 17:00", story="ferry", featured="true")
+    )
+    assert run_cli("build", "--site", site).code == 0  # with the cache: the documents of a and b remembered
+    index = json.loads((site / INDEX).read_text(encoding="utf-8"))
+    titles = {d["title"]: d.get("story", {}).get("title") for d in index["docs"]}
+    assert titles == {
+        "Lighthouse repainted": None, "Ferries sail again after the strike": "Ferries sail again after the strike",
+        "Crews return to the ferries": "Ferries sail again after the strike",
+        "Ferry strike ends": "Ferries sail again after the strike",
+    }  # fmt: skip
+    assert run_cli("build", "--site", site, "--no-cache", "--output", site / "clean").code == 0
+    assert (site / INDEX).read_bytes() == (site / "clean/search/index.json").read_bytes()

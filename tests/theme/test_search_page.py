@@ -266,3 +266,40 @@ def test_a_query_in_the_url_is_searched_on_load(page, newsroom_url):
         assert page.get_by_label("Search every story").input_value() == text
         shown[text] = results(page)
     assert shown == expected
+
+
+# --- stories (issue 20): a hit shows the story it belongs to ---------------------------------
+
+FERRY_WIRE = "Ferry strike ends after talks"
+FERRY_DAILY = "Ferry crews back at work"
+FERRY_ALONE = "Ferry timetable for the summer"
+
+
+def test_a_hit_shows_its_story_linking_to_the_story_page(browser, tmp_path):
+    files = {
+        "content/a.md": article(FERRY_WIRE, "2025-06-18 09:00", source="Wire", story="ferry-strike",
+                                story_title="The ferry strike ends"),
+        "content/b.md": article(FERRY_DAILY, "2025-06-18 13:00", source="Daily", story="ferry-strike"),
+        "content/c.md": article(FERRY_ALONE, "2025-06-19 10:00"),
+    }  # fmt: skip
+    site = write_tree(tmp_path, {"broadsheet.yaml": SETTINGS + "stories:\n  auto: false\n", **files})
+    assert run_cli("build", "--site", site, "--base-url", BASE_URL).code == 0
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    errors = console_errors(page)
+    try:
+        with serving(site / "site", "/digest/") as url:
+            assert typed(page, url, "ferry") == [FERRY_ALONE, FERRY_DAILY, FERRY_WIRE]
+            hits = page.locator("#search-results li")
+            assert hits.nth(0).locator(".search-story").count() == 0  # an article alone
+            for n in (1, 2):
+                line = hits.nth(n).locator(".search-story")
+                assert line.inner_text() == "Story: The ferry strike ends"
+                assert line.locator("a").get_attribute("href") == "/digest/stories/ferry-strike/"
+            hits.nth(1).locator(".search-story a").click()
+            page.wait_for_url(url + "stories/ferry-strike/")
+            assert "The ferry strike ends" in page.locator("h1").inner_text()
+    finally:
+        context.close()
+    assert errors == [], f"console errors: {errors}"

@@ -167,7 +167,17 @@
     const item = element("li", "search-result");
     if (doc.lang) item.lang = doc.lang;
     item.append(element("h2", "story-title", link), byline, element("p", "search-snippet", highlighted(snippet(doc.text, hit), hit)));
+    if (doc.story) item.append(storyLine(doc.story));
     return item;
+  }
+
+  function storyLine(story) {
+    // a report of a story covered by several outlets: the story's page, with all of them
+    const link = element("a", "", story.title);
+    link.href = href(story.url);
+    const line = element("p", "byline search-story", element("span", "kind", `${say("story")}:`));
+    line.append(" ", link);
+    return line;
   }
 
   function show(index, text) {
