@@ -2,6 +2,7 @@
 
     python bench/stories.py            # the chosen method on both halves, then the times at 10,000
     python bench/stories.py --compare  # the alternatives measured on the development half
+    python bench/stories.py --tried    # the ideas tried and rejected, on the development half and the demo
     python bench/stories.py --quick    # the quality figures only
     python bench/stories.py --site .   # the groups found among a site's own articles (the demo)
 
@@ -13,10 +14,13 @@ Times are CPU seconds (time.process_time), the median of three runs.
 from __future__ import annotations
 
 import itertools
+import math
 import random
+import re
 import statistics
 import sys
 import time
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from broadsheet.build import stories  # noqa: E402
-from broadsheet.build.stories import StoryEntry, StoryIndex, StorySettings  # noqa: E402
+from broadsheet.build.stories import Features, StoryEntry, StoryIndex, StorySettings  # noqa: E402
 
 from corpus import article  # noqa: E402
 
@@ -111,6 +115,129 @@ def compare(dev: list[StoryEntry], labels: dict[str, str]) -> None:
     for share in (0.3, 0.5, 0.7, 1.0):
         p, r, *_ = score(dev, labels, StoryIndex, StorySettings(across_languages=share))
         print(f"  {share:4}: precision {p:.3f} recall {r:.3f}")
+
+
+class WindowRarity(StoryIndex):
+    """Tried: each term's weight times log((n + 1) / df), n the articles within a window of
+    the article and df those of them carrying the term (an IDF of the window, not the corpus).
+    Measured by reweighting after the fact; not kept, so no incremental version was written."""
+
+    def __init__(self, entries, settings: StorySettings | None = None, cache=None):
+        super().__init__(entries, settings or StorySettings(), cache)
+        stamps = [when for when, _ in self.order]
+        carrying: dict[str, list[float]] = {}
+        for when, entry_id in self.order:
+            for term in self.feats[entry_id].weights:
+                carrying.setdefault(term, []).append(when)
+        rare = {}
+        for when, entry_id in self.order:
+            lo, hi = when - self.window, when + self.window
+            n = bisect_right(stamps, hi) - bisect_left(stamps, lo)
+            weights = {}
+            for term, weight in self.feats[entry_id].weights.items():
+                df = bisect_right(carrying[term], hi) - bisect_left(carrying[term], lo)
+                weights[term] = weight * math.log((n + 1) / df)
+            norm = math.sqrt(sum(w * w for w in weights.values()))
+            rare[entry_id] = Features(weights, self.feats[entry_id].names, norm)
+        self.feats = rare
+        self.links = {entry_id: {} for entry_id in self.feats}
+        for _, entry_id in self.order:
+            self._link_forward(entry_id)
+
+
+def names_waive_floor(count: int) -> type[StoryIndex]:
+    """Tried: `count` names in common waive the floor on shared words, as a long figure does."""
+
+    class NamesWaive(StoryIndex):
+        def _score(self, a: str, b: str) -> float:
+            if len(self.feats[a].names & self.feats[b].names) < count:
+                return super()._score(a, b)
+            floor, stories.PLAIN_FLOOR = stories.PLAIN_FLOOR, 0.0
+            try:
+                return super()._score(a, b)
+            finally:
+                stories.PLAIN_FLOOR = floor
+
+    return NamesWaive
+
+
+_RUN = re.compile(r"(?<![.!?:;] )(?<!^)\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+)+")
+
+
+def with_runs(entries: list[StoryEntry]) -> dict[str, Features]:
+    """Tried: a run of capitalised words ("Norges Bank", "Bank of England") one more name,
+    beside its words, as features handed to the index."""
+    out = {}
+    for entry in entries:
+        plain = stories.features(entry)
+        weights, names = dict(plain.weights), set(plain.names)
+        for text, weight in ((entry.title, stories.TITLE), (entry.summary, stories.SUMMARY)):
+            for run in _RUN.findall(text):
+                term = " ".join(stories._key(w.lower()) for w in run.split() if w != "of")
+                names.add(term)
+                weights[term] = math.sqrt(weights.get(term, 0.0) ** 2 + weight * stories.NAME_BOOST)
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        out[entry.id] = Features(weights, frozenset(names), norm)
+    return out
+
+
+def centroid_ranking(index: StoryIndex, labels: dict[str, str] | None) -> list[str]:
+    """Tried: an article left out of every story, against each story within its window that
+    shares a name with it: the cosine with the story's centroid (its members' unit vectors
+    summed, same language). Printed best first with whether the label agrees, to see whether
+    a threshold separates the right attachments from the wrong."""
+    found = [s.ids for s in index.stories()]
+    grouped = {i for ids in found for i in ids}
+    rows = []
+    for entry_id, mine in index.feats.items():
+        if entry_id in grouped:
+            continue
+        best: tuple[float, tuple[str, ...]] = (0.0, ())
+        for ids in found:
+            if min(abs(index.times[entry_id] - index.times[m]) for m in ids) > index.window:
+                continue
+            if not mine.names & set().union(*(index.feats[m].names for m in ids)):
+                continue
+            centre: dict[str, float] = {}
+            for m in ids:
+                if index.entries[m].language == index.entries[entry_id].language:
+                    for term, weight in index.feats[m].weights.items():
+                        centre[term] = centre.get(term, 0.0) + weight / index.feats[m].norm
+            norm = math.sqrt(sum(w * w for w in centre.values()))
+            if norm and mine.norm:
+                cosine = sum(w * centre.get(t, 0.0) for t, w in mine.weights.items()) / (mine.norm * norm)
+                best = max(best, (cosine, ids))
+        if best[1]:
+            verdict = "" if labels is None else (" right" if labels[entry_id] == labels[best[1][0]] else " WRONG")
+            rows.append((best[0], f"    {best[0]:.3f} {entry_id} -> story of {best[1][0]}{verdict}"))
+    return [line for _, line in sorted(rows, reverse=True)]
+
+
+def tried(dev: list[StoryEntry], labels: dict[str, str], demo: list[StoryEntry]) -> None:
+    def line(title: str, index_class: type[StoryIndex], settings: StorySettings, cache=None, site_cache=None):
+        truth: dict[str, list[str]] = {}
+        for e in dev:
+            truth.setdefault(labels[e.id], []).append(e.id)
+        want = pairs([tuple(ids) for ids in truth.values()])
+        got = pairs([s.ids for s in index_class(dev, settings, cache).stories()])
+        found = index_class(demo, settings, site_cache).stories()
+        p = len(want & got) / len(got) if got else 1.0
+        print(f"  {title:44} dev {p:.3f} / {len(want & got) / len(want):.3f}   demo: {len(found)} stories")
+
+    print("development half, precision / recall; the demo's stories (it has none to find)")
+    line("chosen method", StoryIndex, StorySettings())
+    floor = stories.PLAIN_FLOOR
+    for threshold in (0.06, 0.07, 0.08, 0.09, 0.10, 0.12):
+        for plain_floor in (0.0, 0.09):
+            stories.PLAIN_FLOOR = plain_floor
+            title = f"window rarity, threshold {threshold}, floor {plain_floor}"
+            line(title, WindowRarity, StorySettings(threshold=threshold))
+    stories.PLAIN_FLOOR = floor
+    for count in (3, 4, 5):
+        line(f"{count} shared names waive the floor", names_waive_floor(count), StorySettings())
+    line("runs of capitalised words one more name", StoryIndex, StorySettings(), with_runs(dev), with_runs(demo))
+    print("articles left alone, their best story by centroid cosine (development half):")
+    print("\n".join(centroid_ranking(StoryIndex(dev), labels)))
 
 
 def quality() -> None:
@@ -236,6 +363,10 @@ if __name__ == "__main__":
         site(Path(sys.argv[sys.argv.index("--site") + 1]))
         sys.exit(0)
     entries, labels = labelled()
+    if "--tried" in sys.argv:
+        half = halves(entries, labels)
+        tried([e for e in entries if half[e.id] == "dev"], labels, site_entries(Path(".")))
+        sys.exit(0)
     if "--compare" in sys.argv:
         half = halves(entries, labels)
         compare([e for e in entries if half[e.id] == "dev"], labels)
