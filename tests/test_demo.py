@@ -13,7 +13,7 @@ def test_demo_builds_with_python_build_py(tmp_path):
         [sys.executable, str(REPO / "build.py"), "--site", str(site)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Built 20 articles into")
+    assert result.stdout.startswith("Built 27 articles into")
     out = site / "site"
     first = tree_bytes(out)
     assert broken_links(out, "https://example.org", "/") == []

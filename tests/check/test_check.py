@@ -46,7 +46,7 @@ def test_the_demo_checks_clean_with_build_py(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     built, checked = lines(result.stdout)
-    assert built.startswith("Built 20 articles into ")
+    assert built.startswith("Built 27 articles into ")
     pages = int(built.split(" into ")[1].split()[0])
     # broadsheet.css and code.css, each plain and fingerprinted
     assert checked == f"Checked {pages} pages and 4 stylesheets: 0 problems"
