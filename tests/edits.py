@@ -220,22 +220,29 @@ def check_names(site: Path) -> None:
 
 
 def check_incremental_equals_clean(
-    steps: list[tuple[tuple, bool]], settings_text: str = SETTINGS, apply_op=apply, check_output=None
+    steps: list[tuple[tuple, bool]],
+    settings_text: str = SETTINGS,
+    apply_op=apply,
+    check_output=None,
+    start: dict[str, str] | None = None,
 ) -> None:
     """Build, then after each operation build incrementally and clean, and compare. Each
     change is built either as serve does (told which files changed, so edits of bodies
     alone take the short cut) or as the command line does (told nothing). Other test
-    modules run it with their own settings and operations (apply_op returns the input
-    files it touched)."""
+    modules run it with their own settings, operations (apply_op returns the input
+    files it touched) and first files (`start`; check_output sees the first build too)."""
     with tempfile.TemporaryDirectory() as tmp:
-        start = {
-            name: article(f"Start {n}", f"2025-06-{16 + n % 5} 10:00", tags=f"[{TAGS[n % 5]}]")
-            for n, name in enumerate(NAMES)
-        }
+        if start is None:
+            start = {
+                name: article(f"Start {n}", f"2025-06-{16 + n % 5} 10:00", tags=f"[{TAGS[n % 5]}]")
+                for n, name in enumerate(NAMES)
+            }
         site = write_tree(Path(tmp) / "site-src", {"broadsheet.yaml": settings_text, **start})
         state = BuildState(keep_last=True)
         live = BuildRequest(site, now=NOW)
         assert build(live, state).ok
+        if check_output:
+            check_output(site)
         for step, (op, told) in enumerate(steps):
             touched = apply_op(site, op)
             before = tree_bytes(site / "site")
@@ -255,3 +262,156 @@ def check_incremental_equals_clean(
 
 def _errors(report) -> list[str]:
     return sorted(p.format() for p in errors(report.problems))
+
+
+# --- stories: articles that really do group, and edits that join and split them ----------
+
+# Invented events, three reports each in words of our own: a crane falls on a bridge, and
+# pilots strike at an airport. The bridging report names both (it joins one story, and
+# must never chain the two into one); the others are alone.
+STORY_TEXTS = {
+    "bridge": [
+        (
+            "Crane collapse shuts Valmora harbour bridge",
+            "Fourteen workers hurt as a crane falls on the Valmora bridge; mayor Teodor Brisk orders it closed.",
+            "A crane fell across the Valmora harbour bridge on Tuesday, injuring 14 workers. Mayor Teodor Brisk closed the span.",
+        ),
+        (
+            "Valmora bridge closed after crane falls, 14 injured",
+            "Teodor Brisk says the Valmora harbour bridge stays shut while engineers inspect it.",
+            "Engineers began inspecting the Valmora harbour bridge after the crane collapse that injured 14. Teodor Brisk said it stays shut.",
+        ),
+        (
+            "Teodor Brisk: Valmora bridge shut for weeks after crane collapse",
+            "The mayor of Valmora expects the harbour bridge to stay closed; 14 workers were hurt.",
+            "Valmora mayor Teodor Brisk said the harbour bridge may stay closed for weeks. The crane collapse injured 14 workers.",
+        ),
+    ],
+    "strike": [
+        (
+            "Kestrel Airways pilots strike at Ostrand, 230 flights cancelled",
+            "Pilots' union leader Mirela Vance says the Kestrel Airways walkout will last two days.",
+            "Kestrel Airways cancelled 230 flights at Ostrand airport as pilots walked out. Mirela Vance leads the union.",
+        ),
+        (
+            "Ostrand flights grounded as Kestrel Airways pilots walk out",
+            "Mirela Vance says 230 cancellations at Ostrand are the airline's doing.",
+            "Travellers at Ostrand found 230 Kestrel Airways flights cancelled. Union leader Mirela Vance blamed the airline.",
+        ),
+        (
+            "Kestrel Airways strike: Mirela Vance rejects pay offer",
+            "The Ostrand walkout grounds 230 Kestrel Airways flights for a second day.",
+            "Mirela Vance rejected Kestrel Airways' pay offer as the strike at Ostrand grounded 230 flights again.",
+        ),
+    ],
+    "bridging": [
+        (
+            "Valmora bridge closure and Kestrel Airways strike snarl Ostrand travel",
+            "Teodor Brisk and Mirela Vance: 14 injured on the bridge, 230 flights cancelled.",
+            "With the Valmora harbour bridge shut after the crane collapse injured 14, and Kestrel Airways pilots on "
+            "strike at Ostrand grounding 230 flights, Teodor Brisk and Mirela Vance traded blame.",
+        )
+    ],
+    "other": [
+        (
+            "Orchard growers report early cherry harvest",
+            "Growers near Lindqvist say warm spring weather brought the harvest forward.",
+            "Cherry growers around Lindqvist began picking early this year after a warm spring.",
+        ),
+        (
+            "Chess club opens in the old library",
+            "The Pellham chess club moved into the library's reading room.",
+            "Pellham's chess club now meets in the old library reading room every Thursday.",
+        ),
+        (
+            "Fog delays the rowing regatta on Lake Sorn",
+            "Organisers moved the races to the afternoon after thick morning fog.",
+            "Thick fog over Lake Sorn held the regatta's boats at the jetty until the afternoon.",
+        ),
+    ],
+}
+ALL_STORY_TEXTS = [text for texts in STORY_TEXTS.values() for text in texts]
+OUTLETS = ["Harbour Post", "Ostrand Daily", "Wire One"]
+# Within the 72-hour window of each other, and one a week later (out of it).
+STORY_DATES = ["2025-06-17 09:00", "2025-06-18 10:00", "2025-06-18 23:30", "2025-06-19 15:00", "2025-06-25 10:00"]
+STORY_KEYS = ["valmora", "kestrel", "false", "7"]  # 7: a number, read as the key "7"
+STORY_SUMMARIES = [summary for _, summary, _ in ALL_STORY_TEXTS] + ["A summary that names nobody."]
+# Appended to a short body, so inside the opening that grouping reads.
+STORY_APPENDED = [
+    "Teodor Brisk visited the Valmora harbour bridge, where 14 were hurt.",
+    "Mirela Vance spoke at Ostrand about the 230 cancelled Kestrel Airways flights.",
+    "Nothing more was said.",
+]
+
+
+def _q(text: str) -> str:
+    return '"' + text + '"'
+
+
+def story_article(title: str, summary: str, body: str, date: str, outlet: str, **keys: str) -> str:
+    return article(_q(title), date, body=body, summary=_q(summary), source=f"{{name: {outlet}}}", **keys)
+
+
+def story_start() -> dict[str, str]:
+    """Two stories of three reports each, and three articles alone."""
+    bridge, strike, other = STORY_TEXTS["bridge"], STORY_TEXTS["strike"], STORY_TEXTS["other"]
+    texts = [*bridge, other[0], *strike, other[1], other[2]]  # in the order of NAMES
+    return {
+        name: story_article(title, summary, body, STORY_DATES[n % 4], OUTLETS[n % 3])
+        for n, (name, (title, summary, body)) in enumerate(zip(NAMES, texts, strict=True))
+    }
+
+
+@st.composite
+def story_operations(draw):
+    """Edits that join and split stories: a new report (of either event, of both, of
+    neither), a changed summary or date, `story:` keys added and removed, `story: false`,
+    a lead made featured, a story's title set, a body edit that names an event."""
+    name = draw(st.sampled_from(NAMES))
+    kind = draw(st.sampled_from(["write", "summary", "date", "story", "unset", "body", "featured", "story_title"]))
+    if kind == "write":
+        title, summary, body = draw(st.sampled_from(ALL_STORY_TEXTS))
+        keys = {}
+        if draw(st.integers(0, 3)) == 0:
+            keys["story"] = draw(st.sampled_from(STORY_KEYS))
+        text = story_article(
+            title, summary, body, draw(st.sampled_from(STORY_DATES)), draw(st.sampled_from(OUTLETS)), **keys
+        )
+        return ("write", name, text)
+    if kind == "summary":
+        return ("front", name, "summary", _q(draw(st.sampled_from(STORY_SUMMARIES))))
+    if kind == "date":
+        return ("front", name, "date", draw(st.sampled_from(STORY_DATES)))
+    if kind == "story":
+        return ("front", name, "story", draw(st.sampled_from(STORY_KEYS)))
+    if kind == "unset":
+        return ("unset", name, draw(st.sampled_from(["story", "summary", "featured", "story_title"])))
+    if kind == "body":
+        return ("body", name, draw(st.sampled_from(STORY_APPENDED)))
+    if kind == "featured":
+        return ("front", name, "featured", "true")
+    return ("front", name, "story_title", _q(draw(st.sampled_from(["Bridge shut", "Strike", "Travel chaos"]))))
+
+
+def apply_story(site: Path, op: tuple) -> set[str]:
+    """apply(), and the removal of a front matter key."""
+    if op[0] != "unset":
+        return apply(site, op)
+    path = site / op[1]
+    if path.exists() and path.read_text().startswith("---\n"):
+        lines = path.read_text().split("\n")
+        end = lines.index("---", 1) if "---" in lines[1:] else 1
+        path.write_text(
+            "\n".join(line for n, line in enumerate(lines) if n >= end or not line.startswith(f"{op[2]}: "))
+        )
+    return {op[1]}
+
+
+def story_pages(output: Path) -> list[str]:
+    """The stories a build wrote, by their folders' names."""
+    folder = output / "stories"
+    return (
+        sorted(p.name for p in folder.iterdir() if (p / "index.html").is_file() and p.name != "page")
+        if folder.is_dir()
+        else []
+    )

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 from broadsheet.build.html import plain_text
 from broadsheet.build.slugs import term_slug
-from broadsheet.build.stories import Features, StoryEntry, StoryIndex, StorySettings, features
+from broadsheet.build.stories import Features, Story, StoryEntry, StoryIndex, StorySettings, features
 from broadsheet.problems import Problem
 
 if TYPE_CHECKING:
+    from broadsheet.build.content import Article
     from broadsheet.build.model import Entry
 
 STORIES_PATH = "stories/"  # /stories/ lists them, /stories/<slug>/ is one
@@ -79,6 +80,7 @@ class Grouping:
     settings: StorySettings
     index: StoryIndex
     known: dict[str, tuple[StoryEntry, Features]] = field(default_factory=dict)
+    stories: tuple[Story, ...] = ()  # the index's answer when a model was last made from it
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,12 @@ class Found:
 def find(entries: Sequence[Entry], settings: StorySettings, base_path: str, previous: Grouping | None = None) -> Found:
     """The stories among `entries`. `previous`: the last build's grouping, updated in place
     with what changed (an edit costs one window, not the site); None groups from nothing."""
-    records = {e.url: (_record(e), _terms(e)) for e in entries}
+    records = {e.url: (_record(e.url, e.article), _terms(e.article)) for e in entries}
     grouping = _regroup(previous, records, settings)
+    grouping.stories = grouping.index.stories()
     by_url = {e.url: e for e in entries}
     problems = _lonely_keys(entries)
-    made = [_story([by_url[i] for i in story.ids], story.key) for story in grouping.index.stories()]
+    made = [_story([by_url[i] for i in story.ids], story.key) for story in grouping.stories]
     made, wrong = _with_urls(made, base_path)
     problems += wrong
     made.sort(key=lambda s: (s.entries[-1].article.date, s.slug), reverse=True)
@@ -104,15 +107,30 @@ def find(entries: Sequence[Entry], settings: StorySettings, base_path: str, prev
     return Found(tuple(made), story_of, grouping, problems)
 
 
-def _record(e: Entry) -> StoryEntry:
-    a = e.article
+def same_after_edits(grouping: Grouping, edited: Mapping[str, Article]) -> bool:
+    """After edits of published articles' text alone (entry URL -> its new article, the
+    same in all but its body): the grouping brought up to date, one window for each, and
+    whether its stories come out as when the model was made. Membership and keys decide
+    the rest (lead, title, URL come from front matter and dates, which a body edit leaves
+    alone); when they differ, the caller must make the model again."""
+    for url, article in edited.items():
+        record, terms = _record(url, article), _terms(article)
+        was = grouping.known.get(url)
+        if was is None or was[0] != record:
+            return False  # not an entry the index holds as it is: not an edit of a body
+        if was[1] != terms:
+            grouping.index.replace(record, terms)
+            grouping.known[url] = (record, terms)
+    return grouping.index.stories() == grouping.stories
+
+
+def _record(url: str, a: Article) -> StoryEntry:
     source = a.source.name if a.source else ""
     # The text is in the terms (made at parsing); the record says who, when and what key.
-    return StoryEntry(e.url, a.title, "", "", a.date, source, a.lang, a.story)
+    return StoryEntry(url, a.title, "", "", a.date, source, a.lang, a.story)
 
 
-def _terms(e: Entry) -> Features:
-    a = e.article
+def _terms(a: Article) -> Features:
     return a.story_terms if a.story_terms is not None else terms_of(a.title, a.summary_text, a.body_html)
 
 

@@ -149,15 +149,17 @@ def build_model(
     entries.sort(key=lambda e: (e.article.date, e.article.slug, e.article.path), reverse=True)
     found = coverage.find(entries, settings.stories, settings.base_path, kept.grouping())
     problems += found.problems
+    stories = kept.stories(found.stories)
+    story_of = {e.url: s for s in stories for e in s.entries}
     model = SiteModel(
         entries=tuple(entries),
-        editions=kept.editions(_editions(entries, settings, found.story_of)),
+        editions=kept.editions(_editions(entries, settings, story_of)),
         taxonomies=_taxonomies(entries, terms),
         neighbours=_neighbours(entries),
         related=kept.related(entries) or _related(entries, settings.related),
         by_url={e.url: e for e in entries},
-        stories=found.stories,
-        story_of=found.story_of,
+        stories=stories,
+        story_of=story_of,
         grouping=found.grouping,
     )
     return model, problems
@@ -227,18 +229,43 @@ class _Kept:
         """The last build's story grouping, to be updated with what changed."""
         return self.previous.model.grouping if self.previous is not None else None
 
+    def stories(self, stories: tuple[SiteStory, ...]) -> tuple[SiteStory, ...]:
+        """The last model's SiteStory wherever the new one holds the same entries (the
+        same objects: a story never keeps an entry the new model replaced), lead, title
+        and URL, so the editions' cards that name it can be kept too."""
+        if self.previous is None:
+            return stories
+        old = {s.path: s for s in self.previous.model.stories}
+        return tuple(_same_story(s, old.get(s.path)) for s in stories)
+
     def editions(self, editions: tuple[Edition, ...]) -> tuple[Edition, ...]:
-        """The last model's Edition wherever the new one holds the same entries, in order."""
+        """The last model's Edition wherever the new one holds the same entries and cards
+        (the same objects), in order."""
         if self.previous is None:
             return editions
         old = {ed.key: ed for ed in self.previous.model.editions}
         return tuple(_same_edition(ed, old.get(ed.key)) for ed in editions)
 
 
-def _same_edition(new: Edition, old: Edition | None) -> Edition:
-    if old is None or not _same_objects(old.entries, new.entries):
+def _same_story(new: SiteStory, old: SiteStory | None) -> SiteStory:
+    if old is None or old.lead is not new.lead or not _same_objects(old.entries, new.entries):
         return new
-    return old if dataclasses.replace(old, entries=new.entries) == new else new
+    return old if dataclasses.replace(old, lead=new.lead, entries=new.entries) == new else new
+
+
+def _same_edition(new: Edition, old: Edition | None) -> Edition:
+    """`old` when it is `new` to the object: cards are compared by what they hold, never
+    by value, as a card equal in value may still hold the last model's entries and story
+    (a body edit later changes only the current ones in place)."""
+    if old is None or not _same_objects(old.entries, new.entries) or len(old.cards) != len(new.cards):
+        return new
+    if not all(map(_same_card, old.cards, new.cards)):
+        return new
+    return old if dataclasses.replace(old, entries=new.entries, cards=new.cards) == new else new
+
+
+def _same_card(old: Card, new: Card) -> bool:
+    return old.entry is new.entry and old.story is new.story and _same_objects(old.also, new.also)
 
 
 def _same_objects(a: tuple, b: tuple) -> bool:

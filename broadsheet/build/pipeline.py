@@ -102,7 +102,9 @@ def build(
         common = {"sections": site_model.taxonomies["sections"].terms}
         rebuild.start_pages((settings.for_pages(), static.fingerprints, common, pictures.info))
         every_page = pages + mail_pages
-        rebuild.bodies_only(env, every_page, articles, sorted(set(problems + found + parsed + modelled)), now)
+        rebuild.bodies_only(
+            env, every_page, articles, sorted(set(problems + found + parsed + modelled)), now, site_model.stories
+        )
         with write.OutputWriter(request.output_dir, rebuild.on_disk) as writer:
             writer.keep(rebuild.kept())
             finisher = newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS on the way

@@ -4,10 +4,12 @@ search index are made again; nothing else can show a body, so nothing else is lo
 (milliseconds at 10,000 articles, where a full rebuild takes seconds).
 
 That holds only while the templates keep bodies on their own pages, which is checked
-when the snapshot is taken (fingerprint.bodies_stay_on_their_page). Everything else
-gets the full build: a file created, deleted or renamed, a change of front matter,
-summary or reading time, a template, static file or the settings, a new problem, and
-the moment an article's publication or news-sitemap status changes with the clock.
+when the snapshot is taken (fingerprint.bodies_stay_on_their_page), and while the
+stories stay as they were: a body's opening feeds story grouping, so the edited articles
+are regrouped (one window each, in the model's kept `grouping`) and an edit that joins or
+splits stories gets the full build. So does everything else: a file created, deleted
+or renamed, a change of front matter, summary or reading time, a template, static file or
+the settings, a new problem, and the moment an article's publication or news-sitemap status changes with the clock.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import jinja2
 
-from broadsheet.build import content, model, render
+from broadsheet.build import content, coverage, model, render
 from broadsheet.build.config import Settings
 from broadsheet.build.content import Article, Parsed
 from broadsheet.build.markup import MarkdownRenderer
@@ -136,6 +138,10 @@ def apply(snapshot: Snapshot, changed: set[str], now: datetime) -> BodyEdits | N
             )
         if set(problems + link_problems) != {p for p in snapshot.problems if p.path == rel}:
             return None
+    if not _same_stories(
+        snapshot, {entries[rel].url: article for rel, (_, (article, _)) in edits.items() if rel in bodies}
+    ):
+        return None
     for rel, (_, (article, _)) in edits.items():
         snapshot.articles[rel] = article
         if rel in bodies:
@@ -161,7 +167,19 @@ def _parse_edits(snapshot: Snapshot, changed: set[str]) -> dict[str, tuple[str, 
 
 
 def same_but_body(old: Article, new: Article) -> bool:
-    return dataclasses.replace(new, **{name: getattr(old, name) for name in BODY_FIELDS}) == old
+    """The same article but for its body, and so for the terms story grouping reads of
+    its opening (the caller checks that the stories come out the same)."""
+    return dataclasses.replace(new, **{name: getattr(old, name) for name in (*BODY_FIELDS, "story_terms")}) == old
+
+
+def _same_stories(snapshot: Snapshot, edited: dict[str, Article]) -> bool:
+    """Whether the stories stay as they are with these articles' new bodies (entry URL ->
+    article): a body's opening feeds its story's terms, so an edit may join or split
+    stories, which shows on editions, story pages, other articles' pages and the feeds."""
+    grouping = snapshot.model.grouping
+    if grouping is None:  # nothing to regroup from: only an edit that leaves the terms as they were
+        return all(snapshot.model.by_url[url].article.story_terms == a.story_terms for url, a in edited.items())
+    return coverage.same_after_edits(grouping, edited)
 
 
 def _outputs(snapshot: Snapshot, entries: list[Entry], edits: Mapping[str, tuple[str, Parsed]]) -> BodyEdits | None:

@@ -89,6 +89,7 @@ def encode_outcome(outcome: Outcome | None) -> list | None:
         outcome.pages,
         outcome.urls,
         next_due,
+        outcome.stories,
     ]
 
 
@@ -206,9 +207,10 @@ def _decode_problems(v: Any) -> list[Problem]:
 def decode_outcome(v: Any) -> Outcome | None:
     if v is None:
         return None
-    _check(type(v) is tuple and len(v) == 8, "outcome")
-    inputs, now, valid_until, problems, articles, pages, urls, next_due = v
+    _check(type(v) is tuple and len(v) == 9, "outcome")
+    inputs, now, valid_until, problems, articles, pages, urls, next_due, stories = v
     _check(type(inputs) is bytes and type(articles) is int and type(pages) is int, "outcome")
+    _check(type(stories) is bytes, "outcome stories")
     _check(type(urls) is dict and _all(str, urls.keys()) and _all(str, urls.values()), "outcome urls")
     until = None if valid_until is None else _decode_time(valid_until)
     return Outcome(
@@ -220,6 +222,7 @@ def decode_outcome(v: Any) -> Outcome | None:
         pages,
         urls,
         _decode_due(next_due),
+        stories,
     )
 
 

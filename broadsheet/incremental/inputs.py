@@ -35,6 +35,7 @@ class Outcome:
     pages: int
     urls: dict[str, str] = field(default_factory=dict)  # the report's: what a publish records
     next_due: Due | None = None
+    stories: bytes = b""  # a digest of the stories it found: a build of bodies alone must find the same
 
     def holds(self, inputs: bytes | None, now: datetime) -> bool:
         """Would a build from `inputs` at `now` make exactly what this one made?"""

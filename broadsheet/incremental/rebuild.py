@@ -23,7 +23,7 @@ Five things make a rebuild cheap, each behind one method:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
 
     from broadsheet.build.config import Settings
     from broadsheet.build.content import Article
+    from broadsheet.build.coverage import SiteStory
     from broadsheet.build.model import Previous
     from broadsheet.build.progress import Clock, Progress
     from broadsheet.build.request import BuildRequest
@@ -174,12 +175,14 @@ class Rebuild:
         articles: list[Article],
         problems: list[Problem],
         now: datetime,
+        stories: Sequence[SiteStory],
     ) -> bool:
         """Whether the last build's output differs from this one's only where articles'
         bodies show (their own pages, the feeds, the search index): the inputs other than
         the articles as that build saw them, its output untouched since, the same problems
-        so far, and the changed articles the same but for their bodies, which the
-        templates show on no other page. Then the pages are not fingerprinted, and only
+        so far, the changed articles the same but for their bodies, which the templates
+        show on no other page, and the same `stories` (a body's opening feeds grouping, so
+        an edit may join or split stories, which shows on many pages). Then the pages are not fingerprinted, and only
         the edited ones rendered (page_skipper), and the sitemaps are kept as they are."""
         from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
 
@@ -191,6 +194,8 @@ class Rebuild:
         if outcome.inputs[FRAME:] != self._edited_since_output:  # a failed build came between
             return False
         if self.on_disk != state.stamps or tuple(problems) != outcome.problems:
+            return False
+        if stories_digest(stories) != outcome.stories:
             return False
         by_path = {a.path: a for a in articles}
         if any(
@@ -336,6 +341,7 @@ class Rebuild:
             report.pages,
             report.urls,
             report.next_due,
+            stories_digest(made.model.stories),
         )
         if state.keep_last:
             snapshot = body_edits.take(self.request.site_dir, made, self._search_index())
@@ -362,6 +368,13 @@ def _inputs_digest(
     request_key = (request.drafts, request.future, request.base_url, str(request.output_dir))
     frame, newest = inputs.digest(request.site_dir, request_key, settings, [], bundle_files)
     return frame + _articles_digest(key for _, key in keyed.keys), newest
+
+
+def stories_digest(stories: Sequence[SiteStory]) -> bytes:
+    """What of the stories shows beyond an article's own page: each one's URL, title,
+    lead, key and members, in order."""
+    seen = [(s.url, s.title, s.lead.url, s.key, [e.url for e in s.entries]) for s in stories]
+    return hashlib.blake2b(repr(seen).encode(), digest_size=16).digest()
 
 
 def _articles_digest(keys: Iterable[str]) -> bytes:

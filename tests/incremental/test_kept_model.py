@@ -118,3 +118,48 @@ def test_a_record_holding_a_changed_record_gets_a_new_digest_even_when_asked_fir
     object.__setattr__(inner, "text", "new")
     assert hasher.digest(outer) != first
     assert hasher.digest(outer) == ContextHasher().digest(Holder((Record("new"),)))
+
+
+def _cards_hold_the_model_s_own(site_model) -> None:
+    """Every card of every edition names the model's own entries and stories (by identity):
+    a kept edition never carries the last model's records."""
+    for edition in site_model.editions:
+        for card in edition.cards:
+            assert card.entry is site_model.by_url[card.entry.url], edition.key
+            if card.story is not None:
+                assert card.story is site_model.story_of[card.entry.url], edition.key
+                assert all(e is site_model.by_url[e.url] for e in (card.story.lead, *card.story.entries, *card.also))
+
+
+def test_a_title_edit_in_a_story_remakes_the_editions_that_show_the_story_and_keeps_the_others(make_site, tmp_path):
+    """Reports of one event over two days: retitling the second changes the card of the
+    first day's edition (its "Also reported by"), not the edition of a day without it."""
+    from edits import story_start
+
+    site = make_site(story_start())
+    request, state = serve_like(site)
+    assert state.last is not None
+    old = state.last[1].model
+    assert old.stories, "the site must group for this test to mean anything"
+    retitled = "content/world/story-1.md"  # the bridge's second report, a day after the first
+    (site / retitled).write_text((site / retitled).read_text().replace("14 injured", "fourteen hurt"))
+    assert build(request, state, changed={retitled}).ok
+    new = state.last[1].model
+    old_editions, new_editions = {ed.key: ed for ed in old.editions}, {ed.key: ed for ed in new.editions}
+    assert new_editions["2025-06-19"] is old_editions["2025-06-19"]  # no report of the bridge that day
+    assert new_editions["2025-06-17"] is not old_editions["2025-06-17"]  # its card names the retitled report
+    _cards_hold_the_model_s_own(new)
+    bridge = new.story_of[entries(state)[retitled].url]
+    assert "fourteen hurt" in bridge.entries[1].title
+    assert "fourteen-hurt" in (site / "site/2025/06/17/index.html").read_text()
+    clean_equals(site, tmp_path, "clean")
+    # A title edit outside the stories: the stories are kept, the same objects, and so are
+    # the editions whose cards name them (equal in value is not enough: see _same_edition).
+    chess = "content/business/story-3.md"
+    (site / chess).write_text((site / chess).read_text().replace("Chess club", "Draughts club"))
+    assert build(request, state, changed={chess}).ok
+    newer = state.last[1].model
+    assert all(a is b for a, b in zip(newer.stories, new.stories, strict=True))
+    assert {ed.key: ed for ed in newer.editions}["2025-06-17"] is new_editions["2025-06-17"]
+    _cards_hold_the_model_s_own(newer)
+    clean_equals(site, tmp_path, "clean-2")
