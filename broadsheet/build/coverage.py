@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from broadsheet.build.html import plain_text
-from broadsheet.build.slugs import term_slug
+from broadsheet.build.slugs import term_key, term_slug
 from broadsheet.build.stories import Features, Story, StoryEntry, StoryIndex, StorySettings, features
 from broadsheet.problems import Problem
 
@@ -127,7 +127,7 @@ def same_after_edits(grouping: Grouping, edited: Mapping[str, Article]) -> bool:
 def _record(url: str, a: Article) -> StoryEntry:
     source = a.source.name if a.source else ""
     # The text is in the terms (made at parsing); the record says who, when and what key.
-    return StoryEntry(url, a.title, "", "", a.date, source, a.lang, a.story)
+    return StoryEntry(url, a.title, "", "", a.date, source, a.lang, story_key(a.story))
 
 
 def _terms(a: Article) -> Features:
@@ -179,11 +179,17 @@ def _with_urls(made: list[SiteStory], base_path: str) -> tuple[list[SiteStory], 
     return list(taken.values()), problems
 
 
+def story_key(story: str | bool | None) -> str | bool | None:
+    """One key up to case, Unicode form and runs of spaces, as tags are one tag: an editor
+    who writes "Lorvik Bridge" in one file and "lorvik bridge" in the next means one story."""
+    return term_key(story) if isinstance(story, str) else story
+
+
 def _clash(story: SiteStory, other: SiteStory, slug: str) -> Problem:
     first, them = story.entries[0].article, other.entries[0].article
-    name = f"story: {story.key}" if story.key is not None else f"the story of {first.path}"
+    name = f"the key {first.story!r}" if story.key is not None else f"the story of {first.path}"
     message = (
-        f"{name} would have the URL /{STORIES_PATH}{slug}/ of story: {other.key} ({them.path}); choose another key"
+        f"{name} would have the URL /{STORIES_PATH}{slug}/ of the key {them.story!r} ({them.path}); choose another key"
     )
     return Problem(first.path, first.story_line, "story", message)
 
@@ -193,7 +199,7 @@ def _lonely_keys(entries: Iterable[Entry]) -> list[Problem]:
     holders: dict[str, list[Entry]] = {}
     for e in entries:
         if isinstance(e.article.story, str):
-            holders.setdefault(e.article.story, []).append(e)
+            holders.setdefault(term_key(e.article.story), []).append(e)
     return [
         Problem(
             only[0].article.path,

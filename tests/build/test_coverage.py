@@ -132,7 +132,18 @@ def test_two_keys_that_make_one_url_are_an_error_naming_both_files(make_site):
     # The keys are taken in order ("Fed June" before "fed-june"): the second's first file is named
     # at its line, and the first's file in the message.
     assert line == (
-        f"{site / 'content/g.md'}:4: story: story: fed-june would have the URL /stories/fed-june/ "
-        "of story: Fed June (content/e.md); choose another key"
+        f"{site / 'content/g.md'}:4: story: the key 'fed-june' would have the URL /stories/fed-june/ "
+        "of the key 'Fed June' (content/e.md); choose another key"
     )
     assert tree_bytes(site / "site") == good
+
+
+def test_keys_that_differ_only_in_case_and_spaces_are_one_story(make_site):
+    """As tags are one tag up to case: an editor who writes the key two ways means one story."""
+    site = make_site(SUMMIT)
+    for name, key in (("e", '"Lorvik  Bridge"'), ("f", "lorvik bridge")):
+        (site / f"content/{name}.md").write_text(article(f"Bridge {name}", "2025-06-18 20:00", story=key))
+    result = build(site)
+    assert result.code == 0 and "alone" not in result.err, result.err
+    page = (site / "site/stories/lorvik-bridge/index.html").read_text()
+    assert "Bridge e" in page and "Bridge f" in page
