@@ -280,7 +280,7 @@ STORY_CHECKS = {
     "threshold": lambda v: (
         None
         if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1
-        else "expected a number above 0 and at most 1 (higher: fewer, tighter stories), such as 0.17"
+        else "expected a number above 0 and at most 1 (higher: fewer, tighter stories), such as 0.2"
     ),
 }
 

@@ -147,3 +147,19 @@ def test_keys_that_differ_only_in_case_and_spaces_are_one_story(make_site):
     assert result.code == 0 and "alone" not in result.err, result.err
     page = (site / "site/stories/lorvik-bridge/index.html").read_text()
     assert "Bridge e" in page and "Bridge f" in page
+
+
+def test_the_readme_gives_the_stories_settings_defaults_the_code_has():
+    """README's settings table names the defaults; a retuned threshold must not leave it behind."""
+    import dataclasses
+    from pathlib import Path
+
+    import yaml
+
+    from broadsheet.build.stories import StorySettings
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    [row] = [line for line in readme.splitlines() if line.startswith("| `stories` |")]
+    written = yaml.safe_load(row.split("`")[3])
+    code = {f.name: getattr(StorySettings(), f.name) for f in dataclasses.fields(StorySettings)}
+    assert written == {key: code[key] for key in ("auto", "window_hours", "threshold")}
