@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import signal
 import textwrap
@@ -23,6 +24,16 @@ REPO = Path(__file__).resolve().parent.parent
 # leaves an ignored SIGINT ignored: those commands would never see the Ctrl-C. A handler of
 # our own is reset to the default in each child, so the children get Ctrl-C as a terminal's.
 signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# The property tests' example counts are for `make test`, which must stay within ten
+# minutes on two cores; `PROPERTY_SCALE=5 make test` runs five times as many (a long, thorough run).
+PROPERTY_SCALE = float(os.environ.get("PROPERTY_SCALE") or 1)
+
+
+def examples(count: int) -> int:
+    """How many examples a property test runs: its count for `make test`, scaled."""
+    return max(1, round(count * PROPERTY_SCALE))
+
 
 SETTINGS = """\
 title: Test Digest

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import SETTINGS
+from conftest import SETTINGS, examples
 
 SECRET = "secret-3f9c1d7e"  # what a file outside the site folder holds: it must never be published
 BUDGET = 1  # seconds per article (markdown.timeout), so that slow input is cut short quickly
@@ -76,7 +76,7 @@ def snapshot(root: Path, skip: tuple[str, ...]) -> dict[str, tuple[int, int]]:
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -17,7 +17,7 @@ from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental.state import BuildState
 
-from conftest import SETTINGS, article, run_cli, tree_bytes, write_tree
+from conftest import SETTINGS, article, examples, run_cli, tree_bytes, write_tree
 from edits import apply, check_incremental_equals_clean, operations
 
 EMAIL_SETTINGS = """\
@@ -351,7 +351,7 @@ def apply_newsletter(site: Path, op: tuple) -> set[str]:
     return apply(site, op)
 
 
-@hypothesis_settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hypothesis_settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(newsletter_operations(), st.booleans()), min_size=1, max_size=6))
 def test_incremental_equals_clean_with_published_newsletters(ops):
     check_incremental_equals_clean(ops, PUBLISHING, apply_newsletter)

@@ -13,7 +13,7 @@ from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental.state import BuildState
 
-from conftest import SETTINGS, article, tree_bytes, write_tree
+from conftest import SETTINGS, article, examples, tree_bytes, write_tree
 from edits import (
     EDITION_WITH_BODIES,
     NOW,
@@ -25,13 +25,13 @@ from edits import (
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(operations(), st.booleans()), min_size=1, max_size=10))
 def test_incremental_equals_clean(steps):
     check_incremental_equals_clean(steps)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.one_of(naming_operations(), operations()), st.booleans()), min_size=1, max_size=10))
 def test_incremental_equals_clean_with_names_that_collide(steps):
     """Slugs that collide with listing pages and with each other, tags that differ only by
@@ -85,7 +85,7 @@ def test_a_failed_build_does_not_stand_in_for_the_disk(make_site, tmp_path):
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.one_of(front_matter_operations(), operations()), st.booleans()), min_size=1, max_size=10))
 def test_incremental_equals_clean_after_titles_tags_and_dates_change(steps):
     """Serve's builds take over the last model's entries, terms and editions, and their

@@ -17,7 +17,7 @@ from broadsheet.incremental import cache
 from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.incremental.state import BuildState
 
-from conftest import SETTINGS, tree_bytes, write_tree
+from conftest import SETTINGS, examples, tree_bytes, write_tree
 from edits import (
     NOW,
     STORY_APPENDED,
@@ -52,7 +52,7 @@ def _count_stories(site: Path) -> None:
     SEEN.append(len(story_pages(site / "site")))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,7 @@ def test_a_template_edit_in_serve_is_rendered_by_workers_as_one_process_renders_
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: builds never start worker processes")
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes through /proc")
 def test_ctrl_c_while_workers_render_a_template_edit_stops_cleanly(tmp_path):
+    phases = _Phases()
     site = big_site(tmp_path / "big", 700)  # enough pages for two workers
     footer = site / "templates/_footer.html"
     footer.parent.mkdir(exist_ok=True)
@@ -72,6 +74,7 @@ def test_ctrl_c_while_workers_render_a_template_edit_stops_cleanly(tmp_path):
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "after").code == 0
     after = tree_bytes(tmp_path / "after")
     footer.write_text("<footer><p>First footer</p></footer>\n")
+    phases.mark("two builds")
 
     process = subprocess.Popen(
         [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(free_port())],
@@ -82,14 +85,17 @@ def test_ctrl_c_while_workers_render_a_template_edit_stops_cleanly(tmp_path):
         for line in process.stderr:
             if line.startswith("Serving"):
                 break
+        phases.mark("serving")
         serving = set(group_members(process.pid))  # the server and its forkserver
         footer.write_text("<footer><p>Second footer</p></footer>\n")
         deadline = time.monotonic() + 60
         while not set(group_members(process.pid)) - serving:  # until the workers start
             assert time.monotonic() < deadline and process.poll() is None, "no worker process started"
             time.sleep(0.02)
+        phases.mark("workers started")
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
         _, err = process.communicate(timeout=120)
+        phases.mark("stopped")
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -103,3 +109,22 @@ def test_ctrl_c_while_workers_render_a_template_edit_stops_cleanly(tmp_path):
         time.sleep(0.1)
     assert group_members(process.pid) == [], "worker processes left running"
     assert tree_bytes(site / "site") in (before, after)
+    phases.report_if_slow(60.0)
+
+
+class _Phases:
+    """Where a slow run of the test spent its time: it took 124 s once in a whole-suite run
+    and 7-13 s in every run alone, loaded or not; the next slow run says which phase."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.monotonic()
+        self.times: list[str] = []
+
+    def mark(self, phase: str) -> None:
+        now = time.monotonic()
+        self.times.append(f"{phase} {now - self.last:.1f} s")
+        self.last = now
+
+    def report_if_slow(self, limit: float) -> None:
+        if time.monotonic() - self.start > limit:
+            warnings.warn("slow Ctrl-C test: " + ", ".join(self.times), stacklevel=2)
