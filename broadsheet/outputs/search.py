@@ -193,12 +193,19 @@ def _story_field(model: SiteModel, url: str) -> dict[str, dict[str, str]]:
     return {"story": {"title": story.title, "url": story.url}} if story is not None else {}
 
 
+# One encoder for every document: json.dumps with these options makes a new one per call,
+# which was a fifth of the index's cost at 10,000 documents.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def _encode_term(term: str, numbers: list[int]) -> str:
-    return f"{_json(term)}:{_json(_gaps(numbers))}"
+    # json.dumps' own bytes for a string and a list of integers, without its per-call set-up
+    # (tens of thousands of terms): the string through the encoder's C function, the gaps joined.
+    return f"{_ENCODER.encode(term)}:[{','.join(map(str, _gaps(numbers)))}]"
 
 
 def index_all(entries: list[Entry], words: Localiser, per_worker: int = PARALLEL_FROM) -> list[tuple[dict, list]]:

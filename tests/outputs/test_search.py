@@ -164,3 +164,14 @@ def test_documents_name_their_story_and_follow_its_changes(make_site):
     }  # fmt: skip
     assert run_cli("build", "--site", site, "--no-cache", "--output", site / "clean").code == 0
     assert (site / INDEX).read_bytes() == (site / "clean/search/index.json").read_bytes()
+
+
+@settings(max_examples=300)
+@given(st.text(), st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, unique=True).map(sorted))
+@example('a "quoted" \\ term\u2028', [1, 5, 9])
+def test_a_term_is_encoded_as_json_dumps_encodes_it(term, numbers):
+    """The index's terms skip json.dumps' per-call set-up, never its bytes (surrogates,
+    quotes, control and separator characters included)."""
+    gaps = [n - p for p, n in zip([0, *numbers], numbers)]
+    expected = f"{json.dumps(term, ensure_ascii=False)}:{json.dumps(gaps, separators=(',', ':'))}"
+    assert search._encode_term(term, numbers) == expected
