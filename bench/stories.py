@@ -355,6 +355,35 @@ def possessive_stripped(word: str, memo: dict[str, tuple[str, int]], _read=stori
     return found
 
 
+def figure_waiver(kind: str) -> type[StoryIndex]:
+    """Tried: a narrower waiver of the floor by a shared figure of two digits or more: `kind`
+    "none" (no waiver), "a title" (the figure in either title), "both titles", or "two" (two
+    such figures, or three names or figures in common)."""
+
+    class Waiver(StoryIndex):
+        def _score(self, a: str, b: str) -> float:
+            found = super()._score(a, b)
+            ea, eb = self.entries[a], self.entries[b]
+            if not found or ea.language != eb.language:
+                return found
+            fa, fb = self.feats[a], self.feats[b]
+            shared = fa.names & fb.names
+            plain = sum(w * fb.weights.get(t, 0.0) for t, w in fa.weights.items() if t not in shared)
+            if plain >= stories.PLAIN_FLOOR * fa.norm * fb.norm:
+                return found  # no waiver was needed
+            figures = [t for t in shared if t[0].isdigit() and sum(c.isdigit() for c in t) >= 2]
+            ta, tb = _title_marks(ea.title), _title_marks(eb.title)
+            keep = {
+                "none": False,
+                "a title": any(f in ta or f in tb for f in figures),
+                "both titles": any(f in ta and f in tb for f in figures),
+                "two": len(figures) >= 2 or len(shared) >= 3,
+            }[kind]
+            return found if keep else 0.0
+
+    return Waiver
+
+
 def _pair_signals(index: StoryIndex, a: str, b: str) -> list[float] | None:
     """What a learned link reads of a pair: cosine, its plain and named parts, names in both,
     a long figure in both, time apart, languages, title overlap and conflict, name share."""
@@ -498,6 +527,8 @@ def tried(halves_: dict[str, list[StoryEntry]], labels: dict[str, str], demo: li
     for generic in (0.05, 0.07, 0.09):
         line(f"offices, days, months out of the floor, floor {generic}", generic_out_of_floor(generic))
     stories.PLAIN_FLOOR = floor
+    for kind in ("none", "a title", "both titles", "two"):
+        line(f"a long figure waives the floor: {kind}", figure_waiver(kind))
     for cap in (1.0, 1.5):
         line(f"a link between languages counts at most {cap}", cross_capped(cap))
     for penalty in (0.25, 0.5):
