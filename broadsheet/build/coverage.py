@@ -3,8 +3,10 @@ pages show (`SiteStory`, and `Card`, one place in a list of articles).
 
 `stories.py` knows nothing of a site; this module turns entries into its plain records and
 back, gives each story its URL, lead and title, and says what is wrong with the editor's
-`story:` keys. The grouping is kept between a serve session's builds (`Grouping`), so an
-edit regroups only the window around the edited article.
+`story:` keys. The grouping is kept between a serve session's builds (`Grouping`), and
+between runs of the command line in the build cache (`Grouping.saved`, `restored`: the
+articles themselves are cached, so only the links are stored), so an edit regroups only
+the window around the edited article.
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from typing import TYPE_CHECKING
 
 from broadsheet.build.html import plain_text
 from broadsheet.build.slugs import term_key, term_slug
-from broadsheet.build.stories import Features, Story, StoryEntry, StoryIndex, StorySettings, features
+from broadsheet.build.stories import (
+    Features,
+    NotRestorable,
+    SavedIndex,
+    Story,
+    StoryEntry,
+    StoryIndex,
+    StorySettings,
+    features,
+)
 from broadsheet.problems import Problem
 
 if TYPE_CHECKING:
@@ -73,14 +84,37 @@ class Card:
 
 @dataclass
 class Grouping:
-    """What grouping keeps between a serve session's builds: the index, and what each entry
-    was when it went in (its record for grouping and its terms), so the next build hands
+    """What grouping keeps between builds (a serve session's, or the command line's through
+    the build cache): the index, and what each entry was when it went in (its record for
+    grouping and its terms, and the article they were made from), so the next build hands
     the index only what changed."""
 
     settings: StorySettings
     index: StoryIndex
     known: dict[str, tuple[StoryEntry, Features]] = field(default_factory=dict)
     stories: tuple[Story, ...] = ()  # the index's answer when a model was last made from it
+    # entry URL -> the article its record and terms were made from: the same object again
+    # is the same record and terms (articles are frozen), so it is not looked at again
+    articles: dict[str, Article] = field(default_factory=dict)
+    regrouped: int = 0  # articles the last find() put into the index or took out (all: made afresh)
+
+    def saved(self) -> SavedIndex:
+        """The index as plain data; with `articles`, all `restored` needs."""
+        return self.index.saved()
+
+
+def restored(saved: SavedIndex, articles: Mapping[str, Article], settings: StorySettings) -> Grouping | None:
+    """The grouping an earlier build saved, given each of its entries' articles as they were
+    then (entry URL -> article, the build cache's); None when `saved` is not theirs or
+    was made with other settings or another version of grouping, and grouping starts afresh."""
+    known = {url: (_record(url, a), _terms(a)) for url, a in articles.items()}
+    try:
+        index = StoryIndex.restored(
+            saved, (r for r, _ in known.values()), {i: t for i, (_, t) in known.items()}, settings
+        )
+    except NotRestorable:
+        return None
+    return Grouping(settings, index, known, articles=dict(articles))
 
 
 @dataclass(frozen=True)
@@ -94,8 +128,7 @@ class Found:
 def find(entries: Sequence[Entry], settings: StorySettings, base_path: str, previous: Grouping | None = None) -> Found:
     """The stories among `entries`. `previous`: the last build's grouping, updated in place
     with what changed (an edit costs one window, not the site); None groups from nothing."""
-    records = {e.url: (_record(e.url, e.article), _terms(e.article)) for e in entries}
-    grouping = _regroup(previous, records, settings)
+    grouping = _regroup(previous, entries, settings)
     grouping.stories = grouping.index.stories()
     by_url = {e.url: e for e in entries}
     problems = _lonely_keys(entries)
@@ -121,6 +154,7 @@ def same_after_edits(grouping: Grouping, edited: Mapping[str, Article]) -> bool:
         if was[1] != terms:
             grouping.index.replace(record, terms)
             grouping.known[url] = (record, terms)
+        grouping.articles[url] = article
     return grouping.index.stories() == grouping.stories
 
 
@@ -134,20 +168,28 @@ def _terms(a: Article) -> Features:
     return a.story_terms if a.story_terms is not None else terms_of(a.title, a.summary_text, a.body_html)
 
 
-def _regroup(
-    previous: Grouping | None, records: Mapping[str, tuple[StoryEntry, Features]], settings: StorySettings
-) -> Grouping:
+def _regroup(previous: Grouping | None, entries: Sequence[Entry], settings: StorySettings) -> Grouping:
     if previous is None or previous.settings != settings:
+        records = {e.url: (_record(e.url, e.article), _terms(e.article)) for e in entries}
         index = StoryIndex((r for r, _ in records.values()), settings, {i: t for i, (_, t) in records.items()})
-        return Grouping(settings, index, dict(records))
-    for gone in [i for i in previous.known if i not in records]:
-        previous.index.remove(gone)
-        del previous.known[gone]
-    for entry_id, (record, terms) in records.items():
+        return Grouping(settings, index, records, articles={e.url: e.article for e in entries}, regrouped=len(records))
+    current = {e.url: e.article for e in entries}
+    gone = [i for i in previous.known if i not in current]
+    for entry_id in gone:
+        previous.index.remove(entry_id)
+        del previous.known[entry_id]
+        previous.articles.pop(entry_id, None)
+    previous.regrouped = len(gone)
+    for entry_id, article in current.items():
+        if previous.articles.get(entry_id) is article:
+            continue
+        record, terms = _record(entry_id, article), _terms(article)
         was = previous.known.get(entry_id)
         if was is None or was[0] != record or was[1] is not terms and was[1] != terms:
             previous.index.replace(record, terms)
             previous.known[entry_id] = (record, terms)
+            previous.regrouped += 1
+        previous.articles[entry_id] = article
     return previous
 
 

@@ -226,6 +226,24 @@ def _timestamp(when: datetime) -> float:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
+@dataclass(frozen=True)
+class SavedIndex:
+    """A `StoryIndex` as plain data, for a build cache (`StoryIndex.saved`, `restored`):
+    what the index worked out, not what it was given. The entries and their features are
+    the caller's to keep (the build cache holds them with the articles), the postings are
+    remade from the features; the links, the costly part, are kept as they were."""
+
+    version: int  # VERSION when saved: features of another version link otherwise
+    settings: StorySettings
+    ids: tuple[str, ...]  # every article the index held, the automatic ones first, in time order
+    pairs: tuple[int, ...]  # the links, two places in `ids` each, the earlier article first
+    shares: tuple[float, ...]  # each link's share of its threshold
+
+
+class NotRestorable(ValueError):
+    """A `SavedIndex` that is not the index of the entries at hand: grouping starts afresh."""
+
+
 def group(
     entries: Iterable[StoryEntry],
     settings: StorySettings = StorySettings(),
@@ -274,6 +292,68 @@ class StoryIndex:
             self.links[entry_id] = {}
         for _, entry_id in self.order:
             self._link_forward(entry_id)
+
+    def saved(self) -> SavedIndex:
+        """This index as plain data (see SavedIndex)."""
+        automatic = [entry_id for _, entry_id in self.order]
+        ids = (*automatic, *(i for i in self.entries if i not in self.feats))
+        place = {entry_id: n for n, entry_id in enumerate(automatic)}
+        pairs: list[int] = []
+        shares: list[float] = []
+        for n, entry_id in enumerate(automatic):
+            for other, share in self.links[entry_id].items():
+                if place[other] > n:
+                    pairs += (n, place[other])
+                    shares.append(share)
+        return SavedIndex(VERSION, self.settings, ids, tuple(pairs), tuple(shares))
+
+    @classmethod
+    def restored(
+        cls, saved: SavedIndex, entries: Iterable[StoryEntry], feats: Mapping[str, Features], settings: StorySettings
+    ) -> StoryIndex:
+        """The index `saved` was made from, given the same entries and every automatic
+        one's features as they were then: its stories, and those after any edit, are a fresh `group()`'s.
+        Raises NotRestorable when `saved` cannot be that index (another version or other
+        settings, other articles, links that no index makes), which the caller takes as
+        a reason to group afresh. Well-formed links between the right articles are
+        taken as they are: recomputing them is what this spares."""
+        if saved.version != VERSION or saved.settings != settings:
+            raise NotRestorable("saved by another version or with other settings")
+        index = cls((), settings)
+        for entry in entries:
+            if entry.id in index.entries:
+                raise NotRestorable(f"{entry.id}: two articles with one id")
+            index.entries[entry.id] = entry
+            index.times[entry.id] = _timestamp(entry.date)
+            if index._automatic(entry):
+                if entry.id not in feats:
+                    raise NotRestorable(f"{entry.id}: no features")
+                index.feats[entry.id] = feats[entry.id]
+        ids = saved.ids
+        automatic = ids[: len(index.feats)]
+        if len(ids) != len(index.entries) or index.entries.keys() != set(ids) or index.feats.keys() != set(automatic):
+            raise NotRestorable("saved for other articles")
+        index.order = [(index.times[entry_id], entry_id) for entry_id in automatic]
+        if any(a >= b for a, b in zip(index.order, index.order[1:])):
+            raise NotRestorable("articles out of time order")
+        for stamp in index.order:  # in time order: each posting comes out sorted
+            for term in index._discovering(stamp[1]):
+                index.postings.setdefault(term, []).append(stamp)
+        index._restore_links(automatic, saved.pairs, saved.shares)
+        return index
+
+    def _restore_links(self, automatic: tuple[str, ...], pairs: tuple[int, ...], shares: tuple[float, ...]) -> None:
+        if len(pairs) != 2 * len(shares):
+            raise NotRestorable("links cut short")
+        links: dict[str, dict[str, float]] = {entry_id: {} for entry_id in automatic}
+        for (n, m), share in zip(zip(pairs[::2], pairs[1::2], strict=True), shares, strict=True):
+            if not 0 <= n < m < len(automatic) or not share >= 1.0:  # a link reaches its threshold: 1 or more
+                raise NotRestorable("a link no index makes")
+            a, b = automatic[n], automatic[m]
+            if b in links[a] or self.times[b] > self.times[a] + self.window:  # as _candidates reads the window
+                raise NotRestorable("a link no index makes")
+            links[a][b] = links[b][a] = share
+        self.links = links
 
     @property
     def window(self) -> float:
