@@ -11,7 +11,7 @@ the window around the edited article.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -85,17 +85,14 @@ class Card:
 @dataclass
 class Grouping:
     """What grouping keeps between builds (a serve session's, or the command line's through
-    the build cache): the index, and what each entry was when it went in (its record for
-    grouping and its terms, and the article they were made from), so the next build hands
-    the index only what changed."""
+    the build cache): the index, and the article each entry's record for grouping and
+    terms were made from when it went in, so the next build hands the index only what
+    changed (the same article object is the same record and terms: articles are frozen)."""
 
     settings: StorySettings
     index: StoryIndex
-    known: dict[str, tuple[StoryEntry, Features]] = field(default_factory=dict)
+    articles: dict[str, Article] = field(default_factory=dict)  # entry URL -> its article in the index
     stories: tuple[Story, ...] = ()  # the index's answer when a model was last made from it
-    # entry URL -> the article its record and terms were made from: the same object again
-    # is the same record and terms (articles are frozen), so it is not looked at again
-    articles: dict[str, Article] = field(default_factory=dict)
     regrouped: int = 0  # articles the last find() put into the index or took out (all: made afresh)
 
     def saved(self) -> SavedIndex:
@@ -105,16 +102,22 @@ class Grouping:
 
 def restored(saved: SavedIndex, articles: Mapping[str, Article], settings: StorySettings) -> Grouping | None:
     """The grouping an earlier build saved, given each of its entries' articles as they were
-    then (entry URL -> article, the build cache's); None when `saved` is not theirs or
-    was made with other settings or another version of grouping, and grouping starts afresh."""
-    known = {url: (_record(url, a), _terms(a)) for url, a in articles.items()}
+    then (entry URL -> article, the build cache's; read only where an edit reaches); None
+    when `saved` cannot be an index, or was made with other settings or another version
+    of grouping. An article found not to be the one saved when an edit reaches it makes
+    the next find() group afresh."""
+
+    def source(url: str) -> tuple[StoryEntry, Features]:
+        article = articles.get(url)
+        if article is None:
+            raise NotRestorable(f"{url}: no article")
+        return _record(url, article), _terms(article)
+
     try:
-        index = StoryIndex.restored(
-            saved, (r for r, _ in known.values()), {i: t for i, (_, t) in known.items()}, settings
-        )
+        index = StoryIndex.restored(saved, source, settings)
     except NotRestorable:
         return None
-    return Grouping(settings, index, known, articles=dict(articles))
+    return Grouping(settings, index, dict(articles))
 
 
 @dataclass(frozen=True)
@@ -128,10 +131,10 @@ class Found:
 def find(entries: Sequence[Entry], settings: StorySettings, base_path: str, previous: Grouping | None = None) -> Found:
     """The stories among `entries`. `previous`: the last build's grouping, updated in place
     with what changed (an edit costs one window, not the site); None groups from nothing."""
-    grouping = _regroup(previous, entries, settings)
-    grouping.stories = grouping.index.stories()
     by_url = {e.url: e for e in entries}
-    problems = _lonely_keys(entries)
+    grouping = _regroup(previous, by_url, settings)
+    grouping.stories = grouping.index.stories()
+    problems = _lonely_keys(grouping.index, by_url)
     made = [_story([by_url[i] for i in story.ids], story.key) for story in grouping.stories]
     made, wrong = _with_urls(made, base_path)
     problems += wrong
@@ -148,12 +151,14 @@ def same_after_edits(grouping: Grouping, edited: Mapping[str, Article]) -> bool:
     alone); when they differ, the caller must make the model again."""
     for url, article in edited.items():
         record, terms = _record(url, article), _terms(article)
-        was = grouping.known.get(url)
-        if was is None or was[0] != record:
+        was = grouping.articles.get(url)
+        if was is None or _record(url, was) != record:
             return False  # not an entry the index holds as it is: not an edit of a body
-        if was[1] != terms:
-            grouping.index.replace(record, terms)
-            grouping.known[url] = (record, terms)
+        if _terms(was) != terms:
+            try:
+                grouping.index.replace(record, terms)
+            except NotRestorable:  # a restored index that is not what was saved: the next find() regroups
+                return False
         grouping.articles[url] = article
     return grouping.index.stories() == grouping.stories
 
@@ -168,28 +173,36 @@ def _terms(a: Article) -> Features:
     return a.story_terms if a.story_terms is not None else terms_of(a.title, a.summary_text, a.body_html)
 
 
-def _regroup(previous: Grouping | None, entries: Sequence[Entry], settings: StorySettings) -> Grouping:
-    if previous is None or previous.settings != settings:
-        records = {e.url: (_record(e.url, e.article), _terms(e.article)) for e in entries}
-        index = StoryIndex((r for r, _ in records.values()), settings, {i: t for i, (_, t) in records.items()})
-        return Grouping(settings, index, records, articles={e.url: e.article for e in entries}, regrouped=len(records))
-    current = {e.url: e.article for e in entries}
-    gone = [i for i in previous.known if i not in current]
-    for entry_id in gone:
-        previous.index.remove(entry_id)
-        del previous.known[entry_id]
-        previous.articles.pop(entry_id, None)
+def _regroup(previous: Grouping | None, entries: Mapping[str, Entry], settings: StorySettings) -> Grouping:
+    if previous is not None and previous.settings == settings:
+        try:
+            return _changes(previous, entries)
+        except NotRestorable:  # a restored index, found not to be what was saved: group afresh
+            pass
+    records = {url: (_record(url, e.article), _terms(e.article)) for url, e in entries.items()}
+    index = StoryIndex((r for r, _ in records.values()), settings, {i: t for i, (_, t) in records.items()})
+    return Grouping(settings, index, {url: e.article for url, e in entries.items()}, regrouped=len(records))
+
+
+def _changes(previous: Grouping, entries: Mapping[str, Entry]) -> Grouping:
+    """`previous` given what changed: the articles gone, and those that are not the same
+    objects with a record or terms of their own."""
+    known = previous.articles
+    gone = [url for url in known if url not in entries]
+    for url in gone:
+        previous.index.remove(url)
+        del known[url]
     previous.regrouped = len(gone)
-    for entry_id, article in current.items():
-        if previous.articles.get(entry_id) is article:
+    for url, entry in entries.items():
+        article = entry.article
+        was = known.get(url)
+        if was is article:
             continue
-        record, terms = _record(entry_id, article), _terms(article)
-        was = previous.known.get(entry_id)
-        if was is None or was[0] != record or was[1] is not terms and was[1] != terms:
+        record, terms = _record(url, article), _terms(article)
+        if was is None or _record(url, was) != record or _terms(was) != terms:
             previous.index.replace(record, terms)
-            previous.known[entry_id] = (record, terms)
             previous.regrouped += 1
-        previous.articles[entry_id] = article
+        known[url] = article
     return previous
 
 
@@ -236,24 +249,18 @@ def _clash(story: SiteStory, other: SiteStory, slug: str) -> Problem:
     return Problem(first.path, first.story_line, "story", message)
 
 
-def _lonely_keys(entries: Iterable[Entry]) -> list[Problem]:
+def _lonely_keys(index: StoryIndex, by_url: Mapping[str, Entry]) -> list[Problem]:
     """A `story:` key only one article has joins nothing: most often a typing slip."""
-    holders: dict[str, list[Entry]] = {}
-    for e in entries:
-        if isinstance(e.article.story, str):
-            holders.setdefault(term_key(e.article.story), []).append(e)
-    return [
-        Problem(
-            only[0].article.path,
-            only[0].article.story_line,
-            "story",
-            f"story: {key} is used by this article alone, so it joins nothing (a typing slip? "
-            "the other articles of the story need the same key)",
-            warning=True,
-        )
-        for key, only in sorted(holders.items())
-        if len(only) == 1
-    ]
+    problems = []
+    for key, ids in sorted(index.keyed().items()):
+        if len(ids) == 1:
+            article = by_url[ids[0]].article
+            message = (
+                f"story: {key} is used by this article alone, so it joins nothing (a typing slip? "
+                "the other articles of the story need the same key)"
+            )
+            problems.append(Problem(article.path, article.story_line, "story", message, warning=True))
+    return problems
 
 
 def cards(entries: Sequence[Entry], story_of: Mapping[str, SiteStory]) -> tuple[Card, ...]:

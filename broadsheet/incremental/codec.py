@@ -97,7 +97,8 @@ def encode_outcome(outcome: Outcome | None) -> list | None:
 
 def encode_grouping(grouping: StoredGrouping | None) -> list | None:
     """A story grouping: [the grouping's version, its settings, the ids, the ids' cache
-    keys, the links as pairs of places in the ids, each link's share]."""
+    keys, the automatic articles' times, the links as pairs of places in the ids, each
+    link's share]."""
     if grouping is None:
         return None
     index, settings = grouping.index, grouping.index.settings
@@ -106,6 +107,7 @@ def encode_grouping(grouping: StoredGrouping | None) -> list | None:
         [settings.auto, settings.window_hours, settings.threshold, settings.across_languages],
         index.ids,
         grouping.keys,
+        index.times,
         index.pairs,
         index.shares,
     ]
@@ -249,16 +251,17 @@ def decode_grouping(v: Any) -> StoredGrouping | None:
     groupings.restored's to tell (and if not, grouping starts afresh)."""
     if v is None:
         return None
-    _check(type(v) is tuple and len(v) == 6, "grouping")
-    version, settings, ids, keys, pairs, shares = v
+    _check(type(v) is tuple and len(v) == 7, "grouping")
+    version, settings, ids, keys, times, pairs, shares = v
     _check(type(version) is int and type(settings) is tuple and len(settings) == 4, "grouping")
     _check(type(settings[0]) is bool and all(type(n) in (int, float) for n in settings[1:]), "grouping settings")
     _check(type(ids) is tuple and type(keys) is tuple and len(ids) == len(keys), "grouping ids")
     _check(_all(str, ids) and _all(str, keys), "grouping ids")
+    _check(type(times) is tuple and len(times) <= len(ids) and _all(float, times), "grouping times")
     _check(
         type(pairs) is tuple and type(shares) is tuple and _all(int, pairs) and _all(float, shares), "grouping links"
     )
-    return StoredGrouping(SavedIndex(version, StorySettings(*settings), ids, pairs, shares), keys)
+    return StoredGrouping(SavedIndex(version, StorySettings(*settings), ids, times, pairs, shares), keys)
 
 
 def _decode_due(v: Any) -> Due | None:

@@ -67,7 +67,7 @@ def test_after_a_body_edit_the_command_line_regroups_that_article_alone(tmp_path
     _append(site, BRIDGE, STORY_APPENDED[2])  # stories stay: the build of bodies alone
     ok, state, notes = _cli(site)
     assert ok and not notes and state.grouping is not None
-    assert state.grouping.regrouped == 1 and len(state.grouping.known) == ARTICLES
+    assert state.grouping.regrouped == 1 and len(state.grouping.articles) == ARTICLES
     assert _same_as_clean(site, tmp_path, "clean-1")
     _append(site, LONE, STORY_APPENDED[0] + " " + STORY_APPENDED[0])  # the growers join the bridge's story
     ok, state, notes = _cli(site)
