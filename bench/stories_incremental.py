@@ -1,7 +1,7 @@
 """What story grouping costs a build, cold and after one edit (issue 20's targets: under
 1 s added to a cold build, under 50 ms to a one-edit rebuild, at 10,000 articles).
 
-    python bench/stories_incremental.py 10000 [--repeat 5]
+    python bench/stories_incremental.py 10000 [--repeat 5] [--cli-only]
 
 On the generated corpus (bench/corpus.py), in this process, CPU time (time.process_time,
 medians of --repeat runs; the machine's other load disturbs it less than wall time):
@@ -197,12 +197,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="+", type=int)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cli-only", action="store_true", help="only the command line's one edit, with stories")
     args = parser.parse_args()
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             site = Path(tmp)
             write_corpus(site, n)
             print(f"{n} articles:")
+            if args.cli_only:
+                cli_edit(site, args.repeat, "stories")
+                continue
             cold_model(site, args.repeat)
             cli_edit(site, args.repeat, "stories")
             serve_edit(site, args.repeat, "stories")

@@ -259,7 +259,9 @@ class StoryIndex:
     """What grouping knows between builds: every article's features, the terms' postings in
     time order and the links. `replace`/`remove` recompute only the links of articles
     within one window of the edited one, so an edit costs a window, not the whole site,
-    and the stories come out exactly as a fresh `group()` of the same entries."""
+    and the stories come out exactly as a fresh `group()` of the same entries. `saved`
+    gives it as plain data for a build cache and `restored` takes it back, reading the
+    articles again only where an edit reaches (see `restored`)."""
 
     # The method's two choices, here so bench/stories.py can measure the alternatives.
     require_names = True  # a link needs a shared name or figure, not text alone

@@ -114,15 +114,16 @@ def _swapped(items: list, first: int, second: int) -> list:
     return items
 
 
-# version, settings, ids, keys, pairs, shares: see codec.encode_grouping
+# version, settings, ids, keys, times, pairs, shares: see codec.encode_grouping
 MALFORMED = {  # the whole cache is not used (as for any part of it): a note, and a build from scratch
     "a map for the grouping": lambda g: {"ids": g[2]},
     "a version that is text": lambda g: _with(g, 0, "2"),
     "settings cut short": lambda g: _with(g, 1, g[1][:3]),
     "an id that is a number": lambda g: _with(g, 2, _item(g[2], 0, 7)),
     "a key less than ids": lambda g: _with(g, 3, g[3][:-1]),
-    "a link that is text": lambda g: _with(g, 4, _item(g[4], 0, "0")),
-    "a share that is a whole number": lambda g: _with(g, 5, _item(g[5], 0, 2)),
+    "a time that is text": lambda g: _with(g, 4, _item(g[4], 0, "2025-06-17")),
+    "a link that is text": lambda g: _with(g, 5, _item(g[5], 0, "0")),
+    "a share that is a whole number": lambda g: _with(g, 6, _item(g[6], 0, 2)),
     "a field more": lambda g: [*g, []],
 }
 NOT_THEIRS = {  # well-formed, but not the grouping of these articles: grouped afresh, silently
@@ -130,9 +131,10 @@ NOT_THEIRS = {  # well-formed, but not the grouping of these articles: grouped a
     "other settings": lambda g: _with(g, 1, _item(g[1], 2, 0.5)),
     "a key the cache does not hold": lambda g: _with(g, 3, _item(g[3], 0, "0" * 64)),
     "two articles out of time order": lambda g: _with(_with(g, 2, _swapped(g[2], 0, 1)), 3, _swapped(g[3], 0, 1)),
-    "a link under its threshold": lambda g: _with(g, 5, _item(g[5], 0, 0.5)),
-    "a link beyond the articles": lambda g: _with(g, 4, _item(g[4], 1, 99)),
-    "a share missing": lambda g: _with(g, 5, g[5][1:]),
+    "a time not the article's": lambda g: _with(g, 4, _item(g[4], 0, g[4][0] - 60.0)),
+    "a link under its threshold": lambda g: _with(g, 6, _item(g[6], 0, 0.5)),
+    "a link beyond the articles": lambda g: _with(g, 5, _item(g[5], 1, 99)),
+    "a share missing": lambda g: _with(g, 6, g[6][1:]),
 }
 
 
@@ -142,7 +144,7 @@ def test_a_damaged_or_foreign_grouping_section_builds_what_a_clean_build_builds(
     path = cache.cache_file(site, site / "site")
     good = path.read_bytes()
     values = list(msgpack.Unpacker(io.BytesIO(good), raw=False, strict_map_key=False))
-    assert len(values[1 + GROUPING][5]) >= 2  # the two stories' links, to tamper with
+    assert len(values[1 + GROUPING][6]) >= 2  # the two stories' links, to tamper with
     for n, (what, change) in enumerate([*MALFORMED.items(), *NOT_THEIRS.items()]):
         path.write_bytes(_tampered(good, change))
         _append(site, LONE, f"Step {n}.")  # work to do, so the build reads the grouping
@@ -163,7 +165,7 @@ def test_the_grouping_sections_tampered_with_above_restore_when_left_alone(tmp_p
     assert _cli(site)[0]
     path = cache.cache_file(site, site / "site")
     path.write_bytes(_tampered(path.read_bytes(), lambda g: g))
-    _append(site, LONE, "More.")
+    _append(site, LONE, "Orchards bloom.")  # words of its own: its terms change
     ok, state, notes = _cli(site)
     assert ok and not notes and state.grouping is not None and state.grouping.regrouped == 1
 
