@@ -3,20 +3,31 @@ pages show (`SiteStory`, and `Card`, one place in a list of articles).
 
 `stories.py` knows nothing of a site; this module turns entries into its plain records and
 back, gives each story its URL, lead and title, and says what is wrong with the editor's
-`story:` keys. The grouping is kept between a serve session's builds (`Grouping`), so an
-edit regroups only the window around the edited article.
+`story:` keys. The grouping is kept between a serve session's builds (`Grouping`), and
+between runs of the command line in the build cache (`Grouping.saved`, `restored`: the
+articles themselves are cached, so only the links are stored), so an edit regroups only
+the window around the edited article.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from broadsheet.build.html import plain_text
 from broadsheet.build.slugs import term_key, term_slug
-from broadsheet.build.stories import Features, Story, StoryEntry, StoryIndex, StorySettings, features
+from broadsheet.build.stories import (
+    Features,
+    NotRestorable,
+    SavedIndex,
+    Story,
+    StoryEntry,
+    StoryIndex,
+    StorySettings,
+    features,
+)
 from broadsheet.problems import Problem
 
 if TYPE_CHECKING:
@@ -73,14 +84,40 @@ class Card:
 
 @dataclass
 class Grouping:
-    """What grouping keeps between a serve session's builds: the index, and what each entry
-    was when it went in (its record for grouping and its terms), so the next build hands
-    the index only what changed."""
+    """What grouping keeps between builds (a serve session's, or the command line's through
+    the build cache): the index, and the article each entry's record for grouping and
+    terms were made from when it went in, so the next build hands the index only what
+    changed (the same article object is the same record and terms: articles are frozen)."""
 
     settings: StorySettings
     index: StoryIndex
-    known: dict[str, tuple[StoryEntry, Features]] = field(default_factory=dict)
+    articles: dict[str, Article] = field(default_factory=dict)  # entry URL -> its article in the index
     stories: tuple[Story, ...] = ()  # the index's answer when a model was last made from it
+    regrouped: int = 0  # articles the last find() put into the index or took out (all: made afresh)
+
+    def saved(self) -> SavedIndex:
+        """The index as plain data; with `articles`, all `restored` needs."""
+        return self.index.saved()
+
+
+def restored(saved: SavedIndex, articles: Mapping[str, Article], settings: StorySettings) -> Grouping | None:
+    """The grouping an earlier build saved, given each of its entries' articles as they were
+    then (entry URL -> article, the build cache's; read only where an edit reaches); None
+    when `saved` cannot be an index, or was made with other settings or another version
+    of grouping. An article found not to be the one saved when an edit reaches it makes
+    the next find() group afresh."""
+
+    def source(url: str) -> tuple[StoryEntry, Features]:
+        article = articles.get(url)
+        if article is None:
+            raise NotRestorable(f"{url}: no article")
+        return _record(url, article), _terms(article)
+
+    try:
+        index = StoryIndex.restored(saved, source, settings)
+    except NotRestorable:
+        return None
+    return Grouping(settings, index, dict(articles))
 
 
 @dataclass(frozen=True)
@@ -94,11 +131,10 @@ class Found:
 def find(entries: Sequence[Entry], settings: StorySettings, base_path: str, previous: Grouping | None = None) -> Found:
     """The stories among `entries`. `previous`: the last build's grouping, updated in place
     with what changed (an edit costs one window, not the site); None groups from nothing."""
-    records = {e.url: (_record(e.url, e.article), _terms(e.article)) for e in entries}
-    grouping = _regroup(previous, records, settings)
-    grouping.stories = grouping.index.stories()
     by_url = {e.url: e for e in entries}
-    problems = _lonely_keys(entries)
+    grouping = _regroup(previous, by_url, settings)
+    grouping.stories = grouping.index.stories()
+    problems = _lonely_keys(grouping.index, by_url)
     made = [_story([by_url[i] for i in story.ids], story.key) for story in grouping.stories]
     made, wrong = _with_urls(made, base_path)
     problems += wrong
@@ -115,12 +151,15 @@ def same_after_edits(grouping: Grouping, edited: Mapping[str, Article]) -> bool:
     alone); when they differ, the caller must make the model again."""
     for url, article in edited.items():
         record, terms = _record(url, article), _terms(article)
-        was = grouping.known.get(url)
-        if was is None or was[0] != record:
+        was = grouping.articles.get(url)
+        if was is None or _record(url, was) != record:
             return False  # not an entry the index holds as it is: not an edit of a body
-        if was[1] != terms:
-            grouping.index.replace(record, terms)
-            grouping.known[url] = (record, terms)
+        if _terms(was) != terms:
+            try:
+                grouping.index.replace(record, terms)
+            except NotRestorable:  # a restored index that is not what was saved: the next find() regroups
+                return False
+        grouping.articles[url] = article
     return grouping.index.stories() == grouping.stories
 
 
@@ -134,20 +173,36 @@ def _terms(a: Article) -> Features:
     return a.story_terms if a.story_terms is not None else terms_of(a.title, a.summary_text, a.body_html)
 
 
-def _regroup(
-    previous: Grouping | None, records: Mapping[str, tuple[StoryEntry, Features]], settings: StorySettings
-) -> Grouping:
-    if previous is None or previous.settings != settings:
-        index = StoryIndex((r for r, _ in records.values()), settings, {i: t for i, (_, t) in records.items()})
-        return Grouping(settings, index, dict(records))
-    for gone in [i for i in previous.known if i not in records]:
-        previous.index.remove(gone)
-        del previous.known[gone]
-    for entry_id, (record, terms) in records.items():
-        was = previous.known.get(entry_id)
-        if was is None or was[0] != record or was[1] is not terms and was[1] != terms:
+def _regroup(previous: Grouping | None, entries: Mapping[str, Entry], settings: StorySettings) -> Grouping:
+    if previous is not None and previous.settings == settings:
+        try:
+            return _changes(previous, entries)
+        except NotRestorable:  # a restored index, found not to be what was saved: group afresh
+            pass
+    records = {url: (_record(url, e.article), _terms(e.article)) for url, e in entries.items()}
+    index = StoryIndex((r for r, _ in records.values()), settings, {i: t for i, (_, t) in records.items()})
+    return Grouping(settings, index, {url: e.article for url, e in entries.items()}, regrouped=len(records))
+
+
+def _changes(previous: Grouping, entries: Mapping[str, Entry]) -> Grouping:
+    """`previous` given what changed: the articles gone, and those that are not the same
+    objects with a record or terms of their own."""
+    known = previous.articles
+    gone = [url for url in known if url not in entries]
+    for url in gone:
+        previous.index.remove(url)
+        del known[url]
+    previous.regrouped = len(gone)
+    for url, entry in entries.items():
+        article = entry.article
+        was = known.get(url)
+        if was is article:
+            continue
+        record, terms = _record(url, article), _terms(article)
+        if was is None or _record(url, was) != record or _terms(was) != terms:
             previous.index.replace(record, terms)
-            previous.known[entry_id] = (record, terms)
+            previous.regrouped += 1
+        known[url] = article
     return previous
 
 
@@ -194,24 +249,18 @@ def _clash(story: SiteStory, other: SiteStory, slug: str) -> Problem:
     return Problem(first.path, first.story_line, "story", message)
 
 
-def _lonely_keys(entries: Iterable[Entry]) -> list[Problem]:
+def _lonely_keys(index: StoryIndex, by_url: Mapping[str, Entry]) -> list[Problem]:
     """A `story:` key only one article has joins nothing: most often a typing slip."""
-    holders: dict[str, list[Entry]] = {}
-    for e in entries:
-        if isinstance(e.article.story, str):
-            holders.setdefault(term_key(e.article.story), []).append(e)
-    return [
-        Problem(
-            only[0].article.path,
-            only[0].article.story_line,
-            "story",
-            f"story: {key} is used by this article alone, so it joins nothing (a typing slip? "
-            "the other articles of the story need the same key)",
-            warning=True,
-        )
-        for key, only in sorted(holders.items())
-        if len(only) == 1
-    ]
+    problems = []
+    for key, ids in sorted(index.keyed().items()):
+        if len(ids) == 1:
+            article = by_url[ids[0]].article
+            message = (
+                f"story: {key} is used by this article alone, so it joins nothing (a typing slip? "
+                "the other articles of the story need the same key)"
+            )
+            problems.append(Problem(article.path, article.story_line, "story", message, warning=True))
+    return problems
 
 
 def cards(entries: Sequence[Entry], story_of: Mapping[str, SiteStory]) -> tuple[Card, ...]:

@@ -126,11 +126,13 @@ def build_model(
     options: BuildOptions,
     failed: Collection[str] = (),
     previous: Previous | None = None,
+    grouping: Grouping | None = None,
 ) -> tuple[SiteModel, list[Problem]]:
     """`failed`: the article files that did not parse; their own problems say why, so a
     link to one is not reported again. `previous`: a model whose entries, terms and
     editions are taken over, the same objects, wherever they would come out equal: what
-    keeps them also keeps what it worked out from them (page fingerprints)."""
+    keeps them also keeps what it worked out from them (page fingerprints). `grouping`: the
+    last build's story grouping when no model is kept (the command line's, from its cache)."""
     now = options.now or datetime.now(settings.tz)
     published = [a for a in articles if (options.drafts or not a.draft) and (options.future or a.date <= now)]
     problems: list[Problem] = []
@@ -147,7 +149,7 @@ def build_model(
         if a.path in paths
     ]
     entries.sort(key=lambda e: (e.article.date, e.article.slug, e.article.path), reverse=True)
-    found = coverage.find(entries, settings.stories, settings.base_path, kept.grouping())
+    found = coverage.find(entries, settings.stories, settings.base_path, kept.grouping() or grouping)
     problems += found.problems
     stories = kept.stories(found.stories)
     story_of = {e.url: s for s in stories for e in s.entries}

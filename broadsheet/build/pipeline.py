@@ -78,7 +78,9 @@ def build(
         articles, parsed = rebuild.parse(sources, settings, progress)
         clock.lap("parse")
         options, failed = model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
-        site_model, modelled = model.build_model(articles, settings, options, failed, rebuild.last_model())
+        site_model, modelled = model.build_model(
+            articles, settings, options, failed, rebuild.last_model(), rebuild.grouping()
+        )
         clock.lap("model")
         # mail_pages: the newsletter's, not in the sitemap
         pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)
@@ -162,8 +164,9 @@ def load_model(
     sources, found = rebuild.scan()
     articles, parsed = rebuild.parse(sources, settings, Progress())
     now = request.now or datetime.now(settings.tz)
+    options = model.BuildOptions(request.drafts, request.future, now)
     site_model, modelled = model.build_model(
-        articles, settings, model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
+        articles, settings, options, _failed(sources, articles), grouping=rebuild.grouping()
     )
     problems = sorted(set(problems + found + parsed + modelled))
     return settings, (None if errors(problems) else site_model), problems

@@ -45,7 +45,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -231,6 +231,25 @@ def _timestamp(when: datetime) -> float:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
+@dataclass(frozen=True)
+class SavedIndex:
+    """A `StoryIndex` as plain data, for a build cache (`StoryIndex.saved`, `restored`):
+    what the index worked out, not what it was given. The entries and their features are
+    the caller's to keep (the build cache holds them with the articles), the postings are
+    remade from the features; the links, the costly part, are kept as they were."""
+
+    version: int  # VERSION when saved: features of another version link otherwise
+    settings: StorySettings
+    ids: tuple[str, ...]  # every article the index held, the automatic ones first, in time order
+    times: tuple[float, ...]  # the automatic ones' times (as many as they are)
+    pairs: tuple[int, ...]  # the links, two places in `ids` each, the earlier article first
+    shares: tuple[float, ...]  # each link's share of its threshold
+
+
+class NotRestorable(ValueError):
+    """A `SavedIndex` that is not the index of the entries at hand: grouping starts afresh."""
+
+
 def group(
     entries: Iterable[StoryEntry],
     settings: StorySettings = StorySettings(),
@@ -245,7 +264,9 @@ class StoryIndex:
     """What grouping knows between builds: every article's features, the terms' postings in
     time order and the links. `replace`/`remove` recompute only the links of articles
     within one window of the edited one, so an edit costs a window, not the whole site,
-    and the stories come out exactly as a fresh `group()` of the same entries."""
+    and the stories come out exactly as a fresh `group()` of the same entries. `saved`
+    gives it as plain data for a build cache and `restored` takes it back, reading the
+    articles again only where an edit reaches (see `restored`)."""
 
     # The method's two choices, here so bench/stories.py can measure the alternatives.
     require_names = True  # a link needs a shared name or figure, not text alone
@@ -265,6 +286,10 @@ class StoryIndex:
         self.postings: dict[str, list[tuple[float, str]]] = {}  # name -> its articles, by time
         self.links: dict[str, dict[str, float]] = {}  # article -> linked article -> share of the threshold
         self.memo: dict[str, tuple[str, int]] = {}  # word -> (term, kind), for `features`
+        # A restored index reads its automatic articles only when an edit comes near them
+        # (`restored`): those not read yet, by time, and where they are read from.
+        self._unread: list[tuple[float, str]] = []
+        self._source: Callable[[str], tuple[StoryEntry, Features]] | None = None
         for entry in entries:
             if entry.id in self.entries:
                 raise ValueError(f"{entry.id}: two articles with one id")
@@ -279,6 +304,91 @@ class StoryIndex:
             self.links[entry_id] = {}
         for _, entry_id in self.order:
             self._link_forward(entry_id)
+
+    def saved(self) -> SavedIndex:
+        """This index as plain data (see SavedIndex)."""
+        automatic = [entry_id for _, entry_id in self.order]
+        ids = (*automatic, *(i for i in self.entries if i not in self.feats))
+        place = {entry_id: n for n, entry_id in enumerate(automatic)}
+        pairs: list[int] = []
+        shares: list[float] = []
+        for n, entry_id in enumerate(automatic):
+            for other, share in self.links[entry_id].items():
+                if place[other] > n:
+                    pairs += (n, place[other])
+                    shares.append(share)
+        times = tuple(when for when, _ in self.order)
+        return SavedIndex(VERSION, self.settings, ids, times, tuple(pairs), tuple(shares))
+
+    @classmethod
+    def restored(
+        cls, saved: SavedIndex, source: Callable[[str], tuple[StoryEntry, Features]], settings: StorySettings
+    ) -> StoryIndex:
+        """The index `saved` was made from. `source` gives an id's entry and features as
+        they were then; it is asked only for the articles an edit reaches (those within
+        two windows of it: what relinking reads) and for those grouped by hand, so a
+        restore costs the links, not the articles. The stories, and those after any
+        edit, are a fresh `group()`'s. Raises NotRestorable when `saved` cannot be an
+        index (another version, other settings, links no index makes), and later, from
+        `replace` or `remove`, when an article `source` gives is not the one saved (its
+        time or whether it is grouped automatically): the caller then groups afresh.
+        Well-formed links between the right articles are taken as they are: recomputing
+        them is what this spares."""
+        if saved.version != VERSION or saved.settings != settings:
+            raise NotRestorable("saved by another version or with other settings")
+        ids, times = saved.ids, saved.times
+        if len(set(ids)) != len(ids) or len(times) > len(ids):
+            raise NotRestorable("saved for other articles")
+        index = cls((), settings)
+        index._source = source
+        index.order = list(zip(times, ids, strict=False))  # the automatic articles: as many as times
+        if any(map(math.isnan, times)) or index.order != sorted(index.order):  # (ids are one each)
+            raise NotRestorable("articles out of time order")
+        index._unread = list(index.order)
+        index.times = dict(zip(ids, times, strict=False))
+        index.links = {entry_id: {} for entry_id in ids[: len(times)]}
+        index._restore_links(saved.pairs, saved.shares)
+        for entry_id in ids[len(times) :]:  # grouped by hand or not at all: read now, for stories()
+            entry, _ = source(entry_id)
+            if entry.id != entry_id or index._automatic(entry):
+                raise NotRestorable(f"{entry_id}: not the article saved")
+            index.entries[entry_id] = entry
+            index.times[entry_id] = _timestamp(entry.date)
+        return index
+
+    def _restore_links(self, pairs: tuple[int, ...], shares: tuple[float, ...]) -> None:
+        if len(pairs) != 2 * len(shares):
+            raise NotRestorable("links cut short")
+        automatic, links = self.order, self.links
+        for (n, m), share in zip(zip(pairs[::2], pairs[1::2], strict=True), shares, strict=True):
+            if not 0 <= n < m < len(automatic) or not share >= 1.0:  # a link reaches its threshold: 1 or more
+                raise NotRestorable("a link no index makes")
+            (when, a), (then, b) = automatic[n], automatic[m]
+            if b in links[a] or then > when + self.window:  # as _candidates reads the window
+                raise NotRestorable("a link no index makes")
+            links[a][b] = links[b][a] = share
+
+    def _read_around(self, when: float) -> None:
+        """A restored index's articles within two windows of `when`, read from its source:
+        all that relinking the window around `when` reads (the candidates of an article
+        within a window of it, and the postings within a window of those). Checked before
+        anything changes, so an article that is not the one saved leaves the index as it was."""
+        reach = 2 * self.window + 1.0  # a second more: never short of a window by a rounding
+        lo = bisect_left(self._unread, (when - reach, ""))
+        hi = bisect_right(self._unread, (when + reach, "\U0010ffff"))
+        if lo == hi or self._source is None:
+            return
+        stamps = self._unread[lo:hi]
+        read = [self._source(entry_id) for _, entry_id in stamps]
+        for (then, entry_id), (entry, _) in zip(stamps, read, strict=True):
+            if entry.id != entry_id or _timestamp(entry.date) != then or not self._automatic(entry):
+                raise NotRestorable(f"{entry_id}: not the article saved")
+        del self._unread[lo:hi]
+        for stamp, (entry, feats) in zip(stamps, read, strict=True):
+            self.entries[stamp[1]] = entry
+            self.feats[stamp[1]] = feats
+            for term in self._discovering(stamp[1]):
+                insort(self.postings.setdefault(term, []), stamp)
 
     @property
     def window(self) -> float:
@@ -377,8 +487,9 @@ class StoryIndex:
             self._link_forward(entry_id)
 
     def remove(self, entry_id: str) -> None:
-        entry = self.entries.pop(entry_id)
         when = self.times[entry_id]
+        self._read_around(when)
+        entry = self.entries.pop(entry_id)
         if entry.id in self.feats:
             self._unpost(entry_id)
             for other in self.links.pop(entry_id):
@@ -389,7 +500,9 @@ class StoryIndex:
 
     def replace(self, entry: StoryEntry, known: Features | None = None) -> None:
         """An article added or changed (its old version, if any, taken out first)."""
-        if entry.id in self.entries:
+        if self._automatic(entry):
+            self._read_around(_timestamp(entry.date))  # first: it may find the index is not what was saved
+        if entry.id in self.times:  # every article the index holds, read or not
             self.remove(entry.id)
         self.entries[entry.id] = entry
         self.times[entry.id] = _timestamp(entry.date)
@@ -407,6 +520,10 @@ class StoryIndex:
                 continue
             found += [Story(ids) for ids in _average_link(component, self.links, MERGE_SHARE)]
         return tuple(sorted(found, key=lambda s: (self.times[s.ids[0]], s.ids)))
+
+    def keyed(self) -> dict[str, list[str]]:
+        """Each `story:` key with the ids of the articles that have it."""
+        return self._manual()
 
     def _manual(self) -> dict[str, list[str]]:
         keyed: dict[str, list[str]] = {}

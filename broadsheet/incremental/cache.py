@@ -31,7 +31,7 @@ import msgpack
 
 from broadsheet import __version__
 from broadsheet.build.collector import cycle_collector_paused
-from broadsheet.incremental import codec
+from broadsheet.incremental import codec, groupings
 from broadsheet.incremental.fingerprint import Memo
 from broadsheet.incremental.state import BuildState
 from broadsheet.outputs.images import CopyCache
@@ -40,7 +40,7 @@ from broadsheet.problems import display_path
 ROOT = Path(".broadsheet") / "cache"  # in the site folder
 STATE_FILE = "state.msgpack"
 MAGIC = "broadsheet build cache"
-FORMAT = 3  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
+FORMAT = 4  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
 
 
 def output_key(output: Path) -> Path:
@@ -119,9 +119,11 @@ def _note(path: Path, reason: str) -> str:
 # The file is a sequence of MessagePack values: the label, then the state's fields in this
 # order. The head (up to "outcome") is all a build with nothing to do reads; the articles
 # and search documents (nearly all of the rest) are read and checked one at a time, so
-# their plain form never piles up in memory beside the records.
+# their plain form never piles up in memory beside the records. The story grouping is in
+# the rest: only a build with work restores it (groupings.py).
 FIELDS = (
-    "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "parsed", "search documents"
+    "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping", "parsed",
+    "search documents",
 )  # fmt: skip
 HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
@@ -133,6 +135,7 @@ REST: dict[str, Callable[[Any], Any]] = {
     "fingerprints": codec.decode_fingerprints,
     "produced": codec.decode_produced,
     "search_keys": codec.decode_search_keys,
+    "stored_grouping": codec.decode_grouping,
 }
 
 
@@ -222,7 +225,7 @@ class _Rest:
                 _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.start, spans)
         except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
             state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()
-            state.search_keys = ()
+            state.search_keys, state.stored_grouping = (), None
             return _why(self.path, exc)
         state.spans = spans
         return None
@@ -268,7 +271,9 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     # Written a value at a time: no copy of the whole cache is ever made in memory.
     packer = msgpack.Packer(use_bin_type=True)
     head = (_label(output), state.files, state.settled_before, state.stamps, codec.encode_outcome(state.outcome))
-    for value in (*head, state.fingerprints, state.produced, state.search_keys):
+    # the grouping a build made (with its articles' keys as saved below), else the one read
+    grouping = groupings.stored(state.grouping, state.parsed) if state.grouping is not None else state.stored_grouping
+    for value in (*head, state.fingerprints, state.produced, state.search_keys, codec.encode_grouping(grouping)):
         file.write(packer.pack(value))
     file.write(packer.pack_map_header(len(state.parsed)))
     _write_parsed(file, packer, state)

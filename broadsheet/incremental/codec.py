@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from broadsheet.build.content import Article
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.request import Due
-from broadsheet.build.stories import Features
+from broadsheet.build.stories import Features, SavedIndex, StorySettings
+from broadsheet.incremental.groupings import StoredGrouping
 from broadsheet.incremental.inputs import Outcome
 from broadsheet.problems import Problem
 
@@ -31,7 +32,8 @@ class Unreadable(ValueError):
 # The layout of every record stored, part of the file's stamp: a change of a record's
 # fields makes older caches foreign without anyone remembering to bump a number.
 def layout() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in (Article, Source, Image, Problem, Outcome))
+    kinds = (Article, Source, Image, Problem, Outcome, StoredGrouping, SavedIndex, StorySettings)
+    return tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in kinds)
 
 
 # --- encoding: records -> plain data ---------------------------------------------------------
@@ -90,6 +92,24 @@ def encode_outcome(outcome: Outcome | None) -> list | None:
         outcome.urls,
         next_due,
         outcome.stories,
+    ]
+
+
+def encode_grouping(grouping: StoredGrouping | None) -> list | None:
+    """A story grouping: [the grouping's version, its settings, the ids, the ids' cache
+    keys, the automatic articles' times, the links as pairs of places in the ids, each
+    link's share]."""
+    if grouping is None:
+        return None
+    index, settings = grouping.index, grouping.index.settings
+    return [
+        index.version,
+        [settings.auto, settings.window_hours, settings.threshold, settings.across_languages],
+        index.ids,
+        grouping.keys,
+        index.times,
+        index.pairs,
+        index.shares,
     ]
 
 
@@ -224,6 +244,24 @@ def decode_outcome(v: Any) -> Outcome | None:
         _decode_due(next_due),
         stories,
     )
+
+
+def decode_grouping(v: Any) -> StoredGrouping | None:
+    """Checked for shape only: whether it is the grouping of the articles at hand is
+    groupings.restored's to tell (and if not, grouping starts afresh)."""
+    if v is None:
+        return None
+    _check(type(v) is tuple and len(v) == 7, "grouping")
+    version, settings, ids, keys, times, pairs, shares = v
+    _check(type(version) is int and type(settings) is tuple and len(settings) == 4, "grouping")
+    _check(type(settings[0]) is bool and all(type(n) in (int, float) for n in settings[1:]), "grouping settings")
+    _check(type(ids) is tuple and type(keys) is tuple and len(ids) == len(keys), "grouping ids")
+    _check(_all(str, ids) and _all(str, keys), "grouping ids")
+    _check(type(times) is tuple and len(times) <= len(ids) and _all(float, times), "grouping times")
+    _check(
+        type(pairs) is tuple and type(shares) is tuple and _all(int, pairs) and _all(float, shares), "grouping links"
+    )
+    return StoredGrouping(SavedIndex(version, StorySettings(*settings), ids, times, pairs, shares), keys)
 
 
 def _decode_due(v: Any) -> Due | None:

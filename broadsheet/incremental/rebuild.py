@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
 
     from broadsheet.build.config import Settings
     from broadsheet.build.content import Article
-    from broadsheet.build.coverage import SiteStory
+    from broadsheet.build.coverage import Grouping, SiteStory
     from broadsheet.build.model import Previous
     from broadsheet.build.progress import Clock, Progress
     from broadsheet.build.request import BuildRequest
@@ -135,8 +135,25 @@ class Rebuild:
         if self._before is not None:  # before parse_all lets the last build's articles go
             self._edited, keys = article_files.edited(keyed, self._before, self.state.parsed)
             self._edited_since_output = _articles_digest(keys)
+        cached = self.state.parsed
         articles, problems, self.parsed = article_files.parse_all(keyed, self.state, progress)
+        self._restore_grouping(cached, settings)
         return articles, problems
+
+    def _restore_grouping(self, cached: Mapping[str, Any], settings: Settings) -> None:
+        """The build cache's story grouping, restored from the articles the cache held
+        (the last build's versions of the edited ones too), once: after that the state
+        keeps the grouping each model is made with."""
+        stored, self.state.stored_grouping = self.state.stored_grouping, None
+        if stored is not None and self.state.grouping is None:
+            from broadsheet.incremental import groupings  # here: a build with nothing to do groups nothing
+
+            self.state.grouping = groupings.restored(stored, cached, settings.stories)
+
+    def grouping(self) -> Grouping | None:
+        """The last build's story grouping (serve's, or the build cache's), for the model
+        to update with what changed; None: group afresh."""
+        return self.state.grouping
 
     def nothing_to_do(self, settings: Settings, sources: list[SourceFile], now: datetime) -> BuildReport | None:
         """The last build's report when nothing it read has changed and its output is as it
@@ -321,6 +338,7 @@ class Rebuild:
 
         state = self.state
         state.stamps = written.stamps
+        state.grouping = made.model.grouping
         # A build of bodies alone fingerprinted only what it made: the rest stands as the
         # last build made it (a page whose fingerprint is now old is made again next time)
         state.fingerprints = {**state.fingerprints, **self.fingerprints} if self.only_bodies else self.fingerprints

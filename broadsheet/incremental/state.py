@@ -16,10 +16,12 @@ from broadsheet.outputs.images import CopyCache
 
 if TYPE_CHECKING:  # named in annotations only: a build with nothing to do imports none of them
     from broadsheet.build.content import Article
+    from broadsheet.build.coverage import Grouping
     from broadsheet.build.request import BuildRequest
     from broadsheet.build.scan import SourceFile
     from broadsheet.build.write import Stamp
     from broadsheet.incremental.body_edits import Snapshot
+    from broadsheet.incremental.groupings import StoredGrouping
     from broadsheet.incremental.inputs import Outcome
     from broadsheet.problems import Problem
 
@@ -42,7 +44,11 @@ class BuildState:
     keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
     last: tuple[BuildRequest, Snapshot] | None = None
     image_copies: CopyCache = field(default_factory=CopyCache)  # resized bundle images
-    # The build cache's larger part (parsed articles, page fingerprints, search documents),
+    # Story grouping between builds: the last model's (kept up to date in place by serve's
+    # short cut), and the build cache's, as read, until a build with work restores it.
+    grouping: Grouping | None = None
+    stored_grouping: StoredGrouping | None = None
+    # The build cache's larger part (parsed articles, page fingerprints, search documents, grouping),
     # left unread by cache.load(lazy=True) until a build has work to do; it fills those
     # fields, or leaves them empty and says why in a note.
     unread: Callable[[BuildState], str | None] | None = None
