@@ -27,6 +27,7 @@ from broadsheet.build.stories import (
 from broadsheet.incremental import codec
 from broadsheet.incremental.groupings import StoredGrouping
 
+from conftest import examples
 from test_stories import ENTRIES, LABELLED
 
 FEATURES = {e.id: features(e) for e in ENTRIES}
@@ -132,7 +133,7 @@ def _edited(entries: dict[str, StoryEntry], edit: tuple[str, int, int]) -> Story
     return changed
 
 
-@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hypothesis_settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sites())
 def test_a_restored_index_groups_as_a_fresh_one_through_any_edits(site):
     entries, settings, edits = site

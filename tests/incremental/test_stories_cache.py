@@ -18,7 +18,7 @@ from broadsheet.incremental import cache
 from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.incremental.state import BuildState
 
-from conftest import SETTINGS, tree_bytes, write_tree
+from conftest import SETTINGS, examples, tree_bytes, write_tree
 from edits import (
     NOW,
     STORY_APPENDED,
@@ -180,7 +180,7 @@ def _cli_property(site: Path, out: dict) -> bool:
     return ok
 
 
-@hypothesis_settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hypothesis_settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.one_of(
