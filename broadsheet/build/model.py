@@ -276,11 +276,13 @@ def _article_paths(articles: list[Article], settings: Settings, problems: list[P
     """Article file -> output folder; two articles claiming one folder is an error."""
     paths: dict[str, str] = {}
     owners: dict[str, str] = {}
+    sections = {name: term_slug(name) for name in {a.section for a in articles if a.section}}  # each slugged once
+    tz = settings.tz
     for article in sorted(articles, key=lambda a: a.path):
-        local = article.date.astimezone(settings.tz)
+        local = article.date.astimezone(tz)
         path = settings.article_url.format(
             year=f"{local.year:04d}", month=f"{local.month:02d}", day=f"{local.day:02d}",
-            slug=article.slug, section=term_slug(article.section) if article.section else "articles",
+            slug=article.slug, section=sections[article.section] if article.section else "articles",
         ).lstrip("/")  # fmt: skip
         if path in owners:
             problems.append(

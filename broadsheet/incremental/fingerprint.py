@@ -32,17 +32,46 @@ class ContextHasher:
     Records are remembered by identity, each kept alive with its digest so its id stays
     unique. Within a build nothing changes a record; between builds one may be changed in
     place (model.put_body, serve's short cut for body edits), so a digest taken over from
-    the last build holds only while every field is still the very object it was made from.
-    What a build did not use is forgotten at the next `start`.
+    the last build holds only while every field is still the very object it was made from,
+    and, when anything was changed in place since (`changed_in_place`), every record within
+    it has the digest it had. What a build did not use is forgotten at the next `start`.
+
+    Page contexts are remembered the same way, by page (`context_digest`): a context made
+    of the very objects the last build's was made of (new tuples of them, equal plain
+    values) has that context's digest, unless something was changed in place since.
     """
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, tuple, bytes]] = {}  # id -> (record, its fields, digest)
         self._previous: dict[int, tuple[Any, tuple, bytes]] = {}
+        self._contexts: dict[str, tuple[dict, bytes]] = {}  # page -> (its context, digest), this build's
+        self._previous_contexts: dict[str, tuple[dict, bytes]] = {}
+        self._changed_in_place = False  # since the last start
+        self._deep = False  # this build: a record taken over must have every record within it unchanged
 
     def start(self) -> None:
         """A new build: what the last one digested may be taken over, once checked."""
         self._previous, self._memo = self._memo, {}
+        self._previous_contexts, self._contexts = self._contexts, {}
+        self._deep, self._changed_in_place = self._changed_in_place, False
+
+    def changed_in_place(self) -> None:
+        """Records the last build digested have been changed in place (model.put_body): the
+        next build takes over a digest only after looking at every record within, and no
+        page context's."""
+        self._changed_in_place = True
+
+    def context_digest(self, page: str, context: dict) -> bytes:
+        """digest(context), taken over from the last build's context of the same page when
+        it holds the same objects (see _same). Without a change in place, a record that is
+        the very object it was has the digest it had: nothing in it can have changed."""
+        earlier = self._previous_contexts.get(page)
+        if earlier is not None and not self._deep and _same(context, earlier[0]):
+            digest = earlier[1]
+        else:
+            digest = self.digest(context)
+        self._contexts[page] = (context, digest)
+        return digest
 
     def digest(self, value: Any) -> bytes:
         data = pickle.dumps(self._plain(value), protocol=PROTOCOL)
@@ -79,7 +108,11 @@ class ContextHasher:
             self._memo[id(value)] = (value, parts, digest)
             return digest
         fields = tuple(getattr(value, f.name) for f in dataclasses.fields(value))
-        if earlier is not None and all(map(operator.is_, earlier[1], fields)) and self._unchanged(fields):
+        if (
+            earlier is not None
+            and all(map(operator.is_, earlier[1], fields))
+            and (not self._deep or self._unchanged(fields))
+        ):
             digest = earlier[2]
         else:
             digest = digest_of((type(value).__name__, tuple(map(self._plain, fields))))
@@ -104,6 +137,34 @@ class ContextHasher:
         return False
 
 
+# Values equal to one another only when their digests are equal too (no 1 == 1.0 == True)
+EQUAL_MEANS_SAME = (str, int, bool, bytes, type(None))
+
+
+def _same(new: Any, old: Any) -> bool:
+    """Whether `new` has the digest `old` had, with nothing changed in place since `old`
+    was digested: the very object, equal plain values of one type, containers of such,
+    records (new ones too: a paginator) whose fields are all such."""
+    if new is old:
+        return True
+    kind = type(new)
+    if kind is not type(old):
+        return False
+    if kind in EQUAL_MEANS_SAME:
+        return bool(new == old)
+    if kind is tuple or kind is list:
+        return len(new) == len(old) and all(map(_same, new, old))
+    if kind is dict:
+        return (
+            new.keys() == old.keys()
+            and all(type(key) is str for key in new)
+            and all(_same(value, old[key]) for key, value in new.items())
+        )
+    if dataclasses.is_dataclass(new) and kind is not Article:
+        return all(_same(getattr(new, f.name), getattr(old, f.name)) for f in dataclasses.fields(new))
+    return False
+
+
 def digest_of(plain: Any) -> bytes:
     """The digest of plain data (strings, numbers, bytes, tuples of them)."""
     return hashlib.blake2b(pickle.dumps(plain, protocol=PROTOCOL), digest_size=16).digest()
@@ -125,6 +186,8 @@ class Memo:
         # takes over those of the records its model kept (a build cache never holds it).
         self.hasher = ContextHasher()
         self.templates: dict[str, set[str] | None] = {}  # a template's source -> the templates it names
+        self.compiled: dict[str, bytes] = {}  # templates' compiled code (render.CompiledTemplates)
+        self.fine_paths: dict[int, set[str]] = {}  # output folder's length -> page paths found fine (routes.too_long)
 
     def start(self) -> None:
         self._previous, self._current = self._current, {}

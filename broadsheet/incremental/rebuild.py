@@ -84,6 +84,7 @@ class Rebuild:
         self.only_bodies = False  # set by bodies_only(): this build makes only what a body shows in
         self._edited_since_output = b""  # digest of the keys _edited is against
         self._search_keys: tuple[tuple[str, bytes], ...] | None = None  # for state.search_keys, once committed
+        self._template_digests: dict[str, bytes] | None = None  # page_skipper's, by template
 
     @property
     def _hasher(self) -> ContextHasher:
@@ -119,6 +120,26 @@ class Rebuild:
         from broadsheet.build.model import Previous  # here: a build with nothing to do makes no model
 
         return Previous(snapshot.settings, snapshot.model, frozenset(p.path for p in snapshot.problems))
+
+    @property
+    def compiled_templates(self) -> dict[str, bytes]:
+        """Templates' compiled code, by template, kept between builds (render.CompiledTemplates)."""
+        return self.state.memo.compiled
+
+    def fine_paths(self, room: int) -> set[str]:
+        """Page paths found fine for an output folder path `room` bytes long (routes.too_long)."""
+        known = self.state.memo.fine_paths
+        if room not in known:
+            known.clear()  # another output folder: what was found for the last one is no use
+            known[room] = set()
+        return known[room]
+
+    def last_search_index(self) -> SearchIndex | None:
+        """The last build's search index (serve keeps it), for this build's to be made from
+        where few documents changed; the same request's only, as last_model."""
+        if self.previous is None or self.previous[0] != self.request:
+            return None
+        return self.previous[1].search
 
     def scan(self) -> tuple[list[SourceFile], list[Problem]]:
         found = article_files.scan_content(self.request.site_dir, self.state, self.changed)
@@ -225,14 +246,14 @@ class Rebuild:
             digests = template_digests(env, {p.template for p in pages}, self.state.memo.templates)
         except (jinja2.TemplateError, OSError):
             return None
+        self._template_digests = digests
 
         if self.only_bodies:
             return self._edited_pages_only(digests)
 
         def unchanged(page: Page) -> bool:
-            return self._unchanged(
-                page.path, self._site_digest + digests[page.template] + self._hasher.digest(page.context)
-            )
+            context = self._hasher.context_digest(page.path, page.context)
+            return self._unchanged(page.path, self._site_digest + digests[page.template] + context)
 
         return unchanged
 
@@ -344,8 +365,24 @@ class Rebuild:
             stories_digest(made.model.stories),
         )
         if state.keep_last:
-            snapshot = body_edits.take(self.request.site_dir, made, self._search_index())
+            snapshot = body_edits.take(self.request.site_dir, made, self._search_index(), self._bodies_stay(made))
             state.last = (self.request, snapshot) if snapshot else None
+
+    def _bodies_stay(self, made: Made) -> Callable[[], bool] | None:
+        """body_edits.bodies_stay of the build's pages, remembered under the digests of their
+        templates (each with every template it pulls in), all that answer reads: the
+        templates are not parsed again for it while none changed."""
+        from broadsheet.incremental import body_edits
+
+        digests = self._template_digests
+        entry = {p.template for p in made.pages if "entry" in p.context}
+        other = {p.template for p in made.pages if "entry" not in p.context}
+        if digests is None or not (entry | other) <= digests.keys():
+            return None
+        key = digest_of(tuple((name, digests[name], name in entry, name in other) for name in sorted(entry | other)))
+        return lambda: bool(
+            self.state.memo.get(("bodies stay", key), lambda: body_edits.bodies_stay(made.env, made.pages))
+        )
 
     def _search_index(self) -> SearchIndex | None:
         """The index as this build left it: made now, or the last snapshot's when its file was reused."""
@@ -391,6 +428,9 @@ def _apply_body_edits(
     from broadsheet.incremental import body_edits
 
     edits = body_edits.apply(snapshot, changed, request.now or datetime.now(snapshot.settings.tz))
+    if snapshot.changed_in_place:  # even when the short cut then gave up: the model's entries are changed
+        state.memo.hasher.changed_in_place()
+        snapshot.changed_in_place = False
     if edits is None:
         return None
     clock.lap("bodies")
