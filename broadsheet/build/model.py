@@ -154,7 +154,7 @@ def build_model(
     model = SiteModel(
         entries=tuple(entries),
         editions=kept.editions(_editions(entries, settings, story_of)),
-        taxonomies=_taxonomies(entries, terms),
+        taxonomies=kept.taxonomies(_taxonomies(entries, terms)),
         neighbours=_neighbours(entries),
         related=kept.related(entries) or _related(entries, settings.related),
         by_url={e.url: e for e in entries},
@@ -225,6 +225,23 @@ class _Kept:
             for was, new in zip(old, entries, strict=True)
         }
 
+    def taxonomies(self, taxonomies: dict[str, Taxonomy]) -> dict[str, Taxonomy]:
+        """The new taxonomies holding the last model's tuples of terms and of each term's
+        entries wherever they hold the same objects (so their digests are taken over: a
+        title edit changes a few terms' lists, not the 10,000 entries of every kind)."""
+        if self.previous is None:
+            return taxonomies
+        result = {}
+        for kind, new in taxonomies.items():
+            old = self.previous.model.taxonomies.get(kind)
+            if old is None:
+                result[kind] = new
+                continue
+            terms = old.terms if _same_objects(old.terms, new.terms) else new.terms
+            entries = {slug: _kept_tuple(old.entries.get(slug), es) for slug, es in new.entries.items()}
+            result[kind] = Taxonomy(kind, terms, entries)
+        return result
+
     def grouping(self) -> Grouping | None:
         """The last build's story grouping, to be updated with what changed."""
         return self.previous.model.grouping if self.previous is not None else None
@@ -266,6 +283,10 @@ def _same_edition(new: Edition, old: Edition | None) -> Edition:
 
 def _same_card(old: Card, new: Card) -> bool:
     return old.entry is new.entry and old.story is new.story and _same_objects(old.also, new.also)
+
+
+def _kept_tuple(old: tuple | None, new: tuple) -> tuple:
+    return old if old is not None and _same_objects(old, new) else new
 
 
 def _same_objects(a: tuple, b: tuple) -> bool:

@@ -200,7 +200,13 @@ def _generated_files(
     remember = rebuild.remember
     if not rebuild.only_bodies:  # no body shows in a sitemap
         yield sitemaps.sitemap_outputs(
-            pages, site_model, settings, now, remember=remember, page_fingerprints=rebuild.page_fingerprints()
+            pages,
+            site_model,
+            settings,
+            now,
+            remember=remember,
+            page_fingerprints=rebuild.page_fingerprints(),
+            newest=rebuild.by_context("newest shown", sitemaps.newest_shown),
         )
     yield search.search_outputs(
         site_model,

@@ -77,6 +77,11 @@ class ContextHasher:
         data = pickle.dumps(self._plain(value), protocol=PROTOCOL)
         return hashlib.blake2b(data, digest_size=16).digest()
 
+    def digest_taken(self, page: str) -> bytes | None:
+        """The digest context_digest gave this page's context in this build, if it was asked."""
+        known = self._contexts.get(page)
+        return known[1] if known is not None else None
+
     def _plain(self, value: Any) -> Any:
         kind = type(value)
         if kind in PLAIN:
@@ -84,6 +89,8 @@ class ContextHasher:
         known = self._memo.get(id(value))  # a live object's id is no other live object's
         if known is not None:
             return known[2]
+        if kind is tuple and len(value) >= LONG:
+            return self._long(value)
         if kind is tuple or kind is list:
             return tuple(map(self._plain, value))
         if kind is dict:
@@ -96,6 +103,18 @@ class ContextHasher:
         if dataclasses.is_dataclass(value):
             return self._record(value)
         raise TypeError(f"cannot fingerprint {kind.__name__}: page contexts hold plain records only")
+
+    def _long(self, value: tuple) -> bytes:
+        """A long tuple (a taxonomy's entries of one term, the model's entries) stands in by
+        its digest, remembered as a record's is: a model keeps the tuples that did not
+        change (model._Kept), so a page holding a whole taxonomy is not walked entry by entry."""
+        earlier = self._previous.get(id(value))
+        if earlier is not None and (not self._deep or self._unchanged(value)):
+            digest = earlier[2]
+        else:
+            digest = digest_of(("tuple", tuple(map(self._plain, value))))
+        self._memo[id(value)] = (value, (), digest)
+        return digest
 
     def _record(self, value: Any) -> bytes:
         earlier = self._previous.get(id(value))
@@ -171,6 +190,7 @@ def digest_of(plain: Any) -> bytes:
 
 
 PLAIN = (str, int, float, bool, bytes, type(None))
+LONG = 32  # items from which a tuple is digested once and remembered by identity (ContextHasher._long)
 PROTOCOL = 5  # fixed, so digests do not change with the interpreter's default
 
 

@@ -308,6 +308,17 @@ class Rebuild:
             return {}
         return {n: key for n, (path, key) in enumerate(last) if path not in self._edited}
 
+    def by_context(self, kind: str, compute: Callable[[Page], Any]) -> Callable[[Page], Any]:
+        """`compute`, a function of a page's context alone, remembered from one build to the
+        next under the context's digest when this build took one (page_skipper)."""
+        memo = self.state.memo
+
+        def remembered(page: Page) -> Any:
+            digest = self._hasher.digest_taken(page.path)
+            return compute(page) if digest is None else memo.get((kind, digest), lambda: compute(page))
+
+        return remembered
+
     def page_fingerprints(self) -> tuple:
         """What the pages are made from: all a sitemap of them needs to know. One digest of
         them all (pickled and hashed in C), not 15,000 pairs for the hasher to walk."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,12 +40,14 @@ def sitemap_outputs(
     limit: int = MAX_URLS,
     remember: Remember = compute_now,
     page_fingerprints: tuple = (),
+    newest: Callable[[Page], datetime | None] | None = None,
 ) -> dict[str, bytes | None]:
     """Output path -> bytes (or None when `remember` knows the file on disk is right),
     for the sitemaps and robots.txt.
 
     The sitemap follows from the pages, so the fingerprints of all pages stand for it;
-    the news sitemap from the stories of the last two days.
+    the news sitemap from the stories of the last two days. `newest`: newest_shown, or
+    one that remembers it by page (a page's context decides it).
     A site's own static/robots.txt wins over the generated one: the pipeline drops
     generated files that a static file replaces.
     """
@@ -53,7 +55,7 @@ def sitemap_outputs(
         remember(
             "sitemap",
             page_fingerprints or tuple(pages),
-            lambda: sitemap_files(page_urls(pages, model, settings), settings, limit),
+            lambda: sitemap_files(page_urls(pages, model, settings, newest), settings, limit),
         )
     )
     news = news_entries(model, now)
@@ -77,15 +79,23 @@ def claims(pages: list[Page], limit: int = MAX_URLS) -> list[Claim]:
 # --- sitemap.xml ---------------------------------------------------------------------------
 
 
-def page_urls(pages: list[Page], model: SiteModel, settings: Settings) -> list[tuple[str, datetime | None]]:
+def page_urls(
+    pages: list[Page], model: SiteModel, settings: Settings, newest: Callable[[Page], datetime | None] | None = None
+) -> list[tuple[str, datetime | None]]:
     """(absolute URL, lastmod) of every public page, in the order the routes list them."""
     site_newest = _newest(model.entries)
+    newest = newest or newest_shown
     urls = []
     for page in pages:
         if page.path in NOT_LISTED:
             continue
-        urls.append((settings.origin + page.url, _newest(_shown_entries(page.context)) or site_newest))
+        urls.append((settings.origin + page.url, newest(page) or site_newest))
     return urls
+
+
+def newest_shown(page: Page) -> datetime | None:
+    """When the newest story a page shows was last changed; None when it shows none."""
+    return _newest(_shown_entries(page.context))
 
 
 def _shown_entries(context: dict[str, Any]) -> Iterable[Entry]:

@@ -122,6 +122,21 @@ def test_a_record_holding_a_changed_record_gets_a_new_digest_even_when_asked_fir
     assert hasher.digest(outer) == ContextHasher().digest(Holder((Record("new"),)))
 
 
+def test_a_long_tuple_is_remembered_by_identity_and_digested_again_when_a_record_in_it_changed_in_place():
+    hasher = ContextHasher()
+    records = tuple(Record(str(n)) for n in range(40))  # past fingerprint.LONG
+    first = hasher.digest({"all": records})
+    assert first == ContextHasher().digest({"all": tuple(Record(str(n)) for n in range(40))})
+    hasher.start()
+    assert hasher.digest({"all": records}) == first
+    object.__setattr__(records[7], "text", "new")
+    hasher.changed_in_place()
+    hasher.start()
+    again = hasher.digest({"all": records})
+    assert again != first
+    assert again == ContextHasher().digest({"all": (*records[:7], Record("new"), *records[8:])})
+
+
 @dataclass(frozen=True)
 class Numbered:
     number: int | bool
