@@ -207,6 +207,7 @@ def _generated_files(
             remember=remember,
             page_fingerprints=rebuild.page_fingerprints(),
             newest=rebuild.by_context("newest shown", sitemaps.newest_shown),
+            element=rebuild.url_elements(),
         )
     yield search.search_outputs(
         site_model,

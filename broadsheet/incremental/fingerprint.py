@@ -44,8 +44,9 @@ class ContextHasher:
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, tuple, bytes]] = {}  # id -> (record, its fields, digest)
         self._previous: dict[int, tuple[Any, tuple, bytes]] = {}
-        self._contexts: dict[str, tuple[dict, bytes]] = {}  # page -> (its context, digest), this build's
-        self._previous_contexts: dict[str, tuple[dict, bytes]] = {}
+        # page -> (its context, digest, what was worked out from the context: derived()), this build's
+        self._contexts: dict[str, tuple[dict, bytes, dict[str, Any]]] = {}
+        self._previous_contexts: dict[str, tuple[dict, bytes, dict[str, Any]]] = {}
         self._changed_in_place = False  # since the last start
         self._getters: dict[type, Callable[[Any], tuple]] = {}  # record class -> its fields' getter
         self._deep = False  # this build: a record taken over must have every record within it unchanged
@@ -71,17 +72,19 @@ class ContextHasher:
             digest = earlier[1]
         else:
             digest = self.digest(context)
-        self._contexts[page] = (context, digest)
+        derived = earlier[2] if earlier is not None and earlier[1] == digest else {}
+        self._contexts[page] = (context, digest, derived)
         return digest
 
     def digest(self, value: Any) -> bytes:
         data = pickle.dumps(self._plain(value), protocol=PROTOCOL)
         return hashlib.blake2b(data, digest_size=16).digest()
 
-    def digest_taken(self, page: str) -> bytes | None:
-        """The digest context_digest gave this page's context in this build, if it was asked."""
+    def derived(self, page: str) -> dict[str, Any] | None:
+        """What callers worked out from this page's context alone (by kind), kept while the
+        context's digest stays the same; None when context_digest was not asked this build."""
         known = self._contexts.get(page)
-        return known[1] if known is not None else None
+        return known[2] if known is not None else None
 
     def _plain(self, value: Any) -> Any:
         kind = type(value)
@@ -192,12 +195,20 @@ def _same(new: Any, old: Any) -> bool:
             return False
         for key, value in new.items():
             was = old[key]
-            if value is not was and not _same(value, was):
+            if value is was or (type(value) is str and type(was) is str and value == was):
+                continue
+            if _same_items(value, was):  # a new tuple of the same records: related stories, a list page's
+                continue
+            if not _same(value, was):
                 return False
         return True
     if dataclasses.is_dataclass(new) and kind is not Article:
         return all(_same(getattr(new, f.name), getattr(old, f.name)) for f in dataclasses.fields(new))
     return False
+
+
+def _same_items(new: Any, old: Any) -> bool:
+    return type(new) is tuple and type(old) is tuple and len(new) == len(old) and all(map(operator.is_, new, old))
 
 
 def digest_of(plain: Any) -> bytes:
@@ -223,6 +234,9 @@ class Memo:
         self.hasher = ContextHasher()
         self.templates: dict[str, set[str] | None] = {}  # a template's source -> the templates it names
         self.compiled: dict[str, bytes] = {}  # templates' compiled code (render.CompiledTemplates)
+        self.url_elements: dict[
+            tuple, bytes
+        ] = {}  # a sitemap's <url> elements (sitemaps.url_element), the last build's
         self.fine_paths: dict[int, set[str]] = {}  # output folder's length -> page paths found fine (routes.too_long)
 
     def start(self) -> None:

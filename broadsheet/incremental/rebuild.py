@@ -310,14 +310,36 @@ class Rebuild:
 
     def by_context(self, kind: str, compute: Callable[[Page], Any]) -> Callable[[Page], Any]:
         """`compute`, a function of a page's context alone, remembered from one build to the
-        next under the context's digest when this build took one (page_skipper)."""
-        memo = self.state.memo
+        next while the context's digest stays the same (when this build took it: page_skipper)."""
+        derived_of = self._hasher.derived
 
         def remembered(page: Page) -> Any:
-            digest = self._hasher.digest_taken(page.path)
-            return compute(page) if digest is None else memo.get((kind, digest), lambda: compute(page))
+            derived = derived_of(page.path)
+            if derived is None:
+                return compute(page)
+            if kind not in derived:
+                derived[kind] = compute(page)
+            return derived[kind]
 
         return remembered
+
+    def url_elements(self) -> Callable[[str, datetime | None], bytes]:
+        """sitemaps.url_element, remembered from the last build by its arguments."""
+        from broadsheet.outputs import sitemaps
+
+        memo, last = self.state.memo, self.state.memo.url_elements
+        kept: dict[tuple, bytes] = {}
+
+        def element(loc: str, lastmod: datetime | None) -> bytes:
+            memo.url_elements = kept  # only once the sitemap is made: a reused one keeps the last build's
+            key = (loc, lastmod, lastmod.utcoffset() if lastmod else None)  # equal instants, other offsets: not one
+            made = last.get(key)
+            if made is None:
+                made = sitemaps.url_element(loc, lastmod)
+            kept[key] = made
+            return made
+
+        return element
 
     def page_fingerprints(self) -> tuple:
         """What the pages are made from: all a sitemap of them needs to know. One digest of
