@@ -57,6 +57,10 @@ class ContextHasher:
         self._previous_contexts, self._contexts = self._contexts, {}
         self._deep, self._changed_in_place = self._changed_in_place, False
 
+    def forget_last(self) -> None:
+        """The build is over: what the last one digested is no more use (nor kept alive)."""
+        self._previous, self._previous_contexts = {}, {}
+
     def changed_in_place(self) -> None:
         """Records the last build digested have been changed in place (model.put_body): the
         next build takes over a digest only after looking at every record within, and no

@@ -374,6 +374,7 @@ class Rebuild:
         from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
 
         state = self.state
+        self._hasher.forget_last()
         state.stamps = written.stamps
         # A build of bodies alone fingerprinted only what it made: the rest stands as the
         # last build made it (a page whose fingerprint is now old is made again next time)
