@@ -154,7 +154,7 @@ class Rebuild:
         self.state.read_rest()
         keyed = self._keyed or article_files.key_all(sources, settings, self.state, self.changed)
         if self._before is not None:  # before parse_all lets the last build's articles go
-            self._edited, keys = article_files.edited(keyed, self._before, self.state.parsed)
+            self._edited, keys = article_files.edited(keyed, self._before, self.state.parsed, self.state.files)
             self._edited_since_output = _articles_digest(keys)
         articles, problems, self.parsed = article_files.parse_all(keyed, self.state, progress)
         return articles, problems
