@@ -184,10 +184,11 @@ EQUAL_MEANS_SAME = (str, int, bool, bytes, type(None))
 def _same(new: Any, old: Any) -> bool:
     """Whether `new` has the digest `old` had, with nothing changed in place since `old`
     was digested: the very object, equal plain values of one type, containers of such,
-    records (new ones too: a paginator) whose fields are all such."""
-    if new is old:
-        return True
+    records (new ones too: a paginator) whose fields are all such. A list or dict that is
+    the very one it was may have been changed since: never the same (it is digested)."""
     kind = type(new)
+    if new is old:
+        return kind is not list and kind is not dict
     if kind is not type(old):
         return False
     if kind in EQUAL_MEANS_SAME:
@@ -238,9 +239,8 @@ class Memo:
         self.hasher = ContextHasher()
         self.templates: dict[str, set[str] | None] = {}  # a template's source -> the templates it names
         self.compiled: dict[str, bytes] = {}  # templates' compiled code (render.CompiledTemplates)
-        self.url_elements: dict[
-            tuple, bytes
-        ] = {}  # a sitemap's <url> elements (sitemaps.url_element), the last build's
+        # a sitemap's <url> elements (sitemaps.url_element), the last build's
+        self.url_elements: dict[tuple, bytes] = {}
         self.fine_paths: dict[int, set[str]] = {}  # output folder's length -> page paths found fine (routes.too_long)
 
     def start(self) -> None:
