@@ -3,6 +3,11 @@ moment the reload event reaches a browser's event stream (a hair after the serve
 template edit.
 
     python bench/live.py 1000 10000 [--repeat 5] [--start-only]
+    python bench/live.py 10000 --site DIR --edits title   # one kind of edit, on a kept corpus
+
+`--site DIR` keeps the corpus (of the first size given) and its build cache in DIR between
+runs, so serve's first build there reads the cache instead of parsing 10,000 articles;
+`--edits` measures only the kinds of edit named (body, title, template).
 
 First, how long `broadsheet serve` (a real process) takes to say "Serving": on a site
 never built (no output, no build cache), and on an unchanged site that `build` built
@@ -152,10 +157,11 @@ def measure_start(n: int, repeat: int) -> None:
         print(f"  {name:16} median {statistics.median(times):7.2f} s   min {min(times):7.2f}   max {max(times):7.2f}")
 
 
-def measure(n: int, repeat: int) -> None:
+def measure(n: int, repeat: int, kept: Path | None = None, kinds: set[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site-src"
-        write_corpus(site, n)
+        site = kept or Path(tmp) / "site-src"
+        if not (site / "broadsheet.yaml").exists():
+            write_corpus(site, n)
         pool.start_forkserver()  # as serve does, before any thread
         server = DevServer(site / "site", "/", "127.0.0.1", 0)
         server.listen()
@@ -171,6 +177,8 @@ def measure(n: int, repeat: int) -> None:
         server.wait_for_clients(1, 10)
         print(f"\n{n} articles: first build in serve mode {cold:.2f} s")
         for name, edit in edits(site):
+            if kinds and name.split()[0] not in kinds:
+                continue
             times = []
             for i in range(repeat):
                 seen = client.settle()  # the previous rebuild is over
@@ -183,6 +191,7 @@ def measure(n: int, repeat: int) -> None:
             )
         watcher.stop()
         server.stop()
+        live.save_cache()  # a kept corpus starts its next run from what this one built
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory so far {peak:.0f} MiB")
 
@@ -193,11 +202,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("-v", action="store_true", help="print each rebuild")
     parser.add_argument("--start-only", action="store_true", help="measure only serve's start")
+    parser.add_argument("--site", type=Path, help="keep the corpus and its build cache here (one size only)")
+    parser.add_argument("--edits", nargs="+", choices=["body", "title", "template"], help="only these edits")
     args = parser.parse_args()
     for n in args.sizes:
-        measure_start(n, args.repeat)
+        if not args.site:  # serve's start is measured from nothing, which a kept corpus is not
+            measure_start(n, args.repeat)
         if not args.start_only:
-            measure(n, args.repeat)
+            measure(n, args.repeat, args.site, set(args.edits or ()))
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ def build(
             static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies
         )
         room = output_folder.room(request.output_dir)
-        problems += routes.too_long(pages + mail_pages, room) + write.check_names(static.origins, pictures.copies, room)
+        problems += routes.too_long(pages + mail_pages, room, rebuild.fine_paths(room))
+        problems += write.check_names(static.origins, pictures.copies, room)
         claimed = _claims(site_model, settings, pages, mail_pages, static, pictures)
         moved, yielded = _redirects(redirects.plan(site_model, record), claimed, request.site_dir)
         problems += claims.check(claimed + redirects.claims_of(moved), request.site_dir) + yielded
@@ -101,6 +102,7 @@ def build(
         clock.lap("routes")
         recipe = functools.partial(_environment, request.site_dir, settings, static.fingerprints, pictures.info)
         env = recipe()
+        env.bytecode_cache = render.CompiledTemplates(rebuild.compiled_templates)  # here: workers compile their own
         common = {"sections": site_model.taxonomies["sections"].terms}
         rebuild.start_pages((settings.for_pages(), static.fingerprints, common, pictures.info))
         every_page = pages + mail_pages
@@ -201,10 +203,22 @@ def _generated_files(
     remember = rebuild.remember
     if not rebuild.only_bodies:  # no body shows in a sitemap
         yield sitemaps.sitemap_outputs(
-            pages, site_model, settings, now, remember=remember, page_fingerprints=rebuild.page_fingerprints()
+            pages,
+            site_model,
+            settings,
+            now,
+            remember=remember,
+            page_fingerprints=rebuild.page_fingerprints(),
+            newest=rebuild.by_context("newest shown", sitemaps.newest_shown),
+            element=rebuild.url_elements(),
         )
     yield search.search_outputs(
-        site_model, settings, remember, keep=rebuild.search_index.append, remember_each=rebuild.remember_each
+        site_model,
+        settings,
+        remember,
+        keep=rebuild.search_index.append,
+        remember_each=rebuild.remember_each,
+        previous=rebuild.last_search_index(),
     )
     yield copies
     yield redirects.outputs(moved, settings)  # a few small pages: made every build, cheaper than fingerprinting them

@@ -77,6 +77,24 @@ class Cards:
         return made[1]
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Templates' compiled code, kept in `store` between builds (a serve session's memo)
+    under each template's name, and used only while its source is the one it was compiled
+    from (Jinja checks the source's checksum): a build compiles only the templates edited
+    since the last, not every template of the theme again."""
+
+    def __init__(self, store: dict[str, bytes]) -> None:
+        self.store = store
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)  # resets itself when the checksum differs
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
 def environment(
     site_dir: Path, settings: Settings, fingerprints: dict[str, str], helpers: dict[str, Callable] | None = None
 ) -> jinja2.Environment:

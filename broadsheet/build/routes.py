@@ -80,15 +80,22 @@ def plan(model: SiteModel, settings: Settings) -> list[Page]:
     return pages
 
 
-def too_long(pages: list[Page], room: int) -> list[Problem]:
+def too_long(pages: list[Page], room: int, fine: set[str] | None = None) -> list[Problem]:
     """Names no file system takes (a name over 255 bytes, a path too long for the output
     folder `room` bytes long) or Windows refuses (`aux`, a trailing dot), found before
     anything is written, naming the article and the key they came from. Slugs made from
-    names never are such names (slugs.py): these come from article_url or a deep output."""
+    names never are such names (slugs.py): these come from article_url or a deep output.
+    `fine`: paths already found fine with this `room` (a serve session keeps them), which
+    gets the paths found fine now."""
+    fine = set() if fine is None else fine
     problems = []
     for page in pages:
+        if page.path in fine:
+            continue
         flaw = path_flaw(page.path, room)
-        if flaw:
+        if not flaw:
+            fine.add(page.path)
+        else:
             source, key = _origin(page)
             problems.append(Problem(source, 0, key, f"its page {page.path} {flaw}"))
     return problems

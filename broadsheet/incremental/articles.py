@@ -124,7 +124,7 @@ def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
 
 
 def edited(
-    keyed: Keyed, before: dict[str, tuple], parsed: dict[str, content.Parsed]
+    keyed: Keyed, before: dict[str, tuple], parsed: dict[str, content.Parsed], now: dict[str, tuple] | None = None
 ) -> tuple[dict[str, content.Article], list[str]]:
     """The article files whose bytes changed since the last build (`before`: its files),
     each with the article that build parsed from it, and every file's cache key as of
@@ -133,8 +133,11 @@ def edited(
     if {source.rel for source, _ in keyed.keys} != before.keys():
         return {}, []
     key_of, found, keys = content.cache_keys(keyed.settings), {}, []
+    now = now or {}
     for source, key in keyed.keys:
-        old_key = key_of(source, before[source.rel][1])
+        digest = before[source.rel][1]
+        # `now`: the files as key_all left them; the same digest is the same key (most files)
+        old_key = key if digest == now.get(source.rel, (None, None))[1] else key_of(source, digest)
         keys.append(old_key)
         if key != old_key:
             article = parsed.get(old_key, (None, []))[0]

@@ -15,7 +15,7 @@ the settings, a new problem, and the moment an article's publication or news-sit
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +58,9 @@ class Snapshot:
     search: SearchIndex | None  # None when the build reused the index file from disk
     valid_until: datetime | None  # the next moment the clock changes what is published
     renderer: MarkdownRenderer = dataclasses.field(default_factory=MarkdownRenderer)
+    # Set when `apply` changed an entry of the model in place, which digests taken over from
+    # the build that made it must not hide (fingerprint.ContextHasher.changed_in_place)
+    changed_in_place: bool = False
 
 
 @dataclass
@@ -83,10 +86,13 @@ class Made:
     now: datetime
 
 
-def take(site_dir: Path, made: Made, search: SearchIndex | None) -> Snapshot | None:
-    """A snapshot of a build, or None when its templates may show a body elsewhere."""
+def take(
+    site_dir: Path, made: Made, search: SearchIndex | None, stay: Callable[[], bool] | None = None
+) -> Snapshot | None:
+    """A snapshot of a build, or None when its templates may show a body elsewhere;
+    `stay`: bodies_stay of the build's pages when the caller remembers it."""
     pages = made.pages
-    if not bodies_stay(made.env, pages):
+    if not (stay() if stay is not None else bodies_stay(made.env, pages)):
         return None
     site_model = made.model
     return Snapshot(
@@ -145,6 +151,7 @@ def apply(snapshot: Snapshot, changed: set[str], now: datetime) -> BodyEdits | N
     for rel, (_, (article, _)) in edits.items():
         snapshot.articles[rel] = article
         if rel in bodies:
+            snapshot.changed_in_place = True
             model.put_body(entries[rel], article, bodies[rel])
     return _outputs(snapshot, [entries[rel] for rel in sorted(bodies)], edits)
 

@@ -32,21 +32,63 @@ class ContextHasher:
     Records are remembered by identity, each kept alive with its digest so its id stays
     unique. Within a build nothing changes a record; between builds one may be changed in
     place (model.put_body, serve's short cut for body edits), so a digest taken over from
-    the last build holds only while every field is still the very object it was made from.
-    What a build did not use is forgotten at the next `start`.
+    the last build holds only while every field is still the very object it was made from,
+    and, when anything was changed in place since (`changed_in_place`), every record within
+    it has the digest it had. What a build did not use is forgotten at the next `start`.
+
+    Page contexts are remembered the same way, by page (`context_digest`): a context made
+    of the very objects the last build's was made of (new tuples of them, equal plain
+    values) has that context's digest, unless something was changed in place since.
     """
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, tuple, bytes]] = {}  # id -> (record, its fields, digest)
         self._previous: dict[int, tuple[Any, tuple, bytes]] = {}
+        # page -> (its context, digest, what was worked out from the context: derived()), this build's
+        self._contexts: dict[str, tuple[dict, bytes, dict[str, Any]]] = {}
+        self._previous_contexts: dict[str, tuple[dict, bytes, dict[str, Any]]] = {}
+        self._changed_in_place = False  # since the last start
+        self._getters: dict[type, Callable[[Any], tuple]] = {}  # record class -> its fields' getter
+        self._deep = False  # this build: a record taken over must have every record within it unchanged
 
     def start(self) -> None:
         """A new build: what the last one digested may be taken over, once checked."""
         self._previous, self._memo = self._memo, {}
+        self._previous_contexts, self._contexts = self._contexts, {}
+        self._deep, self._changed_in_place = self._changed_in_place, False
+
+    def forget_last(self) -> None:
+        """The build is over: what the last one digested is no more use (nor kept alive)."""
+        self._previous, self._previous_contexts = {}, {}
+
+    def changed_in_place(self) -> None:
+        """Records the last build digested have been changed in place (model.put_body): the
+        next build takes over a digest only after looking at every record within, and no
+        page context's."""
+        self._changed_in_place = True
+
+    def context_digest(self, page: str, context: dict) -> bytes:
+        """digest(context), taken over from the last build's context of the same page when
+        it holds the same objects (see _same). Without a change in place, a record that is
+        the very object it was has the digest it had: nothing in it can have changed."""
+        earlier = self._previous_contexts.get(page)
+        if earlier is not None and not self._deep and _same(context, earlier[0]):
+            digest = earlier[1]
+        else:
+            digest = self.digest(context)
+        derived = earlier[2] if earlier is not None and earlier[1] == digest else {}
+        self._contexts[page] = (context, digest, derived)
+        return digest
 
     def digest(self, value: Any) -> bytes:
         data = pickle.dumps(self._plain(value), protocol=PROTOCOL)
         return hashlib.blake2b(data, digest_size=16).digest()
+
+    def derived(self, page: str) -> dict[str, Any] | None:
+        """What callers worked out from this page's context alone (by kind), kept while the
+        context's digest stays the same; None when context_digest was not asked this build."""
+        known = self._contexts.get(page)
+        return known[2] if known is not None else None
 
     def _plain(self, value: Any) -> Any:
         kind = type(value)
@@ -55,6 +97,8 @@ class ContextHasher:
         known = self._memo.get(id(value))  # a live object's id is no other live object's
         if known is not None:
             return known[2]
+        if kind is tuple and len(value) >= LONG:
+            return self._long(value)
         if kind is tuple or kind is list:
             return tuple(map(self._plain, value))
         if kind is dict:
@@ -68,6 +112,31 @@ class ContextHasher:
             return self._record(value)
         raise TypeError(f"cannot fingerprint {kind.__name__}: page contexts hold plain records only")
 
+    def _fields_of(self, value: Any) -> tuple:
+        """A record's fields, in order, read at once (a getter made once per class: this
+        runs for every record of a page, 10,000 entries among them)."""
+        kind = type(value)
+        getter = self._getters.get(kind)
+        if getter is None:
+            names = [f.name for f in dataclasses.fields(value)]
+            single = operator.attrgetter(*names) if names else None
+            getter = self._getters[kind] = (
+                (lambda v: ()) if single is None else (lambda v: (single(v),)) if len(names) == 1 else single
+            )
+        return getter(value)
+
+    def _long(self, value: tuple) -> bytes:
+        """A long tuple (a taxonomy's entries of one term, the model's entries) stands in by
+        its digest, remembered as a record's is: a model keeps the tuples that did not
+        change (model._Kept), so a page holding a whole taxonomy is not walked entry by entry."""
+        earlier = self._previous.get(id(value))
+        if earlier is not None and (not self._deep or self._unchanged(value)):
+            digest = earlier[2]
+        else:
+            digest = digest_of(("tuple", tuple(map(self._plain, value))))
+        self._memo[id(value)] = (value, (), digest)
+        return digest
+
     def _record(self, value: Any) -> bytes:
         earlier = self._previous.get(id(value))
         if isinstance(value, Article):  # fully determined by its file: path, bytes, bundle
@@ -78,8 +147,12 @@ class ContextHasher:
                 digest = digest_of((type(value).__name__, parts))
             self._memo[id(value)] = (value, parts, digest)
             return digest
-        fields = tuple(getattr(value, f.name) for f in dataclasses.fields(value))
-        if earlier is not None and all(map(operator.is_, earlier[1], fields)) and self._unchanged(fields):
+        fields = self._fields_of(value)
+        if (
+            earlier is not None
+            and all(map(operator.is_, earlier[1], fields))
+            and (not self._deep or self._unchanged(fields))
+        ):
             digest = earlier[2]
         else:
             digest = digest_of((type(value).__name__, tuple(map(self._plain, fields))))
@@ -104,12 +177,52 @@ class ContextHasher:
         return False
 
 
+# Values equal to one another only when their digests are equal too (no 1 == 1.0 == True)
+EQUAL_MEANS_SAME = (str, int, bool, bytes, type(None))
+
+
+def _same(new: Any, old: Any) -> bool:
+    """Whether `new` has the digest `old` had, with nothing changed in place since `old`
+    was digested: the very object, equal plain values of one type, containers of such,
+    records (new ones too: a paginator) whose fields are all such. A list or dict that is
+    the very one it was may have been changed since: never the same (it is digested)."""
+    kind = type(new)
+    if new is old:
+        return kind is not list and kind is not dict
+    if kind is not type(old):
+        return False
+    if kind in EQUAL_MEANS_SAME:
+        return bool(new == old)
+    if kind is tuple or kind is list:
+        return len(new) == len(old) and all(map(_same, new, old))
+    if kind is dict:  # a page's context: most values the very objects they were
+        if new.keys() != old.keys() or not all(type(key) is str for key in new):
+            return False
+        for key, value in new.items():
+            was = old[key]
+            if value is was or (type(value) is str and type(was) is str and value == was):
+                continue
+            if _same_items(value, was):  # a new tuple of the same records: related stories, a list page's
+                continue
+            if not _same(value, was):
+                return False
+        return True
+    if dataclasses.is_dataclass(new) and kind is not Article:
+        return all(_same(getattr(new, f.name), getattr(old, f.name)) for f in dataclasses.fields(new))
+    return False
+
+
+def _same_items(new: Any, old: Any) -> bool:
+    return type(new) is tuple and type(old) is tuple and len(new) == len(old) and all(map(operator.is_, new, old))
+
+
 def digest_of(plain: Any) -> bytes:
     """The digest of plain data (strings, numbers, bytes, tuples of them)."""
     return hashlib.blake2b(pickle.dumps(plain, protocol=PROTOCOL), digest_size=16).digest()
 
 
 PLAIN = (str, int, float, bool, bytes, type(None))
+LONG = 32  # items from which a tuple is digested once and remembered by identity (ContextHasher._long)
 PROTOCOL = 5  # fixed, so digests do not change with the interpreter's default
 
 
@@ -125,6 +238,10 @@ class Memo:
         # takes over those of the records its model kept (a build cache never holds it).
         self.hasher = ContextHasher()
         self.templates: dict[str, set[str] | None] = {}  # a template's source -> the templates it names
+        self.compiled: dict[str, bytes] = {}  # templates' compiled code (render.CompiledTemplates)
+        # a sitemap's <url> elements (sitemaps.url_element), the last build's
+        self.url_elements: dict[tuple, bytes] = {}
+        self.fine_paths: dict[int, set[str]] = {}  # output folder's length -> page paths found fine (routes.too_long)
 
     def start(self) -> None:
         self._previous, self._current = self._current, {}

@@ -84,6 +84,7 @@ class Rebuild:
         self.only_bodies = False  # set by bodies_only(): this build makes only what a body shows in
         self._edited_since_output = b""  # digest of the keys _edited is against
         self._search_keys: tuple[tuple[str, bytes], ...] | None = None  # for state.search_keys, once committed
+        self._template_digests: dict[str, bytes] | None = None  # page_skipper's, by template
 
     @property
     def _hasher(self) -> ContextHasher:
@@ -120,6 +121,26 @@ class Rebuild:
 
         return Previous(snapshot.settings, snapshot.model, frozenset(p.path for p in snapshot.problems))
 
+    @property
+    def compiled_templates(self) -> dict[str, bytes]:
+        """Templates' compiled code, by template, kept between builds (render.CompiledTemplates)."""
+        return self.state.memo.compiled
+
+    def fine_paths(self, room: int) -> set[str]:
+        """Page paths found fine for an output folder path `room` bytes long (routes.too_long)."""
+        known = self.state.memo.fine_paths
+        if room not in known:
+            known.clear()  # another output folder: what was found for the last one is no use
+            known[room] = set()
+        return known[room]
+
+    def last_search_index(self) -> SearchIndex | None:
+        """The last build's search index (serve keeps it), for this build's to be made from
+        where few documents changed; the same request's only, as last_model."""
+        if self.previous is None or self.previous[0] != self.request:
+            return None
+        return self.previous[1].search
+
     def scan(self) -> tuple[list[SourceFile], list[Problem]]:
         found = article_files.scan_content(self.request.site_dir, self.state, self.changed)
         self.state.unscanned = False
@@ -133,7 +154,7 @@ class Rebuild:
         self.state.read_rest()
         keyed = self._keyed or article_files.key_all(sources, settings, self.state, self.changed)
         if self._before is not None:  # before parse_all lets the last build's articles go
-            self._edited, keys = article_files.edited(keyed, self._before, self.state.parsed)
+            self._edited, keys = article_files.edited(keyed, self._before, self.state.parsed, self.state.files)
             self._edited_since_output = _articles_digest(keys)
         cached = self.state.parsed
         articles, problems, self.parsed = article_files.parse_all(keyed, self.state, progress)
@@ -242,14 +263,14 @@ class Rebuild:
             digests = template_digests(env, {p.template for p in pages}, self.state.memo.templates)
         except (jinja2.TemplateError, OSError):
             return None
+        self._template_digests = digests
 
         if self.only_bodies:
             return self._edited_pages_only(digests)
 
         def unchanged(page: Page) -> bool:
-            return self._unchanged(
-                page.path, self._site_digest + digests[page.template] + self._hasher.digest(page.context)
-            )
+            context = self._hasher.context_digest(page.path, page.context)
+            return self._unchanged(page.path, self._site_digest + digests[page.template] + context)
 
         return unchanged
 
@@ -304,6 +325,39 @@ class Rebuild:
             return {}
         return {n: key for n, (path, key) in enumerate(last) if path not in self._edited}
 
+    def by_context(self, kind: str, compute: Callable[[Page], Any]) -> Callable[[Page], Any]:
+        """`compute`, a function of a page's context alone, remembered from one build to the
+        next while the context's digest stays the same (when this build took it: page_skipper)."""
+        derived_of = self._hasher.derived
+
+        def remembered(page: Page) -> Any:
+            derived = derived_of(page.path)
+            if derived is None:
+                return compute(page)
+            if kind not in derived:
+                derived[kind] = compute(page)
+            return derived[kind]
+
+        return remembered
+
+    def url_elements(self) -> Callable[[str, datetime | None], bytes]:
+        """sitemaps.url_element, remembered from the last build by its arguments."""
+        from broadsheet.outputs import sitemaps
+
+        memo, last = self.state.memo, self.state.memo.url_elements
+        kept: dict[tuple, bytes] = {}
+
+        def element(loc: str, lastmod: datetime | None) -> bytes:
+            memo.url_elements = kept  # only once the sitemap is made: a reused one keeps the last build's
+            key = (loc, lastmod, lastmod.utcoffset() if lastmod else None)  # equal instants, other offsets: not one
+            made = last.get(key)
+            if made is None:
+                made = sitemaps.url_element(loc, lastmod)
+            kept[key] = made
+            return made
+
+        return element
+
     def page_fingerprints(self) -> tuple:
         """What the pages are made from: all a sitemap of them needs to know. One digest of
         them all (pickled and hashed in C), not 15,000 pairs for the hasher to walk."""
@@ -337,6 +391,7 @@ class Rebuild:
         from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
 
         state = self.state
+        self._hasher.forget_last()
         state.stamps = written.stamps
         state.grouping = made.model.grouping
         # A build of bodies alone fingerprinted only what it made: the rest stands as the
@@ -362,8 +417,24 @@ class Rebuild:
             stories_digest(made.model.stories),
         )
         if state.keep_last:
-            snapshot = body_edits.take(self.request.site_dir, made, self._search_index())
+            snapshot = body_edits.take(self.request.site_dir, made, self._search_index(), self._bodies_stay(made))
             state.last = (self.request, snapshot) if snapshot else None
+
+    def _bodies_stay(self, made: Made) -> Callable[[], bool] | None:
+        """body_edits.bodies_stay of the build's pages, remembered under the digests of their
+        templates (each with every template it pulls in), all that answer reads: the
+        templates are not parsed again for it while none changed."""
+        from broadsheet.incremental import body_edits
+
+        digests = self._template_digests
+        entry = {p.template for p in made.pages if "entry" in p.context}
+        other = {p.template for p in made.pages if "entry" not in p.context}
+        if digests is None or not (entry | other) <= digests.keys():
+            return None
+        key = digest_of(tuple((name, digests[name], name in entry, name in other) for name in sorted(entry | other)))
+        return lambda: bool(
+            self.state.memo.get(("bodies stay", key), lambda: body_edits.bodies_stay(made.env, made.pages))
+        )
 
     def _search_index(self) -> SearchIndex | None:
         """The index as this build left it: made now, or the last snapshot's when its file was reused."""
@@ -409,6 +480,9 @@ def _apply_body_edits(
     from broadsheet.incremental import body_edits
 
     edits = body_edits.apply(snapshot, changed, request.now or datetime.now(snapshot.settings.tz))
+    if snapshot.changed_in_place:  # even when the short cut then gave up: the model's entries are changed
+        state.memo.hasher.changed_in_place()
+        snapshot.changed_in_place = False
     if edits is None:
         return None
     clock.lap("bodies")

@@ -59,6 +59,8 @@ def collect(site_dir: Path, model: SiteModel) -> StaticFiles:
         _claim(rel, origins[rel]) for rel in files
     ]  # the site's static/ overrides the theme on purpose: not a clash
     for entry in model.entries:
+        if not entry.article.bundle_assets:  # most: no path made for them (10,000 cost 60 ms)
+            continue
         folder = Path(site_dir, entry.article.path).parent
         for asset in entry.article.bundle_assets:
             rel, source = entry.path + asset, posixpath.join(posixpath.dirname(entry.article.path), asset)

@@ -105,14 +105,16 @@ def search_outputs(
     remember: Remember = compute_now,
     keep: Callable[[SearchIndex], None] | None = None,
     remember_each: RememberEach = each_now,
+    previous: SearchIndex | None = None,
 ) -> dict[str, bytes]:
     """Output path -> bytes of the search index, or None when `remember` knows the file on
     disk is already right; `remember_each` may hand back entries' documents and terms
     from an earlier build when nothing they come from changed. `keep` receives the index
-    when it was made, so that a later edit of one body can update it in place."""
+    when it was made, so that a later edit of one body can update it in place. `previous`:
+    the last build's index (a serve session keeps it), made over where few documents differ."""
 
     def make() -> dict[str, bytes]:
-        index = SearchIndex.build(model, settings.language, remember_each)
+        index = SearchIndex.build(model, settings.language, remember_each, previous)
         if keep:
             keep(index)
         return {INDEX_PATH: index.encode()}
@@ -139,21 +141,37 @@ class SearchIndex:
     """
 
     def __init__(self, language: str) -> None:
+        self.language = language
         self.words = Localiser(language)  # dates only: the site's phrase overrides do not reach the index
+        self.indexed: list[tuple[dict, list[str]]] = []  # each document and its terms, as made (_indexed)
         self.docs: list[str] = []  # each document's JSON, in model order
         self.stories: list[dict[str, dict[str, str]]] = []  # each document's story field, if any
         self.terms: list[list[str]] = []  # each document's distinct terms, sorted
         self.postings: dict[str, list[int]] = defaultdict(list)
+        self.borrowed: set[str] = set()  # terms whose postings list is another index's too: copied before a change
         self.encoded: dict[str, str] = {}  # term -> '"term":[gaps]'
         self.sorted_terms: list[str] = []
 
     @classmethod
-    def build(cls, model: SiteModel, language: str = "en", remember_each: RememberEach = each_now) -> SearchIndex:
+    def build(
+        cls,
+        model: SiteModel,
+        language: str = "en",
+        remember_each: RememberEach = each_now,
+        previous: SearchIndex | None = None,
+    ) -> SearchIndex:
+        """The index of the model's entries; made over from `previous` (which is left as it
+        is) when its documents differ from these in a few places only."""
         index = cls(language)
         indexed = remember_each("search document", list(model.entries), partial(index_all, words=index.words))
         # The story is added to each remembered document rather than made part of it, so
         # a story's change never makes 10,000 documents and their terms again.
-        index.stories = [_story_field(model, entry.url) for entry in model.entries]
+        stories = [_story_field(model, entry.url) for entry in model.entries]
+        if previous is not None and previous.language == language:
+            made_over = previous._made_over(indexed, stories)
+            if made_over is not None:
+                return made_over
+        index.stories, index.indexed = stories, list(indexed)
         for number, (document, terms) in enumerate(indexed):  # newest first: the order results are shown in
             index.docs.append(_json({**document, **index.stories[number]}))
             index.terms.append(terms)
@@ -163,16 +181,44 @@ class SearchIndex:
         index.sorted_terms = sorted(index.encoded)
         return index
 
+    def _made_over(self, indexed: list[tuple[dict, list[str]]], stories: list[dict]) -> SearchIndex | None:
+        """A copy of this index holding `indexed` documents with their `stories`, made by
+        replacing the places where they differ from this one's (a title edit: a few);
+        None when the number of documents differs, or so many places do that making the
+        index afresh costs no more."""
+        if len(indexed) != len(self.indexed):
+            return None
+        differ = [
+            n
+            for n, (new, old, story, was) in enumerate(zip(indexed, self.indexed, stories, self.stories, strict=True))
+            if new != old or story != was
+        ]
+        if len(differ) > max(len(indexed) // 20, 16):  # below 16, a copy costs about what a new index does
+            return None
+        index = SearchIndex(self.language)
+        index.words, index.indexed, index.stories = self.words, list(indexed), stories
+        index.docs, index.terms, index.sorted_terms = list(self.docs), list(self.terms), list(self.sorted_terms)
+        index.postings, index.encoded = defaultdict(list, self.postings), dict(self.encoded)
+        index.borrowed = set(self.postings)
+        for number in differ:
+            index._put(number, *indexed[number])
+        return index
+
     def replace(self, number: int, entry: Entry) -> None:
         """Document `number` now holds `entry` (same place in the order, new text, same story)."""
         document, terms = _indexed(entry, self.words)
+        self.indexed[number] = (document, terms)
+        self._put(number, document, terms)
+
+    def _put(self, number: int, document: dict, terms: list[str]) -> None:
+        """Document `number` is now `document`, with these terms (and its story as it is)."""
         self.docs[number] = _json({**document, **self.stories[number]})
         old, new = set(self.terms[number]), set(terms)
         self.terms[number] = terms
         for term in old - new:
-            self.postings[term].remove(number)
+            self._postings(term).remove(number)
         for term in new - old:
-            bisect.insort(self.postings[term], number)
+            bisect.insort(self._postings(term), number)
         for term in old ^ new:
             if not self.postings[term]:
                 del self.postings[term], self.encoded[term]
@@ -181,6 +227,14 @@ class SearchIndex:
             if term not in self.encoded:
                 bisect.insort(self.sorted_terms, term)
             self.encoded[term] = _encode_term(term, self.postings[term])
+
+    def _postings(self, term: str) -> list[int]:
+        """The term's postings, to be changed: a list the index this one was made from
+        holds too is copied first."""
+        if term in self.borrowed:
+            self.borrowed.discard(term)
+            self.postings[term] = list(self.postings[term])
+        return self.postings[term]
 
     def encode(self) -> bytes:
         terms = ",".join(map(self.encoded.__getitem__, self.sorted_terms))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,12 +40,16 @@ def sitemap_outputs(
     limit: int = MAX_URLS,
     remember: Remember = compute_now,
     page_fingerprints: tuple = (),
+    newest: Callable[[Page], datetime | None] | None = None,
+    element: Callable[[str, datetime | None], bytes] | None = None,
 ) -> dict[str, bytes | None]:
     """Output path -> bytes (or None when `remember` knows the file on disk is right),
     for the sitemaps and robots.txt.
 
     The sitemap follows from the pages, so the fingerprints of all pages stand for it;
-    the news sitemap from the stories of the last two days.
+    the news sitemap from the stories of the last two days. `newest`: newest_shown, or
+    one that remembers it by page (a page's context decides it); `element`: url_element,
+    or one that remembers it.
     A site's own static/robots.txt wins over the generated one: the pipeline drops
     generated files that a static file replaces.
     """
@@ -53,7 +57,7 @@ def sitemap_outputs(
         remember(
             "sitemap",
             page_fingerprints or tuple(pages),
-            lambda: sitemap_files(page_urls(pages, model, settings), settings, limit),
+            lambda: sitemap_files(page_urls(pages, model, settings, newest), settings, limit, element),
         )
     )
     news = news_entries(model, now)
@@ -77,15 +81,23 @@ def claims(pages: list[Page], limit: int = MAX_URLS) -> list[Claim]:
 # --- sitemap.xml ---------------------------------------------------------------------------
 
 
-def page_urls(pages: list[Page], model: SiteModel, settings: Settings) -> list[tuple[str, datetime | None]]:
+def page_urls(
+    pages: list[Page], model: SiteModel, settings: Settings, newest: Callable[[Page], datetime | None] | None = None
+) -> list[tuple[str, datetime | None]]:
     """(absolute URL, lastmod) of every public page, in the order the routes list them."""
     site_newest = _newest(model.entries)
+    newest = newest or newest_shown
     urls = []
     for page in pages:
         if page.path in NOT_LISTED:
             continue
-        urls.append((settings.origin + page.url, _newest(_shown_entries(page.context)) or site_newest))
+        urls.append((settings.origin + page.url, newest(page) or site_newest))
     return urls
+
+
+def newest_shown(page: Page) -> datetime | None:
+    """When the newest story a page shows was last changed; None when it shows none."""
+    return _newest(_shown_entries(page.context))
 
 
 def _shown_entries(context: dict[str, Any]) -> Iterable[Entry]:
@@ -110,17 +122,20 @@ def _newest(entries: Iterable[Entry]) -> datetime | None:
 
 
 def sitemap_files(
-    urls: list[tuple[str, datetime | None]], settings: Settings, limit: int = MAX_URLS
+    urls: list[tuple[str, datetime | None]],
+    settings: Settings,
+    limit: int = MAX_URLS,
+    element: Callable[[str, datetime | None], bytes] | None = None,
 ) -> dict[str, bytes]:
     """One sitemap.xml, or, past `limit` URLs, sitemap-1.xml, ... and sitemap.xml as their index."""
     if len(urls) <= limit:
-        return {SITEMAP: _urlset(urls)}
+        return {SITEMAP: _urlset(urls, element)}
     outputs: dict[str, bytes] = {}
     index = ET.Element("sitemapindex", {"xmlns": SITEMAP_NS})
     for n in range(math.ceil(len(urls) / limit)):
         chunk = urls[n * limit : (n + 1) * limit]
         name = f"sitemap-{n + 1}.xml"
-        outputs[name] = _urlset(chunk)
+        outputs[name] = _urlset(chunk, element)
         entry = sub(index, "sitemap")
         sub(entry, "loc", settings.origin + settings.base_path + name)
         newest = max((when for _, when in chunk if when), default=None)
@@ -130,17 +145,22 @@ def sitemap_files(
     return outputs
 
 
-def _urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
+def _urlset(
+    urls: list[tuple[str, datetime | None]], element: Callable[[str, datetime | None], bytes] | None = None
+) -> bytes:
     """A <url> element (location, last change) per page, laid out as document() lays out
     the tree it stands for; written without the tree: at 10,000 articles, 15,000 pages."""
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
     if not urls:
         return document(root)
-    children = []
-    for loc, lastmod in urls:
-        modified = b"\n    " + leaf("lastmod", timestamp(lastmod)) if lastmod else b""
-        children.append(b"<url>\n    " + leaf("loc", loc) + modified + b"\n  </url>")
-    return document_with(root, root, children, 1)
+    element = element or url_element
+    return document_with(root, root, [element(loc, lastmod) for loc, lastmod in urls], 1)
+
+
+def url_element(loc: str, lastmod: datetime | None) -> bytes:
+    """One page's <url> element, as _urlset lays it out."""
+    modified = b"\n    " + leaf("lastmod", timestamp(lastmod)) if lastmod else b""
+    return b"<url>\n    " + leaf("loc", loc) + modified + b"\n  </url>"
 
 
 # --- news-sitemap.xml ----------------------------------------------------------------------

@@ -102,8 +102,9 @@ def test_a_record_changed_in_place_between_builds_gets_a_new_digest_and_so_do_re
     first = hasher.digest({"outer": outer}), hasher.digest(inner)
     hasher.start()
     assert (hasher.digest({"outer": outer}), hasher.digest(inner)) == first  # taken over, unchanged
+    object.__setattr__(inner, "text", "new")  # as model.put_body does to an entry (serve's short cut)...
+    hasher.changed_in_place()  # ...which says so (rebuild._apply_body_edits)
     hasher.start()
-    object.__setattr__(inner, "text", "new")  # as model.put_body does to an entry
     assert hasher.digest(inner) != first[1]
     assert hasher.digest({"outer": outer}) != first[0]
     assert hasher.digest({"outer": outer}) == ContextHasher().digest({"outer": Holder((Record("new"),))})
@@ -114,10 +115,95 @@ def test_a_record_holding_a_changed_record_gets_a_new_digest_even_when_asked_fir
     inner = Record("old")
     outer = Holder((inner,))
     first = hasher.digest(outer)
-    hasher.start()
     object.__setattr__(inner, "text", "new")
+    hasher.changed_in_place()
+    hasher.start()
     assert hasher.digest(outer) != first
     assert hasher.digest(outer) == ContextHasher().digest(Holder((Record("new"),)))
+
+
+def test_a_long_tuple_is_remembered_by_identity_and_digested_again_when_a_record_in_it_changed_in_place():
+    hasher = ContextHasher()
+    records = tuple(Record(str(n)) for n in range(40))  # past fingerprint.LONG
+    first = hasher.digest({"all": records})
+    assert first == ContextHasher().digest({"all": tuple(Record(str(n)) for n in range(40))})
+    hasher.start()
+    assert hasher.digest({"all": records}) == first
+    object.__setattr__(records[7], "text", "new")
+    hasher.changed_in_place()
+    hasher.start()
+    again = hasher.digest({"all": records})
+    assert again != first
+    assert again == ContextHasher().digest({"all": (*records[:7], Record("new"), *records[8:])})
+
+
+@dataclass(frozen=True)
+class Numbered:
+    number: int | bool
+
+
+def test_a_page_context_keeps_its_digest_only_while_it_holds_the_same_objects():
+    hasher = ContextHasher()
+    kept, other = Record("kept"), Record("other")
+
+    def context(record: Record, number: int | bool = 1) -> dict:  # new containers each time, as routes.plan makes
+        return {"records": (record,), "title": "T", "page": Numbered(number), "holder": Holder((record,))}
+
+    first = hasher.context_digest("a/", context(kept))
+    assert first == ContextHasher().digest(context(kept))
+    hasher.start()
+    assert hasher.context_digest("a/", context(kept)) == first  # taken over
+    hasher.start()
+    assert hasher.context_digest("a/", context(other)) == ContextHasher().digest(context(other))
+    hasher.start()
+    assert hasher.context_digest("a/", context(other, True)) == ContextHasher().digest(context(other, True))  # not 1
+    hasher.start()
+    assert hasher.context_digest("b/", context(kept)) == first  # another page: digested, equal in value
+    object.__setattr__(kept, "text", "new")  # serve's short cut for body edits changes an entry in place
+    hasher.changed_in_place()
+    hasher.start()
+    assert hasher.context_digest("b/", context(kept)) == ContextHasher().digest(context(Record("new")))
+    hasher.start()  # nothing changed in place since: taken over again
+    assert hasher.context_digest("b/", context(kept)) == ContextHasher().digest(context(Record("new")))
+
+
+TEN_DAYS = {
+    f"content/s{i % 3}/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 10} 1{i % 10}:00", tags=f"[T{i % 4}]")
+    for i in range(40)
+}
+
+
+def test_title_edits_in_a_row_change_every_list_feed_sitemap_and_search_document_as_a_clean_build(make_site, tmp_path):
+    """Pages whose contexts hold the same objects keep their fingerprints unhashed, and the
+    search index is made over from the last one: each title edit (new URL, a place in
+    lists, paginated term pages, neighbours, related stories) still gives a clean build's
+    bytes, and the last build's index is left as it was."""
+    from conftest import SETTINGS
+
+    site = make_site(TEN_DAYS, settings=SETTINGS + "per_page: 3\neditions_per_page: 2\n")
+    request, state = serve_like(site)
+    for n, (rel, date, tags) in enumerate(
+        [
+            ("content/s1/a7.md", "2025-06-17 17:00", "[T3]"),
+            ("content/s1/a7.md", "2025-06-17 17:00", "[T3]"),  # again: the last build's pages are the same objects
+            ("content/s0/a12.md", "2025-06-12 12:00", "[T0]"),
+            ("content/s2/a35.md", "2025-06-15 15:00", "[T3]"),
+        ]
+    ):
+        assert state.last is not None and state.last[1].search is not None
+        old_index = state.last[1].search
+        old_docs = list(old_index.docs)
+        (site / rel).write_text(article(f"Renamed {n} story", date, tags=tags))
+        report = build(request, state, changed={rel})
+        assert report.ok and "model" in report.stages
+        assert old_index.docs == old_docs  # the last build's index, left as it was
+        index = state.last[1].search
+        assert index is not None and index is not old_index and index.borrowed  # made over from the last one
+        assert f"renamed-{n}-story" in (site / "site/sitemap.xml").read_text()
+        tag = tags.strip("[]").lower()
+        assert f"Renamed {n} story" in (site / f"site/tags/{tag}/feed.xml").read_text()
+        assert f"Renamed {n} story" in (site / "site/search/index.json").read_text()
+        clean_equals(site, tmp_path, f"clean-{n}")
 
 
 def _cards_hold_the_model_s_own(site_model) -> None:
