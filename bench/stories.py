@@ -5,9 +5,12 @@
     python bench/stories.py --tried    # the ideas tried and rejected: both halves and the demo
     python bench/stories.py --quick    # the quality figures only
     python bench/stories.py --site .   # the groups found among a site's own articles (the demo)
+    python bench/stories.py --cv       # the third round's candidates, each week judged by the others (stories_fit.py)
+    python bench/stories.py --blind    # the blind batch (bench/stories/blind-1.yaml): this method and the one before
 
-The labelled set (bench/stories/labelled-*.yaml) is split by story, by a hash of its label:
-no story has articles in both halves. Develop on `dev`; `held-out` is read to report, never to tune.
+The labelled set (bench/stories/labelled-*.yaml) is split into halves by the ISO week of a
+story's first article. Since the third round (2026-12-01) both halves are development data,
+judged by cross-validation over the weeks (`--cv`); the blind batch is the test, read once.
 Times are CPU seconds (time.process_time), the median of three runs.
 """
 
@@ -37,9 +40,9 @@ from broadsheet.build.stories import Features, StoryEntry, StoryIndex, StorySett
 from corpus import article  # noqa: E402
 
 
-def labelled() -> tuple[list[StoryEntry], dict[str, str]]:
+def labelled(pattern: str = "labelled-*.yaml") -> tuple[list[StoryEntry], dict[str, str]]:
     entries, labels = [], {}
-    for path in sorted((HERE / "stories").glob("labelled-*.yaml")):
+    for path in sorted((HERE / "stories").glob(pattern)):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
             entries.append(
                 StoryEntry(
@@ -678,7 +681,48 @@ def site(site_dir: Path) -> None:
             print(f"    {entry_id}")
 
 
+def cv() -> None:
+    import stories_fit
+
+    entries, labels = labelled()
+    print(f"{len(entries)} labelled entries, each of 13 weeks judged by what the other 12 choose or fit")
+    for row in stories_fit.cross_validate(entries, labels, site_entries(Path("."))):
+        p, r = stories_fit.figures(row.total)
+        print(
+            f"  {row.name:66} {p:.3f} / {r:.3f}  ({row.total[0]} right of {row.total[1]} found, {row.total[2]} labelled)"
+        )
+        if row.note:
+            print(f"      {row.note}")
+
+
+def blind() -> None:
+    """The blind batch, written before the third round's tuning: the method and the one before it."""
+    import stories_fit
+
+    entries, labels = labelled("blind-*.yaml")
+    demo = site_entries(Path("."))
+    n_stories = sum(1 for label in set(labels.values()) if list(labels.values()).count(label) > 1)
+    print(f"blind: {len(entries)} entries, {n_stories} stories of two or more")
+    for title, constants in (("chosen (stories.py now)", stories_fit.CHOSEN), ("before", stories_fit.TODAY)):
+        with stories_fit.patched(constants):
+            p, r, got, want, wrong, missed = score(entries, labels, StoryIndex, StorySettings())
+            found = stories.group(demo)
+        print(
+            f"{title:24} pair precision {p:.3f} ({got} pairs found), recall {r:.3f} ({want} pairs labelled); demo: {len(found)} stories"
+        )
+        for a, b in wrong:
+            print(f"    wrongly joined: {a} + {b}")
+        for a, b in missed:
+            print(f"    missed: {a} + {b}")
+
+
 if __name__ == "__main__":
+    if "--cv" in sys.argv:
+        cv()
+        sys.exit(0)
+    if "--blind" in sys.argv:
+        blind()
+        sys.exit(0)
     if "--site" in sys.argv:
         site(Path(sys.argv[sys.argv.index("--site") + 1]))
         sys.exit(0)
@@ -686,7 +730,10 @@ if __name__ == "__main__":
     if "--tried" in sys.argv:
         half = halves(entries, labels)
         parts = {name: [e for e in entries if half[e.id] == name] for name in HALVES}
-        tried(parts, labels, site_entries(Path(".")))
+        import stories_fit
+
+        with stories_fit.patched(stories_fit.TODAY):  # the ideas were measured against the method of that round
+            tried(parts, labels, site_entries(Path(".")))
         sys.exit(0)
     if "--compare" in sys.argv:
         half = halves(entries, labels)
