@@ -699,6 +699,8 @@ def blind() -> None:
     """The blind batch, written before the third round's tuning: the method and the one before it."""
     import stories_fit
 
+    if stories_fit.current() != stories_fit.CHOSEN:
+        print(f"note: build/stories.py now holds {stories_fit.current().label()}, not the round's choice")
     entries, labels = labelled("blind-*.yaml")
     demo = site_entries(Path("."))
     n_stories = sum(1 for label in set(labels.values()) if list(labels.values()).count(label) > 1)

@@ -102,6 +102,20 @@ CHOSEN = Constants(0.20, 0.06, 0.9, 0.6, 1, 0.5, True)
 _GENERIC_TERMS = frozenset(stories._key(word) for word in stories._GENERIC)
 
 
+def current() -> Constants:
+    """The constants `build/stories.py` holds now (so `--blind` can say if they left CHOSEN)."""
+    default = StorySettings()
+    return Constants(
+        default.threshold,
+        stories.PLAIN_FLOOR,
+        stories.DECAY,
+        stories.MERGE_SHARE,
+        stories.CROSS_NAMES,
+        default.across_languages,
+        stories.FLOOR_IGNORES == _GENERIC_TERMS,
+    )
+
+
 @contextmanager
 def patched(c: Constants) -> Iterator[None]:
     saved = (
