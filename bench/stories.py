@@ -701,14 +701,14 @@ def blind() -> None:
 
     if stories_fit.current() != stories_fit.CHOSEN:
         print(f"note: build/stories.py now holds {stories_fit.current().label()}, not the round's choice")
-    entries, labels = labelled("blind-*.yaml")
+    entries, labels = labelled("blind-1.yaml")
     demo = site_entries(Path("."))
     n_stories = sum(1 for label in set(labels.values()) if list(labels.values()).count(label) > 1)
     print(f"blind: {len(entries)} entries, {n_stories} stories of two or more")
     for title, constants in (("chosen (stories.py now)", stories_fit.CHOSEN), ("before", stories_fit.TODAY)):
         with stories_fit.patched(constants):
-            p, r, got, want, wrong, missed = score(entries, labels, StoryIndex, StorySettings())
-            found = stories.group(demo)
+            p, r, got, want, wrong, missed = score(entries, labels, stories_fit.index_class(constants), StorySettings())
+            found = stories_fit.index_class(constants)(demo).stories()
         print(
             f"{title:24} pair precision {p:.3f} ({got} pairs found), recall {r:.3f} ({want} pairs labelled); demo: {len(found)} stories"
         )

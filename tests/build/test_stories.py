@@ -132,9 +132,7 @@ def test_the_window_keeps_apart_copies_published_far_apart():
     fed = next(e for e in ENTRIES if e.id == "fed-1")
     later = replace(fed, id="fed-later", date=fed.date + timedelta(hours=73))
     assert group([fed, later]) == ()
-    # In a wider window the copy is near enough for the decay to leave the link (0.9 of it is
-    # lost across a whole window, so a copy at 73 of 74 hours would be too far still).
-    assert group([fed, later], StorySettings(window_hours=96)) == (Story(("fed-1", "fed-later")),)
+    assert group([fed, later], StorySettings(window_hours=74)) == (Story(("fed-1", "fed-later")),)
 
 
 def test_nothing_one_article_and_an_empty_body():
@@ -161,9 +159,8 @@ def test_dates_at_the_ends_of_the_calendar():
 
 def test_naive_and_aware_dates_together():
     fed = next(e for e in ENTRIES if e.id == "fed-1")
-    # 75 hours later on a clock fourteen hours ahead of UTC (Kiritimati) is 61 hours later:
-    # within the window, and near enough for the decay to leave the link.
-    east = timezone(timedelta(hours=14))
+    # 75 hours later on a clock five hours ahead of UTC is 70 hours later: within the window.
+    east = timezone(timedelta(hours=5))
     aware = replace(fed, id="aware", date=(fed.date + timedelta(hours=75)).replace(tzinfo=east))
     assert group([fed, aware]) == (Story(("fed-1", "aware")),)
 
@@ -373,18 +370,13 @@ def test_the_same_cast_in_another_scene_is_another_event():
     assert group([remark, report]) == (Story(("remark", "report")),)
 
 
-SWISS_HOLD = article(
-    "en",
-    "Swiss central bank holds its rate at 0.25%",
-    language="en",
-    summary="Chairman Lukas Brenner said the franc was being watched.",
-)
-
-
-def test_across_languages_one_name_links_at_half_the_threshold():
-    """Between languages only names and figures meet: one in common (CROSS_NAMES, 1 since the
-    third round's cross-validation) links a pair whose cosine reaches half the threshold, so the
-    Russian report that names the chairman and not the rate joins (it did not with two required)."""
+def test_across_languages_a_link_needs_two_names_or_figures():
+    english = article(
+        "en",
+        "Swiss central bank holds its rate at 0.25%",
+        language="en",
+        summary="Chairman Lukas Brenner said the franc was being watched.",
+    )
     one = article(
         "ru-one",
         "Швейцарский нацбанк сохранил ставку",
@@ -393,53 +385,8 @@ def test_across_languages_one_name_links_at_half_the_threshold():
         summary="Председатель Бреннер заявил, что банк следит за франком.",
     )
     two = replace(one, id="ru-two", title="Швейцарский нацбанк сохранил ставку 0,25%")
-    assert group([SWISS_HOLD, one]) == (Story(("en", "ru-one")),)
-    assert group([SWISS_HOLD, two]) == (Story(("en", "ru-two")),)
-    # The link's cosine still has to reach half the threshold: the chairman among many other
-    # names and places is too small a share of a Russian article to link it.
-    crowded = replace(
-        one,
-        id="ru-crowded",
-        title="Бреннер, Ланге, Мюллер и Фогт в Женеве, Базеле, Берне, Цюрихе и Лугано",
-        summary="Экономисты Ланге, Мюллер, Фогт и Бреннер объехали Женеву, Базель, Берн, Цюрих и Лугано.",
-    )
-    assert group([SWISS_HOLD, crowded]) == ()
-
-
-@pytest.mark.xfail(strict=True, reason="known: one shared name links across languages (bench/README.md, Stories)")
-def test_across_languages_one_shared_person_in_another_event_stays_apart():
-    other = article(
-        "ru-other",
-        "Бреннер выступил на конференции в Женеве",
-        hours=5,
-        language="ru",
-        summary="Экономист из Базеля и министр Берна обсудили с Бреннером пенсии Кантона Во и Цуга.",
-    )
-    assert group([SWISS_HOLD, other]) == ()
-
-
-def test_offices_days_and_months_are_no_words_in_common_for_the_floor():
-    """The same leader, place and day in two events: "President", "Friday", "ministers" and
-    "summit" in both are no evidence of one event (they counted until the third round)."""
-    opening = article(
-        "opening",
-        "President Volkov opens the Kazan forum on Friday",
-        summary="The president told ministers on Friday the forum would debate cheaper loans for factories.",
-    )
-    students = article(
-        "students",
-        "Volkov meets Kazan students on Friday",
-        hours=20,
-        summary="President Volkov took questions from ministers' children at a university.",
-    )
-    report = article(
-        "report",
-        "Volkov promises factories cheaper loans as Kazan forum opens",
-        hours=3,
-        summary="The president opened the forum on Friday with a pledge on loans.",
-    )
-    assert group([opening, students]) == ()
-    assert group([opening, report]) == (Story(("opening", "report")),)
+    assert group([english, one]) == ()  # one name in common: a place or a person is not enough
+    assert group([english, two]) == (Story(("en", "ru-two")),)
 
 
 def test_a_figure_of_two_digits_in_common_keeps_a_headline_with_its_story():
@@ -486,13 +433,11 @@ def labels_joined(stories: tuple[Story, ...], first: str, second: str) -> bool:
         ("izmir-quake", "izmir-aftershock"),
         ("rail-merger", "rail-merger-probe"),
         ("german-budget-2028", "krause-tariff-remark"),
-        # Joined until the third round: the steeper decay parts the two banks a day apart, the
-        # constants together the phone launch and the rival's price cut.
-        ("boe-jan-hold", "norges-hold"),
-        ("nordtel-phone", "rival-phone"),
         # Known near misses still joined (bench/README.md, "Stories"): strict, so a fix shows.
         pytest.param("volkov-nato-remark", "volkov-kazan-speech", marks=KNOWN),
+        pytest.param("boe-jan-hold", "norges-hold", marks=KNOWN),
         pytest.param("cpt-debt-communique", "cpt-brazil-swap", marks=KNOWN),
+        pytest.param("nordtel-phone", "rival-phone", marks=KNOWN),
         pytest.param("italy-rail-strike", "italy-air-strike", marks=KNOWN),
     ],
 )
