@@ -6,11 +6,13 @@
     python bench/stories.py --quick    # the quality figures only
     python bench/stories.py --site .   # the groups found among a site's own articles (the demo)
     python bench/stories.py --cv       # the third round's candidates, each week judged by the others (stories_fit.py)
-    python bench/stories.py --blind    # the blind batch (bench/stories/blind-1.yaml): this method and the one before
+    python bench/stories.py --openers  # the fourth round's: rules for words that open a sentence, the same way
+    python bench/stories.py --blind    # the blind batches (bench/stories/blind-*.yaml): this method and the ones before
 
 The labelled set (bench/stories/labelled-*.yaml) is split into halves by the ISO week of a
 story's first article. Since the third round (2026-12-01) both halves are development data,
-judged by cross-validation over the weeks (`--cv`); the blind batch is the test, read once.
+judged by cross-validation over the weeks (`--cv`, `--openers`); each blind batch is a round's
+test, read once at its end (blind-1 is development data since the fourth round).
 Times are CPU seconds (time.process_time), the median of three runs.
 """
 
@@ -715,26 +717,36 @@ def openers_cv() -> None:
 
 
 def blind() -> None:
-    """The blind batch, written before the third round's tuning: the method and the one before it."""
+    """The blind batches, each written before a round's tuning and measured once at its end:
+    blind-1 (third round; read then, development data since) and blind-2 (fourth round)."""
     import stories_fit
 
-    if stories_fit.current() != stories_fit.CHOSEN:
-        print(f"note: build/stories.py now holds {stories_fit.current().label()}, not the round's choice")
-    entries, labels = labelled("blind-1.yaml")
     demo = site_entries(Path("."))
-    n_stories = sum(1 for label in set(labels.values()) if list(labels.values()).count(label) > 1)
-    print(f"blind: {len(entries)} entries, {n_stories} stories of two or more")
-    for title, constants in (("chosen (stories.py now)", stories_fit.CHOSEN), ("before", stories_fit.TODAY)):
-        with stories_fit.patched(constants):
-            p, r, got, want, wrong, missed = score(entries, labels, stories_fit.index_class(constants), StorySettings())
-            found = stories_fit.index_class(constants)(demo).stories()
-        print(
-            f"{title:24} pair precision {p:.3f} ({got} pairs found), recall {r:.3f} ({want} pairs labelled); demo: {len(found)} stories"
-        )
-        for a, b in wrong:
-            print(f"    wrongly joined: {a} + {b}")
-        for a, b in missed:
-            print(f"    missed: {a} + {b}")
+    methods = (
+        ("the fourth round's choice (stories.py now)", stories_fit.CHOSEN_RULE, stories_fit.TODAY),
+        ("main's method before it", stories_fit.NO_RULE, stories_fit.TODAY),
+        ("the third round's choice (reverted)", stories_fit.NO_RULE, stories_fit.CHOSEN),
+    )
+    batches = (
+        ("blind-1.yaml", "written before the third round, read then: development data since"),
+        ("blind-2.yaml", "written before the fourth round, unseen until its measure"),
+    )
+    for pattern, note in batches:
+        entries, labels = labelled(pattern)
+        n_stories = sum(1 for label in set(labels.values()) if list(labels.values()).count(label) > 1)
+        print(f"{pattern}: {len(entries)} entries, {n_stories} stories of two or more ({note})")
+        for title, rule, constants in methods:
+            with stories_fit.ruled(rule), stories_fit.patched(constants):
+                kind = stories_fit.index_class(constants)
+                p, r, got, want, wrong, missed = score(entries, labels, kind, StorySettings())
+                found = kind(demo).stories()
+            print(
+                f"  {title:44} pair precision {p:.3f} ({got} pairs found), recall {r:.3f} ({want} pairs labelled); demo: {len(found)} stories"
+            )
+            for a, b in wrong:
+                print(f"      wrongly joined: {a} + {b}")
+            for a, b in missed:
+                print(f"      missed: {a} + {b}")
 
 
 if __name__ == "__main__":
