@@ -5,9 +5,14 @@
     python bench/stories.py --tried    # the ideas tried and rejected: both halves and the demo
     python bench/stories.py --quick    # the quality figures only
     python bench/stories.py --site .   # the groups found among a site's own articles (the demo)
+    python bench/stories.py --cv       # the third round's candidates, each week judged by the others (stories_fit.py)
+    python bench/stories.py --openers  # the fourth round's: rules for words that open a sentence, the same way
+    python bench/stories.py --blind    # the blind batches (bench/stories/blind-*.yaml): this method and the ones before
 
-The labelled set (bench/stories/labelled-*.yaml) is split by story, by a hash of its label:
-no story has articles in both halves. Develop on `dev`; `held-out` is read to report, never to tune.
+The labelled set (bench/stories/labelled-*.yaml) is split into halves by the ISO week of a
+story's first article. Since the third round (2026-12-01) both halves are development data,
+judged by cross-validation over the weeks (`--cv`, `--openers`); each blind batch is a round's
+test, read once at its end (blind-1 is development data since the fourth round).
 Times are CPU seconds (time.process_time), the median of three runs.
 """
 
@@ -37,9 +42,9 @@ from broadsheet.build.stories import Features, StoryEntry, StoryIndex, StorySett
 from corpus import article  # noqa: E402
 
 
-def labelled() -> tuple[list[StoryEntry], dict[str, str]]:
+def labelled(pattern: str = "labelled-*.yaml") -> tuple[list[StoryEntry], dict[str, str]]:
     entries, labels = [], {}
-    for path in sorted((HERE / "stories").glob("labelled-*.yaml")):
+    for path in sorted((HERE / "stories").glob(pattern)):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
             entries.append(
                 StoryEntry(
@@ -678,7 +683,84 @@ def site(site_dir: Path) -> None:
             print(f"    {entry_id}")
 
 
+def cv() -> None:
+    import stories_fit
+
+    entries, labels = labelled()
+    print(f"{len(entries)} labelled entries, each of 13 weeks judged by what the other 12 choose or fit")
+    with stories_fit.ruled(stories_fit.NO_RULE):  # the third round's table, against the method of that round
+        rows = stories_fit.cross_validate(entries, labels, site_entries(Path(".")))
+    for row in rows:
+        p, r = stories_fit.figures(row.total)
+        print(
+            f"  {row.name:66} {p:.3f} / {r:.3f}  ({row.total[0]} right of {row.total[1]} found, {row.total[2]} labelled)"
+        )
+        if row.note:
+            print(f"      {row.note}")
+
+
+def openers_cv() -> None:
+    """The fourth round: rules for names that open a sentence, each week of the 327 labelled
+    entries and blind-1 (development data since it was read) judged by the other weeks."""
+    import stories_fit
+
+    entries, labels = labelled()
+    more, more_labels = labelled("blind-1.yaml")
+    entries, labels = entries + more, labels | more_labels
+    weeks = len(set(stories_fit.weeks_of(entries, labels).values()))
+    print(f"{len(entries)} entries (labelled-*.yaml and blind-1.yaml), {weeks} weeks, each judged by the others")
+    for row in stories_fit.fourth_round(entries, labels, site_entries(Path("."))):
+        p, r = stories_fit.figures(row.total)
+        print(
+            f"  {row.name:66} {p:.3f} / {r:.3f}  ({row.total[0]} right of {row.total[1]} found, {row.total[2]} labelled)"
+        )
+        if row.note:
+            print(f"      {row.note}")
+
+
+def blind() -> None:
+    """The blind batches, each written before a round's tuning and measured once at its end:
+    blind-1 (third round; read then, development data since) and blind-2 (fourth round)."""
+    import stories_fit
+
+    demo = site_entries(Path("."))
+    methods = (
+        ("the fourth round's choice (stories.py now)", stories_fit.CHOSEN_RULE, stories_fit.TODAY),
+        ("main's method before it", stories_fit.NO_RULE, stories_fit.TODAY),
+        ("the third round's choice (reverted)", stories_fit.NO_RULE, stories_fit.CHOSEN),
+    )
+    batches = (
+        ("blind-1.yaml", "written before the third round, read then: development data since"),
+        ("blind-2.yaml", "written before the fourth round, unseen until its measure"),
+    )
+    for pattern, note in batches:
+        entries, labels = labelled(pattern)
+        n_stories = sum(1 for label in set(labels.values()) if list(labels.values()).count(label) > 1)
+        print(f"{pattern}: {len(entries)} entries, {n_stories} stories of two or more ({note})")
+        for title, rule, constants in methods:
+            with stories_fit.ruled(rule), stories_fit.patched(constants):
+                kind = stories_fit.index_class(constants)
+                p, r, got, want, wrong, missed = score(entries, labels, kind, StorySettings())
+                found = kind(demo).stories()
+            print(
+                f"  {title:44} pair precision {p:.3f} ({got} pairs found), recall {r:.3f} ({want} pairs labelled); demo: {len(found)} stories"
+            )
+            for a, b in wrong:
+                print(f"      wrongly joined: {a} + {b}")
+            for a, b in missed:
+                print(f"      missed: {a} + {b}")
+
+
 if __name__ == "__main__":
+    if "--cv" in sys.argv:
+        cv()
+        sys.exit(0)
+    if "--openers" in sys.argv:
+        openers_cv()
+        sys.exit(0)
+    if "--blind" in sys.argv:
+        blind()
+        sys.exit(0)
     if "--site" in sys.argv:
         site(Path(sys.argv[sys.argv.index("--site") + 1]))
         sys.exit(0)
@@ -686,7 +768,11 @@ if __name__ == "__main__":
     if "--tried" in sys.argv:
         half = halves(entries, labels)
         parts = {name: [e for e in entries if half[e.id] == name] for name in HALVES}
-        tried(parts, labels, site_entries(Path(".")))
+        import stories_fit
+
+        # the ideas were measured against the method of their round
+        with stories_fit.ruled(stories_fit.NO_RULE), stories_fit.patched(stories_fit.TODAY):
+            tried(parts, labels, site_entries(Path(".")))
         sys.exit(0)
     if "--compare" in sys.argv:
         half = halves(entries, labels)

@@ -32,7 +32,7 @@ class Unreadable(ValueError):
 # The layout of every record stored, part of the file's stamp: a change of a record's
 # fields makes older caches foreign without anyone remembering to bump a number.
 def layout() -> tuple[tuple[str, ...], ...]:
-    kinds = (Article, Source, Image, Problem, Outcome, StoredGrouping, SavedIndex, StorySettings)
+    kinds = (Article, Source, Image, Problem, Outcome, Features, StoredGrouping, SavedIndex, StorySettings)
     return tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in kinds)
 
 
@@ -66,10 +66,10 @@ def _article(a: Article) -> list:
 
 def _terms(terms: Features | None) -> list | None:
     """An article's terms for story grouping: the weights in their order (cosine sums
-    follow it, so a cached article groups to the last bit as a fresh one), names, norm."""
+    follow it, so a cached article groups to the last bit as a fresh one), names, norm, openers."""
     if terms is None:
         return None
-    return [[v for item in terms.weights.items() for v in item], sorted(terms.names), terms.norm]
+    return [[v for item in terms.weights.items() for v in item], sorted(terms.names), terms.norm, sorted(terms.openers)]
 
 
 def _problem(p: Problem) -> list:
@@ -197,11 +197,11 @@ def _decode_article(v: Any) -> Article:
 def _decode_terms(v: Any) -> Features | None:
     if v is None:
         return None
-    _check(type(v) is tuple and len(v) == 3 and type(v[0]) is tuple and type(v[1]) is tuple, "story terms")
-    flat, names, norm = v
+    _check(type(v) is tuple and len(v) == 4 and type(v[0]) is tuple and type(v[1]) is tuple, "story terms")
+    flat, names, norm, openers = v
     _check(len(flat) % 2 == 0 and _all(str, flat[::2]) and _all(float, flat[1::2]), "story terms")
-    _check(_all(str, names) and type(norm) is float, "story terms")
-    return Features(dict(zip(flat[::2], flat[1::2], strict=True)), frozenset(names), norm)
+    _check(_all(str, names) and type(norm) is float and type(openers) is tuple and _all(str, openers), "story terms")
+    return Features(dict(zip(flat[::2], flat[1::2], strict=True)), frozenset(names), norm, frozenset(openers))
 
 
 ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))

@@ -444,3 +444,56 @@ def labels_joined(stories: tuple[Story, ...], first: str, second: str) -> bool:
 def test_near_misses_of_the_enlarged_set_stay_apart(first, second):
     assert labelled_ids(first) and labelled_ids(second)
     assert not labels_joined(group(ENTRIES), first, second)
+
+
+def test_a_headline_opening_with_a_place_pairs_with_the_report_naming_it_mid_sentence():
+    """A word opening a sentence reads as no name ("Traders said"), but headlines very often
+    open with the place or the person: such a word is a name in common with an article of the
+    same language that names it mid-sentence (fourth round, bench/README.md)."""
+    headline = article(
+        "headline",
+        "Lisbon metro shut as drivers walk out over pay",
+        summary="Commuters queued for buses from dawn as all four lines stayed closed.",
+    )
+    report = article(
+        "report",
+        "Metro drivers strike over pay, closing all four lines",
+        hours=2,
+        summary="Trains stopped in Lisbon at six as the union began a 24-hour walkout.",
+    )
+    assert "lisbo" in features(headline).openers and "lisbo" not in features(headline).names
+    assert "lisbo" in features(report).names
+    assert group([headline, report]) == (Story(("headline", "report")),)
+    # Without the place named mid-sentence there, the two have no name in common: no link.
+    unnamed = replace(report, summary="Trains stopped at six as the union began a 24-hour walkout.")
+    assert group([headline, unnamed]) == ()
+
+
+def test_a_common_word_opening_sentences_in_both_is_still_no_name():
+    """Two countries' jobs reports whose headlines both open with "Traders": a word that only
+    ever opens sentences names no one, so the pair has no name in common and no link."""
+    canada = article(
+        "canada-jobs",
+        "Traders pare bets on a rate cut after strong jobs data",
+        summary="Ottawa's statistics agency said employers added 60,000 jobs in May, far more than expected.",
+        body="Bond yields rose as the figures came out.",
+    )
+    japan = article(
+        "japan-jobs",
+        "Traders add bets on a rate cut after weak jobs data",
+        hours=5,
+        summary="Tokyo's labour ministry said the jobless rate rose in May, more than expected.",
+        body="Bond yields fell as the figures came out.",
+    )
+    assert "trade" not in features(canada).names and "trade" in features(canada).openers
+    assert group([canada, japan]) == ()
+    # Written in lower case elsewhere in the article, it is not even a possible name.
+    lowered = replace(canada, body="Bond yields rose as traders read the figures.")
+    assert "trade" not in features(lowered).openers
+
+
+def test_a_tabloid_headline_opening_with_a_name_joins_its_story():
+    """ "PAIN AT THE PUMP: Marsh hikes fuel duty": the chancellor's name opens a sentence, the
+    only name the headline shares with the budget's coverage (joined since the fourth round)."""
+    stories = group(ENTRIES)
+    assert set(story_of(stories, "ukb-2")) == set(labelled_ids("uk-budget"))

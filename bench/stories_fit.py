@@ -1,0 +1,674 @@
+"""Story grouping's method chosen by cross-validation on every labelled entry (third round, issue 20).
+
+    python bench/stories.py --cv      # each candidate's figures, each week judged by a method fitted on the others
+
+The 327 entries of bench/stories/labelled-*.yaml are all development data now (the old held-out
+half was read once per idea in two rounds, so it no longer tests anything honestly). They are cut
+into folds by the ISO week of a story's first article (13 weeks): a story and its near misses (the
+other central bank that day, the deal two days after the strike) fall in one fold. Each candidate
+is judged week by week, on a method chosen or fitted on the other twelve weeks only, and the
+pairs of the thirteen judgements are pooled into one precision and recall. A candidate with
+constants to choose chooses them on the twelve weeks by one rule (`best`): the highest recall among
+settings whose precision reaches issue 20's 0.95, or the highest precision if none does.
+bench/stories/blind-1.yaml, written before this round, is read once at its end (`--blind`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from broadsheet.build import stories
+from broadsheet.build.stories import Features, StoryEntry, StoryIndex, StorySettings
+
+Week = tuple[int, int]
+Counts = tuple[int, int, int]  # right pairs, pairs found, pairs labelled
+PRECISION_TARGET = 0.95
+
+
+def weeks_of(entries: list[StoryEntry], labels: dict[str, str]) -> dict[str, Week]:
+    """Entry id -> the ISO (year, week) of its story's first article."""
+    first: dict[str, Week] = {}
+    for e in sorted(entries, key=lambda e: (e.date, e.id)):
+        first.setdefault(labels[e.id], e.date.isocalendar()[:2])
+    return {e.id: first[labels[e.id]] for e in entries}
+
+
+def _pairs(groups: list[tuple[str, ...]]) -> set[tuple[str, str]]:
+    return {(a, b) if a < b else (b, a) for g in groups for a, b in itertools.combinations(g, 2)}
+
+
+def counts(part: list[StoryEntry], labels: dict[str, str], found: list[tuple[str, ...]]) -> Counts:
+    truth: dict[str, list[str]] = {}
+    for e in part:
+        truth.setdefault(labels[e.id], []).append(e.id)
+    want = _pairs(list(map(tuple, truth.values())))
+    got = _pairs(found)
+    return len(want & got), len(got), len(want)
+
+
+def figures(total: Counts) -> tuple[float, float]:
+    right, got, want = total
+    return (right / got if got else 1.0), (right / want if want else 1.0)
+
+
+def add(many: list[Counts]) -> Counts:
+    return (sum(c[0] for c in many), sum(c[1] for c in many), sum(c[2] for c in many))
+
+
+def best(options: dict[str, Counts]) -> str:
+    """The option of the highest recall whose precision reaches the target; else the most precise.
+    Ties go to the option listed first (so the rule does not depend on dict order beyond that)."""
+
+    def rank(name: str) -> tuple[int, float, float]:
+        p, r = figures(options[name])
+        return (1, r, p) if p >= PRECISION_TARGET else (0, p, r)
+
+    top = max(rank(name) for name in options)
+    return next(name for name in options if rank(name) == top)
+
+
+# --- Candidate 1: the current method, its constants a parameter -------------------------------
+
+
+@dataclass(frozen=True)
+class Constants:
+    threshold: float = 0.20
+    floor: float = 0.09
+    decay: float = 0.75
+    merge: float = 0.5
+    cross_names: int = 2
+    across: float = 0.5
+    generic_out: bool = False  # offices, days and months not counted among the words the floor needs
+    share: float = 0.0  # a link needs this share of the fewer names found in the other article
+    penalty: float = 0.0  # average link counts a missing link as -penalty (towards complete link)
+
+    def label(self) -> str:
+        generic = ", generic out" if self.generic_out else ""
+        extra = (f", share {self.share}" if self.share else "") + (f", penalty {self.penalty}" if self.penalty else "")
+        return (
+            f"t {self.threshold} floor {self.floor} decay {self.decay} merge {self.merge} "
+            f"cross {self.cross_names}/{self.across}{generic}{extra}"
+        )
+
+
+# The method before this round, and the one this round chose (stories.py's constants now).
+TODAY = Constants(0.20, 0.09, 0.75, 0.5, 2, 0.5, False)
+CHOSEN = Constants(0.20, 0.06, 0.9, 0.6, 1, 0.5, True)
+_GENERIC_TERMS = frozenset(stories._key(word) for word in stories._GENERIC)
+
+
+def current() -> Constants:
+    """The constants `build/stories.py` holds now (so `--blind` can say if they left CHOSEN)."""
+    default = StorySettings()
+    return Constants(
+        default.threshold,
+        stories.PLAIN_FLOOR,
+        stories.DECAY,
+        stories.MERGE_SHARE,
+        stories.CROSS_NAMES,
+        default.across_languages,
+        False,  # offices, days and months count for the floor in build/stories.py (the third round's change reverted)
+    )
+
+
+@contextmanager
+def patched(c: Constants) -> Iterator[None]:
+    saved = (
+        stories.PLAIN_FLOOR,
+        stories.DECAY,
+        stories.MERGE_SHARE,
+        stories.CROSS_NAMES,
+        stories._average_link,
+    )
+    plain = stories._average_link
+
+    def shifted(members, links, threshold):
+        raised = {m: {o: v + c.penalty for o, v in links[m].items()} for m in members}
+        return plain(members, raised, threshold + c.penalty)
+
+    stories.PLAIN_FLOOR, stories.DECAY, stories.MERGE_SHARE, stories.CROSS_NAMES = (
+        c.floor,
+        c.decay,
+        c.merge,
+        c.cross_names,
+    )
+    if c.penalty:
+        stories._average_link = shifted
+    try:
+        yield
+    finally:
+        (
+            stories.PLAIN_FLOOR,
+            stories.DECAY,
+            stories.MERGE_SHARE,
+            stories.CROSS_NAMES,
+            stories._average_link,
+        ) = saved
+
+
+def name_share(kind: type[StoryIndex], share: float) -> type[StoryIndex]:
+    class Shared(kind):  # type: ignore[valid-type,misc]
+        def _score(self, a: str, b: str) -> float:
+            found = super()._score(a, b)
+            fa, fb = self.feats[a], self.feats[b]
+            if not found:
+                return found
+            both = stories._named_in_both(fa, fb)
+            return found if len(both) >= share * min(len(fa.names), len(fb.names)) else 0.0
+
+    return Shared
+
+
+def generic_out(kind: type[StoryIndex]) -> type[StoryIndex]:
+    """The third round's change (reverted after blind-1): offices, days and months ("President",
+    "Friday") not counted among the plain words the floor needs. The floor read at call time."""
+
+    class GenericOut(kind):  # type: ignore[valid-type,misc]
+        def _score(self, a: str, b: str) -> float:
+            found = super()._score(a, b)
+            fa, fb = self.feats[a], self.feats[b]
+            if not found or self.entries[a].language != self.entries[b].language:
+                return found
+            shared = fa.names & fb.names
+            if any(t[0].isdigit() and sum(ch.isdigit() for ch in t) >= 2 for t in shared):
+                return found
+            plain = sum(w * fb.weights.get(t, 0.0) for t, w in fa.weights.items() if t not in shared | _GENERIC_TERMS)
+            return found if plain >= stories.PLAIN_FLOOR * fa.norm * fb.norm else 0.0
+
+    return GenericOut
+
+
+def index_class(c: Constants) -> type[StoryIndex]:
+    """The grouping `c` describes: StoryIndex, with the variants its flags ask for."""
+    kind: type[StoryIndex] = StoryIndex
+    if c.generic_out:
+        kind = generic_out(kind)
+    if c.share:
+        kind = name_share(kind, c.share)
+    return kind
+
+
+def group_with(c: Constants, part: list[StoryEntry], cache: dict[str, Features]) -> list[tuple[str, ...]]:
+    settings = StorySettings(threshold=c.threshold, across_languages=c.across)
+    kind = index_class(c)
+    with patched(c):
+        return [s.ids for s in kind(part, settings, cache).stories()]
+
+
+def wider_grid() -> list[Constants]:
+    """The generic-out grid near its choice, with a name share and a missing-link penalty."""
+    return [
+        Constants(t, f, d, m, x, 0.5, True, share, penalty)
+        for t in (0.18, 0.20, 0.22)
+        for f in (0.05, 0.06, 0.07)
+        for d in (0.75, 0.9, 1.0)
+        for m in (0.4, 0.5, 0.6)
+        for x in (1, 2)
+        for share in (0.0, 0.3, 0.5)
+        for penalty in (0.0, 0.25)
+    ]
+
+
+def grid(generic_out: bool) -> list[Constants]:
+    floors = (0.03, 0.04, 0.05, 0.06, 0.07, 0.09) if generic_out else (0.05, 0.07, 0.08, 0.09, 0.10, 0.11)
+    return [
+        Constants(t, f, d, m, x, 0.5, generic_out)
+        for t in (0.16, 0.18, 0.20, 0.22, 0.24)
+        for f in floors
+        for d in (0.5, 0.75, 0.9, 1.0)
+        for m in (0.4, 0.5, 0.6, 0.7)
+        for x in (1, 2)
+    ]
+
+
+# --- Candidate 2: links learned by logistic regression ---------------------------------------
+
+
+def signals(index: StoryIndex, a: str, b: str) -> list[float] | None:
+    """What a learned link reads of a pair (a function of the pair alone): cosine, its plain part
+    and the part without offices/days/months, its named part, names in both (log), a long figure
+    in both, time apart, two languages, words in both titles (log), the share of the fewer names
+    found in the other, cosine times time apart. None when the pair shares no name at all."""
+    fa, fb = index.feats[a], index.feats[b]
+    ea, eb = index.entries[a], index.entries[b]
+    both = stories._named_in_both(fa, fb)
+    if not fa.norm or not fb.norm or not both:
+        return None
+    shared = fa.names & fb.names
+    dot = plain = bare = 0.0
+    for t, w in fa.weights.items():
+        product = w * fb.weights.get(t, 0.0)
+        dot += product
+        if t not in shared:
+            plain += product
+            if t not in _GENERIC_TERMS:
+                bare += product
+    norms = fa.norm * fb.norm
+    apart = abs(index.times[a] - index.times[b]) / index.window
+    titles = [{term for term, _ in stories._terms(e.title, index.memo)} for e in (ea, eb)]
+    return [
+        dot / norms,
+        plain / norms,
+        bare / norms,
+        (dot - plain) / norms,
+        math.log1p(len(both)),
+        float(any(t[0].isdigit() and sum(ch.isdigit() for ch in t) >= 2 for t in both)),
+        apart,
+        float(ea.language != eb.language),
+        math.log1p(len(titles[0] & titles[1])),
+        len(both) / max(1, min(len(fa.names), len(fb.names))),
+        dot / norms * apart,
+    ]
+
+
+def candidate_rows(part: list[StoryEntry], labels: dict[str, str], cache) -> tuple[list[list[float]], list[int]]:
+    index = StoryIndex(part, StorySettings(), cache)
+    rows, ys = [], []
+    for _, a in index.order:
+        for b in sorted(index._candidates(a)):
+            x = signals(index, a, b)
+            if x is not None:
+                rows.append(x)
+                ys.append(int(labels[a] == labels[b]))
+    return rows, ys
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """p = 1 / (1 + exp(-(bias + sum w_i (x_i - mean_i) / spread_i)))."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    spread: tuple[float, ...]
+
+    def probability(self, x: list[float]) -> float:
+        z = self.bias + sum(w * (xi - m) / s for w, xi, m, s in zip(self.weights, x, self.mean, self.spread))
+        return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def fit(rows: list[list[float]], ys: list[int], l2: float = 1.0) -> Logistic:
+    """Weighted logistic regression by Newton's method (a dozen steps to converge): classes weighed
+    alike, an L2 penalty on the weights (not the bias). Pure Python: eleven signals, a few hundred pairs."""
+    d = len(rows[0])
+    n = len(rows)
+    mean = [sum(r[i] for r in rows) / n for i in range(d)]
+    spread = [math.sqrt(sum((r[i] - mean[i]) ** 2 for r in rows) / n) or 1.0 for i in range(d)]
+    xs = [[1.0] + [(r[i] - mean[i]) / spread[i] for i in range(d)] for r in rows]
+    positives = sum(ys)
+    weigh = {1: n / (2 * max(1, positives)), 0: n / (2 * max(1, n - positives))}
+    beta = [0.0] * (d + 1)
+    for _ in range(25):
+        grad = [0.0] * (d + 1)
+        hess = [[0.0] * (d + 1) for _ in range(d + 1)]
+        for x, y in zip(xs, ys):
+            z = sum(b * xi for b, xi in zip(beta, x))
+            p = 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+            c = weigh[y]
+            g, h = c * (p - y), c * p * (1 - p)
+            for i in range(d + 1):
+                grad[i] += g * x[i]
+                hx = h * x[i]
+                row = hess[i]
+                for j in range(i, d + 1):
+                    row[j] += hx * x[j]
+        for i in range(d + 1):
+            for j in range(i):
+                hess[i][j] = hess[j][i]
+        for i in range(1, d + 1):
+            grad[i] += l2 * beta[i]
+            hess[i][i] += l2
+        step = _solve(hess, grad)
+        beta = [b - s for b, s in zip(beta, step)]
+        if max(abs(s) for s in step) < 1e-8:
+            break
+    return Logistic(tuple(beta[1:]), beta[0], tuple(mean), tuple(spread))
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (the Hessian is small and positive definite)."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(col + 1, n):
+            f = m[r][col] / m[col][col]
+            for k in range(col, n + 1):
+                m[r][k] -= f * m[col][k]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        x[r] = (m[r][n] - sum(m[r][k] * x[k] for k in range(r + 1, n))) / m[r][r]
+    return x
+
+
+def learned(model: Logistic, cut: float) -> type[StoryIndex]:
+    class Learned(StoryIndex):
+        def _link(self, a: str, b: str) -> None:
+            x = signals(self, a, b)
+            if x is not None and (p := model.probability(x)) >= cut:
+                self.links[a][b] = self.links[b][a] = p / cut
+
+    return Learned
+
+
+# --- The cross-validation ---------------------------------------------------------------------
+
+
+def _written(entry_id: str, title: str, hours: float, summary: str, body: str) -> StoryEntry:
+    return StoryEntry(entry_id, title, summary, body, datetime(2026, 3, 2, 9) + timedelta(hours=hours), "Desk")
+
+
+# The demo's three unrelated pairs as tests/build/test_stories.py writes them (UNRELATED_PAIRS):
+# a setting may not join one the method before this round kept apart (the NATO preview and the
+# Kremlin's remark on it), as it may not change the demo's own groups.
+WRITTEN_PAIRS = (
+    (
+        _written(
+            "g7-statement",
+            "G7 backs a ceasefire and urges restraint as Harlan leaves early",
+            0,
+            "Leaders at the Lisbon G7 summit issued a statement on the border fighting; Harlan left a day early.",
+            "The statement asks both sides to accept monitors. Harlan flew home before the final session.",
+        ),
+        _written(
+            "g7-trade",
+            "Harlan signs order putting parts of the trade deal into effect",
+            14,
+            "The president signed the order on the sidelines of the G7 summit in Lisbon, cutting car tariffs.",
+            "Carmakers welcomed the lower tariffs. Steel quotas were left for later talks.",
+        ),
+    ),
+    (
+        _written(
+            "fed-hold",
+            "Fed holds rates at 4.25%-4.50% and still sees two cuts",
+            0,
+            "The Federal Reserve left its benchmark rate unchanged and raised its inflation forecast.",
+            "Chair Holloway said tariffs would lift prices. Officials still expect two cuts this year.",
+        ),
+        _written(
+            "boe-hold",
+            "Bank of England holds at 4.25% in a 6-3 vote",
+            17,
+            "The Monetary Policy Committee kept Bank Rate at 4.25% as inflation rose to 3.4%.",
+            "Governor Lyle said cuts would be gradual. Three members wanted a cut.",
+        ),
+    ),
+    (
+        _written(
+            "nato-preview",
+            "Italy resists NATO's 4% spending goal before the Oslo summit",
+            0,
+            "Prime Minister Ferri told Secretary General Visser that Rome cannot commit to 4% of GDP.",
+            "Allies meet in Oslo next week. Italy asks for a longer timetable.",
+        ),
+        _written(
+            "kremlin-remark",
+            "Volkov says NATO's 4% spending plan is no threat to Russia",
+            4,
+            "At a forum in Kazan, President Volkov dismissed NATO's goal of 4% of GDP as wasted money.",
+            "Volkov said Russia would not join an arms race. He spoke to foreign editors late at night.",
+        ),
+    ),
+)
+
+
+def keeps_the_demo(c: Constants, demo: list[StoryEntry], cache: dict[str, Features]) -> bool:
+    """The demo's groups exactly as the method before this round finds them, and no written pair
+    joined that it kept apart."""
+    with patched(TODAY):
+        intended = {s.ids for s in stories.group(demo, cache=cache)}
+        apart_before = [p for p in WRITTEN_PAIRS if not stories.group(p)]
+    if set(group_with(c, demo, cache)) != intended:
+        return False
+    return not any(group_with(c, list(p), {}) for p in apart_before)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One candidate's line: its pooled week-by-week counts, what it chose, and the demo."""
+
+    name: str
+    total: Counts
+    note: str
+
+
+def cross_validate(entries: list[StoryEntry], labels: dict[str, str], demo: list[StoryEntry]) -> list[Row]:
+    """Every candidate judged week by week. A setting of constants is a choice only where it
+    `keeps_the_demo`: the demo is a constraint, not a score."""
+    week = weeks_of(entries, labels)
+    folds = sorted(set(week.values()))
+    parts = {w: [e for e in entries if week[e.id] == w] for w in folds}
+    cache = {e.id: stories.features(e) for e in entries}
+    demo_cache = {e.id: stories.features(e) for e in demo}
+    with patched(TODAY):
+        intended = {s.ids for s in stories.group(demo, cache=demo_cache)}
+    rows = [Row(f"the method before this round ({TODAY.label()})", _fixed(TODAY, parts, labels, cache), "")]
+    rows.append(
+        Row(f"this round's choice, fixed, in sample ({CHOSEN.label()})", _fixed(CHOSEN, parts, labels, cache), "")
+    )
+
+    # Constants chosen on the other weeks: each setting's counts per week, then each week judged
+    # by the setting the other twelve weeks choose.
+    grids = (
+        ("today's method, constants retuned", grid(False)),
+        ("offices, days, months out of the floor, retuned", grid(True)),
+        ("  the same with name share and missing-link penalty", wider_grid()),
+    )
+    for title, candidates in grids:
+        allowed = [c for c in candidates if keeps_the_demo(c, demo, demo_cache)]
+        table = {c: [counts(parts[w], labels, group_with(c, parts[w], cache)) for w in folds] for c in allowed}
+        per_week, chosen = [], set()
+        for n, _ in enumerate(folds):
+            options = {c.label(): add([t for m, t in enumerate(table[c]) if m != n]) for c in table}
+            name = best(options)
+            chosen.add(name)
+            per_week.append(next(table[c][n] for c in table if c.label() == name))
+        on_all = best({c.label(): add(table[c]) for c in table})
+        note = f"{len(allowed)} of {len(candidates)} settings keep the demo; {len(chosen)} chosen across folds; on all weeks: {on_all}"
+        rows.append(Row(title, add(per_week), note))
+
+    # Learned links, fitted on the other weeks' candidate pairs: the cut fixed, or chosen by an
+    # inner leave-one-week-out on the twelve (average link merging at MERGE_SHARE of either method).
+    pair_rows = {w: candidate_rows(parts[w], labels, cache) for w in folds}
+    cuts = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+    def fitted(training: list[Week]) -> Logistic:
+        return fit([x for w in training for x in pair_rows[w][0]], [y for w in training for y in pair_rows[w][1]])
+
+    def judged(model: Logistic, cut: float, part: list[StoryEntry]) -> Counts:
+        return counts(part, labels, [s.ids for s in learned(model, cut)(part, StorySettings(), cache).stories()])
+
+    models = {w: fitted([f for f in folds if f != w]) for w in folds}
+    everything = fitted(folds)
+    for merge_from in (TODAY, CHOSEN):
+        with patched(merge_from):
+            merge = f"merge {merge_from.merge}"
+            for cut in cuts:
+                rows.append(
+                    Row(
+                        f"logistic links, p >= {cut}, {merge}",
+                        add([judged(models[w], cut, parts[w]) for w in folds]),
+                        "",
+                    )
+                )
+
+            def inner_cut(training: list[Week]) -> float:
+                options: dict[str, list[Counts]] = {str(cut): [] for cut in cuts}
+                for inner in training:
+                    model = fitted([f for f in training if f != inner])
+                    for cut in cuts:
+                        options[str(cut)].append(judged(model, cut, parts[inner]))
+                return float(best({k: add(v) for k, v in options.items()}))
+
+            nested, chosen_cuts = [], []
+            for w in folds:
+                cut = inner_cut([f for f in folds if f != w])
+                nested.append(judged(models[w], cut, parts[w]))
+                chosen_cuts.append(cut)
+            cut = inner_cut(folds)
+            found = {s.ids for s in learned(everything, cut)(demo, StorySettings(), demo_cache).stories()}
+            demo_note = f"demo +{len(found - intended)} -{len(intended - found)}"
+            note = f"cuts chosen {sorted(set(chosen_cuts))}; on all weeks p >= {cut}, {demo_note}"
+            rows.append(Row(f"logistic links, cut chosen on the other weeks, {merge}", add(nested), note))
+    return rows
+
+
+def _fixed(c: Constants, parts: dict[Week, list[StoryEntry]], labels: dict[str, str], cache) -> Counts:
+    """A setting judged week by week as it is (nothing fitted)."""
+    return add([counts(part, labels, group_with(c, part, cache)) for part in parts.values()])
+
+
+# --- The fourth round: words that open a sentence ("Lisbon metro shut ...") ------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a capitalised word that opens a sentence may count as a name in common (a pair's
+    need of one): never (main's method before this round), when the other article names it
+    mid-sentence, or also when it opens a sentence in both; `lowered_out`: not when the
+    article writes it in lower case elsewhere; `across`: between languages too."""
+
+    label: str
+    on: bool = True
+    lowered_out: bool = True
+    both_open: bool = False
+    across: bool = False
+
+
+NO_RULE = Rule("R0: no opener is a name (main's method)", on=False)
+RULES = (
+    NO_RULE,
+    Rule("R1: an opener the other names mid-sentence, any language", lowered_out=False, across=True),
+    Rule("R2: an opener the other names mid-sentence, one language", lowered_out=False),
+    Rule("R3: R2, openers the article writes in lower case out"),
+    Rule("R4: R2, or an opener of both", lowered_out=False, both_open=True),
+    Rule("R5: R4, openers the article writes in lower case out", both_open=True),
+)
+CHOSEN_RULE = RULES[3]  # this round's choice (build/stories.py now); see fourth_round()
+
+# Declared before the measure (issue 20's brief for the round): a common word opening a sentence
+# in two articles is no name in common. Two jobs reports of two countries, as
+# tests/build/test_stories.py writes them, which a rule may not join.
+TRADERS_PAIR = (
+    _written(
+        "canada-jobs",
+        "Traders pare bets on a rate cut after strong jobs data",
+        0,
+        "Ottawa's statistics agency said employers added 60,000 jobs in May, far more than expected.",
+        "Bond yields rose as the figures came out.",
+    ),
+    _written(
+        "japan-jobs",
+        "Traders add bets on a rate cut after weak jobs data",
+        5,
+        "Tokyo's labour ministry said the jobless rate rose in May, more than expected.",
+        "Bond yields fell as the figures came out.",
+    ),
+)
+
+
+@contextmanager
+def ruled(rule: Rule) -> Iterator[None]:
+    """build/stories.py grouping by `rule`: its `_opening_names` and `_opened_with` swapped
+    (features made inside this block carry the rule's openers)."""
+    saved = stories._opening_names, stories._opened_with, stories.StoryIndex._score
+
+    def opening_names(openers: set[str], names: set[str], lowered: set[str]) -> frozenset[str]:
+        if not rule.on:
+            return frozenset()
+        return frozenset(openers - names - (lowered if rule.lowered_out else set()))
+
+    def opened_with(fa: Features, fb: Features) -> bool:
+        return bool(fa.names & fb.openers or fa.openers & fb.names or (rule.both_open and fa.openers & fb.openers))
+
+    plain_score = saved[2]
+
+    def score(self: StoryIndex, a: str, b: str) -> float:
+        # Across languages: build/stories.py never asks; a rule that does waives the language test.
+        if rule.across and rule.on and self.entries[a].language != self.entries[b].language:
+            fa, fb = self.feats[a], self.feats[b]
+            if not fa.names & fb.names and opened_with(fa, fb):
+                stand_in = dict(self.feats)
+                joined = fa.names | (fb.names & fa.openers)
+                stand_in[a] = Features(fa.weights, frozenset(joined), fa.norm, fa.openers)
+                stand_in[b] = Features(fb.weights, frozenset(fb.names | (fa.names & fb.openers)), fb.norm, fb.openers)
+                saved_feats, self.feats = self.feats, stand_in
+                try:
+                    return plain_score(self, a, b)
+                finally:
+                    self.feats = saved_feats
+        return plain_score(self, a, b)
+
+    stories._opening_names, stories._opened_with = opening_names, opened_with
+    stories.StoryIndex._score = score  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        stories._opening_names, stories._opened_with, stories.StoryIndex._score = saved  # type: ignore[method-assign]
+
+
+def small_grid() -> list[Constants]:
+    """Constants around main's, for the chosen rule retuned by week."""
+    return [
+        Constants(t, f, d, m, x, 0.5, False)
+        for t in (0.18, 0.20, 0.22)
+        for f in (0.07, 0.09, 0.11)
+        for d in (0.5, 0.75, 0.9)
+        for m in (0.4, 0.5, 0.6)
+        for x in (1, 2)
+    ]
+
+
+def fourth_round(entries: list[StoryEntry], labels: dict[str, str], demo: list[StoryEntry]) -> list[Row]:
+    """Each rule judged week by week (fixed: nothing to fit), the rule chosen on the other weeks
+    by `best`, and constants retuned by week with no rule and with the chosen rule. A rule or a
+    setting counts only where it keeps the demo's groups as main's method finds them."""
+    week = weeks_of(entries, labels)
+    folds = sorted(set(week.values()))
+    parts = {w: [e for e in entries if week[e.id] == w] for w in folds}
+    with ruled(NO_RULE), patched(TODAY):
+        intended = {s.ids for s in stories.group(demo)}
+    rows, table = [], {}
+    for rule in RULES:
+        with ruled(rule):
+            cache = {e.id: stories.features(e) for e in entries}
+            demo_cache = {e.id: stories.features(e) for e in demo}
+            keeps = set(group_with(TODAY, demo, demo_cache)) == intended
+            traders = bool(stories.group(TRADERS_PAIR))
+            per_week = [counts(parts[w], labels, group_with(TODAY, parts[w], cache)) for w in folds]
+        if keeps and not traders:
+            table[rule.label] = per_week
+        flags = ("" if keeps else " [changes the demo]") + (" [joins the Traders pair]" if traders else "")
+        rows.append(Row(f"{rule.label}{flags}", add(per_week), ""))
+    chosen_per_week, chosen = [], set()
+    for n, _ in enumerate(folds):
+        options = {name: add([t for m, t in enumerate(weeks) if m != n]) for name, weeks in table.items()}
+        name = best(options)
+        chosen.add(name)
+        chosen_per_week.append(table[name][n])
+    on_all = best({name: add(weeks) for name, weeks in table.items()})
+    note = f"among {len(table)} allowed; chosen: {sorted(chosen)}; on all weeks: {on_all}"
+    rows.append(Row("the rule chosen on the other weeks", add(chosen_per_week), note))
+    for rule in (NO_RULE, CHOSEN_RULE):
+        with ruled(rule):
+            cache = {e.id: stories.features(e) for e in entries}
+            demo_cache = {e.id: stories.features(e) for e in demo}
+            allowed = [c for c in small_grid() if set(group_with(c, demo, demo_cache)) == intended]
+            grid_table = {c: [counts(parts[w], labels, group_with(c, parts[w], cache)) for w in folds] for c in allowed}
+        per_week, picked = [], set()
+        for n, _ in enumerate(folds):
+            options = {c.label(): add([t for m, t in enumerate(grid_table[c]) if m != n]) for c in grid_table}
+            name = best(options)
+            picked.add(name)
+            per_week.append(next(grid_table[c][n] for c in grid_table if c.label() == name))
+        on_all = best({c.label(): add(grid_table[c]) for c in grid_table})
+        note = f"{len(allowed)} of {len(small_grid())} settings keep the demo; {len(picked)} chosen across folds; on all weeks: {on_all}"
+        rows.append(Row(f"constants retuned by week, {rule.label}", add(per_week), note))
+    return rows
