@@ -39,11 +39,15 @@ def build(
     state: BuildState | None = None,
     progress: Progress | None = None,
     changed: set[str] | None = None,
+    model_wanted: bool = False,
 ) -> BuildReport:
     """Build the site. `state` is what the last build left (the build cache, or the dev
     server's memory); `changed`, when the caller knows it (the watcher does), names the
-    input files changed since the last build."""
-    clock, progress, rebuild = Clock(), progress or Progress(), Rebuild(request, state, changed)
+    input files changed since the last build. `model_wanted`: make the model even when
+    nothing changed, if the state keeps none yet (serve's warm-up: its short cuts start
+    from the last build's model)."""
+    clock, progress = Clock(), progress or Progress()
+    rebuild = Rebuild(request, state, changed, model_wanted)
     problems = scan.check_site(request.site_dir) or output_folder.check_output_folder(
         request.site_dir, request.output_dir, request.replace_output
     )

@@ -59,8 +59,11 @@ class Rebuild:
     """One build's dealings with the last build's state: made by the recipe at its start,
     asked along the way, told at the end (see above)."""
 
-    def __init__(self, request: BuildRequest, state: BuildState | None, changed: set[str] | None) -> None:
+    def __init__(
+        self, request: BuildRequest, state: BuildState | None, changed: set[str] | None, model_wanted: bool = False
+    ) -> None:
         self.request = request
+        self.model_wanted = model_wanted  # no "nothing to do" for a state that keeps no model yet
         self.state = state if state is not None else BuildState()
         # Input files the watcher saw change; None: unknown, look at everything. A build that
         # stopped before its scan (bad settings) took in nothing: whatever the watcher named
@@ -192,6 +195,7 @@ class Rebuild:
         outcome = state.outcome
         if (
             request.explain
+            or (self.model_wanted and state.keep_last and self.previous is None)
             or not outcome
             or self._racy
             or not outcome.holds(self._inputs, now)

@@ -102,6 +102,30 @@ class LiveSite:
         self._learned |= report.ok and bool(learned or (self.state.outcome and self.state.outcome.inputs != known))
         return report
 
+    def warm(self) -> None:
+        """After a start answered from the build cache (nothing had changed, so no model was
+        made), make the model and page snapshot that serve's short cuts start from, quietly:
+        the first edit then costs an edit, not a whole build's working out (a title edit at
+        10,000 articles: 4.4 s before, 1-1.9 s after). Run on its own thread once serving;
+        a save meanwhile waits its turn, as rebuilds wait for each other. Requests are not
+        held meanwhile: the output it leaves is the one being served (or, put right where a
+        hand changed it, switched to at once, as every build's is)."""
+        with self._lock:
+            if self.state.last is not None or self.failing or not self._whole:
+                return
+            self._whole = False
+            try:
+                report = self.build(self.request, self.state, model_wanted=True)
+            except Exception as exc:  # a bug: said as any rebuild's would be
+                self._crashed(exc, "warm-up")
+                return
+            self._whole = True
+            if not report.ok:  # something changed under it: said, as a rebuild's failure is
+                self._tell(report, 0.0, "start")
+            elif report.changed or report.removed:
+                self.server.notify_reload(list(report.changed + report.removed))
+            self._learned |= report.ok and bool(report.parsed or report.changed or report.removed)
+
     def _output_touched(self) -> bool:
         """Whether anyone but us changed the output. A build told what changed trusts its
         own record of the output (walking it costs 0.3 s at 10,000 articles), so the walk

@@ -166,3 +166,30 @@ def test_serve_stopped_with_ctrl_c_leaves_the_cache_a_build_needs(site, tmp_path
     assert served == clean_build(site, tmp_path / "clean")
     report = pipeline.build(BuildRequest(site), state)
     assert nothing_done(report) and set(report.stages) <= {"scan", "parse", "write"}
+
+
+def test_after_a_start_from_the_cache_the_warm_up_makes_the_model_quietly_for_the_first_edit(site):
+    """A start answered from the cache keeps no model; the warm-up makes it without a word
+    or a byte changed, so the first body edit takes serve's short cut."""
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site / "site")
+    out = io.StringIO()
+    request = BuildRequest(site)
+    server = DevServer(request.output_dir, "/digest/", "127.0.0.1", 0)
+    server.listen()
+    try:
+        live = LiveSite(request, server, out=out)
+        assert live.rebuild().ok and live.state.last is None  # answered from the cache
+        printed = out.getvalue()
+        live.warm()
+        assert live.state.last is not None
+        assert out.getvalue() == printed  # not a word
+        assert tree_bytes(site / "site") == before
+        with (site / "content/desk1/story-1.md").open("a", encoding="utf-8") as file:
+            file.write("\nA second paragraph.\n")
+        report = live.rebuild({"content/desk1/story-1.md"})
+        live.warm()  # a model is kept now: nothing to do
+    finally:
+        server.stop()
+    assert report.ok and "bodies" in report.stages, report.stages
+    assert tree_bytes(site / "site") == clean_build(site, site.parent / "clean")
