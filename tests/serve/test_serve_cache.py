@@ -183,6 +183,7 @@ def test_after_a_start_from_the_cache_the_warm_up_makes_the_model_quietly_for_th
         printed = out.getvalue()
         live.warm()
         assert live.state.last is not None
+        assert live.state.last[1].search is not None  # the index the first body edit updates
         assert out.getvalue() == printed  # not a word
         assert tree_bytes(site / "site") == before
         with (site / "content/desk1/story-1.md").open("a", encoding="utf-8") as file:
