@@ -381,6 +381,11 @@ class Rebuild:
         paths = state.produced.get(fingerprint)
         if paths and all([self._unchanged(path, fingerprint) for path in paths]):
             self._reused.add(kind)
+            if self.model_wanted:
+                # serve's warm-up: made for what making them leaves in memory (the search index
+                # and its documents, sitemap elements) for the first edit to start from; not
+                # written, as the files on disk are made from these very records.
+                compute()
             return dict.fromkeys(paths)
         files = compute()
         for path in files:
