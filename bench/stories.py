@@ -303,20 +303,9 @@ _GENERIC_TERMS = frozenset(stories._key(word) for word in stories._GENERIC)
 def generic_out_of_floor(floor: float) -> type[StoryIndex]:
     """Tried: offices, days and months ("President", "Friday") not counted among the plain words
     the floor needs (they are already no names; here they are no evidence either)."""
+    import stories_fit
 
-    class GenericOut(StoryIndex):
-        def _score(self, a: str, b: str) -> float:
-            found = super()._score(a, b)
-            fa, fb = self.feats[a], self.feats[b]
-            if not found or self.entries[a].language != self.entries[b].language:
-                return found
-            shared = fa.names & fb.names
-            if any(t[0].isdigit() and sum(c.isdigit() for c in t) >= 2 for t in shared):
-                return found
-            plain = sum(w * fb.weights.get(t, 0.0) for t, w in fa.weights.items() if t not in shared | _GENERIC_TERMS)
-            return found if plain >= floor * fa.norm * fb.norm else 0.0
-
-    return GenericOut
+    return stories_fit.generic_out(StoryIndex, floor)
 
 
 def cross_capped(cap: float) -> type[StoryIndex]:
@@ -683,13 +672,10 @@ def site(site_dir: Path) -> None:
             print(f"    {entry_id}")
 
 
-def cv() -> None:
+def _print_rows(rows) -> None:
+    """Cross-validation rows (bench/stories_fit.py), one line each with its note under it."""
     import stories_fit
 
-    entries, labels = labelled()
-    print(f"{len(entries)} labelled entries, each of 13 weeks judged by what the other 12 choose or fit")
-    with stories_fit.ruled(stories_fit.NO_RULE):  # the third round's table, against the method of that round
-        rows = stories_fit.cross_validate(entries, labels, site_entries(Path(".")))
     for row in rows:
         p, r = stories_fit.figures(row.total)
         print(
@@ -697,6 +683,16 @@ def cv() -> None:
         )
         if row.note:
             print(f"      {row.note}")
+
+
+def cv() -> None:
+    import stories_fit
+
+    entries, labels = labelled()
+    print(f"{len(entries)} labelled entries, each of 13 weeks judged by what the other 12 choose or fit")
+    with stories_fit.ruled(stories_fit.NO_RULE):  # the third round's table, against the method of that round
+        rows = stories_fit.cross_validate(entries, labels, site_entries(Path(".")))
+    _print_rows(rows)
 
 
 def openers_cv() -> None:
@@ -709,13 +705,7 @@ def openers_cv() -> None:
     entries, labels = entries + more, labels | more_labels
     weeks = len(set(stories_fit.weeks_of(entries, labels).values()))
     print(f"{len(entries)} entries (labelled-*.yaml and blind-1.yaml), {weeks} weeks, each judged by the others")
-    for row in stories_fit.fourth_round(entries, labels, site_entries(Path("."))):
-        p, r = stories_fit.figures(row.total)
-        print(
-            f"  {row.name:66} {p:.3f} / {r:.3f}  ({row.total[0]} right of {row.total[1]} found, {row.total[2]} labelled)"
-        )
-        if row.note:
-            print(f"      {row.note}")
+    _print_rows(stories_fit.fourth_round(entries, labels, site_entries(Path("."))))
 
 
 def blind() -> None:

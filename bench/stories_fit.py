@@ -164,9 +164,10 @@ def name_share(kind: type[StoryIndex], share: float) -> type[StoryIndex]:
     return Shared
 
 
-def generic_out(kind: type[StoryIndex]) -> type[StoryIndex]:
+def generic_out(kind: type[StoryIndex], floor: float | None = None) -> type[StoryIndex]:
     """The third round's change (reverted after blind-1): offices, days and months ("President",
-    "Friday") not counted among the plain words the floor needs. The floor read at call time."""
+    "Friday") not counted among the plain words the floor needs. `floor`: the floor, else
+    stories.PLAIN_FLOOR read at call time (the second round tried it with floors of its own)."""
 
     class GenericOut(kind):  # type: ignore[valid-type,misc]
         def _score(self, a: str, b: str) -> float:
@@ -178,7 +179,8 @@ def generic_out(kind: type[StoryIndex]) -> type[StoryIndex]:
             if any(t[0].isdigit() and sum(ch.isdigit() for ch in t) >= 2 for t in shared):
                 return found
             plain = sum(w * fb.weights.get(t, 0.0) for t, w in fa.weights.items() if t not in shared | _GENERIC_TERMS)
-            return found if plain >= stories.PLAIN_FLOOR * fa.norm * fb.norm else 0.0
+            needed = stories.PLAIN_FLOOR if floor is None else floor
+            return found if plain >= needed * fa.norm * fb.norm else 0.0
 
     return GenericOut
 

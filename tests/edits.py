@@ -6,6 +6,7 @@ their own."""
 from __future__ import annotations
 
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
+from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.incremental.state import BuildState
 from broadsheet.problems import errors
 
@@ -415,3 +417,22 @@ def story_pages(output: Path) -> list[str]:
         if folder.is_dir()
         else []
     )
+
+
+def story_site(tmp_path: Path) -> Path:
+    """The stories' first site, its files older than the racy-clean margin, as in real use."""
+    site = write_tree(tmp_path / "site", {"broadsheet.yaml": SETTINGS, **story_start()})
+    time.sleep(SETTLE_NS / 1e9 + 0.2)
+    return site
+
+
+def append_paragraph(site: Path, name: str, text: str) -> None:
+    with (site / name).open("a", encoding="utf-8") as file:
+        file.write("\n" + text + "\n")
+
+
+def same_as_clean(site: Path, tmp_path: Path, name: str) -> bool:
+    """Whether the site's output is, byte for byte, what a clean build into tmp_path/name writes."""
+    clean = tmp_path / name
+    assert build(BuildRequest(site, output=clean, now=NOW)).ok
+    return tree_bytes(site / "site") == tree_bytes(clean)

@@ -6,7 +6,6 @@ other settings is never restored into other stories: the build groups afresh."""
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import msgpack
@@ -15,29 +14,25 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache
-from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.incremental.state import BuildState
 
 from conftest import SETTINGS, examples, tree_bytes, write_tree
 from edits import (
     NOW,
     STORY_APPENDED,
+    append_paragraph,
     apply_story,
     front_matter_operations,
     operations,
+    same_as_clean,
     story_operations,
     story_pages,
+    story_site,
     story_start,
 )
 
 BRIDGE, LONE = "content/world/story-0.md", "content/world/story-3.md"  # a bridge report; the orchard growers
 ARTICLES = len(story_start())
-
-
-def _site(tmp_path: Path) -> Path:
-    site = write_tree(tmp_path / "site", {"broadsheet.yaml": SETTINGS, **story_start()})
-    time.sleep(SETTLE_NS / 1e9 + 0.2)  # older than the racy-clean margin, as in real use
-    return site
 
 
 def _cli(site: Path) -> tuple[bool, BuildState, list[str]]:
@@ -49,43 +44,32 @@ def _cli(site: Path) -> tuple[bool, BuildState, list[str]]:
     return report.ok, state, [n for n in (note, *state.notes) if n]
 
 
-def _append(site: Path, name: str, text: str) -> None:
-    with (site / name).open("a", encoding="utf-8") as file:
-        file.write("\n" + text + "\n")
-
-
-def _same_as_clean(site: Path, tmp_path: Path, name: str) -> bool:
-    clean = tmp_path / name
-    assert build(BuildRequest(site, output=clean, now=NOW)).ok
-    return tree_bytes(site / "site") == tree_bytes(clean)
-
-
 def test_after_a_body_edit_the_command_line_regroups_that_article_alone(tmp_path):
-    site = _site(tmp_path)
+    site = story_site(tmp_path)
     ok, state, _ = _cli(site)
     assert ok and state.grouping is not None and state.grouping.regrouped == ARTICLES  # the first: afresh
-    _append(site, BRIDGE, STORY_APPENDED[2])  # stories stay: the build of bodies alone
+    append_paragraph(site, BRIDGE, STORY_APPENDED[2])  # stories stay: the build of bodies alone
     ok, state, notes = _cli(site)
     assert ok and not notes and state.grouping is not None
     assert state.grouping.regrouped == 1 and len(state.grouping.articles) == ARTICLES
-    assert _same_as_clean(site, tmp_path, "clean-1")
-    _append(site, LONE, STORY_APPENDED[0] + " " + STORY_APPENDED[0])  # the growers join the bridge's story
+    assert same_as_clean(site, tmp_path, "clean-1")
+    append_paragraph(site, LONE, STORY_APPENDED[0] + " " + STORY_APPENDED[0])  # the growers join the bridge's story
     ok, state, notes = _cli(site)
     assert ok and not notes and state.grouping is not None and state.grouping.regrouped == 1
     assert (
         "Orchard growers" in (site / "site/stories/crane-collapse-shuts-valmora-harbour-bridge/index.html").read_text()
     )
-    assert _same_as_clean(site, tmp_path, "clean-2")
+    assert same_as_clean(site, tmp_path, "clean-2")
 
 
 def test_new_grouping_settings_group_afresh(tmp_path):
-    site = _site(tmp_path)
+    site = story_site(tmp_path)
     assert _cli(site)[0]
     write_tree(site, {"broadsheet.yaml": SETTINGS + "stories:\n  threshold: 0.9\n"})
     ok, state, _ = _cli(site)
     assert ok and state.grouping is not None and state.grouping.regrouped == ARTICLES
     assert story_pages(site / "site") == []
-    assert _same_as_clean(site, tmp_path, "clean")
+    assert same_as_clean(site, tmp_path, "clean")
 
 
 # --- a grouping section not to be trusted ----------------------------------------------
@@ -139,7 +123,7 @@ NOT_THEIRS = {  # well-formed, but not the grouping of these articles: grouped a
 
 
 def test_a_damaged_or_foreign_grouping_section_builds_what_a_clean_build_builds(tmp_path):
-    site = _site(tmp_path)
+    site = story_site(tmp_path)
     assert _cli(site)[0]
     path = cache.cache_file(site, site / "site")
     good = path.read_bytes()
@@ -147,7 +131,7 @@ def test_a_damaged_or_foreign_grouping_section_builds_what_a_clean_build_builds(
     assert len(values[1 + GROUPING][6]) >= 2  # the two stories' links, to tamper with
     for n, (what, change) in enumerate([*MALFORMED.items(), *NOT_THEIRS.items()]):
         path.write_bytes(_tampered(good, change))
-        _append(site, LONE, f"Step {n}.")  # work to do, so the build reads the grouping
+        append_paragraph(site, LONE, f"Step {n}.")  # work to do, so the build reads the grouping
         ok, state, notes = _cli(site)
         assert ok and state.grouping is not None, what
         if what in MALFORMED:
@@ -155,17 +139,17 @@ def test_a_damaged_or_foreign_grouping_section_builds_what_a_clean_build_builds(
         else:
             assert not notes, (what, notes)
         assert state.grouping.regrouped == ARTICLES, what  # grouped afresh, not restored
-        assert _same_as_clean(site, tmp_path, f"clean-{n}"), what
+        assert same_as_clean(site, tmp_path, f"clean-{n}"), what
         good = path.read_bytes()  # the build saved its own grouping: the next case tampers with that
 
 
 def test_the_grouping_sections_tampered_with_above_restore_when_left_alone(tmp_path):
     """(so each case above is refused for what was done to it)"""
-    site = _site(tmp_path)
+    site = story_site(tmp_path)
     assert _cli(site)[0]
     path = cache.cache_file(site, site / "site")
     path.write_bytes(_tampered(path.read_bytes(), lambda g: g))
-    _append(site, LONE, "Orchards bloom.")  # words of its own: its terms change
+    append_paragraph(site, LONE, "Orchards bloom.")  # words of its own: its terms change
     ok, state, notes = _cli(site)
     assert ok and not notes and state.grouping is not None and state.grouping.regrouped == 1
 

@@ -6,7 +6,6 @@ the order of the files nor on which articles came from the build cache."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -14,19 +13,21 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache
-from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.incremental.state import BuildState
 
 from conftest import SETTINGS, examples, tree_bytes, write_tree
 from edits import (
     NOW,
     STORY_APPENDED,
+    append_paragraph,
     apply_story,
     check_incremental_equals_clean,
     front_matter_operations,
     operations,
+    same_as_clean,
     story_operations,
     story_pages,
+    story_site,
     story_start,
 )
 
@@ -75,49 +76,34 @@ def test_incremental_equals_clean_as_stories_join_and_split(steps):
 # --- the short cuts: kept when the stories stay, left when they change ------------------
 
 
-def _site(tmp_path: Path) -> Path:
-    site = write_tree(tmp_path / "site", {"broadsheet.yaml": SETTINGS, **story_start()})
-    time.sleep(SETTLE_NS / 1e9 + 0.2)  # older than the racy-clean margin, as in real use
-    return site
-
-
-def _append(site: Path, name: str, text: str) -> None:
-    with (site / name).open("a", encoding="utf-8") as file:
-        file.write("\n" + text + "\n")
-
-
-def _same_as_clean(site: Path, tmp_path: Path, name: str) -> bool:
-    clean = tmp_path / name
-    assert build(BuildRequest(site, output=clean, now=NOW)).ok
-    return tree_bytes(site / "site") == tree_bytes(clean)
-
-
 def test_serve_keeps_its_short_cut_for_a_body_edit_that_leaves_the_stories(tmp_path):
-    site = _site(tmp_path)
+    site = story_site(tmp_path)
     request, state = BuildRequest(site, now=NOW), BuildState(keep_last=True)
     assert build(request, state).ok
-    _append(site, BRIDGE, STORY_APPENDED[2])  # words that name no event
+    append_paragraph(site, BRIDGE, STORY_APPENDED[2])  # words that name no event
     report = build(request, state, changed={BRIDGE})
     assert report.ok and "bodies" in report.stages and "model" not in report.stages
-    assert _same_as_clean(site, tmp_path, "clean")
+    assert same_as_clean(site, tmp_path, "clean")
 
 
 def test_serve_builds_in_full_when_a_body_edit_joins_an_article_to_a_story(tmp_path):
-    site = _site(tmp_path)
+    site = story_site(tmp_path)
     request, state = BuildRequest(site, now=NOW), BuildState(keep_last=True)
     assert build(request, state).ok
     before = story_pages(site / "site")
-    _append(site, LONE, STORY_APPENDED[0] + " " + STORY_APPENDED[0])  # the growers' report now names the bridge
+    append_paragraph(
+        site, LONE, STORY_APPENDED[0] + " " + STORY_APPENDED[0]
+    )  # the growers' report now names the bridge
     report = build(request, state, changed={LONE})
     assert report.ok and "model" in report.stages
     assert story_pages(site / "site") == before  # the same story, one report more
     assert "Orchard growers" in (site / "site/stories" / FIRST_STORIES[0] / "index.html").read_text()
-    assert _same_as_clean(site, tmp_path, "clean")
+    assert same_as_clean(site, tmp_path, "clean")
     # and the next body edit, which leaves the stories, takes the short cut again
-    _append(site, BRIDGE, STORY_APPENDED[2])
+    append_paragraph(site, BRIDGE, STORY_APPENDED[2])
     report = build(request, state, changed={BRIDGE})
     assert report.ok and "bodies" in report.stages
-    assert _same_as_clean(site, tmp_path, "clean-2")
+    assert same_as_clean(site, tmp_path, "clean-2")
 
 
 def _cli(site: Path):
@@ -130,22 +116,22 @@ def _cli(site: Path):
 
 
 def test_the_command_line_renders_one_page_for_a_body_edit_that_leaves_the_stories(tmp_path):
-    site = _site(tmp_path)
+    site = story_site(tmp_path)
     assert _cli(site).ok
-    _append(site, BRIDGE, STORY_APPENDED[2])
+    append_paragraph(site, BRIDGE, STORY_APPENDED[2])
     report = _cli(site)
     assert report.ok and report.rendered == 1
-    assert _same_as_clean(site, tmp_path, "clean")
+    assert same_as_clean(site, tmp_path, "clean")
 
 
 def test_the_command_line_builds_in_full_when_a_body_edit_joins_an_article_to_a_story(tmp_path):
-    site = _site(tmp_path)
+    site = story_site(tmp_path)
     assert _cli(site).ok
-    _append(site, LONE, STORY_APPENDED[0] + " " + STORY_APPENDED[0])
+    append_paragraph(site, LONE, STORY_APPENDED[0] + " " + STORY_APPENDED[0])
     report = _cli(site)
     assert report.ok and report.rendered > 1  # the story's page and the edition's change too
     assert "Orchard growers" in (site / "site/stories" / FIRST_STORIES[0] / "index.html").read_text()
-    assert _same_as_clean(site, tmp_path, "clean")
+    assert same_as_clean(site, tmp_path, "clean")
 
 
 # --- determinism -------------------------------------------------------------------------
