@@ -52,6 +52,7 @@ false` keeps an article alone, and `auto=False` in `StorySettings` turns automat
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -85,7 +86,7 @@ class StorySettings:
     auto: bool = True
     window_hours: float = 72.0
     threshold: float = 0.20
-    across_languages: float = 0.5
+    across_languages: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class Features:
 
 
 # The shape of `features`' answer: raised when it changes, as articles are cached with their features.
-VERSION = 3  # 2: G7 one name, offices and months plain words; 3: openers
+VERSION = 4  # 2: G7 one name, offices and months plain words; 3: openers; 4: countries one term
 
 # How much one occurrence counts by where it is, and by what it is.
 TITLE, SUMMARY, BODY = 3.0, 2.0, 1.0
@@ -242,12 +243,56 @@ def _read(word: str, memo: dict[str, tuple[str, int]]) -> tuple[str, int]:
         found = ("", _STOPPED)
     elif lower in _GENERIC:
         found = (_key(lower), _PLAIN)
-    elif word.isupper():
-        found = (_key(lower), _CAPS)
     else:
-        found = (_key(lower), _CAPITAL if word[0].isupper() else _PLAIN)
+        term = _country(lower, word[0].isupper()) or _key(lower)
+        found = (term, _CAPS if word.isupper() else _CAPITAL if word[0].isupper() else _PLAIN)
     memo[word] = found
     return found
+
+
+def _country(lower: str, capitalised: bool) -> str | None:
+    """The country a word names, if it names one ("dutch", "нидерландский" -> "netherlands"):
+    English words when capitalised, Russian ones by their stem (countries.txt)."""
+    english, whole, stems = _countries()
+    if lower.isascii():
+        if not capitalised:
+            return None
+        bare = lower[:-2] if lower.endswith(("'s", "’s")) else lower
+        return english.get(bare) or (english.get(bare[:-1]) if bare.endswith("s") else None)
+    found = whole.get(lower)
+    for end in range(len(lower), 3, -1):
+        if found is not None:
+            break
+        found = stems.get(lower[:end])
+    return found
+
+
+@functools.cache
+def _country_terms() -> frozenset[str]:
+    """The terms countries are read as ("netherlands")."""
+    return frozenset(_countries()[0].values())
+
+
+@functools.cache
+def _countries() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """countries.txt, read once a process: (English word, Russian word, Russian stem) -> the
+    country's term."""
+    from importlib.resources import files
+
+    english: dict[str, str] = {}
+    whole: dict[str, str] = {}
+    stems: dict[str, str] = {}
+    for line in files("broadsheet.build").joinpath("countries.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        term, words, russian = (part.strip() for part in line.split("|"))
+        for word in [term, *words.split(",")]:
+            if word.strip():
+                english[word.strip()] = term
+        for stem in russian.split(","):
+            stem = stem.strip()
+            (whole if stem.startswith("=") else stems)[stem.lstrip("=")] = term
+    return english, whole, stems
 
 
 def _key(word: str) -> str:
@@ -434,7 +479,10 @@ class StoryIndex:
     def _discovering(self, entry_id: str) -> Iterable[str]:
         """The terms that find an article's candidates: its names and figures (a link needs one)."""
         mine = self.feats[entry_id]
-        return mine.names | mine.openers if self.require_names else mine.weights
+        if not self.require_names:
+            return mine.weights
+        # and each name loosely spelt, to find its reports in another language ("Porto" / "Порту")
+        return mine.names | mine.openers | {_LOOSE + _loose(t) for t in mine.names}
 
     def _post(self, entry_id: str) -> None:
         stamp = (self.times[entry_id], entry_id)
@@ -463,7 +511,11 @@ class StoryIndex:
             if hi - lo - 1 > DISCOVERY_LIMIT:
                 continue
             start = bisect_right(posting, (when, entry_id))
-            found.update(other for _, other in posting[start:hi])
+            if term.startswith(_LOOSE):  # a loose spelling: for articles in another language only
+                language = self.entries[entry_id].language
+                found.update(other for _, other in posting[start:hi] if self.entries[other].language != language)
+            else:
+                found.update(other for _, other in posting[start:hi])
         return found
 
     def _score(self, a: str, b: str) -> float:
@@ -472,12 +524,10 @@ class StoryIndex:
         meet), and within one language words beyond the names (the same cast in another
         scene, Putin at one forum on NATO and on the economy, is another event)."""
         fa, fb = self.feats[a], self.feats[b]
+        if self.entries[a].language != self.entries[b].language:
+            return self._score_across(fa, fb, a, b)
         shared = fa.names & fb.names
-        same_language = self.entries[a].language == self.entries[b].language
-        named = shared or (same_language and _opened_with(fa, fb))
-        if (self.require_names and not named) or not fa.norm or not fb.norm:
-            return 0.0
-        if not same_language and len(_named_in_both(fa, fb)) < CROSS_NAMES:
+        if (self.require_names and not (shared or _opened_with(fa, fb))) or not fa.norm or not fb.norm:
             return 0.0
         small, large = (fa, fb) if len(fa.weights) <= len(fb.weights) else (fb, fa)
         dot = plain = 0.0
@@ -490,10 +540,39 @@ class StoryIndex:
         # the headline that shares it and little else ("Euro edges up as Frankfurt holds at
         # 2.50%") needs no floor. A one-digit figure ("5%") is too common to.
         specific = any(term[0].isdigit() and sum(c.isdigit() for c in term) >= 2 for term in shared)
-        if same_language and not specific and plain < PLAIN_FLOOR * fa.norm * fb.norm:
+        if not specific and plain < PLAIN_FLOOR * fa.norm * fb.norm:
             return 0.0
+        return dot / (fa.norm * fb.norm) * self._kept(a, b)
+
+    def _kept(self, a: str, b: str) -> float:
+        """The share of a pair's cosine its time apart leaves (DECAY across the whole window)."""
         apart = abs(self.times[a] - self.times[b]) / self.window if self.window else 0.0
-        return dot / (fa.norm * fb.norm) * (1.0 - DECAY * apart)
+        return 1.0 - DECAY * apart
+
+    def _score_across(self, fa: Features, fb: Features, a: str, b: str) -> float:
+        """A pair in two languages: only names and figures meet, so it needs two in common
+        (`CROSS_NAMES`), one of them a name of both. Names are also matched loosely here, as
+        transliteration spells them apart ("Porto" / "Порту", "Etna" / "Этны": `_loose`): a
+        name of one and a capitalised word of the other of one loose spelling count, their
+        weights added to the cosine. Countries count as names but not in the cosine: every
+        Russian report names Russia, and a cosine of the country alone linked two events."""
+        if not fa.norm or not fb.norm:
+            return 0.0
+        countries = _country_terms()
+        dot = sum(w * fb.weights.get(t, 0.0) for t, w in fa.weights.items() if t not in countries)
+        both = _named_in_both(fa, fb)
+        named = bool(fa.names & fb.names)
+        unmatched_a, unmatched_b = _unmatched(fa, fb), _unmatched(fb, fa)
+        for key in unmatched_a.keys() & unmatched_b.keys():
+            (weight_a, kind_a), (weight_b, kind_b) = unmatched_a[key], unmatched_b[key]
+            if _NAMED in (kind_a, kind_b):  # a name in one, a name or an opening word in the other
+                both.add(_LOOSE + key)
+                named = named or kind_a == kind_b
+                if key not in countries:
+                    dot += weight_a * weight_b
+        if (self.require_names and not named) or len(both) < CROSS_NAMES:
+            return 0.0
+        return dot / (fa.norm * fb.norm) * self._kept(a, b)
 
     def _link_forward(self, entry_id: str) -> None:
         for other in self._candidates(entry_id):
@@ -586,6 +665,36 @@ class StoryIndex:
                         members.append(other)
             out.append(self._in_time_order(members))
         return out
+
+
+_LOOSE = "~"  # a loose spelling's posting, apart from the terms (no term starts with it)
+_NAMED, _OPENING = 2, 1
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _loose(term: str) -> str:
+    """A name's spelling loosened for matching across scripts, where transliteration differs
+    in vowels and a few consonants: "porto" and "portu" (Порту), "etna" and "etni" (Этны),
+    "catan" and "katan" (Катании), "ermes" and "ermez" (Эрмезинде) each become one. The first
+    letter, then the consonants, c/k/q one, z/s one, doubled letters single."""
+    if term[0].isdigit():
+        return term
+    t = term.replace("ch", "\0").replace("c", "k").replace("\0", "ch").replace("q", "k").replace("z", "s")
+    t = t.replace("x", "ks").replace("j", "i").replace("ph", "f")
+    t = t[0] + re.sub("[aeiou]", "", t[1:])
+    return re.sub(r"(.)\1+", r"\1", t)
+
+
+def _unmatched(f: Features, other: Features) -> dict[str, tuple[float, int]]:
+    """The names and opening words of `f` that the other article lacks, by loose spelling:
+    (the larger weight, _NAMED if one is a name, else _OPENING)."""
+    out: dict[str, tuple[float, int]] = {}
+    for term in f.names | f.openers:
+        if term not in other.weights and not term[0].isdigit():
+            key = _loose(term)
+            weight, kind = out.get(key, (0.0, 0))
+            out[key] = (max(weight, f.weights[term]), max(kind, _NAMED if term in f.names else _OPENING))
+    return out
 
 
 def _opened_with(fa: Features, fb: Features) -> bool:
