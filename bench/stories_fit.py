@@ -691,9 +691,27 @@ def unnamed() -> Iterator[None]:
     stories._country_terms = lambda: frozenset()  # type: ignore[assignment]
     stories._loose = lambda term: term  # type: ignore[assignment]
     try:
-        yield
+        with fourth_round_defaults():
+            yield
     finally:
         stories._country, stories._country_terms, stories._loose = saved  # type: ignore[assignment]
+
+
+@contextmanager
+def fourth_round_defaults() -> Iterator[None]:
+    """`StorySettings()` as it was before the fifth round (0.5 of the threshold across languages),
+    wherever a default is taken (the earlier rounds' benches call `StoryIndex(part)`)."""
+    functions = (StorySettings.__init__, StoryIndex.__init__, stories.group)
+    saved = [f.__defaults__ for f in functions]
+    before = StorySettings(across_languages=0.5)
+    StorySettings.__init__.__defaults__ = (True, 72.0, 0.20, 0.5)
+    StoryIndex.__init__.__defaults__ = ((), before, None)
+    stories.group.__defaults__ = (before, None)
+    try:
+        yield
+    finally:
+        for f, defaults in zip(functions, saved, strict=True):
+            f.__defaults__ = defaults
 
 
 @contextmanager
