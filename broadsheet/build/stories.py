@@ -386,7 +386,7 @@ class StoryIndex:
         self.order: list[tuple[float, str]] = []  # automatic articles, by time
         self.postings: dict[str, list[tuple[float, str]]] = {}  # name -> its articles, by time
         self.languages: set[str] = set()  # of the articles posted: where a name's loose spelling is looked up
-        self._spellings: dict[str, tuple[Features, dict[str, tuple[float, int, tuple[str, ...]]]]] = {}
+        self._spellings: dict[str, tuple[Features, dict[str, tuple[float, int]]]] = {}
         self.links: dict[str, dict[str, float]] = {}  # article -> linked article -> share of the threshold
         self.memo: dict[str, tuple[str, int]] = {}  # word -> (term, kind), for `features`
         # A restored index reads its automatic articles only when an edit comes near them
@@ -508,7 +508,7 @@ class StoryIndex:
             return mine.weights
         # and each name loosely spelt, to find its reports in another language ("Porto" / "Порту")
         language = self.entries[entry_id].language
-        return mine.names | mine.openers | {_loose_posting(language, t) for t in _sought(mine.names)}
+        return mine.names | mine.openers | {f"{_LOOSE}{language}{_LOOSE}{key}" for key in self._sought(entry_id)}
 
     def _searching(self, entry_id: str) -> Iterable[str]:
         """The postings that hold an article's candidates: its own terms' and, for each of its
@@ -517,8 +517,9 @@ class StoryIndex:
         if not self.require_names:
             return mine.weights
         own = self.entries[entry_id].language
+        sought = self._sought(entry_id)
         others = [language for language in self.languages if language != own]
-        return mine.names | mine.openers | {_loose_posting(o, t) for o in others for t in _sought(mine.names)}
+        return mine.names | mine.openers | {f"{_LOOSE}{o}{_LOOSE}{key}" for o in others for key in sought}
 
     def _post(self, entry_id: str) -> None:
         stamp = (self.times[entry_id], entry_id)
@@ -597,12 +598,14 @@ class StoryIndex:
         named = bool(fa.names & fb.names)
         loose = []
         spelt_a, spelt_b = self._spelt(a), self._spelt(b)
-        for key in spelt_a.keys() & spelt_b.keys():
-            (weight_a, kind_a, terms_a), (weight_b, kind_b, terms_b) = spelt_a[key], spelt_b[key]
+        common = spelt_a.keys() & spelt_b.keys()
+        if common:  # less those spelt alike in both, counted above
+            common -= {_loose(t) for t in (fa.names | fa.openers) & fb.weights.keys()}
+            common -= {_loose(t) for t in (fb.names | fb.openers) & fa.weights.keys()}
+        for key in common:
+            (weight_a, kind_a), (weight_b, kind_b) = spelt_a[key], spelt_b[key]
             if _NAMED not in (kind_a, kind_b):  # a name in one, a name or an opening word in the other
                 continue
-            if any(t in fb.weights for t in terms_a) or any(t in fa.weights for t in terms_b):
-                continue  # spelt alike in both: counted above
             both.add(_LOOSE + key)
             named = named or kind_a == kind_b
             loose.append((key, weight_a * weight_b))
@@ -613,14 +616,19 @@ class StoryIndex:
         dot += sum(product for key, product in loose if key not in _loose_countries())
         return dot / (fa.norm * fb.norm) * self._kept(a, b)
 
-    def _spelt(self, entry_id: str) -> dict[str, tuple[float, int, tuple[str, ...]]]:
+    def _spelt(self, entry_id: str) -> dict[str, tuple[float, int]]:
         """An article's names and opening words by loose spelling (`_loosely`), kept with the
-        features they were made from."""
+        features they were made from (asked for the articles of pairs in two languages only)."""
         feats = self.feats[entry_id]
         kept = self._spellings.get(entry_id)
         if kept is None or kept[0] is not feats:
             kept = self._spellings[entry_id] = (feats, _loosely(feats))
         return kept[1]
+
+    def _sought(self, entry_id: str) -> set[str]:
+        """The loose spellings of an article's names that it is posted and looked up under:
+        of three letters or more (two, "ln", name too many)."""
+        return {key for key in map(_loose, self.feats[entry_id].names) if len(key) >= 3 and not key[0].isdigit()}
 
     def _link_forward(self, entry_id: str) -> None:
         for other in self._candidates(entry_id):
@@ -721,17 +729,6 @@ class StoryIndex:
 _LOOSE = "~"  # a loose spelling's posting, apart from the terms (no term starts with it)
 
 
-def _sought(names: frozenset[str]) -> list[str]:
-    """The names worth a loose posting: two letters loosely spelt ("ln") name too many."""
-    return [t for t in names if len(_loose(t)) >= 3]
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _loose_posting(language: str, name: str) -> str:
-    """Where an article of `language` is posted under a name's loose spelling."""
-    return f"{_LOOSE}{language}{_LOOSE}{_loose(name)}"
-
-
 _NAMED, _OPENING = 2, 1
 
 
@@ -751,19 +748,15 @@ _LOOSE_FIRST = str.maketrans({"c": "k", "q": "k", "z": "s", "x": "ks", "j": "i"}
 _LOOSE_REST = str.maketrans({"c": "k", "q": "k", "z": "s", "x": "ks", "j": None, **dict.fromkeys("aeiou")})
 
 
-def _loosely(f: Features) -> dict[str, tuple[float, int, tuple[str, ...]]]:
+def _loosely(f: Features) -> dict[str, tuple[float, int]]:
     """An article's names and opening words by loose spelling: (the larger weight, _NAMED if
-    one is a name else _OPENING, the terms spelt so)."""
-    out: dict[str, tuple[float, int, tuple[str, ...]]] = {}
-    for term in sorted(f.names | f.openers):
+    one is a name else _OPENING)."""
+    out: dict[str, tuple[float, int]] = {}
+    for term in f.names | f.openers:
         if not term[0].isdigit():
             key = _loose(term)
-            weight, kind, terms = out.get(key, (0.0, 0, ()))
-            out[key] = (
-                max(weight, f.weights[term]),
-                max(kind, _NAMED if term in f.names else _OPENING),
-                (*terms, term),
-            )
+            weight, kind = out.get(key, (0.0, 0))
+            out[key] = (max(weight, f.weights[term]), max(kind, _NAMED if term in f.names else _OPENING))
     return out
 
 
