@@ -87,7 +87,7 @@ def build(
         )
         clock.lap("model")
         # mail_pages: the newsletter's, not in the sitemap
-        pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)
+        pages, mail_pages = routes.plan(site_model, settings, rebuild.last_pages()), newsletter.pages(site_model, settings)
         static = assets.collect(request.site_dir, site_model)
         pictures = images.collect(
             static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies

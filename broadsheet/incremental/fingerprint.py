@@ -69,10 +69,13 @@ class ContextHasher:
 
     def context_digest(self, page: str, context: dict) -> bytes:
         """digest(context), taken over from the last build's context of the same page when
-        it holds the same objects (see _same). Without a change in place, a record that is
+        it holds the same objects (see _same), or is the very context it was (routes.plan
+        never changes a context once made). Without a change in place, a record that is
         the very object it was has the digest it had: nothing in it can have changed."""
         earlier = self._previous_contexts.get(page)
-        if earlier is not None and not self._deep and _same(context, earlier[0]):
+        # The very context (routes.plan took the last build's page again): never changed
+        # once made, so only a change in place within its records can tell it apart.
+        if earlier is not None and not self._deep and (context is earlier[0] or _same(context, earlier[0])):
             digest = earlier[1]
         else:
             digest = self.digest(context)
@@ -242,6 +245,8 @@ class Memo:
         # a sitemap's <url> elements (sitemaps.url_element), the last build's
         self.url_elements: dict[tuple, bytes] = {}
         self.fine_paths: dict[int, set[str]] = {}  # output folder's length -> page paths found fine (routes.too_long)
+        # the last full build's pages by path (a serve session's), for routes.plan to take again
+        self.pages: dict[str, Any] = {}
 
     def start(self) -> None:
         self._previous, self._current = self._current, {}

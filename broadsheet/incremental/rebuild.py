@@ -124,6 +124,15 @@ class Rebuild:
 
         return Previous(snapshot.settings, snapshot.model, frozenset(p.path for p in snapshot.problems))
 
+    def last_pages(self) -> dict[str, Page] | None:
+        """The last build's pages by path, for routes.plan to take again where a page comes
+        out the same (serve keeps them): with the last model only, as only its entries
+        can be the same objects."""
+        if self.last_model() is None:
+            self.state.memo.pages = {}  # no use, and they would keep an old model alive
+            return None
+        return self.state.memo.pages
+
     @property
     def compiled_templates(self) -> dict[str, bytes]:
         """Templates' compiled code, by template, kept between builds (render.CompiledTemplates)."""
@@ -426,6 +435,7 @@ class Rebuild:
             stories_digest(made.model.stories),
         )
         if state.keep_last:
+            state.memo.pages = {page.path: page for page in made.pages}
             snapshot = body_edits.take(self.request.site_dir, made, self._search_index(), self._bodies_stay(made))
             state.last = (self.request, snapshot) if snapshot else None
 
