@@ -10,8 +10,8 @@ it (its context's digest, what derives from that) is found by identity, not agai
 from __future__ import annotations
 
 import math
-import posixpath
 import operator
+import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
