@@ -213,7 +213,7 @@ def _generated_files(
             now,
             remember=remember,
             page_fingerprints=rebuild.page_fingerprints(),
-            newest=rebuild.by_context("newest shown", sitemaps.newest_shown),
+            newest=rebuild.by_context("newest shown", rebuild.newest_shown()),
             element=rebuild.url_elements(),
         )
     yield search.search_outputs(

@@ -244,6 +244,8 @@ class Memo:
         self.compiled: dict[str, bytes] = {}  # templates' compiled code (render.CompiledTemplates)
         # a sitemap's <url> elements (sitemaps.url_element), the last build's
         self.url_elements: dict[tuple, bytes] = {}
+        # the newest of each long tuple of entries (sitemaps.newest_shown), by the tuple's id, the last build's
+        self.newest: dict[int, tuple[tuple, Any]] = {}
         self.fine_paths: dict[int, set[str]] = {}  # output folder's length -> page paths found fine (routes.too_long)
         # the last full build's pages by path (a serve session's), for routes.plan to take again
         self.pages: dict[str, Any] = {}

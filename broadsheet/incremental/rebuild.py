@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from broadsheet.build import write
 from broadsheet.build.request import BuildReport
 from broadsheet.incremental import articles as article_files, inputs
-from broadsheet.incremental.fingerprint import ContextHasher, digest_of, template_digests
+from broadsheet.incremental.fingerprint import LONG, ContextHasher, digest_of, template_digests
 from broadsheet.incremental.state import BuildState
 
 if TYPE_CHECKING:  # named in annotations only: a build with nothing to do imports none of them
@@ -352,6 +352,28 @@ class Rebuild:
             return derived[kind]
 
         return remembered
+
+    def newest_shown(self) -> Callable[[Page], datetime | None]:
+        """sitemaps.newest_shown, the newest of each long tuple of entries remembered from the
+        last build by the tuple's identity (a term's entries, an edition's: the model keeps
+        the tuples that hold the same entries). Dates are never changed in place: serve's body
+        short cut gives an entry an article that differs only in its body."""
+        from broadsheet.outputs import sitemaps
+
+        memo, last = self.state.memo, self.state.memo.newest
+        kept: dict[int, tuple[tuple, datetime | None]] = {}
+
+        def newest_of(entries: tuple) -> datetime | None:
+            if len(entries) < LONG:
+                return sitemaps.newest_change(entries)
+            memo.newest = kept  # only once the sitemap is made: a reused one keeps the last build's
+            known = kept.get(id(entries)) or last.get(id(entries))
+            if known is None or known[0] is not entries:  # the tuple itself is kept alive with it: its id is its own
+                known = (entries, sitemaps.newest_change(entries))
+            kept[id(entries)] = known
+            return known[1]
+
+        return lambda page: sitemaps.newest_shown(page, newest_of)
 
     def url_elements(self) -> Callable[[str, datetime | None], bytes]:
         """sitemaps.url_element, remembered from the last build by its arguments."""
