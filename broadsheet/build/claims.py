@@ -70,7 +70,14 @@ class Claim:
 def of_pages(pages: Iterable[Page], newsletter: bool = False) -> list[Claim]:
     """The claims of rendered pages: an article's comes from its file's slug (or title),
     a term page's from a file that names the term, the rest are the site's own."""
-    return [_page_claim(page, newsletter) for page in pages]
+    kind = "newsletter claim" if newsletter else "claim"
+    claims = []
+    for page in pages:
+        claim = page.derived.get(kind)  # a function of the page alone: made once per page
+        if claim is None:
+            claim = page.derived[kind] = _page_claim(page, newsletter)
+        claims.append(claim)
+    return claims
 
 
 def _page_claim(page: Page, newsletter: bool) -> Claim:

@@ -234,11 +234,15 @@ class _Kept:
             not _same_objects(a.tags, b.tags) for a, b in zip(old, entries, strict=True)
         ):
             return None
-        place = {e.url: n for n, e in enumerate(old)}
+        # The URLs that moved (a title edit's one): a list naming none of them is the last
+        # model's tuple itself; only those naming one are made again, by place.
+        moved = {was.url for was, new in zip(old, entries, strict=True) if was.url != new.url}
+        place = {e.url: n for n, e in enumerate(old)} if moved else {}
         related = self.previous.model.related
         return {
-            new.url: tuple(entries[place[url]].url for url in related[was.url])
+            new.url: (urls if moved.isdisjoint(urls) else tuple(entries[place[url]].url for url in urls))
             for was, new in zip(old, entries, strict=True)
+            for urls in (related[was.url],)
         }
 
     def taxonomies(self, taxonomies: dict[str, Taxonomy]) -> dict[str, Taxonomy]:

@@ -13,7 +13,7 @@ import math
 import operator
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from broadsheet.build.config import Settings
@@ -40,6 +40,9 @@ class Page:
     url: str  # with the base path
     template: str
     context: dict[str, Any]
+    # What later stages work out from this page alone (its claim, claims.of_pages), kept
+    # with it: a page the next build takes over (plan's `last`) is not worked out again.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
 
 def output_file(path: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from broadsheet.build import routes
+from broadsheet.build import claims, routes
 from broadsheet.build.pipeline import load_model
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental.fingerprint import ContextHasher
@@ -92,8 +92,11 @@ def test_list_pages_are_made_again_when_their_share_of_the_list_or_their_paginat
     variant = dataclasses.replace(
         model, taxonomies={**model.taxonomies, "sources": dataclasses.replace(sources, entries=shuffled)}
     )
+    claims.of_pages(last.values())  # remembered by each page: a page made again makes its own
     pages = planned(variant, settings, last)
     assert pages[f"sources/{slug}/index.html"] is not last[f"sources/{slug}/index.html"]
+    assert claims.of_pages(pages.values()) == claims.of_pages(routes.plan(variant, settings))
+    assert claims.of_pages([pages[f"sources/{slug}/index.html"]])[0].source == shuffled[slug][0].article.path
     other = next(s for s in sources.entries if s != slug)
     assert pages[f"sources/{other}/index.html"] is last[f"sources/{other}/index.html"]
     # the same first two, but no second page: only the first page's paginator differs
