@@ -31,10 +31,11 @@ class ContextHasher:
 
     Records are remembered by identity, each kept alive with its digest so its id stays
     unique. Within a build nothing changes a record; between builds one may be changed in
-    place (model.put_body, serve's short cut for body edits), so a digest taken over from
-    the last build holds only while every field is still the very object it was made from,
-    and, when anything was changed in place since (`changed_in_place`), every record within
-    it has the digest it had. What a build did not use is forgotten at the next `start`.
+    place (model.put_body, serve's short cut for body edits, which says so: `changed_in_place`),
+    so a digest is taken over from the last build as it is while nothing was changed in
+    place since; after a change in place, only while every field is still the very object
+    it was made from and every record within it has the digest it had. What a build did
+    not use is forgotten at the next `start`.
 
     Page contexts are remembered the same way, by page (`context_digest`): a context made
     of the very objects the last build's was made of (new tuples of them, equal plain
@@ -86,6 +87,15 @@ class ContextHasher:
     def digest(self, value: Any) -> bytes:
         data = pickle.dumps(self._plain(value), protocol=PROTOCOL)
         return hashlib.blake2b(data, digest_size=16).digest()
+
+    def record_digest(self, value: Any) -> bytes:
+        """A digest of a record (a dataclass) as it stands within other values: its own,
+        remembered by identity, not hashed again; digest() of anything else."""
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            plain = self._plain(value)
+            if type(plain) is bytes:
+                return plain
+        return self.digest(value)
 
     def derived(self, page: str) -> dict[str, Any] | None:
         """What callers worked out from this page's context alone (by kind), kept while the
@@ -150,12 +160,13 @@ class ContextHasher:
                 digest = digest_of((type(value).__name__, parts))
             self._memo[id(value)] = (value, parts, digest)
             return digest
+        if earlier is not None and not self._deep:
+            # Nothing was changed in place since the last build (the one way a frozen record
+            # changes: changed_in_place says so), so this very record is as it was then.
+            self._memo[id(value)] = earlier
+            return earlier[2]
         fields = self._fields_of(value)
-        if (
-            earlier is not None
-            and all(map(operator.is_, earlier[1], fields))
-            and (not self._deep or self._unchanged(fields))
-        ):
+        if earlier is not None and all(map(operator.is_, earlier[1], fields)) and self._unchanged(fields):
             digest = earlier[2]
         else:
             digest = digest_of((type(value).__name__, tuple(map(self._plain, fields))))

@@ -320,7 +320,7 @@ class Rebuild:
     def remember_each(self, kind: str, records: list, compute_each: Callable[[list], list]) -> list:
         """remember() for many records of one kind: those not remembered are made by one
         call, given the list of them (the search index spreads them over the cores)."""
-        digest, site, suffix = self._hasher.digest, self._site_digest, kind.encode()
+        digest, site, suffix = self._hasher.record_digest, self._site_digest, kind.encode()
         known = self._documents_by_place(records) if kind == SEARCH_DOCUMENT else {}
         keys = [(kind, known.get(n) or site + digest(record) + suffix) for n, record in enumerate(records)]
         if kind == SEARCH_DOCUMENT:
