@@ -71,3 +71,27 @@ def test_the_sitemap_s_lastmod_of_a_long_list_follows_an_updated_date(make_site,
     assert build(request, state, changed={"content/a5.md"}).ok
     assert lastmod(site, "tags/common/") == "2025-06-19T19:00:00+01:00"
     clean_equals(site, tmp_path, "clean-2")
+
+
+def test_settings_edits_between_title_edits_give_a_clean_build_s_pages(make_site, tmp_path):
+    """A page is taken over by what it holds, whatever changed around it: new settings make
+    a new model (no entry is kept), new pages for every list whose pagination moved, and new
+    fingerprints for every page (the site's title is in the masthead of each)."""
+    site = make_site(FORTY, settings=SETTINGS + "per_page: 5\n")
+    request, state = serve_like(site)
+    steps = [
+        ("content/a3.md", article("Story three, retitled", "2025-06-13 13:00", tags="[Common, T3]")),
+        ("broadsheet.yaml", SETTINGS.replace("Test Digest", "Other Digest") + "per_page: 7\n"),
+        ("content/a4.md", article("Story four, retitled", "2025-06-14 14:00", tags="[Common, T0]")),
+        ("broadsheet.yaml", SETTINGS + "per_page: 7\nedition: week\n"),
+    ]
+    for n, (rel, text) in enumerate(steps):
+        before = dict(state.memo.pages)
+        (site / rel).write_text(text)
+        assert build(request, state, changed={rel}).ok
+        if rel == "broadsheet.yaml":
+            assert not any(
+                page is before.get(path) for path, page in state.memo.pages.items() if "entry" in page.context
+            )
+        clean_equals(site, tmp_path, f"clean-{n}")
+    assert "Other Digest" not in (site / "site/search/index.html").read_text()
