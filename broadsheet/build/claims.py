@@ -73,10 +73,12 @@ def of_pages(pages: Iterable[Page], newsletter: bool = False) -> list[Claim]:
     kind = "newsletter claim" if newsletter else "claim"
     claims = []
     for page in pages:
-        claim = page.derived.get(kind)  # a function of the page alone: made once per page
-        if claim is None:
-            claim = page.derived[kind] = _page_claim(page, newsletter)
-        claims.append(claim)
+        # a function of the page alone: made once per page (and checked to be this page's:
+        # a copy of a page made with other values shares the dict)
+        made = page.derived.get(kind)
+        if made is None or made[0] is not page.context or made[1].path != page.path or made[2] != page.template:
+            made = page.derived[kind] = (page.context, _page_claim(page, newsletter), page.template)
+        claims.append(made[1])
     return claims
 
 

@@ -42,7 +42,8 @@ class Page:
     context: dict[str, Any]
     # What later stages work out from this page alone (its claim, claims.of_pages), kept
     # with it: a page the next build takes over (plan's `last`) is not worked out again.
-    derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # Each holds the context it was made from: a copy (dataclasses.replace) shares the dict.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def output_file(path: str) -> str:

@@ -97,6 +97,10 @@ def test_list_pages_are_made_again_when_their_share_of_the_list_or_their_paginat
     assert pages[f"sources/{slug}/index.html"] is not last[f"sources/{slug}/index.html"]
     assert claims.of_pages(pages.values()) == claims.of_pages(routes.plan(variant, settings))
     assert claims.of_pages([pages[f"sources/{slug}/index.html"]])[0].source == shuffled[slug][0].article.path
+    # a copy of a claimed page with other values shares its `derived`, never its claim
+    first = pages[f"sources/{slug}/index.html"]
+    copy = dataclasses.replace(first, path="elsewhere/index.html", context={**first.context, "entries": ()})
+    assert claims.of_pages([copy]) == [claims.Claim("elsewhere/index.html", first.derived["claim"][1].what)]
     other = next(s for s in sources.entries if s != slug)
     assert pages[f"sources/{other}/index.html"] is last[f"sources/{other}/index.html"]
     # the same first two, but no second page: only the first page's paginator differs
