@@ -70,7 +70,16 @@ class Claim:
 def of_pages(pages: Iterable[Page], newsletter: bool = False) -> list[Claim]:
     """The claims of rendered pages: an article's comes from its file's slug (or title),
     a term page's from a file that names the term, the rest are the site's own."""
-    return [_page_claim(page, newsletter) for page in pages]
+    kind = "newsletter claim" if newsletter else "claim"
+    claims = []
+    for page in pages:
+        # a function of the page alone: made once per page (and checked to be this page's:
+        # a copy of a page made with other values shares the dict)
+        made = page.derived.get(kind)
+        if made is None or made[0] is not page.context or made[1].path != page.path or made[2] != page.template:
+            made = page.derived[kind] = (page.context, _page_claim(page, newsletter), page.template)
+        claims.append(made[1])
+    return claims
 
 
 def _page_claim(page: Page, newsletter: bool) -> Claim:

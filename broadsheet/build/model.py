@@ -136,12 +136,12 @@ def build_model(
     now = options.now or datetime.now(settings.tz)
     published = [a for a in articles if (options.drafts or not a.draft) and (options.future or a.date <= now)]
     problems: list[Problem] = []
-    all_paths = _article_paths(articles, settings, problems)
+    kept = _Kept(previous if previous is not None and previous.settings == settings else None)
+    all_paths = _article_paths(articles, settings, problems, kept.path_of)
     paths = {a.path: all_paths[a.path] for a in published if a.path in all_paths}
     terms = _terms(published, settings)
     known = set(all_paths)
     failed = {*failed, *(a.path for a in articles if a.path not in all_paths)}  # and those whose URL another took
-    kept = _Kept(previous if previous is not None and previous.settings == settings else None)
     terms = kept.terms(terms)
     entries = [
         kept.entry(a, paths, terms) or _entry(a, paths, known, terms, settings, problems, failed)
@@ -174,6 +174,14 @@ class _Kept:
         self.previous = previous
         self._entries = {e.article.path: e for e in previous.model.entries} if previous else {}
         self._paths = {path: e.path for path, e in self._entries.items()}
+        self._troubled = previous.troubled if previous else frozenset()
+        self._by_name: dict[str, dict[str, Term]] = {}  # kind -> name as written -> term (entry())
+
+    def path_of(self, a: Article) -> str | None:
+        """The output folder the last model gave this very article object (made with the
+        same settings, so it would come out the same); None when it had none."""
+        entry = self._entries.get(a.path)
+        return entry.path if entry is not None and entry.article is a else None
 
     def terms(self, terms: dict[tuple[str, str], Term]) -> dict[tuple[str, str], Term]:
         """The last model's Term wherever the new one is equal to it."""
@@ -191,23 +199,26 @@ class _Kept:
         same: the same output folder, every article it links to at the same folder, the
         same terms, and no problem then (so none now: a reused entry reports nothing)."""
         entry = self._entries.get(a.path)
-        if entry is None or entry.article is not a or entry.path != paths[a.path]:
+        if entry is None or entry.article is not a or entry.path != paths[a.path] or a.path in self._troubled:
             return None
-        if self.previous is None or a.path in self.previous.troubled:
-            return None
-        if any(self._paths.get(target) != paths.get(target) for target in a.links):
-            return None
-        # Left unresolved then, for a reason that may have changed. Only a link to another
-        # article leaves a marker without a problem (a hand-written one is the article's
-        # problem, content.py): most articles have none, and their 10,000 bodies are not searched.
-        if a.links and (LINK_MARKER in entry.body_html or LINK_MARKER in entry.summary_html):
-            return None
-        source = terms.get(("sources", a.source.name)) if a.source else None
+        if a.links:
+            if any(self._paths.get(target) != paths.get(target) for target in a.links):
+                return None
+            # Left unresolved then, for a reason that may have changed. Only a link to another
+            # article leaves a marker without a problem (a hand-written one is the article's
+            # problem, content.py): most articles have none, and their 10,000 bodies are not searched.
+            if LINK_MARKER in entry.body_html or LINK_MARKER in entry.summary_html:
+                return None
+        if not self._by_name:  # once a build: the same terms as terms[(kind, name)], without a key made per name
+            for (kind, name), term in terms.items():
+                self._by_name.setdefault(kind, {})[name] = term
+        by_name = self._by_name
+        source = by_name["sources"].get(a.source.name) if a.source else None
         if (
-            entry.section is not terms.get(("sections", a.section))
+            entry.section is not (by_name["sections"].get(a.section) if a.section else None)
             or entry.source is not source
-            or not _same_objects(entry.tags, tuple(terms[("tags", t)] for t in a.tags))
-            or not _same_objects(entry.authors, tuple(terms[("authors", n)] for n in a.authors))
+            or not _same_terms(entry.tags, a.tags, by_name.get("tags"))
+            or not _same_terms(entry.authors, a.authors, by_name.get("authors"))
         ):
             return None
         return entry
@@ -223,11 +234,15 @@ class _Kept:
             not _same_objects(a.tags, b.tags) for a, b in zip(old, entries, strict=True)
         ):
             return None
-        place = {e.url: n for n, e in enumerate(old)}
+        # The URLs that moved (a title edit's one): a list naming none of them is the last
+        # model's tuple itself; only those naming one are made again, by place.
+        moved = {was.url for was, new in zip(old, entries, strict=True) if was.url != new.url}
+        place = {e.url: n for n, e in enumerate(old)} if moved else {}
         related = self.previous.model.related
         return {
-            new.url: tuple(entries[place[url]].url for url in related[was.url])
+            new.url: (urls if moved.isdisjoint(urls) else tuple(entries[place[url]].url for url in urls))
             for was, new in zip(old, entries, strict=True)
+            for urls in (related[was.url],)
         }
 
     def taxonomies(self, taxonomies: dict[str, Taxonomy]) -> dict[str, Taxonomy]:
@@ -290,6 +305,13 @@ def _same_card(old: Card, new: Card) -> bool:
     return old.entry is new.entry and old.story is new.story and _same_objects(old.also, new.also)
 
 
+def _same_terms(terms: tuple[Term, ...], names: tuple[str, ...] | list[str], by_name: dict[str, Term] | None) -> bool:
+    """Whether `terms` are the very terms of these names, in order."""
+    if len(terms) != len(names):
+        return False
+    return not names or (by_name is not None and all(map(operator.is_, terms, map(by_name.__getitem__, names))))
+
+
 def _kept_tuple(old: tuple | None, new: tuple) -> tuple:
     return old if old is not None and _same_objects(old, new) else new
 
@@ -298,18 +320,20 @@ def _same_objects(a: tuple, b: tuple) -> bool:
     return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
-def _article_paths(articles: list[Article], settings: Settings, problems: list[Problem]) -> dict[str, str]:
-    """Article file -> output folder; two articles claiming one folder is an error."""
+def _article_paths(
+    articles: list[Article],
+    settings: Settings,
+    problems: list[Problem],
+    known: Callable[[Article], str | None] = lambda a: None,
+) -> dict[str, str]:
+    """Article file -> output folder; two articles claiming one folder is an error.
+    `known`: the folder an article object was given before with these settings, if any."""
     paths: dict[str, str] = {}
     owners: dict[str, str] = {}
-    sections = {name: term_slug(name) for name in {a.section for a in articles if a.section}}  # each slugged once
+    sections: dict[str, str] = {}  # each slugged once
     tz = settings.tz
     for article in sorted(articles, key=lambda a: a.path):
-        local = article.date.astimezone(tz)
-        path = settings.article_url.format(
-            year=f"{local.year:04d}", month=f"{local.month:02d}", day=f"{local.day:02d}",
-            slug=article.slug, section=sections[article.section] if article.section else "articles",
-        ).lstrip("/")  # fmt: skip
+        path = known(article) or _article_path(article, settings, tz, sections)
         if path in owners:
             problems.append(
                 Problem(
@@ -320,6 +344,17 @@ def _article_paths(articles: list[Article], settings: Settings, problems: list[P
         owners[path] = article.path
         paths[article.path] = path
     return paths
+
+
+def _article_path(article: Article, settings: Settings, tz: Any, sections: dict[str, str]) -> str:
+    local = article.date.astimezone(tz)
+    section = article.section
+    if section and section not in sections:
+        sections[section] = term_slug(section)
+    return settings.article_url.format(
+        year=f"{local.year:04d}", month=f"{local.month:02d}", day=f"{local.day:02d}",
+        slug=article.slug, section=sections[section] if section else "articles",
+    ).lstrip("/")  # fmt: skip
 
 
 def _terms(articles: list[Article], settings: Settings) -> dict[tuple[str, str], Term]:

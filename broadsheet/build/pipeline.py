@@ -86,8 +86,8 @@ def build(
             articles, settings, options, failed, rebuild.last_model(), rebuild.grouping()
         )
         clock.lap("model")
-        # mail_pages: the newsletter's, not in the sitemap
-        pages, mail_pages = routes.plan(site_model, settings), newsletter.pages(site_model, settings)
+        pages = routes.plan(site_model, settings, rebuild.last_pages())  # the last build's pages taken where unchanged
+        mail_pages = newsletter.pages(site_model, settings)  # the newsletter's, not in the sitemap
         static = assets.collect(request.site_dir, site_model)
         pictures = images.collect(
             static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies
@@ -213,7 +213,7 @@ def _generated_files(
             now,
             remember=remember,
             page_fingerprints=rebuild.page_fingerprints(),
-            newest=rebuild.by_context("newest shown", sitemaps.newest_shown),
+            newest=rebuild.by_context("newest shown", rebuild.newest_shown()),
             element=rebuild.url_elements(),
         )
     yield search.search_outputs(

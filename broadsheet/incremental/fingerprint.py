@@ -31,10 +31,11 @@ class ContextHasher:
 
     Records are remembered by identity, each kept alive with its digest so its id stays
     unique. Within a build nothing changes a record; between builds one may be changed in
-    place (model.put_body, serve's short cut for body edits), so a digest taken over from
-    the last build holds only while every field is still the very object it was made from,
-    and, when anything was changed in place since (`changed_in_place`), every record within
-    it has the digest it had. What a build did not use is forgotten at the next `start`.
+    place (model.put_body, serve's short cut for body edits, which says so: `changed_in_place`),
+    so a digest is taken over from the last build as it is while nothing was changed in
+    place since; after a change in place, only while every field is still the very object
+    it was made from and every record within it has the digest it had. What a build did
+    not use is forgotten at the next `start`.
 
     Page contexts are remembered the same way, by page (`context_digest`): a context made
     of the very objects the last build's was made of (new tuples of them, equal plain
@@ -69,10 +70,13 @@ class ContextHasher:
 
     def context_digest(self, page: str, context: dict) -> bytes:
         """digest(context), taken over from the last build's context of the same page when
-        it holds the same objects (see _same). Without a change in place, a record that is
+        it holds the same objects (see _same), or is the very context it was (routes.plan
+        never changes a context once made). Without a change in place, a record that is
         the very object it was has the digest it had: nothing in it can have changed."""
         earlier = self._previous_contexts.get(page)
-        if earlier is not None and not self._deep and _same(context, earlier[0]):
+        # The very context (routes.plan took the last build's page again): never changed
+        # once made, so only a change in place within its records can tell it apart.
+        if earlier is not None and not self._deep and (context is earlier[0] or _same(context, earlier[0])):
             digest = earlier[1]
         else:
             digest = self.digest(context)
@@ -83,6 +87,15 @@ class ContextHasher:
     def digest(self, value: Any) -> bytes:
         data = pickle.dumps(self._plain(value), protocol=PROTOCOL)
         return hashlib.blake2b(data, digest_size=16).digest()
+
+    def record_digest(self, value: Any) -> bytes:
+        """A digest of a record (a dataclass) as it stands within other values: its own,
+        remembered by identity, not hashed again; digest() of anything else."""
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            plain = self._plain(value)
+            if type(plain) is bytes:
+                return plain
+        return self.digest(value)
 
     def derived(self, page: str) -> dict[str, Any] | None:
         """What callers worked out from this page's context alone (by kind), kept while the
@@ -147,12 +160,13 @@ class ContextHasher:
                 digest = digest_of((type(value).__name__, parts))
             self._memo[id(value)] = (value, parts, digest)
             return digest
+        if earlier is not None and not self._deep:
+            # Nothing was changed in place since the last build (the one way a frozen record
+            # changes: changed_in_place says so), so this very record is as it was then.
+            self._memo[id(value)] = earlier
+            return earlier[2]
         fields = self._fields_of(value)
-        if (
-            earlier is not None
-            and all(map(operator.is_, earlier[1], fields))
-            and (not self._deep or self._unchanged(fields))
-        ):
+        if earlier is not None and all(map(operator.is_, earlier[1], fields)) and self._unchanged(fields):
             digest = earlier[2]
         else:
             digest = digest_of((type(value).__name__, tuple(map(self._plain, fields))))
@@ -241,7 +255,11 @@ class Memo:
         self.compiled: dict[str, bytes] = {}  # templates' compiled code (render.CompiledTemplates)
         # a sitemap's <url> elements (sitemaps.url_element), the last build's
         self.url_elements: dict[tuple, bytes] = {}
+        # the newest of each long tuple of entries (sitemaps.newest_shown), by the tuple's id, the last build's
+        self.newest: dict[int, tuple[tuple, Any]] = {}
         self.fine_paths: dict[int, set[str]] = {}  # output folder's length -> page paths found fine (routes.too_long)
+        # the last full build's pages by path (a serve session's), for routes.plan to take again
+        self.pages: dict[str, Any] = {}
 
     def start(self) -> None:
         self._previous, self._current = self._current, {}

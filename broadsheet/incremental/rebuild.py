@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from broadsheet.build import write
 from broadsheet.build.request import BuildReport
 from broadsheet.incremental import articles as article_files, inputs
-from broadsheet.incremental.fingerprint import ContextHasher, digest_of, template_digests
+from broadsheet.incremental.fingerprint import LONG, ContextHasher, digest_of, template_digests
 from broadsheet.incremental.state import BuildState
 
 if TYPE_CHECKING:  # named in annotations only: a build with nothing to do imports none of them
@@ -123,6 +123,15 @@ class Rebuild:
         from broadsheet.build.model import Previous  # here: a build with nothing to do makes no model
 
         return Previous(snapshot.settings, snapshot.model, frozenset(p.path for p in snapshot.problems))
+
+    def last_pages(self) -> dict[str, Page] | None:
+        """The last build's pages by path, for routes.plan to take again where a page comes
+        out the same (serve keeps them): with the last model only, as only its entries
+        can be the same objects."""
+        if self.last_model() is None:
+            self.state.memo.pages = {}  # no use, and they would keep an old model alive
+            return None
+        return self.state.memo.pages
 
     @property
     def compiled_templates(self) -> dict[str, bytes]:
@@ -311,7 +320,7 @@ class Rebuild:
     def remember_each(self, kind: str, records: list, compute_each: Callable[[list], list]) -> list:
         """remember() for many records of one kind: those not remembered are made by one
         call, given the list of them (the search index spreads them over the cores)."""
-        digest, site, suffix = self._hasher.digest, self._site_digest, kind.encode()
+        digest, site, suffix = self._hasher.record_digest, self._site_digest, kind.encode()
         known = self._documents_by_place(records) if kind == SEARCH_DOCUMENT else {}
         keys = [(kind, known.get(n) or site + digest(record) + suffix) for n, record in enumerate(records)]
         if kind == SEARCH_DOCUMENT:
@@ -343,6 +352,28 @@ class Rebuild:
             return derived[kind]
 
         return remembered
+
+    def newest_shown(self) -> Callable[[Page], datetime | None]:
+        """sitemaps.newest_shown, the newest of each long tuple of entries remembered from the
+        last build by the tuple's identity (a term's entries, an edition's: the model keeps
+        the tuples that hold the same entries). Dates are never changed in place: serve's body
+        short cut gives an entry an article that differs only in its body."""
+        from broadsheet.outputs import sitemaps
+
+        memo, last = self.state.memo, self.state.memo.newest
+        kept: dict[int, tuple[tuple, datetime | None]] = {}
+
+        def newest_of(entries: tuple) -> datetime | None:
+            if len(entries) < LONG:
+                return sitemaps.newest_change(entries)
+            memo.newest = kept  # only once the sitemap is made: a reused one keeps the last build's
+            known = kept.get(id(entries)) or last.get(id(entries))
+            if known is None or known[0] is not entries:  # the tuple itself is kept alive with it: its id is its own
+                known = (entries, sitemaps.newest_change(entries))
+            kept[id(entries)] = known
+            return known[1]
+
+        return lambda page: sitemaps.newest_shown(page, newest_of)
 
     def url_elements(self) -> Callable[[str, datetime | None], bytes]:
         """sitemaps.url_element, remembered from the last build by its arguments."""
@@ -426,6 +457,7 @@ class Rebuild:
             stories_digest(made.model.stories),
         )
         if state.keep_last:
+            state.memo.pages = {page.path: page for page in made.pages}
             snapshot = body_edits.take(self.request.site_dir, made, self._search_index(), self._bodies_stay(made))
             state.last = (self.request, snapshot) if snapshot else None
 

@@ -85,7 +85,7 @@ def page_urls(
     pages: list[Page], model: SiteModel, settings: Settings, newest: Callable[[Page], datetime | None] | None = None
 ) -> list[tuple[str, datetime | None]]:
     """(absolute URL, lastmod) of every public page, in the order the routes list them."""
-    site_newest = _newest(model.entries)
+    site_newest = newest_change(model.entries)
     newest = newest or newest_shown
     urls = []
     for page in pages:
@@ -95,29 +95,35 @@ def page_urls(
     return urls
 
 
-def newest_shown(page: Page) -> datetime | None:
-    """When the newest story a page shows was last changed; None when it shows none."""
-    return _newest(_shown_entries(page.context))
+def newest_shown(
+    page: Page, newest_of: Callable[[tuple[Entry, ...]], datetime | None] | None = None
+) -> datetime | None:
+    """When the newest story a page shows was last changed; None when it shows none.
+    `newest_of`: the newest of a tuple of entries (newest_change), or one that remembers it by
+    the tuple: a list of a whole taxonomy or of every edition is 10,000 entries and more,
+    in tuples the model keeps while they hold the same entries."""
+    newest_of = newest_of or newest_change
+    # the first of the newest, as one max() over all the entries would find it
+    return max((n for n in map(newest_of, _shown_tuples(page.context)) if n is not None), default=None)
 
 
-def _shown_entries(context: dict[str, Any]) -> Iterable[Entry]:
-    """The stories a page shows, whatever the shape of its context."""
+def _shown_tuples(context: dict[str, Any]) -> Iterable[tuple[Entry, ...]]:
+    """The stories a page shows, whatever the shape of its context, in the tuples that hold them."""
     if "entry" in context:
-        yield context["entry"]
+        yield (context["entry"],)
     if "edition" in context:
-        yield from context["edition"].entries
+        yield context["edition"].entries
     for edition in context.get("editions", ()):
-        yield from edition.entries
-    yield from context.get("entries", ())
+        yield edition.entries
+    yield tuple(context.get("entries", ()))
     for month in context.get("months", ()):
         for edition in month.editions:
-            yield from edition.entries
+            yield edition.entries
     if "taxonomy" in context:
-        for entries in context["taxonomy"].entries.values():
-            yield from entries
+        yield from context["taxonomy"].entries.values()
 
 
-def _newest(entries: Iterable[Entry]) -> datetime | None:
+def newest_change(entries: Iterable[Entry]) -> datetime | None:
     return max((e.article.updated or e.article.date for e in entries), default=None)
 
 
