@@ -17,6 +17,7 @@ delete at any time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import msgpack
 
@@ -36,6 +37,10 @@ from broadsheet.incremental.fingerprint import Memo
 from broadsheet.incremental.state import BuildState
 from broadsheet.outputs.images import CopyCache
 from broadsheet.problems import display_path
+
+if TYPE_CHECKING:
+    from broadsheet.outputs.search import SearchIndex
+    from broadsheet.outputs.search_pieces import StoredIndex
 
 ROOT = Path(".broadsheet") / "cache"  # in the site folder
 STATE_FILE = "state.msgpack"
@@ -94,7 +99,7 @@ def load(site_dir: Path, output: Path, lazy: bool = False) -> tuple[BuildState, 
             if lazy:
                 state.unread = _Rest(path, output, _identity(os.fstat(file.fileno())), reader.tell())
             else:
-                _read_rest(reader, state, size)
+                _read_rest(reader, state, size, output)
     except FileNotFoundError:
         return fresh, None  # the first build: nothing to say
     except Exception as exc:
@@ -120,10 +125,12 @@ def _note(path: Path, reason: str) -> str:
 # order. The head (up to "outcome") is all a build with nothing to do reads; the articles
 # and search documents (nearly all of the rest) are read and checked one at a time, so
 # their plain form never piles up in memory beside the records. The story grouping is in
-# the rest: only a build with work restores it (groupings.py).
+# the rest: only a build with work restores it (groupings.py), and so is where the search
+# index's pieces lie in its file (restored, against the live output's file, only when a
+# build makes the index again: `_last_search_index`).
 FIELDS = (
-    "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping", "parsed",
-    "search documents",
+    "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping",
+    "search index", "parsed", "search documents",
 )  # fmt: skip
 HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
@@ -136,6 +143,7 @@ REST: dict[str, Callable[[Any], Any]] = {
     "produced": codec.decode_produced,
     "search_keys": codec.decode_search_keys,
     "stored_grouping": codec.decode_grouping,
+    "stored_search": codec.decode_search_index,
 }
 
 
@@ -175,7 +183,7 @@ def _read_head(file: BinaryIO, output: Path) -> tuple[BuildState, msgpack.Unpack
 
 
 def _read_rest(
-    reader: msgpack.Unpacker, state: BuildState, size: int, start: int = 0, spans: Spans | None = None
+    reader: msgpack.Unpacker, state: BuildState, size: int, output: Path, start: int = 0, spans: Spans | None = None
 ) -> None:
     """The fields after the head into `state`; `start`: where in the file the reader began;
     `spans`: filled with where each parsed article's key and value lie in the file."""
@@ -197,6 +205,29 @@ def _read_rest(
     if start + reader.tell() != size:
         raise codec.Unreadable("bytes after its end")
     state.memo.seed(documents)
+    if state.stored_search is not None:
+        state.search_previous = functools.partial(
+            _last_search_index, state.stored_search, state.search_keys, documents, output
+        )
+
+
+def _last_search_index(
+    stored: StoredIndex, keys: tuple[tuple[str, bytes], ...], documents: dict[tuple, Any], output: Path
+) -> SearchIndex | None:
+    """The last build's search index, from where the cache says its pieces lie in the live
+    output's file and from the documents it was made of (the last build's search keys):
+    None when that file is not the one the index made, to the byte, or a document is missing."""
+    from broadsheet.outputs.search import INDEX_PATH, SearchIndex  # here: a build with nothing to do needs none
+
+    try:
+        indexed = [documents["search document", key] for _, key in keys]
+        data = (output / INDEX_PATH).read_bytes()
+    except (KeyError, OSError):
+        return None
+    try:
+        return SearchIndex.restored(stored, indexed, data)
+    except UnicodeDecodeError:
+        return None
 
 
 def _identity(st: os.stat_result) -> tuple[int, ...]:
@@ -222,10 +253,11 @@ class _Rest:
                     raise codec.Unreadable("replaced since it was read")
                 file.seek(self.start)
                 spans = Spans(self.path, self.identity, {})
-                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.start, spans)
+                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.output, self.start, spans)
         except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
             state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()
             state.search_keys, state.stored_grouping = (), None
+            state.stored_search, state.search_previous = None, None
             return _why(self.path, exc)
         state.spans = spans
         return None
@@ -273,7 +305,10 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     head = (_label(output), state.files, state.settled_before, state.stamps, codec.encode_outcome(state.outcome))
     # the grouping a build made (with its articles' keys as saved below), else the one read
     grouping = groupings.stored(state.grouping, state.parsed) if state.grouping is not None else state.stored_grouping
-    for value in (*head, state.fingerprints, state.produced, state.search_keys, codec.encode_grouping(grouping)):
+    stored_search = codec.encode_search_index(state.stored_search)
+    for value in (
+        *head, state.fingerprints, state.produced, state.search_keys, codec.encode_grouping(grouping), stored_search,
+    ):  # fmt: skip
         file.write(packer.pack(value))
     file.write(packer.pack_map_header(len(state.parsed)))
     _write_parsed(file, packer, state)

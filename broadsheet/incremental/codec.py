@@ -22,6 +22,7 @@ from broadsheet.build.request import Due
 from broadsheet.build.stories import Features, SavedIndex, StorySettings
 from broadsheet.incremental.groupings import StoredGrouping
 from broadsheet.incremental.inputs import Outcome
+from broadsheet.outputs.search_pieces import StoredIndex
 from broadsheet.problems import Problem
 
 
@@ -32,7 +33,7 @@ class Unreadable(ValueError):
 # The layout of every record stored, part of the file's stamp: a change of a record's
 # fields makes older caches foreign without anyone remembering to bump a number.
 def layout() -> tuple[tuple[str, ...], ...]:
-    kinds = (Article, Source, Image, Problem, Outcome, Features, StoredGrouping, SavedIndex, StorySettings)
+    kinds = (Article, Source, Image, Problem, Outcome, Features, StoredGrouping, SavedIndex, StorySettings, StoredIndex)
     return tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in kinds)
 
 
@@ -111,6 +112,13 @@ def encode_grouping(grouping: StoredGrouping | None) -> list | None:
         index.pairs,
         index.shares,
     ]
+
+
+def encode_search_index(stored: StoredIndex | None) -> list | None:
+    """Where the search index's pieces lie in its file (search.StoredIndex), field by field."""
+    if stored is None:
+        return None
+    return [getattr(stored, f.name) for f in dataclasses.fields(StoredIndex)]
 
 
 def _time(value: datetime) -> list:
@@ -262,6 +270,22 @@ def decode_grouping(v: Any) -> StoredGrouping | None:
         type(pairs) is tuple and type(shares) is tuple and _all(int, pairs) and _all(float, shares), "grouping links"
     )
     return StoredGrouping(SavedIndex(version, StorySettings(*settings), ids, times, pairs, shares), keys)
+
+
+def decode_search_index(v: Any) -> StoredIndex | None:
+    """Checked for shape only: SearchIndex.restored checks it against the file on disk."""
+    if v is None:
+        return None
+    _check(type(v) is tuple and tuple(map(type, v)) == (str, bytes, tuple, tuple, tuple, tuple), "search index")
+    language, digest, stories, doc_lengths, terms, term_lengths = v
+    _check(_all(tuple, stories) and {len(s) for s in stories} <= {0, 2}, "search index stories")
+    _check(_all(str, itertools.chain.from_iterable(stories)), "search index stories")
+    _check(_all(int, itertools.chain(doc_lengths, term_lengths)) and _all(str, terms), "search index")
+    _check(
+        len(terms) == len(term_lengths) and min(itertools.chain(doc_lengths, term_lengths), default=0) >= 0,
+        "search index",
+    )
+    return StoredIndex(language, digest, stories, doc_lengths, terms, term_lengths)
 
 
 def _decode_due(v: Any) -> Due | None:

@@ -138,9 +138,13 @@ class Rebuild:
         return known[room]
 
     def last_search_index(self) -> SearchIndex | None:
-        """The last build's search index (serve keeps it), for this build's to be made from
+        """The last build's search index (serve keeps it; the command line's build cache
+        says where its pieces lie in the live file), for this build's to be made from
         where few documents changed; the same request's only, as last_model."""
-        if self.previous is None or self.previous[0] != self.request:
+        if self.previous is None:
+            restore = self.state.search_previous
+            return restore() if restore is not None else None
+        if self.previous[0] != self.request:
             return None
         return self.previous[1].search
 
@@ -412,6 +416,9 @@ class Rebuild:
                 fingerprints.pop(path, None)
         if self._search_keys is not None:
             state.search_keys = self._search_keys
+        if not state.keep_last:  # the command line's cache: where the index just written lies in its file
+            made_index = self.search_index[0] if self.search_index else None
+            state.stored_search = made_index.stored() if made_index else state.stored_search
         state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
         valid_until = body_edits.valid_until(made.articles, made.now)
         state.outcome = inputs.Outcome(

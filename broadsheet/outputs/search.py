@@ -22,6 +22,8 @@ written words into the real page to check that the two agree.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import itertools
 import json
 import re
 import unicodedata
@@ -35,6 +37,7 @@ from broadsheet.build.claims import Claim
 from broadsheet.build.config import Settings
 from broadsheet.build.html import plain_text
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
+from broadsheet.outputs.search_pieces import StoredIndex
 from broadsheet.theme.localise import Localiser
 
 INDEX_PATH = "search/index.json"
@@ -230,16 +233,109 @@ class SearchIndex:
 
     def _postings(self, term: str) -> list[int]:
         """The term's postings, to be changed: a list the index this one was made from
-        holds too is copied first."""
+        holds too is copied first; one an index restored from the build cache has only
+        encoded is read from there (`restored`)."""
         if term in self.borrowed:
             self.borrowed.discard(term)
             self.postings[term] = list(self.postings[term])
+        if term not in self.postings:
+            self.postings[term] = _numbers(self.encoded[term]) if term in self.encoded else []
         return self.postings[term]
 
     def encode(self) -> bytes:
         terms = ",".join(map(self.encoded.__getitem__, self.sorted_terms))
         text = f'{{"docs":[{",".join(self.docs)}],"terms":{{{terms}}},"version":{INDEX_VERSION}}}\n'
         return text.encode("utf-8")
+
+    def stored(self) -> StoredIndex:
+        """Where this index's pieces lie in its file, for the build cache (see StoredIndex)."""
+        stories = tuple((s["story"]["title"], s["story"]["url"]) if s else () for s in self.stories)
+        return StoredIndex(
+            self.language,
+            _digest(self.encode()),
+            stories,
+            tuple(map(len, self.docs)),
+            tuple(self.sorted_terms),
+            tuple(len(self.encoded[term]) for term in self.sorted_terms),
+        )
+
+    @classmethod
+    def restored(cls, stored: StoredIndex, indexed: list[tuple[dict, list[str]]], data: bytes) -> SearchIndex | None:
+        """The index `stored` describes, its pieces taken from `data`, the bytes of the file
+        it made (the live output's), and `indexed`, the documents it was made of: None
+        unless `data` is that file to the byte and every piece lies where it says. Only
+        the postings of terms a change touches are ever decoded (`_postings`)."""
+        count = len(stored.doc_lengths)
+        if _digest(data) != stored.digest or len(indexed) != count or len(stored.stories) != count:
+            return None
+        text = data.decode("utf-8")
+        docs_found = _pieces(text, 0, '{"docs":[', stored.doc_lengths, "]")
+        if docs_found is None:
+            return None
+        docs, after_docs = docs_found
+        closing = f'}},"version":{INDEX_VERSION}}}\n'
+        terms_found = _pieces(text, after_docs, ',"terms":{', stored.term_lengths, closing)
+        if terms_found is None or terms_found[1] != len(text) or not _postings_fit(stored.terms, terms_found[0]):
+            return None
+        pieces = terms_found[0]
+        stories: list[dict[str, dict[str, str]]] = [
+            {"story": {"title": s[0], "url": s[1]}} if s else {} for s in stored.stories
+        ]
+        if not all(_story_fits(doc, story) for doc, story in zip(docs, stories, strict=True)):
+            return None
+        index = cls(stored.language)
+        index.indexed, index.stories, index.docs = list(indexed), stories, docs
+        index.terms = [document_terms for _, document_terms in indexed]
+        index.sorted_terms, index.encoded = list(stored.terms), dict(zip(stored.terms, pieces, strict=True))
+        return index
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _pieces(
+    text: str, start: int, opening: str, lengths: tuple[int, ...], closing: str
+) -> tuple[list[str], int] | None:
+    """The pieces of `text` of these lengths after `opening` (at `start`), separated by
+    commas and followed by `closing`, with where `closing` ends; None when the text is not
+    laid out so."""
+    if not text.startswith(opening, start):
+        return None
+    position, pieces = start + len(opening), []
+    for number, length in enumerate(lengths):
+        if number:
+            if text[position : position + 1] != ",":
+                return None
+            position += 1
+        pieces.append(text[position : position + length])
+        position += length
+    if not text.startswith(closing, position):
+        return None
+    return pieces, position + len(closing)
+
+
+def _postings_fit(terms: tuple[str, ...], pieces: list[str]) -> bool:
+    """Each piece is its term's, as _encode_term writes it, with gaps that are numbers
+    (so that _numbers can read any of them), and the terms in order."""
+    return all(a < b for a, b in itertools.pairwise(terms)) and all(
+        piece.startswith(_ENCODER.encode(term) + ":[")
+        and piece.endswith("]")
+        and piece[piece.index(":[") + 2 : -1].replace(",", "").isdecimal()
+        and piece[piece.index(":[") + 2 : -1].isascii()
+        for term, piece in zip(terms, pieces, strict=True)
+    )
+
+
+def _story_fits(doc: str, story: dict[str, dict[str, str]]) -> bool:
+    """The document's JSON names this story, or none (a quote inside a string is escaped,
+    so `"story":{` can only be the field)."""
+    return f'"story":{_json(story["story"])},' in doc if story else '"story":{' not in doc
+
+
+def _numbers(piece: str) -> list[int]:
+    """A term's document numbers back from its encoded piece (checked by _postings_fit)."""
+    return list(itertools.accumulate(map(int, piece[piece.index(":[") + 2 : -1].split(","))))
 
 
 def _story_field(model: SiteModel, url: str) -> dict[str, dict[str, str]]:

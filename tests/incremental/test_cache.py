@@ -173,6 +173,8 @@ def tampered_caches(good: bytes):
     yield "files as a list", edit(lambda s, b: setitem(b, "files", []))
     yield "a map of articles that is a list", edit(lambda s, b: setitem(b, "parsed", []))
     yield "terms that are numbers", edit(lambda s, b: setitem(next(iter(b["search documents"].values())), 1, [1, 2]))
+    yield "a search index's lengths that are text", edit(lambda s, b: setitem(b["search index"], 3, ["12"]))
+    yield "a search index's story of one name", edit(lambda s, b: setitem(b["search index"][2], 0, ["Rates"]))
     yield "a missing field", edit(lambda s, b: b.pop("outcome"))
     yield "another version", edit(lambda s, b: setitem(s, "broadsheet", "0.0.1"))
     yield "another format", edit(lambda s, b: setitem(s, "format", 99))
@@ -203,7 +205,7 @@ def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, t
         ), what
         assert tree_bytes(output) == expected, what
         assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
-    assert len(cases) == 20
+    assert len(cases) == 22
 
 
 def test_a_cache_for_another_output_is_foreign(make_site, tmp_path):
