@@ -376,3 +376,33 @@ def test_a_cache_replaced_between_its_head_and_the_rest_is_not_mixed(make_site, 
     assert state.notes == [f"build cache at {path} unreadable (replaced since it was read); building from scratch"]
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
     assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
+
+
+def test_story_terms_are_unpacked_only_when_read_and_damaged_ones_are_made_again(make_site, tmp_path):
+    """An article's story terms come back packed, read only when grouping asks for them
+    (after one edit, a few articles' in thousands); packed bytes that are not terms give
+    the terms made from the article's text, as parsing made them, so what the build reads
+    is never malformed and the site is what a clean build makes."""
+    from broadsheet.build.coverage import terms_of
+
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    output = site / "site"
+    path = cache.cache_file(site, output)
+    loaded, _ = cache.load(site, output)
+    a = next(a for a, _ in loaded.parsed.values() if a and a.title == "Story A")
+    assert a.story_terms.packed is not None  # not unpacked by loading
+    fresh = terms_of(a.title, a.summary_text, a.body_html)
+    assert a.story_terms == fresh and a.story_terms.packed is None  # read: unpacked, checked, equal
+    label, body = unpacked(path.read_bytes())
+    for record, _ in body["parsed"].values():
+        if record:
+            record[-1] = msgpack.packb([["rates", "high"], [], 1.0, []])  # a weight that is text
+    path.write_bytes(packed(label, body))
+    loaded, note = cache.load(site, output)
+    a = next(a for a, _ in loaded.parsed.values() if a and a.title == "Story A")
+    assert note is None and a.story_terms == fresh
+    (site / "content/world/b.md").write_text(article("Story B", "2025-06-18T08:00:00+03:00", "Body two, longer."))
+    assert run_cli("build", "--site", site).code == 0
+    assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
+    assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
