@@ -318,7 +318,7 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     file.write(packer.pack_map_header(len(documents)))
     for (_, fingerprint), document in documents.items():
         file.write(packer.pack(fingerprint))
-        file.write(packer.pack(document))
+        file.write(packer.pack(codec.encode_search_document(document)))
 
 
 def _write_parsed(file: IO[bytes], packer: msgpack.Packer, state: BuildState) -> None:

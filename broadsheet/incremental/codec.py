@@ -102,6 +102,13 @@ def encode_outcome(outcome: Outcome | None) -> list | None:
     ]
 
 
+def encode_search_document(value: tuple[dict[str, str], list[str]]) -> list:
+    """A search document and its terms, the terms as one string (no term holds a line end:
+    search.WORD): a tenth of the values to unpack, the cache's largest count of them."""
+    document, terms = value
+    return [document, "\n".join(terms)]
+
+
 def encode_grouping(grouping: StoredGrouping | None) -> list | None:
     """A story grouping: [the grouping's version, its settings, the ids, the ids' cache
     keys, the automatic articles' times, the links as pairs of places in the ids, each
@@ -399,9 +406,9 @@ def decode_search_document(fingerprint: Any, value: Any) -> tuple[dict[str, str]
     """A memo's search document, under its fingerprint: (document, sorted terms)."""
     _check(type(fingerprint) is bytes and type(value) is tuple and len(value) == 2, "search documents")
     document, terms = value
-    _check(type(document) is dict and type(terms) is tuple, "search document")
-    _check(_all(str, itertools.chain(document, document.values(), terms)), "search document")
-    return document, list(terms)
+    _check(type(document) is dict and type(terms) is str, "search document")
+    _check(_all(str, itertools.chain(document, document.values())), "search document")
+    return document, terms.split("\n") if terms else []
 
 
 def decode_int(v: Any, what: str) -> int:

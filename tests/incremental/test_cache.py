@@ -406,3 +406,17 @@ def test_story_terms_are_unpacked_only_when_read_and_damaged_ones_are_made_again
     assert run_cli("build", "--site", site).code == 0
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
     assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
+
+
+def test_search_documents_keep_their_terms_as_one_string(make_site):
+    """A document's terms (a hundred words) are stored as one string, split when read: the
+    cache's largest count of values, a tenth of them to unpack; read back, the same list."""
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    path = cache.cache_file(site, site / "site")
+    _, body = unpacked(path.read_bytes())
+    stored = list(body["search documents"].values())
+    assert stored and all(type(terms) is str and "\n" in terms for _, terms in stored)
+    loaded, _ = cache.load(site, site / "site")
+    documents = loaded.memo.kept(("search document",)).values()
+    assert sorted(terms for _, terms in documents) == sorted(terms.split("\n") for _, terms in stored)
