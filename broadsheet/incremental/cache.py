@@ -130,7 +130,7 @@ def _note(path: Path, reason: str) -> str:
 # build makes the index again: `_last_search_index`).
 FIELDS = (
     "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping",
-    "search index", "parsed", "search documents",
+    "search index", "templates", "parsed", "search documents",
 )  # fmt: skip
 HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
@@ -190,6 +190,7 @@ def _read_rest(
     with _unpacking():
         for name, decode in REST.items():
             setattr(state, name, decode(reader.unpack()))
+        named, stay = codec.decode_templates(reader.unpack())
         for _ in range(reader.read_map_header()):
             begins = reader.tell()
             key = reader.unpack()
@@ -204,7 +205,8 @@ def _read_rest(
             documents[("search document", fingerprint)] = codec.decode_search_document(fingerprint, reader.unpack())
     if start + reader.tell() != size:
         raise codec.Unreadable("bytes after its end")
-    state.memo.seed(documents)
+    state.memo.seed({**documents, **stay})
+    state.memo.templates.update(named)
     if state.stored_search is not None:
         state.search_previous = functools.partial(
             _last_search_index, state.stored_search, state.search_keys, documents, output
@@ -306,8 +308,10 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     # the grouping a build made (with its articles' keys as saved below), else the one read
     grouping = groupings.stored(state.grouping, state.parsed) if state.grouping is not None else state.stored_grouping
     stored_search = codec.encode_search_index(state.stored_search)
+    templates = codec.encode_templates(state.memo.templates, state.memo.kept(("bodies stay",)))
     for value in (
         *head, state.fingerprints, state.produced, state.search_keys, codec.encode_grouping(grouping), stored_search,
+        templates,
     ):  # fmt: skip
         file.write(packer.pack(value))
     file.write(packer.pack_map_header(len(state.parsed)))

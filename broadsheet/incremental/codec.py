@@ -134,6 +134,20 @@ def encode_search_index(stored: StoredIndex | None) -> list | None:
     return [getattr(stored, f.name) for f in dataclasses.fields(StoredIndex)]
 
 
+TEMPLATES_KEPT = 256  # template sources whose references the cache keeps: the latest, so it never grows without end
+
+
+def encode_templates(named: dict[str, set[str] | None], stay: dict[tuple, Any]) -> list:
+    """What the templates' code says, by source (fingerprint.Memo.templates: the templates
+    each names, None for a name computed at render time) and the bodies-stay answers by the
+    digest of the templates they were found for: so that a run parses no template to know it."""
+    kept = list(named.items())[-TEMPLATES_KEPT:]
+    return [
+        {source: None if names is None else sorted(names) for source, names in kept},
+        {key[1]: answer for key, answer in stay.items()},
+    ]
+
+
 def _time(value: datetime) -> list:
     """A date-time as [its wall-clock reading, fold, its zone]: the zone by name (a tz
     database key) or by offset, so that it comes back equal and prints the same."""
@@ -346,6 +360,19 @@ def decode_search_index(v: Any) -> StoredIndex | None:
         "search index",
     )
     return StoredIndex(language, digest, stories, doc_lengths, terms, term_lengths)
+
+
+def decode_templates(v: Any) -> tuple[dict[str, set[str] | None], dict[tuple, bool]]:
+    """Checked for shape: (Memo.templates, the memo's bodies-stay answers)."""
+    _check(type(v) is tuple and len(v) == 2 and type(v[0]) is dict and type(v[1]) is dict, "templates")
+    named, stay = v
+    _check(_all(str, named) and set(map(type, named.values())) <= {tuple, type(None)}, "templates")
+    _check(_all(str, itertools.chain.from_iterable(n for n in named.values() if n is not None)), "templates")
+    _check(_all(bytes, stay) and _all(bool, stay.values()), "bodies stay")
+    return (
+        {source: None if names is None else set(names) for source, names in named.items()},
+        {("bodies stay", key): answer for key, answer in stay.items()},
+    )
 
 
 def _decode_due(v: Any) -> Due | None:

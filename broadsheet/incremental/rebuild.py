@@ -248,10 +248,27 @@ class Rebuild:
             rel not in by_path or not body_edits.same_but_body(old, by_path[rel]) for rel, old in self._edited.items()
         ):
             return False
-        if not body_edits.bodies_stay(env, pages):
+        if not self._bodies_stay_on(env, pages):
             return False
         self.only_bodies = True
         return True
+
+    def _bodies_stay_on(self, env: jinja2.Environment, pages: list[Page]) -> bool:
+        """body_edits.bodies_stay, remembered under the digests of the pages' templates (as
+        _bodies_stay): the command line's build cache keeps it, and the templates each
+        template source names, so a run after a body edit parses no template for it."""
+        import jinja2  # here: a build with nothing to do renders no template
+
+        from broadsheet.incremental import body_edits
+
+        entry = {p.template for p in pages if "entry" in p.context}
+        other = {p.template for p in pages if "entry" not in p.context}
+        try:
+            digests = template_digests(env, entry | other, self.state.memo.templates)
+        except (jinja2.TemplateError, OSError):
+            return False
+        key = digest_of(tuple((name, digests[name], name in entry, name in other) for name in sorted(entry | other)))
+        return bool(self.state.memo.get(("bodies stay", key), lambda: body_edits.bodies_stay(env, pages)))
 
     # --- pages and generated files -----------------------------------------------------
 

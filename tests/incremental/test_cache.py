@@ -175,6 +175,11 @@ def tampered_caches(good: bytes):
     yield "terms that are numbers", edit(lambda s, b: setitem(next(iter(b["search documents"].values())), 1, [1, 2]))
     yield "a search index's lengths that are text", edit(lambda s, b: setitem(b["search index"], 3, ["12"]))
     yield "a search index's story of one name", edit(lambda s, b: setitem(b["search index"][2], 0, ["Rates"]))
+    yield "templates as a list", edit(lambda s, b: setitem(b, "templates", []))
+    yield (
+        "a template that names a number",
+        edit(lambda s, b: setitem(b["templates"][0], next(iter(b["templates"][0])), [7])),
+    )
     yield "a missing field", edit(lambda s, b: b.pop("outcome"))
     yield "another version", edit(lambda s, b: setitem(s, "broadsheet", "0.0.1"))
     yield "another format", edit(lambda s, b: setitem(s, "format", 99))
@@ -205,7 +210,7 @@ def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, t
         ), what
         assert tree_bytes(output) == expected, what
         assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
-    assert len(cases) == 22
+    assert len(cases) == 24
 
 
 def test_a_cache_for_another_output_is_foreign(make_site, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -256,4 +257,29 @@ def test_a_search_index_file_changed_since_is_not_used(site, tmp_path):
     path.write_bytes(data)
     append(site, "content/world/s3.md", "\nA paragraph of zebras and quinces.\n")
     assert cli_like(site).ok
+    assert same_as_clean(site, tmp_path)
+
+
+def test_the_cache_keeps_what_the_templates_say_and_a_template_edit_is_seen(site, tmp_path):
+    """The templates each template names and whether bodies stay on their own pages are
+    kept in the build cache, so the next run parses no template to know them; an edited
+    template is another source, so the answers for the old one are not taken for it."""
+    cli_like(site)
+    state, _ = cache.load(site, site / "site")
+    assert any(names and "base.html" in names for names in state.memo.templates.values())
+    assert state.memo.kept(("bodies stay",)) == {}  # a build with no edit did not ask
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    assert cli_like(site).rendered == 1
+    state, _ = cache.load(site, site / "site")
+    assert list(state.memo.kept(("bodies stay",)).values()) == [True]
+    # a list page that now shows every body: a body edit shows beyond its own page
+    theme = Path(__file__).resolve().parents[2] / "broadsheet/theme/templates"
+    index = (theme / "index.html").read_text()
+    assert "{% block main %}" in index
+    (site / "templates").mkdir(exist_ok=True)
+    shows = '{% block main %}{% for e in editions %}{{ e.body_html | default("") }}{% endfor %}'
+    (site / "templates/index.html").write_text(index.replace("{% block main %}", shows, 1))
+    cli_like(site)
+    append(site, "content/world/s4.md", "\nA second paragraph.\n")
+    assert cli_like(site).rendered > 1
     assert same_as_clean(site, tmp_path)
