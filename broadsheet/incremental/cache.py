@@ -22,7 +22,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,8 +201,12 @@ def _read_rest(
                     spans.where[key] = (entry, start + begins, start + reader.tell())
         documents = {}
         for _ in range(reader.read_map_header()):
+            begins = reader.tell()
             fingerprint = reader.unpack()
-            documents[("search document", fingerprint)] = codec.decode_search_document(fingerprint, reader.unpack())
+            key = ("search document", fingerprint)
+            document = documents[key] = codec.decode_search_document(fingerprint, reader.unpack())
+            if spans is not None:
+                spans.where[key] = (document, start + begins, start + reader.tell())
     if start + reader.tell() != size:
         raise codec.Unreadable("bytes after its end")
     state.memo.seed({**documents, **stay})
@@ -267,18 +271,19 @@ class _Rest:
 
 @dataclass(frozen=True)
 class Spans:
-    """Where each parsed article of a cache file lies in it, with the record read from
-    there: an article a build kept as it was read (the same object) is saved by copying
-    its bytes, already checked, instead of encoding it again (10,000 articles: 0.2 s)."""
+    """Where each parsed article and search document of a cache file lies in it, with the
+    record read from there: one a build kept as it was read (the same object) is saved by
+    copying its bytes, already checked, instead of encoding it again (10,000 articles:
+    0.2 s; 10,000 documents: about 0.05 s)."""
 
     path: Path
     identity: tuple[int, ...]
-    where: dict[str, tuple[Any, int, int]]  # cache key -> (the record, first byte, end)
+    where: dict[Any, tuple[Any, int, int]]  # cache key (memo key of a document) -> (the record, first byte, end)
 
     def source(self) -> BinaryIO | None:
         """The file they were read from, when it is still the same; else None."""
         try:
-            file = open(self.path, "rb")  # noqa: SIM115 -- closed by _write_parsed, or here
+            file = open(self.path, "rb")  # noqa: SIM115 -- closed by _write, or here
         except OSError:
             return None
         if _identity(os.fstat(file.fileno())) != self.identity:
@@ -314,23 +319,39 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
         templates,
     ):  # fmt: skip
         file.write(packer.pack(value))
-    file.write(packer.pack_map_header(len(state.parsed)))
-    _write_parsed(file, packer, state)
-    # Search documents are slow to make (plain text and terms of every body) and small to
-    # keep; feed items are quick to make and as big as the articles.
-    documents = state.memo.kept(("search document",))
-    file.write(packer.pack_map_header(len(documents)))
-    for (_, fingerprint), document in documents.items():
-        file.write(packer.pack(fingerprint))
-        file.write(packer.pack(codec.encode_search_document(document)))
-
-
-def _write_parsed(file: IO[bytes], packer: msgpack.Packer, state: BuildState) -> None:
-    """The parsed articles, each as key then value: copied from the file they were read
-    from where they are the same records (runs of neighbours in one read), else encoded."""
     spans: Spans | None = state.spans
     source = spans.source() if spans is not None else None
     where = spans.where if spans is not None and source is not None else {}
+    try:
+        file.write(packer.pack_map_header(len(state.parsed)))
+        _copied_or_packed(
+            file, source, where, state.parsed.items(), lambda k, v: packer.pack(k) + packer.pack(codec.encode_parsed(v))
+        )
+        # Search documents are slow to make (plain text and terms of every body) and small to
+        # keep; feed items are quick to make and as big as the articles.
+        documents = state.memo.kept(("search document",))
+        file.write(packer.pack_map_header(len(documents)))
+        _copied_or_packed(
+            file,
+            source,
+            where,
+            documents.items(),
+            lambda k, v: packer.pack(k[1]) + packer.pack(codec.encode_search_document(v)),
+        )
+    finally:
+        if source is not None:
+            source.close()
+
+
+def _copied_or_packed(
+    file: IO[bytes],
+    source: BinaryIO | None,
+    where: dict[Any, tuple[Any, int, int]],
+    items: Iterable[tuple[Any, Any]],
+    packed: Callable[[Any, Any], bytes],
+) -> None:
+    """Each item as key then value: copied from the file it was read from where it is the
+    same record (runs of neighbours in one read), else packed."""
     run = (0, 0)  # bytes of the source still to copy
 
     def copy(begins: int, ends: int) -> None:
@@ -345,23 +366,18 @@ def _write_parsed(file: IO[bytes], packer: msgpack.Packer, state: BuildState) ->
             file.write(chunk)
             begins += len(chunk)
 
-    try:
-        for key, entry in state.parsed.items():
-            span = where.get(key)
-            if span is not None and span[0] is entry:
-                if span[1] != run[1]:
-                    copy(*run)
-                    run = (span[1], span[1])
-                run = (run[0], span[2])
-                continue
-            copy(*run)
-            run = (0, 0)
-            file.write(packer.pack(key))
-            file.write(packer.pack(codec.encode_parsed(entry)))
+    for key, value in items:
+        span = where.get(key)
+        if span is not None and span[0] is value:
+            if span[1] != run[1]:
+                copy(*run)
+                run = (span[1], span[1])
+            run = (run[0], span[2])
+            continue
         copy(*run)
-    finally:
-        if source is not None:
-            source.close()
+        run = (0, 0)
+        file.write(packed(key, value))
+    copy(*run)
 
 
 def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
