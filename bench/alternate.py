@@ -38,7 +38,8 @@ def timed(checkout: Path, site: Path) -> tuple[float, float, float]:
     env = dict(os.environ, PYTHONPATH=str(checkout))
     command = [sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"]
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # run from the checkout: `python -m` puts the current folder first on the path, before PYTHONPATH
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=checkout)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
