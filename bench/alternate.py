@@ -1,6 +1,7 @@
 """Two versions of Broadsheet, before and after a change, timed in turns on the same corpus.
 
     python bench/alternate.py 10000 --old OLD_CHECKOUT --new NEW_CHECKOUT [--rounds 9]
+    python bench/alternate.py 10000 --old OLD_CHECKOUT --new NEW_CHECKOUT --sites OLD_SITE NEW_SITE --kinds "body edit"
 
 On a shared, noisy machine one version's runs measured after the other's say little; here
 each gets its own copy of the deterministic corpus (bench/corpus.py), one cold build, and
@@ -9,6 +10,9 @@ then with one fixed article's body edited before each run (the same edits in bot
 Each run is a whole process with PYTHONPATH set to the checkout; it prints the median and
 minimum wall time, the median CPU time (user + sys of the process and the workers it
 waited for: less moved by other work on the machine than the wall time) and the peak RSS.
+`--sites`: two copies of a corpus each version has built already (its output and build
+cache in place; one site per version, as caches of two versions do not mix), instead of
+a corpus written and built cold here; `--kinds`: which of the two kinds of run.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ def timed(checkout: Path, site: Path) -> tuple[float, float, float]:
     env = dict(os.environ, PYTHONPATH=str(checkout))
     command = [sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"]
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # run from the checkout: `python -m` puts the current folder first on the path, before PYTHONPATH
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=checkout)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -53,14 +58,18 @@ def main() -> None:
     parser.add_argument("--old", type=Path, required=True, help="checkout of the version before")
     parser.add_argument("--new", type=Path, required=True, help="checkout of the version after")
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--sites", type=Path, nargs=2, metavar=("OLD_SITE", "NEW_SITE"), help="built copies to use")
+    parser.add_argument("--kinds", nargs="+", choices=("no change", "body edit"), default=("no change", "body edit"))
     args = parser.parse_args()
     checkouts = {"old": args.old.resolve(), "new": args.new.resolve()}
     with tempfile.TemporaryDirectory(prefix="broadsheet-alternate-") as tmp:
         sites = {name: Path(tmp) / name for name in checkouts}
-        for name, site in sites.items():
+        if args.sites:
+            sites = dict(zip(checkouts, args.sites, strict=True))
+        for name, site in sites.items() if not args.sites else ():
             write_corpus(site, args.size)
             timed(checkouts[name], site)  # the cold build that leaves output and cache
-        for kind in ("no change", "body edit"):
+        for kind in args.kinds:
             runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in checkouts}
             for number in range(args.rounds):
                 for name in ("old", "new") if number % 2 == 0 else ("new", "old"):

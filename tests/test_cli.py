@@ -599,3 +599,31 @@ def test_a_listing_cut_short_by_its_reader_ends_quietly(tmp_path):
     finally:
         os.close(write_end)
     assert listing.stderr == "" and listing.returncode == 141, listing.stderr
+
+
+PROGRAM_WITH_A_MARKER = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: print('taken apart'))\n"
+    "from broadsheet.cli import main\n"
+    "sys.argv = ['broadsheet', *sys.argv[1:]]\n"
+    "raise SystemExit(main())\n"
+)
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_program_ends_after_a_build_without_taking_apart_what_it_made(make_site, broken):
+    """After a build the program ends at once, its lines printed (through a pipe, so
+    buffered) and its exit status kept, without the interpreter's teardown: here an
+    exit handler that never runs. A caller in this process gets main's answer back."""
+    files = {"content/a.md": article("Story A", "2025-06-19")}
+    if broken:
+        files["content/b.md"] = article("Story B", "2025-02-30")
+    site = make_site(files)
+    command = [sys.executable, "-c", PROGRAM_WITH_A_MARKER, "build", "--site", str(site)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    assert "taken apart" not in done.stdout
+    if broken:
+        assert done.returncode == 1 and "content/b.md" in done.stderr and "Build failed" in done.stderr
+    else:
+        assert done.returncode == 0 and done.stdout.startswith("Built 1 article into"), done.stderr
+    assert run_cli("build", "--site", site).code == done.returncode  # in this process: returned

@@ -17,15 +17,16 @@ delete at any time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import msgpack
 
@@ -37,10 +38,14 @@ from broadsheet.incremental.state import BuildState
 from broadsheet.outputs.images import CopyCache
 from broadsheet.problems import display_path
 
+if TYPE_CHECKING:
+    from broadsheet.outputs.search import SearchIndex
+    from broadsheet.outputs.search_pieces import StoredIndex
+
 ROOT = Path(".broadsheet") / "cache"  # in the site folder
 STATE_FILE = "state.msgpack"
 MAGIC = "broadsheet build cache"
-FORMAT = 4  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
+FORMAT = 5  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
 
 
 def output_key(output: Path) -> Path:
@@ -94,7 +99,7 @@ def load(site_dir: Path, output: Path, lazy: bool = False) -> tuple[BuildState, 
             if lazy:
                 state.unread = _Rest(path, output, _identity(os.fstat(file.fileno())), reader.tell())
             else:
-                _read_rest(reader, state, size)
+                _read_rest(reader, state, size, output)
     except FileNotFoundError:
         return fresh, None  # the first build: nothing to say
     except Exception as exc:
@@ -120,10 +125,12 @@ def _note(path: Path, reason: str) -> str:
 # order. The head (up to "outcome") is all a build with nothing to do reads; the articles
 # and search documents (nearly all of the rest) are read and checked one at a time, so
 # their plain form never piles up in memory beside the records. The story grouping is in
-# the rest: only a build with work restores it (groupings.py).
+# the rest: only a build with work restores it (groupings.py), and so is where the search
+# index's pieces lie in its file (restored, against the live output's file, only when a
+# build makes the index again: `_last_search_index`).
 FIELDS = (
-    "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping", "parsed",
-    "search documents",
+    "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping",
+    "search index", "templates", "parsed", "search documents",
 )  # fmt: skip
 HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
@@ -136,6 +143,7 @@ REST: dict[str, Callable[[Any], Any]] = {
     "produced": codec.decode_produced,
     "search_keys": codec.decode_search_keys,
     "stored_grouping": codec.decode_grouping,
+    "stored_search": codec.decode_search_index,
 }
 
 
@@ -175,13 +183,14 @@ def _read_head(file: BinaryIO, output: Path) -> tuple[BuildState, msgpack.Unpack
 
 
 def _read_rest(
-    reader: msgpack.Unpacker, state: BuildState, size: int, start: int = 0, spans: Spans | None = None
+    reader: msgpack.Unpacker, state: BuildState, size: int, output: Path, start: int = 0, spans: Spans | None = None
 ) -> None:
     """The fields after the head into `state`; `start`: where in the file the reader began;
     `spans`: filled with where each parsed article's key and value lie in the file."""
     with _unpacking():
         for name, decode in REST.items():
             setattr(state, name, decode(reader.unpack()))
+        named, stay = codec.decode_templates(reader.unpack())
         for _ in range(reader.read_map_header()):
             begins = reader.tell()
             key = reader.unpack()
@@ -192,11 +201,39 @@ def _read_rest(
                     spans.where[key] = (entry, start + begins, start + reader.tell())
         documents = {}
         for _ in range(reader.read_map_header()):
+            begins = reader.tell()
             fingerprint = reader.unpack()
-            documents[("search document", fingerprint)] = codec.decode_search_document(fingerprint, reader.unpack())
+            key = ("search document", fingerprint)
+            document = documents[key] = codec.decode_search_document(fingerprint, reader.unpack())
+            if spans is not None:
+                spans.where[key] = (document, start + begins, start + reader.tell())
     if start + reader.tell() != size:
         raise codec.Unreadable("bytes after its end")
-    state.memo.seed(documents)
+    state.memo.seed({**documents, **stay})
+    state.memo.templates.update(named)
+    if state.stored_search is not None:
+        state.search_previous = functools.partial(
+            _last_search_index, state.stored_search, state.search_keys, documents, output
+        )
+
+
+def _last_search_index(
+    stored: StoredIndex, keys: tuple[tuple[str, bytes], ...], documents: dict[tuple, Any], output: Path
+) -> SearchIndex | None:
+    """The last build's search index, from where the cache says its pieces lie in the live
+    output's file and from the documents it was made of (the last build's search keys):
+    None when that file is not the one the index made, to the byte, or a document is missing."""
+    from broadsheet.outputs.search import INDEX_PATH, SearchIndex  # here: a build with nothing to do needs none
+
+    try:
+        indexed = [documents["search document", key] for _, key in keys]
+        data = (output / INDEX_PATH).read_bytes()
+    except (KeyError, OSError):
+        return None
+    try:
+        return SearchIndex.restored(stored, indexed, data)
+    except UnicodeDecodeError:
+        return None
 
 
 def _identity(st: os.stat_result) -> tuple[int, ...]:
@@ -222,10 +259,11 @@ class _Rest:
                     raise codec.Unreadable("replaced since it was read")
                 file.seek(self.start)
                 spans = Spans(self.path, self.identity, {})
-                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.start, spans)
+                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.output, self.start, spans)
         except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
             state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()
             state.search_keys, state.stored_grouping = (), None
+            state.stored_search, state.search_previous = None, None
             return _why(self.path, exc)
         state.spans = spans
         return None
@@ -233,18 +271,19 @@ class _Rest:
 
 @dataclass(frozen=True)
 class Spans:
-    """Where each parsed article of a cache file lies in it, with the record read from
-    there: an article a build kept as it was read (the same object) is saved by copying
-    its bytes, already checked, instead of encoding it again (10,000 articles: 0.2 s)."""
+    """Where each parsed article and search document of a cache file lies in it, with the
+    record read from there: one a build kept as it was read (the same object) is saved by
+    copying its bytes, already checked, instead of encoding it again (10,000 articles:
+    0.2 s; 10,000 documents: about 0.05 s)."""
 
     path: Path
     identity: tuple[int, ...]
-    where: dict[str, tuple[Any, int, int]]  # cache key -> (the record, first byte, end)
+    where: dict[Any, tuple[Any, int, int]]  # cache key (memo key of a document) -> (the record, first byte, end)
 
     def source(self) -> BinaryIO | None:
         """The file they were read from, when it is still the same; else None."""
         try:
-            file = open(self.path, "rb")  # noqa: SIM115 -- closed by _write_parsed, or here
+            file = open(self.path, "rb")  # noqa: SIM115 -- closed by _write, or here
         except OSError:
             return None
         if _identity(os.fstat(file.fileno())) != self.identity:
@@ -273,25 +312,46 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     head = (_label(output), state.files, state.settled_before, state.stamps, codec.encode_outcome(state.outcome))
     # the grouping a build made (with its articles' keys as saved below), else the one read
     grouping = groupings.stored(state.grouping, state.parsed) if state.grouping is not None else state.stored_grouping
-    for value in (*head, state.fingerprints, state.produced, state.search_keys, codec.encode_grouping(grouping)):
+    stored_search = codec.encode_search_index(state.stored_search)
+    templates = codec.encode_templates(state.memo.templates, state.memo.kept(("bodies stay",)))
+    for value in (
+        *head, state.fingerprints, state.produced, state.search_keys, codec.encode_grouping(grouping), stored_search,
+        templates,
+    ):  # fmt: skip
         file.write(packer.pack(value))
-    file.write(packer.pack_map_header(len(state.parsed)))
-    _write_parsed(file, packer, state)
-    # Search documents are slow to make (plain text and terms of every body) and small to
-    # keep; feed items are quick to make and as big as the articles.
-    documents = state.memo.kept(("search document",))
-    file.write(packer.pack_map_header(len(documents)))
-    for (_, fingerprint), document in documents.items():
-        file.write(packer.pack(fingerprint))
-        file.write(packer.pack(document))
-
-
-def _write_parsed(file: IO[bytes], packer: msgpack.Packer, state: BuildState) -> None:
-    """The parsed articles, each as key then value: copied from the file they were read
-    from where they are the same records (runs of neighbours in one read), else encoded."""
     spans: Spans | None = state.spans
     source = spans.source() if spans is not None else None
     where = spans.where if spans is not None and source is not None else {}
+    try:
+        file.write(packer.pack_map_header(len(state.parsed)))
+        _copied_or_packed(
+            file, source, where, state.parsed.items(), lambda k, v: packer.pack(k) + packer.pack(codec.encode_parsed(v))
+        )
+        # Search documents are slow to make (plain text and terms of every body) and small to
+        # keep; feed items are quick to make and as big as the articles.
+        documents = state.memo.kept(("search document",))
+        file.write(packer.pack_map_header(len(documents)))
+        _copied_or_packed(
+            file,
+            source,
+            where,
+            documents.items(),
+            lambda k, v: packer.pack(k[1]) + packer.pack(codec.encode_search_document(v)),
+        )
+    finally:
+        if source is not None:
+            source.close()
+
+
+def _copied_or_packed(
+    file: IO[bytes],
+    source: BinaryIO | None,
+    where: dict[Any, tuple[Any, int, int]],
+    items: Iterable[tuple[Any, Any]],
+    packed: Callable[[Any, Any], bytes],
+) -> None:
+    """Each item as key then value: copied from the file it was read from where it is the
+    same record (runs of neighbours in one read), else packed."""
     run = (0, 0)  # bytes of the source still to copy
 
     def copy(begins: int, ends: int) -> None:
@@ -306,23 +366,18 @@ def _write_parsed(file: IO[bytes], packer: msgpack.Packer, state: BuildState) ->
             file.write(chunk)
             begins += len(chunk)
 
-    try:
-        for key, entry in state.parsed.items():
-            span = where.get(key)
-            if span is not None and span[0] is entry:
-                if span[1] != run[1]:
-                    copy(*run)
-                    run = (span[1], span[1])
-                run = (run[0], span[2])
-                continue
-            copy(*run)
-            run = (0, 0)
-            file.write(packer.pack(key))
-            file.write(packer.pack(codec.encode_parsed(entry)))
+    for key, value in items:
+        span = where.get(key)
+        if span is not None and span[0] is value:
+            if span[1] != run[1]:
+                copy(*run)
+                run = (span[1], span[1])
+            run = (run[0], span[2])
+            continue
         copy(*run)
-    finally:
-        if source is not None:
-            source.close()
+        run = (0, 0)
+        file.write(packed(key, value))
+    copy(*run)
 
 
 def save(site_dir: Path, output: Path, state: BuildState) -> str | None:

@@ -16,12 +16,15 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgpack
+
 from broadsheet.build.content import Article
 from broadsheet.build.frontmatter import Image, Source
 from broadsheet.build.request import Due
 from broadsheet.build.stories import Features, SavedIndex, StorySettings
 from broadsheet.incremental.groupings import StoredGrouping
 from broadsheet.incremental.inputs import Outcome
+from broadsheet.outputs.search_pieces import StoredIndex
 from broadsheet.problems import Problem
 
 
@@ -32,7 +35,7 @@ class Unreadable(ValueError):
 # The layout of every record stored, part of the file's stamp: a change of a record's
 # fields makes older caches foreign without anyone remembering to bump a number.
 def layout() -> tuple[tuple[str, ...], ...]:
-    kinds = (Article, Source, Image, Problem, Outcome, Features, StoredGrouping, SavedIndex, StorySettings)
+    kinds = (Article, Source, Image, Problem, Outcome, Features, StoredGrouping, SavedIndex, StorySettings, StoredIndex)
     return tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in kinds)
 
 
@@ -64,12 +67,16 @@ def _article(a: Article) -> list:
     ]  # fmt: skip
 
 
-def _terms(terms: Features | None) -> list | None:
-    """An article's terms for story grouping: the weights in their order (cosine sums
-    follow it, so a cached article groups to the last bit as a fresh one), names, norm, openers."""
+def _terms(terms: Features | None) -> bytes | None:
+    """An article's terms for story grouping, packed apart (see _PackedFeatures): the
+    weights in their order (cosine sums follow it, so a cached article groups to the last
+    bit as a fresh one), names, norm, openers."""
     if terms is None:
         return None
-    return [[v for item in terms.weights.items() for v in item], sorted(terms.names), terms.norm, sorted(terms.openers)]
+    if type(terms) is _PackedFeatures and terms.packed is not None:
+        return terms.packed  # as it was read, not yet unpacked
+    flat = [v for item in terms.weights.items() for v in item]
+    return msgpack.packb([flat, sorted(terms.names), terms.norm, sorted(terms.openers)], use_bin_type=True)
 
 
 def _problem(p: Problem) -> list:
@@ -95,6 +102,13 @@ def encode_outcome(outcome: Outcome | None) -> list | None:
     ]
 
 
+def encode_search_document(value: tuple[dict[str, str], list[str]]) -> list:
+    """A search document and its terms, the terms as one string (no term holds a line end:
+    search.WORD): a tenth of the values to unpack, the cache's largest count of them."""
+    document, terms = value
+    return [document, "\n".join(terms)]
+
+
 def encode_grouping(grouping: StoredGrouping | None) -> list | None:
     """A story grouping: [the grouping's version, its settings, the ids, the ids' cache
     keys, the automatic articles' times, the links as pairs of places in the ids, each
@@ -110,6 +124,27 @@ def encode_grouping(grouping: StoredGrouping | None) -> list | None:
         index.times,
         index.pairs,
         index.shares,
+    ]
+
+
+def encode_search_index(stored: StoredIndex | None) -> list | None:
+    """Where the search index's pieces lie in its file (search.StoredIndex), field by field."""
+    if stored is None:
+        return None
+    return [getattr(stored, f.name) for f in dataclasses.fields(StoredIndex)]
+
+
+TEMPLATES_KEPT = 256  # template sources whose references the cache keeps: the latest, so it never grows without end
+
+
+def encode_templates(named: dict[str, set[str] | None], stay: dict[tuple, Any]) -> list:
+    """What the templates' code says, by source (fingerprint.Memo.templates: the templates
+    each names, None for a name computed at render time) and the bodies-stay answers by the
+    digest of the templates they were found for: so that a run parses no template to know it."""
+    kept = list(named.items())[-TEMPLATES_KEPT:]
+    return [
+        {source: None if names is None else sorted(names) for source, names in kept},
+        {key[1]: answer for key, answer in stay.items()},
     ]
 
 
@@ -190,18 +225,65 @@ def _decode_article(v: Any) -> Article:
         path, title, _decode_time(when), None if updated is None else _decode_time(updated), summary_html, summary_text,
         body_html, source, original_url, authors, tags, section, image, lang, draft, featured, slug,
         word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra,
-        story, story_title, story_line, _decode_terms(terms),
+        story, story_title, story_line, _decode_terms(terms, title, summary_text, body_html),
     )  # fmt: skip
 
 
-def _decode_terms(v: Any) -> Features | None:
+def _decode_terms(v: Any, title: str, summary_text: str, body_html: str) -> Features | None:
     if v is None:
         return None
+    _check(type(v) is bytes, "story terms")
+    return _PackedFeatures(v, (title, summary_text, body_html))
+
+
+def _unpacked_terms(packed: bytes) -> Features:
+    v = msgpack.unpackb(packed, raw=False, use_list=False, strict_map_key=True)
     _check(type(v) is tuple and len(v) == 4 and type(v[0]) is tuple and type(v[1]) is tuple, "story terms")
     flat, names, norm, openers = v
     _check(len(flat) % 2 == 0 and _all(str, flat[::2]) and _all(float, flat[1::2]), "story terms")
     _check(_all(str, names) and type(norm) is float and type(openers) is tuple and _all(str, openers), "story terms")
     return Features(dict(zip(flat[::2], flat[1::2], strict=True)), frozenset(names), norm, frozenset(openers))
+
+
+FEATURE_FIELDS = tuple(f.name for f in dataclasses.fields(Features))
+
+
+class _PackedFeatures(Features):
+    """An article's story terms as the build cache holds them, packed: unpacked and
+    checked only when grouping first reads them (after one edit it reads those of a few
+    hundred articles in 10,000; the rest of them, about 100 numbers and words an article,
+    were a third of the cache's load). Bytes that do not unpack to well-formed terms give
+    way to the terms made again from the article's text, of which they are a function
+    alone (build/coverage.py), so what grouping reads is never malformed."""
+
+    def __init__(self, packed: bytes, text: tuple[str, str, str]) -> None:  # the fields: when first read
+        object.__setattr__(self, "packed", packed)
+        object.__setattr__(self, "text", text)
+
+    def __getattr__(self, name: str) -> Any:  # only for the fields, before they are set
+        if name not in FEATURE_FIELDS:
+            raise AttributeError(name)
+        try:
+            features = _unpacked_terms(self.packed)
+        except (ValueError, msgpack.UnpackException):  # Unreadable is a ValueError
+            from broadsheet.build.coverage import terms_of  # here: only a damaged cache needs it
+
+            features = terms_of(*self.text)
+        for field_name in FEATURE_FIELDS:
+            object.__setattr__(self, field_name, getattr(features, field_name))
+        object.__setattr__(self, "packed", None)
+        object.__setattr__(self, "text", None)
+        return getattr(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Features):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in FEATURE_FIELDS)
+
+    __hash__ = Features.__hash__
+
+    def __repr__(self) -> str:
+        return repr(Features(*(getattr(self, name) for name in FEATURE_FIELDS)))
 
 
 ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
@@ -264,6 +346,35 @@ def decode_grouping(v: Any) -> StoredGrouping | None:
     return StoredGrouping(SavedIndex(version, StorySettings(*settings), ids, times, pairs, shares), keys)
 
 
+def decode_search_index(v: Any) -> StoredIndex | None:
+    """Checked for shape only: SearchIndex.restored checks it against the file on disk."""
+    if v is None:
+        return None
+    _check(type(v) is tuple and tuple(map(type, v)) == (str, bytes, tuple, tuple, tuple, tuple), "search index")
+    language, digest, stories, doc_lengths, terms, term_lengths = v
+    _check(_all(tuple, stories) and {len(s) for s in stories} <= {0, 2}, "search index stories")
+    _check(_all(str, itertools.chain.from_iterable(stories)), "search index stories")
+    _check(_all(int, itertools.chain(doc_lengths, term_lengths)) and _all(str, terms), "search index")
+    _check(
+        len(terms) == len(term_lengths) and min(itertools.chain(doc_lengths, term_lengths), default=0) >= 0,
+        "search index",
+    )
+    return StoredIndex(language, digest, stories, doc_lengths, terms, term_lengths)
+
+
+def decode_templates(v: Any) -> tuple[dict[str, set[str] | None], dict[tuple, bool]]:
+    """Checked for shape: (Memo.templates, the memo's bodies-stay answers)."""
+    _check(type(v) is tuple and len(v) == 2 and type(v[0]) is dict and type(v[1]) is dict, "templates")
+    named, stay = v
+    _check(_all(str, named) and set(map(type, named.values())) <= {tuple, type(None)}, "templates")
+    _check(_all(str, itertools.chain.from_iterable(n for n in named.values() if n is not None)), "templates")
+    _check(_all(bytes, stay) and _all(bool, stay.values()), "bodies stay")
+    return (
+        {source: None if names is None else set(names) for source, names in named.items()},
+        {("bodies stay", key): answer for key, answer in stay.items()},
+    )
+
+
 def _decode_due(v: Any) -> Due | None:
     if v is None:
         return None
@@ -322,9 +433,9 @@ def decode_search_document(fingerprint: Any, value: Any) -> tuple[dict[str, str]
     """A memo's search document, under its fingerprint: (document, sorted terms)."""
     _check(type(fingerprint) is bytes and type(value) is tuple and len(value) == 2, "search documents")
     document, terms = value
-    _check(type(document) is dict and type(terms) is tuple, "search document")
-    _check(_all(str, itertools.chain(document, document.values(), terms)), "search document")
-    return document, list(terms)
+    _check(type(document) is dict and type(terms) is str, "search document")
+    _check(_all(str, itertools.chain(document, document.values())), "search document")
+    return document, terms.split("\n") if terms else []
 
 
 def decode_int(v: Any, what: str) -> int:

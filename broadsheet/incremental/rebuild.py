@@ -147,9 +147,13 @@ class Rebuild:
         return known[room]
 
     def last_search_index(self) -> SearchIndex | None:
-        """The last build's search index (serve keeps it), for this build's to be made from
+        """The last build's search index (serve keeps it; the command line's build cache
+        says where its pieces lie in the live file), for this build's to be made from
         where few documents changed; the same request's only, as last_model."""
-        if self.previous is None or self.previous[0] != self.request:
+        if self.previous is None:
+            restore = self.state.search_previous
+            return restore() if restore is not None else None
+        if self.previous[0] != self.request:
             return None
         return self.previous[1].search
 
@@ -253,10 +257,27 @@ class Rebuild:
             rel not in by_path or not body_edits.same_but_body(old, by_path[rel]) for rel, old in self._edited.items()
         ):
             return False
-        if not body_edits.bodies_stay(env, pages):
+        if not self._bodies_stay_on(env, pages):
             return False
         self.only_bodies = True
         return True
+
+    def _bodies_stay_on(self, env: jinja2.Environment, pages: list[Page]) -> bool:
+        """body_edits.bodies_stay, remembered under the digests of the pages' templates (as
+        _bodies_stay): the command line's build cache keeps it, and the templates each
+        template source names, so a run after a body edit parses no template for it."""
+        import jinja2  # here: a build with nothing to do renders no template
+
+        from broadsheet.incremental import body_edits
+
+        entry = {p.template for p in pages if "entry" in p.context}
+        other = {p.template for p in pages if "entry" not in p.context}
+        try:
+            digests = template_digests(env, entry | other, self.state.memo.templates)
+        except (jinja2.TemplateError, OSError):
+            return False
+        key = digest_of(tuple((name, digests[name], name in entry, name in other) for name in sorted(entry | other)))
+        return bool(self.state.memo.get(("bodies stay", key), lambda: body_edits.bodies_stay(env, pages)))
 
     # --- pages and generated files -----------------------------------------------------
 
@@ -443,6 +464,9 @@ class Rebuild:
                 fingerprints.pop(path, None)
         if self._search_keys is not None:
             state.search_keys = self._search_keys
+        if not state.keep_last:  # the command line's cache: where the index just written lies in its file
+            made_index = self.search_index[0] if self.search_index else None
+            state.stored_search = made_index.stored() if made_index else state.stored_search
         state.produced = {f: paths for f, paths in state.produced.items() if all(p in fingerprints for p in paths)}
         valid_until = body_edits.valid_until(made.articles, made.now)
         state.outcome = inputs.Outcome(

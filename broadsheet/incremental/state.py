@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
     from broadsheet.incremental.body_edits import Snapshot
     from broadsheet.incremental.groupings import StoredGrouping
     from broadsheet.incremental.inputs import Outcome
+    from broadsheet.outputs.search import SearchIndex
+    from broadsheet.outputs.search_pieces import StoredIndex
     from broadsheet.problems import Problem
 
 
@@ -48,6 +50,11 @@ class BuildState:
     # short cut), and the build cache's, as read, until a build with work restores it.
     grouping: Grouping | None = None
     stored_grouping: StoredGrouping | None = None
+    # The command line's search index between runs: where its pieces lie in the file it
+    # made (saved in the build cache), and, once the cache is read, the last index made
+    # from that file and the documents, or None when the file is not that one.
+    stored_search: StoredIndex | None = None
+    search_previous: Callable[[], SearchIndex | None] | None = None
     # The build cache's larger part (parsed articles, page fingerprints, search documents, grouping),
     # left unread by cache.load(lazy=True) until a build has work to do; it fills those
     # fields, or leaves them empty and says why in a note.

@@ -22,7 +22,10 @@ written words into the real page to check that the two agree.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import itertools
 import json
+import operator
 import re
 import unicodedata
 from collections import defaultdict
@@ -35,6 +38,7 @@ from broadsheet.build.claims import Claim
 from broadsheet.build.config import Settings
 from broadsheet.build.html import plain_text
 from broadsheet.build.model import Entry, Remember, SiteModel, compute_now
+from broadsheet.outputs.search_pieces import StoredIndex
 from broadsheet.theme.localise import Localiser
 
 INDEX_PATH = "search/index.json"
@@ -117,7 +121,7 @@ def search_outputs(
         index = SearchIndex.build(model, settings.language, remember_each, previous)
         if keep:
             keep(index)
-        return {INDEX_PATH: index.encode()}
+        return {INDEX_PATH: index.encode(remember_digest=True)}
 
     # A story change (an article joining, a new title) changes documents whose entries did not.
     return remember("search index", (model.entries, _story_records(model)), make)
@@ -151,6 +155,9 @@ class SearchIndex:
         self.borrowed: set[str] = set()  # terms whose postings list is another index's too: copied before a change
         self.encoded: dict[str, str] = {}  # term -> '"term":[gaps]'
         self.sorted_terms: list[str] = []
+        self.digest: bytes | None = (
+            None  # of the bytes encode() last gave, when asked to remember it and unchanged since
+        )
 
     @classmethod
     def build(
@@ -212,6 +219,7 @@ class SearchIndex:
 
     def _put(self, number: int, document: dict, terms: list[str]) -> None:
         """Document `number` is now `document`, with these terms (and its story as it is)."""
+        self.digest = None
         self.docs[number] = _json({**document, **self.stories[number]})
         old, new = set(self.terms[number]), set(terms)
         self.terms[number] = terms
@@ -230,16 +238,138 @@ class SearchIndex:
 
     def _postings(self, term: str) -> list[int]:
         """The term's postings, to be changed: a list the index this one was made from
-        holds too is copied first."""
+        holds too is copied first; one an index restored from the build cache has only
+        encoded is read from there (`restored`)."""
         if term in self.borrowed:
             self.borrowed.discard(term)
             self.postings[term] = list(self.postings[term])
+        if term not in self.postings:
+            self.postings[term] = _numbers(self.encoded[term]) if term in self.encoded else []
         return self.postings[term]
 
-    def encode(self) -> bytes:
+    def encode(self, remember_digest: bool = False) -> bytes:
         terms = ",".join(map(self.encoded.__getitem__, self.sorted_terms))
         text = f'{{"docs":[{",".join(self.docs)}],"terms":{{{terms}}},"version":{INDEX_VERSION}}}\n'
-        return text.encode("utf-8")
+        data = text.encode("utf-8")
+        if remember_digest:  # for stored(), which must describe the very bytes written
+            self.digest = _digest(data)
+        return data
+
+    def stored(self) -> StoredIndex:
+        """Where this index's pieces lie in its file, for the build cache (see StoredIndex)."""
+        stories = tuple((s["story"]["title"], s["story"]["url"]) if s else () for s in self.stories)
+        return StoredIndex(
+            self.language,
+            self.digest or _digest(self.encode()),
+            stories,
+            tuple(map(len, self.docs)),
+            tuple(self.sorted_terms),
+            tuple(len(self.encoded[term]) for term in self.sorted_terms),
+        )
+
+    @classmethod
+    def restored(cls, stored: StoredIndex, indexed: list[tuple[dict, list[str]]], data: bytes) -> SearchIndex | None:
+        """The index `stored` describes, its pieces taken from `data`, the bytes of the file
+        it made (the live output's), and `indexed`, the documents it was made of: None
+        unless `data` is that file to the byte and every piece lies where it says. Only
+        the postings of terms a change touches are ever decoded (`_postings`)."""
+        count = len(stored.doc_lengths)
+        if _digest(data) != stored.digest or len(indexed) != count or len(stored.stories) != count:
+            return None
+        text = data.decode("utf-8")
+        docs_found = _pieces(text, 0, '{"docs":[', stored.doc_lengths, "]")
+        if docs_found is None:
+            return None
+        docs, after_docs = docs_found
+        # `,{"` is found only between documents (quotes within strings are escaped)
+        if not all(map(str.startswith, docs, itertools.repeat('{"'))) or not all(
+            map(str.endswith, docs, itertools.repeat("}"))
+        ):
+            return None
+        closing = f'}},"version":{INDEX_VERSION}}}\n'
+        terms_found = _pieces(text, after_docs, ',"terms":{', stored.term_lengths, closing)
+        if terms_found is None or terms_found[1] != len(text) or not _postings_fit(stored.terms, terms_found[0]):
+            return None
+        pieces = terms_found[0]
+        stories: list[dict[str, dict[str, str]]] = [
+            {"story": {"title": s[0], "url": s[1]}} if s else {} for s in stored.stories
+        ]
+        if not _stories_fit(docs, stories):
+            return None
+        index = cls(stored.language)
+        index.indexed, index.stories, index.docs = list(indexed), stories, docs
+        index.terms = [document_terms for _, document_terms in indexed]
+        index.sorted_terms, index.encoded = list(stored.terms), dict(zip(stored.terms, pieces, strict=True))
+        return index
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _pieces(
+    text: str, start: int, opening: str, lengths: tuple[int, ...], closing: str
+) -> tuple[list[str], int] | None:
+    """The pieces of `text` of these lengths after `opening` (at `start`), separated by
+    commas and followed by `closing`, with where `closing` ends; None when the text is not
+    laid out so. (Maps rather than a loop: 10,000 pieces at a time.)"""
+    if not text.startswith(opening, start):
+        return None
+    first = start + len(opening)
+    ends = list(itertools.accumulate(map(operator.add, lengths, itertools.repeat(1)), initial=first - 1))[1:]
+    last = ends[-1] if ends else first
+    if last > len(text) or not text.startswith(closing, last):
+        return None
+    if "".join(map(text.__getitem__, ends[:-1])) != "," * (len(ends) - 1):
+        return None
+    starts = [first, *map(operator.add, ends[:-1], itertools.repeat(1))]
+    return list(map(text.__getitem__, map(slice, starts, ends))), last + len(closing)
+
+
+def _postings_fit(terms: tuple[str, ...], pieces: list[str]) -> bool:
+    """Each piece is its term's, as _encode_term writes it (a term, being letters and
+    digits, is its own JSON string), with gaps that are numbers, so that _numbers can read
+    any of them; and the terms in order. The pieces lie in the file's terms, where
+    quotes, brackets and colons are only those of its keys and lists: pieces that each
+    start with their own key, end with "]" and hold as many quotes and brackets as that
+    between them hold nothing but digits and commas after their key."""
+    count = len(terms)
+    names = "\0".join(terms)
+    if '"' in names or "\\" in names or len(pieces) != count or not all(map(operator.lt, terms, terms[1:])):
+        return False
+    within = "".join(pieces)
+    if within.count('"') != 2 * count or within.count("[") != count or within.count("]") != count:
+        return False
+    keys = [f'"{term}":[' for term in terms]
+    # a key followed by "]": no number at all
+    return (
+        all(map(str.startswith, pieces, keys))
+        and all(map(str.endswith, pieces, itertools.repeat("]")))
+        and (within.count(":[]") == 0)
+    )
+
+
+def _stories_fit(docs: list[str], stories: list[dict[str, dict[str, str]]]) -> bool:
+    """Each document's JSON names its story, or none (a quote inside a string is escaped,
+    so `"story":{` can only be the field)."""
+    spelled: dict[tuple[str, str], str] = {}
+    named, plain = [], []
+    for doc, story in zip(docs, stories, strict=True):
+        if story:
+            key = (story["story"]["title"], story["story"]["url"])
+            if key not in spelled:
+                spelled[key] = f'"story":{_json(story["story"])},'
+            named.append((doc, spelled[key]))
+        else:
+            plain.append(doc)
+    return all(field in doc for doc, field in named) and not any(
+        map(str.__contains__, plain, itertools.repeat('"story":{'))
+    )
+
+
+def _numbers(piece: str) -> list[int]:
+    """A term's document numbers back from its encoded piece (checked by _postings_fit)."""
+    return list(itertools.accumulate(map(int, piece[piece.index('":[') + 3 : -1].split(","))))
 
 
 def _story_field(model: SiteModel, url: str) -> dict[str, dict[str, str]]:

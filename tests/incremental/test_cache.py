@@ -173,6 +173,13 @@ def tampered_caches(good: bytes):
     yield "files as a list", edit(lambda s, b: setitem(b, "files", []))
     yield "a map of articles that is a list", edit(lambda s, b: setitem(b, "parsed", []))
     yield "terms that are numbers", edit(lambda s, b: setitem(next(iter(b["search documents"].values())), 1, [1, 2]))
+    yield "a search index's lengths that are text", edit(lambda s, b: setitem(b["search index"], 3, ["12"]))
+    yield "a search index's story of one name", edit(lambda s, b: setitem(b["search index"][2], 0, ["Rates"]))
+    yield "templates as a list", edit(lambda s, b: setitem(b, "templates", []))
+    yield (
+        "a template that names a number",
+        edit(lambda s, b: setitem(b["templates"][0], next(iter(b["templates"][0])), [7])),
+    )
     yield "a missing field", edit(lambda s, b: b.pop("outcome"))
     yield "another version", edit(lambda s, b: setitem(s, "broadsheet", "0.0.1"))
     yield "another format", edit(lambda s, b: setitem(s, "format", 99))
@@ -203,7 +210,7 @@ def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, t
         ), what
         assert tree_bytes(output) == expected, what
         assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
-    assert len(cases) == 20
+    assert len(cases) == 24
 
 
 def test_a_cache_for_another_output_is_foreign(make_site, tmp_path):
@@ -374,3 +381,47 @@ def test_a_cache_replaced_between_its_head_and_the_rest_is_not_mixed(make_site, 
     assert state.notes == [f"build cache at {path} unreadable (replaced since it was read); building from scratch"]
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
     assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
+
+
+def test_story_terms_are_unpacked_only_when_read_and_damaged_ones_are_made_again(make_site, tmp_path):
+    """An article's story terms come back packed, read only when grouping asks for them
+    (after one edit, a few articles' in thousands); packed bytes that are not terms give
+    the terms made from the article's text, as parsing made them, so what the build reads
+    is never malformed and the site is what a clean build makes."""
+    from broadsheet.build.coverage import terms_of
+
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    output = site / "site"
+    path = cache.cache_file(site, output)
+    loaded, _ = cache.load(site, output)
+    a = next(a for a, _ in loaded.parsed.values() if a and a.title == "Story A")
+    assert a.story_terms.packed is not None  # not unpacked by loading
+    fresh = terms_of(a.title, a.summary_text, a.body_html)
+    assert a.story_terms == fresh and a.story_terms.packed is None  # read: unpacked, checked, equal
+    label, body = unpacked(path.read_bytes())
+    for record, _ in body["parsed"].values():
+        if record:
+            record[-1] = msgpack.packb([["rates", "high"], [], 1.0, []])  # a weight that is text
+    path.write_bytes(packed(label, body))
+    loaded, note = cache.load(site, output)
+    a = next(a for a, _ in loaded.parsed.values() if a and a.title == "Story A")
+    assert note is None and a.story_terms == fresh
+    (site / "content/world/b.md").write_text(article("Story B", "2025-06-18T08:00:00+03:00", "Body two, longer."))
+    assert run_cli("build", "--site", site).code == 0
+    assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
+    assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
+
+
+def test_search_documents_keep_their_terms_as_one_string(make_site):
+    """A document's terms (a hundred words) are stored as one string, split when read: the
+    cache's largest count of values, a tenth of them to unpack; read back, the same list."""
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    path = cache.cache_file(site, site / "site")
+    _, body = unpacked(path.read_bytes())
+    stored = list(body["search documents"].values())
+    assert stored and all(type(terms) is str and "\n" in terms for _, terms in stored)
+    loaded, _ = cache.load(site, site / "site")
+    documents = loaded.memo.kept(("search document",)).values()
+    assert sorted(terms for _, terms in documents) == sorted(terms.split("\n") for _, terms in stored)

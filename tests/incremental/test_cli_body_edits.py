@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -151,7 +152,8 @@ def test_a_save_that_copies_unchanged_articles_writes_what_encoding_them_writes(
     copied = path.read_bytes()
     state, _ = cache.load(site, site / "site", lazy=True)
     state.read_rest()
-    assert state.spans is not None and len(state.spans.where) == 13
+    documents = state.memo.kept(("search document",))
+    assert state.spans is not None and len(state.spans.where) == 13 + len(documents)  # the articles and documents
     state.spans = None  # every record encoded afresh
     assert cache.save(site, site / "site", state) is None
     assert path.read_bytes() == copied
@@ -169,4 +171,116 @@ def test_a_failed_build_between_is_no_base_for_a_build_of_bodies_alone(site, tmp
     assert build(BuildRequest(site, now=NOW, strict=True), state, changed=told).changed == ()  # the warning fails it
     (site / "content/world/s6.md").write_text(title + "\nA second paragraph.\n")
     assert build(BuildRequest(site, now=NOW), state, changed=told).ok
+    assert same_as_clean(site, tmp_path)
+
+
+def restored_index(site):
+    """The last build's search index as the next run of the command line takes it from the
+    build cache and the live file (None: it made the index afresh)."""
+    state, _ = cache.load(site, site / "site", lazy=True)
+    state.read_rest()
+    return None if state.search_previous is None else state.search_previous()
+
+
+def test_the_search_index_is_made_over_from_the_one_on_disk(site, tmp_path):
+    """The cache says where the index's pieces lie in its file; the next run takes the last
+    index from there and replaces the edited article's document, reading the postings of
+    the terms that changed alone."""
+    cli_like(site)
+    restored = restored_index(site)
+    assert restored is not None and restored.postings == {}  # nothing decoded until a change asks
+    assert restored.encode() == (site / "site/search/index.json").read_bytes()
+    append(site, "content/world/s3.md", "\nA paragraph of zebras and quinces.\n")
+    report = cli_like(site)
+    assert "search/index.json" in report.changed
+    assert same_as_clean(site, tmp_path)
+    assert restored_index(site) is not None  # the index just written, for the run after
+
+
+def changed_section(site, change) -> None:
+    """The cache file with its search index section changed by `change` (a list of fields)."""
+    import io
+
+    import msgpack
+
+    path = cache.cache_file(site, site / "site")
+    values = list(msgpack.Unpacker(io.BytesIO(path.read_bytes()), raw=False, strict_map_key=False))
+    section = values[1 + cache.FIELDS.index("search index")]
+    change(section)
+    path.write_bytes(b"".join(msgpack.packb(v, use_bin_type=True) for v in values))
+
+
+def shift(lengths: list, by: int = 1) -> None:
+    lengths[0] += by
+    lengths[1] -= by
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda s: s.__setitem__(1, bytes(16)),  # another file's digest
+        lambda s: shift(s[3]),  # documents' boundaries moved
+        lambda s: shift(s[5]),  # terms' boundaries moved
+        lambda s: s[4].reverse(),  # the terms out of order
+        lambda s: s[4].__setitem__(0, "zzz"),  # a term that is not its piece's
+        lambda s: s[2].__setitem__(next(n for n, story in enumerate(s[2]) if story), []),  # a story dropped
+        lambda s: s[2].__setitem__(0, ["A story", "/stories/a/"]),  # a story added
+    ],
+    ids=["digest", "documents", "terms", "order", "term", "story dropped", "story added"],
+)
+def test_a_search_index_section_that_does_not_fit_the_file_is_not_used(make_site, tmp_path, damage):
+    keyed = {"story": "rates"}  # two articles of one story: their documents name it
+    files = {
+        f"content/world/s{i}.md": article(
+            f"Story {i}", f"2025-06-1{i} 12:00", f"Words {i}.", **(keyed if i < 2 else {})
+        )
+        for i in range(4)
+    }
+    site = make_site(files)
+    time.sleep(SETTLE_NS / 1e9 + 0.2)
+    cli_like(site)
+    assert restored_index(site) is not None
+    changed_section(site, damage)
+    assert restored_index(site) is None
+    append(site, "content/world/s3.md", "\nA paragraph of zebras and quinces.\n")
+    assert cli_like(site).ok
+    assert same_as_clean(site, tmp_path)
+
+
+def test_a_search_index_file_changed_since_is_not_used(site, tmp_path):
+    """A file other than the one the cache describes (here written by hand, of the same
+    length) gives the index made afresh, not pieces of it."""
+    cli_like(site)
+    path = site / "site/search/index.json"
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Story 3", b"Story X", 1))
+    assert restored_index(site) is None
+    path.write_bytes(data)
+    append(site, "content/world/s3.md", "\nA paragraph of zebras and quinces.\n")
+    assert cli_like(site).ok
+    assert same_as_clean(site, tmp_path)
+
+
+def test_the_cache_keeps_what_the_templates_say_and_a_template_edit_is_seen(site, tmp_path):
+    """The templates each template names and whether bodies stay on their own pages are
+    kept in the build cache, so the next run parses no template to know them; an edited
+    template is another source, so the answers for the old one are not taken for it."""
+    cli_like(site)
+    state, _ = cache.load(site, site / "site")
+    assert any(names and "base.html" in names for names in state.memo.templates.values())
+    assert state.memo.kept(("bodies stay",)) == {}  # a build with no edit did not ask
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    assert cli_like(site).rendered == 1
+    state, _ = cache.load(site, site / "site")
+    assert list(state.memo.kept(("bodies stay",)).values()) == [True]
+    # a list page that now shows every body: a body edit shows beyond its own page
+    theme = Path(__file__).resolve().parents[2] / "broadsheet/theme/templates"
+    index = (theme / "index.html").read_text()
+    assert "{% block main %}" in index
+    (site / "templates").mkdir(exist_ok=True)
+    shows = '{% block main %}{% for e in editions %}{{ e.body_html | default("") }}{% endfor %}'
+    (site / "templates/index.html").write_text(index.replace("{% block main %}", shows, 1))
+    cli_like(site)
+    append(site, "content/world/s4.md", "\nA second paragraph.\n")
+    assert cli_like(site).rendered > 1
     assert same_as_clean(site, tmp_path)

@@ -175,3 +175,34 @@ def test_a_term_is_encoded_as_json_dumps_encodes_it(term, numbers):
     gaps = [n - p for p, n in zip([0, *numbers], numbers)]
     expected = f"{json.dumps(term, ensure_ascii=False)}:{json.dumps(gaps, separators=(',', ':'))}"
     assert search._encode_term(term, numbers) == expected
+
+
+def test_an_index_restored_from_its_file_changes_as_the_index_does(make_site):
+    """The build cache keeps where an index's pieces lie in its file (`stored`, with the
+    digest of the very bytes written); restored from those bytes it is the same index,
+    decodes no postings until a change asks, and a change gives the bytes the same change
+    of the original gives."""
+    import dataclasses
+    import hashlib
+
+    site = make_site({
+        f"content/world/a{i}.md": article(f"Story {i}", f"2025-06-1{i}", body=f"Harbour words {i}.", tags="[Ports]")
+        for i in range(4)
+    })  # fmt: skip
+    _, model, _ = pipeline.load_model(BuildRequest(site))
+    index = search.SearchIndex.build(model)
+    data = index.encode(remember_digest=True)
+    stored = index.stored()
+    assert stored.digest == hashlib.blake2b(data, digest_size=16).digest() == index.digest
+    restored = search.SearchIndex.restored(stored, index.indexed, data)
+    assert restored is not None and restored.encode() == data and restored.postings == {}
+    assert search.SearchIndex.restored(stored, index.indexed, data.replace(b"Harbour", b"Harbous", 1)) is None
+    edited = dataclasses.replace(model.entries[1], body_html="<p>Zebras in the harbour.</p>")
+    index.replace(1, edited)
+    restored.replace(1, edited)
+    assert index.digest is None  # changed since it was written
+    assert restored.encode() == index.encode() and sorted(restored.postings) == [
+        "in",
+        "the",
+        "zebras",
+    ]  # the new words alone
