@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shlex
 import sys
@@ -201,6 +202,12 @@ def main(argv: list[str] | None = None, default_command: str | None = None) -> i
     except BrokenPipeError:  # `broadsheet theme list | head`: the reader has all it wanted
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as exc:  # what the command printed could not be written (`> /dev/full`)
+        if not _unwritable_stdout(exc):
+            raise
+        _quiet_stdout()
+        print(f"broadsheet: error: cannot write what the command prints: {exc.strerror}", file=sys.stderr)
+        return EXIT_PROBLEMS
     if program and kept and sys.getprofile() is None and sys.gettrace() is None:
         _end_now(code)
     return code
@@ -212,9 +219,19 @@ def _end_now(code: int) -> NoReturn:
     (0.1-0.3 s, for nothing) and without the interpreter's teardown. Only when all is
     written and closed (the cache saved, every worker waited for), and not under a
     profiler or tracer, which write their report at exit."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe or a full disk under the output: Python's own exit says 120
+        os._exit(code or 120)
     os._exit(code)
+
+
+def _unwritable_stdout(exc: OSError) -> bool:
+    """A write that failed with no file named: what the command prints (`> /dev/full`, a
+    terminal gone), as the build's own files are written inside the build, which reports
+    each with its name and leaves the output as it was."""
+    return exc.filename is None and exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT)
 
 
 def _quiet_stdout() -> None:

@@ -627,3 +627,21 @@ def test_the_program_ends_after_a_build_without_taking_apart_what_it_made(make_s
     else:
         assert done.returncode == 0 and done.stdout.startswith("Built 1 article into"), done.stderr
     assert run_cli("build", "--site", site).code == done.returncode  # in this process: returned
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux) to fill standard output")
+@pytest.mark.parametrize("command", [["build"], ["theme", "list"]])
+def test_output_that_cannot_be_printed_is_one_line_not_a_traceback(make_site, command):
+    """`broadsheet build > /dev/full`: the summary cannot be written. One line saying so and
+    a non-zero exit, never a traceback; the site was built before it (and stays)."""
+    site = make_site({"content/a.md": article("Story A", "2025-06-19")})
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "broadsheet", *command, "--site", str(site)],
+            stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "cannot write what the command prints: No space left on device" in done.stderr
+    if command == ["build"]:
+        assert (site / "site" / "index.html").is_file()
