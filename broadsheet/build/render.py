@@ -95,13 +95,24 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.store[bucket.key] = bucket.bytecode_to_string()
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment, but every template shares the environment's globals (a dict)
+    instead of a ChainMap over them: each page's context copies the globals, and a
+    ChainMap is copied key by key in Python (24 globals, twice a page: 8% of rendering).
+    No template here is given globals of its own, and none are changed once templates
+    are loaded, which is all the ChainMap guards against."""
+
+    def make_globals(self, d: Any) -> Any:
+        return super().make_globals(d) if d else self.globals
+
+
 def environment(
     site_dir: Path, settings: Settings, fingerprints: dict[str, str], helpers: dict[str, Callable] | None = None
 ) -> jinja2.Environment:
     """The site's templates over the theme's, with the site's words and URLs; `helpers`
     are the functions the output formats lend templates (structured data, image sizes)."""
     loader = jinja2.ChoiceLoader([TemplateFiles(site_dir / "templates", site_dir), TemplateFiles(theme.TEMPLATES)])
-    env = jinja2.Environment(
+    env = _Environment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
