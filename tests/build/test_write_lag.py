@@ -1,0 +1,42 @@
+"""The tree being written is brought level with the live one (write.OutputWriter): the files
+the last build changed are linked from the live tree at the commit, unless this build
+writes them first, and the output is a clean build's at every step."""
+
+from broadsheet.build import write
+
+from conftest import article, run_cli, tree_bytes
+
+
+def site_of(make_site, footer: str, alpha: str = "Body text."):
+    return make_site({
+        "content/world/a.md": article("Alpha story", "2025-06-18 10:00", alpha, tags="[NATO]"),
+        "content/world/b.md": article("Beta story", "2025-06-19 11:00"),
+        "templates/_footer.html": f"<footer><p>{footer}</p></footer>\n",
+    })  # fmt: skip
+
+
+def test_files_the_last_build_changed_and_this_one_rewrites_are_not_linked_first(make_site, tmp_path, monkeypatch):
+    linked: list[str] = []
+    link = write._link_new
+    monkeypatch.setattr(write, "_link_new", lambda source, target: (linked.append(target), link(source, target)))
+    out = tmp_path / "out"
+    for footer in ("First footer", "Second footer", "Third footer"):  # each rewrites every page
+        site = site_of(make_site, footer)
+        linked.clear()
+        assert run_cli("build", "--site", site, "--output", out).code == 0
+    assert [t for t in linked if t.endswith(".html")] == []
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_files_the_last_build_changed_and_this_one_keeps_are_linked_from_the_live_tree(make_site, tmp_path):
+    """A template edit rewrites every page; the next build changes one story's body: the
+    other pages, in the tree it writes, are the template edit's, not the build's before."""
+    out = tmp_path / "out"
+    for footer, alpha in (("First", "Body text."), ("Second", "Body text."), ("Second", "Another body.")):
+        site = site_of(make_site, footer, alpha)
+        assert run_cli("build", "--site", site, "--output", out).code == 0
+        assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+        assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    beta = next(p for p in tree_bytes(out) if "beta-story" in p)
+    assert b"Second" in (out / beta).read_bytes()
