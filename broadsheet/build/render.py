@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +240,8 @@ def _render_all(
     chunks = [(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
     workers = pool.count(total, PARALLEL_FROM)
     forks = pool.usable(workers) > 1
+    if forks or pool.usable(workers, picklable=True) > 1:
+        compile_ahead(job.env)  # once here, not once a worker
     if recipe is not None and not forks and pool.usable(workers, picklable=True) > 1:
         results = _travelled(job, recipe, chunks, workers)
     else:
@@ -259,7 +261,7 @@ def _travelled(
     comes back for other pages than this process's (their paths, in order), or from a
     worker running another copy of Broadsheet (one that imported it from elsewhere on
     its path), is rendered here instead: a worker's page is this process's, or unused."""
-    travelling = _TravellingJob(job.pages, job.site_dir, job.common, recipe, job.env)
+    travelling = _TravellingJob(job.pages, job.site_dir, job.common, recipe, job.env, _compiled(job.env))
     for (code, paths, rendered), bounds in zip(
         pool.run(travelling, chunks, workers, picklable=True), chunks, strict=True
     ):
@@ -280,6 +282,7 @@ class _TravellingJob:
     common: dict[str, Any]
     recipe: Callable[[], jinja2.Environment]
     env: jinja2.Environment | None = None
+    compiled: dict[str, bytes] = field(default_factory=dict)  # templates' code, compiled here (CompiledTemplates)
     job: _RenderJob | None = None  # made once a worker: its cards last for all its chunks
 
     def __getstate__(self) -> dict[str, Any]:
@@ -287,12 +290,40 @@ class _TravellingJob:
 
     def __call__(self, bounds: tuple[int, int]) -> tuple[str, list[str], list[bytes | Problem]]:
         if self.job is None:
-            self.job = _RenderJob(self.pages, self.env or self.recipe(), self.site_dir, self.common)
+            env = self.env
+            if env is None:
+                env = self.recipe()
+                env.bytecode_cache = CompiledTemplates(self.compiled)  # only for the sources compiled from
+            self.job = _RenderJob(self.pages, env, self.site_dir, self.common)
         rendered = self.job.render(bounds)
         return __file__, [page.path for page in self.pages[bounds[0] : bounds[1]]], rendered
 
 
 CHUNK = 200  # pages a worker renders at a time
+
+
+def compile_ahead(env: jinja2.Environment) -> None:
+    """Every template the environment finds, compiled here before workers render: forked
+    ones inherit them, the others are sent the code (with `env`'s CompiledTemplates, which a
+    serve session keeps, only the templates edited since are compiled at all). Without it,
+    each worker compiled every template again. One that does not compile is left for the
+    render to report (at the page that uses it, as ever), and so is a folder that cannot be
+    listed."""
+    try:
+        names = env.list_templates(filter_func=lambda name: not name.startswith("."))
+    except OSError:
+        return
+    for name in names:
+        try:
+            env.get_template(name)
+        except Exception:  # reported where a page renders it
+            continue
+
+
+def _compiled(env: jinja2.Environment) -> dict[str, bytes]:
+    """The templates' code `env` compiled or was given (its CompiledTemplates), by template."""
+    cache = env.bytecode_cache
+    return dict(cache.store) if isinstance(cache, CompiledTemplates) else {}
 
 
 def template_problem(exc: Exception, template: str, site_dir: Path) -> Problem:
