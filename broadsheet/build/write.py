@@ -17,6 +17,7 @@ hand is put right by the next build.
 
 from __future__ import annotations
 
+import concurrent.futures
 import errno
 import os
 import re
@@ -202,6 +203,7 @@ class OutputWriter:
             if safe_relative(rel):
                 _remove(self.folder, rel)
         self.stale = {rel for rel in state.lag_changed or () if safe_relative(rel)}  # linked at the commit
+        _unlink_all(self.folder, self.stale)
 
     def _level_in_full(self) -> None:
         """After a kill, a full disk or a new second tree: every file compared by inode."""
@@ -465,6 +467,29 @@ def _link_new(source: str, target: str) -> None:
 
 
 NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)  # a file system without hard links
+
+
+def _unlink_all(root: Path, paths: Iterable[str]) -> None:
+    """The files at these paths gone, if files, by several threads at once: whether written
+    again or linked from the live tree, each is unlinked first, and an unlink that frees a
+    file's blocks can wait for the file system's journal (with online discard, 1 ms and
+    more each: 18 s for 14,739 pages one after another, 1 s from eight threads, whose
+    unlinks share the journal's commits). What is not a plain file is left to the caller."""
+
+    def unlink_each(some: list[str]) -> None:
+        for rel in some:
+            with suppress(OSError):
+                os.unlink(os.path.join(root, rel))
+
+    paths = sorted(paths)
+    if len(paths) < UNLINKERS * 8:  # a few: not worth the threads
+        unlink_each(paths)
+        return
+    with concurrent.futures.ThreadPoolExecutor(UNLINKERS) as threads:
+        list(threads.map(unlink_each, [paths[n::UNLINKERS] for n in range(UNLINKERS)]))
+
+
+UNLINKERS = 8  # threads: they mostly wait on the disk, not on the CPU
 
 
 def _remove(root: Path, rel: str, folders: bool = True) -> None:

@@ -2,6 +2,9 @@
 the last build changed are linked from the live tree at the commit, unless this build
 writes them first, and the output is a clean build's at every step."""
 
+import os
+import threading
+
 from broadsheet.build import write
 
 from conftest import article, run_cli, tree_bytes
@@ -40,3 +43,26 @@ def test_files_the_last_build_changed_and_this_one_keeps_are_linked_from_the_liv
         assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
     beta = next(p for p in tree_bytes(out) if "beta-story" in p)
     assert b"Second" in (out / beta).read_bytes()
+
+
+def test_the_files_the_last_build_changed_are_unlinked_by_threads_at_once(make_site, tmp_path, monkeypatch):
+    """An unlink that frees a file's blocks may wait on the disk's journal: the stale files of
+    a template edit are unlinked together by several threads, not one after another here."""
+    out = tmp_path / "out"
+    for footer in ("First footer", "Second footer"):
+        assert run_cli("build", "--site", site_of(make_site, footer), "--output", out).code == 0
+    unlinked: list[tuple[str, bool]] = []  # the files that were there, and whether this thread unlinked them
+    unlink = os.unlink
+
+    def spied(path, **keywords):
+        unlink(path, **keywords)
+        unlinked.append((str(path), threading.current_thread() is threading.main_thread()))
+
+    monkeypatch.setattr(write, "UNLINKERS", 1)  # threads from 8 files on
+    monkeypatch.setattr(os, "unlink", spied)
+    site = site_of(make_site, "Third footer")
+    assert run_cli("build", "--site", site, "--output", out).code == 0
+    pages = [here for path, here in unlinked if path.endswith(".html")]
+    assert len(pages) >= 8 and not any(pages)
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
