@@ -240,9 +240,11 @@ def _render_all(
     chunks = [(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
     workers = pool.count(total, PARALLEL_FROM)
     forks = pool.usable(workers) > 1
-    if forks or pool.usable(workers, picklable=True) > 1:
+    travels = recipe is not None and not forks and pool.usable(workers, picklable=True) > 1
+    if forks or travels:
         compile_ahead(job.env)  # once here, not once a worker
-    if recipe is not None and not forks and pool.usable(workers, picklable=True) > 1:
+    if travels:
+        assert recipe is not None  # travels says so
         results = _travelled(job, recipe, chunks, workers)
     else:
         results = pool.run(job.render, chunks, workers)
