@@ -474,12 +474,29 @@ def _unlink_all(root: Path, paths: Iterable[str]) -> None:
     again or linked from the live tree, each is unlinked first, and an unlink that frees a
     file's blocks can wait for the file system's journal (with online discard, 1 ms and
     more each: 18 s for 14,739 pages one after another, 1 s from eight threads, whose
-    unlinks share the journal's commits). What is not a plain file is left to the caller."""
+    unlinks share the journal's commits). What is not a plain file is left to the caller, and
+    so is a file below anything but real folders (a symlink in the tree: never followed out)."""
+    folders = {""}  # checked to be real folders (threads share it: a folder checked twice is harmless)
+
+    def in_folders(rel: str) -> bool:
+        parent = rel.rpartition("/")[0]
+        if parent in folders:
+            return True
+        if not in_folders(parent):
+            return False
+        try:
+            if not stat.S_ISDIR(os.lstat(os.path.join(root, parent)).st_mode):
+                return False
+        except OSError:
+            return False
+        folders.add(parent)
+        return True
 
     def unlink_each(some: list[str]) -> None:
         for rel in some:
-            with suppress(OSError):
-                os.unlink(os.path.join(root, rel))
+            if in_folders(rel):
+                with suppress(OSError):
+                    os.unlink(os.path.join(root, rel))
 
     paths = sorted(paths)
     if len(paths) < UNLINKERS * 8:  # a few: not worth the threads

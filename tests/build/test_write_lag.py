@@ -3,9 +3,10 @@ the last build changed are linked from the live tree at the commit, unless this 
 writes them first, and the output is a clean build's at every step."""
 
 import os
+import shutil
 import threading
 
-from broadsheet.build import write
+from broadsheet.build import output_folder, write
 
 from conftest import article, run_cli, tree_bytes
 
@@ -64,5 +65,26 @@ def test_the_files_the_last_build_changed_are_unlinked_by_threads_at_once(make_s
     assert run_cli("build", "--site", site, "--output", out).code == 0
     pages = [here for path, here in unlinked if path.endswith(".html")]
     assert len(pages) >= 8 and not any(pages)
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_the_threads_never_unlink_through_a_symlink_in_the_tree_they_level(make_site, tmp_path, monkeypatch):
+    """A folder of the tree being written swapped for a symlink to a folder elsewhere: what
+    lies there is never unlinked (the writer puts a real folder in its place)."""
+    out = tmp_path / "out"
+    for footer in ("First footer", "Second footer"):
+        assert run_cli("build", "--site", site_of(make_site, footer), "--output", out).code == 0
+    layout = output_folder.Layout(out)
+    idle = layout.tree(next(name for name in output_folder.TREES if name != layout.live()))
+    page = next(p for p in sorted(idle.rglob("index.html")) if p.parent != idle)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(page.parent, elsewhere)
+    shutil.rmtree(page.parent)
+    page.parent.symlink_to(elsewhere, target_is_directory=True)
+    monkeypatch.setattr(write, "UNLINKERS", 1)  # threads from 8 files on
+    site = site_of(make_site, "Third footer")
+    assert run_cli("build", "--site", site, "--output", out).code == 0
+    assert b"First footer" in (elsewhere / "index.html").read_bytes()  # the idle tree's bytes, left there
     assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
