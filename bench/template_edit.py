@@ -1,0 +1,86 @@
+"""A template edit in `serve`, taken apart: where the save-to-reload time of an edit of a
+template every page includes goes, between the main process's CPU, the writer's waits on
+the disk and the render workers.
+
+    python bench/template_edit.py SITE_DIR [--repeat 3]
+
+SITE_DIR is a kept corpus (bench/corpus.py; a copy, as its output and cache are written),
+best one whose build cache is warm (`bench/live.py N --site DIR` leaves it so). As serve
+does: the forkserver started first, one LiveSite, its first build, a thread running (so the
+workers are the forkserver's), the warm-up; then each edit rewrites templates/_footer.html
+and rebuilds. Per edit: wall time, the main process's CPU time (user and sys), and, wall
+and CPU, the writer's levelling of the tree it writes (`_level`: unlinking the files the
+last build changed), its writing of new files (`_write_new`) and all its `put`s (the
+rest of `put` is comparing a page with the live tree's). The workers' CPU is not counted
+(they are the forkserver's children, not this process's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from broadsheet.build import pool, write
+from broadsheet.build.request import BuildRequest
+from broadsheet.serve.server import DevServer
+from broadsheet.serve.session import LiveSite
+
+SPENT: dict[str, list[float]] = {}  # what -> [wall, CPU of the calling thread]
+
+
+def timed(owner: object, name: str) -> None:
+    plain: Callable = getattr(owner, name)
+
+    def measured(*args, **kwargs):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return plain(*args, **kwargs)
+        finally:
+            spent = SPENT.setdefault(name, [0.0, 0.0])
+            spent[0] += time.perf_counter() - wall
+            spent[1] += time.thread_time() - cpu
+
+    setattr(owner, name, measured)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    pool.start_forkserver()  # as serve does, before any thread
+    server = DevServer(args.site / "site", "/", "127.0.0.1", 0)
+    server.listen()
+    live = LiveSite(BuildRequest(args.site), server, out=open(os.devnull, "w"))  # noqa: SIM115 (lives as long as the bench)
+    live.rebuild()
+    threading.Thread(target=threading.Event().wait, daemon=True).start()  # as the server's: no fork from here on
+    live.warm()
+    for owner, name in ((write.OutputWriter, "_level"), (write, "_write_new"), (write.OutputWriter, "put")):
+        timed(owner, name)
+    walls, cpus = [], []
+    for n in range(args.repeat):
+        SPENT.clear()
+        (args.site / "templates/_footer.html").write_text(f"<footer><p>Footer edit {n} at {time.time()}</p></footer>\n")
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = live.rebuild({"templates/_footer.html"})
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        parts = "  ".join(f"{name} {w:5.2f}/{c:4.2f}" for name, (w, c) in SPENT.items())
+        print(
+            f"edit {n}: {report.rendered} pages, wall {walls[-1]:6.2f} s, main CPU {cpus[-1]:5.2f} s, "
+            f"load {os.getloadavg()[0]:.1f}; wall/CPU s: {parts}"
+        )
+    print(f"median wall {statistics.median(walls):.2f} s, main CPU {statistics.median(cpus):.2f} s")
+    live.save_cache()
+
+
+if __name__ == "__main__":
+    main()

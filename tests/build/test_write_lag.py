@@ -1,0 +1,90 @@
+"""The tree being written is brought level with the live one (write.OutputWriter): the files
+the last build changed are linked from the live tree at the commit, unless this build
+writes them first, and the output is a clean build's at every step."""
+
+import os
+import shutil
+import threading
+
+from broadsheet.build import output_folder, write
+
+from conftest import article, run_cli, tree_bytes
+
+
+def site_of(make_site, footer: str, alpha: str = "Body text."):
+    return make_site({
+        "content/world/a.md": article("Alpha story", "2025-06-18 10:00", alpha, tags="[NATO]"),
+        "content/world/b.md": article("Beta story", "2025-06-19 11:00"),
+        "templates/_footer.html": f"<footer><p>{footer}</p></footer>\n",
+    })  # fmt: skip
+
+
+def test_files_the_last_build_changed_and_this_one_rewrites_are_not_linked_first(make_site, tmp_path, monkeypatch):
+    linked: list[str] = []
+    link = write._link_new
+    monkeypatch.setattr(write, "_link_new", lambda source, target: (linked.append(target), link(source, target)))
+    out = tmp_path / "out"
+    for footer in ("First footer", "Second footer", "Third footer"):  # each rewrites every page
+        site = site_of(make_site, footer)
+        linked.clear()
+        assert run_cli("build", "--site", site, "--output", out).code == 0
+    assert [t for t in linked if t.endswith(".html")] == []
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_files_the_last_build_changed_and_this_one_keeps_are_linked_from_the_live_tree(make_site, tmp_path):
+    """A template edit rewrites every page; the next build changes one story's body: the
+    other pages, in the tree it writes, are the template edit's, not the build's before."""
+    out = tmp_path / "out"
+    for footer, alpha in (("First", "Body text."), ("Second", "Body text."), ("Second", "Another body.")):
+        site = site_of(make_site, footer, alpha)
+        assert run_cli("build", "--site", site, "--output", out).code == 0
+        assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+        assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    beta = next(p for p in tree_bytes(out) if "beta-story" in p)
+    assert b"Second" in (out / beta).read_bytes()
+
+
+def test_the_files_the_last_build_changed_are_unlinked_by_threads_at_once(make_site, tmp_path, monkeypatch):
+    """An unlink that frees a file's blocks may wait on the disk's journal: the stale files of
+    a template edit are unlinked together by several threads, not one after another here."""
+    out = tmp_path / "out"
+    for footer in ("First footer", "Second footer"):
+        assert run_cli("build", "--site", site_of(make_site, footer), "--output", out).code == 0
+    unlinked: list[tuple[str, bool]] = []  # the files that were there, and whether this thread unlinked them
+    unlink = os.unlink
+
+    def spied(path, **keywords):
+        unlink(path, **keywords)
+        unlinked.append((str(path), threading.current_thread() is threading.main_thread()))
+
+    monkeypatch.setattr(write, "UNLINKERS", 1)  # threads from 8 files on
+    monkeypatch.setattr(os, "unlink", spied)
+    site = site_of(make_site, "Third footer")
+    assert run_cli("build", "--site", site, "--output", out).code == 0
+    pages = [here for path, here in unlinked if path.endswith(".html")]
+    assert len(pages) >= 8 and not any(pages)
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_the_threads_never_unlink_through_a_symlink_in_the_tree_they_level(make_site, tmp_path, monkeypatch):
+    """A folder of the tree being written swapped for a symlink to a folder elsewhere: what
+    lies there is never unlinked (the writer puts a real folder in its place)."""
+    out = tmp_path / "out"
+    for footer in ("First footer", "Second footer"):
+        assert run_cli("build", "--site", site_of(make_site, footer), "--output", out).code == 0
+    layout = output_folder.Layout(out)
+    idle = layout.tree(next(name for name in output_folder.TREES if name != layout.live()))
+    page = next(p for p in sorted(idle.rglob("index.html")) if p.parent != idle)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(page.parent, elsewhere)
+    shutil.rmtree(page.parent)
+    page.parent.symlink_to(elsewhere, target_is_directory=True)
+    monkeypatch.setattr(write, "UNLINKERS", 1)  # threads from 8 files on
+    site = site_of(make_site, "Third footer")
+    assert run_cli("build", "--site", site, "--output", out).code == 0
+    assert b"First footer" in (elsewhere / "index.html").read_bytes()  # the idle tree's bytes, left there
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
