@@ -15,16 +15,13 @@ from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache
 from broadsheet.incremental.articles import SETTLE_NS
 
-from conftest import article, run_cli, tree_bytes
+from conftest import SETTINGS, article, run_cli, tree_bytes, write_tree
 
 NOW = datetime(2025, 6, 20, 12, tzinfo=UTC)
 PAGE_OF_3 = "2025/06/13/story-3/index.html"
 
 
-@pytest.fixture
-def site(make_site):
-    """Twelve stories with summaries of their own, and one whose summary is its first
-    paragraph; older than the build's racy-clean margin."""
+def _site_files() -> dict[str, str]:
     files = {
         f"content/world/s{i}.md": article(
             f"Story {i}",
@@ -36,9 +33,43 @@ def site(make_site):
         for i in range(12)
     }
     files["content/world/plain.md"] = article("Plain", "2025-06-18 12:00", body="The first paragraph.\n\nThe second.")
-    site = make_site(files)
-    time.sleep(SETTLE_NS / 1e9 + 0.2)
-    return site
+    return {"broadsheet.yaml": SETTINGS, **files}
+
+
+def _keyed_story_files() -> dict[str, str]:
+    """Four stories, two of them one story by key: their search documents name it."""
+    keyed = {"story": "rates"}
+    files = {
+        f"content/world/s{i}.md": article(
+            f"Story {i}", f"2025-06-1{i} 12:00", f"Words {i}.", **(keyed if i < 2 else {})
+        )
+        for i in range(4)
+    }
+    return {"broadsheet.yaml": SETTINGS, **files}
+
+
+@pytest.fixture(scope="module")
+def settled_sites(tmp_path_factory):
+    """Sites of one kind made eight at a time, then one wait for all eight to be older
+    than the build's racy-clean margin (a wait a test, 2.2 s each, was most of this
+    module's time)."""
+    ready: dict[object, list[Path]] = {}
+
+    def take(files=_site_files) -> Path:
+        pool = ready.setdefault(files, [])
+        if not pool:
+            pool.extend(write_tree(tmp_path_factory.mktemp("settled") / "site-src", files()) for _ in range(8))
+            time.sleep(SETTLE_NS / 1e9 + 0.2)
+        return pool.pop()
+
+    return take
+
+
+@pytest.fixture
+def site(settled_sites):
+    """Twelve stories with summaries of their own, and one whose summary is its first
+    paragraph; older than the build's racy-clean margin."""
+    return settled_sites()
 
 
 def cli_like(site):
@@ -228,16 +259,8 @@ def shift(lengths: list, by: int = 1) -> None:
     ],
     ids=["digest", "documents", "terms", "order", "term", "story dropped", "story added"],
 )
-def test_a_search_index_section_that_does_not_fit_the_file_is_not_used(make_site, tmp_path, damage):
-    keyed = {"story": "rates"}  # two articles of one story: their documents name it
-    files = {
-        f"content/world/s{i}.md": article(
-            f"Story {i}", f"2025-06-1{i} 12:00", f"Words {i}.", **(keyed if i < 2 else {})
-        )
-        for i in range(4)
-    }
-    site = make_site(files)
-    time.sleep(SETTLE_NS / 1e9 + 0.2)
+def test_a_search_index_section_that_does_not_fit_the_file_is_not_used(settled_sites, tmp_path, damage):
+    site = settled_sites(_keyed_story_files)
     cli_like(site)
     assert restored_index(site) is not None
     changed_section(site, damage)
