@@ -411,8 +411,8 @@ def _mib(size: int) -> str:
 def summary_line(report: BuildReport, serve_with: str = "") -> str:
     warnings = len(report.problems)
     return (
-        f"Built {report.articles} article{'s' * (report.articles != 1)} into {report.pages} pages "
-        f"({report.written} files written, {len(report.removed)} removed), "
+        f"Built {report.articles} article{'s' * (report.articles != 1)} into {report.pages} page{'s' * (report.pages != 1)} "
+        f"({report.written} file{'s' * (report.written != 1)} written, {len(report.removed)} removed), "
         f"{warnings} warning{'s' * (warnings != 1)}, in {report.seconds:.2f} s. {where_to_look(report, serve_with)}"
     )
 

@@ -149,6 +149,16 @@ def test_summary_line(make_site):
     assert float(match.group(2)) < 60
 
 
+def test_summary_line_of_one_file_written_says_file(make_site):
+    """A search index changed by hand is the one file the next build writes again."""
+    site = small_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    index = site / "site/search/index.json"
+    index.write_bytes(index.read_bytes().replace(b"[", b"[ ", 1))
+    result = run_cli("build", "--site", site)
+    assert result.code == 0 and "(1 file written, 0 removed), 0 warnings" in result.out, result.out
+
+
 # --- new -------------------------------------------------------------------------------------
 
 
