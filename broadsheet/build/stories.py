@@ -95,7 +95,7 @@ class StorySettings:
     auto: bool = True
     window_hours: float = 72.0
     threshold: float = 0.20
-    across_languages: float = 0.7
+    across_languages: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,8 @@ class Features:
 
 
 # The shape of `features`' answer: raised when it changes, as articles are cached with their features.
-VERSION = 4  # 2: G7 one name, offices and months plain words; 3: openers; 4: countries one term
+# 2: G7 one name, offices and months plain words; 3: openers; 4: countries one term; 5: common terms weigh less
+VERSION = 5
 
 # How much one occurrence counts by where it is, and by what it is.
 TITLE, SUMMARY, BODY = 3.0, 2.0, 1.0
@@ -142,6 +143,8 @@ CROSS_NAMES = 2
 # Average link merges two groups while their links average this share of the threshold (a
 # missing link counting 0): a tabloid headline linked to half its story's coverage stays in it.
 MERGE_SHARE = 0.5
+# A term of every event still keeps this share of its weight (`_commonness`).
+RARITY_FLOOR = 0.1
 MAX_GROUP = 400  # average link is quadratic in a group's size; a larger group keeps its links as they are
 
 # "G7", "G20", "F16" are one word (a name), not a letter and a figure.
@@ -193,8 +196,10 @@ def features(entry: StoryEntry, memo: dict[str, tuple[str, int]] | None = None) 
                 weights[term] = weights.get(term, 0.0) + weight * NAME_BOOST
             else:
                 weights[term] = weights.get(term, 0.0) + weight
-    # Repetition counts less than presence (sublinear), so a long body cannot outweigh the title.
-    weights = {term: math.sqrt(w) for term, w in weights.items()}
+    # Repetition counts less than presence (sublinear), so a long body cannot outweigh the title;
+    # a term many events share counts less than one few do ("said", "rate" against "tram").
+    common = _commonness()
+    weights = {term: math.sqrt(w) * common.get(term, 1.0) for term, w in weights.items()}
     norm = math.sqrt(sum(w * w for w in weights.values()))
     return Features(weights, frozenset(names), norm, _opening_names(openers, names, lowered))
 
@@ -259,6 +264,23 @@ def _read(word: str, memo: dict[str, tuple[str, int]]) -> tuple[str, int]:
         found = (_key(lower), _PLAIN)
     memo[word] = found
     return found
+
+
+@functools.cache
+def _commonness() -> dict[str, float]:
+    """Each term's share of the weight it keeps for how many events use it (`common_terms.txt`,
+    read once a process; a term not in the table keeps all of it): log((E + 1) / (e + 1)) /
+    log(E + 1) for a term in e of the table's E events, never under RARITY_FLOOR (an inverse
+    document frequency over events). The table is counted over the development data's events
+    (`bench/stories.py --commonness` writes it), so a term says how common it is in news at
+    large, not in the window at hand: a pair's score still depends on the pair alone."""
+    from importlib.resources import files
+
+    lines = files("broadsheet.build").joinpath("common_terms.txt").read_text(encoding="utf-8").splitlines()
+    counts = [line.split() for line in lines if line.strip() and not line.startswith("#")]
+    events = int(counts[0][1])  # the first row: "events E"
+    top = math.log(events + 1)
+    return {term: max(RARITY_FLOOR, math.log((events + 1) / (int(n) + 1)) / top) for term, n in counts[1:]}
 
 
 @functools.lru_cache(maxsize=1 << 16)
