@@ -712,8 +712,8 @@ def openers_cv() -> None:
 
 
 def development() -> tuple[list[StoryEntry], dict[str, str]]:
-    """Every development entry: the labelled set and the blind batches read so far (blind-1 and
-    blind-2), a batch's ids and labels prefixed with its name (batches reuse ids)."""
+    """Every development entry: the labelled set and the blind batches read so far
+    (`READ_BATCHES`), a batch's ids and labels prefixed with its name (batches reuse ids)."""
     entries, labels = labelled()
     for name in READ_BATCHES:
         more, more_labels = labelled(f"{name}.yaml")
@@ -783,7 +783,7 @@ def names_cv() -> None:
 
 def blind() -> None:
     """Every blind batch present (bench/stories/blind-*.yaml), each written before a round's
-    tuning and measured once at its end: blind-1 (third round) and blind-2 (fourth) have been
+    tuning and measured once at its end: blind-1 (third round), blind-2 (fourth) and blind-3 (fifth) have been
     read and are development data since; any other is unseen until its measure."""
     import stories_fit
 
