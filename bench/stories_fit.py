@@ -989,11 +989,16 @@ class Sixth:
     strong: float = 0.0
     title_share: float = 0.0
     across: float = 0.7
+    title: float = 3.0  # how much an occurrence counts in the title (stories.TITLE), and in the body
+    body: float = 1.0
+    body_chars: int = 400
 
     def label(self) -> str:
         parts = [f"rarity {self.rarity}" if self.rarity else "fifth round", f"t {self.threshold} floor {self.floor}"]
         if self.across != 0.7:
             parts.append(f"across {self.across}")
+        if (self.title, self.body, self.body_chars) != (3.0, 1.0, 400):
+            parts.append(f"title {self.title}, body {self.body} of its first {self.body_chars} characters")
         if (self.decay, self.curve) != (0.75, 1.0):
             parts.append(f"decay {self.decay} x apart^{self.curve}")
         if self.merge != 0.5:
@@ -1007,6 +1012,7 @@ class Sixth:
     @contextmanager
     def applied(self, table: dict[str, float]) -> Iterator[None]:
         values = {"PLAIN_FLOOR": self.floor, "DECAY": self.decay, "MERGE_SHARE": self.merge}
+        values |= {"TITLE": self.title, "BODY": self.body, "BODY_CHARS": self.body_chars}
         with _patched_module(**values), commonness(table if self.rarity else {}):
             if self.strong:
                 with strong_links(self.strong):
@@ -1032,6 +1038,10 @@ SIXTH_SETTINGS = (
     *(Sixth(decay=d, curve=c) for c in (1.5, 2.0) for d in (0.75, 1.0)),
     *(Sixth(rarity=r, threshold=t, floor=f) for r in (1.0, 2.0) for t in (0.18, 0.20, 0.22) for f in (0.09, 0.13)),
     *(Sixth(rarity=r, threshold=t, across=a) for r in (1.0, 2.0) for t in (0.18, 0.20) for a in (0.8, 0.9)),
+    *(
+        Sixth(rarity=2.0, across=0.8, title=t, body=b, body_chars=c)
+        for t, b, c in ((4.0, 1.0, 400), (2.0, 1.0, 400), (3.0, 0.5, 400), (3.0, 1.0, 800), (3.0, 1.0, 200))
+    ),
 )
 
 

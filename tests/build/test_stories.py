@@ -18,9 +18,9 @@ from broadsheet.build.stories import Story, StoryEntry, StoryIndex, StorySetting
 from conftest import REPO
 
 
-def labelled() -> list[tuple[StoryEntry, str]]:
+def labelled(pattern: str = "labelled-*.yaml") -> list[tuple[StoryEntry, str]]:
     out = []
-    for path in sorted((REPO / "bench" / "stories").glob("labelled-*.yaml")):
+    for path in sorted((REPO / "bench" / "stories").glob(pattern)):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
             entry = StoryEntry(
                 id=raw["id"],
@@ -634,3 +634,24 @@ TRAM_CRASH = [
 
 def test_a_crash_reported_in_other_words_joins_and_the_citys_budget_stays_apart():
     assert [s.ids for s in group(TRAM_CRASH)] == [("tram-1", "tram-2")]
+
+
+def test_the_common_terms_table_is_counted_from_the_development_data_as_features_read_it():
+    """common_terms.txt ships in the package and is what `bench/stories.py --commonness` counts:
+    each term of the labelled set and the blind batches read (a batch's stories its own) with the
+    number of events using it. A change to how `features` reads words must write it again."""
+    from importlib.resources import files
+
+    used: dict[str, set[str]] = {}
+    events = set()
+    for pattern in ("labelled-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml"):
+        for entry, label in labelled(pattern):
+            events.add((pattern, label))
+            for term in features(entry).weights:
+                if not term[0].isdigit():
+                    used.setdefault(term, set()).add(f"{pattern}:{label}")
+    text = files("broadsheet.build").joinpath("common_terms.txt").read_text(encoding="utf-8")
+    rows = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
+    assert rows[0] == ["events", str(len(events))]
+    assert {term: int(n) for term, n in rows[1:]} == {term: len(labels) for term, labels in used.items()}
+    assert method._commonness()["offic"] < method._commonness()["tram"] < 1.0
