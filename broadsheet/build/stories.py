@@ -203,7 +203,7 @@ def features(entry: StoryEntry, memo: dict[str, tuple[str, int]] | None = None) 
             else:
                 weights[term] = weights.get(term, 0.0) + weight
     # Repetition counts less than presence (sublinear), so a long body cannot outweigh the title;
-    # a term many events share counts less than one few do ("said", "rate" against "tram").
+    # a term many events share counts less than one few do ("officials", "rate" against "tram").
     common = _commonness()
     weights = {term: math.sqrt(w) * common.get(term, 1.0) for term, w in weights.items()}
     norm = math.sqrt(sum(w * w for w in weights.values()))
@@ -278,8 +278,8 @@ def _commonness() -> dict[str, float]:
     read once a process; a term not in the table keeps all of it): log((E + 1) / (e + 1)) /
     log(E + 1) for a term in e of the table's E events, never under RARITY_FLOOR (an inverse
     document frequency over events). The table is counted over the development data's events
-    (`bench/stories.py --commonness` writes it), so a term says how common it is in news at
-    large, not in the window at hand: a pair's score still depends on the pair alone."""
+    (`bench/stories.py --commonness` writes it: our own text, 310 events standing for news at
+    large), never over the window at hand, so a pair's score still depends on the pair alone."""
     from importlib.resources import files
 
     lines = files("broadsheet.build").joinpath("common_terms.txt").read_text(encoding="utf-8").splitlines()
