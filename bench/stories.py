@@ -712,8 +712,8 @@ def openers_cv() -> None:
 
 
 def development() -> tuple[list[StoryEntry], dict[str, str]]:
-    """Every development entry: the labelled set and the blind batches read so far (blind-1 and
-    blind-2), a batch's ids and labels prefixed with its name (batches reuse ids)."""
+    """Every development entry: the labelled set and the blind batches read so far
+    (`READ_BATCHES`), a batch's ids and labels prefixed with its name (batches reuse ids)."""
     entries, labels = labelled()
     for name in READ_BATCHES:
         more, more_labels = labelled(f"{name}.yaml")
@@ -724,12 +724,19 @@ def development() -> tuple[list[StoryEntry], dict[str, str]]:
 
 # The blind batches read, development data since; any other bench/stories/blind-*.yaml is unseen
 # until its measure.
-READ_BATCHES = ("blind-1", "blind-2")
+READ_BATCHES = ("blind-1", "blind-2", "blind-3")
 
 
-def names_cv() -> None:
-    """The fifth round: names that mean the same place (countries, loose spellings across
-    languages), each week of every development entry judged by the other weeks."""
+def development_before(batches: tuple[str, ...]) -> tuple[list[StoryEntry], dict[str, str]]:
+    """`development()` as a round saw it, with only these blind batches read."""
+    entries, labels = development()
+    keep = [e for e in entries if ":" not in e.id or e.id.split(":")[0] in batches]
+    return keep, {e.id: labels[e.id] for e in keep}
+
+
+def paraphrase_cv() -> None:
+    """The sixth round: terms weighed by how many events use them, and the other ideas for
+    reports that paraphrase each other, each week of every development entry judged by the others."""
     import stories_fit
 
     entries, labels = development()
@@ -738,18 +745,52 @@ def names_cv() -> None:
         f"{len(entries)} entries (labelled-*.yaml, {', '.join(READ_BATCHES)}), {weeks} weeks, each judged by the others"
     )
     only_labelled = [e for e in entries if ":" not in e.id]
+    _print_rows(stories_fit.sixth_round(entries, labels, only_labelled, site_entries(Path("."))))
+
+
+COMMON_TERMS = HERE.parent / "broadsheet" / "build" / "common_terms.txt"
+
+
+def write_commonness() -> None:
+    """broadsheet/build/common_terms.txt: each term of the development data with how many of its
+    events use it (`stories._commonness` reads it)."""
+    import stories_fit
+
+    entries, labels = development()
+    events, used = stories_fit.event_counts(entries, labels)
+    lines = [
+        "# Terms of story grouping (build/stories.py, `_commonness`) and how many events use them,",
+        f"# counted by `bench/stories.py --commonness` over the development data ({', '.join(('labelled-*', *READ_BATCHES))}),",
+        "# written for Broadsheet. A term is a word as `features` reads it (transliterated, cut to a prefix).",
+        f"events {events}",
+        *(f"{term} {n}" for term, n in sorted(used.items())),
+    ]
+    COMMON_TERMS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{COMMON_TERMS}: {len(used)} terms of {events} events")
+
+
+def names_cv() -> None:
+    """The fifth round: names that mean the same place (countries, loose spellings across
+    languages), each week of every development entry judged by the other weeks."""
+    import stories_fit
+
+    entries, labels = development_before(("blind-1", "blind-2"))  # what the fifth round saw
+    weeks = len(set(stories_fit.weeks_of(entries, labels).values()))
+    print(f"{len(entries)} entries (labelled-*.yaml, blind-1, blind-2), {weeks} weeks, each judged by the others")
+    only_labelled = [e for e in entries if ":" not in e.id]
     _print_rows(stories_fit.fifth_round(entries, labels, only_labelled, site_entries(Path("."))))
 
 
 def blind() -> None:
     """Every blind batch present (bench/stories/blind-*.yaml), each written before a round's
-    tuning and measured once at its end: blind-1 (third round) and blind-2 (fourth) have been
+    tuning and measured once at its end: blind-1 (third round), blind-2 (fourth) and blind-3 (fifth) have been
     read and are development data since; any other is unseen until its measure."""
     import stories_fit
 
     demo = site_entries(Path("."))
     methods = (
-        ("the fifth round's choice (stories.py now)", stories_fit.nothing, stories_fit.CHOSEN_RULE, StorySettings()),
+        ("the sixth round's choice (stories.py now)", stories_fit.nothing, stories_fit.CHOSEN_RULE, StorySettings()),
+        ("the fifth round's", stories_fit.plain_weights, stories_fit.CHOSEN_RULE, StorySettings(across_languages=0.7)),
         ("the fourth round's", stories_fit.unnamed, stories_fit.CHOSEN_RULE, StorySettings(across_languages=0.5)),
         ("main's method before it", stories_fit.unnamed, stories_fit.NO_RULE, StorySettings(across_languages=0.5)),
     )
@@ -778,6 +819,12 @@ if __name__ == "__main__":
         sys.exit(0)
     if "--openers" in sys.argv:
         openers_cv()
+        sys.exit(0)
+    if "--paraphrase" in sys.argv:
+        paraphrase_cv()
+        sys.exit(0)
+    if "--commonness" in sys.argv:
+        write_commonness()
         sys.exit(0)
     if "--names" in sys.argv:
         names_cv()

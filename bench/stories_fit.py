@@ -691,7 +691,7 @@ def unnamed() -> Iterator[None]:
     stories._country_terms = lambda: frozenset()  # type: ignore[assignment]
     stories._loose = lambda term: term  # type: ignore[assignment]
     try:
-        with fourth_round_defaults():
+        with fourth_round_defaults(), plain_weights():
             yield
     finally:
         stories._country, stories._country_terms, stories._loose = saved  # type: ignore[assignment]
@@ -717,6 +717,26 @@ def fourth_round_defaults() -> Iterator[None]:
 @contextmanager
 def nothing() -> Iterator[None]:
     yield
+
+
+@contextmanager
+def plain_weights() -> Iterator[None]:
+    """build/stories.py without the sixth round: every term keeps its weight, however many
+    events use it (the rounds before it)."""
+    with commonness({}):
+        yield
+
+
+@contextmanager
+def commonness(table: dict[str, float]) -> Iterator[None]:
+    """build/stories.py weighing terms by `table` (term -> the share of its weight it keeps)
+    instead of the shipped common_terms.txt."""
+    saved = stories._commonness
+    stories._commonness = lambda: table  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        stories._commonness = saved  # type: ignore[assignment]
 
 
 def loose_tail(term: str) -> str:
@@ -792,8 +812,14 @@ NEAR_MISSES = (
 )
 
 
-def joined_near_misses(found: list[tuple[str, ...]], labels: dict[str, str]) -> list[tuple[str, str]]:
-    return [(a, b) for a, b in NEAR_MISSES if any({labels.get(i) for i in ids} >= {a, b} for ids in found)]
+# The fifth round kept two more apart, plain tests since: the sixth round's settings must too.
+SIXTH_NEAR_MISSES = (*NEAR_MISSES, ("volkov-nato-remark", "volkov-kazan-speech"), ("boe-jan-hold", "norges-hold"))
+
+
+def joined_near_misses(
+    found: list[tuple[str, ...]], labels: dict[str, str], near_misses: tuple[tuple[str, str], ...] = NEAR_MISSES
+) -> list[tuple[str, str]]:
+    return [(a, b) for a, b in near_misses if any({labels.get(i) for i in ids} >= {a, b} for ids in found)]
 
 
 def fifth_round(
@@ -811,7 +837,7 @@ def fifth_round(
     for title, context in FIFTH_VARIANTS:
         for share in ACROSS_SHARES:
             settings = StorySettings(across_languages=share)
-            with context():
+            with context(), plain_weights():
                 per_week = [
                     counts(parts[w], labels, [s.ids for s in StoryIndex(parts[w], settings).stories()]) for w in folds
                 ]
@@ -832,3 +858,245 @@ def fifth_round(
     note = f"among {len(table)} allowed; chosen: {sorted(chosen)}; on all weeks: {on_all}"
     rows.append(Row("the setting chosen on the other weeks", add(chosen_per_week), note))
     return rows
+
+
+# --- The sixth round: reports that paraphrase each other --------------------------------------
+
+
+def event_counts(part: list[StoryEntry], labels: dict[str, str]) -> tuple[int, dict[str, int]]:
+    """(the events of `part`, each term -> how many of them use it), from the articles' features
+    with every term's weight kept (what `bench/stories.py --commonness` writes)."""
+    used: dict[str, set[str]] = {}
+    with plain_weights():
+        for e in part:
+            for term in stories.features(e).weights:
+                if not term[0].isdigit():  # a figure is never common: it keeps its weight
+                    used.setdefault(term, set()).add(labels[e.id])
+    return len({labels[e.id] for e in part}), {term: len(events) for term, events in used.items()}
+
+
+def commonness_table(events: int, counts_: dict[str, int], power: float = 2.0) -> dict[str, float]:
+    """The shares `stories._commonness` makes of such counts, to the power `power / 2` (2: the
+    shipped rule, a term's weight times its share; 1: the square root of the share, as if the
+    share multiplied the occurrences before their square root)."""
+    top = math.log(events + 1)
+    return {
+        term: max(stories.RARITY_FLOOR, math.log((events + 1) / (n + 1)) / top) ** (power / 2)
+        for term, n in counts_.items()
+    }
+
+
+def decay_curve(power: float, decay: float) -> type[StoryIndex]:
+    """A link keeps 1 - decay * (time apart / window) ** power of its cosine (power 1: today's
+    straight line): reports a day apart lose less, those near the window's end more."""
+
+    class Curved(StoryIndex):
+        def _kept(self, a: str, b: str) -> float:
+            apart = abs(self.times[a] - self.times[b]) / self.window if self.window else 0.0
+            return 1.0 - decay * apart**power
+
+    return Curved
+
+
+def strong_links(strong: float) -> Iterator[None]:
+    """Average link that also merges two groups whose strongest link reaches `strong` times its
+    threshold (single link for strong links)."""
+
+    def average_link(members, links, threshold):
+        if len(members) == 2 or len(members) > stories.MAX_GROUP:
+            return [members]
+        position = {m: i for i, m in enumerate(members)}
+        groups = {i: [m] for i, m in enumerate(members)}
+        total: dict[tuple[int, int], float] = {}
+        top: dict[tuple[int, int], float] = {}
+        for a in members:
+            for b in sorted(links[a], key=position.__getitem__):
+                i, j = position[a], position[b]
+                if i < j:
+                    total[(i, j)] = top[(i, j)] = links[a][b]
+        while True:
+            best_, pair = threshold, None
+            for i, j in sorted(total):
+                mean = total[(i, j)] / (len(groups[i]) * len(groups[j]))
+                if top[(i, j)] >= strong:
+                    mean = max(mean, threshold)
+                if mean >= best_ and (pair is None or mean > best_):
+                    best_, pair = mean, (i, j)
+            if pair is None:
+                break
+            i, j = pair
+            groups[i] += groups.pop(j)
+            merged: dict[tuple[int, int], float] = {}
+            merged_top: dict[tuple[int, int], float] = {}
+            for (x, y), score in sorted(total.items()):
+                x2, y2 = (i if x == j else x), (i if y == j else y)
+                if x2 != y2:
+                    key = (min(x2, y2), max(x2, y2))
+                    merged[key] = merged.get(key, 0.0) + score
+                    merged_top[key] = max(merged_top.get(key, 0.0), top[(x, y)])
+            total, top = merged, merged_top
+        ordered = sorted((sorted(g, key=position.__getitem__) for g in groups.values()), key=lambda g: position[g[0]])
+        return [tuple(g) for g in ordered if len(g) > 1]
+
+    return _patched_module(_average_link=average_link)
+
+
+def title_word(share: float) -> type[StoryIndex]:
+    """Within one language, a pair whose titles share a plain word of four letters or more (the
+    event's noun: "tram", "wildfire") needs only `share` of the threshold."""
+
+    class TitleWord(StoryIndex):
+        def _link(self, a: str, b: str) -> None:
+            ea, eb = self.entries[a], self.entries[b]
+            if ea.language == eb.language:
+                plain_a = {t for t, name in stories._terms(ea.title, {}) if not name and len(t) >= 4}
+                plain_b = {t for t, name in stories._terms(eb.title, {}) if not name and len(t) >= 4}
+                if plain_a & plain_b:
+                    needed = self.settings.threshold * share
+                    score = self._score(a, b)
+                    if score >= needed:
+                        self.links[a][b] = self.links[b][a] = score / needed
+                    return
+            super()._link(a, b)
+
+    return TitleWord
+
+
+@contextmanager
+def _patched_module(**values) -> Iterator[None]:
+    saved = {name: getattr(stories, name) for name in values}
+    for name, value in values.items():
+        setattr(stories, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(stories, name, value)
+
+
+@dataclass(frozen=True)
+class Sixth:
+    """One setting of the sixth round: whether (and how hard) terms are weighed by how many
+    events use them, counted on the training weeks only; the threshold, floor, decay, merge
+    share; and the other ideas' switches."""
+
+    rarity: float = 0.0  # 0: off (the fifth round); 1: the shipped rule; 2: twice as hard
+    threshold: float = 0.20
+    floor: float = 0.09
+    decay: float = 0.75
+    curve: float = 1.0
+    merge: float = 0.5
+    strong: float = 0.0
+    title_share: float = 0.0
+    across: float = 0.7
+    title: float = 3.0  # how much an occurrence counts in the title (stories.TITLE), and in the body
+    body: float = 1.0
+    body_chars: int = 400
+
+    def label(self) -> str:
+        parts = [f"rarity {self.rarity}" if self.rarity else "fifth round", f"t {self.threshold} floor {self.floor}"]
+        if self.across != 0.7:
+            parts.append(f"across {self.across}")
+        if (self.title, self.body, self.body_chars) != (3.0, 1.0, 400):
+            parts.append(f"title {self.title}, body {self.body} of its first {self.body_chars} characters")
+        if (self.decay, self.curve) != (0.75, 1.0):
+            parts.append(f"decay {self.decay} x apart^{self.curve}")
+        if self.merge != 0.5:
+            parts.append(f"merge {self.merge}")
+        if self.strong:
+            parts.append(f"strong link {self.strong}")
+        if self.title_share:
+            parts.append(f"a plain title word: x{self.title_share}")
+        return ", ".join(parts)
+
+    @contextmanager
+    def applied(self, table: dict[str, float]) -> Iterator[None]:
+        values = {"PLAIN_FLOOR": self.floor, "DECAY": self.decay, "MERGE_SHARE": self.merge}
+        values |= {"TITLE": self.title, "BODY": self.body, "BODY_CHARS": self.body_chars}
+        with _patched_module(**values), commonness(table if self.rarity else {}):
+            if self.strong:
+                with strong_links(self.strong):
+                    yield
+            else:
+                yield
+
+    def index_class(self) -> type[StoryIndex]:
+        if self.title_share:
+            return title_word(self.title_share)
+        return decay_curve(self.curve, self.decay) if self.curve != 1.0 else StoryIndex
+
+
+SIXTH_SETTINGS = (
+    Sixth(),
+    *(Sixth(decay=d) for d in (0.5, 0.25)),
+    *(Sixth(threshold=t) for t in (0.18, 0.16)),
+    *(Sixth(floor=f) for f in (0.05, 0.13)),
+    Sixth(threshold=0.18, floor=0.13),
+    *(Sixth(merge=m) for m in (0.4, 0.3)),
+    *(Sixth(strong=s) for s in (1.5, 2.0)),
+    *(Sixth(title_share=s) for s in (0.8, 0.6)),
+    *(Sixth(decay=d, curve=c) for c in (1.5, 2.0) for d in (0.75, 1.0)),
+    *(Sixth(rarity=r, threshold=t, floor=f) for r in (1.0, 2.0) for t in (0.18, 0.20, 0.22) for f in (0.09, 0.13)),
+    *(Sixth(rarity=r, threshold=t, across=a) for r in (1.0, 2.0) for t in (0.18, 0.20) for a in (0.8, 0.9)),
+    *(
+        Sixth(rarity=2.0, across=0.8, title=t, body=b, body_chars=c)
+        for t, b, c in ((4.0, 1.0, 400), (2.0, 1.0, 400), (3.0, 0.5, 400), (3.0, 1.0, 800), (3.0, 1.0, 200))
+    ),
+)
+
+
+def sixth_round(
+    entries: list[StoryEntry], labels: dict[str, str], labelled: list[StoryEntry], demo: list[StoryEntry]
+) -> list[Row]:
+    """Each setting judged week by week over every development entry; with rarity on, a week's
+    terms are weighed by a table counted on the other weeks only (the shipped table counts every
+    week). The setting is then chosen on the other weeks by `best` among those that keep the
+    demo's groups and the near misses apart (both judged with the shipped table)."""
+    week = weeks_of(entries, labels)
+    folds = sorted(set(week.values()))
+    parts = {w: [e for e in entries if week[e.id] == w] for w in folds}
+    tables = {1.0: {}, 2.0: {}}  # rarity -> fold -> its table
+    for power in tables:
+        for w in folds:
+            tables[power][w] = commonness_table(*event_counts([e for e in entries if week[e.id] != w], labels), power)
+    shipped = {power: commonness_table(*event_counts(entries, labels), power) for power in tables}
+    with Sixth().applied({}):
+        intended = {s.ids for s in StoryIndex(demo).stories()}
+    rows, table = [], {}
+    for setting in SIXTH_SETTINGS:
+        settings = StorySettings(threshold=setting.threshold, across_languages=setting.across)
+        kind = setting.index_class()
+        per_week, by_source = [], {}
+        for w in folds:
+            with setting.applied(tables[setting.rarity][w] if setting.rarity else {}):
+                found = [s.ids for s in kind(parts[w], settings).stories()]
+            per_week.append(counts(parts[w], labels, found))
+            for source in {_source(e.id) for e in parts[w]}:
+                mine = [e for e in parts[w] if _source(e.id) == source]
+                ids = {e.id for e in mine}
+                by_source.setdefault(source, []).append(
+                    counts(mine, labels, [tuple(i for i in g if i in ids) for g in found])
+                )
+        with setting.applied(shipped[setting.rarity] if setting.rarity else {}):
+            keeps = {s.ids for s in kind(demo, settings).stories()} == intended
+            joined = joined_near_misses([s.ids for s in kind(labelled, settings).stories()], labels, SIXTH_NEAR_MISSES)
+        if keeps and not joined:
+            table[setting.label()] = per_week
+        flags = ("" if keeps else " [changes the demo]") + "".join(f" [joins {a} + {b}]" for a, b in joined)
+        sources = "  ".join("{} {:.2f}/{:.2f}".format(k, *figures(add(v))) for k, v in sorted(by_source.items()))
+        rows.append(Row(f"{setting.label()}{flags}", add(per_week), sources))
+    chosen_per_week, chosen = [], set()
+    for n, _ in enumerate(folds):
+        options = {name: add([t for m, t in enumerate(weeks) if m != n]) for name, weeks in table.items()}
+        name = best(options)
+        chosen.add(name)
+        chosen_per_week.append(table[name][n])
+    on_all = best({name: add(weeks) for name, weeks in table.items()})
+    note = f"among {len(table)} allowed; chosen: {sorted(chosen)}; on all weeks: {on_all}"
+    rows.append(Row("the setting chosen on the other weeks", add(chosen_per_week), note))
+    return rows
+
+
+def _source(entry_id: str) -> str:
+    """The batch an entry of `development()` came from: "labelled", or the blind batch its id names."""
+    return entry_id.split(":")[0] if ":" in entry_id else "labelled"

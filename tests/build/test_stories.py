@@ -18,9 +18,9 @@ from broadsheet.build.stories import Story, StoryEntry, StoryIndex, StorySetting
 from conftest import REPO
 
 
-def labelled() -> list[tuple[StoryEntry, str]]:
+def labelled(pattern: str = "labelled-*.yaml") -> list[tuple[StoryEntry, str]]:
     out = []
-    for path in sorted((REPO / "bench" / "stories").glob("labelled-*.yaml")):
+    for path in sorted((REPO / "bench" / "stories").glob(pattern)):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
             entry = StoryEntry(
                 id=raw["id"],
@@ -438,8 +438,10 @@ def labels_joined(stories: tuple[Story, ...], first: str, second: str) -> bool:
         # languages, which needs 0.7 of the threshold there).
         ("volkov-nato-remark", "volkov-kazan-speech"),
         ("boe-jan-hold", "norges-hold"),
+        # Joined until the sixth round (terms many events use weigh less, and what the
+        # summit and the swap signed beside it share is mostly such terms).
+        ("cpt-debt-communique", "cpt-brazil-swap"),
         # Known near misses still joined (bench/README.md, "Stories"): strict, so a fix shows.
-        pytest.param("cpt-debt-communique", "cpt-brazil-swap", marks=KNOWN),
         pytest.param("nordtel-phone", "rival-phone", marks=KNOWN),
         pytest.param("italy-rail-strike", "italy-air-strike", marks=KNOWN),
     ],
@@ -589,3 +591,67 @@ def test_across_languages_a_country_counts_as_a_name_but_not_in_the_cosine():
     kept = 1 - method.DECAY * 2 / StorySettings().window_hours
     cosine = sum(fa.weights[t] * fb.weights[t] for t in fa.weights.keys() & fb.weights.keys() - {"russia"})
     assert StoryIndex([english, naming])._score("en", "ru") == pytest.approx(cosine / (fa.norm * fb.norm) * kept)
+
+
+def test_a_term_many_events_use_weighs_less_than_one_few_do():
+    # "officials" and "government" are in many labelled events, "tram" in one or two.
+    weights = features(article("w", "Officials government tram")).weights
+    assert weights["offic"] < weights["tram"] and weights["gover"] < weights["tram"]
+    assert method._commonness()["offic"] < method._commonness().get("tram", 1.0)
+
+
+# One tram crash, reported twice in different words, and the same city's budget on the same
+# morning: the budget report shares the city and common words ("officials", "transport",
+# "street", "Monday") with the first. Weighed alike (the fifth round), those words joined it
+# to the crash; weighed by how many events use them, the crash's own words ("tram", "brakes",
+# "rails") carry the link and the budget stays alone (bench/README.md, the sixth round).
+TRAM_CRASH = [
+    article(
+        "tram-1",
+        "Vintage tram derails on a steep street in Coimbra, nine hurt",
+        summary="A vintage tram left its rails on a steep street in Coimbra on Monday, injuring nine passengers.",
+        body="Firefighters said the tram jumped its rails on the hill near the cathedral. The city suspended "
+        "the line while inspectors examine the brakes.",
+    ),
+    article(
+        "tram-2",
+        "Coimbra tram's brakes under scrutiny after hillside crash",
+        hours=20,
+        summary="Inspectors are examining the braking system of the vintage tram that derailed in Coimbra.",
+        body="The transport authority said the brakes of the century-old tram had been serviced in March. "
+        "Union officials said the line's vintage cars needed new parts.",
+    ),
+    article(
+        "coimbra-budget",
+        "Coimbra council approves city budget for next year",
+        hours=6,
+        summary="The council in Coimbra approved the city budget on Monday after a long debate.",
+        body="Officials said the budget raises spending on street repairs and the transport authority. "
+        "The opposition voted against the plan.",
+    ),
+]
+
+
+def test_a_crash_reported_in_other_words_joins_and_the_citys_budget_stays_apart():
+    assert [s.ids for s in group(TRAM_CRASH)] == [("tram-1", "tram-2")]
+
+
+def test_the_common_terms_table_is_counted_from_the_development_data_as_features_read_it():
+    """common_terms.txt ships in the package and is what `bench/stories.py --commonness` counts:
+    each term of the labelled set and the blind batches read (a batch's stories its own) with the
+    number of events using it. A change to how `features` reads words must write it again."""
+    from importlib.resources import files
+
+    used: dict[str, set[str]] = {}
+    events = set()
+    for pattern in ("labelled-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml"):
+        for entry, label in labelled(pattern):
+            events.add((pattern, label))
+            for term in features(entry).weights:
+                if not term[0].isdigit():
+                    used.setdefault(term, set()).add(f"{pattern}:{label}")
+    text = files("broadsheet.build").joinpath("common_terms.txt").read_text(encoding="utf-8")
+    rows = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
+    assert rows[0] == ["events", str(len(events))]
+    assert {term: int(n) for term, n in rows[1:]} == {term: len(labels) for term, labels in used.items()}
+    assert method._commonness()["offic"] < method._commonness()["tram"] < 1.0
