@@ -73,6 +73,18 @@ def best(options: dict[str, Counts]) -> str:
     return next(name for name in options if rank(name) == top)
 
 
+def chosen_by_folds(table: dict[str, list[Counts]]) -> tuple[list[Counts], set[str], str]:
+    """Each week judged by the option `best` picks on the other weeks (the protocol's figure):
+    those weeks' counts, the options picked, and the one `best` picks on all weeks."""
+    weeks = len(next(iter(table.values()), []))
+    per_week, chosen = [], set()
+    for n in range(weeks):
+        name = best({k: add([t for m, t in enumerate(v) if m != n]) for k, v in table.items()})
+        chosen.add(name)
+        per_week.append(table[name][n])
+    return per_week, chosen, best({k: add(v) for k, v in table.items()})
+
+
 # --- Candidate 1: the current method, its constants a parameter -------------------------------
 
 
@@ -467,13 +479,7 @@ def cross_validate(entries: list[StoryEntry], labels: dict[str, str], demo: list
     for title, candidates in grids:
         allowed = [c for c in candidates if keeps_the_demo(c, demo, demo_cache)]
         table = {c: [counts(parts[w], labels, group_with(c, parts[w], cache)) for w in folds] for c in allowed}
-        per_week, chosen = [], set()
-        for n, _ in enumerate(folds):
-            options = {c.label(): add([t for m, t in enumerate(table[c]) if m != n]) for c in table}
-            name = best(options)
-            chosen.add(name)
-            per_week.append(next(table[c][n] for c in table if c.label() == name))
-        on_all = best({c.label(): add(table[c]) for c in table})
+        per_week, chosen, on_all = chosen_by_folds({c.label(): weeks for c, weeks in table.items()})
         note = f"{len(allowed)} of {len(candidates)} settings keep the demo; {len(chosen)} chosen across folds; on all weeks: {on_all}"
         rows.append(Row(title, add(per_week), note))
 
@@ -650,13 +656,7 @@ def fourth_round(entries: list[StoryEntry], labels: dict[str, str], demo: list[S
             table[rule.label] = per_week
         flags = ("" if keeps else " [changes the demo]") + (" [joins the Traders pair]" if traders else "")
         rows.append(Row(f"{rule.label}{flags}", add(per_week), ""))
-    chosen_per_week, chosen = [], set()
-    for n, _ in enumerate(folds):
-        options = {name: add([t for m, t in enumerate(weeks) if m != n]) for name, weeks in table.items()}
-        name = best(options)
-        chosen.add(name)
-        chosen_per_week.append(table[name][n])
-    on_all = best({name: add(weeks) for name, weeks in table.items()})
+    chosen_per_week, chosen, on_all = chosen_by_folds(table)
     note = f"among {len(table)} allowed; chosen: {sorted(chosen)}; on all weeks: {on_all}"
     rows.append(Row("the rule chosen on the other weeks", add(chosen_per_week), note))
     for rule in (NO_RULE, CHOSEN_RULE):
@@ -665,13 +665,7 @@ def fourth_round(entries: list[StoryEntry], labels: dict[str, str], demo: list[S
             demo_cache = {e.id: stories.features(e) for e in demo}
             allowed = [c for c in small_grid() if set(group_with(c, demo, demo_cache)) == intended]
             grid_table = {c: [counts(parts[w], labels, group_with(c, parts[w], cache)) for w in folds] for c in allowed}
-        per_week, picked = [], set()
-        for n, _ in enumerate(folds):
-            options = {c.label(): add([t for m, t in enumerate(grid_table[c]) if m != n]) for c in grid_table}
-            name = best(options)
-            picked.add(name)
-            per_week.append(next(grid_table[c][n] for c in grid_table if c.label() == name))
-        on_all = best({c.label(): add(grid_table[c]) for c in grid_table})
+        per_week, picked, on_all = chosen_by_folds({c.label(): weeks for c, weeks in grid_table.items()})
         note = f"{len(allowed)} of {len(small_grid())} settings keep the demo; {len(picked)} chosen across folds; on all weeks: {on_all}"
         rows.append(Row(f"constants retuned by week, {rule.label}", add(per_week), note))
     return rows
@@ -848,13 +842,7 @@ def fifth_round(
                 table[name] = per_week
             flags = ("" if keeps else " [changes the demo]") + "".join(f" [joins {a} + {b}]" for a, b in joined)
             rows.append(Row(f"{name}{flags}", add(per_week), ""))
-    chosen_per_week, chosen = [], set()
-    for n, _ in enumerate(folds):
-        options = {name: add([t for m, t in enumerate(weeks) if m != n]) for name, weeks in table.items()}
-        name = best(options)
-        chosen.add(name)
-        chosen_per_week.append(table[name][n])
-    on_all = best({name: add(weeks) for name, weeks in table.items()})
+    chosen_per_week, chosen, on_all = chosen_by_folds(table)
     note = f"among {len(table)} allowed; chosen: {sorted(chosen)}; on all weeks: {on_all}"
     rows.append(Row("the setting chosen on the other weeks", add(chosen_per_week), note))
     return rows
@@ -1085,13 +1073,7 @@ def sixth_round(
         flags = ("" if keeps else " [changes the demo]") + "".join(f" [joins {a} + {b}]" for a, b in joined)
         sources = "  ".join("{} {:.2f}/{:.2f}".format(k, *figures(add(v))) for k, v in sorted(by_source.items()))
         rows.append(Row(f"{setting.label()}{flags}", add(per_week), sources))
-    chosen_per_week, chosen = [], set()
-    for n, _ in enumerate(folds):
-        options = {name: add([t for m, t in enumerate(weeks) if m != n]) for name, weeks in table.items()}
-        name = best(options)
-        chosen.add(name)
-        chosen_per_week.append(table[name][n])
-    on_all = best({name: add(weeks) for name, weeks in table.items()})
+    chosen_per_week, chosen, on_all = chosen_by_folds(table)
     note = f"among {len(table)} allowed; chosen: {sorted(chosen)}; on all weeks: {on_all}"
     rows.append(Row("the setting chosen on the other weeks", add(chosen_per_week), note))
     return rows
