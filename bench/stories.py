@@ -814,24 +814,18 @@ def blind() -> None:
 
 
 if __name__ == "__main__":
-    if "--cv" in sys.argv:
-        cv()
-        sys.exit(0)
-    if "--openers" in sys.argv:
-        openers_cv()
-        sys.exit(0)
-    if "--paraphrase" in sys.argv:
-        paraphrase_cv()
-        sys.exit(0)
-    if "--commonness" in sys.argv:
-        write_commonness()
-        sys.exit(0)
-    if "--names" in sys.argv:
-        names_cv()
-        sys.exit(0)
-    if "--blind" in sys.argv:
-        blind()
-        sys.exit(0)
+    # the options that each print one table and end
+    for option, table in (
+        ("--cv", cv),
+        ("--openers", openers_cv),
+        ("--paraphrase", paraphrase_cv),
+        ("--commonness", write_commonness),
+        ("--names", names_cv),
+        ("--blind", blind),
+    ):
+        if option in sys.argv:
+            table()
+            sys.exit(0)
     if "--site" in sys.argv:
         site(Path(sys.argv[sys.argv.index("--site") + 1]))
         sys.exit(0)
