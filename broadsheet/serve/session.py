@@ -156,7 +156,8 @@ class LiveSite:
         self.failing = False
         print(
             f"Rebuilt ({what}): {report.rendered} of {report.pages} pages rendered, "
-            f"{len(report.changed)} files written, {len(report.removed)} removed, in {seconds * 1000:.0f} ms "
+            f"{len(report.changed)} file{'s' * (len(report.changed) != 1)} written, {len(report.removed)} removed, "
+            f"in {seconds * 1000:.0f} ms "
             f"({', '.join(f'{stage} {t * 1000:.0f}' for stage, t in report.stages.items())})",
             file=self.out,
         )

@@ -194,3 +194,14 @@ def test_after_a_start_from_the_cache_the_warm_up_makes_the_model_quietly_for_th
         server.stop()
     assert report.ok and "bodies" in report.stages, report.stages
     assert tree_bytes(site / "site") == clean_build(site, site.parent / "clean")
+
+
+def test_a_start_that_writes_one_file_says_file(site):
+    """A search index changed by hand since the last build is the one file serve's first
+    build writes again, and its line says so in the singular."""
+    assert run_cli("build", "--site", site).code == 0
+    index = site / "site/search/index.json"
+    index.write_bytes(index.read_bytes().replace(b"[", b"[ ", 1))
+    report, printed, _ = serve_once(site)
+    assert report.ok and report.changed == ("search/index.json",), report.changed
+    assert ", 1 file written, 0 removed, in " in printed, printed
