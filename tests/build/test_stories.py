@@ -644,7 +644,7 @@ def test_the_common_terms_table_is_counted_from_the_development_data_as_features
 
     used: dict[str, set[str]] = {}
     events = set()
-    for pattern in ("labelled-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml"):
+    for pattern in ("labelled-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml", "blind-4.yaml"):
         for entry, label in labelled(pattern):
             events.add((pattern, label))
             for term in features(entry).weights:
