@@ -152,6 +152,15 @@ CROSS_NAMES = 2
 MERGE_SHARE = 0.5
 # A term of every event still keeps this share of its weight (`_commonness`).
 RARITY_FLOOR = 0.1
+# Names few events use mark their event as a long figure does: two names in common that each keep
+# RARE_NAME of their weight or more (in at most two of the table's events, or in none, as most
+# names of a site are), in reports within RARE_HOURS of each other, lower the floor to RARE_FLOOR
+# (paraphrased reports of one event share its names and few other words). One is not enough:
+# a city's name is rare, and its budget the morning of its tram crash shares it.
+RARE_NAME = 0.8
+RARE_COUNT = 2
+RARE_HOURS = 24.0  # within a day: the same cast's next scene (a forum's second day) comes later
+RARE_FLOOR = 0.05
 MAX_GROUP = 400  # average link is quadratic in a group's size; a larger group keeps its links as they are
 
 # "G7", "G20", "F16" are one word (a name), not a letter and a figure.
@@ -587,7 +596,7 @@ class StoryIndex:
         """The pair's cosine less the decay, or 0 when the pair lacks the evidence one event
         leaves: a shared name or figure (two across languages, where names are all that can
         meet), and within one language words beyond the names (the same cast in another
-        scene, Putin at one forum on NATO and on the economy, is another event)."""
+        scene, Putin at one forum on NATO and on the economy, is another event): `_floor`."""
         fa, fb = self.feats[a], self.feats[b]
         if self.entries[a].language != self.entries[b].language:
             return self._score_across(fa, fb, a, b)
@@ -605,7 +614,7 @@ class StoryIndex:
         # the headline that shares it and little else ("Euro edges up as Frankfurt holds at
         # 2.50%") needs no floor. A one-digit figure ("5%") is too common to.
         specific = any(term[0].isdigit() and sum(c.isdigit() for c in term) >= 2 for term in shared)
-        if not specific and plain < PLAIN_FLOOR * fa.norm * fb.norm:
+        if not specific and plain < self._floor(a, b, shared) * fa.norm * fb.norm:
             return 0.0
         return dot / (fa.norm * fb.norm) * self._kept(a, b)
 
@@ -672,6 +681,16 @@ class StoryIndex:
             needed *= self.settings.across_languages
         if score >= needed:
             self.links[a][b] = self.links[b][a] = score / needed if needed else math.inf
+
+    def _floor(self, a: str, b: str, shared: frozenset[str]) -> float:
+        """The share of words in common beyond the names a pair in one language needs:
+        PLAIN_FLOOR, or RARE_FLOOR for reports within RARE_HOURS sharing RARE_COUNT names
+        few events use (`_commonness`; a figure is no such name)."""
+        if abs(self.times[a] - self.times[b]) > RARE_HOURS * 3600.0:
+            return PLAIN_FLOOR
+        common = _commonness()
+        rare = sum(1 for term in shared if not term[0].isdigit() and common.get(term, 1.0) >= RARE_NAME)
+        return min(RARE_FLOOR, PLAIN_FLOOR) if rare >= RARE_COUNT else PLAIN_FLOOR
 
     def _relink_around(self, when: float) -> None:
         """The links whose earlier article lies within a window of `when` made again."""
