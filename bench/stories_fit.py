@@ -1149,6 +1149,7 @@ class Seventh:
     rare_count: int = stories.RARE_COUNT
     rare_hours: float = stories.RARE_HOURS
     rare_floor: float = stories.RARE_FLOOR
+    rare_one: float = stories.RARE_ONE
 
     def label(self) -> str:
         parts = [f"t {self.threshold} floor {self.floor} across {self.across}"]
@@ -1165,6 +1166,8 @@ class Seventh:
                 f"{self.rare_count} rare names (share >= {self.rare}) within {self.rare_hours:g} h: "
                 f"floor {self.rare_floor}"
             )
+        if self.rare <= 1.0:
+            parts.append(f"one rare name: x{self.rare_one} of t")
         return ", ".join(parts)
 
     @contextmanager
@@ -1179,6 +1182,7 @@ class Seventh:
     def applied(self, table: dict[str, float]) -> Iterator[None]:
         rare = {"RARE_NAME": self.rare, "RARE_FLOOR": self.rare_floor}
         rare |= {"RARE_HOURS": self.rare_hours, "RARE_COUNT": self.rare_count}
+        rare |= {"RARE_ONE": self.rare_one}
         with self.words(), _patched_module(PLAIN_FLOOR=self.floor, **rare), commonness(table):
             yield
 
@@ -1264,19 +1268,22 @@ def seventh_round(
 
 
 SEVENTH_SETTINGS = (
-    Seventh(rare=NO_RARE_NAMES),  # the sixth round's method, with the table counted again
+    # the sixth round's method, with the table counted again, and the round's ideas on it
+    Seventh(rare=NO_RARE_NAMES),
     *(Seventh(rare=NO_RARE_NAMES, threshold=t) for t in (0.18, 0.16)),
     *(Seventh(rare=NO_RARE_NAMES, floor=f) for f in (0.07, 0.11)),
     *(Seventh(rare=NO_RARE_NAMES, across=a) for a in (0.7, 0.6)),
     *(Seventh(rare=NO_RARE_NAMES, stem=n) for n in (5, 7, 99)),
     *(Seventh(rare=NO_RARE_NAMES, figure=f) for f in (1.5, 2.0, 0.7)),
     *(Seventh(rare=NO_RARE_NAMES, summary=w) for w in (3.0, 1.5)),
-    *(Seventh(rare_count=1, rare=r) for r in (0.8, 0.85)),
-    *(Seventh(rare_count=1, rare=0.85, rare_floor=f) for f in (0.03, 0.07)),
-    *(Seventh(rare=r) for r in (0.7, 0.8, 0.85, 0.95)),  # 0.8: build/stories.py now
-    *(Seventh(rare_floor=f) for f in (0.0, 0.03, 0.07)),
-    *(Seventh(rare_hours=h) for h in (12.0, 48.0)),
-    Seventh(rare_count=3),
-    *(Seventh(threshold=t) for t in (0.18, 0.19)),
-    Seventh(across=0.7),
+    # rare names: the chosen setting (build/stories.py now) first, then each constant moved
+    Seventh(),
+    Seventh(rare_one=1.0),  # two rare names lower the floor, one does nothing
+    *(Seventh(rare_one=x) for x in (0.65, 0.75, 0.8, 0.9)),
+    *(Seventh(rare_count=c) for c in (1, 3)),
+    *(Seventh(rare_floor=f) for f in (0.03, 0.07, 0.09)),
+    *(Seventh(rare_hours=h) for h in (8.0, 18.0, 24.0)),
+    *(Seventh(rare=r) for r in (0.7, 0.85, 0.9)),
+    *(Seventh(threshold=t) for t in (0.18, 0.22)),
+    Seventh(stem=5),
 )
