@@ -644,7 +644,7 @@ def test_the_common_terms_table_is_counted_from_the_development_data_as_features
 
     used: dict[str, set[str]] = {}
     events = set()
-    for pattern in ("labelled-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml"):
+    for pattern in ("labelled-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml", "blind-4.yaml"):
         for entry, label in labelled(pattern):
             events.add((pattern, label))
             for term in features(entry).weights:
@@ -655,3 +655,39 @@ def test_the_common_terms_table_is_counted_from_the_development_data_as_features
     assert rows[0] == ["events", str(len(events))]
     assert {term: int(n) for term, n in rows[1:]} == {term: len(labels) for term, labels in used.items()}
     assert method._commonness()["offic"] < method._commonness()["tram"] < 1.0
+
+
+# A chess final reported twice within hours: the second report paraphrases the first and shares
+# its names (Marrow and Halden, which no event of the common-terms table uses, and Valk, which
+# three do) and two plain words, too few for the floor one language needs. Two rare names in
+# common within RARE_HOURS lower the floor (bench/README.md, the seventh round); the same two
+# reports 14 hours apart are what the same cast's next scene looks like, and stay apart.
+CHESS_FINAL = [
+    article(
+        "chess-1",
+        "Teodora Valk wins the Halden chess final in a tiebreak",
+        summary="Valk beat the defending champion Ilse Marrow in a rapid tiebreak after four drawn classical games.",
+        body="The nineteen-year-old sealed the title with a knight sacrifice. Organisers said a record crowd "
+        "watched online.",
+    ),
+    article(
+        "chess-2",
+        "Teenager takes the crown as Marrow blunders late",
+        hours=3,
+        summary="A rook slip in the rapid tiebreak handed Valk the Halden trophy.",
+        body="Marrow resigned on move 41 and left without speaking to reporters. Valk now qualifies for the "
+        "candidates event.",
+    ),
+]
+
+
+def test_two_rare_names_within_hours_lower_the_floor_and_a_day_later_they_do_not():
+    first, second = CHESS_FINAL
+    assert [s.ids for s in group(CHESS_FINAL)] == [("chess-1", "chess-2")]
+    later = replace(second, date=first.date + timedelta(hours=method.RARE_HOURS + 2))
+    assert group([first, later]) == ()
+    common = method._commonness()
+    assert [name for name in ("valk", "marro", "halde") if common.get(name, 1.0) >= method.RARE_NAME] == [
+        "marro",
+        "halde",
+    ]
