@@ -105,6 +105,25 @@ def test_a_body_edit_renders_its_own_page_alone(site, tmp_path):
     assert cli_like(site).changed == ()  # and the build after it has nothing to do
 
 
+def test_a_body_edit_writes_the_feeds_that_carry_it_and_keeps_the_others(site, tmp_path):
+    """The feeds of a tag the edited article does not have are kept unlooked at; those that
+    carry it (the site's, its tag's, section's) are made again with the new body."""
+    cli_like(site)
+    feeds = tree_bytes(site / "site")
+    append(site, "content/world/s3.md", "\nA paragraph only the feeds and the page show.\n")
+    report = cli_like(site)
+    assert report.rendered == 1
+    carrying = {
+        f"{folder}{name}"
+        for folder in ("", "tags/t0/", "sections/world/")
+        for name in ("feed.xml", "rss.xml", "feed.json")
+    }
+    assert carrying <= set(report.changed)
+    assert not any(path.startswith("tags/t1/") or path.startswith("tags/t2/") for path in report.changed)
+    assert feeds["tags/t1/feed.xml"] == tree_bytes(site / "site")["tags/t1/feed.xml"]
+    assert same_as_clean(site, tmp_path)
+
+
 def test_the_command_line_after_two_edits_between_builds(site, tmp_path):
     assert run_cli("build", "--site", site, "--quiet").code == 0
     append(site, "content/world/s3.md", "\nMore of story three.\n")
