@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
     from broadsheet.build.config import Settings
     from broadsheet.build.content import Article
     from broadsheet.build.coverage import Grouping, SiteStory
-    from broadsheet.build.model import Previous
+    from broadsheet.build.model import Previous, RelatedPlaces
     from broadsheet.build.progress import Clock, Progress
     from broadsheet.build.request import BuildRequest
     from broadsheet.build.routes import Page
@@ -186,6 +186,11 @@ class Rebuild:
             from broadsheet.incremental import groupings  # here: a build with nothing to do groups nothing
 
             self.state.grouping = groupings.restored(stored, cached, settings.stories)
+
+    def related(self) -> RelatedPlaces | None:
+        """The last model's related lists by place (the build cache's), for the model to
+        take while they were chosen from the same tags in the same order (model.related_key)."""
+        return self.state.stored_related
 
     def grouping(self) -> Grouping | None:
         """The last build's story grouping (serve's, or the build cache's), for the model
@@ -464,6 +469,7 @@ class Rebuild:
         self._hasher.forget_last()
         state.stamps = written.stamps
         state.grouping = made.model.grouping
+        state.stored_related = made.model.related_places
         # A build of bodies alone fingerprinted only what it made: the rest stands as the
         # last build made it (a page whose fingerprint is now old is made again next time)
         state.fingerprints = {**state.fingerprints, **self.fingerprints} if self.only_bodies else self.fingerprints
