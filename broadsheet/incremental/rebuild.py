@@ -12,8 +12,8 @@ Five things make a rebuild cheap, each behind one method:
   the output as that build left it, means the build has nothing to do;
 - `bodies_only`: when only articles' bodies changed since the last build (the command
   line's counterpart of `body_edits`, which it cannot use: a new process has no model),
-  the model is made but only the edited articles' pages are rendered and the sitemaps
-  kept as they are;
+  the model is made but only the edited articles' pages are rendered, and the sitemaps
+  and the feeds that carry no edited article kept as they are;
 - `page_skipper` and `remember`: a page, feed, sitemap or index whose fingerprint (what
   it is made of) is that of the file on disk, which nobody touched, is not made again.
 
@@ -243,7 +243,8 @@ class Rebuild:
         so far, the changed articles the same but for their bodies, which the templates
         show on no other page, and the same `stories` (a body's opening feeds grouping, so
         an edit may join or split stories, which shows on many pages). Then the pages are not fingerprinted, and only
-        the edited ones rendered (page_skipper), and the sitemaps are kept as they are."""
+        the edited ones rendered (page_skipper), and the sitemaps and the feeds that carry
+        no edited article are kept as they are (remember)."""
         from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
 
         outcome, state = self.state.outcome, self.state
