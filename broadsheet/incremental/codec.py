@@ -368,11 +368,11 @@ def decode_related(v: Any) -> tuple[bytes, tuple[tuple[int, ...], ...]] | None:
         return None
     _check(type(v) is tuple and tuple(map(type, v)) == (bytes, bytes, tuple), "related lists")
     key, digest, lists = v
-    _check(_all(tuple, lists) and _all(int, itertools.chain.from_iterable(lists)), "related lists")
-    count = len(lists)
-    for place, ranked in enumerate(lists):  # places of other entries, each once
-        _check(not ranked or (min(ranked) >= 0 and max(ranked) < count and place not in ranked), "related list places")
-        _check(len(set(ranked)) == len(ranked), "related list places")
+    _check(_all(tuple, lists), "related lists")
+    places = list(itertools.chain.from_iterable(lists))
+    _check(_all(int, places) and (not places or (min(places) >= 0 and max(places) < len(lists))), "related lists")
+    # each list names entries other than its own, each once: with its own place, a set one longer
+    _check(all(len({n, *ranked}) == len(ranked) + 1 for n, ranked in enumerate(lists)), "related list places")
     return (key, lists) if _related_digest(key, lists) == digest else None
 
 
