@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import hashlib
 import operator
 import posixpath
 from collections import Counter, defaultdict
@@ -30,6 +31,11 @@ TAXONOMIES = ("tags", "sections", "sources", "authors")
 # records: (kind, records, compute) -> result. The pipeline passes one that remembers
 # results across builds under the records' fingerprint; alone, it just computes.
 Remember = Callable[[str, Any, Callable[[], Any]], Any]
+
+# The related lists by place (each entry's list as places in the entries' order, newest
+# first), with the key of all they are chosen from (related_key): what the command line's
+# build cache keeps, so a run whose entries carry the same tags in the same order takes them.
+RelatedPlaces = tuple[bytes, tuple[tuple[int, ...], ...]]
 
 
 def compute_now(kind: str, records: Any, compute: Callable[[], Any]) -> Any:
@@ -105,6 +111,7 @@ class SiteModel:
     stories: tuple[SiteStory, ...] = ()  # newest first
     story_of: dict[str, SiteStory] = field(default_factory=dict)  # entry URL -> its story
     grouping: Grouping | None = field(default=None, compare=False, repr=False)  # for the next build (serve)
+    related_places: RelatedPlaces | None = field(default=None, compare=False, repr=False)  # for the build cache
 
     def entry(self, url: str | None) -> Entry | None:
         return self.by_url.get(url) if url else None
@@ -127,12 +134,15 @@ def build_model(
     failed: Collection[str] = (),
     previous: Previous | None = None,
     grouping: Grouping | None = None,
+    related: RelatedPlaces | None = None,
 ) -> tuple[SiteModel, list[Problem]]:
     """`failed`: the article files that did not parse; their own problems say why, so a
     link to one is not reported again. `previous`: a model whose entries, terms and
     editions are taken over, the same objects, wherever they would come out equal: what
     keeps them also keeps what it worked out from them (page fingerprints). `grouping`: the
-    last build's story grouping when no model is kept (the command line's, from its cache)."""
+    last build's story grouping when no model is kept (the command line's, from its cache);
+    `related`: the last build's related lists by place, likewise (taken when their key is
+    this model's)."""
     now = options.now or datetime.now(settings.tz)
     published = [a for a in articles if (options.drafts or not a.draft) and (options.future or a.date <= now)]
     problems: list[Problem] = []
@@ -153,16 +163,22 @@ def build_model(
     problems += found.problems
     stories = kept.stories(found.stories)
     story_of = {e.url: s for s in stories for e in s.entries}
+    kept_related = kept.related(entries)
+    if kept_related is not None:  # the same tags by place, the same settings: the last places hold too
+        places = kept.previous.model.related_places if kept.previous is not None else None
+    else:
+        places = _related_places(entries, settings.related, related)
     model = SiteModel(
         entries=tuple(entries),
         editions=kept.editions(_editions(entries, settings, story_of)),
         taxonomies=kept.taxonomies(_taxonomies(entries, terms)),
         neighbours=_neighbours(entries),
-        related=kept.related(entries) or _related(entries, settings.related),
+        related=kept_related if kept_related is not None else _by_url(entries, places[1] if places else ()),
         by_url={e.url: e for e in entries},
         stories=stories,
         story_of=story_of,
         grouping=found.grouping,
+        related_places=places,
     )
     return model, problems
 
@@ -585,18 +601,38 @@ def _neighbours(entries: list[Entry]) -> dict[str, tuple[str | None, str | None]
     return result
 
 
-def _related(entries: list[Entry], limit: int) -> dict[str, tuple[str, ...]]:
-    """Stories sharing the most tags; ties go to the closest in time."""
+def related_key(entries: list[Entry], limit: int) -> bytes:
+    """A digest of all the related lists are chosen from: the limit, and each entry's tags in
+    the entries' order (related_indices reads nothing else)."""
+    return hashlib.blake2b(repr((limit, [[t.slug for t in e.tags] for e in entries])).encode(), digest_size=16).digest()
+
+
+def _related_places(entries: list[Entry], limit: int, last: RelatedPlaces | None) -> RelatedPlaces | None:
+    """The related lists by place: the last build's when chosen from the same tags in the
+    same order, else worked out (_related). None when there are no entries to relate."""
+    if not entries:
+        return None
+    key = related_key(entries, limit)
+    if last is not None and last[0] == key and len(last[1]) == len(entries):
+        return last
+    return key, _related(entries, limit)
+
+
+def _by_url(entries: list[Entry], places: tuple[tuple[int, ...], ...]) -> dict[str, tuple[str, ...]]:
+    urls = [e.url for e in entries]
+    return {url: tuple(urls[j] for j in ranked) for url, ranked in zip(urls, places, strict=True)}
+
+
+def _related(entries: list[Entry], limit: int) -> tuple[tuple[int, ...], ...]:
+    """Stories sharing the most tags, ties to the closest in time: each entry's by place."""
     by_tag: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
         for t in e.tags:
             by_tag[t.slug].append(i)
     members = {slug: set(indices) for slug, indices in by_tag.items()}
-    result = {}
-    for i, e in enumerate(entries):
-        ranked = related_indices(i, [t.slug for t in e.tags], by_tag, members, limit)
-        result[e.url] = tuple(entries[j].url for j in ranked)
-    return result
+    return tuple(
+        tuple(related_indices(i, [t.slug for t in e.tags], by_tag, members, limit)) for i, e in enumerate(entries)
+    )
 
 
 def related_indices(

@@ -83,7 +83,7 @@ def build(
         clock.lap("parse")
         options, failed = model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
         site_model, modelled = model.build_model(
-            articles, settings, options, failed, rebuild.last_model(), rebuild.grouping()
+            articles, settings, options, failed, rebuild.last_model(), rebuild.grouping(), rebuild.related()
         )
         clock.lap("model")
         pages = routes.plan(site_model, settings, rebuild.last_pages())  # the last build's pages taken where unchanged

@@ -130,7 +130,7 @@ def _note(path: Path, reason: str) -> str:
 # build makes the index again: `_last_search_index`).
 FIELDS = (
     "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping",
-    "search index", "templates", "parsed", "search documents",
+    "search index", "related", "templates", "parsed", "search documents",
 )  # fmt: skip
 HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
@@ -144,6 +144,7 @@ REST: dict[str, Callable[[Any], Any]] = {
     "search_keys": codec.decode_search_keys,
     "stored_grouping": codec.decode_grouping,
     "stored_search": codec.decode_search_index,
+    "stored_related": codec.decode_related,
 }
 
 
@@ -263,7 +264,7 @@ class _Rest:
         except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
             state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()
             state.search_keys, state.stored_grouping = (), None
-            state.stored_search, state.search_previous = None, None
+            state.stored_search, state.search_previous, state.stored_related = None, None, None
             return _why(self.path, exc)
         state.spans = spans
         return None
@@ -313,10 +314,11 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     # the grouping a build made (with its articles' keys as saved below), else the one read
     grouping = groupings.stored(state.grouping, state.parsed) if state.grouping is not None else state.stored_grouping
     stored_search = codec.encode_search_index(state.stored_search)
+    related = codec.encode_related(state.stored_related)
     templates = codec.encode_templates(state.memo.templates, state.memo.kept(("bodies stay",)))
     for value in (
         *head, state.fingerprints, state.produced, state.search_keys, codec.encode_grouping(grouping), stored_search,
-        templates,
+        related, templates,
     ):  # fmt: skip
         file.write(packer.pack(value))
     spans: Spans | None = state.spans

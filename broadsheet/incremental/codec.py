@@ -10,6 +10,7 @@ name read from the file, so loading can only ever make the records named here.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import operator
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -125,6 +126,20 @@ def encode_grouping(grouping: StoredGrouping | None) -> list | None:
         index.pairs,
         index.shares,
     ]
+
+
+def encode_related(places: tuple[bytes, tuple[tuple[int, ...], ...]] | None) -> list | None:
+    """The model's related lists by place (model.RelatedPlaces): [their key, a digest of
+    key and lists (a list changed in the file, even to other valid places, is refused),
+    the lists]."""
+    if places is None:
+        return None
+    key, lists = places
+    return [key, _related_digest(key, lists), lists]
+
+
+def _related_digest(key: bytes, lists: Any) -> bytes:
+    return hashlib.blake2b(key + msgpack.packb(lists), digest_size=16).digest()
 
 
 def encode_search_index(stored: StoredIndex | None) -> list | None:
@@ -344,6 +359,21 @@ def decode_grouping(v: Any) -> StoredGrouping | None:
         type(pairs) is tuple and type(shares) is tuple and _all(int, pairs) and _all(float, shares), "grouping links"
     )
     return StoredGrouping(SavedIndex(version, StorySettings(*settings), ids, times, pairs, shares), keys)
+
+
+def decode_related(v: Any) -> tuple[bytes, tuple[tuple[int, ...], ...]] | None:
+    """Checked for shape and against its digest (None when they differ: the lists are worked
+    out again); whether it fits the model at hand is its key's to tell (model.build_model)."""
+    if v is None:
+        return None
+    _check(type(v) is tuple and tuple(map(type, v)) == (bytes, bytes, tuple), "related lists")
+    key, digest, lists = v
+    _check(_all(tuple, lists), "related lists")
+    places = list(itertools.chain.from_iterable(lists))
+    _check(_all(int, places) and (not places or (min(places) >= 0 and max(places) < len(lists))), "related lists")
+    # each list names entries other than its own, each once: with its own place, a set one longer
+    _check(all(len({n, *ranked}) == len(ranked) + 1 for n, ranked in enumerate(lists)), "related list places")
+    return (key, lists) if _related_digest(key, lists) == digest else None
 
 
 def decode_search_index(v: Any) -> StoredIndex | None:

@@ -12,8 +12,8 @@ Five things make a rebuild cheap, each behind one method:
   the output as that build left it, means the build has nothing to do;
 - `bodies_only`: when only articles' bodies changed since the last build (the command
   line's counterpart of `body_edits`, which it cannot use: a new process has no model),
-  the model is made but only the edited articles' pages are rendered and the sitemaps
-  kept as they are;
+  the model is made but only the edited articles' pages are rendered, and the sitemaps
+  and the feeds that carry no edited article kept as they are;
 - `page_skipper` and `remember`: a page, feed, sitemap or index whose fingerprint (what
   it is made of) is that of the file on disk, which nobody touched, is not made again.
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
     from broadsheet.build.config import Settings
     from broadsheet.build.content import Article
     from broadsheet.build.coverage import Grouping, SiteStory
-    from broadsheet.build.model import Previous
+    from broadsheet.build.model import Previous, RelatedPlaces
     from broadsheet.build.progress import Clock, Progress
     from broadsheet.build.request import BuildRequest
     from broadsheet.build.routes import Page
@@ -187,6 +187,11 @@ class Rebuild:
 
             self.state.grouping = groupings.restored(stored, cached, settings.stories)
 
+    def related(self) -> RelatedPlaces | None:
+        """The last model's related lists by place (the build cache's), for the model to
+        take while they were chosen from the same tags in the same order (model.related_key)."""
+        return self.state.stored_related
+
     def grouping(self) -> Grouping | None:
         """The last build's story grouping (serve's, or the build cache's), for the model
         to update with what changed; None: group afresh."""
@@ -238,7 +243,8 @@ class Rebuild:
         so far, the changed articles the same but for their bodies, which the templates
         show on no other page, and the same `stories` (a body's opening feeds grouping, so
         an edit may join or split stories, which shows on many pages). Then the pages are not fingerprinted, and only
-        the edited ones rendered (page_skipper), and the sitemaps are kept as they are."""
+        the edited ones rendered (page_skipper), and the sitemaps and the feeds that carry
+        no edited article are kept as they are (remember)."""
         from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
 
         outcome, state = self.state.outcome, self.state
@@ -333,10 +339,19 @@ class Rebuild:
         same records: unchanged on disk, or kept in memory from the last build."""
         if kind == "search index" and self.only_bodies:
             return compute()  # a body changed, so the index did: not fingerprinted (finish forgets its old one)
+        if kind == "feed" and self.only_bodies and not self._carries_edited(records.entries):
+            return {}  # on disk as it would come out, and kept (kept()): not fingerprinted, 350 feeds at 10,000
         fingerprint = self._site_digest + self._hasher.digest(records) + kind.encode()
         if kind in WHOLE_FILES:
             return self._whole_files(kind, fingerprint, compute)
         return self.state.memo.get((kind, fingerprint), compute)
+
+    def _carries_edited(self, entries: Iterable[Any]) -> bool:
+        """In a build of bodies alone, whether these entries hold an edited article: a feed
+        that holds none is made of the very records the last build made it of (the same
+        articles, terms and stories: bodies_only), so its files on disk stand."""
+        edited = self._edited
+        return any(entry.article.path in edited for entry in entries)
 
     def remember_each(self, kind: str, records: list, compute_each: Callable[[list], list]) -> list:
         """remember() for many records of one kind: those not remembered are made by one
@@ -455,6 +470,7 @@ class Rebuild:
         self._hasher.forget_last()
         state.stamps = written.stamps
         state.grouping = made.model.grouping
+        state.stored_related = made.model.related_places
         # A build of bodies alone fingerprinted only what it made: the rest stands as the
         # last build made it (a page whose fingerprint is now old is made again next time)
         state.fingerprints = {**state.fingerprints, **self.fingerprints} if self.only_bodies else self.fingerprints

@@ -55,6 +55,9 @@ class BuildState:
     # from that file and the documents, or None when the file is not that one.
     stored_search: StoredIndex | None = None
     search_previous: Callable[[], SearchIndex | None] | None = None
+    # The last model's related lists by place, with the key of the tags they were chosen
+    # from (model.RelatedPlaces): the command line's next model takes them while it is its key.
+    stored_related: tuple[bytes, tuple[tuple[int, ...], ...]] | None = None
     # The build cache's larger part (parsed articles, page fingerprints, search documents, grouping),
     # left unread by cache.load(lazy=True) until a build has work to do; it fills those
     # fields, or leaves them empty and says why in a note.

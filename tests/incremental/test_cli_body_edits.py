@@ -105,6 +105,25 @@ def test_a_body_edit_renders_its_own_page_alone(site, tmp_path):
     assert cli_like(site).changed == ()  # and the build after it has nothing to do
 
 
+def test_a_body_edit_writes_the_feeds_that_carry_it_and_keeps_the_others(site, tmp_path):
+    """The feeds of a tag the edited article does not have are kept unlooked at; those that
+    carry it (the site's, its tag's, section's) are made again with the new body."""
+    cli_like(site)
+    feeds = tree_bytes(site / "site")
+    append(site, "content/world/s3.md", "\nA paragraph only the feeds and the page show.\n")
+    report = cli_like(site)
+    assert report.rendered == 1
+    carrying = {
+        f"{folder}{name}"
+        for folder in ("", "tags/t0/", "sections/world/")
+        for name in ("feed.xml", "rss.xml", "feed.json")
+    }
+    assert carrying <= set(report.changed)
+    assert not any(path.startswith("tags/t1/") or path.startswith("tags/t2/") for path in report.changed)
+    assert feeds["tags/t1/feed.xml"] == tree_bytes(site / "site")["tags/t1/feed.xml"]
+    assert same_as_clean(site, tmp_path)
+
+
 def test_the_command_line_after_two_edits_between_builds(site, tmp_path):
     assert run_cli("build", "--site", site, "--quiet").code == 0
     append(site, "content/world/s3.md", "\nMore of story three.\n")
@@ -307,3 +326,102 @@ def test_the_cache_keeps_what_the_templates_say_and_a_template_edit_is_seen(site
     append(site, "content/world/s4.md", "\nA second paragraph.\n")
     assert cli_like(site).rendered > 1
     assert same_as_clean(site, tmp_path)
+
+
+def related_section(site, change=None):
+    """The build cache's related lists section ([key, digest, lists]), changed by `change`
+    when given (it gets the section as a list, its lists as a list of lists)."""
+    import io
+
+    import msgpack
+
+    path = cache.cache_file(site, site / "site")
+    values = list(msgpack.Unpacker(io.BytesIO(path.read_bytes()), raw=False, strict_map_key=False))
+    section = values[1 + cache.FIELDS.index("related")]
+    if change is not None:
+        change(section)
+        path.write_bytes(b"".join(msgpack.packb(v, use_bin_type=True) for v in values))
+    return section
+
+
+def place_of(site, rel: str) -> int:
+    from broadsheet.build.pipeline import load_model
+
+    _, site_model, _ = load_model(BuildRequest(site, now=NOW))
+    assert site_model is not None
+    return [e.article.path for e in site_model.entries].index(rel)
+
+
+def test_the_related_lists_are_kept_and_taken_while_the_tags_are_the_same(site):
+    """The model's related lists by place are in the cache, and the next run's model takes
+    them, the same lists, instead of working them out."""
+    from broadsheet.build import model
+    from broadsheet.build.pipeline import load_model
+
+    cli_like(site)
+    key, _, lists = related_section(site)
+    state, _ = cache.load(site, site / "site")
+    assert state.stored_related == (key, tuple(map(tuple, lists)))
+    _, site_model, _ = load_model(BuildRequest(site, now=NOW))
+    assert site_model is not None and site_model.related_places == state.stored_related
+    articles = [e.article for e in site_model.entries]
+    again, _ = model.build_model(articles, settings_of(site), model.BuildOptions(now=NOW), related=state.stored_related)
+    assert again.related_places is state.stored_related and again.related == site_model.related
+
+
+def settings_of(site):
+    from broadsheet.build.config import load_settings
+
+    settings, problems = load_settings(site)
+    assert not problems
+    return settings
+
+
+def test_related_lists_of_other_tags_are_not_taken(site, tmp_path):
+    """A tag changed: the kept lists' key is not the new model's, so they are worked out again."""
+    cli_like(site)
+    before = related_section(site)[0]
+    path = site / "content/world/s3.md"
+    path.write_text(path.read_text().replace("tags: [T0]", "tags: [T1]"))
+    assert cli_like(site).ok
+    assert related_section(site)[0] != before
+    assert same_as_clean(site, tmp_path)
+
+
+def test_a_related_list_changed_in_the_cache_is_refused(site, tmp_path):
+    """Other valid places in the edited article's list, the digest left as it was: the lists
+    are worked out again, and its page shows the right ones."""
+    cli_like(site)
+    place = place_of(site, "content/world/s3.md")
+
+    def change(section):
+        lists = section[2]
+        others = [n for n in range(len(lists)) if n != place]
+        lists[place] = others[-len(lists[place]) :] if lists[place] != others[-len(lists[place]) :] else others[:3]
+
+    related_section(site, change)
+    state, _ = cache.load(site, site / "site")
+    assert state.stored_related is None and not state.notes
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    assert cli_like(site).rendered == 1
+    assert same_as_clean(site, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda s: s[2].__setitem__(0, [len(s[2])]),  # a place past the end
+        lambda s: s[2].__setitem__(0, [0]),  # an entry related to itself
+        lambda s: s[2].__setitem__(1, [0, 0]),  # one place twice
+        lambda s: s[2].__setitem__(0, ["1"]),  # not a place
+    ],
+    ids=["past the end", "itself", "twice", "not a number"],
+)
+def test_a_related_section_of_the_wrong_shape_is_refused(site, tmp_path, damage):
+    cli_like(site)
+    related_section(site, damage)
+    state, _ = cache.load(site, site / "site", lazy=True)
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    report = build(BuildRequest(site, now=NOW), state)
+    assert state.notes and "related list" in state.notes[0]
+    assert report.ok and same_as_clean(site, tmp_path)
