@@ -7,7 +7,10 @@ import io
 import os
 import shutil
 import signal
+import tempfile
 import textwrap
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import hypothesis
 import pytest
 
 from broadsheet.cli import main
+from broadsheet.incremental.articles import SETTLE_NS
 
 from standalone import standalone  # noqa: F401  (a session fixture: the wheel installed in a fresh venv)
 
@@ -25,6 +29,27 @@ REPO = Path(__file__).resolve().parent.parent
 # leaves an ignored SIGINT ignored: those commands would never see the Ctrl-C. A handler of
 # our own is reset to the default in each child, so the children get Ctrl-C as a terminal's.
 signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# The tests' temporary folders go to memory (/dev/shm, a tmpfs) unless TMPDIR names a place:
+# the suite writes, fsyncs and deletes tens of thousands of small files, and on this
+# machine's disk (ext4) those calls took nearly half of test_incremental.py's time. They
+# are the same files and the same calls on tmpfs, only without the disk. Set at import, so
+# before pytest makes its base folder and before any test starts a command (which inherits it).
+MEMORY_TMP = Path("/dev/shm")
+
+
+def _temporary_folders_in_memory() -> None:
+    if os.environ.get("TMPDIR") or not MEMORY_TMP.is_dir() or not os.access(MEMORY_TMP, os.W_OK):
+        return
+    if shutil.disk_usage(MEMORY_TMP).free < 4 << 30:  # a small /dev/shm (a container's 64 MB) is no place for it
+        return
+    folder = MEMORY_TMP / f"broadsheet-tests-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None  # gettempdir() asks again
+
+
+_temporary_folders_in_memory()
 
 # The property tests' example counts are for `make test`, which must stay within ten
 # minutes on two cores; `PROPERTY_SCALE=5 make test` runs five times as many (a long, thorough run).
@@ -136,3 +161,31 @@ def browser():
 
     with chromium() as chromium_browser:
         yield chromium_browser
+
+
+class SettledTrees:
+    """Folders of files older than the build's racy-clean margin (SETTLE_NS), as a site's
+    files are in real use: a build then trusts their stamps. Made a batch at a time and
+    handed out one each, so that one wait of 2.2 s serves a batch rather than one test
+    (those waits were a minute of the suite). `files` is a function that returns the tree,
+    the key of its batch."""
+
+    BATCH = 6
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._ready: dict[Callable[[], dict], list[Path]] = {}
+        self._settled_at: dict[Callable[[], dict], float] = {}
+
+    def take(self, files: Callable[[], dict]) -> Path:
+        pool = self._ready.setdefault(files, [])
+        if not pool:
+            pool.extend(write_tree(self._factory.mktemp("settled") / "site-src", files()) for _ in range(self.BATCH))
+            self._settled_at[files] = time.monotonic() + SETTLE_NS / 1e9 + 0.2
+        time.sleep(max(0.0, self._settled_at[files] - time.monotonic()))  # nothing once the batch is old enough
+        return pool.pop()
+
+
+@pytest.fixture(scope="session")
+def settled_trees(tmp_path_factory) -> SettledTrees:
+    return SettledTrees(tmp_path_factory)

@@ -6,7 +6,6 @@ their own."""
 from __future__ import annotations
 
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,11 +14,10 @@ from hypothesis import strategies as st
 
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
-from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.incremental.state import BuildState
 from broadsheet.problems import errors
 
-from conftest import SETTINGS, article, tree_bytes, write_tree
+from conftest import SETTINGS, SettledTrees, article, tree_bytes, write_tree
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 NAMES = [f"content/{section}/story-{i}.md" for section in ("world", "business") for i in range(4)] + [
@@ -419,11 +417,14 @@ def story_pages(output: Path) -> list[str]:
     )
 
 
-def story_site(tmp_path: Path) -> Path:
-    """The stories' first site, its files older than the racy-clean margin, as in real use."""
-    site = write_tree(tmp_path / "site", {"broadsheet.yaml": SETTINGS, **story_start()})
-    time.sleep(SETTLE_NS / 1e9 + 0.2)
-    return site
+def story_files() -> dict[str, str]:
+    return {"broadsheet.yaml": SETTINGS, **story_start()}
+
+
+def story_site(settled_trees: SettledTrees) -> Path:
+    """The stories' first site, its files older than the racy-clean margin, as in real use
+    (conftest's pool: one wait serves a batch of tests)."""
+    return settled_trees.take(story_files)
 
 
 def append_paragraph(site: Path, name: str, text: str) -> None:

@@ -14,23 +14,27 @@ from broadsheet.incremental import cache
 from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.incremental.state import BuildState
 
-from conftest import article, tree_bytes, write_tree
+from conftest import SETTINGS, article, tree_bytes, write_tree
 
 NOW = datetime(2025, 6, 20, 12, tzinfo=UTC)
 
 
-def settled_site(make_site):
-    """A site whose files are older than the build's racy-clean margin, so that a match of
-    their stamps proves they are as the last build read them."""
-    site = make_site({
+def _site_files() -> dict[str, str]:
+    return {
+        "broadsheet.yaml": SETTINGS,
         "content/a.md": article("Alpha", "2025-06-19 10:00", body="![](pic.svg) text"),
         "content/b/index.md": article("Bundle", "2025-06-19 11:00", body="![A chart](chart.svg)"),
         "content/b/chart.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
         "content/later.md": article("Later", "2025-06-21 09:00"),
         "templates/_footer.html": "<footer>Ours</footer>\n",
-    })  # fmt: skip
-    time.sleep(SETTLE_NS / 1e9 + 0.2)
-    return site
+    }
+
+
+def settled_site(settled_trees):
+    """A site whose files are older than the build's racy-clean margin, so that a match of
+    their stamps proves they are as the last build read them (conftest's pool: one wait
+    serves a batch of tests)."""
+    return settled_trees.take(_site_files)
 
 
 def cli_like(site, now=NOW):
@@ -41,8 +45,8 @@ def cli_like(site, now=NOW):
     return report
 
 
-def test_nothing_changed_skips_the_work_and_repeats_the_report(make_site):
-    site = settled_site(make_site)
+def test_nothing_changed_skips_the_work_and_repeats_the_report(settled_trees):
+    site = settled_site(settled_trees)
     first = cli_like(site)
     again = cli_like(site)
     assert first.ok and "model" in first.stages
@@ -51,8 +55,8 @@ def test_nothing_changed_skips_the_work_and_repeats_the_report(make_site):
     assert any("alt text" in p.message for p in again.problems)  # warnings are told every time
 
 
-def test_what_the_short_cut_must_not_miss(make_site, tmp_path):
-    site = settled_site(make_site)
+def test_what_the_short_cut_must_not_miss(settled_trees, tmp_path):
+    site = settled_site(settled_trees)
     assert cli_like(site).ok
     # The clock passes an article's date: it comes out.
     assert "model" in cli_like(site, datetime(2025, 6, 21, 10, tzinfo=UTC)).stages
@@ -68,15 +72,15 @@ def test_what_the_short_cut_must_not_miss(make_site, tmp_path):
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
 
 
-def test_the_clock_going_back_builds_in_full(make_site):
-    site = settled_site(make_site)
+def test_the_clock_going_back_builds_in_full(settled_trees):
+    site = settled_site(settled_trees)
     assert cli_like(site, datetime(2025, 6, 21, 10, tzinfo=UTC)).ok
     report = cli_like(site, NOW)  # --now earlier than the last build: "Later" is not out yet
     assert "model" in report.stages and not (site / "site/2025/06/21/later/index.html").exists()
 
 
-def test_a_build_with_nothing_to_do_keeps_the_serve_short_cut(make_site):
-    site = settled_site(make_site)
+def test_a_build_with_nothing_to_do_keeps_the_serve_short_cut(settled_trees):
+    site = settled_site(settled_trees)
     state = BuildState(keep_last=True)
     request = BuildRequest(site, now=NOW)
     assert build(request, state).ok
@@ -85,11 +89,11 @@ def test_a_build_with_nothing_to_do_keeps_the_serve_short_cut(make_site):
     assert "bodies" in build(request, state, changed={"content/a.md"}).stages
 
 
-def test_a_tree_a_killed_build_was_writing_is_levelled_before_it_is_used(make_site, tmp_path):
+def test_a_tree_a_killed_build_was_writing_is_levelled_before_it_is_used(settled_trees, tmp_path):
     """A build killed while writing the tree nobody reads leaves it in an unknown state.
     The next build with nothing to change leaves everything as it is; the first that
     writes compares that tree with the live one in full before using it."""
-    site = settled_site(make_site)
+    site = settled_site(settled_trees)
     assert cli_like(site).ok
     (site / "content/a.md").write_text(article("Alpha, revised", "2025-06-19 10:00", body="![](pic.svg) text"))
     assert cli_like(site).changed  # a build that writes: the other tree exists too

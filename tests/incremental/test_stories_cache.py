@@ -44,8 +44,8 @@ def _cli(site: Path) -> tuple[bool, BuildState, list[str]]:
     return report.ok, state, [n for n in (note, *state.notes) if n]
 
 
-def test_after_a_body_edit_the_command_line_regroups_that_article_alone(tmp_path):
-    site = story_site(tmp_path)
+def test_after_a_body_edit_the_command_line_regroups_that_article_alone(tmp_path, settled_trees):
+    site = story_site(settled_trees)
     ok, state, _ = _cli(site)
     assert ok and state.grouping is not None and state.grouping.regrouped == ARTICLES  # the first: afresh
     append_paragraph(site, BRIDGE, STORY_APPENDED[2])  # stories stay: the build of bodies alone
@@ -62,8 +62,8 @@ def test_after_a_body_edit_the_command_line_regroups_that_article_alone(tmp_path
     assert same_as_clean(site, tmp_path, "clean-2")
 
 
-def test_new_grouping_settings_group_afresh(tmp_path):
-    site = story_site(tmp_path)
+def test_new_grouping_settings_group_afresh(tmp_path, settled_trees):
+    site = story_site(settled_trees)
     assert _cli(site)[0]
     write_tree(site, {"broadsheet.yaml": SETTINGS + "stories:\n  threshold: 0.9\n"})
     ok, state, _ = _cli(site)
@@ -122,8 +122,8 @@ NOT_THEIRS = {  # well-formed, but not the grouping of these articles: grouped a
 }
 
 
-def test_a_damaged_or_foreign_grouping_section_builds_what_a_clean_build_builds(tmp_path):
-    site = story_site(tmp_path)
+def test_a_damaged_or_foreign_grouping_section_builds_what_a_clean_build_builds(tmp_path, settled_trees):
+    site = story_site(settled_trees)
     assert _cli(site)[0]
     path = cache.cache_file(site, site / "site")
     good = path.read_bytes()
@@ -143,9 +143,9 @@ def test_a_damaged_or_foreign_grouping_section_builds_what_a_clean_build_builds(
         good = path.read_bytes()  # the build saved its own grouping: the next case tampers with that
 
 
-def test_the_grouping_sections_tampered_with_above_restore_when_left_alone(tmp_path):
+def test_the_grouping_sections_tampered_with_above_restore_when_left_alone(settled_trees):
     """(so each case above is refused for what was done to it)"""
-    site = story_site(tmp_path)
+    site = story_site(settled_trees)
     assert _cli(site)[0]
     path = cache.cache_file(site, site / "site")
     path.write_bytes(_tampered(path.read_bytes(), lambda g: g))

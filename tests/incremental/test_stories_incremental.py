@@ -76,8 +76,8 @@ def test_incremental_equals_clean_as_stories_join_and_split(steps):
 # --- the short cuts: kept when the stories stay, left when they change ------------------
 
 
-def test_serve_keeps_its_short_cut_for_a_body_edit_that_leaves_the_stories(tmp_path):
-    site = story_site(tmp_path)
+def test_serve_keeps_its_short_cut_for_a_body_edit_that_leaves_the_stories(tmp_path, settled_trees):
+    site = story_site(settled_trees)
     request, state = BuildRequest(site, now=NOW), BuildState(keep_last=True)
     assert build(request, state).ok
     append_paragraph(site, BRIDGE, STORY_APPENDED[2])  # words that name no event
@@ -86,8 +86,8 @@ def test_serve_keeps_its_short_cut_for_a_body_edit_that_leaves_the_stories(tmp_p
     assert same_as_clean(site, tmp_path, "clean")
 
 
-def test_serve_builds_in_full_when_a_body_edit_joins_an_article_to_a_story(tmp_path):
-    site = story_site(tmp_path)
+def test_serve_builds_in_full_when_a_body_edit_joins_an_article_to_a_story(tmp_path, settled_trees):
+    site = story_site(settled_trees)
     request, state = BuildRequest(site, now=NOW), BuildState(keep_last=True)
     assert build(request, state).ok
     before = story_pages(site / "site")
@@ -115,8 +115,8 @@ def _cli(site: Path):
     return report
 
 
-def test_the_command_line_renders_one_page_for_a_body_edit_that_leaves_the_stories(tmp_path):
-    site = story_site(tmp_path)
+def test_the_command_line_renders_one_page_for_a_body_edit_that_leaves_the_stories(tmp_path, settled_trees):
+    site = story_site(settled_trees)
     assert _cli(site).ok
     append_paragraph(site, BRIDGE, STORY_APPENDED[2])
     report = _cli(site)
@@ -124,8 +124,8 @@ def test_the_command_line_renders_one_page_for_a_body_edit_that_leaves_the_stori
     assert same_as_clean(site, tmp_path, "clean")
 
 
-def test_the_command_line_builds_in_full_when_a_body_edit_joins_an_article_to_a_story(tmp_path):
-    site = story_site(tmp_path)
+def test_the_command_line_builds_in_full_when_a_body_edit_joins_an_article_to_a_story(tmp_path, settled_trees):
+    site = story_site(settled_trees)
     assert _cli(site).ok
     append_paragraph(site, LONE, STORY_APPENDED[0] + " " + STORY_APPENDED[0])
     report = _cli(site)
