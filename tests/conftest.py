@@ -43,6 +43,8 @@ def _temporary_folders_in_memory() -> None:
         return
     if shutil.disk_usage(MEMORY_TMP).free < 4 << 30:  # a small /dev/shm (a container's 64 MB) is no place for it
         return
+    if os.statvfs(MEMORY_TMP).f_flag & os.ST_NOEXEC:  # containers mount it noexec: the wheel's venv could not run there
+        return
     folder = MEMORY_TMP / f"broadsheet-tests-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
     os.environ["TMPDIR"] = str(folder)
