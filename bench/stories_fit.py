@@ -1287,3 +1287,49 @@ SEVENTH_SETTINGS = (
     *(Seventh(threshold=t) for t in (0.18, 0.22)),
     Seventh(stem=5),
 )
+
+
+# --- The eighth round: a rare name backed by one more specific, over a longer span -------------
+
+
+@dataclass(frozen=True)
+class Eighth(Seventh):
+    """One setting of the eighth round: the seventh's, with a rare name backed by more specifics
+    (`stories.BACKED_*`; hours 0: off) and single link for strong links (0: off)."""
+
+    backed_hours: float = 0.0
+    backed_more: int = stories.BACKED_MORE
+    backed_floor: float = stories.BACKED_FLOOR
+    strong: float = 0.0
+
+    def label(self) -> str:
+        parts = [super().label()]
+        if self.backed_hours:
+            parts.append(
+                f"a rare name and {self.backed_more} figure or rare word within {self.backed_hours:g} h: "
+                f"x{self.rare_one} of t, floor {self.backed_floor}"
+            )
+        if self.strong:
+            parts.append(f"single link at {self.strong}x")
+        return ", ".join(parts)
+
+    @contextmanager
+    def applied(self, table: dict[str, float]) -> Iterator[None]:
+        backed = {"BACKED_HOURS": self.backed_hours, "BACKED_MORE": self.backed_more}
+        backed |= {"BACKED_FLOOR": self.backed_floor}
+        strong = strong_links(self.strong) if self.strong else nothing()
+        with super().applied(table), _patched_module(**backed), strong:
+            yield
+
+
+EIGHTH_SETTINGS = (
+    Eighth(),  # the seventh round's method with the table counted again (blind-5 in it)
+    *(Eighth(across=a) for a in (0.82, 0.85)),
+    *(Eighth(backed_hours=h) for h in (24.0, 36.0, 48.0)),
+    *(Eighth(backed_hours=h, across=0.82) for h in (24.0, 36.0)),
+    *(Eighth(backed_hours=36.0, across=0.82, backed_floor=f) for f in (0.0, 0.03, 0.07)),
+    Eighth(backed_hours=36.0, across=0.82, backed_more=2),
+    *(Eighth(backed_hours=36.0, across=0.82, rare_one=x) for x in (0.6, 0.8)),
+    Eighth(backed_hours=36.0, across=0.82, strong=2.0),
+    *(Eighth(strong=s) for s in (1.5, 2.0)),
+)

@@ -114,7 +114,7 @@ class StorySettings:
     auto: bool = True
     window_hours: float = 72.0
     threshold: float = 0.20
-    across_languages: float = 0.8
+    across_languages: float = 0.82
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,9 @@ class Features:
 
 # The shape of `features`' answer: raised when it changes, as articles are cached with their features.
 # 2: G7 one name, offices and months plain words; 3: openers; 4: countries one term; 5: common terms weigh less;
-# 6: common_terms.txt counted again with blind-4 (a term's weight follows the table), and rare names link more
-VERSION = 6
+# 6: common_terms.txt counted again with blind-4 (a term's weight follows the table), and rare names link more;
+# 7: common_terms.txt counted again with blind-5
+VERSION = 7
 
 # How much one occurrence counts by where it is, and by what it is.
 TITLE, SUMMARY, BODY = 3.0, 2.0, 1.0
@@ -178,6 +179,15 @@ RARE_HOURS = 12.0
 RARE_ONE = 0.7
 RARE_COUNT = 2
 RARE_FLOOR = 0.05
+# A rare name backed by a specific that is no name (a figure of two digits or more, or a plain
+# word of PREFIX letters few events use) marks one event over a longer span than RARE_HOURS:
+# within BACKED_HOURS such a pair needs RARE_ONE of the threshold and BACKED_FLOOR of other
+# words in common (a retailer's collapse and the next morning's lenders' losses, sharing its name
+# and a word of the trade). A second rare name is no such backing: the same cast in another
+# scene shares its names (a leader at a forum on two days). A country is no rare name here.
+BACKED_HOURS = 24.0
+BACKED_MORE = 1
+BACKED_FLOOR = 0.05
 MAX_GROUP = 400  # average link is quadratic in a group's size; a larger group keeps its links as they are
 
 # "G7", "G20", "F16" are one word (a name), not a letter and a figure.
@@ -696,7 +706,7 @@ class StoryIndex:
         needed = self.settings.threshold
         if self.entries[a].language != self.entries[b].language:
             needed *= self.settings.across_languages
-        elif score and self._rare_names(a, b):
+        elif score and (self._rare_names(a, b) or self._backed(a, b)):
             needed *= RARE_ONE
         if score >= needed:
             self.links[a][b] = self.links[b][a] = score / needed if needed else math.inf
@@ -704,7 +714,28 @@ class StoryIndex:
     def _floor(self, a: str, b: str) -> float:
         """The share of words in common beyond the names a pair in one language needs:
         PLAIN_FLOOR, or RARE_FLOOR for one sharing RARE_COUNT names few events use."""
-        return min(RARE_FLOOR, PLAIN_FLOOR) if self._rare_names(a, b) >= RARE_COUNT else PLAIN_FLOOR
+        if self._rare_names(a, b) >= RARE_COUNT:
+            return min(RARE_FLOOR, PLAIN_FLOOR)
+        return min(BACKED_FLOOR, PLAIN_FLOOR) if self._backed(a, b) else PLAIN_FLOOR
+
+    def _backed(self, a: str, b: str) -> bool:
+        """Whether a pair in one language within BACKED_HOURS shares a rare name (no country)
+        and BACKED_MORE specifics that are no names: figures of two digits or more, plain words
+        of PREFIX letters few events use."""
+        if abs(self.times[a] - self.times[b]) > BACKED_HOURS * 3600.0:
+            return False
+        fa, fb = self.feats[a], self.feats[b]
+        named = (fa.names & fb.names) | (fa.names & fb.openers) | (fa.openers & fb.names)
+        common, countries = _commonness(), _country_terms()
+        if not any(not t[0].isdigit() and t not in countries and common.get(t, 1.0) >= RARE_NAME for t in named):
+            return False
+        more = 0
+        for term in fa.weights.keys() & fb.weights.keys():
+            if term[0].isdigit():
+                more += term in named and sum(c.isdigit() for c in term) >= 2
+            elif term not in named and len(term) >= PREFIX and common.get(term, 1.0) >= RARE_NAME:
+                more += 1
+        return more >= BACKED_MORE
 
     def _rare_names(self, a: str, b: str) -> int:
         """How many names few events use (`RARE_NAME`; a figure is no such name) a pair in one
