@@ -176,7 +176,7 @@ RARITY_FLOOR = 0.1
 # crash shares it. Within hours: the same cast's next scene (a forum's second day) comes later.
 RARE_NAME = 0.8
 RARE_HOURS = 12.0
-RARE_ONE = 0.7
+RARE_ONE = 0.6
 RARE_COUNT = 2
 RARE_FLOOR = 0.05
 # A rare name backed by a specific that is no name (a figure of two digits or more, or a plain
@@ -187,7 +187,10 @@ RARE_FLOOR = 0.05
 # scene shares its names (a leader at a forum on two days). A country is no rare name here.
 BACKED_HOURS = 24.0
 BACKED_MORE = 1
-BACKED_FLOOR = 0.05
+BACKED_FLOOR = 0.0
+# Words of a headline in capitals ("FUREY'S FINISHED") are read as words opening a sentence:
+# a name in common with a report that names them mid-sentence (tabloids shout their names).
+SHOUTED = True
 MAX_GROUP = 400  # average link is quadratic in a group's size; a larger group keeps its links as they are
 
 # "G7", "G20", "F16" are one word (a name), not a letter and a figure.
@@ -278,10 +281,13 @@ def _terms(
             if kind == _STOPPED:
                 continue
             if kind == _CAPS:
-                # An acronym (ECB, CNPC, ФРС), unless a headline shouts ("REYES THE HERO!").
+                # An acronym (ECB, CNPC, ФРС), unless a headline shouts ("REYES THE HERO!"): then
+                # each word may be a name, as one opening a sentence may (`openers`, SHOUTED).
                 name = len(term) <= 5 and not (
                     (n > 0 and kinds[n - 1][1] == _CAPS) or (n + 1 < len(kinds) and kinds[n + 1][1] == _CAPS)
                 )
+                if not name and SHOUTED and openers is not None:
+                    openers.add(term)
             else:
                 name = kind == _FIGURE or (kind == _CAPITAL and n > 0)
                 if kind == _CAPITAL and n == 0 and openers is not None:

@@ -698,3 +698,21 @@ def test_two_rare_names_within_hours_lower_the_floor_and_later_only_a_rare_word_
         "marro",
         "halde",
     ]
+
+
+def test_a_shouted_headline_names_what_the_other_report_names_mid_sentence():
+    """A tabloid headline in capitals names no one by the acronym rule ("FUREY'S FINISHED"), but
+    its words may be names: read as opening words, they meet a report that names them."""
+    wire = article(
+        "wire",
+        "Ashby Rovers sack manager Declan Furey after seventh straight defeat",
+        summary="The club dismissed Furey hours after a home loss left it bottom of the table.",
+    )
+    tabloid = article(
+        "tabloid",
+        "FUREY'S FINISHED",
+        hours=3,
+        summary="Rovers boss axed after a seventh straight defeat leaves the club rock bottom.",
+    )
+    assert "furei" in features(tabloid).openers and "furei" not in features(tabloid).names
+    assert [s.ids for s in group([wire, tabloid])] == [("wire", "tabloid")]
