@@ -1313,6 +1313,7 @@ class Eighth(Seventh):
     backed_floor: float = stories.BACKED_FLOOR
     strong: float = 0.0
     shouted: bool = stories.SHOUTED
+    shouted_title: float = 0.0  # a title in capitals weighs this (0: as any title, stories.TITLE)
     figure_digits: int = 0  # a figure of this many digits within BACKED_HOURS: RARE_ONE of t (0: off)
 
     def label(self) -> str:
@@ -1326,6 +1327,8 @@ class Eighth(Seventh):
             )
         if self.strong:
             parts.append(f"single link at {self.strong}x")
+        if self.shouted_title:
+            parts.append(f"a title in capitals weighs {self.shouted_title}")
         if self.figure_digits:
             parts.append(f"a figure of {self.figure_digits}+ digits within the hours: x{self.rare_one} of t")
         return ", ".join(parts)
@@ -1335,7 +1338,8 @@ class Eighth(Seventh):
         backed = {"BACKED_HOURS": self.backed_hours, "BACKED_MORE": self.backed_more}
         backed |= {"BACKED_FLOOR": self.backed_floor, "SHOUTED": self.shouted}
         strong = strong_links(self.strong) if self.strong else nothing()
-        with super().applied(table), _patched_module(**backed), strong:
+        shouting = shouted_titles(self.shouted_title) if self.shouted_title else nothing()
+        with super().applied(table), _patched_module(**backed), strong, shouting:
             yield
 
     def index_class(self) -> type[StoryIndex]:
@@ -1348,6 +1352,27 @@ _BACKED = Eighth(rare_one=0.7, backed_floor=0.05, shouted=False)
 
 def _from_backed(**changes) -> Eighth:
     return dataclasses.replace(_BACKED, **changes)
+
+
+@contextmanager
+def shouted_titles(weight: float) -> Iterator[None]:
+    """A title in capitals ("BARGAIN BASEMENT BUST", a tabloid's pun) weighs `weight` per word
+    in place of stories.TITLE: its words rarely say what the report is about."""
+    plain_features = stories.features
+
+    def weighed(entry: StoryEntry, memo=None) -> Features:
+        letters = [c for c in entry.title if c.isalpha()]
+        if not letters or not all(c.isupper() for c in letters):
+            return plain_features(entry, memo)
+        saved = stories.TITLE
+        stories.TITLE = weight
+        try:
+            return plain_features(entry, memo)
+        finally:
+            stories.TITLE = saved
+
+    with _patched_module(features=weighed):
+        yield
 
 
 def long_figures(digits: int) -> type[StoryIndex]:
@@ -1389,4 +1414,5 @@ EIGHTH_SETTINGS = (
     # chosen (build/stories.py now): a rare name x0.6 of t, a backed one floor 0, shouted words
     Eighth(),
     *(Eighth(figure_digits=d) for d in (3, 4)),
+    *(Eighth(shouted_title=w) for w in (2.0, 1.0)),
 )
