@@ -153,7 +153,7 @@ class Features:
 # The shape of `features`' answer: raised when it changes, as articles are cached with their features.
 # 2: G7 one name, offices and months plain words; 3: openers; 4: countries one term; 5: common terms weigh less;
 # 6: common_terms.txt counted again with blind-4 (a term's weight follows the table), and rare names link more;
-# 7: common_terms.txt counted again with blind-5
+# 7: common_terms.txt counted again with blind-5, and the words of a headline in capitals among the openers
 VERSION = 7
 
 # How much one occurrence counts by where it is, and by what it is.
@@ -191,7 +191,7 @@ RARE_HOURS = 12.0
 RARE_ONE = 0.6
 RARE_COUNT = 2
 RARE_FLOOR = 0.05
-# A rare name backed by a specific that is no name (a figure of two digits or more, or a plain
+# A rare name backed by a specific other than a name (a figure of two digits or more, or a plain
 # word of PREFIX letters few events use) marks one event over a longer span than RARE_HOURS:
 # within BACKED_HOURS such a pair needs RARE_ONE of the threshold and BACKED_FLOOR of other
 # words in common (a retailer's collapse and the next morning's lenders' losses, sharing its name
@@ -740,8 +740,8 @@ class StoryIndex:
 
     def _backed(self, a: str, b: str) -> bool:
         """Whether a pair in one language within BACKED_HOURS shares a rare name (no country)
-        and BACKED_MORE specifics that are no names: figures of two digits or more, plain words
-        of PREFIX letters few events use."""
+        and BACKED_MORE other specifics, none of them a name: figures of two digits or more,
+        plain words of PREFIX letters few events use."""
         if abs(self.times[a] - self.times[b]) > BACKED_HOURS * 3600.0:
             return False
         fa, fb = self.feats[a], self.feats[b]
