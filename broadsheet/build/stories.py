@@ -38,8 +38,8 @@ labelled set in `bench/stories/` (figures in bench/README.md's "Stories" section
   past 12 hours names alone count for nothing (one man at one forum on two days). A rare name
   backed by a specific that is no name (a figure of two digits or more, or a plain word of
   five letters few events use: "tiebreak") marks one event within 24 hours (`BACKED_HOURS`):
-  such a pair needs `RARE_ONE` of the threshold and no floor (`BACKED_FLOOR`), as a retailer's
-  collapse and the next morning's losses of its lenders do.
+  such a pair needs `RARE_ONE` of the threshold and no floor (`BACKED_FLOOR`), as a carmaker's
+  job cuts and the next morning's analysis of its trade do.
   Between languages only names and figures can match, so such a link needs 0.82 of the
   threshold and two names or figures in common (`CROSS_NAMES`), one a name of both. There
   names are also matched loosely (`_loose`: the first letter and the consonants, c/k and
@@ -194,8 +194,8 @@ RARE_FLOOR = 0.05
 # A rare name backed by a specific other than a name (a figure of two digits or more, or a plain
 # word of PREFIX letters few events use) marks one event over a longer span than RARE_HOURS:
 # within BACKED_HOURS such a pair needs RARE_ONE of the threshold and BACKED_FLOOR of other
-# words in common (a retailer's collapse and the next morning's lenders' losses, sharing its name
-# and a word of the trade). A second rare name is no such backing: the same cast in another
+# words in common (a carmaker's job cuts and the next morning's analysis of its trade, sharing
+# its name and a word few events use). A second rare name is no such backing: the same cast in another
 # scene shares its names (a leader at a forum on two days). A country is no rare name here.
 BACKED_HOURS = 24.0
 BACKED_MORE = 1
