@@ -15,6 +15,7 @@ bench/stories/blind-1.yaml, written before this round, is read once at its end (
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -717,6 +718,15 @@ NO_RARE_NAMES = 2.0  # stories.RARE_NAME no name reaches: the rounds before the 
 
 
 @contextmanager
+def seventh_method() -> Iterator[None]:
+    """build/stories.py without the eighth round: no backed rare names, no shouted headlines'
+    words as openers, one rare name x0.7 of the threshold (0.8 across languages is the caller's
+    `StorySettings`)."""
+    with _patched_module(BACKED_HOURS=0.0, RARE_ONE=0.7, SHOUTED=False):
+        yield
+
+
+@contextmanager
 def no_rare_names() -> Iterator[None]:
     """build/stories.py without the seventh round's looser link for a shared rare name."""
     with _patched_module(RARE_NAME=NO_RARE_NAMES):
@@ -1286,4 +1296,123 @@ SEVENTH_SETTINGS = (
     *(Seventh(rare=r) for r in (0.7, 0.85, 0.9)),
     *(Seventh(threshold=t) for t in (0.18, 0.22)),
     Seventh(stem=5),
+)
+
+
+# --- The eighth round: a rare name backed by one more specific, over a longer span -------------
+
+
+@dataclass(frozen=True)
+class Eighth(Seventh):
+    """One setting of the eighth round: the seventh's, with a rare name backed by more specifics
+    (`stories.BACKED_*`; hours 0: off) and single link for strong links (0: off)."""
+
+    across: float = 0.82
+    backed_hours: float = stories.BACKED_HOURS
+    backed_more: int = stories.BACKED_MORE
+    backed_floor: float = stories.BACKED_FLOOR
+    strong: float = 0.0
+    shouted: bool = stories.SHOUTED
+    shouted_title: float = 0.0  # a title in capitals weighs this (0: as any title, stories.TITLE)
+    figure_digits: int = 0  # a figure of this many digits within BACKED_HOURS: RARE_ONE of t (0: off)
+
+    def label(self) -> str:
+        parts = [super().label()]
+        if self.shouted:
+            parts.append("shouted headlines' words as openers")
+        if self.backed_hours:
+            parts.append(
+                f"a rare name and {self.backed_more} figure or rare word within {self.backed_hours:g} h: "
+                f"x{self.rare_one} of t, floor {self.backed_floor}"
+            )
+        if self.strong:
+            parts.append(f"single link at {self.strong}x")
+        if self.shouted_title:
+            parts.append(f"a title in capitals weighs {self.shouted_title}")
+        if self.figure_digits:
+            parts.append(f"a figure of {self.figure_digits}+ digits within the hours: x{self.rare_one} of t")
+        return ", ".join(parts)
+
+    @contextmanager
+    def applied(self, table: dict[str, float]) -> Iterator[None]:
+        backed = {"BACKED_HOURS": self.backed_hours, "BACKED_MORE": self.backed_more}
+        backed |= {"BACKED_FLOOR": self.backed_floor, "SHOUTED": self.shouted}
+        strong = strong_links(self.strong) if self.strong else nothing()
+        shouting = shouted_titles(self.shouted_title) if self.shouted_title else nothing()
+        with super().applied(table), _patched_module(**backed), strong, shouting:
+            yield
+
+    def index_class(self) -> type[StoryIndex]:
+        return long_figures(self.figure_digits) if self.figure_digits else StoryIndex
+
+
+# The round's first step (a backed rare name within 24 h, 0.82 across), the others moved from it
+_BACKED = Eighth(rare_one=0.7, backed_floor=0.05, shouted=False)
+
+
+def _from_backed(**changes) -> Eighth:
+    return dataclasses.replace(_BACKED, **changes)
+
+
+@contextmanager
+def shouted_titles(weight: float) -> Iterator[None]:
+    """A title in capitals ("BARGAIN BASEMENT BUST", a tabloid's pun) weighs `weight` per word
+    in place of stories.TITLE: its words rarely say what the report is about."""
+    plain_features = stories.features
+
+    def weighed(entry: StoryEntry, memo=None) -> Features:
+        letters = [c for c in entry.title if c.isalpha()]
+        if not letters or not all(c.isupper() for c in letters):
+            return plain_features(entry, memo)
+        saved = stories.TITLE
+        stories.TITLE = weight
+        try:
+            return plain_features(entry, memo)
+        finally:
+            stories.TITLE = saved
+
+    with _patched_module(features=weighed):
+        yield
+
+
+def long_figures(digits: int) -> type[StoryIndex]:
+    """StoryIndex where a figure of `digits` digits or more ("5,200" jobs) shared within
+    BACKED_HOURS lowers the threshold as a rare name does."""
+
+    class LongFigures(StoryIndex):
+        def _backed(self, a: str, b: str) -> bool:
+            if super()._backed(a, b):
+                return True
+            if abs(self.times[a] - self.times[b]) > stories.BACKED_HOURS * 3600.0:
+                return False
+            shared = self.feats[a].names & self.feats[b].names
+            # (the floor is waived by any shared figure of two digits already)
+            return any(t[0].isdigit() and sum(c.isdigit() for c in t) >= digits for t in shared)
+
+    return LongFigures
+
+
+EIGHTH_SETTINGS = (
+    _from_backed(backed_hours=0.0, across=0.8),  # the seventh round's method with the table counted again
+    *(_from_backed(backed_hours=0.0, across=a) for a in (0.82, 0.85)),
+    # a rare name backed by a figure or a rare plain word
+    _BACKED,
+    *(_from_backed(backed_hours=h, across=0.8) for h in (24.0, 36.0, 48.0)),
+    _from_backed(backed_hours=36.0),
+    *(_from_backed(backed_floor=f) for f in (0.0, 0.03, 0.07)),
+    _from_backed(backed_more=2),
+    *(_from_backed(rare_one=x) for x in (0.6, 0.8)),
+    # single link for strong links
+    _from_backed(strong=2.0),
+    *(_from_backed(backed_hours=0.0, across=0.8, strong=s) for s in (1.5, 2.0)),
+    # shouted headlines' words as openers
+    *(_from_backed(shouted=True, backed_hours=h) for h in (24.0, 36.0, 0.0)),
+    *(_from_backed(shouted=True, rare_one=x) for x in (0.5, 0.55, 0.6)),
+    *(_from_backed(shouted=True, rare_one=0.6, backed_floor=f) for f in (0.03, 0.0)),
+    *(_from_backed(shouted=True, rare_one=0.6, threshold=t) for t in (0.18, 0.22)),
+    _from_backed(shouted=True, rare_one=0.6, rare_hours=18.0),
+    # chosen (build/stories.py now): a rare name x0.6 of t, a backed one floor 0, shouted words
+    Eighth(),
+    *(Eighth(figure_digits=d) for d in (3, 4)),
+    *(Eighth(shouted_title=w) for w in (2.0, 1.0)),
 )

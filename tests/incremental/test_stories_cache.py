@@ -65,7 +65,8 @@ def test_after_a_body_edit_the_command_line_regroups_that_article_alone(tmp_path
 def test_new_grouping_settings_group_afresh(tmp_path, settled_trees):
     site = story_site(settled_trees)
     assert _cli(site)[0]
-    write_tree(site, {"broadsheet.yaml": SETTINGS + "stories:\n  threshold: 0.9\n"})
+    # an hour apart at most: the reports of each story are 13 hours apart or more (edits.STORY_DATES)
+    write_tree(site, {"broadsheet.yaml": SETTINGS + "stories:\n  window_hours: 1\n"})
     ok, state, _ = _cli(site)
     assert ok and state.grouping is not None and state.grouping.regrouped == ARTICLES
     assert story_pages(site / "site") == []
