@@ -681,18 +681,18 @@ CHESS_FINAL = [
 ]
 
 
-def test_two_rare_names_within_hours_lower_the_floor_and_later_only_a_rare_word_backing_them_does():
+def test_two_rare_names_within_hours_lower_the_floor_and_later_nothing_backs_them():
     first, second = CHESS_FINAL
     assert [s.ids for s in group(CHESS_FINAL)] == [("chess-1", "chess-2")]
     # Past RARE_HOURS the names alone are the same cast's next scene: apart...
     later = replace(second, date=first.date + timedelta(hours=method.RARE_HOURS + 2))
     unbacked = replace(later, summary="A rook slip late in the night handed Valk the Halden trophy.")
     assert group([first, unbacked]) == ()
-    # ...unless a plain word few events use backs them ("tiebreak", "rapid": the eighth round),
-    # within BACKED_HOURS and no longer.
-    assert [s.ids for s in group([first, later])] == [("chess-1", "chess-2")]
-    latest = replace(second, date=first.date + timedelta(hours=method.BACKED_HOURS + 2))
-    assert group([first, latest]) == ()
+    # ...and a plain word few events use ("tiebreak", "rapid") backing them does not join them
+    # either: the eighth round's backed names are off (on blind-6, unseen, they joined a city's
+    # two stories of one day; bench/README.md).
+    assert method.BACKED_HOURS == 0
+    assert group([first, later]) == ()
     common = method._commonness()
     assert [name for name in ("valk", "marro", "halde") if common.get(name, 1.0) >= method.RARE_NAME] == [
         "marro",
@@ -700,6 +700,10 @@ def test_two_rare_names_within_hours_lower_the_floor_and_later_only_a_rare_word_
     ]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the eighth round's shouted headlines are off with its backed names (blind-6, bench/README.md)",
+)
 def test_a_shouted_headline_names_what_the_other_report_names_mid_sentence():
     """A tabloid headline in capitals names no one by the acronym rule ("FUREY'S FINISHED"), but
     its words may be names: read as opening words, they meet a report that names them."""
