@@ -475,7 +475,10 @@ def _wait_for_writers(layout: Layout) -> None:
     let go at once: this build's own workers share it only once this build has levelled."""
     if fcntl is None:  # no flock (Windows): workers write nothing there (hand_over is not used)
         return
-    fd = os.open(_writers_lock(layout), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:  # made by the first worker that writes: none yet, no worker to wait for
+        fd = os.open(_writers_lock(layout), os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
     finally:

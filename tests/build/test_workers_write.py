@@ -7,13 +7,17 @@ written a file the build's process was never told of). Real files, real worker p
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 
-from broadsheet.build import render, write
+from broadsheet.build import output_folder, render, write
 
-from conftest import run_cli, stories, tree_bytes
+from conftest import REPO, run_cli, stories, tree_bytes
 
 pytestmark = pytest.mark.skipif(
     (os.cpu_count() or 1) < 2 or write.fcntl is None, reason="needs two cores (workers) and flock"
@@ -106,5 +110,55 @@ def test_workers_lost_partway_leave_the_trees_to_be_compared_in_full(make_site, 
     edit_a_body(site, "A second added sentence.")
     assert run_cli("build", "--site", site).code == 0
     assert b"Third footer" not in b"".join(tree_bytes(site / "site").values())
+    assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
+
+
+def blocked_on(lock: Path, pid: int) -> bool:
+    """The process waits for a flock on this file (the kernel's list of locks says so)."""
+    inode = os.stat(lock).st_ino
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "->" in fields and fields[-4] == str(pid) and fields[-3].endswith(f":{inode}"):
+            return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads the kernel's list of locks")
+def test_a_build_waits_for_a_killed_builds_workers_before_levelling_the_tree(make_site, tmp_path):
+    """A build killed while its workers write leaves the trees to be compared in full, and
+    its workers finish their pages after it is gone. The next build compares the trees only
+    once they have: a page an orphaned worker writes while the next build waits is found."""
+    site = site_with_footer(make_site, "First footer")
+    for footer in ("Second footer", "First footer"):
+        (site / "templates/_footer.html").write_text(f"<footer><p>{footer}</p></footer>\n")
+        assert run_cli("build", "--site", site).code == 0
+    layout = output_folder.Layout(site / "site")
+    live = layout.live()
+    idle = layout.tree(next(name for name in output_folder.TREES if name != live))
+    output_folder.write_state(layout, output_folder.TreeState(live))  # as _level leaves it, before any write
+    pages = sorted(str(p.relative_to(idle)) for p in idle.rglob("index.html"))
+    orphan = write.PageWriter(
+        write.Into(str(idle), None, str(site / "site"), {}, frozenset(), str(layout.trees / "writers.lock"), owner=0)
+    )
+    assert orphan.put(pages[0], b"a killed build's page\n")  # takes the writers' lock, as a worker does
+
+    edit_a_body(site, "An added sentence.")
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "--site", str(site), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while process.poll() is None and not blocked_on(layout.trees / "writers.lock", process.pid):
+            time.sleep(0.01)
+        waited = process.poll() is None
+        assert orphan.put(pages[-1], b"its last page, written while the next build waits\n")
+    finally:
+        assert orphan.lock is not None
+        os.close(orphan.lock)  # the orphan's end
+        process.wait()
+    assert waited, "the build did not wait for the writers' lock"
+    assert process.returncode == 0
     assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
