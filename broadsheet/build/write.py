@@ -6,7 +6,9 @@ file), writes the files that changed into it as they are made, removes what is g
 commits by pointing the output's link at it. Until that one rename, readers see the old
 site; from it on, the new one; a build killed in between leaves the old site and a tree
 the next build levels again. A one-article change writes a few files, links the few the
-last build changed, and renames one link.
+last build changed, and renames one link. When many pages are rendered by worker processes,
+the workers write them into that tree themselves (`hand_over`, `PageWriter`), and the
+writer is told what they wrote.
 
 Before the switch, the new bytes are put on disk (an fsync each, or one sync for many), so
 a power cut cannot leave the link pointing at empty files.
