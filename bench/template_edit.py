@@ -2,7 +2,7 @@
 template every page includes goes, between the main process's CPU, the writer's waits on
 the disk and the render workers.
 
-    python bench/template_edit.py SITE_DIR [--repeat 3]
+    python bench/template_edit.py SITE_DIR [--repeat 3] [--pause 0.5]
 
 SITE_DIR is a kept corpus (bench/corpus.py; a copy, as its output and cache are written),
 best one whose build cache is warm (`bench/live.py N --site DIR` leaves it so). As serve
@@ -68,6 +68,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--pause", type=float, default=0.5, help="seconds between one edit's end and the next (what runs after a build)"
+    )
     args = parser.parse_args()
     pool.start_forkserver()  # as serve does, before any thread
     server = DevServer(args.site / "site", "/", "127.0.0.1", 0)
@@ -86,7 +89,7 @@ def main() -> None:
         report = live.rebuild({"templates/_footer.html"})
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-        time.sleep(0.5)  # the forkserver reaps the workers as they exit
+        time.sleep(args.pause)  # the forkserver reaps the workers as they exit
         after = workers_cpu()
         spent = None if theirs is None or after is None else after - theirs
         workers.append(spent)
