@@ -26,8 +26,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -182,7 +180,6 @@ class OutputWriter:
         _sync(self.folder, self.changed)
         point_output_at(self.layout, self.target)  # the commit point
         self.committed = True
-        self._empty_trash()
         # The tree just left differs from the new one by what this build wrote and removed
         # (a first build has no other tree yet: the next build makes it in full).
         lag: tuple[list[str] | None, list[str] | None] = (
@@ -207,23 +204,6 @@ class OutputWriter:
                 shutil.rmtree(self.folder if self.had_trees else self.layout.trees)
             elif self.levelled and not self.unreported:  # what was written, and what is still the last build's
                 write_state(self.layout, TreeState(self.live, sorted(self.changed | self.stale), [], self.live_names))
-        if self.levelled:
-            self._empty_trash()
-
-    def _empty_trash(self) -> None:
-        """The files set aside while levelling (this build's, and any a killed build left)
-        unlinked, now that readers have the new site (or the old one still): at once in a
-        process that may fork its workers (the command line: no thread may be left running),
-        else (the dev server, whose threads keep it from forking anyway) by a thread, so
-        the browser is told to reload without waiting on the disk."""
-        with suppress(OSError):
-            folders = [f for f in self.layout.trees.glob(TRASH + "*") if stat.S_ISDIR(os.lstat(f).st_mode)]
-            if not folders:
-                return
-            if threading.active_count() > 1:
-                threading.Thread(target=_empty, args=(folders,), name="trash", daemon=True).start()
-            else:
-                _empty(folders)
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -259,11 +239,7 @@ class OutputWriter:
             if safe_relative(rel):
                 _remove(self.folder, rel)
         self.stale = {rel for rel in state.lag_changed or () if safe_relative(rel)}  # linked at the commit
-        if len(self.stale) < UNLINKERS * 8:  # a few: unlinked here and now
-            _unlink_all(self.folder, self.stale)
-            return
-        trash = Path(tempfile.mkdtemp(prefix=TRASH, dir=self.layout.trees))
-        _set_aside(self.folder, self.stale, trash)
+        _unlink_all(self.folder, self.stale)
 
     def _level_in_full(self) -> None:
         """After a kill, a full disk or a new second tree: every file compared by inode."""
@@ -611,49 +587,6 @@ def _link_new(source: str, target: str) -> None:
 
 
 NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)  # a file system without hard links
-
-
-TRASH = "trash-"  # folders beside the trees (`.site.trees/trash-*`), of files set aside while levelling
-
-
-def _set_aside(root: Path, paths: Iterable[str], trash: Path) -> None:
-    """The files at these paths moved out of the tree being levelled into `trash`, a folder
-    beside it on the same file system, to be unlinked after the switch (`_empty`). A rename
-    frees no blocks, so it does not wait on the file system's journal as an unlink does (see
-    `_unlink_all`): 3,000 renames take 0.07 s here where one thread's unlinks take 2 s, and a
-    template edit's 14,739 were 1-3 s of wall time before the workers began. Only plain
-    files and symlinks, below real folders of the tree (never through a symlink)."""
-    folders = {""}  # checked to be real folders
-
-    def in_folders(rel: str) -> bool:
-        parent = rel.rpartition("/")[0]
-        if parent in folders:
-            return True
-        if not in_folders(parent):
-            return False
-        try:
-            if not stat.S_ISDIR(os.lstat(os.path.join(root, parent)).st_mode):
-                return False
-        except OSError:
-            return False
-        folders.add(parent)
-        return True
-
-    for n, rel in enumerate(sorted(paths)):
-        if not in_folders(rel):
-            continue
-        path = os.path.join(root, rel)
-        with suppress(OSError):
-            if not stat.S_ISDIR(os.lstat(path).st_mode):
-                os.rename(path, os.path.join(trash, f"{n}-{rel.rpartition('/')[2]}"))
-
-
-def _empty(folders: list[Path]) -> None:
-    """Trash folders unlinked, their files by several threads at once (`_unlink_all`)."""
-    for folder in folders:
-        with suppress(OSError):
-            _unlink_all(folder, os.listdir(folder))
-            os.rmdir(folder)
 
 
 def _unlink_all(root: Path, paths: Iterable[str]) -> None:

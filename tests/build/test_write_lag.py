@@ -88,30 +88,3 @@ def test_the_threads_never_unlink_through_a_symlink_in_the_tree_they_level(make_
     assert b"First footer" in (elsewhere / "index.html").read_bytes()  # the idle tree's bytes, left there
     assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
-
-
-def test_the_files_the_last_build_changed_are_unlinked_only_after_the_switch(make_site, tmp_path, monkeypatch):
-    """Unlinking them waits on the disk (with online discard): before the switch they are only
-    moved aside, out of the tree (a rename frees no blocks), and unlinked once readers
-    have the new site."""
-    out = tmp_path / "out"
-    for footer in ("First footer", "Second footer"):
-        assert run_cli("build", "--site", site_of(make_site, footer), "--output", out).code == 0
-    layout = output_folder.Layout(out)
-    before = layout.live()
-    seen: list[str | None] = []  # for each page unlinked: the tree readers had then
-    unlink = os.unlink
-
-    def spied(path, **keywords):
-        unlink(path, **keywords)
-        if str(path).endswith(".html"):
-            seen.append(layout.live())
-
-    monkeypatch.setattr(write, "UNLINKERS", 1)  # set aside from 8 files on
-    monkeypatch.setattr(os, "unlink", spied)
-    site = site_of(make_site, "Third footer")
-    assert run_cli("build", "--site", site, "--output", out).code == 0
-    assert len(seen) >= 8 and before not in seen
-    assert [p.name for p in layout.trees.iterdir() if p.name.startswith(write.TRASH)] == []
-    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
-    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
