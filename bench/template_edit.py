@@ -2,7 +2,7 @@
 template every page includes goes, between the main process's CPU, the writer's waits on
 the disk and the render workers.
 
-    python bench/template_edit.py SITE_DIR [--repeat 3]
+    python bench/template_edit.py SITE_DIR [--repeat 3] [--pause 0.5]
 
 SITE_DIR is a kept corpus (bench/corpus.py; a copy, as its output and cache are written),
 best one whose build cache is warm (`bench/live.py N --site DIR` leaves it so). As serve
@@ -11,13 +11,16 @@ workers are the forkserver's), the warm-up; then each edit rewrites templates/_f
 and rebuilds. Per edit: wall time, the main process's CPU time (user and sys), and, wall
 and CPU, the writer's levelling of the tree it writes (`_level`: unlinking the files the
 last build changed), its writing of new files (`_write_new`) and all its `put`s (the
-rest of `put` is comparing a page with the live tree's). The workers' CPU is not counted
-(they are the forkserver's children, not this process's).
+rest of `put` is comparing a page with the live tree's). Where the workers write the pages
+(write.PageWriter), `_write_new` and most of `put` happen in them, not here. The workers'
+CPU (user and sys, all of them together) is read off the forkserver, which reaps them:
+its children's times in /proc (Linux; shown as "?" elsewhere).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing.forkserver
 import os
 import statistics
 import sys
@@ -51,10 +54,23 @@ def timed(owner: object, name: str) -> None:
     setattr(owner, name, measured)
 
 
+def workers_cpu() -> float | None:
+    """CPU time of the forkserver's children it has reaped (the render workers), in seconds."""
+    pid = multiprocessing.forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--pause", type=float, default=0.5, help="seconds between one edit's end and the next (what runs after a build)"
+    )
     args = parser.parse_args()
     pool.start_forkserver()  # as serve does, before any thread
     server = DevServer(args.site / "site", "/", "127.0.0.1", 0)
@@ -65,20 +81,30 @@ def main() -> None:
     live.warm()
     for owner, name in ((write.OutputWriter, "_level"), (write, "_write_new"), (write.OutputWriter, "put")):
         timed(owner, name)
-    walls, cpus = [], []
+    walls, cpus, workers = [], [], []
     for n in range(args.repeat):
         SPENT.clear()
         (args.site / "templates/_footer.html").write_text(f"<footer><p>Footer edit {n} at {time.time()}</p></footer>\n")
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, theirs = time.perf_counter(), time.process_time(), workers_cpu()
         report = live.rebuild({"templates/_footer.html"})
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
+        time.sleep(args.pause)  # the forkserver reaps the workers as they exit
+        after = workers_cpu()
+        spent = None if theirs is None or after is None else after - theirs
+        workers.append(spent)
         parts = "  ".join(f"{name} {w:5.2f}/{c:4.2f}" for name, (w, c) in SPENT.items())
         print(
             f"edit {n}: {report.rendered} pages, wall {walls[-1]:6.2f} s, main CPU {cpus[-1]:5.2f} s, "
+            f"workers' CPU {'?' if spent is None else f'{spent:5.2f}'} s, "
             f"load {os.getloadavg()[0]:.1f}; wall/CPU s: {parts}"
         )
-    print(f"median wall {statistics.median(walls):.2f} s, main CPU {statistics.median(cpus):.2f} s")
+    known = [spent for spent in workers if spent is not None]
+    theirs = f"{statistics.median(known):.2f} s" if known else "?"
+    print(
+        f"median wall {statistics.median(walls):.2f} s, main CPU {statistics.median(cpus):.2f} s, "
+        f"workers' CPU {theirs} (both together)"
+    )
     live.save_cache()
 
 

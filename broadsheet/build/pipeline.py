@@ -118,8 +118,10 @@ def build(
             finisher = newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS on the way
             skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))
             rendered = render.render_pages(
-                every_page, env, request.site_dir, common, skip, advance, finisher.put, recipe
-            )
+                every_page, env, request.site_dir, common, skip, advance, finisher.put, recipe,
+                write.handing_over(writer, finisher.contexts), writer.told,
+            )  # fmt: skip
+            writer.reported()
             clock.lap("render")
             generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild, moved)
             problems += write.put_generated(writer, generated, static.files, static.origins)

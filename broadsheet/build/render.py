@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from broadsheet import theme
-from broadsheet.build import pool, relative, sitefiles
+from broadsheet.build import pool, relative, sitefiles, write
 from broadsheet.build.config import Settings
 from broadsheet.build.routes import Page
 from broadsheet.problems import Problem, not_utf8
@@ -166,12 +166,17 @@ def render_pages(
     advance: Callable[[int], None] | None = None,
     sink: Callable[[str, bytes | None], None] | None = None,
     recipe: Callable[[], jinja2.Environment] | None = None,
+    hand_over: Callable[[], write.Into] | None = None,
+    told: Callable[[str, bool], None] | None = None,
 ) -> RenderResult:
     """Render every page but those that `skip` says are on disk as they would come out.
     With a sink, each page's bytes (None when skipped) go there as soon as they are made,
     and the result keeps only their paths (as None), so a big site is never all in memory.
     `recipe`: a picklable function that makes `env` again, which lets workers that were
-    not forked from here (the dev server's) render the pages too."""
+    not forked from here (the dev server's) render the pages too. `hand_over`, when the
+    pages are many enough for workers: the tree being written, where the workers put the
+    pages themselves (write.PageWriter), each then `told` (path, whether written) instead
+    of given to the sink."""
     result = RenderResult({}, [], 0)
     todo = []
     for page in pages:
@@ -182,11 +187,20 @@ def render_pages(
         else:
             todo.append(page)
     problems: set[Problem] = set()
-    for html, page in zip(_render_all(_RenderJob(todo, env, site_dir, common), advance, recipe), todo, strict=True):
+    into = (
+        hand_over() if hand_over is not None and told is not None and pool.count(len(todo), PARALLEL_FROM) > 1 else None
+    )
+    job = _RenderJob(todo, env, site_dir, common, into)
+    for html, page in zip(_render_all(job, advance, recipe), todo, strict=True):
         if isinstance(html, Problem):
             problems.add(html)
             continue
         result.rendered += 1
+        if isinstance(html, bool):  # put on disk by the worker (or found there): told, not sunk
+            assert told is not None  # into says so
+            told(page.path, html)
+            result.pages[page.path] = None
+            continue
         if sink:
             sink(page.path, html)
         result.pages[page.path] = None if sink else html  # a sink has taken it: not held twice
@@ -200,6 +214,8 @@ class _RenderJob:
     env: jinja2.Environment
     site_dir: Path
     common: dict[str, Any]
+    into: write.Into | None = None  # where the pages go (write.PageWriter), when the workers write them
+    writer: write.PageWriter | None = None  # made in the process that renders
 
     def __post_init__(self) -> None:
         # Cards are kept for one job: the next (serve's next build) may bring other entries.
@@ -207,16 +223,22 @@ class _RenderJob:
         if isinstance(cards, Cards):
             cards.forget()
 
-    def render(self, bounds: tuple[int, int]) -> list[bytes | Problem]:
+    def render(self, bounds: tuple[int, int]) -> list[bytes | bool | Problem]:
+        """Each page's bytes; with `into`, True for a page written into the tree, False for
+        one the live tree has as it comes out (write.PageWriter.put)."""
         start, stop = bounds
-        out: list[bytes | Problem] = []
+        out: list[bytes | bool | Problem] = []
+        if self.into is not None and self.writer is None:
+            self.writer = write.PageWriter(self.into)
         for page in self.pages[start:stop]:
             try:
                 html = self.env.get_template(page.template).render({**self.common, **page.context})
             except Exception as exc:  # any template error: report it, keep going to find the rest
                 out.append(template_problem(exc, page.template, self.site_dir))
                 continue
-            out.append(self._finished(html, page).encode("utf-8"))
+            data = self._finished(html, page).encode("utf-8")
+            put = self.writer.put(page.path, data) if self.writer is not None else None
+            out.append(data if put is None else put)
         return out
 
     def _finished(self, html: str, page: Page) -> str:
@@ -230,7 +252,7 @@ class _RenderJob:
 
 def _render_all(
     job: _RenderJob, advance: Callable[[int], None] | None, recipe: Callable[[], jinja2.Environment] | None = None
-) -> Iterator[bytes | Problem]:
+) -> Iterator[bytes | bool | Problem]:
     """Across the cores for a big build (build/pool.py). Forked workers share the pages and
     the template environment without copying them. Where this process may not fork (the
     dev server's threads), a recipe for the environment lets the pages travel instead
@@ -258,12 +280,12 @@ def _render_all(
 
 def _travelled(
     job: _RenderJob, recipe: Callable[[], jinja2.Environment], chunks: list[tuple[int, int]], workers: int
-) -> Iterator[list[bytes | Problem]]:
+) -> Iterator[list[bytes | bool | Problem]]:
     """The chunks rendered by workers that got the pages pickled, once each. A chunk that
     comes back for other pages than this process's (their paths, in order), or from a
     worker running another copy of Broadsheet (one that imported it from elsewhere on
     its path), is rendered here instead: a worker's page is this process's, or unused."""
-    travelling = _TravellingJob(job.pages, job.site_dir, job.common, recipe, job.env, _compiled(job.env))
+    travelling = _TravellingJob(job.pages, job.site_dir, job.common, recipe, job.env, _compiled(job.env), job.into)
     for (code, paths, rendered), bounds in zip(
         pool.run(travelling, chunks, workers, picklable=True), chunks, strict=True
     ):
@@ -285,18 +307,19 @@ class _TravellingJob:
     recipe: Callable[[], jinja2.Environment]
     env: jinja2.Environment | None = None
     compiled: dict[str, bytes] = field(default_factory=dict)  # templates' code, compiled here (CompiledTemplates)
+    into: write.Into | None = None  # where the worker puts the pages it renders (write.PageWriter)
     job: _RenderJob | None = None  # made once a worker: its cards last for all its chunks
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "env": None, "job": None}
 
-    def __call__(self, bounds: tuple[int, int]) -> tuple[str, list[str], list[bytes | Problem]]:
+    def __call__(self, bounds: tuple[int, int]) -> tuple[str, list[str], list[bytes | bool | Problem]]:
         if self.job is None:
             env = self.env
             if env is None:
                 env = self.recipe()
                 env.bytecode_cache = CompiledTemplates(self.compiled)  # only for the sources compiled from
-            self.job = _RenderJob(self.pages, env, self.site_dir, self.common)
+            self.job = _RenderJob(self.pages, env, self.site_dir, self.common, self.into)
         rendered = self.job.render(bounds)
         return __file__, [page.path for page in self.pages[bounds[0] : bounds[1]]], rendered
 

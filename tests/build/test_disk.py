@@ -46,10 +46,11 @@ def fill(disk: Path) -> Path:
 
 def leftovers(disk: Path) -> list[str]:
     """Anything a build leaves beside its output or in a cache folder but the output, its two
-    trees and their record, and the caches."""
+    trees, their record and the lock its render workers share while they write, and the caches."""
     found = [p.name for p in disk.iterdir() if p.name not in ("out", ".out.trees", "filler", ".broadsheet")]
     trees = disk / ".out.trees"
-    found += [p.name for p in trees.iterdir() if p.name not in ("a", "b", "state.json")] if trees.is_dir() else []
+    kept = ("a", "b", "state.json", "writers.lock")
+    found += [p.name for p in trees.iterdir() if p.name not in kept] if trees.is_dir() else []
     return found + [p.name for p in (disk / ".broadsheet").rglob("*.tmp")]
 
 
