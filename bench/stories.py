@@ -746,7 +746,9 @@ def development() -> tuple[list[StoryEntry], dict[str, str]]:
 READ_BATCHES = ("blind-1", "blind-2", "blind-3", "blind-4", "blind-5")
 # Measured once at the end of the round it was written for, not yet read for tuning: the next
 # round may read it (then it joins READ_BATCHES, and `--commonness` counts it).
-MEASURED_BATCHES: dict[str, str] = {"blind-6": "measured once at the eighth round's end, not yet read"}
+MEASURED_BATCHES: dict[str, str] = {
+    "blind-6": "measured once at the eighth round's end and once with WordLlama (stories_semantic.py), not yet read"
+}
 
 
 def development_before(batches: tuple[str, ...]) -> tuple[list[StoryEntry], dict[str, str]]:
