@@ -775,27 +775,7 @@ def paraphrase_cv() -> None:
 def seventh_cv() -> None:
     """The seventh round: the threshold against recall, stems, figures' and the summary's weights,
     and two rare names lowering the floor, each week of every development entry judged by the others."""
-    import importlib.util
-
-    import stories_fit
-
-    entries, labels = development()
-    weeks = len(set(stories_fit.weeks_of(entries, labels).values()))
-    print(
-        f"{len(entries)} entries (labelled-*.yaml, {', '.join(READ_BATCHES)}), {weeks} weeks, each judged by the others"
-    )
-    only_labelled = [e for e in entries if ":" not in e.id]
-    # the written case of tests/build/test_stories.py a rare city's name must not join
-    spec = importlib.util.spec_from_file_location("test_stories", HERE.parent / "tests" / "build" / "test_stories.py")
-    assert spec is not None and spec.loader is not None
-    tests = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(HERE.parent / "tests"))
-    spec.loader.exec_module(tests)
-    written = ((tests.TRAM_CRASH, {("tram-1", "tram-2")}),)
-    rows = stories_fit.seventh_round(
-        entries, labels, only_labelled, site_entries(Path(".")), stories_fit.SEVENTH_SETTINGS, demo_as_tested(), written
-    )
-    _print_rows(rows)
+    _round_cv(stories_fit_settings("SEVENTH_SETTINGS"))
 
 
 def eighth_cv() -> None:
@@ -822,6 +802,7 @@ def _round_cv(settings: tuple) -> None:
         f"{len(entries)} entries (labelled-*.yaml, {', '.join(READ_BATCHES)}), {weeks} weeks, each judged by the others"
     )
     only_labelled = [e for e in entries if ":" not in e.id]
+    # the written case of tests/build/test_stories.py a rare city's name must not join
     spec = importlib.util.spec_from_file_location("test_stories", HERE.parent / "tests" / "build" / "test_stories.py")
     assert spec is not None and spec.loader is not None
     tests = importlib.util.module_from_spec(spec)
