@@ -2,8 +2,8 @@
 and the record of what earlier publishes put where (`published-urls.json`).
 
 The record maps each URL a publish has put online to the content file of the article that
-was there, so that a later build can tell when that article's URL changed, and write a
-redirect from the old one. It lives in the site folder, not in `.broadsheet/` (a cache that
+was there (a story page: its first article's), so that a later build can tell when that
+article's URL (or its story's) changed, and write a redirect from the old one. It lives in the site folder, not in `.broadsheet/` (a cache that
 may be deleted, and that CI starts without): the user commits it with the content. Only
 `broadsheet publish` writes it (`publish/history.py`); a build reads it and changes nothing.
 

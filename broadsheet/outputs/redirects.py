@@ -6,6 +6,9 @@ Cloudflare Pages answer with a real 301; the S3 target reads it for its redirect
 Old addresses come from two places: an article's `aliases:` (by hand), and the record of
 published URLs (`build/published.py`): a URL an earlier publish put online whose article
 (the same content file) now has another URL. An alias wins over the record for one path.
+A story page is recorded under its first article's file: when the story's URL moves (its
+first article retitled, its `story:` key renamed), the old one leads to the story that
+article is in now, or to the article when it is in none.
 Redirect pages are not pages of the site: no sitemap, feed or search index lists them.
 """
 
@@ -18,7 +21,8 @@ from markupsafe import Markup
 
 from broadsheet.build import claims
 from broadsheet.build.config import Settings
-from broadsheet.build.model import SiteModel
+from broadsheet.build.coverage import STORIES_PATH
+from broadsheet.build.model import Entry, SiteModel
 from broadsheet.build.published import RECORD, output_file
 from broadsheet.theme.localise import Localiser
 
@@ -59,14 +63,29 @@ def plan(model: SiteModel, record: dict[str, tuple[str, int]]) -> list[Redirect]
     recorded = []
     for old, (source, line) in sorted(record.items()):
         entry = by_source.get(source)
-        if entry is not None and old != "/" + entry.path and old not in written:
-            recorded.append(Redirect(old, entry.url, RECORD, line))
+        if entry is None or old in written:
+            continue
+        path, url = _now_at(model, entry, old)
+        if old != path:
+            recorded.append(Redirect(old, url, RECORD, line))
     return sorted(aliases + recorded)
 
 
+def _now_at(model: SiteModel, entry: Entry, old: str) -> tuple[str, str]:
+    """(site path, URL) where a recorded path's article is now: an old story page's is the
+    story the article is in (or the article, in none), any other old path's the article."""
+    story = model.story_of.get(entry.url) if old.startswith("/" + STORIES_PATH) else None
+    if story is not None:
+        return "/" + story.path, story.url
+    return "/" + entry.path, entry.url
+
+
 def site_urls(model: SiteModel) -> dict[str, str]:
-    """Site path -> content file of every article published: what a publish records."""
-    return {"/" + e.path: e.article.path for e in model.entries}
+    """Site path -> content file of every article published, and of every story page (its
+    first article's file): what a publish records."""
+    urls = {"/" + e.path: e.article.path for e in model.entries}
+    urls.update({"/" + s.path: s.entries[0].article.path for s in model.stories})
+    return urls
 
 
 def outputs(redirects: list[Redirect], settings: Settings) -> dict[str, bytes]:

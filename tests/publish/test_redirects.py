@@ -304,3 +304,45 @@ def test_a_static_redirects_file_replaces_the_generated_one(make_site):
     assert result.code == 0, result.err
     assert (site / "site/_redirects").read_text(encoding="utf-8") == "/x /y 302\n"
     assert targets(site / "site/old/index.html")[0] == NEW
+
+
+def test_a_story_page_moved_after_a_publish_redirects_to_where_its_story_is_now(make_site):
+    from datetime import datetime
+
+    from broadsheet.build.pipeline import build as build_site
+    from broadsheet.build.request import BuildRequest
+    from broadsheet.publish.history import record_published
+
+    def write(a_keys: dict[str, str], b_keys: dict[str, str]) -> None:
+        (site / "content/a.md").write_text(
+            article("Port strike begins", "2025-06-19 09:00", "Dockers walked out.", **a_keys), encoding="utf-8"
+        )
+        (site / "content/b.md").write_text(
+            article("Ships wait offshore", "2025-06-19 15:00", "Eleven ships queue.", **b_keys), encoding="utf-8"
+        )
+
+    site = make_site({"content/a.md": "", "content/b.md": ""}, SETTINGS)
+    write({"story": "port-strike"}, {"story": "port-strike"})
+    report = build_site(BuildRequest(site, now=datetime.fromisoformat(NOW)))
+    assert report.ok
+    record_published(site, report)  # what publish does: the story page is recorded under its first article
+    record = json.loads((site / "published-urls.json").read_text(encoding="utf-8"))
+    assert record["/stories/port-strike/"] == "content/a.md"
+
+    write({"story": "dock-strike"}, {"story": "dock-strike"})  # the editor renames the key
+    result = build(site)
+    assert result.code == 0, result.err
+    moved = "https://example.org/digest/stories/dock-strike/"
+    assert targets(site / "site/stories/port-strike/index.html") == (moved, moved, moved)
+    assert "/digest/stories/port-strike/ /digest/stories/dock-strike/ 301\n" in (site / "site/_redirects").read_text(
+        encoding="utf-8"
+    )
+    assert "Ships wait offshore" in (site / "site/stories/dock-strike/index.html").read_text(encoding="utf-8")
+
+    write({"story": "false"}, {"story": "false"})  # no story any more: the old page leads to its first article
+    result = build(site)
+    assert result.code == 0, result.err
+    first = "https://example.org/digest/2025/06/19/port-strike-begins/"
+    assert targets(site / "site/stories/port-strike/index.html") == (first, first, first)
+    assert not (site / "site/stories/dock-strike").exists()  # never published: no redirect, rightly gone
+    assert run_cli("check", "--site", site, "--now", NOW).code == 0
