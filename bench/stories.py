@@ -854,7 +854,8 @@ SEVENTH = StorySettings(across_languages=0.8)  # the sixth and seventh rounds' s
 def blind() -> None:
     """Every blind batch present (bench/stories/blind-*.yaml), each written before a round's
     tuning and measured once at its end: blind-1 (third round), blind-2 (fourth), blind-3 (fifth), blind-4 (sixth) and blind-5 (seventh) have been
-    read and are development data since; any other is unseen until its measure."""
+    read and are development data since; blind-6 (eighth) was measured once; any other is unseen
+    until its measure."""
     import stories_fit
 
     demo = site_entries(Path("."))

@@ -752,7 +752,7 @@ class StoryIndex:
         if BACKED_HOURS <= 0 or abs(self.times[a] - self.times[b]) > BACKED_HOURS * 3600.0:
             return False
         fa, fb = self.feats[a], self.feats[b]
-        named = (fa.names & fb.names) | (fa.names & fb.openers) | (fa.openers & fb.names)
+        named = _names_in_common(fa, fb)
         common, countries = _commonness(), _country_terms()
         if not any(not t[0].isdigit() and t not in countries and common.get(t, 1.0) >= RARE_NAME for t in named):
             return False
@@ -770,8 +770,7 @@ class StoryIndex:
         among them."""
         if abs(self.times[a] - self.times[b]) > RARE_HOURS * 3600.0:
             return 0
-        fa, fb = self.feats[a], self.feats[b]
-        shared = (fa.names & fb.names) | (fa.names & fb.openers) | (fa.openers & fb.names)
+        shared = _names_in_common(self.feats[a], self.feats[b])
         common = _commonness()
         return sum(1 for term in shared if not term[0].isdigit() and common.get(term, 1.0) >= RARE_NAME)
 
@@ -944,3 +943,9 @@ def _average_link(
         for g in sorted((sorted(g, key=position.__getitem__) for g in groups.values()), key=lambda g: position[g[0]])
         if len(g) > 1
     ]
+
+
+def _names_in_common(fa: Features, fb: Features) -> frozenset[str]:
+    """The names two articles share, a word one opens a sentence with and the other names
+    among them (`_opened_with`)."""
+    return (fa.names & fb.names) | (fa.names & fb.openers) | (fa.openers & fb.names)
