@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import signal
 import socket
 import sys
 import threading
 import webbrowser
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from broadsheet.build import config, pool
 from broadsheet.build.request import BuildRequest
 from broadsheet.problems import EXIT_INTERRUPTED, display_path, errors, print_problems
+from broadsheet.serve import ctrl_c
 from broadsheet.serve.server import DevServer, PortInUse, error_heading
 from broadsheet.serve.session import LiveSite
 from broadsheet.serve.watch import Watcher
@@ -52,10 +50,11 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         live = LiveSite(request, server)
         live.rebuild()  # the build cache's short cuts, and with no thread yet, forked workers as in `build`
         live.save_cache()
-        server.serve()
-        watcher = Watcher(args.site, live.rebuild)
-        watcher.start()
-        threading.Thread(target=live.warm, name="warm-up", daemon=True).start()
+        with ctrl_c.for_the_main_thread_only():  # the main thread sleeps below until Ctrl-C
+            server.serve()
+            watcher = Watcher(args.site, live.rebuild)
+            watcher.start()
+            threading.Thread(target=live.warm, name="warm-up", daemon=True).start()
         if args.drafts or args.future:
             print(
                 "warning: drafts or future articles are in the output: do not publish this site/ as it is",
@@ -68,7 +67,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        with _ctrl_c_ignored():  # a second Ctrl-C while stopping would end in a traceback
+        with ctrl_c.ignored():
             if interrupted:
                 print("\nStopped.", file=sys.stderr)
             if watcher is not None:
@@ -88,18 +87,6 @@ def reachable_from_elsewhere(host: str) -> bool:
     except (OSError, UnicodeError):
         return True  # cannot tell; the server will say if it cannot listen there
     return not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
-
-
-@contextmanager
-def _ctrl_c_ignored() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread gets signals, or may set their handlers
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def start_server(output, base_path: str, host: str, port: int, heading: str | None = None) -> DevServer | None:

@@ -277,6 +277,22 @@ def test_ctrl_c_during_the_first_build_stops_cleanly(tmp_path):
     assert tree_bytes(site / "site") in (before, after)
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists threads through /proc")
+def test_ctrl_c_taken_by_another_thread_than_the_main_one_still_stops_the_server(served):
+    # The kernel may hand SIGINT to any thread that does not block it. When the server's own
+    # thread took it, Python noted it but never woke the main thread: `serve` hung (seen in CI).
+    # kill() with a thread's id asks the kernel to give the signal to that thread if it can.
+    _, _, process = served
+    others = [int(tid) for tid in os.listdir(f"/proc/{process.pid}/task") if int(tid) != process.pid]
+    assert others, "the server runs threads"
+    os.kill(max(others), signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("Ctrl-C taken by another thread did not stop the server")
+    assert process.returncode == 0 and err.strip().splitlines() == ["Stopped."], err
+
+
 @pytest.mark.parametrize("port", ["65536", "-1", "eighty"])
 def test_a_port_outside_the_range_is_a_usage_error(make_site, port):
     site = make_site({"content/world/a.md": article("A", "2025-06-19")})
