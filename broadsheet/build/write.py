@@ -104,9 +104,11 @@ class OutputWriter:
         self.wanted: set[str] = set()
         self.changed: set[str] = set()  # files written into the target: they differ from the live tree's
         self.relinked: set[str] = set()  # files linked from the live tree: their stamps moved
-        # Files the last build changed, still its bytes in the target: linked from the live
-        # tree at the commit unless this build writes them first (a template edit rewrites
-        # every page: linking each, to unlink it again at once, was 20% of the main process's work)
+        # Files the last build changed, still the bytes of the build before in the target (the
+        # target's own files, no link into the live tree): rewritten in place where this build
+        # writes them (a template edit rewrites every page), linked from the live tree at the
+        # commit where it does not (linking each, to replace it at once, was 20% of the main
+        # process's work; creating a new file for each, 2-3 s of kernel time at 10,000 articles)
         self.stale: set[str] = set()
         self.levelled = False  # the target holds the live tree, plus self.changed
         self.live_names = ""  # digest of the live tree's file names, once levelled
@@ -161,6 +163,7 @@ class OutputWriter:
         try:
             _write_new(self.room, rel, data)
         except OSError as exc:  # name the file the user knows, not the tree it went to
+            self.stale.add(rel)  # it may be half rewritten: not the live tree's, whatever it was
             raise OSError(exc.errno, exc.strerror, str(self.output / rel)) from None
         self.changed.add(rel)
         self.stale.discard(rel)
@@ -170,7 +173,9 @@ class OutputWriter:
         if self.live is not None and not self.changed and not removed:
             return WriteResult(len(self.wanted), (), (), dict(self.on_disk))
         self._level()
-        for rel in sorted(self.stale - self.changed - set(removed)):
+        unwritten = sorted(self.stale - self.changed - set(removed))
+        _unlink_all(self.folder, unwritten)  # at once: one after another, each may wait on the disk
+        for rel in unwritten:
             if not self._relink(rel):
                 _remove(self.folder, rel)  # not in the live tree (any more): not in its copy either
         self.stale.clear()
@@ -238,8 +243,8 @@ class OutputWriter:
         for rel in state.lag_removed or ():  # known: _level checked lag_known()
             if safe_relative(rel):
                 _remove(self.folder, rel)
-        self.stale = {rel for rel in state.lag_changed or () if safe_relative(rel)}  # linked at the commit
-        _unlink_all(self.folder, self.stale)
+        # rewritten in place if this build writes them, else linked at the commit
+        self.stale = {rel for rel in state.lag_changed or () if safe_relative(rel)}
 
     def _level_in_full(self) -> None:
         """After a kill, a full disk or a new second tree: every file compared by inode."""
@@ -488,7 +493,11 @@ def _wait_for_writers(layout: Layout) -> None:
 
 
 def _write_new(room: _Room, rel: str, data: bytes) -> None:
-    """A new file (never written in place: the old one may be a hard link into the live tree)."""
+    """The file at rel in the tree being written: the file there rewritten in place when it is
+    the tree's own (`_Room.rewrite`), else a new file (a hard link into the live tree is never
+    written through)."""
+    if room.rewrite(rel, data):
+        return
     with open(room.make(rel), "wb") as file:
         file.write(data)
 
@@ -524,6 +533,33 @@ class _Room:
         if self.fresh:
             self.files.add(rel)
         return path
+
+    def rewrite(self, rel: str, data: bytes) -> bool:
+        """`data` written over the file at rel when that is a regular file no other name
+        links to (not a link shared with the live tree, which would change what readers see):
+        the bytes of a build before this one's last, which the tree being written still
+        holds where the last build wrote a file. Rewriting a file in place costs the kernel a
+        tenth of unlinking it and creating another (14,739 pages of a template edit: 0.2-0.4 s
+        of system time against 3.3 s, on this project's ext4 disk). False when there is no such
+        file (nothing there, a shared link, a folder, a symlink, something not regular, a
+        system without O_NOFOLLOW): the caller makes a new file."""
+        if self.fresh or not NO_FOLLOW:  # a fresh tree holds only what this build put there
+            return False
+        self._folder(rel.rpartition("/")[0])
+        if rel in self.folders:
+            return False
+        try:
+            fd = os.open(os.path.join(self.root, rel), os.O_WRONLY | NO_FOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:  # nothing there, a symlink (ELOOP), a folder (EISDIR), a pipe with no reader
+            return False
+        with open(fd, "wb") as file:  # no O_TRUNC: a file shrinks below, only when it must
+            found = os.fstat(fd)
+            if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
+                return False
+            file.write(data)
+            if found.st_size > len(data):
+                file.truncate()  # at the end of what was written
+        return True
 
     def _folder(self, rel: str) -> None:
         if rel in self.folders:
@@ -585,6 +621,8 @@ def _link_new(source: str, target: str) -> None:
             raise
         shutil.copy2(source, target, follow_symlinks=False)
 
+
+NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)  # 0 where the system has none (Windows): files never rewritten there
 
 NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)  # a file system without hard links
 
