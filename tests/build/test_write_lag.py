@@ -78,9 +78,7 @@ def idle_tree(out):
     return layout.tree(next(name for name in output_folder.TREES if name != layout.live()))
 
 
-def test_a_page_the_last_build_changed_is_rewritten_in_place_where_the_tree_being_written_holds_it(
-    make_site, tmp_path
-):
+def test_a_page_the_last_build_changed_is_rewritten_in_place_where_the_tree_being_written_holds_it(make_site, tmp_path):
     """The tree being written holds, where the last build wrote a page, the build before's
     page in a file of its own: a template edit writes over it rather than unlinking it and
     making another (a tenth of the kernel's work). A file held open there shows the new page;
