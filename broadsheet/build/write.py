@@ -156,7 +156,8 @@ class OutputWriter:
         self.wanted.add(rel)
         if data is None or not safe_relative(rel):
             return
-        if self.live is not None and _same(self.layout.tree(self.live) / rel, data, self.on_disk.get(rel)):
+        stamp = self.on_disk.get(rel)
+        if self.live is not None and _same(os.path.join(self.layout.tree(self.live), rel), data, stamp and stamp[0]):
             return
         self._level()
         assert self.room is not None  # made by _level
@@ -374,13 +375,27 @@ def intact(on_disk: dict[str, Stamp], written: dict[str, Stamp]) -> set[str]:
     return {rel for rel, stamp in on_disk.items() if written.get(rel) == stamp}
 
 
-def _same(previous: Path, data: bytes, stamp: Stamp | None) -> bool:
-    if stamp is None or stamp[0] != len(data):
+def _same(previous: str, data: bytes, size: int | None) -> bool:
+    """Whether the file at `previous` holds `data`, read only when the last build left it
+    that size. With the os module's calls, not pathlib's (a Path made, a buffered file
+    opened): asked of every page a template edit renders. A short read only makes the page
+    be written again; one byte more than `data` shows a file that grew since."""
+    if size != len(data):
         return False
     try:
-        return previous.read_bytes() == data
+        fd = os.open(previous, os.O_RDONLY | _READ_FLAGS)
     except OSError:
         return False
+    try:
+        return os.read(fd, len(data) + 1) == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+# a pipe put there by hand is not waited on; no newline translation where the system has it
+_READ_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def _stamp(path: Path) -> Stamp:
@@ -447,10 +462,8 @@ class PageWriter:
         into = self.into
         if rel in into.excluded or not safe_relative(rel):
             return None
-        if into.live is not None:
-            size = into.sizes.get(rel)
-            if _same(Path(into.live, rel), data, None if size is None else (size, 0, 0, 0)):
-                return False
+        if into.live is not None and _same(os.path.join(into.live, rel), data, into.sizes.get(rel)):
+            return False
         if self.room is None:
             self._start()
         assert self.room is not None  # made by _start
