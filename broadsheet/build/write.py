@@ -2,10 +2,13 @@
 
 The output is a link to one of two trees (build/output_folder.py): the writer brings the
 tree nobody reads level with the live one (hard links: the trees share every unchanged
-file), writes the files that changed into it as they are made, removes what is gone, then
-commits by pointing the output's link at it. Until that one rename, readers see the old
-site; from it on, the new one; a build killed in between leaves the old site and a tree
-the next build levels again. A one-article change writes a few files, links the few the
+file), writes the files that changed into it as they are made (over the tree's own file
+where it has one, a page of the build before last; never through a link it shares with the
+live tree), removes what is gone, then commits by pointing the output's link at it. Until
+that one rename, readers see the old site; from it on, the new one; a build killed in
+between leaves the old site and a tree the next build levels again. (A reader that opened a
+file two switches ago and still holds it open may see it rewritten: readers take the site
+through the link, as the dev server and every publish target do.) A one-article change writes a few files, links the few the
 last build changed, and renames one link. When many pages are rendered by worker processes,
 the workers write them into that tree themselves (`hand_over`, `PageWriter`), and the
 writer is told what they wrote.
@@ -443,9 +446,9 @@ class Into:
 
 class PageWriter:
     """In a worker process: rendered pages put into the tree being written, as
-    `OutputWriter.put` would (compared with the live tree's, never written in place, folders
-    checked to be real ones), so the files' creation is spread over the cores rather than
-    left to the build's process (14,739 files at a template edit, 3-5 s of its CPU). Workers
+    `OutputWriter.put` would (compared with the live tree's, never written through a link
+    shared with it, folders checked to be real ones), so the files' creation is spread over
+    the cores rather than left to the build's process (14,739 files at a template edit, 3-5 s of its CPU). Workers
     share the tree: a folder one makes, another finds made. While it may write, it holds
     the writers' lock (shared), which the next build takes whole before levelling the tree:
     a worker of a build killed meanwhile finishes its page (the pool's pipe gone, it stops
