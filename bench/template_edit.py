@@ -8,12 +8,12 @@ SITE_DIR is a kept corpus (bench/corpus.py; a copy, as its output and cache are 
 best one whose build cache is warm (`bench/live.py N --site DIR` leaves it so). As serve
 does: the forkserver started first, one LiveSite, its first build, a thread running (so the
 workers are the forkserver's), the warm-up; then each edit rewrites templates/_footer.html
-and rebuilds. Per edit: wall time, the main process's CPU time (user and sys), and, wall
+and rebuilds. Per edit: wall time, the main process's CPU time (and its user and sys), and, wall
 and CPU, the writer's levelling of the tree it writes (`_level`: unlinking the files the
 last build changed), its writing of new files (`_write_new`) and all its `put`s (the
 rest of `put` is comparing a page with the live tree's). Where the workers write the pages
 (write.PageWriter), `_write_new` and most of `put` happen in them, not here. The workers'
-CPU (user and sys, all of them together) is read off the forkserver, which reaps them:
+CPU (user and sys, all of them together, and each part) is read off the forkserver, which reaps them:
 its children's times in /proc (Linux; shown as "?" elsewhere).
 """
 
@@ -54,14 +54,16 @@ def timed(owner: object, name: str) -> None:
     setattr(owner, name, measured)
 
 
-def workers_cpu() -> float | None:
-    """CPU time of the forkserver's children it has reaped (the render workers), in seconds."""
+def workers_cpu() -> tuple[float, float] | None:
+    """CPU time (user, system) of the forkserver's children it has reaped (the render
+    workers), in seconds."""
     pid = multiprocessing.forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except (OSError, TypeError):
         return None
-    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[13]) / tick, int(fields[14]) / tick  # cutime, cstime
 
 
 def main() -> None:
@@ -85,18 +87,21 @@ def main() -> None:
     for n in range(args.repeat):
         SPENT.clear()
         (args.site / "templates/_footer.html").write_text(f"<footer><p>Footer edit {n} at {time.time()}</p></footer>\n")
-        wall, cpu, theirs = time.perf_counter(), time.process_time(), workers_cpu()
+        wall, cpu, mine, theirs = time.perf_counter(), time.process_time(), os.times(), workers_cpu()
         report = live.rebuild({"templates/_footer.html"})
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
+        mine_after = os.times()
         time.sleep(args.pause)  # the forkserver reaps the workers as they exit
         after = workers_cpu()
-        spent = None if theirs is None or after is None else after - theirs
+        split = None if theirs is None or after is None else (after[0] - theirs[0], after[1] - theirs[1])
+        spent = None if split is None else sum(split)
         workers.append(spent)
         parts = "  ".join(f"{name} {w:5.2f}/{c:4.2f}" for name, (w, c) in SPENT.items())
         print(
             f"edit {n}: {report.rendered} pages, wall {walls[-1]:6.2f} s, main CPU {cpus[-1]:5.2f} s, "
-            f"workers' CPU {'?' if spent is None else f'{spent:5.2f}'} s, "
+            f"(user {mine_after.user - mine.user:4.2f}, sys {mine_after.system - mine.system:4.2f}), "
+            f"workers' CPU {'?' if split is None else f'{sum(split):5.2f} s (user {split[0]:5.2f}, sys {split[1]:4.2f})'}, "
             f"load {os.getloadavg()[0]:.1f}; wall/CPU s: {parts}"
         )
     known = [spent for spent in workers if spent is not None]

@@ -70,6 +70,33 @@ def test_a_template_edits_pages_are_written_by_the_workers_and_come_out_as_a_cle
     assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
 
 
+def test_workers_rewrite_in_place_the_pages_the_tree_being_written_holds_of_its_own(make_site, tmp_path, monkeypatch):
+    """A third template edit: the tree the workers write holds the first edit's pages, files
+    of its own (the second edit made new ones for the live tree), and they write over them
+    (a file held open there shows the new page), and the output is a clean build's."""
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(render, "CHUNK", 7)
+    site = site_with_footer(make_site, "First footer")
+    for footer in ("Second footer", "A longer third footer"):
+        (site / "templates/_footer.html").write_text(f"<footer><p>{footer}</p></footer>\n")
+        assert run_cli("build", "--site", site).code == 0
+    layout = output_folder.Layout(site / "site")
+    idle = layout.tree(next(name for name in output_folder.TREES if name != layout.live()))
+    pages = sorted(idle.rglob("index.html"))
+    assert len(pages) > 40
+    held = [os.open(page, os.O_RDONLY) for page in pages]
+    try:
+        (site / "templates/_footer.html").write_text("<footer><p>Fourth</p></footer>\n")
+        assert run_cli("build", "--site", site).code == 0
+        shown = [os.pread(fd, 1 << 20, 0) for fd in held]
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert all(b"<footer><p>Fourth</p></footer>\n" in page for page in shown)
+    assert run_cli("build", "--site", site, "--no-cache", "--output", tmp_path / "clean").code == 0
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / "clean")
+
+
 def edit_a_body(site, words: str) -> None:
     story = sorted((site / "content").rglob("*.md"))[0]
     story.write_text(story.read_text() + f"\n{words}\n")

@@ -46,9 +46,13 @@ def test_files_the_last_build_changed_and_this_one_keeps_are_linked_from_the_liv
     assert b"Second" in (out / beta).read_bytes()
 
 
-def test_the_files_the_last_build_changed_are_unlinked_by_threads_at_once(make_site, tmp_path, monkeypatch):
-    """An unlink that frees a file's blocks may wait on the disk's journal: the stale files of
-    a template edit are unlinked together by several threads, not one after another here."""
+def test_the_files_the_last_build_changed_and_this_one_keeps_are_unlinked_by_threads_at_once(
+    make_site, tmp_path, monkeypatch
+):
+    """An unlink that frees a file's blocks may wait on the disk's journal: after a template
+    edit, a body edit links the live tree's pages where the tree it writes still holds the
+    build before's, and those are unlinked together by several threads, not one after
+    another here."""
     out = tmp_path / "out"
     for footer in ("First footer", "Second footer"):
         assert run_cli("build", "--site", site_of(make_site, footer), "--output", out).code == 0
@@ -61,10 +65,52 @@ def test_the_files_the_last_build_changed_are_unlinked_by_threads_at_once(make_s
 
     monkeypatch.setattr(write, "UNLINKERS", 1)  # threads from 8 files on
     monkeypatch.setattr(os, "unlink", spied)
-    site = site_of(make_site, "Third footer")
+    site = site_of(make_site, "Second footer", alpha="Another body.")
     assert run_cli("build", "--site", site, "--output", out).code == 0
     pages = [here for path, here in unlinked if path.endswith(".html")]
     assert len(pages) >= 8 and not any(pages)
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def idle_tree(out):
+    layout = output_folder.Layout(out)
+    return layout.tree(next(name for name in output_folder.TREES if name != layout.live()))
+
+
+def test_a_page_the_last_build_changed_is_rewritten_in_place_where_the_tree_being_written_holds_it(make_site, tmp_path):
+    """The tree being written holds, where the last build wrote a page, the build before's
+    page in a file of its own: a template edit writes over it rather than unlinking it and
+    making another (a tenth of the kernel's work). A file held open there shows the new page;
+    a shorter page leaves nothing of the longer one behind."""
+    out = tmp_path / "out"
+    for footer in ("The first footer, the longest of them", "Second footer"):
+        assert run_cli("build", "--site", site_of(make_site, footer), "--output", out).code == 0
+    page = next(p for p in sorted(idle_tree(out).rglob("index.html")) if b"alpha-story" in p.read_bytes())
+    held = os.open(page, os.O_RDONLY)
+    try:
+        site = site_of(make_site, "Third")
+        assert run_cli("build", "--site", site, "--output", out).code == 0
+        shown = os.pread(held, 1 << 20, 0)
+    finally:
+        os.close(held)
+    assert b"<footer><p>Third</p></footer>" in shown and b"longest" not in shown
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_a_file_the_tree_being_written_shares_with_the_live_tree_is_never_written_through(make_site, tmp_path):
+    """A body edit leaves the two trees sharing every page it did not change (hard links): the
+    template edit after it makes new files for those, so the tree readers saw until its
+    switch keeps the old footer on every page."""
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", site_of(make_site, "First footer"), "--output", out).code == 0
+    assert run_cli("build", "--site", site_of(make_site, "First footer", "Another body."), "--output", out).code == 0
+    site = site_of(make_site, "Other footer", "Another body.")  # the same length: every page the same size
+    assert run_cli("build", "--site", site, "--output", out).code == 0
+    pages = [p.read_bytes() for p in idle_tree(out).rglob("*.html")]
+    assert len(pages) > 5
+    assert all(b"First footer" in page and b"Other footer" not in page for page in pages if b"<footer>" in page)
     assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
 
