@@ -101,7 +101,7 @@ def _taken(entries: list[os.DirEntry], folder: Path, site_dir: Path, problems: l
     taken = []
     for entry in entries:
         link = entry.is_symlink()
-        # a file or folder of an ASCII name is taken as it is: no path made for it (10,000 of them)
+        # an ASCII name that is no symlink needs no refusal check: no path made for it (10,000 of them)
         why = sitefiles.refusal(folder / entry.name, site_dir, link) if link or not entry.name.isascii() else None
         if why:
             problems.append(

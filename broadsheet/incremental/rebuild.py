@@ -13,7 +13,8 @@ Five things make a rebuild cheap, each behind one method:
 - `bodies_only`: when only articles' bodies changed since the last build (the command
   line's counterpart of `body_edits`, which it cannot use: a new process has no model),
   the model is made but only the edited articles' pages are rendered, and the sitemaps
-  and the feeds that carry no edited article kept as they are;
+  and the feeds that carry no edited article kept as they are; `paths_as_last` leaves out
+  the whole-site path checks when, besides, the last build reported nothing;
 - `page_skipper` and `remember`: a page, feed, sitemap or index whose fingerprint (what
   it is made of) is that of the file on disk, which nobody touched, is not made again.
 
