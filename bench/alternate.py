@@ -10,9 +10,13 @@ then with one fixed article's body edited before each run (the same edits in bot
 Each run is a whole process with PYTHONPATH set to the checkout; it prints the median and
 minimum wall time, the median CPU time (user + sys of the process and the workers it
 waited for: less moved by other work on the machine than the wall time) and the peak RSS.
-`--sites`: two copies of a corpus each version has built already (its output and build
-cache in place; one site per version, as caches of two versions do not mix), instead of
-a corpus written and built cold here; `--kinds`: which of the two kinds of run.
+`--compiled`: both checkouts' modules compiled to bytecode first (`compileall`), as pip
+leaves an installed copy; without it, where PYTHONDONTWRITEBYTECODE is set (as in the
+helpers' sessions), every run compiles every module of the checkout from source (~0.1 s
+of CPU at start-up, the same for both). `--sites`: two copies of a corpus each version
+has built already (its output and build cache in place; one site per version, as caches
+of two versions do not mix), instead of a corpus written and built cold here; `--kinds`:
+which of the two kinds of run.
 """
 
 from __future__ import annotations
@@ -60,8 +64,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--sites", type=Path, nargs=2, metavar=("OLD_SITE", "NEW_SITE"), help="built copies to use")
     parser.add_argument("--kinds", nargs="+", choices=("no change", "body edit"), default=("no change", "body edit"))
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="compile both checkouts' modules to bytecode first, as an installed copy is (else, where "
+        "PYTHONDONTWRITEBYTECODE is set, every run compiles them from source)",
+    )
     args = parser.parse_args()
     checkouts = {"old": args.old.resolve(), "new": args.new.resolve()}
+    for checkout in checkouts.values() if args.compiled else ():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "broadsheet")], check=True)
     with tempfile.TemporaryDirectory(prefix="broadsheet-alternate-") as tmp:
         sites = {name: Path(tmp) / name for name in checkouts}
         if args.sites:

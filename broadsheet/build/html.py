@@ -213,7 +213,9 @@ class _RelativeFinder(_Tags):
 def has_relative_urls(html: str) -> bool:
     """Whether an attribute holds a URL relative to the page's folder: not `/x`, not
     `#x`, not `scheme:x`."""
-    if MAYBE_RELATIVE.search(html.lower()) is None:
+    # No `=`, no attribute value: most summaries are a paragraph of text, and the pattern,
+    # with no fixed first letter, is tried at every place (10,000 summaries: 0.09 s)
+    if "=" not in html or MAYBE_RELATIVE.search(html.lower()) is None:
         return False
     finder = _RelativeFinder(html)
     finder.read()

@@ -9,6 +9,7 @@ which is what lets its result be cached by content hash.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import posixpath
 import re
 import signal
@@ -29,6 +30,21 @@ LINK_MARKER = "broadsheet-link:"
 # Python-Markdown holds a backslash escape (`\\`) as STX, the character's code, ETX until
 # its last step; this stage runs before that, so a link's href is read through it here.
 ESCAPED = re.compile(f"{STX}([0-9]+){ETX}")
+
+
+# Python-Markdown's own extensions among the defaults, made here rather than named: given a
+# name, Python-Markdown first lists every installed package's entry points (importlib.metadata
+# and a walk of site-packages, ~40 ms of a build that parses one article), to find in the
+# end the module markdown.extensions.<name> that these names stand for.
+OWN_EXTENSIONS = frozenset(e.name for e in DEFAULT_EXTENSIONS)
+
+
+def _built_in(chosen: Extension | str, setting: ExtensionSetting) -> Extension | str:
+    """The extension itself for one of Python-Markdown's own by name, with its options;
+    any other entry as it was."""
+    if not isinstance(chosen, str) or chosen not in OWN_EXTENSIONS:
+        return chosen
+    return importlib.import_module(f"markdown.extensions.{chosen}").makeExtension(**setting.configs())
 
 
 @dataclass
@@ -102,7 +118,7 @@ class MarkdownRenderer:
         self.extensions = extensions  # as the settings give them (markdown.extensions), checked to load there
         # `smarty` is our own typography pass (same output, a fraction of the time); other
         # extensions by name, their options given with the name, as Python-Markdown wants.
-        chosen = [typography.extension(e.name, e.configs()) for e in extensions]
+        chosen = [_built_in(typography.extension(e.name, e.configs()), e) for e in extensions]
         self.md = markdown.Markdown(
             extensions=[*chosen, _ArticleLinksExtension(self.log)],
             extension_configs={e.name: e.configs() for e, c in zip(extensions, chosen) if isinstance(c, str)},

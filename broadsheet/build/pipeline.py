@@ -92,15 +92,18 @@ def build(
         pictures = images.collect(
             static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies
         )
-        room = output_folder.room(request.output_dir)
-        problems += routes.too_long(pages + mail_pages, room, rebuild.fine_paths(room))
-        problems += write.check_names(static.origins, pictures.copies, room)
-        claimed = _claims(site_model, settings, pages, mail_pages, static, pictures)
-        moved, yielded = _redirects(redirects.plan(site_model, record), claimed, request.site_dir)
-        problems += claims.check(claimed + redirects.claims_of(moved), request.site_dir) + yielded
+        moved = redirects.plan(site_model, record)
+        # before anything is written: a name no file system (or Windows) takes, a path claimed
+        # twice; left out when only bodies changed since a build that reported nothing
+        if not rebuild.paths_as_last(articles, now, site_model.stories):
+            room = output_folder.room(request.output_dir)
+            problems += routes.too_long(pages + mail_pages, room, rebuild.fine_paths(room))
+            problems += write.check_names(static.origins, pictures.copies, room)
+            claimed = _claims(site_model, settings, pages, mail_pages, static, pictures)
+            moved, yielded = _redirects(moved, claimed, request.site_dir)
+            problems += claims.check(claimed + redirects.claims_of(moved), request.site_dir) + yielded
         # nothing from outside the site folder
         problems += [*static.problems, *render.template_problems(request.site_dir)]
-        # before anything is written: a name no file system (or Windows) takes, a path claimed twice
         if errors(problems):
             return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
         clock.lap("routes")

@@ -18,18 +18,20 @@ import collections
 import concurrent.futures
 import contextlib
 import gc
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import pickle
 import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from multiprocessing.context import BaseContext
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from broadsheet.build.collector import cycle_collector_paused
+
+# multiprocessing is imported where workers are started: a build with one chunk of
+# each kind to do (a body edit) starts none (its import, ~7 ms without bytecode)
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -80,6 +82,8 @@ def start_forkserver() -> None:
     first build; Ctrl-C reaching it while its interpreter starts up (before it ignores SIGINT
     itself) printed "Fatal Python error: init_import_site". An ignored SIGINT is inherited
     across exec, and Python leaves an ignored SIGINT ignored, so the server is never exposed."""
+    import multiprocessing.forkserver
+
     if (
         "forkserver" not in multiprocessing.get_all_start_methods()
         or threading.current_thread() is not threading.main_thread()
@@ -119,6 +123,8 @@ def chunked(items: list, size: int) -> list[list]:
 
 
 def _context(picklable: bool) -> BaseContext | None:
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")

@@ -130,7 +130,7 @@ class _Planner:
                     pages.append(old)
                     continue
             pages.append(
-                self.page(e.path, "article.html", entry=e, title=e.title, older=older, newer=newer,
+                self.page(e.path, "article.html", entry=e, title=e.article.title, older=older, newer=newer,
                           related=related, coverage=coverage)
             )  # fmt: skip
         return pages

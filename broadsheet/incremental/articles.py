@@ -7,6 +7,7 @@ into articles (the cache's, or parsed now)."""
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,9 @@ def key_all(
         key = key_of(source, file_digest)
         if raw is not None:
             keyed.read[key] = raw
-        state.files[source.rel] = (_stat_stamp(source.path), file_digest) if raw is not None or not before else before
+        state.files[source.rel] = (
+            (_stat_stamp(source.os_path), file_digest) if raw is not None or not before else before
+        )
         keyed.keys.append((source, key))
     return keyed
 
@@ -106,7 +109,7 @@ def _read_if_changed(source: scan.SourceFile, known, settled_before: int):
     last change is well before that build began, is not read again. A change in the
     same clock tick as that read would not show in the stat, hence the margin (the
     "racy clean" rule of git's index)."""
-    stamp = _stat_stamp(source.path)
+    stamp = _stat_stamp(source.os_path)
     if known and stamp and known[0] == stamp and stamp[3] < settled_before:
         return None, known[1]
     raw = content.read_bytes(source)
@@ -115,9 +118,9 @@ def _read_if_changed(source: scan.SourceFile, known, settled_before: int):
     return raw, content.digest(raw)
 
 
-def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
+def _stat_stamp(path: str | Path) -> tuple[int, int, int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)

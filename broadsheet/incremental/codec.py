@@ -507,6 +507,8 @@ def _decode_any(v: Any) -> Any:
     kind = type(v)
     if kind in (str, bool, float, bytes, int) or v is None:
         return v
+    if v == _NO_EXTRA:  # most articles' `extra`: no keys of the site's own
+        return {}
     _check(kind is tuple and len(v) >= 2 and type(v[0]) is str, "front matter value")
     tag = v[0]
     if tag in ("list", "tuple", "set", "frozenset") and len(v) == 2 and type(v[1]) is tuple:
@@ -534,6 +536,9 @@ def _decode_any(v: Any) -> Any:
         except ValueError:
             raise Unreadable("a number that is not a number") from None
     raise Unreadable("front matter value")
+
+
+_NO_EXTRA = ("dict", ())
 
 
 def _map(v: Any, what: str) -> dict:

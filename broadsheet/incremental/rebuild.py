@@ -13,7 +13,8 @@ Five things make a rebuild cheap, each behind one method:
 - `bodies_only`: when only articles' bodies changed since the last build (the command
   line's counterpart of `body_edits`, which it cannot use: a new process has no model),
   the model is made but only the edited articles' pages are rendered, and the sitemaps
-  and the feeds that carry no edited article kept as they are;
+  and the feeds that carry no edited article kept as they are; `paths_as_last` leaves out
+  the whole-site path checks when, besides, the last build reported nothing;
 - `page_skipper` and `remember`: a page, feed, sitemap or index whose fingerprint (what
   it is made of) is that of the file on disk, which nobody touched, is not made again.
 
@@ -245,6 +246,28 @@ class Rebuild:
         an edit may join or split stories, which shows on many pages). Then the pages are not fingerprinted, and only
         the edited ones rendered (page_skipper), and the sitemaps and the feeds that carry
         no edited article are kept as they are (remember)."""
+        outcome = self.state.outcome
+        if outcome is None or tuple(problems) != outcome.problems or not self._bodies_alone(articles, now, stories):
+            return False
+        if not self._bodies_stay_on(env, pages):
+            return False
+        self.only_bodies = True
+        return True
+
+    def paths_as_last(self, articles: list[Article], now: datetime, stories: Sequence[SiteStory]) -> bool:
+        """Whether the whole-site checks of output paths (names too long or refused, paths
+        claimed twice, redirects giving way) may be left out: the last build reported no
+        problem at all, and only articles' bodies changed since (`_bodies_alone`), so this
+        build's pages, files and redirects have the last build's paths and sources, and
+        the checks would give its answer, none. Asked after the model, before the routes'
+        checks; `bodies_only` still decides what is rendered."""
+        outcome = self.state.outcome
+        return outcome is not None and not outcome.problems and self._bodies_alone(articles, now, stories)
+
+    def _bodies_alone(self, articles: list[Article], now: datetime, stories: Sequence[SiteStory]) -> bool:
+        """bodies_only's conditions that need no page: the inputs other than the articles as
+        the last successful build saw them, no failed build between, its output untouched
+        since, the changed articles the same but for their bodies, the same stories."""
         from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
 
         outcome, state = self.state.outcome, self.state
@@ -254,19 +277,10 @@ class Rebuild:
             return False
         if outcome.inputs[FRAME:] != self._edited_since_output:  # a failed build came between
             return False
-        if self.on_disk != state.stamps or tuple(problems) != outcome.problems:
-            return False
-        if stories_digest(stories) != outcome.stories:
+        if self.on_disk != state.stamps or stories_digest(stories) != outcome.stories:
             return False
         by_path = {a.path: a for a in articles}
-        if any(
-            rel not in by_path or not body_edits.same_but_body(old, by_path[rel]) for rel, old in self._edited.items()
-        ):
-            return False
-        if not self._bodies_stay_on(env, pages):
-            return False
-        self.only_bodies = True
-        return True
+        return all(rel in by_path and body_edits.same_but_body(old, by_path[rel]) for rel, old in self._edited.items())
 
     def _bodies_stay_on(self, env: jinja2.Environment, pages: list[Page]) -> bool:
         """body_edits.bodies_stay, remembered under the digests of the pages' templates (as

@@ -181,6 +181,8 @@ def test_absolute_links_leaves_absolute_links_as_they_are(html):
         ('<a href="">x</a>', True),  # an empty URL is the page itself
         ('<form action="send">', True),
         ('<img srcset="/a.png 1x, b.png 2x">', True),
+        ("<img src=chart.png alt=Chart>", True),  # unquoted: the `=` is all there is
+        ("<p>A srcset, an href and a src in words, no attribute</p>", False),
         ('<a href="/x/">x</a> <a href="#note">n</a> <a href="HTTPS://e.org/">e</a>', False),
         ('<pre><code>&lt;img src="chart.png"&gt;</code></pre>', False),  # a code sample, not an image
         ('<span title="src=chart.png">x</span>', False),

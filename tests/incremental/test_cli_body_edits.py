@@ -224,6 +224,34 @@ def test_a_failed_build_between_is_no_base_for_a_build_of_bodies_alone(site, tmp
     assert same_as_clean(site, tmp_path)
 
 
+def _aliased_files() -> dict[str, str]:
+    """The twelve stories, one with an alias that is a tag's page: a warning every build."""
+    files = _site_files()
+    files["content/world/s5.md"] = article("Story 5", "2025-06-15 12:00", summary="S5", aliases="[/tags/t0/]")
+    return files
+
+
+def test_a_body_edit_after_a_build_with_a_path_warning_reports_it_again(settled_sites, tmp_path):
+    """The whole-site checks of paths are left out only after a build that reported
+    nothing: after this one, which warned of an alias that is a page, they run, so the
+    warning is said again and the alias stays the page, as in a clean build."""
+    site = settled_sites(_aliased_files)
+    warned = [p for p in cli_like(site).problems if "/tags/t0/ is not written" in p.message]
+    assert len(warned) == 1
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    report = cli_like(site)
+    assert report.ok and report.rendered == 1 and warned[0] in report.problems
+    assert same_as_clean(site, tmp_path)
+
+
+def test_a_body_edit_after_a_build_without_problems_reports_none(site, tmp_path):
+    cli_like(site)
+    append(site, "content/world/s3.md", "\nA second paragraph.\n")
+    report = cli_like(site)
+    assert report.ok and report.rendered == 1 and report.problems == []
+    assert same_as_clean(site, tmp_path)
+
+
 def restored_index(site):
     """The last build's search index as the next run of the command line takes it from the
     build cache and the live file (None: it made the index afresh)."""
