@@ -498,7 +498,9 @@ class Rebuild:
         )
         if state.keep_last:
             state.memo.pages = {page.path: page for page in made.pages}
-            snapshot = body_edits.take(self.request.site_dir, made, self._search_index(), self._bodies_stay(made))
+            snapshot = body_edits.take(
+                self.request.site_dir, made, self._search_index(), valid_until, self._bodies_stay(made)
+            )
             state.last = (self.request, snapshot) if snapshot else None
 
     def _bodies_stay(self, made: Made) -> Callable[[], bool] | None:

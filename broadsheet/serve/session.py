@@ -97,6 +97,8 @@ class LiveSite:
         with self.server.rebuilding():
             report = self.build(self.request, self.state, changed=paths)
         self._tell(report, time.perf_counter() - started, why)
+        if self.state.last is not None:  # the browser is reloading: what the next edit starts from, made now
+            body_edits.ready(self.state.last[1])
         # as `build` saves: after a build that passed and learned something
         learned = report.parsed or report.changed or report.removed
         self._learned |= report.ok and bool(learned or (self.state.outcome and self.state.outcome.inputs != known))
@@ -121,6 +123,7 @@ class LiveSite:
                     report = self.build(self.request, self.state, model_wanted=True)
                 if self.state.last is not None:
                     body_edits.prepare(self.state.last[1])
+                    body_edits.ready(self.state.last[1])
             except Exception as exc:  # a bug: said as any rebuild's would be
                 self._crashed(exc, "warm-up")
                 return
