@@ -112,6 +112,11 @@ class SiteModel:
     story_of: dict[str, SiteStory] = field(default_factory=dict)  # entry URL -> its story
     grouping: Grouping | None = field(default=None, compare=False, repr=False)  # for the next build (serve)
     related_places: RelatedPlaces | None = field(default=None, compare=False, repr=False)  # for the build cache
+    # The published articles in the order the terms were gathered from, and the terms by
+    # (kind, name as written): the next model's when its articles carry the same names (serve)
+    terms_from: tuple[tuple[Article, ...], dict[tuple[str, str], Term]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def entry(self, url: str | None) -> Entry | None:
         return self.by_url.get(url) if url else None
@@ -149,10 +154,11 @@ def build_model(
     kept = _Kept(previous if previous is not None and previous.settings == settings else None)
     all_paths = _article_paths(articles, settings, problems, kept.path_of)
     paths = {a.path: all_paths[a.path] for a in published if a.path in all_paths}
-    terms = _terms(published, settings)
+    terms = kept.same_terms(published)
+    if terms is None:
+        terms = kept.terms(_terms(published, settings))
     known = set(all_paths)
     failed = {*failed, *(a.path for a in articles if a.path not in all_paths)}  # and those whose URL another took
-    terms = kept.terms(terms)
     entries = [
         kept.entry(a, paths, terms) or _entry(a, paths, known, terms, settings, problems, failed)
         for a in published
@@ -179,6 +185,7 @@ def build_model(
         story_of=story_of,
         grouping=found.grouping,
         related_places=places,
+        terms_from=(tuple(published), terms),
     )
     return model, problems
 
@@ -198,6 +205,25 @@ class _Kept:
         same settings, so it would come out the same); None when it had none."""
         entry = self._entries.get(a.path)
         return entry.path if entry is not None and entry.article is a else None
+
+    def same_terms(self, published: list[Article]) -> dict[tuple[str, str], Term] | None:
+        """The last model's terms by name when they would come out the same: the same number
+        of published articles, each the very article it was at its place or one naming the
+        same tags, authors, section and source (a title edit). _terms reads nothing else of
+        them (the order decides only a source's homepage, the first given), and the base
+        path, the one setting it reads, is the last model's (`previous` is given only then)."""
+        made = self.previous.model.terms_from if self.previous is not None else None
+        if made is None or len(made[0]) != len(published):
+            return None
+        for new, old in zip(published, made[0], strict=True):
+            if new is not old and (new.tags, new.authors, new.section, new.source) != (
+                old.tags,
+                old.authors,
+                old.section,
+                old.source,
+            ):
+                return None
+        return made[1]
 
     def terms(self, terms: dict[tuple[str, str], Term]) -> dict[tuple[str, str], Term]:
         """The last model's Term wherever the new one is equal to it."""
