@@ -199,6 +199,7 @@ class _Kept:
         self._paths = {path: e.path for path, e in self._entries.items()}
         self._troubled = previous.troubled if previous else frozenset()
         self._by_name: dict[str, dict[str, Term]] = {}  # kind -> name as written -> term (entry())
+        self._terms_kept = False  # same_terms handed back the last model's terms
 
     def path_of(self, a: Article) -> str | None:
         """The output folder the last model gave this very article object (made with the
@@ -223,6 +224,7 @@ class _Kept:
                 old.source,
             ):
                 return None
+        self._terms_kept = True
         return made[1]
 
     def terms(self, terms: dict[tuple[str, str], Term]) -> dict[tuple[str, str], Term]:
@@ -251,6 +253,10 @@ class _Kept:
             # problem, content.py): most articles have none, and their 10,000 bodies are not searched.
             if LINK_MARKER in entry.body_html or LINK_MARKER in entry.summary_html:
                 return None
+        if self._terms_kept:
+            # The last model's terms by name, which its entries were made or checked with:
+            # this very article names the same ones, so the entry holds the very terms.
+            return entry
         if not self._by_name:  # once a build: the same terms as terms[(kind, name)], without a key made per name
             for (kind, name), term in terms.items():
                 self._by_name.setdefault(kind, {})[name] = term
@@ -272,13 +278,16 @@ class _Kept:
         if self.previous is None:
             return None
         old = self.previous.model.entries
-        if len(old) != len(entries) or any(
-            not _same_objects(a.tags, b.tags) for a, b in zip(old, entries, strict=True)
-        ):
+        if len(old) != len(entries):
+            return None
+        # Only the places that hold another entry than then are looked into (the same
+        # entry has the same tags and URL): a title edit's few, not 10,000
+        differ = [n for n, same in enumerate(map(operator.is_, old, entries)) if not same]
+        if any(not _same_objects(old[n].tags, entries[n].tags) for n in differ):
             return None
         # The URLs that moved (a title edit's one): a list naming none of them is the last
         # model's tuple itself; only those naming one are made again, by place.
-        moved = {was.url for was, new in zip(old, entries, strict=True) if was.url != new.url}
+        moved = {old[n].url for n in differ if old[n].url != entries[n].url}
         place = {e.url: n for n, e in enumerate(old)} if moved else {}
         related = self.previous.model.related
         return {
@@ -597,24 +606,24 @@ def _editions(entries: list[Entry], settings: Settings, story_of: dict[str, Site
 
 
 def _taxonomies(entries: list[Entry], terms) -> dict[str, Taxonomy]:
+    by_kind: dict[str, dict[str, list[Entry]]] = {kind: defaultdict(list) for kind in TAXONOMIES}
+    tags, authors, sections, sources = (by_kind[kind] for kind in ("tags", "authors", "sections", "sources"))
+    for e in entries:  # one pass over them all, each entry's terms read as fields: 10,000 entries
+        for term in e.tags:
+            tags[term.slug].append(e)
+        for term in e.authors:
+            authors[term.slug].append(e)
+        if e.section:
+            sections[e.section.slug].append(e)
+        if e.source:
+            sources[e.source.slug].append(e)
     result = {}
     for kind in TAXONOMIES:
-        by_slug: dict[str, list[Entry]] = defaultdict(list)
-        for e in entries:
-            for term in _entry_terms(e, kind):
-                by_slug[term.slug].append(e)
+        by_slug = by_kind[kind]
         unique = {t.slug: t for (k, _), t in terms.items() if k == kind and t.slug in by_slug}
         ordered = tuple(sorted(unique.values(), key=lambda t: (t.name.casefold(), t.slug)))
         result[kind] = Taxonomy(kind, ordered, {slug: tuple(es) for slug, es in sorted(by_slug.items())})
     return result
-
-
-def _entry_terms(e: Entry, kind: str) -> tuple[Term, ...]:
-    single = {"sections": e.section, "sources": e.source}
-    if kind in single:
-        term = single[kind]
-        return (term,) if term else ()
-    return e.tags if kind == "tags" else e.authors
 
 
 def _neighbours(entries: list[Entry]) -> dict[str, tuple[str | None, str | None]]:

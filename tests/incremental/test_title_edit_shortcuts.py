@@ -79,3 +79,21 @@ def test_a_reading_speed_edit_in_a_serve_session_parses_the_articles_again(make_
     assert build(request, state, changed={"broadsheet.yaml"}).ok
     assert page.read_bytes() != before  # ten minutes to read, not three
     clean_equals(site, tmp_path, "clean")
+
+
+def test_a_spelling_that_becomes_the_most_used_renames_the_term_on_every_page(make_site, tmp_path):
+    """Entries of articles nobody edited are kept with their terms only while the terms are
+    the last model's: here one edit makes "NATO" the most used spelling, a new term for
+    the articles that still write "nato"."""
+    files = {
+        "content/a.md": article("First", "2025-06-16 10:00", tags="[nato]"),
+        "content/b.md": article("Second", "2025-06-17 10:00", tags="[nato]"),
+        "content/c.md": article("Third", "2025-06-18 10:00", tags="[NATO]"),
+        "content/d.md": article("Fourth", "2025-06-19 10:00", tags="[Energy]"),
+    }
+    site = make_site(files)
+    request, state = serve_like(site)
+    (site / "content/d.md").write_text(article("Fourth", "2025-06-19 10:00", tags="[NATO]"))
+    assert build(request, state, changed={"content/d.md"}).ok
+    assert ">NATO<" in (site / "site/2025/06/16/first/index.html").read_text()
+    clean_equals(site, tmp_path, "clean")
