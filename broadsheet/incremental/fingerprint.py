@@ -68,6 +68,21 @@ class ContextHasher:
         page context's."""
         self._changed_in_place = True
 
+    @property
+    def deep(self) -> bool:
+        """This build looks into every record it takes over (something was changed in place)."""
+        return self._deep
+
+    def carry_context(self, page: str, context: dict) -> bool:
+        """context_digest(page, context) taken over without a look, for the very context
+        the last build digested for this page, while nothing was changed in place; False
+        (nothing taken) otherwise. What the caller worked out from it is kept too."""
+        earlier = self._previous_contexts.get(page)
+        if self._deep or earlier is None or earlier[0] is not context:
+            return False
+        self._contexts[page] = earlier
+        return True
+
     def context_digest(self, page: str, context: dict) -> bytes:
         """digest(context), taken over from the last build's context of the same page when
         it holds the same objects (see _same), or is the very context it was (routes.plan
@@ -282,6 +297,9 @@ class Memo:
         # parse settings they were made with (incremental/articles.py)
         self.cache_keys: dict[tuple[str, str, tuple[str, ...]], str] = {}
         self.cache_keys_settings = ""
+        # What the last full build's page fingerprints were made with: the site-wide digest
+        # and each template's (None after a build of bodies alone, or none yet)
+        self.fingerprinted_with: tuple[bytes, dict[str, bytes]] | None = None
 
     def start(self) -> None:
         self._previous, self._current = self._current, {}

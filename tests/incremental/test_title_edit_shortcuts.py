@@ -97,3 +97,72 @@ def test_a_spelling_that_becomes_the_most_used_renames_the_term_on_every_page(ma
     assert build(request, state, changed={"content/d.md"}).ok
     assert ">NATO<" in (site / "site/2025/06/16/first/index.html").read_text()
     clean_equals(site, tmp_path, "clean")
+
+
+FORTY = {
+    f"content/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 10} 1{i % 10}:00", tags=f"[Common, T{i % 4}]")
+    for i in range(40)
+}
+
+
+def retitle(site: Path, request: BuildRequest, state: BuildState, n: int) -> None:
+    (site / "content/a7.md").write_text(article(f"Story seven, take {n}", "2025-06-17 17:00", tags="[Common, T3]"))
+    assert build(request, state, changed={"content/a7.md"}).ok
+
+
+def test_pages_carried_over_a_title_edit_are_made_again_after_a_template_edit(make_site, tmp_path):
+    """The last build's very pages are carried with their fingerprints only while every
+    template's digest is the one those fingerprints were made with."""
+    site = make_site(FORTY, settings=SETTINGS + "per_page: 5\n")
+    request, state = serve_like(site)
+    retitle(site, request, state, 1)
+    assert state.memo.fingerprinted_with is not None
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/_footer.html").write_text("<footer>A new footer</footer>\n")
+    report = build(request, state, changed={"templates/_footer.html"})
+    assert report.ok and report.rendered == report.pages  # every page includes the footer
+    assert "A new footer" in (site / "site/2025/06/10/story-0/index.html").read_text()
+    clean_equals(site, tmp_path, "clean")
+
+
+def test_pages_carried_over_a_title_edit_are_made_again_after_a_stylesheet_edit(make_site, tmp_path):
+    """... and while the site-wide digest is (the stylesheet's fingerprinted name is in every page)."""
+    theme_css = Path(__file__).parents[2] / "broadsheet/theme/static/css/broadsheet.css"
+    site = make_site({**FORTY, "static/css/broadsheet.css": theme_css.read_text()}, settings=SETTINGS + "per_page: 5\n")
+    request, state = serve_like(site)
+    retitle(site, request, state, 1)
+    page = site / "site/2025/06/10/story-0/index.html"
+    before = page.read_bytes()
+    (site / "static/css/broadsheet.css").write_text(theme_css.read_text() + "\nbody { color: navy; }\n")
+    assert build(request, state, changed={"static/css/broadsheet.css"}).ok
+    assert page.read_bytes() != before  # the stylesheet's new name
+    retitle(site, request, state, 2)
+    clean_equals(site, tmp_path, "clean")
+
+
+def test_a_page_changed_by_hand_is_not_carried(make_site, tmp_path):
+    """... and while the file is as the last build left it."""
+    site = make_site(FORTY, settings=SETTINGS + "per_page: 5\n")
+    request, state = serve_like(site)
+    retitle(site, request, state, 1)
+    page = site / "site/2025/06/10/story-0/index.html"
+    page.write_text("changed by hand")
+    (site / "content/a7.md").write_text(article("Story seven, take 2", "2025-06-17 17:00", tags="[Common, T3]"))
+    assert build(request, state).ok  # not told what changed: the output is looked at
+    assert page.read_text() != "changed by hand"
+    clean_equals(site, tmp_path, "clean")
+
+
+def test_a_context_is_carried_only_while_it_is_the_very_one_and_nothing_changed_in_place():
+    from broadsheet.incremental.fingerprint import ContextHasher
+
+    hasher, context = ContextHasher(), {"page_url": "/a/", "title": "A"}
+    hasher.start()
+    hasher.context_digest("a/index.html", context)
+    hasher.start()
+    assert not hasher.carry_context("a/index.html", dict(context))  # an equal one is compared, not carried
+    assert hasher.carry_context("a/index.html", context)
+    assert hasher.derived("a/index.html") == {}
+    hasher.changed_in_place()
+    hasher.start()
+    assert hasher.deep and not hasher.carry_context("a/index.html", context)
