@@ -112,6 +112,11 @@ class SiteModel:
     story_of: dict[str, SiteStory] = field(default_factory=dict)  # entry URL -> its story
     grouping: Grouping | None = field(default=None, compare=False, repr=False)  # for the next build (serve)
     related_places: RelatedPlaces | None = field(default=None, compare=False, repr=False)  # for the build cache
+    # The published articles in the order the terms were gathered from, and the terms by
+    # (kind, name as written): the next model's when its articles carry the same names (serve)
+    terms_from: tuple[tuple[Article, ...], dict[tuple[str, str], Term]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def entry(self, url: str | None) -> Entry | None:
         return self.by_url.get(url) if url else None
@@ -149,10 +154,11 @@ def build_model(
     kept = _Kept(previous if previous is not None and previous.settings == settings else None)
     all_paths = _article_paths(articles, settings, problems, kept.path_of)
     paths = {a.path: all_paths[a.path] for a in published if a.path in all_paths}
-    terms = _terms(published, settings)
+    terms = kept.same_terms(published)
+    if terms is None:
+        terms = kept.terms(_terms(published, settings))
     known = set(all_paths)
     failed = {*failed, *(a.path for a in articles if a.path not in all_paths)}  # and those whose URL another took
-    terms = kept.terms(terms)
     entries = [
         kept.entry(a, paths, terms) or _entry(a, paths, known, terms, settings, problems, failed)
         for a in published
@@ -179,6 +185,7 @@ def build_model(
         story_of=story_of,
         grouping=found.grouping,
         related_places=places,
+        terms_from=(tuple(published), terms),
     )
     return model, problems
 
@@ -192,12 +199,33 @@ class _Kept:
         self._paths = {path: e.path for path, e in self._entries.items()}
         self._troubled = previous.troubled if previous else frozenset()
         self._by_name: dict[str, dict[str, Term]] = {}  # kind -> name as written -> term (entry())
+        self._terms_kept = False  # same_terms handed back the last model's terms
 
     def path_of(self, a: Article) -> str | None:
         """The output folder the last model gave this very article object (made with the
         same settings, so it would come out the same); None when it had none."""
         entry = self._entries.get(a.path)
         return entry.path if entry is not None and entry.article is a else None
+
+    def same_terms(self, published: list[Article]) -> dict[tuple[str, str], Term] | None:
+        """The last model's terms by name when they would come out the same: the same number
+        of published articles, each the very article it was at its place or one naming the
+        same tags, authors, section and source (a title edit). _terms reads nothing else of
+        them (the order decides only a source's homepage, the first given), and the base
+        path, the one setting it reads, is the last model's (`previous` is given only then)."""
+        made = self.previous.model.terms_from if self.previous is not None else None
+        if made is None or len(made[0]) != len(published):
+            return None
+        for new, old in zip(published, made[0], strict=True):
+            if new is not old and (new.tags, new.authors, new.section, new.source) != (
+                old.tags,
+                old.authors,
+                old.section,
+                old.source,
+            ):
+                return None
+        self._terms_kept = True
+        return made[1]
 
     def terms(self, terms: dict[tuple[str, str], Term]) -> dict[tuple[str, str], Term]:
         """The last model's Term wherever the new one is equal to it."""
@@ -225,6 +253,10 @@ class _Kept:
             # problem, content.py): most articles have none, and their 10,000 bodies are not searched.
             if LINK_MARKER in entry.body_html or LINK_MARKER in entry.summary_html:
                 return None
+        if self._terms_kept:
+            # The last model's terms by name, which its entries were made or checked with:
+            # this very article names the same ones, so the entry holds the very terms.
+            return entry
         if not self._by_name:  # once a build: the same terms as terms[(kind, name)], without a key made per name
             for (kind, name), term in terms.items():
                 self._by_name.setdefault(kind, {})[name] = term
@@ -246,13 +278,16 @@ class _Kept:
         if self.previous is None:
             return None
         old = self.previous.model.entries
-        if len(old) != len(entries) or any(
-            not _same_objects(a.tags, b.tags) for a, b in zip(old, entries, strict=True)
-        ):
+        if len(old) != len(entries):
+            return None
+        # Only the places that hold another entry than then are looked into (the same
+        # entry has the same tags and URL): a title edit's few, not 10,000
+        differ = [n for n, same in enumerate(map(operator.is_, old, entries)) if not same]
+        if any(not _same_objects(old[n].tags, entries[n].tags) for n in differ):
             return None
         # The URLs that moved (a title edit's one): a list naming none of them is the last
         # model's tuple itself; only those naming one are made again, by place.
-        moved = {was.url for was, new in zip(old, entries, strict=True) if was.url != new.url}
+        moved = {old[n].url for n in differ if old[n].url != entries[n].url}
         place = {e.url: n for n, e in enumerate(old)} if moved else {}
         related = self.previous.model.related
         return {
@@ -571,24 +606,24 @@ def _editions(entries: list[Entry], settings: Settings, story_of: dict[str, Site
 
 
 def _taxonomies(entries: list[Entry], terms) -> dict[str, Taxonomy]:
+    by_kind: dict[str, dict[str, list[Entry]]] = {kind: defaultdict(list) for kind in TAXONOMIES}
+    tags, authors, sections, sources = (by_kind[kind] for kind in ("tags", "authors", "sections", "sources"))
+    for e in entries:  # one pass over them all, each entry's terms read as fields: 10,000 entries
+        for term in e.tags:
+            tags[term.slug].append(e)
+        for term in e.authors:
+            authors[term.slug].append(e)
+        if e.section:
+            sections[e.section.slug].append(e)
+        if e.source:
+            sources[e.source.slug].append(e)
     result = {}
     for kind in TAXONOMIES:
-        by_slug: dict[str, list[Entry]] = defaultdict(list)
-        for e in entries:
-            for term in _entry_terms(e, kind):
-                by_slug[term.slug].append(e)
+        by_slug = by_kind[kind]
         unique = {t.slug: t for (k, _), t in terms.items() if k == kind and t.slug in by_slug}
         ordered = tuple(sorted(unique.values(), key=lambda t: (t.name.casefold(), t.slug)))
         result[kind] = Taxonomy(kind, ordered, {slug: tuple(es) for slug, es in sorted(by_slug.items())})
     return result
-
-
-def _entry_terms(e: Entry, kind: str) -> tuple[Term, ...]:
-    single = {"sections": e.section, "sources": e.source}
-    if kind in single:
-        term = single[kind]
-        return (term,) if term else ()
-    return e.tags if kind == "tags" else e.authors
 
 
 def _neighbours(entries: list[Entry]) -> dict[str, tuple[str | None, str | None]]:

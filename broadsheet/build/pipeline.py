@@ -120,9 +120,11 @@ def build(
             writer.keep(rebuild.kept())
             finisher = newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS on the way
             skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))
+            carried = rebuild.carried(every_page) if skip is not None else set()  # known as they are, in one go
+            writer.keep(carried)
             rendered = render.render_pages(
                 every_page, env, request.site_dir, common, skip, advance, finisher.put, recipe,
-                write.handing_over(writer, finisher.contexts), writer.told,
+                write.handing_over(writer, finisher.contexts), writer.told, carried,
             )  # fmt: skip
             writer.reported()
             clock.lap("render")

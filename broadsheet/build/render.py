@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,6 +168,7 @@ def render_pages(
     recipe: Callable[[], jinja2.Environment] | None = None,
     hand_over: Callable[[], write.Into] | None = None,
     told: Callable[[str, bool], None] | None = None,
+    known: Collection[str] = (),
 ) -> RenderResult:
     """Render every page but those that `skip` says are on disk as they would come out.
     With a sink, each page's bytes (None when skipped) go there as soon as they are made,
@@ -176,11 +177,14 @@ def render_pages(
     not forked from here (the dev server's) render the pages too. `hand_over`, when the
     pages are many enough for workers: the tree being written, where the workers put the
     pages themselves (write.PageWriter), each then `told` (path, whether written) instead
-    of given to the sink."""
+    of given to the sink. `known`: paths of pages the caller knows are on disk as they
+    would come out, and has told the writer of: neither asked of `skip` nor sunk."""
     result = RenderResult({}, [], 0)
     todo = []
     for page in pages:
-        if skip is not None and skip(page):
+        if page.path in known:
+            result.pages[page.path] = None
+        elif skip is not None and skip(page):
             result.pages[page.path] = None
             if sink:
                 sink(page.path, None)

@@ -87,11 +87,12 @@ def page_urls(
     """(absolute URL, lastmod) of every public page, in the order the routes list them."""
     site_newest = newest_change(model.entries)
     newest = newest or newest_shown
+    origin = settings.origin  # a property: worked out once, not once a page
     urls = []
     for page in pages:
         if page.path in NOT_LISTED:
             continue
-        urls.append((settings.origin + page.url, newest(page) or site_newest))
+        urls.append((origin + page.url, newest(page) or site_newest))
     return urls
 
 

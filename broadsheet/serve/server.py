@@ -228,6 +228,7 @@ class _Stream:
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.unsent = 0  # events broadcast to it and not yet written (under _Streams' lock)
 
     def put(self, event: bytes) -> None:
         self._queue.put(event)
@@ -264,16 +265,24 @@ class _Streams:
     def remove(self, stream: _Stream) -> None:
         with self._cond:
             self._open.discard(stream)
+            self._cond.notify_all()  # its unsent events are no longer waited for
 
     def broadcast(self, event: bytes) -> None:
         with self._cond:
             for stream in self._open:
                 stream.put(event)
+                stream.unsent += 1
 
-    def sent(self) -> None:
+    def sent(self, stream: _Stream) -> None:
         with self._cond:
             self.events_sent += 1
             self.last_event_time = time.perf_counter()
+            stream.unsent = max(0, stream.unsent - 1)  # not counted: the reload a stream opens with
+            self._cond.notify_all()
+
+    def wait_sent(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: not any(stream.unsent for stream in self._open), timeout)
 
     def wait_for(self, n: int, timeout: float) -> bool:
         with self._cond:
@@ -285,6 +294,7 @@ class _Streams:
             for stream in self._open:
                 stream.close()
             self._open.clear()
+            self._cond.notify_all()
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -403,6 +413,12 @@ class DevServer:
     def wait_for_clients(self, n: int, timeout: float) -> bool:
         return self._streams.wait_for(n, timeout)
 
+    def wait_sent(self, timeout: float) -> bool:
+        """Wait until every event broadcast so far is written to the open streams (a browser
+        that leaves is not waited for; one that reads slowly at most `timeout` seconds), so
+        work after a rebuild does not hold this process while a reload is on its way."""
+        return self._streams.wait_sent(timeout)
+
     # --- used by the request handler ----------------------------------------------------
 
     def _version(self) -> str:
@@ -425,8 +441,8 @@ class DevServer:
                 stream.put(sse_event("reload", []))
         return stream
 
-    def _stream_sent(self) -> None:
-        self._streams.sent()
+    def _stream_sent(self, stream: _Stream) -> None:
+        self._streams.sent(stream)
 
     def _close_stream(self, stream: _Stream) -> None:
         self._streams.remove(stream)
@@ -619,6 +635,6 @@ class _Handler(BaseHTTPRequestHandler):
             while (event := stream.next(dev.keepalive)) is not None:
                 self.wfile.write(event or b": keep-alive\n\n")
                 if event:
-                    dev._stream_sent()
+                    dev._stream_sent(stream)
         finally:
             dev._close_stream(stream)

@@ -15,6 +15,8 @@ from broadsheet.incremental import body_edits, cache
 from broadsheet.incremental.state import BuildState
 from broadsheet.problems import Problem, errors, print_problems
 
+SEND_WAIT = 0.25  # seconds the work after a rebuild waits for its event to reach the browsers
+
 
 class LiveSite:
     def __init__(
@@ -97,6 +99,11 @@ class LiveSite:
         with self.server.rebuilding():
             report = self.build(self.request, self.state, changed=paths)
         self._tell(report, time.perf_counter() - started, why)
+        # What follows (the next edit's maps, the walk of the output) is work for later:
+        # the reload event goes out first, as its thread needs this process's interpreter too.
+        self.server.wait_sent(SEND_WAIT)
+        if self.state.last is not None:
+            body_edits.ready(self.state.last[1])
         # as `build` saves: after a build that passed and learned something
         learned = report.parsed or report.changed or report.removed
         self._learned |= report.ok and bool(learned or (self.state.outcome and self.state.outcome.inputs != known))
@@ -121,6 +128,7 @@ class LiveSite:
                     report = self.build(self.request, self.state, model_wanted=True)
                 if self.state.last is not None:
                     body_edits.prepare(self.state.last[1])
+                    body_edits.ready(self.state.last[1])
             except Exception as exc:  # a bug: said as any rebuild's would be
                 self._crashed(exc, "warm-up")
                 return

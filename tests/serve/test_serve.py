@@ -410,6 +410,21 @@ def test_every_browser_hears_and_the_events_are_counted(serve, streams):
     assert server.last_event_time >= before
 
 
+def test_wait_sent_returns_once_every_open_stream_has_written_the_event(serve, streams):
+    server = serve()
+    assert server.wait_sent(timeout=0)  # no browser: nothing to wait for
+    first, second = streams(server), streams(server)
+    assert server.wait_for_clients(2, timeout=2)
+    server.notify_reload(["index.html"])
+    assert server.wait_sent(timeout=5)
+    assert server.events_sent == 2  # both written, not merely queued
+    assert first.event()[0] == second.event()[0] == "reload"
+    abort(first.sock)  # a browser that leaves is not waited for
+    server.notify_reload(["index.html"])
+    assert second.event()[0] == "reload"
+    assert server.wait_sent(timeout=5)
+
+
 def test_error_event_and_overlay_until_the_next_reload(serve, streams):
     server = serve()
     stream = streams(server)
