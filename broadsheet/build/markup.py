@@ -22,7 +22,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
 
-from broadsheet.build import typography
+from broadsheet.build import markdown_speed, typography
 from broadsheet.build.markdown_settings import DEFAULT_EXTENSIONS, Extension as ExtensionSetting
 
 LINK_MARKER = "broadsheet-link:"
@@ -102,9 +102,10 @@ class MarkdownRenderer:
         self.extensions = extensions  # as the settings give them (markdown.extensions), checked to load there
         # `smarty` is our own typography pass (same output, a fraction of the time); other
         # extensions by name, their options given with the name, as Python-Markdown wants.
+        # markdown_speed last, to see every pattern and processor the others registered.
         chosen = [typography.extension(e.name, e.configs()) for e in extensions]
         self.md = markdown.Markdown(
-            extensions=[*chosen, _ArticleLinksExtension(self.log)],
+            extensions=[*chosen, _ArticleLinksExtension(self.log), markdown_speed.SpeedExtension()],
             extension_configs={e.name: e.configs() for e, c in zip(extensions, chosen) if isinstance(c, str)},
             output_format="html",
         )
