@@ -127,3 +127,28 @@ def test_a_pattern_an_extension_brought_is_kept():
     md = markdown.Markdown(extensions=[Own(), markdown_speed.SpeedExtension()])
     assert type(md.inlinePatterns["link"]) is OwnLink
     assert md.convert("[a](b)") == '<p><a href="b">a</a></p>'
+
+
+@pytest.mark.parametrize(
+    ("href", "kind"),
+    [
+        ("https://example.org/a.md", None),
+        ("HTTP://example.org", None),
+        ("a+b-c.d:x.md", None),
+        ("mailto:a@example.org", None),
+        ("http://[::1]/x.md", None),
+        ("http://b\u00fccher.example/x.md", None),
+        ("1a:b.md", "target"),
+        ("b.md", "target"),
+        ("../../x.md", "escape"),
+        ("Broadsheet-Link:content/a.md", "invalid"),
+        ("http://[::1/x", "invalid"),
+        ("http://x]/a", "invalid"),
+    ],
+)
+def test_links_to_other_sites_are_told_apart_as_urlsplit_does(href, kind):
+    """markup's link pass skips urlsplit for what it would read with a scheme: the rest still
+    goes through it (links between articles, URLs it refuses, the build's own marker)."""
+    _, log = MarkdownRenderer().convert(f"[x]({href})", "content")
+    found = "target" if log.targets else "invalid" if log.invalid else "escape" if log.escapes else None
+    assert found == kind
