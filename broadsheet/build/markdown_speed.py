@@ -22,7 +22,10 @@ how that work is done, never what it finds:
   target goes through Python-Markdown's own reading;
 - the block parser asks every block processor in turn whether a block is its kind: the
   `#` heading, the quote and the table ask no regular expression about a block without a
-  `#`, a `>` or a `|`, which each of their tests needs to say yes.
+  `#`, a `>` or a `|`, which each of their tests needs to say yes;
+- the table of contents looks for its marker (`[TOC]`) in each element's own text without
+  first joining all the text under it (the join only ruled out elements without text,
+  which cannot hold a marker that is not blank).
 
 Only Python-Markdown's own classes are replaced or given a quicker test (a pattern or a
 processor an extension brought is used as it is), and the inline processor only where
@@ -38,7 +41,7 @@ from collections.abc import Callable
 from typing import Any
 
 from markdown import Markdown, blockprocessors, inlinepatterns as stock
-from markdown.extensions import Extension, tables
+from markdown.extensions import Extension, tables, toc
 from markdown.treeprocessors import InlineProcessor
 from markdown.util import AtomicString
 
@@ -183,6 +186,17 @@ def _quicker(needs: str, test: Callable[[Any, str], bool]) -> Callable[[Any, str
     return quick_test
 
 
+def _replace_marker(self: toc.TocTreeprocessor, root: Any, elem: Any) -> None:
+    """`TocTreeprocessor.replace_marker` without its `''.join(c.itertext())` of every element."""
+    for parent, child in self.iterparent(root):
+        # (itertext gives nothing for a comment or other element whose tag is not a string)
+        if isinstance(child.tag, str) and child.text and child.text.strip() == self.marker and len(child) == 0:
+            for i in range(len(parent)):
+                if parent[i] == child:
+                    parent[i] = elem
+                    break
+
+
 class SpeedExtension(Extension):
     """Put last in the list of extensions, so it sees the patterns and processors every
     other one registered."""
@@ -198,6 +212,9 @@ class SpeedExtension(Extension):
             faster = _FASTER.get(type(pattern))
             if faster is not None and isinstance(pattern, stock.InlineProcessor):
                 md.inlinePatterns.register(faster(pattern.pattern, md), item.name, item.priority)
+        contents = md.treeprocessors["toc"] if "toc" in md.treeprocessors else None  # noqa: SIM401 (a Registry has no get)
+        if type(contents) is toc.TocTreeprocessor and "replace_marker" not in vars(contents):
+            contents.replace_marker = _replace_marker.__get__(contents)  # type: ignore[method-assign]
         stock_inline = [item for item in md.treeprocessors._priority if item.name == "inline"]  # type: ignore[attr-defined]
         if stock_inline and type(md.treeprocessors["inline"]) is InlineProcessor and can_replace_processor():
             md.treeprocessors.register(_Inline(md), "inline", stock_inline[0].priority)

@@ -63,6 +63,7 @@ CASES = [
     "|single|\n|---|\n|cell|\n\nnot a | table\nat all",
     "Setext\n======\n\nAnother\n-------\n\n* * *\n\n- a\n- [b](c)\n    - nested [d](e)\n\n1. one\n2. two",
     "[TOC]\n\n# Title\n\n## Part {: #part }\n\n```python\nprint('[a](b)')\n```\n\n    indented [a](b)",
+    "[TOC]\n\n# Title\n\n> [TOC]\n\n- [TOC]\n\n*[TOC]*\n\n [TOC] \n\n## [TOC]\n\n[TOC] and text\n\n`[TOC]`\n\n[TOC]  \nafter a break",
 ]
 
 
