@@ -10,18 +10,22 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from broadsheet.build import coverage, frontmatter, sitefiles, stories, typography
+from broadsheet.build import frontmatter, sitefiles, stories
 from broadsheet.build.config import Settings
 from broadsheet.build.frontmatter import Image, Source
-from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
-from broadsheet.build.markdown_settings import DEFAULT_EXTENSIONS, Extension as ExtensionSetting
-from broadsheet.build.markup import LINK_MARKER, ConversionFailed, MarkdownRenderer, TooSlow, link_line
+from broadsheet.build.markdown_settings import DEFAULT_EXTENSIONS, TYPOGRAPHY_VERSION, Extension as ExtensionSetting
 from broadsheet.build.scan import BUNDLE_INDEX, SourceFile
 from broadsheet.build.stories import Features
 from broadsheet.problems import Problem, not_utf8
+
+if TYPE_CHECKING:
+    from broadsheet.build.markup import MarkdownRenderer
+
+# Converting (build/markup.py, build/html.py, build/coverage.py) is imported where an
+# article is parsed: a build that finds every article's key in its cache parses none.
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MORE = "<!--more-->"
@@ -108,7 +112,7 @@ PARSE_VERSION = 4
 def cache_key(source: SourceFile, content_digest: str, settings: ParseSettings) -> str:
     """Everything a parse depends on: the bytes, the path (links and section come from
     it), the bundle's files, the settings that parsing reads, and PARSE_VERSION and the
-    typography pass's VERSION, so an article cached by an older Broadsheet is parsed again."""
+    typography pass's version (`markdown_settings.TYPOGRAPHY_VERSION`), so an article cached by an older Broadsheet is parsed again."""
     return cache_keys(settings)(source, content_digest)
 
 
@@ -118,7 +122,7 @@ def cache_keys(settings: ParseSettings) -> Callable[[SourceFile, str], str]:
     spelled = repr(settings).encode()
 
     def key(source: SourceFile, content_digest: str) -> str:
-        parts = (PARSE_VERSION, typography.VERSION, stories.VERSION, content_digest, source.rel, source.bundle_assets)
+        parts = (PARSE_VERSION, TYPOGRAPHY_VERSION, stories.VERSION, content_digest, source.rel, source.bundle_assets)
         return hashlib.sha256(repr(parts).encode() + spelled).hexdigest()
 
     return key
@@ -136,6 +140,8 @@ def parse(
     fm, problems = frontmatter.parse(source.rel, parts, ZoneInfo(settings.timezone))
     if fm is None:
         return None, problems
+    from broadsheet.build.markup import ConversionFailed, TooSlow
+
     try:
         with renderer.time_limit(settings.timeout):
             article, more = _build(source, raw, text, fm, parts, settings, renderer)
@@ -195,6 +201,8 @@ def parse_many(items: list[tuple[SourceFile, bytes]], settings: ParseSettings, p
 
 
 def _parse_batch(batch: list[tuple[SourceFile, bytes]], settings: ParseSettings) -> list[Parsed]:
+    from broadsheet.build.markup import MarkdownRenderer
+
     renderer = MarkdownRenderer(settings.extensions)
     return [parse(source, raw, settings, renderer) for source, raw in batch]
 
@@ -211,6 +219,10 @@ def _decode(rel: str, raw: bytes) -> str | Problem:
 
 
 def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, list[Problem]]:
+    from broadsheet.build import coverage
+    from broadsheet.build.html import first_paragraph, images_without_alt, plain_text
+    from broadsheet.build.markup import link_line
+
     base = posixpath.dirname(source.rel)
     body_text, _, after = parts.body.partition(MORE)
     has_more = bool(after)
@@ -282,6 +294,8 @@ def _build(source, raw, text, fm, parts, settings, renderer) -> tuple[Article, l
 def _invalid_links(rel: str, text: str, hrefs: list[str]) -> list[Problem]:
     """Links that are no URL (`http://[::1/x`), and any use of the build's own marker for
     links between articles, raw HTML included: published, it would lead nowhere."""
+    from broadsheet.build.markup import LINK_MARKER, link_line
+
     problems = [Problem(rel, link_line(text, href) or 1, "", f"link {href!r} is not a valid URL") for href in hrefs
                 if not href.lower().startswith(LINK_MARKER)]  # fmt: skip
     at = text.lower().find(LINK_MARKER)

@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import Any
 
 BUILT_IN_PREFIX = "markdown.extensions."
+# The version of build/typography.py's pass, our stand-in for `smarty`: raise it when the
+# pass's output changes for some input. It is part of every article's cache key, so it is
+# kept here, where a build that finds every article cached reads it without importing the
+# pass (and Python-Markdown under it).
+TYPOGRAPHY_VERSION = 1
 # Extensions that copy other files into the page: what they read is outside content/, so
 # it could be any file of the machine running the build, and no cache key would see it change.
 READS_FILES = {"pymdownx.snippets", "markdown_include.include", "mdx_include"}

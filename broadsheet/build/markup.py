@@ -23,13 +23,16 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
 
-from broadsheet.build import typography
+from broadsheet.build import markdown_speed, typography
 from broadsheet.build.markdown_settings import DEFAULT_EXTENSIONS, Extension as ExtensionSetting
 
 LINK_MARKER = "broadsheet-link:"
 # Python-Markdown holds a backslash escape (`\\`) as STX, the character's code, ETX until
 # its last step; this stage runs before that, so a link's href is read through it here.
 ESCAPED = re.compile(f"{STX}([0-9]+){ETX}")
+# What urlsplit reads as a scheme: a letter, then letters, digits and `+-.` up to the first
+# colon. With no bracket and no character outside ASCII, urlsplit refuses no such URL.
+_OTHER_SITE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 # Python-Markdown's own extensions among the defaults, made here rather than named: given a
@@ -65,7 +68,11 @@ class _ArticleLinks(Treeprocessor):
 
     def run(self, root):
         for element in root.iter("a"):
-            href = ESCAPED.sub(lambda m: chr(int(m.group(1))), element.get("href", ""))
+            href = element.get("href", "")
+            if STX in href:
+                href = ESCAPED.sub(lambda m: chr(int(m.group(1))), href)
+            if _links_elsewhere(href):
+                continue  # most links of a digest
             try:
                 parts = urlsplit(href)
             except ValueError:  # such as http://[::1/x: no browser could follow it either
@@ -84,6 +91,13 @@ class _ArticleLinks(Treeprocessor):
             self.log.hrefs.append(href)
             fragment = f"#{parts.fragment}" if parts.fragment else ""
             element.set("href", f"{LINK_MARKER}{target}{fragment}")
+
+
+def _links_elsewhere(href: str) -> bool:
+    """A URL urlsplit would read with a scheme, and not refuse: never a link to an article
+    (the build's own marker has the look of a scheme, and is not one)."""
+    plain = href.isascii() and "[" not in href and "]" not in href
+    return plain and _OTHER_SITE.match(href) is not None and not href.lower().startswith(LINK_MARKER)
 
 
 class _ArticleLinksExtension(Extension):
@@ -118,9 +132,10 @@ class MarkdownRenderer:
         self.extensions = extensions  # as the settings give them (markdown.extensions), checked to load there
         # `smarty` is our own typography pass (same output, a fraction of the time); other
         # extensions by name, their options given with the name, as Python-Markdown wants.
+        # markdown_speed last, to see every pattern and processor the others registered.
         chosen = [_built_in(typography.extension(e.name, e.configs()), e) for e in extensions]
         self.md = markdown.Markdown(
-            extensions=[*chosen, _ArticleLinksExtension(self.log)],
+            extensions=[*chosen, _ArticleLinksExtension(self.log), markdown_speed.SpeedExtension()],
             extension_configs={e.name: e.configs() for e, c in zip(extensions, chosen) if isinstance(c, str)},
             output_format="html",
         )

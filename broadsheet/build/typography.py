@@ -38,8 +38,9 @@ from markdown.extensions import Extension, smarty as _smarty
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-# Raise when this pass's output changes for some input: it is part of every article's cache key.
-VERSION = 1
+from broadsheet.build.markdown_settings import TYPOGRAPHY_VERSION
+
+VERSION = TYPOGRAPHY_VERSION  # raise it in markdown_settings, when this pass's output changes for some input
 NAME = "smarty"  # the setting's name: `markdown: disable: [smarty]` still means straight quotes
 SKIPPED_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
 # Python-Markdown's priority for `smarty`: after attr_list (8), before toc (5) and unescape (0).

@@ -22,7 +22,6 @@ hand is put right by the next build.
 
 from __future__ import annotations
 
-import concurrent.futures
 import errno
 import functools
 import os
@@ -676,6 +675,8 @@ def _unlink_all(root: Path, paths: Iterable[str]) -> None:
     if len(paths) < UNLINKERS * 8:  # a few: not worth the threads
         unlink_each(paths)
         return
+    import concurrent.futures  # here, where there are many to unlink: a build with none never imports it
+
     with concurrent.futures.ThreadPoolExecutor(UNLINKERS) as threads:
         list(threads.map(unlink_each, [paths[n::UNLINKERS] for n in range(UNLINKERS)]))
 

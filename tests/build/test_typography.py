@@ -214,5 +214,5 @@ def test_cache_keys_follow_the_passs_version(monkeypatch):
     source = SourceFile("content/a.md", Path("content/a.md"))
     settings = ParseSettings("UTC", 200)
     before = content.cache_key(source, "0" * 64, settings)
-    monkeypatch.setattr(typography, "VERSION", typography.VERSION + 1)
+    monkeypatch.setattr(content, "TYPOGRAPHY_VERSION", typography.VERSION + 1)
     assert content.cache_key(source, "0" * 64, settings) != before
