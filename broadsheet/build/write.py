@@ -719,6 +719,8 @@ def _sync(root: Path, changed: set[str]) -> None:
     # Several at once: each fsync waits for a commit of the file system's journal, and
     # waiting ones share the next commit (a title edit's 20 files at 10,000 articles: 60 ms
     # one after another, 10 ms from eight threads). All are done before the switch.
+    import concurrent.futures  # here: a build with nothing to sync never imports it
+
     with concurrent.futures.ThreadPoolExecutor(min(SYNCERS, len(paths))) as threads:
         list(threads.map(_fsync, paths))
 
