@@ -57,6 +57,7 @@ def key_all(
     parse_settings = content.ParseSettings.of(settings)
     known, state.files = state.files, {}
     settled_before, state.settled_before = state.settled_before, time.time_ns() - SETTLE_NS
+    state.settled_again = False
     keyed, key_of = Keyed(parse_settings, [], {}, []), _remembered_keys(parse_settings, state.memo)
     for source in sources:
         before = known.get(source.rel)
@@ -68,11 +69,14 @@ def key_all(
             keyed.problems.append(raw)
             continue
         key = key_of(source, file_digest)
+        if raw is not None or not before:
+            state.files[source.rel] = (_stat_stamp(source.os_path), file_digest)
+        else:
+            state.files[source.rel] = before
         if raw is not None:
             keyed.read[key] = raw
-        state.files[source.rel] = (
-            (_stat_stamp(source.os_path), file_digest) if raw is not None or not before else before
-        )
+            # read again (touched, or changed just before the last build began) and found the same bytes
+            state.settled_again |= before is not None and before[1] == file_digest
         keyed.keys.append((source, key))
     return keyed
 

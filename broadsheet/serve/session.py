@@ -105,7 +105,7 @@ class LiveSite:
         if self.state.last is not None:
             body_edits.ready(self.state.last[1])
         # as `build` saves: after a build that passed and learned something
-        learned = report.parsed or report.changed or report.removed
+        learned = report.parsed or report.changed or report.removed or self.state.settled_again
         self._learned |= report.ok and bool(learned or (self.state.outcome and self.state.outcome.inputs != known))
         return report
 
