@@ -437,3 +437,17 @@ def same_as_clean(site: Path, tmp_path: Path, name: str) -> bool:
     clean = tmp_path / name
     assert build(BuildRequest(site, output=clean, now=NOW)).ok
     return tree_bytes(site / "site") == tree_bytes(clean)
+
+
+def serve_like(site: Path) -> tuple[BuildRequest, BuildState]:
+    """A first build as `serve` makes it, keeping what its next builds start from."""
+    state = BuildState(keep_last=True)
+    request = BuildRequest(site, now=NOW)
+    assert build(request, state).ok
+    return request, state
+
+
+def clean_equals(site: Path, tmp_path: Path, name: str) -> None:
+    """The site's output is byte for byte a clean build of its files (into tmp_path/name)."""
+    assert build(BuildRequest(site, output=tmp_path / name, now=NOW)).ok
+    assert tree_bytes(site / "site") == tree_bytes(tmp_path / name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -22,6 +21,7 @@ from edits import (
     front_matter_operations,
     naming_operations,
     operations,
+    serve_like,
 )
 
 
@@ -93,13 +93,6 @@ def test_incremental_equals_clean_after_titles_tags_and_dates_change(steps):
     links, related lists, every list showing the story), tags, dates, mixed with every
     other edit, body edits changing entries in place among them."""
     check_incremental_equals_clean(steps)
-
-
-def serve_like(site: Path) -> tuple[BuildRequest, BuildState]:
-    state = BuildState(keep_last=True)
-    request = BuildRequest(site, now=NOW)
-    assert build(request, state).ok
-    return request, state
 
 
 def test_serve_applies_an_edit_of_a_body_alone_to_its_page_feeds_and_index(make_site, tmp_path):

@@ -5,32 +5,18 @@ it takes over: never one that carries stale data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from broadsheet.build.pipeline import build
-from broadsheet.build.request import BuildRequest
 from broadsheet.incremental.fingerprint import ContextHasher
 from broadsheet.incremental.state import BuildState
 
-from conftest import article, tree_bytes
-from edits import NOW
-
-
-def serve_like(site: Path) -> tuple[BuildRequest, BuildState]:
-    state = BuildState(keep_last=True)
-    request = BuildRequest(site, now=NOW)
-    assert build(request, state).ok
-    return request, state
+from conftest import article
+from edits import clean_equals, serve_like
 
 
 def entries(state: BuildState) -> dict:
     assert state.last is not None
     return {e.article.path: e for e in state.last[1].model.entries}
-
-
-def clean_equals(site: Path, tmp_path: Path, name: str) -> None:
-    assert build(BuildRequest(site, output=tmp_path / name, now=NOW)).ok
-    assert tree_bytes(site / "site") == tree_bytes(tmp_path / name)
 
 
 FILES = {

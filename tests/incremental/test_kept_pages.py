@@ -8,29 +8,15 @@ import re
 from pathlib import Path
 
 from broadsheet.build.pipeline import build
-from broadsheet.build.request import BuildRequest
-from broadsheet.incremental.state import BuildState
 
-from conftest import SETTINGS, article, tree_bytes
-from edits import NOW
+from conftest import SETTINGS, article
+from edits import clean_equals, serve_like
 
 # forty articles of one tag (a long tuple, remembered by identity), over ten days
 FORTY = {
     f"content/a{i}.md": article(f"Story {i}", f"2025-06-{10 + i % 10} 1{i % 10}:00", tags=f"[Common, T{i % 4}]")
     for i in range(40)
 }
-
-
-def serve_like(site: Path) -> tuple[BuildRequest, BuildState]:
-    state = BuildState(keep_last=True)
-    request = BuildRequest(site, now=NOW)
-    assert build(request, state).ok
-    return request, state
-
-
-def clean_equals(site: Path, tmp_path: Path, name: str) -> None:
-    assert build(BuildRequest(site, output=tmp_path / name, now=NOW)).ok
-    assert tree_bytes(site / "site") == tree_bytes(tmp_path / name)
 
 
 def lastmod(site: Path, path: str) -> str:

@@ -11,20 +11,8 @@ from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental.state import BuildState
 
-from conftest import SETTINGS, article, tree_bytes
-from edits import NOW
-
-
-def serve_like(site: Path) -> tuple[BuildRequest, BuildState]:
-    state = BuildState(keep_last=True)
-    request = BuildRequest(site, now=NOW)
-    assert build(request, state).ok
-    return request, state
-
-
-def clean_equals(site: Path, tmp_path: Path, name: str) -> None:
-    assert build(BuildRequest(site, output=tmp_path / name, now=NOW)).ok
-    assert tree_bytes(site / "site") == tree_bytes(tmp_path / name)
+from conftest import SETTINGS, article
+from edits import clean_equals, serve_like
 
 
 def wire(title: str, day: int, homepage: str) -> str:
