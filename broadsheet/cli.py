@@ -351,7 +351,10 @@ def _cached_build(args: argparse.Namespace, explain: bool, kept: list[object] | 
         report = build(request, state, progress)
     for later in state.notes if not args.quiet else []:  # the rest of the cache, read during the build
         print(f"note: {later}", file=sys.stderr)
-    learned = bool(report.parsed or report.changed or report.removed or state.settled_again)
+    # files found settled are worth saving, except by a dry run (`publish --dry-run`), which
+    # leaves the site folder as it is unless it had to build
+    settled = state.settled_again and not getattr(args, "dry_run", False)
+    learned = bool(report.parsed or report.changed or report.removed or settled)
     learned = learned or bool(state.outcome and state.outcome.inputs != known)
     if _passed(report, args) and not args.no_cache and learned:  # a build that changed nothing has nothing to remember
         unsaved = cache.save(args.site, output, state)

@@ -75,8 +75,15 @@ def key_all(
             state.files[source.rel] = before
         if raw is not None:
             keyed.read[key] = raw
-            # read again (touched, or changed just before the last build began) and found the same bytes
-            state.settled_again |= before is not None and before[1] == file_digest
+            # read again (touched, or changed just before the last build began), found the same
+            # bytes, and settled now: saved, the next build need not read it (else it would)
+            stamp = state.files[source.rel][0]
+            state.settled_again |= (
+                before is not None
+                and before[1] == file_digest
+                and stamp is not None
+                and stamp[3] < state.settled_before
+            )
         keyed.keys.append((source, key))
     return keyed
 
