@@ -106,9 +106,7 @@ class ContextHasher:
     def record_digest(self, value: Any) -> bytes:
         """A digest of a record (a dataclass) as it stands within other values: its own,
         remembered by identity, not hashed again; digest() of anything else."""
-        known = self._memo.get(id(value))
-        if known is None and not self._deep:
-            known = self._taken_over(value)
+        known = self._known(value)
         if known is not None and type(known[0]) is not tuple:  # a record's own (a long tuple's is its items')
             return known[2]
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -127,9 +125,7 @@ class ContextHasher:
         kind = type(value)
         if kind in PLAIN:
             return value
-        known = self._memo.get(id(value))  # a live object's id is no other live object's
-        if known is None and not self._deep:
-            known = self._taken_over(value)
+        known = self._known(value)
         if known is not None:
             return known[2]
         if kind is tuple and len(value) >= LONG:
@@ -146,6 +142,14 @@ class ContextHasher:
         if dataclasses.is_dataclass(value):
             return self._record(value)
         raise TypeError(f"cannot fingerprint {kind.__name__}: page contexts hold plain records only")
+
+    def _known(self, value: Any) -> tuple[Any, tuple, bytes] | None:
+        """What this build, or else the last one (`_taken_over`), remembered of this very
+        object (a live object's id is no other live object's)."""
+        known = self._memo.get(id(value))
+        if known is None and not self._deep:
+            known = self._taken_over(value)
+        return known
 
     def _taken_over(self, value: Any) -> tuple[Any, tuple, bytes] | None:
         """What the last build remembered of this very record or long tuple, taken over as

@@ -35,8 +35,9 @@ class BuildState:
     stamps: dict[str, Stamp] = field(default_factory=dict)  # the output as the last build left it
     files: dict[str, tuple] = field(default_factory=dict)  # content file -> (stat, digest) when last read
     settled_before: int = 0  # ns: files last changed before this were read after their change
-    # This build read files again (touched, or changed just before the last build began) and
-    # found the same bytes: worth saving, or every later build reads them again (not saved).
+    # This build read files again (touched, or changed just before the last build began),
+    # found the same bytes, and they are settled now: worth saving, or every later build
+    # reads them again (not saved).
     settled_again: bool = False
     memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
     produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
