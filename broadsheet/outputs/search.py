@@ -150,7 +150,8 @@ class SearchIndex:
         self.indexed: list[tuple[dict, Sequence[str]]] = []  # each document and its terms, as made (_indexed)
         self.docs: list[str] = []  # each document's JSON, in model order
         self.stories: list[dict[str, dict[str, str]]] = []  # each document's story field, if any
-        self.terms: list[Sequence[str]] = []  # each document's distinct terms, sorted (a list, or the cache's JoinedTerms)
+        # each document's distinct terms, sorted (a list, or the build cache's JoinedTerms)
+        self.terms: list[Sequence[str]] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.borrowed: set[str] = set()  # terms whose postings list is another index's too: copied before a change
         self.encoded: dict[str, str] = {}  # term -> '"term":[gaps]'
@@ -268,7 +269,9 @@ class SearchIndex:
         )
 
     @classmethod
-    def restored(cls, stored: StoredIndex, indexed: list[tuple[dict, Sequence[str]]], data: bytes) -> SearchIndex | None:
+    def restored(
+        cls, stored: StoredIndex, indexed: list[tuple[dict, Sequence[str]]], data: bytes
+    ) -> SearchIndex | None:
         """The index `stored` describes, its pieces taken from `data`, the bytes of the file
         it made (the live output's), and `indexed`, the documents it was made of: None
         unless `data` is that file to the byte and every piece lies where it says. Only
