@@ -6,6 +6,7 @@ other file below the folder is one of its assets (images, attachments).
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +23,17 @@ BUNDLE_INDEX = "index.md"
 @dataclass(frozen=True)
 class SourceFile:
     rel: str  # site-relative POSIX path, e.g. "content/world/a.md"
-    path: Path
+    given: Path | None  # the path, or None: made from `file` when first asked for (`path`)
     bundle_assets: tuple[str, ...] = ()  # paths relative to the bundle folder
-    # `path` as the folder listing gave it, for system calls: a Path's string is made
+    # the path as the folder listing gave it, for system calls: a Path's string is made
     # when first asked for, and every build stats every article file (10,000: 30 ms)
     file: str = ""
+
+    @functools.cached_property
+    def path(self) -> Path:
+        """A Path made only when asked for: a build that reads no file but the edited one
+        needs none of the others' (10,000 Paths: 0.06 s of every build's content walk)."""
+        return self.given if self.given is not None else Path(self.file)
 
     @property
     def os_path(self) -> str | Path:
@@ -78,12 +85,12 @@ def _walk(
         found.append(_bundle(folder, site_dir, ancestors, problems))
         return
     for entry in entries:
-        path = folder / entry.name
         if entry.is_dir():
-            _walk(path, site_dir, ancestors, found, problems)
+            _walk(folder / entry.name, site_dir, ancestors, found, problems)
         elif entry.name.endswith(ARTICLE_SUFFIXES):
-            # rel + name: what path.relative_to(site_dir) says, at a tenth of the cost (10,000 files)
-            found.append(SourceFile(f"{rel}/{entry.name}", path, file=entry.path))
+            # rel + name: what path.relative_to(site_dir) says, at a tenth of the cost (10,000 files);
+            # entry.path is folder / name spelt as a string (scandir joins the folder it was given)
+            found.append(SourceFile(f"{rel}/{entry.name}", None, file=entry.path))
 
 
 def _list(folder: Path, rel: str, problems: list[Problem]) -> list[os.DirEntry]:

@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import itertools
 import operator
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +26,7 @@ from broadsheet.build.request import Due
 from broadsheet.build.stories import Features, SavedIndex, StorySettings
 from broadsheet.incremental.groupings import StoredGrouping
 from broadsheet.incremental.inputs import Outcome
-from broadsheet.outputs.search_pieces import StoredIndex
+from broadsheet.outputs.search_pieces import JoinedTerms, StoredIndex
 from broadsheet.problems import Problem
 
 
@@ -103,11 +104,11 @@ def encode_outcome(outcome: Outcome | None) -> list | None:
     ]
 
 
-def encode_search_document(value: tuple[dict[str, str], list[str]]) -> list:
+def encode_search_document(value: tuple[dict[str, str], Sequence[str]]) -> list:
     """A search document and its terms, the terms as one string (no term holds a line end:
     search.WORD): a tenth of the values to unpack, the cache's largest count of them."""
     document, terms = value
-    return [document, "\n".join(terms)]
+    return [document, terms.joined if isinstance(terms, JoinedTerms) else "\n".join(terms)]
 
 
 def encode_grouping(grouping: StoredGrouping | None) -> list | None:
@@ -459,13 +460,14 @@ def decode_search_keys(v: Any) -> tuple[tuple[str, bytes], ...]:
     return v
 
 
-def decode_search_document(fingerprint: Any, value: Any) -> tuple[dict[str, str], list[str]]:
-    """A memo's search document, under its fingerprint: (document, sorted terms)."""
+def decode_search_document(fingerprint: Any, value: Any) -> tuple[dict[str, str], JoinedTerms]:
+    """A memo's search document, under its fingerprint: (document, sorted terms, split when
+    first read: a string of lines holds any terms, so there is nothing more to check)."""
     _check(type(fingerprint) is bytes and type(value) is tuple and len(value) == 2, "search documents")
     document, terms = value
     _check(type(document) is dict and type(terms) is str, "search document")
     _check(_all(str, itertools.chain(document, document.values())), "search document")
-    return document, terms.split("\n") if terms else []
+    return document, JoinedTerms(terms)
 
 
 def decode_int(v: Any, what: str) -> int:

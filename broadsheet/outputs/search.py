@@ -29,7 +29,7 @@ import operator
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -147,10 +147,11 @@ class SearchIndex:
     def __init__(self, language: str) -> None:
         self.language = language
         self.words = Localiser(language)  # dates only: the site's phrase overrides do not reach the index
-        self.indexed: list[tuple[dict, list[str]]] = []  # each document and its terms, as made (_indexed)
+        self.indexed: list[tuple[dict, Sequence[str]]] = []  # each document and its terms, as made (_indexed)
         self.docs: list[str] = []  # each document's JSON, in model order
         self.stories: list[dict[str, dict[str, str]]] = []  # each document's story field, if any
-        self.terms: list[list[str]] = []  # each document's distinct terms, sorted
+        # each document's distinct terms, sorted (a list, or the build cache's JoinedTerms)
+        self.terms: list[Sequence[str]] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.borrowed: set[str] = set()  # terms whose postings list is another index's too: copied before a change
         self.encoded: dict[str, str] = {}  # term -> '"term":[gaps]'
@@ -188,7 +189,7 @@ class SearchIndex:
         index.sorted_terms = sorted(index.encoded)
         return index
 
-    def _made_over(self, indexed: list[tuple[dict, list[str]]], stories: list[dict]) -> SearchIndex | None:
+    def _made_over(self, indexed: list[tuple[dict, Sequence[str]]], stories: list[dict]) -> SearchIndex | None:
         """A copy of this index holding `indexed` documents with their `stories`, made by
         replacing the places where they differ from this one's (a title edit: a few);
         None when the number of documents differs, or so many places do that making the
@@ -217,7 +218,7 @@ class SearchIndex:
         self.indexed[number] = (document, terms)
         self._put(number, document, terms)
 
-    def _put(self, number: int, document: dict, terms: list[str]) -> None:
+    def _put(self, number: int, document: dict, terms: Sequence[str]) -> None:
         """Document `number` is now `document`, with these terms (and its story as it is)."""
         self.digest = None
         self.docs[number] = _json({**document, **self.stories[number]})
@@ -268,7 +269,9 @@ class SearchIndex:
         )
 
     @classmethod
-    def restored(cls, stored: StoredIndex, indexed: list[tuple[dict, list[str]]], data: bytes) -> SearchIndex | None:
+    def restored(
+        cls, stored: StoredIndex, indexed: list[tuple[dict, Sequence[str]]], data: bytes
+    ) -> SearchIndex | None:
         """The index `stored` describes, its pieces taken from `data`, the bytes of the file
         it made (the live output's), and `indexed`, the documents it was made of: None
         unless `data` is that file to the byte and every piece lies where it says. Only

@@ -7,7 +7,9 @@ so that the cache's codec can name it without importing the search index's modul
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 
 @dataclass(frozen=True)
@@ -23,3 +25,46 @@ class StoredIndex:
     doc_lengths: tuple[int, ...]
     terms: tuple[str, ...]
     term_lengths: tuple[int, ...]
+
+
+class JoinedTerms(Sequence[str]):
+    """A search document's sorted terms as the build cache keeps them, one string of lines,
+    split only when first read. After one edit the index is made over from the last one,
+    which reads the terms of the changed documents alone; the rest are only handed on
+    (splitting all 10,000 was 0.07 s of a body edit). Equal to a list of the same terms."""
+
+    __slots__ = ("joined", "_split")
+
+    def __init__(self, joined: str) -> None:
+        self.joined = joined  # no term holds a line end (search.WORD)
+        self._split: list[str] | None = None
+
+    def _terms(self) -> list[str]:
+        if self._split is None:
+            self._split = self.joined.split("\n") if self.joined else []
+        return self._split
+
+    @overload
+    def __getitem__(self, place: int) -> str: ...
+    @overload
+    def __getitem__(self, place: slice) -> list[str]: ...
+    def __getitem__(self, place: int | slice) -> str | list[str]:
+        return self._terms()[place]
+
+    def __len__(self) -> int:
+        return len(self._terms())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._terms())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, JoinedTerms):
+            return self.joined == other.joined
+        if isinstance(other, (list, tuple)):
+            return self._terms() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which have none
+
+    def __repr__(self) -> str:
+        return f"JoinedTerms({self._terms()!r})"

@@ -135,3 +135,25 @@ def test_related_ranking_matches_a_plain_count(make_site):
         shared = {j: len(set(tags) & set(other)) for j, other in enumerate(tags_of) if j != i}
         plain = sorted((j for j in shared if shared[j]), key=lambda j: (-shared[j], abs(j - i), j))[:3]
         assert related_indices(i, tags, by_tag, members, 3) == plain
+
+
+def test_scanned_files_make_their_path_only_when_asked_and_it_is_the_files(make_site):
+    """The content walk keeps each article file's path as the listing's string and makes
+    the Path when first asked (a build that reads one file needs none of the rest): that
+    Path is the file's, in a nested folder and under a name that is not ASCII too."""
+    from broadsheet.build.scan import scan_content
+
+    site = make_site(
+        {
+            "content/a.md": article("A", "2025-06-01T08:00:00Z"),
+            "content/world/europe/b.md": article("B", "2025-06-02T08:00:00Z"),
+            "content/world/привет.md": article("C", "2025-06-03T08:00:00Z"),
+            "content/bundle/index.md": article("D", "2025-06-04T08:00:00Z"),
+        }
+    )
+    sources, problems = scan_content(site)
+    assert not problems and len(sources) == 4
+    assert all("path" not in vars(s) for s in sources)  # none made yet
+    for source in sources:
+        assert source.path == site / source.rel and source.path.is_file()
+        assert str(source.os_path) == str(site / source.rel)

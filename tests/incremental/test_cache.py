@@ -11,8 +11,9 @@ import msgpack
 
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
-from broadsheet.incremental import cache
+from broadsheet.incremental import cache, codec
 from broadsheet.incremental.articles import SETTLE_NS
+from broadsheet.outputs.search_pieces import JoinedTerms
 
 from conftest import article, run_cli, tree_bytes, write_tree
 
@@ -424,4 +425,22 @@ def test_search_documents_keep_their_terms_as_one_string(make_site):
     assert stored and all(type(terms) is str and "\n" in terms for _, terms in stored)
     loaded, _ = cache.load(site, site / "site")
     documents = loaded.memo.kept(("search document",)).values()
-    assert sorted(terms for _, terms in documents) == sorted(terms.split("\n") for _, terms in stored)
+    assert sorted(list(terms) for _, terms in documents) == sorted(terms.split("\n") for _, terms in stored)
+
+
+def test_search_documents_terms_are_split_only_when_read_and_equal_the_list(make_site):
+    """A loaded document's terms stay one string until read (a body edit reads a few of
+    10,000); unsplit or split, they are equal to the list they were made as, and unequal
+    to another, whichever side of the comparison they are on (the index made over compares
+    documents so); stored again, the same string."""
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    loaded, _ = cache.load(site, site / "site")
+    terms = [terms for _, terms in loaded.memo.kept(("search document",)).values()]
+    assert terms and all(isinstance(t, JoinedTerms) and t._split is None for t in terms)
+    made = terms[0].joined.split("\n")
+    assert terms[0] == made and made == terms[0] and (made, 1) == (terms[0], 1)
+    assert terms[0] != [*made, "more"] and [*made[:-1]] != terms[0] and terms[0] != made[0]
+    assert len(terms[0]) == len(made) and list(terms[0]) == made and terms[0][-1] == made[-1]
+    assert codec.encode_search_document(({}, terms[0]))[1] == terms[0].joined == "\n".join(made)
+    assert JoinedTerms("") == [] and len(JoinedTerms("")) == 0
