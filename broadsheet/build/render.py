@@ -75,7 +75,7 @@ class Cards:
     def carry(self, env: jinja2.Environment, carried: CarriedCards) -> None:
         self._lasting = _LastingCards(env, carried)
 
-    def made_since(self) -> list[tuple[LastingKey, str]]:
+    def made_since(self) -> list[tuple[LastingKey, bytes]]:
         """The cards made since the last call that a later job may be given."""
         return self._lasting.drain() if self._lasting is not None else []
 
@@ -104,15 +104,17 @@ class CarriedCards:
     identity from one process to another, so a card names its entry by its place among
     `anchors` (the model's entries and the like, pickled with the pages: the same objects
     the pages hold, there as here); `kept`: the cards still valid, which the caller
-    (incremental/kept_cards.py) decides; `made`: what the workers made besides, for the
-    caller to keep."""
+    (incremental/kept_cards.py) decides; `made`: what the workers made besides (both
+    workers may make one card: kept once), for the caller to keep. A card's HTML as
+    UTF-8: a string pickled keeps a UTF-8 copy of itself beside its text (for good, in
+    the process that keeps the cards), and takes up to four bytes a character."""
 
     anchors: list[object]
-    kept: dict[LastingKey, str]
-    made: list[tuple[LastingKey, str]] = field(default_factory=list)
+    kept: dict[LastingKey, bytes]
+    made: dict[LastingKey, bytes] = field(default_factory=dict)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "made": []}  # the workers' own, not this process's
+        return {**self.__dict__, "made": {}}  # the workers' own, not this process's
 
 
 class _LastingCards:
@@ -127,9 +129,9 @@ class _LastingCards:
         self.places = {id(anchor): n for n, anchor in enumerate(carried.anchors)}
         self.anchors = carried.anchors  # alive while their ids are keys
         self.macros: dict[int, tuple[Callable, tuple[str, str] | None]] = {}
-        self.made: list[tuple[LastingKey, str]] = []
+        self.made: list[tuple[LastingKey, bytes]] = []
 
-    def drain(self) -> list[tuple[LastingKey, str]]:
+    def drain(self) -> list[tuple[LastingKey, bytes]]:
         made, self.made = self.made, []
         return made
 
@@ -139,10 +141,10 @@ class _LastingCards:
             return macro(entry, *args, **kwargs)
         html = self.kept.get(key)
         if html is not None:
-            return markupsafe.Markup(html)
+            return markupsafe.Markup(html.decode())
         made = macro(entry, *args, **kwargs)
         if type(made) is markupsafe.Markup:
-            self.made.append((key, str(made)))
+            self.made.append((key, made.encode()))
         return made
 
     def _key(self, macro: Callable, entry: object, args: tuple, kwargs: dict[str, Any]) -> LastingKey | None:
@@ -426,7 +428,7 @@ def _travelled(
         if code != __file__ or paths != [page.path for page in job.pages[bounds[0] : bounds[1]]]:
             rendered = job.render(bounds)
         elif cards is not None:
-            cards.made += made
+            cards.made.update(made)
         yield rendered
 
 
@@ -452,7 +454,7 @@ class _TravellingJob:
 
     def __call__(
         self, bounds: tuple[int, int]
-    ) -> tuple[str, list[str], list[bytes | bool | Problem], list[tuple[LastingKey, str]]]:
+    ) -> tuple[str, list[str], list[bytes | bool | Problem], list[tuple[LastingKey, bytes]]]:
         """The chunk's pages, with the cards made for them that a later build may be given."""
         if self.job is None:
             env = self.env

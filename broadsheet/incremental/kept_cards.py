@@ -28,8 +28,8 @@ class KeptCards:
     def __init__(self) -> None:
         self.site = b""  # digest of the recipe's plain data the cards were made with
         self.templates: dict[str, bytes] = {}  # template -> digest the kept cards were made under
-        # (template, macro, id(entry), arguments) -> (entry, HTML)
-        self.cards: dict[tuple[str, str, int, Any], tuple[object, str]] = {}
+        # (template, macro, id(entry), arguments) -> (entry, HTML as UTF-8)
+        self.cards: dict[tuple[str, str, int, Any], tuple[object, bytes]] = {}
         self.given = 0  # cards the last build's workers were given
 
     def forget(self) -> None:
@@ -62,8 +62,8 @@ class KeptCards:
         self.templates = {name: before[name] for name in steady}
         if len(steady) != len(before):
             self.cards = {key: card for key, card in self.cards.items() if key[0] in steady}
-        for (template, macro, place, arguments), html in carried.made:
+        for (template, macro, place, arguments), html in carried.made.items():
             if template in steady:
                 entry = carried.anchors[place]
                 self.cards[(template, macro, id(entry), arguments)] = (entry, html)
-        carried.made = []
+        carried.made = {}
