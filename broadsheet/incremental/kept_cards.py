@@ -31,9 +31,12 @@ class KeptCards:
         # (template, macro, id(entry), arguments) -> (entry, HTML as UTF-8)
         self.cards: dict[tuple[str, str, int, Any], tuple[object, bytes]] = {}
         self.given = 0  # cards the last build's workers were given
+        # One object for each template name, macro name and tuple of arguments (a handful in
+        # all, each arriving anew with every card): pickled once a job, not once a card
+        self._shared: dict[Any, Any] = {}
 
     def forget(self) -> None:
-        self.templates, self.cards, self.given = {}, {}, 0
+        self.templates, self.cards, self.given, self._shared = {}, {}, 0, {}
 
     def for_build(self, site: bytes, templates: dict[str, bytes], anchors: list[object]) -> CarriedCards:
         """The cards a build may give again, its `anchors` being the objects cards are kept
@@ -62,8 +65,10 @@ class KeptCards:
         self.templates = {name: before[name] for name in steady}
         if len(steady) != len(before):
             self.cards = {key: card for key, card in self.cards.items() if key[0] in steady}
+        shared = self._shared.setdefault
         for (template, macro, place, arguments), html in carried.made.items():
             if template in steady:
                 entry = carried.anchors[place]
-                self.cards[(template, macro, id(entry), arguments)] = (entry, html)
+                key = (shared(template, template), shared(macro, macro), id(entry), shared(arguments, arguments))
+                self.cards[key] = (entry, html)
         carried.made = {}
