@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from broadsheet import theme
 from broadsheet.build import pool, relative, sitefiles, write
@@ -58,13 +59,25 @@ class Cards:
     within a job, and the model's entries are frozen. The key holds the macro object itself
     (a site's own `story` in its templates/_macros.html is another macro, another key) and
     the entry by identity, never by equality; the memo keeps each entry alive, so no other
-    entry can take its id while its card is kept."""
+    entry can take its id while its card is kept.
+
+    A job may be given cards made by earlier ones (`carry`, a serve session's: see
+    CarriedCards), and then reports the cards it made that a later job may be given."""
 
     def __init__(self) -> None:
         self._made: dict[tuple, tuple[object, Any]] = {}
+        self._lasting: _LastingCards | None = None
 
     def forget(self) -> None:
         self._made.clear()
+        self._lasting = None
+
+    def carry(self, env: jinja2.Environment, carried: CarriedCards) -> None:
+        self._lasting = _LastingCards(env, carried)
+
+    def made_since(self) -> list[tuple[LastingKey, bytes]]:
+        """The cards made since the last call that a later job may be given."""
+        return self._lasting.drain() if self._lasting is not None else []
 
     def __call__(self, macro: Callable, entry: object, *args: Any, **kwargs: Any) -> Any:
         key = (macro, id(entry), args, tuple(kwargs.items()))
@@ -73,8 +86,114 @@ class Cards:
         except TypeError:  # an argument that cannot be a key (a list): made every time
             return macro(entry, *args, **kwargs)
         if made is None or made[0] is not entry:
-            made = self._made[key] = (entry, macro(entry, *args, **kwargs))
+            lasting = self._lasting
+            html = macro(entry, *args, **kwargs) if lasting is None else lasting.card(macro, entry, args, kwargs)
+            made = self._made[key] = (entry, html)
         return made[1]
+
+
+# A card as jobs in other processes name it: (template, macro, the entry's place in
+# CarriedCards.anchors, the other arguments with their types)
+LastingKey = tuple[str, str, int, tuple]
+
+
+@dataclass
+class CarriedCards:
+    """Cards made by a serve session's earlier builds, for the workers of this one (which
+    get the pages pickled) to give again rather than make. Objects do not keep their
+    identity from one process to another, so a card names its entry by its place among
+    `anchors` (the model's entries and the like, pickled with the pages: the same objects
+    the pages hold, there as here); `kept`: the cards still valid, which the caller
+    (incremental/kept_cards.py) decides; `made`: what the workers made besides (both
+    workers may make one card: kept once), for the caller to keep. A card's HTML as
+    UTF-8: a string pickled keeps a UTF-8 copy of itself beside its text (for good, in
+    the process that keeps the cards), and takes up to four bytes a character."""
+
+    anchors: list[object]
+    kept: dict[LastingKey, bytes]
+    made: dict[LastingKey, bytes] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "made": {}}  # the workers' own, not this process's
+
+
+class _LastingCards:
+    """A job's dealings with cards that outlast it: only a macro of a template's module as
+    an import without context gets it (the one object every page shares, which sees its
+    arguments and the globals alone, not a page's variables), only for an entry among the
+    anchors, and only with arguments of plain values."""
+
+    def __init__(self, env: jinja2.Environment, carried: CarriedCards) -> None:
+        self.env = env
+        self.kept = carried.kept
+        self.places = {id(anchor): n for n, anchor in enumerate(carried.anchors)}
+        self.anchors = carried.anchors  # alive while their ids are keys
+        self.macros: dict[int, tuple[Callable, tuple[str, str] | None]] = {}
+        self.made: list[tuple[LastingKey, bytes]] = []
+
+    def drain(self) -> list[tuple[LastingKey, bytes]]:
+        made, self.made = self.made, []
+        return made
+
+    def card(self, macro: Callable, entry: object, args: tuple, kwargs: dict[str, Any]) -> Any:
+        key = self._key(macro, entry, args, kwargs)
+        if key is None:
+            return macro(entry, *args, **kwargs)
+        html = self.kept.get(key)
+        if html is not None:
+            return markupsafe.Markup(html.decode())
+        made = macro(entry, *args, **kwargs)
+        if type(made) is markupsafe.Markup:
+            self.made.append((key, made.encode()))
+        return made
+
+    def _key(self, macro: Callable, entry: object, args: tuple, kwargs: dict[str, Any]) -> LastingKey | None:
+        place = self.places.get(id(entry))
+        if place is None:
+            return None
+        named = self._named(macro)
+        if named is None:
+            return None
+        arguments = _plain_key(args, kwargs)
+        return None if arguments is None else (*named, place, arguments)
+
+    def _named(self, macro: Callable) -> tuple[str, str] | None:
+        """(template, macro name) of a macro of its template's shared module, else None."""
+        known = self.macros.get(id(macro))
+        if known is not None and known[0] is macro:
+            return known[1]
+        named = None
+        if isinstance(macro, jinja2.runtime.Macro):
+            template = macro._func.__globals__.get("name")  # the template's code names it
+            try:
+                # Jinja's module of the template, as `{% from ... import %}` gives it (never
+                # made here: that would run the template's top level)
+                module = self.env.get_template(template)._module if isinstance(template, str) else None
+            except Exception:  # a template that does not load now: no card of it lasts
+                module = None
+            if isinstance(template, str) and module is not None and getattr(module, macro.name, None) is macro:
+                named = (template, str(macro.name))
+        self.macros[id(macro)] = (macro, named)
+        return named
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_key(args: tuple, kwargs: dict[str, Any]) -> tuple | None:
+    """The arguments with their types, so that an argument True and an argument 1, equal in
+    Python, are not the same card; None unless each is a plain scalar (a string, number,
+    None): nothing else is compared by value from one build to the next."""
+    kinds = tuple(map(type, args))
+    if not _SCALARS.issuperset(kinds):
+        return None
+    if not kwargs:
+        return (args, kinds)
+    named = tuple(sorted(kwargs.items()))
+    named_kinds = tuple(type(value) for _, value in named)
+    if not _SCALARS.issuperset(named_kinds):
+        return None
+    return (args, kinds, named, named_kinds)
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -169,6 +288,7 @@ def render_pages(
     hand_over: Callable[[], write.Into] | None = None,
     told: Callable[[str, bool], None] | None = None,
     known: Collection[str] = (),
+    cards: CarriedCards | None = None,
 ) -> RenderResult:
     """Render every page but those that `skip` says are on disk as they would come out.
     With a sink, each page's bytes (None when skipped) go there as soon as they are made,
@@ -178,7 +298,9 @@ def render_pages(
     pages are many enough for workers: the tree being written, where the workers put the
     pages themselves (write.PageWriter), each then `told` (path, whether written) instead
     of given to the sink. `known`: paths of pages the caller knows are on disk as they
-    would come out, and has told the writer of: neither asked of `skip` nor sunk."""
+    would come out, and has told the writer of: neither asked of `skip` nor sunk. `cards`:
+    cards earlier builds made, for workers the pages travel to (their new ones are put in
+    its `made`)."""
     result = RenderResult({}, [], 0)
     todo = []
     for page in pages:
@@ -195,7 +317,7 @@ def render_pages(
         hand_over() if hand_over is not None and told is not None and pool.count(len(todo), PARALLEL_FROM) > 1 else None
     )
     job = _RenderJob(todo, env, site_dir, common, into)
-    for html, page in zip(_render_all(job, advance, recipe), todo, strict=True):
+    for html, page in zip(_render_all(job, advance, recipe, cards), todo, strict=True):
         if isinstance(html, Problem):
             problems.add(html)
             continue
@@ -255,7 +377,10 @@ class _RenderJob:
 
 
 def _render_all(
-    job: _RenderJob, advance: Callable[[int], None] | None, recipe: Callable[[], jinja2.Environment] | None = None
+    job: _RenderJob,
+    advance: Callable[[int], None] | None,
+    recipe: Callable[[], jinja2.Environment] | None = None,
+    cards: CarriedCards | None = None,
 ) -> Iterator[bytes | bool | Problem]:
     """Across the cores for a big build (build/pool.py). Forked workers share the pages and
     the template environment without copying them. Where this process may not fork (the
@@ -271,7 +396,7 @@ def _render_all(
         compile_ahead(job.env)  # once here, not once a worker
     if travels:
         assert recipe is not None  # travels says so
-        results = _travelled(job, recipe, chunks, workers)
+        results = _travelled(job, recipe, chunks, workers, cards)
     else:
         results = pool.run(job.render, chunks, workers)
     # results first: zip then runs the pool to its end, which waits for the workers to exit,
@@ -283,18 +408,27 @@ def _render_all(
 
 
 def _travelled(
-    job: _RenderJob, recipe: Callable[[], jinja2.Environment], chunks: list[tuple[int, int]], workers: int
+    job: _RenderJob,
+    recipe: Callable[[], jinja2.Environment],
+    chunks: list[tuple[int, int]],
+    workers: int,
+    cards: CarriedCards | None = None,
 ) -> Iterator[list[bytes | bool | Problem]]:
     """The chunks rendered by workers that got the pages pickled, once each. A chunk that
     comes back for other pages than this process's (their paths, in order), or from a
     worker running another copy of Broadsheet (one that imported it from elsewhere on
-    its path), is rendered here instead: a worker's page is this process's, or unused."""
-    travelling = _TravellingJob(job.pages, job.site_dir, job.common, recipe, job.env, _compiled(job.env), job.into)
-    for (code, paths, rendered), bounds in zip(
+    its path), is rendered here instead: a worker's page is this process's, or unused; so
+    are the cards it made. The cards the workers made are put in `cards.made`."""
+    travelling = _TravellingJob(
+        job.pages, job.site_dir, job.common, recipe, job.env, _compiled(job.env), job.into, cards=cards
+    )
+    for (code, paths, rendered, made), bounds in zip(
         pool.run(travelling, chunks, workers, picklable=True), chunks, strict=True
     ):
         if code != __file__ or paths != [page.path for page in job.pages[bounds[0] : bounds[1]]]:
             rendered = job.render(bounds)
+        elif cards is not None:
+            cards.made.update(made)
         yield rendered
 
 
@@ -313,19 +447,28 @@ class _TravellingJob:
     compiled: dict[str, bytes] = field(default_factory=dict)  # templates' code, compiled here (CompiledTemplates)
     into: write.Into | None = None  # where the worker puts the pages it renders (write.PageWriter)
     job: _RenderJob | None = None  # made once a worker: its cards last for all its chunks
+    cards: CarriedCards | None = None  # cards of earlier builds (a serve session's)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "env": None, "job": None}
 
-    def __call__(self, bounds: tuple[int, int]) -> tuple[str, list[str], list[bytes | bool | Problem]]:
+    def __call__(
+        self, bounds: tuple[int, int]
+    ) -> tuple[str, list[str], list[bytes | bool | Problem], list[tuple[LastingKey, bytes]]]:
+        """The chunk's pages, with the cards made for them that a later build may be given."""
         if self.job is None:
             env = self.env
             if env is None:
                 env = self.recipe()
                 env.bytecode_cache = CompiledTemplates(self.compiled)  # only for the sources compiled from
             self.job = _RenderJob(self.pages, env, self.site_dir, self.common, self.into)
+            card_maker = env.globals.get("card")
+            if self.cards is not None and isinstance(card_maker, Cards):
+                card_maker.carry(env, self.cards)
         rendered = self.job.render(bounds)
-        return __file__, [page.path for page in self.pages[bounds[0] : bounds[1]]], rendered
+        card_maker = self.job.env.globals.get("card")
+        made = card_maker.made_since() if isinstance(card_maker, Cards) else []
+        return __file__, [page.path for page in self.pages[bounds[0] : bounds[1]]], rendered, made
 
 
 CHUNK = 200  # pages a worker renders at a time

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from broadsheet.build.content import Article
+from broadsheet.incremental.kept_cards import KeptCards
 
 if TYPE_CHECKING:  # Jinja is imported where templates are read: a build with nothing to do reads none
     import jinja2
@@ -290,6 +291,7 @@ class Memo:
         self.hasher = ContextHasher()
         self.templates: dict[str, set[str] | None] = {}  # a template's source -> the templates it names
         self.compiled: dict[str, bytes] = {}  # templates' compiled code (render.CompiledTemplates)
+        self.cards = KeptCards()  # a serve session's cards, for its next build's workers
         # a sitemap's <url> elements (sitemaps.url_element), the last build's
         self.url_elements: dict[tuple, bytes] = {}
         # the newest of each long tuple of entries (sitemaps.newest_shown), by the tuple's id, the last build's

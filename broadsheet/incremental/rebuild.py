@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
     from broadsheet.build.coverage import Grouping, SiteStory
     from broadsheet.build.model import Previous, RelatedPlaces
     from broadsheet.build.progress import Clock, Progress
+    from broadsheet.build.render import CarriedCards
     from broadsheet.build.request import BuildRequest
     from broadsheet.build.routes import Page
     from broadsheet.build.scan import SourceFile
@@ -89,6 +90,7 @@ class Rebuild:
         self._edited_since_output = b""  # digest of the keys _edited is against
         self._search_keys: tuple[tuple[str, bytes], ...] | None = None  # for state.search_keys, once committed
         self._template_digests: dict[str, bytes] | None = None  # page_skipper's, by template
+        self._card_templates: dict[str, bytes] = {}  # every template's digest before the render (carried_cards)
 
     @property
     def _hasher(self) -> ContextHasher:
@@ -138,6 +140,35 @@ class Rebuild:
     def compiled_templates(self) -> dict[str, bytes]:
         """Templates' compiled code, by template, kept between builds (render.CompiledTemplates)."""
         return self.state.memo.compiled
+
+    def carried_cards(self, env: jinja2.Environment, site_wide: Any, anchors: list[object]) -> CarriedCards | None:
+        """The cards of a serve session's earlier builds that this one's render workers may
+        give again (kept_cards.py), `site_wide` being what the template environment is
+        made from and `anchors` the objects cards are kept for; None outside serve (no card
+        outlives a command line's build) or when a template cannot be read."""
+        if not self.state.keep_last:
+            return None
+        digests = self._every_template_digest(env)
+        if digests is None:
+            self.state.memo.cards.forget()
+            return None
+        self._card_templates = digests
+        return self.state.memo.cards.for_build(self._hasher.digest(site_wide), digests, anchors)
+
+    def keep_cards(self, env: jinja2.Environment, carried: CarriedCards | None) -> None:
+        """After the render: keep the cards its workers made, for the next build."""
+        if carried is not None:
+            after = self._every_template_digest(env)
+            self.state.memo.cards.take(carried, self._card_templates, after or {})
+
+    def _every_template_digest(self, env: jinja2.Environment) -> dict[str, bytes] | None:
+        import jinja2  # here: a build with nothing to do renders no template
+
+        try:
+            names = set(env.list_templates(filter_func=lambda name: not name.startswith(".")))
+            return template_digests(env, names, self.state.memo.templates)
+        except (jinja2.TemplateError, OSError):
+            return None
 
     def fine_paths(self, room: int) -> set[str]:
         """Page paths found fine for an output folder path `room` bytes long (routes.too_long)."""
@@ -612,6 +643,7 @@ def _apply_body_edits(
     edits = body_edits.apply(snapshot, changed, request.now or datetime.now(snapshot.settings.tz))
     if snapshot.changed_in_place:  # even when the short cut then gave up: the model's entries are changed
         state.memo.hasher.changed_in_place()
+        state.memo.cards.forget()  # made from entries as they were
         snapshot.changed_in_place = False
     if edits is None:
         return None

@@ -65,7 +65,7 @@ def test_workers_not_forked_from_here_are_sent_the_templates_compiled_here(make_
         "compile",
         lambda env, source, name=None, *rest: compiled.append(name) or compile_source(env, source, name, *rest),
     )
-    _, paths, rendered = worker((0, 5))
+    _, paths, rendered, _ = worker((0, 5))
     assert compiled == []
     assert paths == [page.path for page in pages]
     assert rendered == [f"<p>PART</p> Page {i}\n".encode() for i in range(5)]
@@ -77,7 +77,7 @@ def test_a_template_edited_since_it_was_compiled_here_is_compiled_again_by_the_w
     env.bytecode_cache = render.CompiledTemplates({})
     render.compile_ahead(env)
     (site / "templates/part.html").write_text("<p>{{ 'edited' | upper }}</p>")
-    _, _, rendered = travelled(render._TravellingJob(pages, site, {}, recipe, None, render._compiled(env)))((0, 1))
+    _, _, rendered, _ = travelled(render._TravellingJob(pages, site, {}, recipe, None, render._compiled(env)))((0, 1))
     assert rendered == [b"<p>EDITED</p> Page 0\n"]
 
 

@@ -1,0 +1,74 @@
+"""A serve session's cards (render.Cards) kept from one build to the next: a template edit
+that leaves the card macros' templates as they were makes no card again (at 10,000
+articles, a third of the render workers' Jinja time).
+
+A card is given again only while everything it was made from is as it was:
+
+- its macro's template and every template that one pulls in (fingerprint.template_digests,
+  taken before the render, and checked again after it: a card made while its template was
+  being saved is not kept);
+- everything a macro sees besides its arguments, the template globals: the settings, the
+  asset names and image sizes the environment's recipe is made from (a digest of them;
+  any difference drops every card), and Broadsheet's own code (one process's);
+- its entry, the very object (serve's model takes over unchanged entries by identity; a
+  changed one is a new object), which the store keeps alive, so no other object takes its
+  id; an entry changed in place (a body edit's short cut) drops every card (`forget`);
+- its other arguments, plain values compared with their types (render._plain_key).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from broadsheet.build.render import CarriedCards
+
+
+class KeptCards:
+    def __init__(self) -> None:
+        self.site = b""  # digest of the recipe's plain data the cards were made with
+        self.templates: dict[str, bytes] = {}  # template -> digest the kept cards were made under
+        # (template, macro, id(entry), arguments) -> (entry, HTML as UTF-8)
+        self.cards: dict[tuple[str, str, int, Any], tuple[object, bytes]] = {}
+        self.given = 0  # cards the last build's workers were given
+        # One object for each template name, macro name and tuple of arguments (a handful in
+        # all, each arriving anew with every card): pickled once a job, not once a card
+        self._shared: dict[Any, Any] = {}
+
+    def forget(self) -> None:
+        self.templates, self.cards, self.given, self._shared = {}, {}, 0, {}
+
+    def for_build(self, site: bytes, templates: dict[str, bytes], anchors: list[object]) -> CarriedCards:
+        """The cards a build may give again, its `anchors` being the objects cards are kept
+        for; the rest let go (with the entries they kept alive)."""
+        from broadsheet.build.render import CarriedCards  # here: a build with nothing to do renders nothing
+
+        if site != self.site:
+            self.forget()
+            self.site = site
+        places = {id(anchor): n for n, anchor in enumerate(anchors)}
+        same = {name for name, digest in self.templates.items() if templates.get(name) == digest}
+        kept, given = {}, {}
+        for key, (entry, html) in self.cards.items():
+            template, macro, _, arguments = key
+            place = places.get(id(entry))
+            if place is not None and template in same:
+                kept[key] = (entry, html)
+                given[(template, macro, place, arguments)] = html
+        self.cards, self.templates, self.given = kept, {name: templates[name] for name in same}, len(given)
+        return CarriedCards(anchors, given)
+
+    def take(self, carried: CarriedCards, before: dict[str, bytes], after: dict[str, bytes]) -> None:
+        """Keep the cards the build's workers made, of templates that were the same before
+        the render (`before`, what `for_build` was given) and after it."""
+        steady = {name for name, digest in before.items() if after.get(name) == digest}
+        self.templates = {name: before[name] for name in steady}
+        if len(steady) != len(before):
+            self.cards = {key: card for key, card in self.cards.items() if key[0] in steady}
+        shared = self._shared.setdefault
+        for (template, macro, place, arguments), html in carried.made.items():
+            if template in steady:
+                entry = carried.anchors[place]
+                key = (shared(template, template), shared(macro, macro), id(entry), shared(arguments, arguments))
+                self.cards[key] = (entry, html)
+        carried.made = {}
