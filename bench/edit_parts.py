@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from broadsheet.build import output_folder, pipeline, pool, render, write
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import body_edits
-from broadsheet.outputs import feeds
+from broadsheet.outputs import feeds, search
 from broadsheet.serve import server as dev_server, session, watch
 
 from live import EventClient, edits
@@ -41,6 +41,7 @@ from live import EventClient, edits
 STEPS = [
     (body_edits, "apply"), (body_edits, "_parse_edits"), (body_edits, "_same_stories"), (body_edits, "_outputs"),
     (render, "render_pages"), (feeds, "feeds_showing"), (body_edits, "_search_index"),
+    (search.SearchIndex, "replace"), (search.SearchIndex, "encode"),
     (write.OutputWriter, "_level"), (write.OutputWriter, "put"), (write.OutputWriter, "commit"),
     (write, "_sync"), (write, "point_output_at"), (write, "write_state"), (output_folder, "_fsync_folder"),
 ]  # fmt: skip

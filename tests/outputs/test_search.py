@@ -239,3 +239,15 @@ def test_an_index_changed_after_it_was_encoded_encodes_as_one_made_afresh(make_s
     made_over = search.SearchIndex.build(title_edit, previous=index)
     assert made_over.encode() == search.SearchIndex.build(title_edit).encode() != data
     assert index.encode() == data
+
+
+@pytest.mark.parametrize("docs", [0, 1, 2, 3])
+@pytest.mark.parametrize("terms", [0, 1, 2, 3])
+def test_the_file_joined_in_one_go_is_the_pieces_between_commas(docs, terms):
+    pieces = [f'{{"n":{n}}}'.encode() for n in range(docs)], [f'"t{n}":[1]'.encode() for n in range(terms)]
+    data = search._joined(*pieces)
+    assert json.loads(data) == {
+        "docs": [{"n": n} for n in range(docs)],
+        "terms": {f"t{n}": [1] for n in range(terms)},
+        "version": search.INDEX_VERSION,
+    }
