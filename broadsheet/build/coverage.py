@@ -149,18 +149,25 @@ def same_after_edits(grouping: Grouping, edited: Mapping[str, Article]) -> bool:
     whether its stories come out as when the model was made. Membership and keys decide
     the rest (lead, title, URL come from front matter and dates, which a body edit leaves
     alone); when they differ, the caller must make the model again."""
+    index, reached = grouping.index, set()
     for url, article in edited.items():
         record, terms = _record(url, article), _terms(article)
         was = grouping.articles.get(url)
         if was is None or _record(url, was) != record:
             return False  # not an entry the index holds as it is: not an edit of a body
         if _terms(was) != terms:
+            # before: the components the edit may split (links are scored by pairs, so the
+            # window after covers them too; reached before all the same, whatever scores a link)
+            reached |= index.reach(record)
             try:
-                grouping.index.replace(record, terms)
+                index.replace(record, terms)
             except NotRestorable:  # a restored index that is not what was saved: the next find() regroups
                 return False
+            reached |= index.reach(record)  # after: those it may join
         grouping.articles[url] = article
-    return grouping.index.stories() == grouping.stories
+    # Only the stories of the components reached can have changed (stories.StoryIndex.reach),
+    # and the grouping's stories are its index's as the last find() or edit left them.
+    return index.stories_among(reached) == tuple(s for s in grouping.stories if s.key is None and s.ids[0] in reached)
 
 
 def _record(url: str, a: Article) -> StoryEntry:

@@ -817,11 +817,41 @@ class StoryIndex:
 
     def stories(self) -> tuple[Story, ...]:
         found = [Story(self._in_time_order(ids), key) for key, ids in self._manual().items() if len(ids) > 1]
-        for component in self._components():
+        return self._sorted(found + self._grouped(self._components()))
+
+    def reach(self, entry: StoryEntry) -> set[str]:
+        """The articles whose links an edit of `entry` makes again (`_relink_around`'s
+        window), with every article linked to them, directly or not: every link an edit
+        there adds or takes away has an end in the window, so the components of the
+        articles outside what this gives before and after the edit are not changed by it."""
+        when = _timestamp(entry.date)
+        lo = bisect_left(self.order, (when - self.window, ""))
+        hi = bisect_right(self.order, (when + self.window, "\U0010ffff"))
+        seen = {entry_id for _, entry_id in self.order[lo:hi]}
+        stack = list(seen)
+        while stack:
+            for other in self.links[stack.pop()]:
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        return seen
+
+    def stories_among(self, ids: set[str]) -> tuple[Story, ...]:
+        """The stories grouped automatically whose articles are among `ids`, as stories()
+        finds them, when `ids` holds whole components (what `reach` gives, before and after
+        an edit): a component's groups depend on its own links alone."""
+        return self._sorted(self._grouped(self._components(sorted(ids, key=lambda i: (self.times[i], i)))))
+
+    def _grouped(self, components: list[tuple[str, ...]]) -> list[Story]:
+        found = []
+        for component in components:
             if not self.average_link:
                 found.append(Story(component))
                 continue
             found += [Story(ids) for ids in _average_link(component, self.links, MERGE_SHARE)]
+        return found
+
+    def _sorted(self, found: list[Story]) -> tuple[Story, ...]:
         return tuple(sorted(found, key=lambda s: (self.times[s.ids[0]], s.ids)))
 
     def keyed(self) -> dict[str, list[str]]:
@@ -838,10 +868,12 @@ class StoryIndex:
     def _in_time_order(self, ids: Iterable[str]) -> tuple[str, ...]:
         return tuple(sorted(ids, key=lambda i: (self.times[i], i)))
 
-    def _components(self) -> list[tuple[str, ...]]:
+    def _components(self, starts: Iterable[str] | None = None) -> list[tuple[str, ...]]:
+        """The linked components, each in time order, found from `starts` (every automatic
+        article by default) in time order."""
         seen: set[str] = set()
         out = []
-        for _, start in self.order:
+        for start in (entry_id for _, entry_id in self.order) if starts is None else starts:
             if start in seen or not self.links[start]:
                 continue
             seen.add(start)

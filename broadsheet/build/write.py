@@ -58,6 +58,9 @@ class WriteResult:
     changed: tuple[str, ...]  # files whose bytes differ from the previous output (new ones included)
     removed: tuple[str, ...]  # files of the previous output that are gone
     stamps: dict[str, Stamp] = field(default_factory=dict)  # the output as this build left it
+    # names_digest of `stamps`' names when they are all safe paths of files, the digest the
+    # commit recorded for them (state.json's `files`); None when not so or not recorded
+    names: str | None = None
 
 
 def safe_relative(path: str) -> bool:
@@ -92,7 +95,9 @@ class OutputWriter:
     400 MB of pages. Until `commit`, what readers see does not change; `abort` leaves the
     tree being written for the next build to level."""
 
-    def __init__(self, output: Path, on_disk: dict[str, Stamp] | None = None) -> None:
+    def __init__(self, output: Path, on_disk: dict[str, Stamp] | None = None, names: str | None = None) -> None:
+        """`on_disk`: the live tree's stamps, when the caller knows them; `names`: their
+        names_digest, when the write that left them said it (`WriteResult.names`)."""
         self.layout = Layout(output)
         self.output = output
         self.live = self.layout.live()
@@ -114,6 +119,7 @@ class OutputWriter:
         self.stale: set[str] = set()
         self.levelled = False  # the target holds the live tree, plus self.changed
         self.live_names = ""  # digest of the live tree's file names, once levelled
+        self.known_names = names if on_disk is not None and self.live is not None else None
         self.room: _Room | None = None  # made when levelled: what put knows of the target's folders
         self.committed = False
         self.unreported = False  # handed over: workers may have written files not told of yet
@@ -193,13 +199,29 @@ class OutputWriter:
         lag: tuple[list[str] | None, list[str] | None] = (
             (sorted(self.changed), removed) if self.live is not None else (None, None)
         )
+        names, all_files = self._names_after(removed)
+        recorded = False
         with suppress(OSError):  # unrecorded (a full disk), the next build compares the trees in full
-            write_state(
-                self.layout,
-                TreeState(self.target, *lag, names_digest(rel for rel in self.wanted if safe_relative(rel))),
-            )
+            write_state(self.layout, TreeState(self.target, *lag, names))
+            recorded = True
         changed = tuple(sorted(self.changed))
-        return WriteResult(len(self.wanted), changed, tuple(removed), self._stamps(removed))
+        stamps = self._stamps(removed)
+        known = recorded and all_files and stamps.keys() == self.wanted
+        return WriteResult(len(self.wanted), changed, tuple(removed), stamps, names if known else None)
+
+    def _names_after(self, removed: list[str]) -> tuple[str, bool]:
+        """The digest of the new tree's file names (those wanted, safe ones), and whether
+        every name wanted is a safe path of a file. With no name added or removed (a body
+        edit's few files rewritten) it is the live tree's, when the caller knew that (`names`
+        vouches that every name on disk is a safe path of a file): 15,000 names are not
+        sorted, checked and hashed again."""
+        if self.known_names is not None and not removed and self.wanted.issubset(self.on_disk.keys()):
+            return self.known_names, True  # the same names: on_disk's, every one wanted
+        safe = [rel for rel in self.wanted if safe_relative(rel)]
+        files = len(safe) == len(self.wanted) and all(
+            self.on_disk.get(rel, (0,))[0] >= 0 for rel in self.wanted if rel not in self.changed
+        )
+        return names_digest(safe), files
 
     def abort(self) -> None:
         """Left without a commit (an error, problems found, a full disk): readers still see
@@ -227,7 +249,11 @@ class OutputWriter:
         _wait_for_writers(self.layout)  # a killed build's workers may still be finishing their pages
         state = read_state(self.layout)
         write_state(self.layout, TreeState(self.live))  # a kill from here on: compare in full next time
-        self.live_names = names_digest(rel for rel, stamp in self.on_disk.items() if stamp[0] >= 0)
+        self.live_names = (
+            self.known_names
+            if self.known_names is not None
+            else names_digest(rel for rel, stamp in self.on_disk.items() if stamp[0] >= 0)
+        )
         if self.live is None:
             _clear(self.folder)
         elif (

@@ -542,7 +542,7 @@ class Rebuild:
 
         state = self.state
         self._hasher.forget_last()
-        state.stamps = written.stamps
+        state.stamps, state.stamps_names = written.stamps, (written.stamps, written.names)
         state.grouping = made.model.grouping
         state.stored_related = made.model.related_places
         # A build of bodies alone fingerprinted only what it made: the rest stands as the
@@ -648,12 +648,12 @@ def _apply_body_edits(
     if edits is None:
         return None
     clock.lap("bodies")
-    writer = write.OutputWriter(request.output_dir, state.stamps)
+    writer = write.OutputWriter(request.output_dir, state.stamps, state.known_names())
     writer.keep(state.stamps)  # the rest of the output, as the last build left it
     for path, data in edits.outputs.items():
         writer.put(path, data)
     written = writer.commit()
-    state.stamps = written.stamps
+    state.stamps, state.stamps_names = written.stamps, (written.stamps, written.names)
     state.outcome = None  # the output is no longer what the last full build's inputs make
     for rel, (key, parsed) in edits.parsed.items():
         state.parsed[key] = parsed

@@ -33,6 +33,9 @@ class BuildState:
     parsed: dict[str, tuple[Article | None, list[Problem]]] = field(default_factory=dict)
     fingerprints: dict[str, bytes] = field(default_factory=dict)  # output file -> what it was made from
     stamps: dict[str, Stamp] = field(default_factory=dict)  # the output as the last build left it
+    # The digest of those stamps' names the write that left them gave (write.WriteResult.names),
+    # held with the very dict it describes (`known_names`): a body edit's writer takes it
+    stamps_names: tuple[dict[str, Stamp], str | None] | None = None
     files: dict[str, tuple] = field(default_factory=dict)  # content file -> (stat, digest) when last read
     settled_before: int = 0  # ns: files last changed before this were read after their change
     # This build read files again (touched, or changed just before the last build began),
@@ -70,6 +73,11 @@ class BuildState:
     # Where in the build cache file each parsed article was read from (cache.Spans): the
     # next save copies the bytes of those still the same objects instead of encoding them.
     spans: Any = None
+
+    def known_names(self) -> str | None:
+        """The names digest of `stamps`, when the write that left these very stamps gave it."""
+        known = self.stamps_names
+        return known[1] if known is not None and known[0] is self.stamps else None
 
     def read_rest(self) -> None:
         """Read what the build cache left unread (nothing when all of it was read)."""

@@ -126,9 +126,8 @@ def feeds_showing(model: SiteModel, settings: Settings, urls: set[str]) -> dict[
     """Output path -> bytes of just the feeds that carry one of these entries: after an
     edit of their bodies, the only feeds that can change."""
     outputs: dict[str, bytes] = {}
-    for spec in _specs(model, settings):
-        if any(entry.url in urls for entry in spec.entries):
-            outputs.update(_lay_out(spec, settings, compute_now))
+    for spec in _specs(model, settings, carrying=urls):
+        outputs.update(_lay_out(spec, settings, compute_now))
     return outputs
 
 
@@ -148,27 +147,39 @@ def claims(model: SiteModel, settings: Settings) -> list[Claim]:
     return found
 
 
-def _specs(model: SiteModel, settings: Settings) -> list[FeedSpec]:
-    """The site feed, then one per tag, section and source (only published entries: the model's)."""
+def _specs(model: SiteModel, settings: Settings, carrying: set[str] | None = None) -> list[FeedSpec]:
+    """The site feed, then one per tag, section and source (only published entries: the
+    model's); `carrying`: only the feeds that carry one of these entry URLs, each made as
+    it would be among all (a body edit's: 350 feeds' titles, descriptions and story links
+    made for the one or two that carry the article were most of its feeds' time)."""
     limit = settings.feed.entries
     home = settings.origin + settings.base_path
     words = Localiser(settings.language, settings.phrases)
-    links = _story_links(model, settings)
+    link = _story_links(model, settings).get if carrying is None else partial(_story_link, model, settings)
 
     def spec(folder: str, title: str, description: str, page_url: str, entries: tuple[Entry, ...]) -> FeedSpec:
-        return FeedSpec(folder, title, description, page_url, entries, tuple(links.get(e.url) for e in entries))
+        return FeedSpec(folder, title, description, page_url, entries, tuple(link(e.url) for e in entries))
 
-    specs = [spec("", settings.title, settings.description or settings.title, home, model.entries[:limit])]
+    def wanted(entries: tuple[Entry, ...]) -> bool:
+        return carrying is None or any(e.url in carrying for e in entries)
+
+    site_entries = model.entries[:limit]
+    specs = []
+    if wanted(site_entries):
+        specs.append(spec("", settings.title, settings.description or settings.title, home, site_entries))
     for kind in TERM_FEEDS:
         taxonomy = model.taxonomies[kind]
         for term in taxonomy.terms:
+            entries = taxonomy.entries[term.slug][:limit]
+            if not wanted(entries):
+                continue
             specs.append(
                 spec(
                     folder=f"{kind}/{term.slug}/",
                     title=words.pgettext("feed_title", "%(site)s: %(name)s", site=settings.title, name=term.name),
                     description=_term_description(words, kind, term.name),
                     page_url=settings.origin + term.url,
-                    entries=taxonomy.entries[term.slug][:limit],
+                    entries=entries,
                 )
             )
     return specs
@@ -181,6 +192,13 @@ def _story_links(model: SiteModel, settings: Settings) -> dict[str, StoryLink]:
         link = StoryLink(settings.origin + story.url, story.title)
         links.update((e.url, link) for e in story.entries)
     return links
+
+
+def _story_link(model: SiteModel, settings: Settings, url: str) -> StoryLink | None:
+    """One entry's link to its story's page, as _story_links makes it (the model's
+    `story_of` is made from its stories as that is)."""
+    story = model.story_of.get(url)
+    return StoryLink(settings.origin + story.url, story.title) if story is not None else None
 
 
 def _term_description(words: Localiser, kind: str, name: str) -> str:

@@ -156,6 +156,12 @@ class SearchIndex:
         self.borrowed: set[str] = set()  # terms whose postings list is another index's too: copied before a change
         self.encoded: dict[str, str] = {}  # term -> '"term":[gaps]'
         self.sorted_terms: list[str] = []
+        # docs and encoded (in sorted_terms' order) in UTF-8, made at the first encode() and
+        # kept in step after: the file is then joined from bytes in one go, never made as one
+        # text and encoded again (a body edit at 10,000 articles: 7 MB copied once rather than
+        # made, copied and encoded, and no term looked up)
+        self.doc_bytes: list[bytes] | None = None
+        self.term_bytes: list[bytes] = []
         self.digest: bytes | None = (
             None  # of the bytes encode() last gave, when asked to remember it and unchanged since
         )
@@ -207,6 +213,8 @@ class SearchIndex:
         index.words, index.indexed, index.stories = self.words, list(indexed), stories
         index.docs, index.terms, index.sorted_terms = list(self.docs), list(self.terms), list(self.sorted_terms)
         index.postings, index.encoded = defaultdict(list, self.postings), dict(self.encoded)
+        if self.doc_bytes is not None:
+            index.doc_bytes, index.term_bytes = list(self.doc_bytes), list(self.term_bytes)
         index.borrowed = set(self.postings)
         for number in differ:
             index._put(number, *indexed[number])
@@ -222,6 +230,8 @@ class SearchIndex:
         """Document `number` is now `document`, with these terms (and its story as it is)."""
         self.digest = None
         self.docs[number] = _json({**document, **self.stories[number]})
+        if self.doc_bytes is not None:
+            self.doc_bytes[number] = self.docs[number].encode("utf-8")
         old, new = set(self.terms[number]), set(terms)
         self.terms[number] = terms
         for term in old - new:
@@ -229,13 +239,21 @@ class SearchIndex:
         for term in new - old:
             bisect.insort(self._postings(term), number)
         for term in old ^ new:
+            place = bisect.bisect_left(self.sorted_terms, term)
             if not self.postings[term]:
                 del self.postings[term], self.encoded[term]
-                self.sorted_terms.pop(bisect.bisect_left(self.sorted_terms, term))
+                self.sorted_terms.pop(place)
+                if self.doc_bytes is not None:
+                    self.term_bytes.pop(place)
                 continue
-            if term not in self.encoded:
-                bisect.insort(self.sorted_terms, term)
             self.encoded[term] = _encode_term(term, self.postings[term])
+            piece = self.encoded[term].encode("utf-8") if self.doc_bytes is not None else b""
+            if place == len(self.sorted_terms) or self.sorted_terms[place] != term:  # a new term
+                self.sorted_terms.insert(place, term)
+                if self.doc_bytes is not None:
+                    self.term_bytes.insert(place, piece)
+            elif self.doc_bytes is not None:
+                self.term_bytes[place] = piece
 
     def _postings(self, term: str) -> list[int]:
         """The term's postings, to be changed: a list the index this one was made from
@@ -249,9 +267,10 @@ class SearchIndex:
         return self.postings[term]
 
     def encode(self, remember_digest: bool = False) -> bytes:
-        terms = ",".join(map(self.encoded.__getitem__, self.sorted_terms))
-        text = f'{{"docs":[{",".join(self.docs)}],"terms":{{{terms}}},"version":{INDEX_VERSION}}}\n'
-        data = text.encode("utf-8")
+        if self.doc_bytes is None:
+            self.doc_bytes = [doc.encode("utf-8") for doc in self.docs]
+            self.term_bytes = [self.encoded[term].encode("utf-8") for term in self.sorted_terms]
+        data = _joined(self.doc_bytes, self.term_bytes)
         if remember_digest:  # for stored(), which must describe the very bytes written
             self.digest = _digest(data)
         return data
@@ -304,6 +323,17 @@ class SearchIndex:
         index.terms = [document_terms for _, document_terms in indexed]
         index.sorted_terms, index.encoded = list(stored.terms), dict(zip(stored.terms, pieces, strict=True))
         return index
+
+
+def _joined(docs: list[bytes], terms: list[bytes]) -> bytes:
+    """The index file from its pieces, in one join where there are two of each (one 7 MB
+    buffer made, not three)."""
+    end = b'},"version":%d}\n' % INDEX_VERSION
+    if len(docs) < 2 or len(terms) < 2:
+        return b"".join((b'{"docs":[', b",".join(docs), b'],"terms":{', b",".join(terms), end))
+    return b",".join([
+        b'{"docs":[' + docs[0], *docs[1:-1], docs[-1] + b'],"terms":{' + terms[0], *terms[1:-1], terms[-1] + end
+    ])  # fmt: skip
 
 
 def _digest(data: bytes) -> bytes:

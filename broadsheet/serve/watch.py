@@ -6,6 +6,13 @@ Only the inputs are watched (content/, templates/, static/ recursively; the site
 itself without recursion, for the settings file and for input folders that appear
 later): a recursive watch over the output folder would fire on every build's own writes
 and trips over the atomic swap of the output.
+
+A burst of changes (a branch switched, a folder copied) waits for `quiet`, so it is one
+rebuild. A save is over sooner: when the one file changed so far has just been closed after
+writing, or renamed into place (an editor's atomic save), nothing more of it is coming,
+and the rebuild starts after `settled` (a burst's next file comes within it and the wait
+goes back to `quiet`). A file only renamed away, deleted, created or written while still
+open waits for `quiet`: an editor may be halfway through a save.
 """
 
 from __future__ import annotations
@@ -25,15 +32,25 @@ from broadsheet.build.published import RECORD
 from broadsheet.build.scan import is_ignored
 
 INPUT_FOLDERS = ("content", "templates", "static")
+SETTLED = 0.003  # seconds after a save is over (see above): a burst's files come closer together
 
 
 class Watcher:
-    """Calls on_change(paths) once a burst of input changes has been quiet for `quiet` seconds."""
+    """Calls on_change(paths) once a burst of input changes has been quiet for `quiet` seconds,
+    or `settled` seconds after one file's save was over (see above)."""
 
-    def __init__(self, site_dir: Path, on_change: Callable[[set[str]], object], quiet: float = 0.02):
+    def __init__(
+        self,
+        site_dir: Path,
+        on_change: Callable[[set[str]], object],
+        quiet: float = 0.02,
+        settled: float = SETTLED,
+    ):
         self.site_dir = site_dir.resolve()
         self.on_change = on_change
         self.quiet = quiet
+        self.settled = min(settled, quiet)
+        self._wait = quiet  # after the last event: `settled` when it ended the save of the one file pending
         self._observer = Observer()
         self._watched: dict[str, tuple[ObservedWatch, tuple[int, int]]] = {}  # folder -> (watch, identity)
         self._pending: set[str] = set()
@@ -93,13 +110,17 @@ class Watcher:
             return rel.as_posix()
         return None
 
-    def event(self, paths: list[str]) -> None:
+    def event(self, paths: list[str], written: str | None = None) -> None:
+        """Input files changed; `written`: the one whose new bytes are now all there (closed
+        after writing, or renamed into place)."""
         found = {rel for rel in map(self.relevant, paths) if rel}
         if not found:
             return
+        done = self.relevant(written) if written else None
         with self._lock:
             self._pending |= found
             self._last_event = time.monotonic()
+            self._wait = self.settled if done is not None and self._pending == {done} else self.quiet
             self._lock.notify_all()
 
     def _debounce(self) -> None:
@@ -109,7 +130,7 @@ class Watcher:
                     self._lock.wait()
                 if self._stopping:
                     return
-                remaining = self._last_event + self.quiet - time.monotonic()
+                remaining = self._last_event + self._wait - time.monotonic()
                 if remaining > 0:
                     self._lock.wait(remaining)
                     continue
@@ -141,7 +162,11 @@ class _Handler(FileSystemEventHandler):
             return  # reads, not changes
         if event.is_directory and event.event_type == "modified":
             return  # a folder's own times change with every file in it; those files tell us
-        paths = [event.src_path]
+        raw = [event.src_path]
         if getattr(event, "dest_path", ""):
-            paths.append(event.dest_path)
-        self.watcher.event([p.decode() if isinstance(p, bytes) else p for p in paths])
+            raw.append(event.dest_path)
+        paths = [p.decode() if isinstance(p, bytes) else p for p in raw]
+        written = None  # the file whose new bytes are all there now
+        if not event.is_directory and event.event_type in ("closed", "moved"):
+            written = paths[-1]  # closed after writing; renamed into place (not the name it left)
+        self.watcher.event(paths, written)

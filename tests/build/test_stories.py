@@ -18,6 +18,32 @@ from broadsheet.build.stories import Story, StoryEntry, StoryIndex, StorySetting
 from conftest import REPO
 
 
+def test_an_edit_of_an_articles_text_changes_no_story_beyond_what_it_reaches():
+    """serve's body-edit short cut compares only the stories among the articles an edit
+    reaches (StoryIndex.reach, before and after the edit): every other story must come out
+    as it was, and those among them as a fresh grouping's."""
+    rng = random.Random(11)
+    entries = {e.id: e for e in ENTRIES}
+    index = StoryIndex(entries.values())
+    before, moved = index.stories(), 0
+    for step in range(80):
+        in_story = [i for s in before for i in s.ids]
+        entry = entries[rng.choice(in_story if step % 2 else sorted(entries))]
+        other = rng.choice(ENTRIES)
+        changed = replace(entry, summary=other.summary, body=other.body)  # the text alone: same id, time, key
+        reached = index.reach(entry)
+        index.replace(changed)
+        reached |= index.reach(changed)
+        entries[changed.id] = changed
+        after = index.stories()
+        assert after == group(entries.values()), step
+        assert [s for s in before if s.ids[0] not in reached] == [s for s in after if s.ids[0] not in reached], step
+        assert index.stories_among(reached) == tuple(s for s in after if s.ids[0] in reached), step
+        moved += before != after
+        before = after
+    assert moved >= 20  # the edits did move stories, so the equalities were tested where they can fail
+
+
 def labelled(pattern: str = "labelled-*.yaml") -> list[tuple[StoryEntry, str]]:
     out = []
     for path in sorted((REPO / "bench" / "stories").glob(pattern)):

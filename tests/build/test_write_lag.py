@@ -134,3 +134,51 @@ def test_the_threads_never_unlink_through_a_symlink_in_the_tree_they_level(make_
     assert b"First footer" in (elsewhere / "index.html").read_bytes()  # the idle tree's bytes, left there
     assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def recorded_names(out):
+    """The digest of the live tree's names the last commit recorded (state.json's `files`)."""
+    state = output_folder.read_state(output_folder.Layout(out))
+    assert state is not None
+    return state.files
+
+
+def live_names(out):
+    return output_folder.names_digest(write.disk_stamps(out))
+
+
+def test_a_commit_that_adds_or_removes_no_name_records_the_digest_it_was_given(tmp_path):
+    """A body edit's writer is handed the names digest of the stamps it keeps (the last
+    commit's `names`) and records it again rather than hash 15,000 names; a commit that adds
+    or removes a name, or keeps a file that is not one of ours, works it out afresh."""
+    out = tmp_path / "out"
+    first = write.OutputWriter(out)
+    first.put("a.html", b"A")
+    first.put("b/index.html", b"B")
+    made = first.commit()
+    assert made.names == live_names(out)  # a first build records no lag, so no names either
+
+    rewrite = write.OutputWriter(out, made.stamps, "handed in")  # a stand-in, to show it is the one recorded
+    rewrite.keep(made.stamps)
+    rewrite.put("a.html", b"A again")
+    same = rewrite.commit()
+    assert same.names == recorded_names(out) == "handed in"
+
+    add = write.OutputWriter(out, same.stamps, "handed in")
+    add.keep(same.stamps)
+    add.put("c.html", b"C")
+    added = add.commit()
+    assert added.names == recorded_names(out) == live_names(out)
+
+    remove = write.OutputWriter(out, added.stamps, "handed in")
+    remove.keep(set(added.stamps) - {"c.html"})
+    remove.put("a.html", b"A once more")
+    removed = remove.commit()
+    assert removed.names == recorded_names(out) == live_names(out)
+
+    os.symlink("a.html", out / "d.html")  # by hand: not a file of ours, so its digest vouches for nothing
+    stamps = write.live_stamps(out)
+    hand = write.OutputWriter(out, stamps)
+    hand.keep(stamps)
+    hand.put("a.html", b"A at last")
+    assert hand.commit().names is None

@@ -366,3 +366,33 @@ def test_a_story_change_makes_its_items_again_and_nothing_else_does(make_site, t
                    "--output", tmp_path / "clean").code == 0  # fmt: skip
     for name in FEED_NAMES:
         assert (site / "site" / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name
+
+
+def test_the_feeds_showing_an_entry_are_made_as_among_all_feeds(make_site):
+    """A body edit remakes only the feeds that carry the article (feeds_showing), each as the
+    full set of feeds makes it: the site feed, its tags', section's and source's, a story's
+    link in every item, and no other feed."""
+    from broadsheet.build.model import compute_now
+    from broadsheet.build.pipeline import load_model
+    from broadsheet.build.request import BuildRequest
+    from broadsheet.outputs.feeds import feed_outputs, feeds_showing
+
+    site = make_site({
+        "content/world/rates-wire.md": article("Bank holds rates at four per cent", "2025-06-18 10:00",
+                                               source="Wire", story="bank-rates", tags="[Banks, Rates]"),
+        "content/world/rates-daily.md": article("Rates stay put, the bank says", "2025-06-18 15:00",
+                                                source="Daily", story="bank-rates", tags="[Rates]"),
+        "content/world/harbour.md": article("Harbour bridge reopens", "2025-06-19 09:00", source="Wire",
+                                            tags="[Bridges]"),
+        "content/sport/final.md": article("Cup final goes to extra time", "2025-06-19 20:00", source="Herald"),
+    }, STORY_SETTINGS)  # fmt: skip
+    settings, model, problems = load_model(BuildRequest(site, base_url=BASE, now=datetime.fromisoformat(NOW)))
+    assert model is not None, problems
+    every = {path: data for files in feed_outputs(model, settings, compute_now) for path, data in files.items()}
+    for entry in model.entries:
+        shown = feeds_showing(model, settings, {entry.url})
+        carrying = {path for path, data in every.items() if entry.url.encode() in data}
+        assert shown.keys() == carrying, entry.url
+        assert all(shown[path] == every[path] for path in shown), entry.url
+    rates = feeds_showing(model, settings, {model.entries[-1].url})
+    assert "tags/rates/feed.xml" in rates and "sources/wire/feed.json" in rates and "feed.xml" in rates

@@ -206,3 +206,48 @@ def test_an_index_restored_from_its_file_changes_as_the_index_does(make_site):
         "the",
         "zebras",
     ]  # the new words alone
+
+
+def test_an_index_changed_after_it_was_encoded_encodes_as_one_made_afresh(make_site):
+    """Once encoded, an index keeps its pieces' bytes and joins the file from them: a
+    document replaced (a body edit: words come, words go) and an index made over from it
+    (a title edit) must give the bytes of an index made from nothing, the first left as it was."""
+    import dataclasses
+
+    site = make_site({
+        f"content/world/a{i}.md": article(f"Story {i}", f"2025-06-1{i}", body=f"Harbour words {i}, café.\n\n"
+                                          + "Lighthouse keepers." * (i == 1), tags="[Ports]")
+        for i in range(4)
+    })  # fmt: skip
+    _, model, _ = pipeline.load_model(BuildRequest(site))
+    index = search.SearchIndex.build(model)
+    before = set(json.loads(index.encode())["terms"])
+
+    def edited(model, number, **fields):
+        entries = list(model.entries)
+        entries[number] = dataclasses.replace(entries[number], **fields)
+        return dataclasses.replace(model, entries=tuple(entries))
+
+    one = next(n for n, entry in enumerate(model.entries) if entry.title == "Story 1")
+    body_edit = edited(model, one, body_html="<p>Harbour words 1, café.</p>\n<p>Zebras … in the Straße.</p>")
+    index.replace(one, body_edit.entries[one])
+    data = index.encode()
+    assert data == search.SearchIndex.build(body_edit).encode()
+    after = set(json.loads(data)["terms"])
+    assert after - before == {"zebras", "in", "the", "strasse"} and before - after == {"lighthouse", "keepers"}
+    title_edit = edited(body_edit, 2, article=dataclasses.replace(body_edit.entries[2].article, title="Ferry news"))
+    made_over = search.SearchIndex.build(title_edit, previous=index)
+    assert made_over.encode() == search.SearchIndex.build(title_edit).encode() != data
+    assert index.encode() == data
+
+
+@pytest.mark.parametrize("docs", [0, 1, 2, 3])
+@pytest.mark.parametrize("terms", [0, 1, 2, 3])
+def test_the_file_joined_in_one_go_is_the_pieces_between_commas(docs, terms):
+    pieces = [f'{{"n":{n}}}'.encode() for n in range(docs)], [f'"t{n}":[1]'.encode() for n in range(terms)]
+    data = search._joined(*pieces)
+    assert json.loads(data) == {
+        "docs": [{"n": n} for n in range(docs)],
+        "terms": {f"t{n}": [1] for n in range(terms)},
+        "version": search.INDEX_VERSION,
+    }
