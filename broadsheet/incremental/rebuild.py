@@ -594,7 +594,12 @@ class Rebuild:
             return None
         key = digest_of(tuple((name, digests[name], name in entry, name in other) for name in sorted(entry | other)))
         return lambda: bool(
-            self.state.memo.get(("bodies stay", key), lambda: body_edits.bodies_stay(made.env, made.pages))
+            self.state.memo.get(
+                ("bodies stay", key),
+                lambda: body_edits.bodies_stay(
+                    made.env, made.pages, self.state.memo.body_reads, self.state.memo.templates
+                ),
+            )
         )
 
     def _search_index(self) -> SearchIndex | None:
