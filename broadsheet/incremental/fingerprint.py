@@ -293,6 +293,9 @@ class Memo:
         # (a template's source, whether its `entry` is the page's own) -> whether it reads bodies
         # (bodies_stay_on_their_page)
         self.body_reads: dict[tuple[str, bool], bool] = {}
+        # (the last build's outcome, its inputs' digest but for the templates), when its path
+        # checks found nothing: a template edit's build leaves them out (Rebuild.paths_as_last)
+        self.paths_checked: tuple[Any, bytes] | None = None
         self.compiled: dict[str, bytes] = {}  # templates' compiled code (render.CompiledTemplates)
         self.cards = KeptCards()  # a serve session's cards, for its next build's workers
         # a sitemap's <url> elements (sitemaps.url_element), the last build's
