@@ -339,9 +339,11 @@ class OutputWriter:
         stamps = dict(self.on_disk)
         for rel in removed:
             del stamps[rel]
+        folder = str(self.folder)  # os.stat of a joined string: no Path made for each of 14,724 pages
         for rel in (self.changed | self.relinked).difference(removed):  # a removed file may lie under a new file
             with suppress(FileNotFoundError):
-                stamps[rel] = _stamp(self.folder / rel)
+                st = os.stat(os.path.join(folder, rel), follow_symlinks=True)
+                stamps[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         return stamps
 
 

@@ -144,13 +144,19 @@ def ready(snapshot: Snapshot) -> None:
         getattr(snapshot, name)
 
 
-def bodies_stay(env: jinja2.Environment, pages: list[Page]) -> bool:
+def bodies_stay(
+    env: jinja2.Environment,
+    pages: list[Page],
+    reads: dict[tuple[str, bool], bool] | None = None,
+    known: dict[str, set[str] | None] | None = None,
+) -> bool:
     """Whether these pages' templates show an article's body on its own page alone (see
-    fingerprint.bodies_stay_on_their_page); False when a template cannot be read."""
+    fingerprint.bodies_stay_on_their_page, and its `reads` and `known`); False when a
+    template cannot be read."""
     entry_templates = {p.template for p in pages if "entry" in p.context}
     other_templates = {p.template for p in pages if "entry" not in p.context}
     try:
-        return bodies_stay_on_their_page(env, entry_templates, other_templates)
+        return bodies_stay_on_their_page(env, entry_templates, other_templates, reads, known)
     except (jinja2.TemplateError, OSError):
         return False
 

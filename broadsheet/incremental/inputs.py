@@ -48,37 +48,48 @@ class Outcome:
 
 def digest(
     site_dir: Path, request_key: tuple, settings: object, parse_keys: Iterable[str], bundle_files: Iterable[Path]
-) -> tuple[bytes, int]:
-    """A digest of every input, and the newest change time (ns) among the files: a file
+) -> tuple[bytes, int, tuple[bytes, int]]:
+    """A digest of every input, the newest change time (ns) among the files (a file
     changed after the last build began may have been read by it in the same clock tick
-    as the change, so a match then proves nothing (git's "racy clean" rule)."""
+    as the change, so a match then proves nothing: git's "racy clean" rule), and a digest
+    of every input but the templates (what a template edit leaves as it was) with the
+    newest change time among those files."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((request_key, settings)).encode())
     for key in parse_keys:
         h.update(key.encode())
-    newest = 0
-    folders = [site_dir / "templates", site_dir / "static", theme.TEMPLATES, theme.STATIC]
-    for path in [*_files(folders), *map(str, bundle_files), str(site_dir / RECORD)]:  # the record: its redirects
-        try:
+    untemplated = h.copy()
+    newest = newest_untemplated = 0
+    folders = [
+        (site_dir / "templates", True),
+        (site_dir / "static", False),
+        (theme.TEMPLATES, True),
+        (theme.STATIC, False),
+    ]
+    for path, template in [*_files(folders), *((str(f), False) for f in bundle_files), (str(site_dir / RECORD), False)]:
+        st: os.stat_result | None = None
+        try:  # the record: its redirects
             st = os.stat(path)
         except OSError:
-            h.update(
-                f"{path}\0missing\n".encode("utf-8", "surrogateescape")
-            )  # a name that is not UTF-8 is reported by the build, not here
-            continue
-        newest = max(newest, st.st_ctime_ns, st.st_mtime_ns)
-        h.update(
-            f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode(
+            line = f"{path}\0missing\n".encode("utf-8", "surrogateescape")  # a name not UTF-8: the build reports it
+        else:
+            newest = max(newest, st.st_ctime_ns, st.st_mtime_ns)
+            line = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode(
                 "utf-8", "surrogateescape"
             )
-        )
-    return h.digest(), newest
+        h.update(line)
+        if not template:
+            untemplated.update(line)
+            if st is not None:
+                newest_untemplated = max(newest_untemplated, st.st_ctime_ns, st.st_mtime_ns)
+    return h.digest(), newest, (untemplated.digest(), newest_untemplated)
 
 
-def _files(folders: list[Path]) -> list[str]:
+def _files(folders: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
+    """Each file below the folders, with its folder's flag (whether it holds templates)."""
     found = []
-    for folder in folders:
+    for folder, template in folders:
         for root, dirs, names in os.walk(folder):
             dirs.sort()
-            found += [os.path.join(root, name) for name in sorted(names)]
+            found += [(os.path.join(root, name), template) for name in sorted(names)]
     return found

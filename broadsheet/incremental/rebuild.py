@@ -80,6 +80,8 @@ class Rebuild:
         self.fingerprints: dict[str, bytes] = {}  # output file -> what this build made it from
         self.search_index: list[SearchIndex] = []  # the index, when this build made it
         self._inputs = b""
+        self._untemplated = b""  # the inputs' digest but for the templates (_inputs_digest)
+        self._racy_untemplated = True
         self._site_digest = b""
         self._intact: set[str] = set()
         self._reused: set[str] = set()  # kinds of whole files taken as they are on disk
@@ -237,8 +239,12 @@ class Rebuild:
         output = request.output_dir
         self._before = state.files  # key_all makes a new map
         self._keyed = article_files.key_all(sources, settings, state, self.changed)
-        self._inputs, newest = _inputs_digest(request, settings, sources, self._keyed)
+        self._inputs, newest, (self._untemplated, newest_untemplated) = _inputs_digest(
+            request, settings, sources, self._keyed
+        )
         self._racy = newest >= self.settled_before
+        # as _racy, for the inputs but the templates (an edited template is newer than the last build)
+        self._racy_untemplated = newest_untemplated >= self.settled_before
         self.on_disk = (
             state.stamps if self.changed is not None and state.stamps else write.live_stamps(output, state.stamps)
         )
@@ -293,7 +299,31 @@ class Rebuild:
         the checks would give its answer, none. Asked after the model, before the routes'
         checks; `bodies_only` still decides what is rendered."""
         outcome = self.state.outcome
-        return outcome is not None and not outcome.problems and self._bodies_alone(articles, now, stories)
+        return (
+            outcome is not None
+            and not outcome.problems
+            and (self._templates_alone(now, stories) or self._bodies_alone(articles, now, stories))
+        )
+
+    def _templates_alone(self, now: datetime, stories: Sequence[SiteStory]) -> bool:
+        """Whether only templates changed since the last successful build (no template
+        names a path: the routes come from the model, the settings and the static files),
+        which was one whose path checks found nothing (state.memo.paths_checked), and
+        nothing else: the same inputs but for the templates, output untouched, the same
+        stories, its outcome still holding at `now` (no article come out since)."""
+        outcome, state = self.state.outcome, self.state
+        checked = state.memo.paths_checked
+        return (
+            checked is not None
+            and checked[0] is outcome
+            and checked[1] == self._untemplated
+            and outcome is not None
+            and not self._racy_untemplated
+            and not self.request.explain
+            and outcome.holds(outcome.inputs, now)
+            and self.on_disk == state.stamps
+            and stories_digest(stories) == outcome.stories
+        )
 
     def _bodies_alone(self, articles: list[Article], now: datetime, stories: Sequence[SiteStory]) -> bool:
         """bodies_only's conditions that need no page: the inputs other than the articles as
@@ -574,6 +604,8 @@ class Rebuild:
             report.next_due,
             stories_digest(made.model.stories),
         )
+        # a build that reported nothing ran the path checks (or was let off them) and they found nothing
+        state.memo.paths_checked = None if report.problems else (state.outcome, self._untemplated)
         if state.keep_last:
             state.memo.pages = {page.path: page for page in made.pages}
             snapshot = body_edits.take(
@@ -594,7 +626,12 @@ class Rebuild:
             return None
         key = digest_of(tuple((name, digests[name], name in entry, name in other) for name in sorted(entry | other)))
         return lambda: bool(
-            self.state.memo.get(("bodies stay", key), lambda: body_edits.bodies_stay(made.env, made.pages))
+            self.state.memo.get(
+                ("bodies stay", key),
+                lambda: body_edits.bodies_stay(
+                    made.env, made.pages, self.state.memo.body_reads, self.state.memo.templates
+                ),
+            )
         )
 
     def _search_index(self) -> SearchIndex | None:
@@ -609,15 +646,20 @@ FRAME = 16  # bytes of an inputs digest that stand for everything but the articl
 
 def _inputs_digest(
     request: BuildRequest, settings: Settings, sources: list[SourceFile], keyed: article_files.Keyed
-) -> tuple[bytes, int]:
+) -> tuple[bytes, int, tuple[bytes, int]]:
     """A digest of every input in two parts: the first FRAME bytes for everything but the
     articles (settings, request, templates, static files, bundles), then the articles'
     cache keys; so that a build can tell that only articles changed. With the newest
-    change time among the files."""
+    change time among the files, and a digest of every input but the templates (so that
+    a build can tell that only templates changed) with the newest change time among
+    those files."""
     bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
     request_key = (request.drafts, request.future, request.base_url, str(request.output_dir))
-    frame, newest = inputs.digest(request.site_dir, request_key, settings, [], bundle_files)
-    return frame + _articles_digest(key for _, key in keyed.keys), newest
+    frame, newest, (untemplated, newest_untemplated) = inputs.digest(
+        request.site_dir, request_key, settings, [], bundle_files
+    )
+    articles = _articles_digest(key for _, key in keyed.keys)
+    return frame + articles, newest, (untemplated + articles, newest_untemplated)
 
 
 def stories_digest(stories: Sequence[SiteStory]) -> bytes:

@@ -202,3 +202,22 @@ def test_render_workers_have_exited_when_rendering_returns(make_site, monkeypatc
     result = render.render_pages(pages, env, site, {})
     assert result.rendered == 40
     assert multiprocessing.active_children() == []
+
+
+def test_a_page_travels_to_a_worker_without_what_this_process_worked_out_from_it():
+    """serve's render workers get the pages pickled: the claims and the like this process
+    keeps with each page (Page.derived) stay here, not pickled 14,000 times over."""
+    import pickle
+
+    from broadsheet.build.routes import Page
+
+    page = Page("a/index.html", "/a/", "article.html", {"entry": "x"})
+    page.derived["claim"] = ("worked out", page.context)
+    arrived = pickle.loads(pickle.dumps(page, pickle.HIGHEST_PROTOCOL))
+    assert (arrived.path, arrived.url, arrived.template, arrived.context) == (
+        page.path,
+        page.url,
+        page.template,
+        page.context,
+    )
+    assert arrived.derived == {}

@@ -58,3 +58,30 @@ def test_an_article_template_may_read_its_own_entry_and_call_functions_on_it():
             "article.html": '{% extends "base.html" %}{% block main %}{{ news_article(entry) }}{{ entry["body_html"] }}{% endblock %}'
         }
     )
+
+
+def test_verdicts_kept_between_builds_follow_each_template_s_source():
+    """serve keeps each template's verdict (Memo.body_reads) so that a template edit parses
+    only the edited one: the verdict of a template is its source's, never its name's."""
+    reads: dict[tuple[str, bool], bool] = {}
+    sources = {"base.html": BASE, "list.html": LIST, "article.html": ARTICLE}
+    env = jinja2.Environment(loader=jinja2.DictLoader(sources))
+    assert bodies_stay_on_their_page(env, {"article.html"}, {"list.html"}, reads)
+    assert (LIST, False) in reads and (ARTICLE, True) in reads
+    showing = LIST.replace("e.title", "e.body_html")
+    sources["list.html"] = showing  # the list template edited to show bodies: same name, new source
+    env = jinja2.Environment(loader=jinja2.DictLoader(sources))
+    assert not bodies_stay_on_their_page(env, {"article.html"}, {"list.html"}, reads)
+    assert reads[(showing, False)] is True
+    assert (LIST, False) not in reads  # a source edited away is not kept
+    sources["list.html"] = LIST  # and back
+    env = jinja2.Environment(loader=jinja2.DictLoader(sources))
+    assert bodies_stay_on_their_page(env, {"article.html"}, {"list.html"}, reads)
+
+
+def test_a_verdict_kept_is_given_again_without_parsing():
+    reads: dict[tuple[str, bool], bool] = {}
+    env = jinja2.Environment(loader=jinja2.DictLoader({"base.html": BASE, "list.html": LIST, "article.html": ARTICLE}))
+    assert bodies_stay_on_their_page(env, {"article.html"}, {"list.html"}, reads)
+    reads[(LIST, False)] = True  # as if list.html's source read bodies: the verdict kept is the one given
+    assert not bodies_stay_on_their_page(env, {"article.html"}, {"list.html"}, reads)
