@@ -123,9 +123,12 @@ class LiveSite:
                 return
             report = None
             self._whole = False
+            started = time.perf_counter()
             try:
-                if self.state.last is None:
-                    report = self.build(self.request, self.state, model_wanted=True)
+                # A build told of no change looks at every input: a file saved while the start
+                # built was seen by no watcher (it starts once that build is served, so that
+                # build may fork its workers), and is built now; none saved: nothing to do.
+                report = self.build(self.request, self.state, model_wanted=True)
                 if self.state.last is not None:
                     body_edits.prepare(self.state.last[1])
                     body_edits.ready(self.state.last[1])
@@ -137,6 +140,8 @@ class LiveSite:
                 return
             if not report.ok:  # something changed under it: said, as a rebuild's failure is
                 self._tell(report, 0.0, "start")
+            elif report.parsed:  # an article saved during the start
+                self._tell(report, time.perf_counter() - started, "a change saved during the start")
             elif report.changed or report.removed:
                 self.server.notify_reload(list(report.changed + report.removed))
             self._learned |= report.ok and bool(report.parsed or report.changed or report.removed)

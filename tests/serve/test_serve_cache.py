@@ -205,3 +205,24 @@ def test_a_start_that_writes_one_file_says_file(site):
     report, printed, _ = serve_once(site)
     assert report.ok and report.changed == ("search/index.json",), report.changed
     assert ", 1 file written, 0 removed, in " in printed, printed
+
+
+def test_a_file_saved_while_the_start_builds_is_built_once_the_watcher_watches(site):
+    """serve's watcher starts once the first build is served (that build forks its workers
+    only while no other thread runs): a file saved meanwhile sends it no event. The warm-up,
+    which runs once the watcher watches, looks at every input, so the save is built, said,
+    and the page is not left stale until the next save."""
+    out = io.StringIO()
+    request = BuildRequest(site)
+    server = DevServer(request.output_dir, "/digest/", "127.0.0.1", 0)
+    server.listen()
+    try:
+        live = LiveSite(request, server, out=out)
+        assert live.rebuild().ok and live.state.last is not None  # a start that built
+        with (site / "content/desk1/story-1.md").open("a", encoding="utf-8") as file:
+            file.write("\nSaved while the start was building.\n")
+        live.warm()
+    finally:
+        server.stop()
+    assert tree_bytes(site / "site") == clean_build(site, site.parent / "clean")
+    assert "Rebuilt (a change saved during the start)" in out.getvalue()
