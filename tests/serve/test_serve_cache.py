@@ -6,10 +6,12 @@ exactly what a clean build gives; and what a session learned is left in the cach
 
 from __future__ import annotations
 
+import contextlib
 import io
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -168,17 +170,25 @@ def test_serve_stopped_with_ctrl_c_leaves_the_cache_a_build_needs(site, tmp_path
     assert nothing_done(report) and set(report.stages) <= {"scan", "parse", "write"}
 
 
-def test_after_a_start_from_the_cache_the_warm_up_makes_the_model_quietly_for_the_first_edit(site):
-    """A start answered from the cache keeps no model; the warm-up makes it without a word
-    or a byte changed, so the first body edit takes serve's short cut."""
-    assert run_cli("build", "--site", site).code == 0
-    before = tree_bytes(site / "site")
+@contextlib.contextmanager
+def live_site(site: Path) -> Iterator[tuple[LiveSite, io.StringIO]]:
+    """serve's session over a listening server, as `serve` makes them, and what it prints."""
     out = io.StringIO()
     request = BuildRequest(site)
     server = DevServer(request.output_dir, "/digest/", "127.0.0.1", 0)
     server.listen()
     try:
-        live = LiveSite(request, server, out=out)
+        yield LiveSite(request, server, out=out), out
+    finally:
+        server.stop()
+
+
+def test_after_a_start_from_the_cache_the_warm_up_makes_the_model_quietly_for_the_first_edit(site):
+    """A start answered from the cache keeps no model; the warm-up makes it without a word
+    or a byte changed, so the first body edit takes serve's short cut."""
+    assert run_cli("build", "--site", site).code == 0
+    before = tree_bytes(site / "site")
+    with live_site(site) as (live, out):
         assert live.rebuild().ok and live.state.last is None  # answered from the cache
         printed = out.getvalue()
         live.warm()
@@ -190,8 +200,6 @@ def test_after_a_start_from_the_cache_the_warm_up_makes_the_model_quietly_for_th
             file.write("\nA second paragraph.\n")
         report = live.rebuild({"content/desk1/story-1.md"})
         live.warm()  # a model is kept now: nothing to do
-    finally:
-        server.stop()
     assert report.ok and "bodies" in report.stages, report.stages
     assert tree_bytes(site / "site") == clean_build(site, site.parent / "clean")
 
@@ -212,17 +220,10 @@ def test_a_file_saved_while_the_start_builds_is_built_once_the_watcher_watches(s
     only while no other thread runs): a file saved meanwhile sends it no event. The warm-up,
     which runs once the watcher watches, looks at every input, so the save is built, said,
     and the page is not left stale until the next save."""
-    out = io.StringIO()
-    request = BuildRequest(site)
-    server = DevServer(request.output_dir, "/digest/", "127.0.0.1", 0)
-    server.listen()
-    try:
-        live = LiveSite(request, server, out=out)
+    with live_site(site) as (live, out):
         assert live.rebuild().ok and live.state.last is not None  # a start that built
         with (site / "content/desk1/story-1.md").open("a", encoding="utf-8") as file:
             file.write("\nSaved while the start was building.\n")
         live.warm()
-    finally:
-        server.stop()
     assert tree_bytes(site / "site") == clean_build(site, site.parent / "clean")
     assert "Rebuilt (a change saved during the start)" in out.getvalue()
