@@ -110,7 +110,8 @@ class LiveSite:
         return report
 
     def warm(self) -> None:
-        """After a start answered from the build cache (nothing had changed, so no model was
+        """Once the watcher watches: build what was saved while the start built (see below),
+        and after a start answered from the build cache (nothing had changed, so no model was
         made), make the model and page snapshot that serve's short cuts start from, and what
         the first edit would make from nothing (the search index, when a build took its file
         from disk), quietly: the first edit then costs an edit (a body edit at 10,000
@@ -121,7 +122,6 @@ class LiveSite:
         with self._lock:
             if self.failing or not self._whole:
                 return
-            report = None
             self._whole = False
             started = time.perf_counter()
             try:
@@ -136,8 +136,6 @@ class LiveSite:
                 self._crashed(exc, "warm-up")
                 return
             self._whole = True
-            if report is None:
-                return
             if not report.ok:  # something changed under it: said, as a rebuild's failure is
                 self._tell(report, 0.0, "start")
             elif report.parsed:  # an article saved during the start
