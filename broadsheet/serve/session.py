@@ -138,10 +138,8 @@ class LiveSite:
             self._whole = True
             if not report.ok:  # something changed under it: said, as a rebuild's failure is
                 self._tell(report, 0.0, "start")
-            elif report.parsed:  # an article saved during the start
+            elif report.parsed or report.changed or report.removed:  # an input saved during the start
                 self._tell(report, time.perf_counter() - started, "a change saved during the start")
-            elif report.changed or report.removed:
-                self.server.notify_reload(list(report.changed + report.removed))
             self._learned |= report.ok and bool(report.parsed or report.changed or report.removed)
 
     def _output_touched(self) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from broadsheet import theme
 from broadsheet.build import pipeline
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache
@@ -215,15 +216,28 @@ def test_a_start_that_writes_one_file_says_file(site):
     assert ", 1 file written, 0 removed, in " in printed, printed
 
 
-def test_a_file_saved_while_the_start_builds_is_built_once_the_watcher_watches(site):
+FOOTER_OVERRIDE = (theme.TEMPLATES / "_footer.html").read_text(encoding="utf-8") + "<!-- saved -->\n"
+
+
+@pytest.mark.parametrize(
+    ("saved", "text"),
+    [
+        ("content/desk1/story-1.md", "\nSaved while the start was building.\n"),
+        ("templates/_footer.html", FOOTER_OVERRIDE),
+    ],
+    ids=["article", "template"],
+)
+def test_a_file_saved_while_the_start_builds_is_built_once_the_watcher_watches(site, saved, text):
     """serve's watcher starts once the first build is served (that build forks its workers
     only while no other thread runs): a file saved meanwhile sends it no event. The warm-up,
-    which runs once the watcher watches, looks at every input, so the save is built, said,
-    and the page is not left stale until the next save."""
+    which runs once the watcher watches, looks at every input, so the save is built, said
+    (a template as an article: a change the terminal does not show looks like none), and the
+    page is not left stale until the next save."""
     with live_site(site) as (live, out):
         assert live.rebuild().ok and live.state.last is not None  # a start that built
-        with (site / "content/desk1/story-1.md").open("a", encoding="utf-8") as file:
-            file.write("\nSaved while the start was building.\n")
+        (site / saved).parent.mkdir(exist_ok=True)
+        with (site / saved).open("a", encoding="utf-8") as file:
+            file.write(text)
         live.warm()
     assert tree_bytes(site / "site") == clean_build(site, site.parent / "clean")
     assert "Rebuilt (a change saved during the start)" in out.getvalue()
