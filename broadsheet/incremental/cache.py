@@ -297,7 +297,9 @@ class _Rest:
                     raise codec.Unreadable("replaced since it was read")
                 file.seek(self.start)
                 spans = Spans(self.path, self.identity, {})
-                texts = codec.TextSource(os.dup(file.fileno()), str(self.path))
+                # Texts left in the file hold it open till the process ends: not on Windows,
+                # where a file held open cannot be replaced (the save at the build's end)
+                texts = codec.TextSource(os.dup(file.fileno()), str(self.path)) if os.name != "nt" else None
                 _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.output, self.start, spans, texts)
         except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
             state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()

@@ -266,9 +266,9 @@ def _decode_article(v: Any, texts: tuple[str, str, str] | LazyTexts) -> Article:
     if type(texts) is tuple:
         return Article(*fields[:4], *texts, *fields[4:])  # type: ignore[arg-type]  # TEXT_FIELDS come after `updated`
     article = _CachedArticle.__new__(_CachedArticle)
-    for name, value in zip(STORED_FIELDS, fields):
-        object.__setattr__(article, name, value)
-    object.__setattr__(article, "texts_at", texts)
+    # its fields put in its __dict__ at once, as unpickling does (a frozen record refuses
+    # setattr; object.__setattr__ for each of 25 fields was twice the time, at 10,000 articles 30 ms)
+    vars(article).update(zip(STORED_FIELDS, fields), texts_at=texts)
     if as_written:  # the model's answer for these very texts, saved with them
         object.__setattr__(article, "texts_as_written", True)
     return article
@@ -317,13 +317,21 @@ class TextSource:
         try:
             if _fd_identity(self.fd) != self.identity:
                 raise Unreadable("changed since it was read")
-            data = os.pread(self.fd, end - begin, begin)
+            data = _read_at(self.fd, end - begin, begin)
             if len(data) != end - begin:
                 raise Unreadable("cut short")
             return decode_texts(msgpack.unpackb(data, raw=False, use_list=False, strict_map_key=True))
         except (OSError, ValueError, msgpack.UnpackException) as exc:  # Unreadable is a ValueError
             reason = str(exc) if isinstance(exc, Unreadable) else "article texts unreadable"
             raise TextsLost(reason) from None
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    pread = getattr(os, "pread", None)  # POSIX only; the build reads texts from one thread
+    if pread is not None:
+        return pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
 
 
 def _fd_identity(fd: int) -> tuple[int, int, int]:

@@ -568,3 +568,15 @@ def test_an_entry_shares_its_articles_texts_only_where_the_model_shows_them_as_w
     emptied(output)  # every page made again from the cache's articles
     assert run_cli("build", "--site", site).code == 0
     assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
+
+
+def test_texts_are_read_where_the_system_has_no_pread_too(make_site, monkeypatch):
+    """os.pread is POSIX only: without it the texts are read by a seek and a read."""
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    whole, _ = cache.load(site, site / "site")
+    lazy, _ = cache.load(site, site / "site", lazy=True)
+    lazy.read_rest()
+    monkeypatch.delattr(os, "pread")
+    assert [type(a) for a, _ in lazy.parsed.values()] == [codec._CachedArticle] * len(whole.parsed)
+    assert lazy.parsed == whole.parsed
