@@ -502,8 +502,7 @@ def _sharing_texts(fields: dict[str, Any]) -> Entry:
     written (shown_as_written), read through Entry.__getattr__ when first asked for, so
     that an article from the build cache keeps them unread until a page or feed shows them."""
     entry = object.__new__(Entry)
-    for name, value in fields.items():
-        object.__setattr__(entry, name, value)
+    vars(entry).update(fields)  # as unpickling does: a frozen record refuses setattr
     return entry
 
 
