@@ -339,7 +339,27 @@ def _fd_identity(fd: int) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)  # not st_ctime: another build's replacing the file changes it
 
 
-class _CachedArticle(Article):
+class _ReadWhenAsked:
+    """For a record of which some fields are read when first asked for (a subclass of
+    `plain`, the record's class): equal to the plain record of the same fields, on either
+    side of `==`, and shown as it."""
+
+    plain: type
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, self.plain):
+            return NotImplemented
+        return _values(self, self.plain) == _values(other, self.plain)
+
+    def __repr__(self) -> str:
+        return repr(self.plain(*_values(self, self.plain)))
+
+
+def _values(record: Any, kind: type) -> tuple:
+    return tuple(getattr(record, f.name) for f in dataclasses.fields(kind))
+
+
+class _CachedArticle(_ReadWhenAsked, Article):
     """An article from the build cache whose texts (TEXT_FIELDS) are still in the file,
     read when first asked for (`texts_at`). The same article as a parsed one in every
     other respect: equal to it, hashed and digested as it (fingerprint.ContextHasher
@@ -355,18 +375,11 @@ class _CachedArticle(Article):
             object.__setattr__(self, field_name, text)
         return getattr(self, name)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Article):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in ARTICLE_FIELDS)
-
+    plain = Article
     __hash__ = Article.__hash__
 
     def __reduce__(self) -> tuple:
-        return (Article, tuple(getattr(self, name) for name in ARTICLE_FIELDS))
-
-    def __repr__(self) -> str:
-        return repr(Article(*(getattr(self, name) for name in ARTICLE_FIELDS)))
+        return (Article, _values(self, Article))
 
 
 def _unpacked_terms(packed: bytes) -> Features:
@@ -381,7 +394,7 @@ def _unpacked_terms(packed: bytes) -> Features:
 FEATURE_FIELDS = tuple(f.name for f in dataclasses.fields(Features))
 
 
-class _PackedFeatures(Features):
+class _PackedFeatures(_ReadWhenAsked, Features):
     """An article's story terms as the build cache holds them, packed: unpacked and
     checked only when grouping first reads them (after one edit it reads those of a few
     hundred articles in 10,000; the rest of them, about 100 numbers and words an article,
@@ -410,15 +423,8 @@ class _PackedFeatures(Features):
         object.__setattr__(self, "text", None)
         return getattr(self, name)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Features):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in FEATURE_FIELDS)
-
+    plain = Features
     __hash__ = Features.__hash__
-
-    def __repr__(self) -> str:
-        return repr(Features(*(getattr(self, name) for name in FEATURE_FIELDS)))
 
 
 ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))

@@ -192,27 +192,34 @@ def tampered_caches(good: bytes):
 
 
 def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, tmp_path):
-    site = fine_site(make_site)
+    def edited_by_hand(output):  # the build must not trust what the cache says of the output
+        (output / "index.html").write_text("edited by hand")
+
+    assert refused_one_by_one(fine_site(make_site), tmp_path, tampered_caches, edited_by_hand) == 24
+
+
+def refused_one_by_one(site, tmp_path, cases_of, touch_output, reason: str = "") -> int:
+    """Each damaged cache that `cases_of` makes of the good one's bytes, written in turn,
+    the output touched so that the build has work: one note (with `reason`, if given), no
+    traceback, a clean build's bytes, a good cache saved again. The number of cases."""
     assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
     expected = tree_bytes(tmp_path / "clean")
     output = site / "site"
     assert run_cli("build", "--site", site).code == 0
     path = cache.cache_file(site, output)
-    cases = list(tampered_caches(path.read_bytes()))
+    cases = list(cases_of(path.read_bytes()))
     for what, data in cases:
         path.write_bytes(data)
-        (output / "index.html").write_text(
-            "edited by hand"
-        )  # the build must not trust what the cache says of the output
+        touch_output(output)
         result = run_cli("build", "--site", site)
         assert result.code == 0 and "Traceback" not in result.err, (what, result.err)
         [note] = notes(result.err)
-        assert note.startswith(f"note: build cache at {path} unreadable (") and note.endswith(
+        assert note.startswith(f"note: build cache at {path} unreadable ({reason}") and note.endswith(
             "); building from scratch"
         ), what
         assert tree_bytes(output) == expected, what
         assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
-    assert len(cases) == 24
+    return len(cases)
 
 
 def test_a_cache_for_another_output_is_foreign(make_site, tmp_path):
@@ -497,23 +504,9 @@ def damaged_texts(good: bytes):
 def test_damaged_texts_are_found_when_shown_and_the_build_starts_afresh(make_site, tmp_path):
     """Texts the build passed over are checked when read: damaged, the build that read them
     stops before it writes anything, says so in one note and builds again from scratch."""
-    site = fine_site(make_site)
-    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
-    output = site / "site"
-    assert run_cli("build", "--site", site).code == 0
-    path = cache.cache_file(site, output)
-    cases = list(damaged_texts(path.read_bytes()))
-    for what, data in cases:
-        path.write_bytes(data)
-        emptied(output)  # every page made again, from the cache's articles: Story A's texts shown
-        result = run_cli("build", "--site", site)
-        assert result.code == 0 and "Traceback" not in result.err, (what, result.err)
-        assert notes(result.err) == [
-            f"note: build cache at {path} unreadable (unexpected article texts); building from scratch"
-        ], what
-        assert tree_bytes(output) == tree_bytes(tmp_path / "clean"), what
-        assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
-    assert len(cases) == 4
+    # every page made again, from the cache's articles: Story A's texts shown
+    refused = refused_one_by_one(fine_site(make_site), tmp_path, damaged_texts, emptied, "unexpected article texts)")
+    assert refused == 4
 
 
 def test_texts_are_not_read_from_a_cache_file_changed_in_place_since_it_was_opened(make_site):
