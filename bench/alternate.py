@@ -13,7 +13,7 @@ waited for: less moved by other work on the machine than the wall time) and the 
 `--compiled`: both checkouts' modules compiled to bytecode first (`compileall`), as pip
 leaves an installed copy; without it, where PYTHONDONTWRITEBYTECODE is set (as in the
 helpers' sessions), every run compiles every module of the checkout from source (~0.1 s
-of CPU at start-up, the same for both). `--sites`: two copies of a corpus each version
+of CPU at start-up, the same for both). `--each`: every run printed as it ends, and the median peak besides the largest. `--sites`: two copies of a corpus each version
 has built already (its output and build cache in place; one site per version, as caches
 of two versions do not mix), instead of a corpus written and built cold here; `--kinds`:
 which of the two kinds of run.
@@ -70,6 +70,9 @@ def main() -> None:
         help="compile both checkouts' modules to bytecode first, as an installed copy is (else, where "
         "PYTHONDONTWRITEBYTECODE is set, every run compiles them from source)",
     )
+    parser.add_argument(
+        "--each", action="store_true", help="print every run as it ends (wall, CPU, peak, load) and the peak's median"
+    )
     args = parser.parse_args()
     checkouts = {"old": args.old.resolve(), "new": args.new.resolve()}
     for checkout in checkouts.values() if args.compiled else ():
@@ -88,11 +91,17 @@ def main() -> None:
                     if kind == "body edit":
                         edit(sites[name], number)
                     runs[name].append(timed(checkouts[name], sites[name]))
+                    if args.each:
+                        wall, cpu, peak = runs[name][-1]
+                        print(
+                            f"{kind} {name}: wall {wall:.2f} s, CPU {cpu:.2f} s, peak {peak:.0f} MiB, load {os.getloadavg()[0]:.1f}"
+                        )
             for name, found in runs.items():
                 walls, cpus = [r[0] for r in found], [r[1] for r in found]
                 print(
                     f"{args.size:>6}  {kind:<10} {name}: wall median {statistics.median(walls):5.2f} s (min {min(walls):5.2f}), "
-                    f"CPU median {statistics.median(cpus):5.2f} s, peak {max(r[2] for r in found):4.0f} MiB",
+                    f"CPU median {statistics.median(cpus):5.2f} s, peak {max(r[2] for r in found):4.0f} MiB"
+                    + (f" (median {statistics.median(r[2] for r in found):4.0f})" if args.each else ""),
                     flush=True,
                 )
 

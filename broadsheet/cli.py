@@ -348,7 +348,14 @@ def _cached_build(args: argparse.Namespace, explain: bool, kept: list[object] | 
         print(f"note: {note}", file=sys.stderr)
     known = state.outcome.inputs if state.outcome else None
     with progress_bar(quiet=args.quiet) as progress:
-        report = build(request, state, progress)
+        try:
+            report = build(request, state, progress)
+        except cache.TextsLost as lost:  # an article's texts, left in the cache till asked for, unreadable then
+            state, note = cache.afresh(args.site, output, lost)
+            if not args.quiet:
+                print(f"note: {note}", file=sys.stderr)
+            known = None
+            report = build(request, state, progress)  # the first wrote nothing: a build stopped so never does
     for later in state.notes if not args.quiet else []:  # the rest of the cache, read during the build
         print(f"note: {later}", file=sys.stderr)
     # files found settled are worth saving, except by a dry run (`publish --dry-run`), which

@@ -10,7 +10,7 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from broadsheet.build import frontmatter, sitefiles, stories
@@ -61,6 +61,12 @@ class Article:
     story_title: str = ""
     story_line: int = 0  # the line of `story:`, for what is said of it
     story_terms: Features | None = None  # what story grouping compares, made where the article is parsed
+
+    # True on an article read back from the build cache whose texts (summary and body) the
+    # model shows as they are written (model.shown_as_written): its entry then reads them
+    # from the article when first asked, and the cache need not read them before that
+    # (incremental/codec.py). Not a field: no part of what the article is.
+    texts_as_written: ClassVar[bool] = False
 
     @property
     def is_bundle(self) -> bool:

@@ -68,6 +68,8 @@ class Entry:
     tags: tuple[Term, ...]
     authors: tuple[Term, ...]
 
+    # An entry whose article's texts are shown as written has no body_html or summary_html
+    # of its own (_sharing_texts): they are read from the article, here, when first asked for.
     def __getattr__(self, name):  # templates read article fields straight off the entry
         if name == "article" or name.startswith("__"):
             raise AttributeError(name)
@@ -462,20 +464,46 @@ def _entry(
     path = urls.get(a.path, "")
     url = settings.base_path + path
     local = a.date.astimezone(settings.tz)
+    fields = {
+        "article": a,
+        "url": url,
+        "path": path,
+        "local_date": local,
+        "edition": _edition_key(local.date(), settings.edition),
+        "image": _image(a, url, settings, problems),
+        "section": terms.get(("sections", a.section)),
+        "source": terms.get(("sources", a.source.name)) if a.source else None,
+        "tags": tuple(terms[("tags", t)] for t in a.tags),
+        "authors": tuple(terms[("authors", n)] for n in a.authors),
+    }
+    if a.texts_as_written:
+        return _sharing_texts(fields)
     return Entry(
-        article=a,
-        url=url,
-        path=path,
-        local_date=local,
-        edition=_edition_key(local.date(), settings.edition),
+        **fields,
         body_html=_resolve_links(a, a.body_html, urls, unpublished, settings, problems, failed),
         summary_html=_summary(a, url, urls, unpublished, settings, problems, failed),
-        image=_image(a, url, settings, problems),
-        section=terms.get(("sections", a.section)),
-        source=terms.get(("sources", a.source.name)) if a.source else None,
-        tags=tuple(terms[("tags", t)] for t in a.tags),
-        authors=tuple(terms[("authors", n)] for n in a.authors),
     )
+
+
+def shown_as_written(a: Article) -> bool:
+    """Whether an entry shows the article's body and summary exactly as they are and they
+    give no problem: no link to another article to resolve, no link marker left over, no
+    relative URL in the summary (which list pages would show away from the article's
+    folder). A pure function of the article: the build cache keeps its answer
+    (Article.texts_as_written), so that its entry need not read the texts."""
+    summary = a.summary_html
+    return (
+        not a.links and LINK_MARKER not in a.body_html and LINK_MARKER not in summary and not has_relative_urls(summary)
+    )
+
+
+def _sharing_texts(fields: dict[str, Any]) -> Entry:
+    """An entry without fields of its own for body and summary: they are its article's, as
+    written (shown_as_written), read through Entry.__getattr__ when first asked for, so
+    that an article from the build cache keeps them unread until a page or feed shows them."""
+    entry = object.__new__(Entry)
+    vars(entry).update(fields)  # as unpickling does: a frozen record refuses setattr
+    return entry
 
 
 def new_body(

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 ROOT = Path(".broadsheet") / "cache"  # in the site folder
 STATE_FILE = "state.msgpack"
 MAGIC = "broadsheet build cache"
-FORMAT = 5  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
+FORMAT = 6  # how the file is laid out (see FIELDS); the fields of the records are in the label apart (codec.layout)
 
 
 def output_key(output: Path) -> Path:
@@ -106,6 +106,15 @@ def load(site_dir: Path, output: Path, lazy: bool = False) -> tuple[BuildState, 
         return fresh, _why(path, exc)
     state.image_copies = fresh.image_copies
     return state, None
+
+
+TextsLost = codec.TextsLost  # raised by a build that read an article's texts it could not use (load(lazy=True))
+
+
+def afresh(site_dir: Path, output: Path, lost: codec.TextsLost) -> tuple[BuildState, str]:
+    """After a build stopped by TextsLost (it wrote nothing): a fresh state for the build
+    to run again from scratch, and the one line that says why."""
+    return BuildState(image_copies=CopyCache(images_folder(site_dir))), _note(cache_file(site_dir, output), str(lost))
 
 
 def _why(path: Path, exc: Exception) -> str:
@@ -184,10 +193,18 @@ def _read_head(file: BinaryIO, output: Path) -> tuple[BuildState, msgpack.Unpack
 
 
 def _read_rest(
-    reader: msgpack.Unpacker, state: BuildState, size: int, output: Path, start: int = 0, spans: Spans | None = None
+    reader: msgpack.Unpacker,
+    state: BuildState,
+    size: int,
+    output: Path,
+    start: int = 0,
+    spans: Spans | None = None,
+    texts: codec.TextSource | None = None,
 ) -> None:
     """The fields after the head into `state`; `start`: where in the file the reader began;
-    `spans`: filled with where each parsed article's key and value lie in the file."""
+    `spans`: filled with where each parsed article's key and value lie in the file;
+    `texts`: the file again, for the articles' texts to be passed over and read from
+    there when first asked for (codec.LazyTexts), else they are read now."""
     with _unpacking():
         for name, decode in REST.items():
             setattr(state, name, decode(reader.unpack()))
@@ -195,7 +212,7 @@ def _read_rest(
         for _ in range(reader.read_map_header()):
             begins = reader.tell()
             key = reader.unpack()
-            entry = codec.decode_parsed(key, reader.unpack())
+            entry = _parsed_entry(reader, key, start, texts)
             if entry is not None:
                 state.parsed[key] = entry
                 if spans is not None:
@@ -216,6 +233,26 @@ def _read_rest(
         state.search_previous = functools.partial(
             _last_search_index, state.stored_search, state.search_keys, documents, output
         )
+
+
+def _parsed_entry(
+    reader: msgpack.Unpacker, key: Any, start: int, texts: codec.TextSource | None
+) -> tuple[Any, list] | None:
+    """One parsed file's value (codec.encode_parsed: article, problems, texts; or nothing
+    stored), read part by part so that its texts, last, can be passed over."""
+    parts = reader.read_array_header()
+    if parts == 0:
+        return None
+    if parts != 3:
+        raise codec.Unreadable("unexpected parsed file")
+    article, problems = reader.unpack(), reader.unpack()
+    if article is None:  # a file that did not parse: no texts (checked)
+        return codec.decode_parsed(key, article, problems, reader.unpack())
+    if texts is None:
+        return codec.decode_parsed(key, article, problems, codec.decode_texts(reader.unpack()))
+    begins = reader.tell()
+    reader.skip()
+    return codec.decode_parsed(key, article, problems, codec.LazyTexts(texts, start + begins, start + reader.tell()))
 
 
 def _last_search_index(
@@ -260,7 +297,10 @@ class _Rest:
                     raise codec.Unreadable("replaced since it was read")
                 file.seek(self.start)
                 spans = Spans(self.path, self.identity, {})
-                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.output, self.start, spans)
+                # Texts left in the file hold it open till the process ends: not on Windows,
+                # where a file held open cannot be replaced (the save at the build's end)
+                texts = codec.TextSource(os.dup(file.fileno()), str(self.path)) if os.name != "nt" else None
+                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.output, self.start, spans, texts)
         except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
             state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()
             state.search_keys, state.stored_grouping = (), None
@@ -400,6 +440,8 @@ def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
     except BaseException as exc:  # Ctrl-C too: no half-written file left behind
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, codec.TextsLost):  # an article's texts, unread so far, now unreadable
+            return f"the last build cache changed while it was read ({exc})"
         if not isinstance(exc, (OSError, TypeError, ValueError, OverflowError)):
             raise
         if not isinstance(exc, OSError):  # a value with no plain-data spelling: a bug, but only of a short cut

@@ -13,6 +13,8 @@ import dataclasses
 import hashlib
 import itertools
 import operator
+import os
+import weakref
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -49,23 +51,29 @@ class Unstorable(TypeError):
     is simply not cached and will be parsed again."""
 
 
-def encode_parsed(entry: tuple[Article | None, list[Problem]]) -> list | None:
-    """One parsed file: [its article or None, its problems]; None when it cannot be
-    stored, and is left to be parsed again."""
+def encode_parsed(entry: tuple[Article | None, list[Problem]]) -> list:
+    """One parsed file: [its article or None, its problems, the article's texts or None];
+    [] when it cannot be stored, and is left to be parsed again. The texts (summary and
+    body: most of the cache's bytes) come last, so that a reader can pass over them and
+    read them only when asked for (`LazyTexts`)."""
     article, problems = entry
     try:
-        return [None if article is None else _article(article), [_problem(p) for p in problems]]
+        if article is None:
+            return [None, [_problem(p) for p in problems], None]
+        return [_article(article), [_problem(p) for p in problems], [getattr(article, f) for f in TEXT_FIELDS]]
     except (Unstorable, RecursionError):
-        return None
+        return []
 
 
 def _article(a: Article) -> list:
+    from broadsheet.build.model import shown_as_written  # here: only a save encodes, after a model was made
+
     return [
-        a.path, a.title, _time(a.date), None if a.updated is None else _time(a.updated), a.summary_html, a.summary_text,
-        a.body_html, None if a.source is None else [a.source.name, a.source.url], a.original_url, list(a.authors),
+        a.path, a.title, _time(a.date), None if a.updated is None else _time(a.updated),
+        None if a.source is None else [a.source.name, a.source.url], a.original_url, list(a.authors),
         list(a.tags), a.section, None if a.image is None else [a.image.src, a.image.alt, a.image.caption, a.image.credit],
         a.lang, a.draft, a.featured, a.slug, a.word_count, a.reading_minutes, list(a.links), list(a.link_lines), list(a.bundle_assets),
-        a.content_hash, _any(a.extra), a.story, a.story_title, a.story_line, _terms(a.story_terms),
+        a.content_hash, _any(a.extra), a.story, a.story_title, a.story_line, _terms(a.story_terms), shown_as_written(a),
     ]  # fmt: skip
 
 
@@ -208,24 +216,37 @@ def _any(value: Any) -> Any:
 # they are, and the types of many values are checked at once, in C (`_all`).
 
 
-def decode_parsed(key: Any, value: Any) -> tuple[Article | None, list[Problem]] | None:
-    """One parsed file, under its cache key (None: it was not stored)."""
+def decode_parsed(
+    key: Any, article: Any, problems: Any, texts: tuple[str, str, str] | LazyTexts | None
+) -> tuple[Article | None, list[Problem]]:
+    """One parsed file, under its cache key, from encode_parsed's three parts: the texts
+    as read (checked with decode_texts), or where they lie in the file, read when first
+    asked for (the article then comes back as a `_CachedArticle`)."""
     _check(type(key) is str, "parsed file")
-    if value is None:
-        return None
-    _check(type(value) is tuple and len(value) == 2, "parsed file")
-    article, problems = value
-    return (None if article is None else _decode_article(article), _decode_problems(problems))
+    if article is None:
+        _check(texts is None, "parsed file")
+        return None, _decode_problems(problems)
+    if texts is None:
+        raise Unreadable("unexpected parsed file")
+    return _decode_article(article, texts), _decode_problems(problems)
 
 
-def _decode_article(v: Any) -> Article:
+TEXT_FIELDS = ("summary_html", "summary_text", "body_html")  # an article's texts, in the order stored
+
+
+def decode_texts(v: Any) -> tuple[str, str, str]:
+    _check(type(v) is tuple and len(v) == 3 and _all(str, v), "article texts")
+    return v
+
+
+def _decode_article(v: Any, texts: tuple[str, str, str] | LazyTexts) -> Article:
     _check(
-        type(v) is tuple and len(v) == len(ARTICLE_FIELDS) and _FIXED_FIELDS(tuple(map(type, v))) == _FIXED_TYPES,
+        type(v) is tuple and len(v) == len(STORED_FIELDS) + 1 and _FIXED_FIELDS(tuple(map(type, v))) == _FIXED_TYPES,
         "article",
     )
-    (path, title, when, updated, summary_html, summary_text, body_html, source, original_url, authors, tags, section,
+    (path, title, when, updated, source, original_url, authors, tags, section,
      image, lang, draft, featured, slug, word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra,
-     story, story_title, story_line, terms) = v  # fmt: skip
+     story, story_title, story_line, terms, as_written) = v  # fmt: skip
     _check(_all(str, itertools.chain(authors, tags, links, bundle_assets)), "list of names")
     _check(_all(int, link_lines) and len(link_lines) == len(links), "link lines")
     if source is not None:
@@ -237,19 +258,128 @@ def _decode_article(v: Any) -> Article:
     extra = _decode_any(extra)
     _check(type(extra) is dict, "article extra")
     _check(story is None or story is False or type(story) is str, "article story")
-    return Article(
-        path, title, _decode_time(when), None if updated is None else _decode_time(updated), summary_html, summary_text,
-        body_html, source, original_url, authors, tags, section, image, lang, draft, featured, slug,
-        word_count, reading_minutes, links, link_lines, bundle_assets, content_hash, extra,
-        story, story_title, story_line, _decode_terms(terms, title, summary_text, body_html),
+    fields = (
+        path, title, _decode_time(when), None if updated is None else _decode_time(updated), source, original_url,
+        authors, tags, section, image, lang, draft, featured, slug, word_count, reading_minutes, links, link_lines,
+        bundle_assets, content_hash, extra, story, story_title, story_line, _decode_terms(terms, title, texts),
     )  # fmt: skip
+    if type(texts) is tuple:
+        return Article(*fields[:4], *texts, *fields[4:])  # type: ignore[arg-type]  # TEXT_FIELDS come after `updated`
+    article = _CachedArticle.__new__(_CachedArticle)
+    # its fields put in its __dict__ at once, as unpickling does (a frozen record refuses
+    # setattr; object.__setattr__ for each of 25 fields was twice the time, at 10,000 articles 30 ms)
+    vars(article).update(zip(STORED_FIELDS, fields), texts_at=texts)
+    if as_written:  # the model's answer for these very texts, saved with them
+        object.__setattr__(article, "texts_as_written", True)
+    return article
 
 
-def _decode_terms(v: Any, title: str, summary_text: str, body_html: str) -> Features | None:
+def _decode_terms(v: Any, title: str, texts: tuple[str, str, str] | LazyTexts) -> Features | None:
     if v is None:
         return None
     _check(type(v) is bytes, "story terms")
-    return _PackedFeatures(v, (title, summary_text, body_html))
+    return _PackedFeatures(v, title, texts)
+
+
+class TextsLost(BaseException):
+    """A cached article's texts could not be read back when first asked for (the cache
+    file damaged there, or changed in place since it was opened). A BaseException, like
+    Ctrl-C: no handler of the build's own problems (a template's error, a page's) may take
+    it for one of them; the caller of the build (cli._cached_build) builds again afresh."""
+
+
+class LazyTexts:
+    """Where a cached article's texts lie in the build cache file, read and checked when
+    first asked for: after a body edit at 10,000 articles the build shows a few dozen of
+    them (the edited page, the feeds that carry it), and the others, 64 MB of the cache's
+    98, were most of its unpacking (decoded strings, and the page faults of their memory)."""
+
+    __slots__ = ("source", "begin", "end")
+
+    def __init__(self, source: TextSource, begin: int, end: int) -> None:
+        self.source, self.begin, self.end = source, begin, end
+
+    def read(self) -> tuple[str, str, str]:
+        return self.source.texts(self.begin, self.end)
+
+
+class TextSource:
+    """The cache file that lazy texts are read from: held open (a descriptor of its own,
+    closed with the last article that needs it), so another build's replacing the file
+    takes nothing away; a change in place since it was opened is refused (TextsLost)."""
+
+    def __init__(self, fd: int, path: str) -> None:
+        self.fd, self.path = fd, path
+        self.identity = _fd_identity(fd)
+        weakref.finalize(self, os.close, fd)
+
+    def texts(self, begin: int, end: int) -> tuple[str, str, str]:
+        try:
+            if _fd_identity(self.fd) != self.identity:
+                raise Unreadable("changed since it was read")
+            data = _read_at(self.fd, end - begin, begin)
+            if len(data) != end - begin:
+                raise Unreadable("cut short")
+            return decode_texts(msgpack.unpackb(data, raw=False, use_list=False, strict_map_key=True))
+        except (OSError, ValueError, msgpack.UnpackException) as exc:  # Unreadable is a ValueError
+            reason = str(exc) if isinstance(exc, Unreadable) else "article texts unreadable"
+            raise TextsLost(reason) from None
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    pread = getattr(os, "pread", None)  # POSIX only; the build reads texts from one thread
+    if pread is not None:
+        return pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
+
+
+def _fd_identity(fd: int) -> tuple[int, int, int]:
+    st = os.fstat(fd)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)  # not st_ctime: another build's replacing the file changes it
+
+
+class _ReadWhenAsked:
+    """For a record of which some fields are read when first asked for (a subclass of
+    `plain`, the record's class): equal to the plain record of the same fields, on either
+    side of `==`, and shown as it."""
+
+    plain: type
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, self.plain):
+            return NotImplemented
+        return _values(self, self.plain) == _values(other, self.plain)
+
+    def __repr__(self) -> str:
+        return repr(self.plain(*_values(self, self.plain)))
+
+
+def _values(record: Any, kind: type) -> tuple:
+    return tuple(getattr(record, f.name) for f in dataclasses.fields(kind))
+
+
+class _CachedArticle(_ReadWhenAsked, Article):
+    """An article from the build cache whose texts (TEXT_FIELDS) are still in the file,
+    read when first asked for (`texts_at`). The same article as a parsed one in every
+    other respect: equal to it, hashed and digested as it (fingerprint.ContextHasher
+    names its type Article), and pickled as a plain Article with its texts (for a
+    render worker, which has no such file)."""
+
+    texts_at: LazyTexts
+
+    def __getattr__(self, name: str) -> Any:  # only for the texts, before they are read
+        if name not in TEXT_FIELDS:
+            raise AttributeError(name)
+        for field_name, text in zip(TEXT_FIELDS, self.texts_at.read(), strict=True):
+            object.__setattr__(self, field_name, text)
+        return getattr(self, name)
+
+    plain = Article
+    __hash__ = Article.__hash__
+
+    def __reduce__(self) -> tuple:
+        return (Article, _values(self, Article))
 
 
 def _unpacked_terms(packed: bytes) -> Features:
@@ -264,7 +394,7 @@ def _unpacked_terms(packed: bytes) -> Features:
 FEATURE_FIELDS = tuple(f.name for f in dataclasses.fields(Features))
 
 
-class _PackedFeatures(Features):
+class _PackedFeatures(_ReadWhenAsked, Features):
     """An article's story terms as the build cache holds them, packed: unpacked and
     checked only when grouping first reads them (after one edit it reads those of a few
     hundred articles in 10,000; the rest of them, about 100 numbers and words an article,
@@ -272,9 +402,9 @@ class _PackedFeatures(Features):
     way to the terms made again from the article's text, of which they are a function
     alone (build/coverage.py), so what grouping reads is never malformed."""
 
-    def __init__(self, packed: bytes, text: tuple[str, str, str]) -> None:  # the fields: when first read
-        object.__setattr__(self, "packed", packed)
-        object.__setattr__(self, "text", text)
+    def __init__(self, packed: bytes, title: str, texts: tuple[str, str, str] | LazyTexts) -> None:
+        object.__setattr__(self, "packed", packed)  # the fields: when first read
+        object.__setattr__(self, "text", (title, texts))
 
     def __getattr__(self, name: str) -> Any:  # only for the fields, before they are set
         if name not in FEATURE_FIELDS:
@@ -284,32 +414,30 @@ class _PackedFeatures(Features):
         except (ValueError, msgpack.UnpackException):  # Unreadable is a ValueError
             from broadsheet.build.coverage import terms_of  # here: only a damaged cache needs it
 
-            features = terms_of(*self.text)
+            title, texts = self.text
+            summary_html, summary_text, body_html = texts if type(texts) is tuple else texts.read()
+            features = terms_of(title, summary_text, body_html)
         for field_name in FEATURE_FIELDS:
             object.__setattr__(self, field_name, getattr(features, field_name))
         object.__setattr__(self, "packed", None)
         object.__setattr__(self, "text", None)
         return getattr(self, name)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Features):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in FEATURE_FIELDS)
-
+    plain = Features
     __hash__ = Features.__hash__
-
-    def __repr__(self) -> str:
-        return repr(Features(*(getattr(self, name) for name in FEATURE_FIELDS)))
 
 
 ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+# An article as stored: its fields but the texts (stored apart, after it), then whether the
+# model shows those texts as written (Article.texts_as_written)
+STORED_FIELDS = tuple(name for name in ARTICLE_FIELDS if name not in TEXT_FIELDS)
 _FIXED = {
-    "path": str, "title": str, "summary_html": str, "summary_text": str, "body_html": str, "original_url": str, "authors": tuple,
+    "path": str, "title": str, "original_url": str, "authors": tuple,
     "tags": tuple, "section": str, "lang": str, "draft": bool, "featured": bool, "slug": str, "word_count": int,
     "reading_minutes": int, "links": tuple, "link_lines": tuple, "bundle_assets": tuple, "content_hash": str,
-    "story_title": str, "story_line": int,
+    "story_title": str, "story_line": int, "as_written": bool,
 }  # fmt: skip
-_FIXED_FIELDS = operator.itemgetter(*(ARTICLE_FIELDS.index(name) for name in _FIXED))  # the fields of one type only
+_FIXED_FIELDS = operator.itemgetter(*((*STORED_FIELDS, "as_written").index(name) for name in _FIXED))  # of one type
 _FIXED_TYPES = tuple(_FIXED.values())
 
 

@@ -195,7 +195,7 @@ class ContextHasher:
             if earlier is not None and all(map(operator.is_, earlier[1], parts)):
                 digest = earlier[2]
             else:
-                digest = digest_of((type(value).__name__, parts))
+                digest = digest_of(("Article", parts))  # a cached one (codec._CachedArticle) too: the same article
             self._memo[id(value)] = (value, parts, digest)
             return digest
         if earlier is not None and not self._deep:

@@ -1,5 +1,5 @@
 """A build where the POSIX-only calls are not to be had (as on Windows): no os.sync, no
-SIGALRM timer, no fcntl locks, no O_NOFOLLOW, no fork. Each is taken away in a subprocess
+SIGALRM timer, no fcntl locks, no O_NOFOLLOW, no pread, no fork. Each is taken away in a subprocess
 before Broadsheet is imported, so the build runs its own fallbacks, and must give the same
 bytes as a build that had them all. Where the output's link cannot be made at all (symbolic
 links refused, as on Windows without Developer Mode, and no junctions, as anywhere but
@@ -17,7 +17,7 @@ from conftest import article, tree_bytes
 REPO = Path(__file__).resolve().parents[2]
 WITHOUT_POSIX = """
 import multiprocessing, os, signal, sys
-del os.sync, os.O_NOFOLLOW, signal.setitimer, signal.SIGALRM
+del os.sync, os.O_NOFOLLOW, os.pread, signal.setitimer, signal.SIGALRM
 sys.modules["fcntl"] = None  # import fcntl raises ImportError, as on Windows
 multiprocessing.get_all_start_methods = lambda: ["spawn"]
 from broadsheet.cli import main

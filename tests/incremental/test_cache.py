@@ -9,6 +9,7 @@ import time
 
 import msgpack
 
+from broadsheet.build.content import Article
 from broadsheet.build.pipeline import build
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache, codec
@@ -151,7 +152,7 @@ def packed(label: dict, body: dict) -> bytes:
 def tampered_caches(good: bytes):
     """(what was done, the bytes) for caches that must not be used."""
     _, body = unpacked(good)
-    key = next(k for k, (a, _) in body["parsed"].items() if a and a[1] == "Story A")
+    key = next(k for k, (a, *_) in body["parsed"].items() if a and a[1] == "Story A")
 
     def edit(change):
         label, body = unpacked(good)
@@ -168,8 +169,8 @@ def tampered_caches(good: bytes):
     yield "an article too short", edit(lambda s, b: b["parsed"][key][0].pop())
     yield "a date that is not one", edit(lambda s, b: setitem(b["parsed"][key][0][2], 0, "2025-02-30T10:00:00"))
     yield "an unknown time zone", edit(lambda s, b: setitem(b["parsed"][key][0][2], 2, ["key", "../../etc/passwd"]))
-    yield "a tag that is bytes", edit(lambda s, b: setitem(b["parsed"][key][0], 10, [b"x"]))
-    yield "an object in front matter", edit(lambda s, b: setitem(b["parsed"][key][0], 22, msgpack.ExtType(1, b"x")))
+    yield "a tag that is bytes", edit(lambda s, b: setitem(b["parsed"][key][0], 7, [b"x"]))
+    yield "an object in front matter", edit(lambda s, b: setitem(b["parsed"][key][0], 20, msgpack.ExtType(1, b"x")))
     yield "a stamp that is text", edit(lambda s, b: setitem(b["stamps"], next(iter(b["stamps"])), "big"))
     yield "files as a list", edit(lambda s, b: setitem(b, "files", []))
     yield "a map of articles that is a list", edit(lambda s, b: setitem(b, "parsed", []))
@@ -191,27 +192,34 @@ def tampered_caches(good: bytes):
 
 
 def test_a_truncated_tampered_or_foreign_cache_is_noted_and_ignored(make_site, tmp_path):
-    site = fine_site(make_site)
+    def edited_by_hand(output):  # the build must not trust what the cache says of the output
+        (output / "index.html").write_text("edited by hand")
+
+    assert refused_one_by_one(fine_site(make_site), tmp_path, tampered_caches, edited_by_hand) == 24
+
+
+def refused_one_by_one(site, tmp_path, cases_of, touch_output, reason: str = "") -> int:
+    """Each damaged cache that `cases_of` makes of the good one's bytes, written in turn,
+    the output touched so that the build has work: one note (with `reason`, if given), no
+    traceback, a clean build's bytes, a good cache saved again. The number of cases."""
     assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
     expected = tree_bytes(tmp_path / "clean")
     output = site / "site"
     assert run_cli("build", "--site", site).code == 0
     path = cache.cache_file(site, output)
-    cases = list(tampered_caches(path.read_bytes()))
+    cases = list(cases_of(path.read_bytes()))
     for what, data in cases:
         path.write_bytes(data)
-        (output / "index.html").write_text(
-            "edited by hand"
-        )  # the build must not trust what the cache says of the output
+        touch_output(output)
         result = run_cli("build", "--site", site)
         assert result.code == 0 and "Traceback" not in result.err, (what, result.err)
         [note] = notes(result.err)
-        assert note.startswith(f"note: build cache at {path} unreadable (") and note.endswith(
+        assert note.startswith(f"note: build cache at {path} unreadable ({reason}") and note.endswith(
             "); building from scratch"
         ), what
         assert tree_bytes(output) == expected, what
         assert cache.load(site, output)[1] is None, what  # the build saved a good cache again
-    assert len(cases) == 24
+    return len(cases)
 
 
 def test_a_cache_for_another_output_is_foreign(make_site, tmp_path):
@@ -348,7 +356,7 @@ def test_a_build_with_nothing_to_do_reads_only_the_head_and_a_build_with_work_re
     assert run_cli("build", "--site", site).code == 0
     path = cache.cache_file(site, output)
     label, body = unpacked(path.read_bytes())
-    key = next(k for k, (a, _) in body["parsed"].items() if a and a[1] == "Story A")
+    key = next(k for k, (a, *_) in body["parsed"].items() if a and a[1] == "Story A")
     body["parsed"][key][0][1] = 42  # a title that is a number
     path.write_bytes(packed(label, body))
     before = tree_bytes(output)
@@ -401,9 +409,9 @@ def test_story_terms_are_unpacked_only_when_read_and_damaged_ones_are_made_again
     fresh = terms_of(a.title, a.summary_text, a.body_html)
     assert a.story_terms == fresh and a.story_terms.packed is None  # read: unpacked, checked, equal
     label, body = unpacked(path.read_bytes())
-    for record, _ in body["parsed"].values():
+    for record, *_ in body["parsed"].values():
         if record:
-            record[-1] = msgpack.packb([["rates", "high"], [], 1.0, []])  # a weight that is text
+            record[-2] = msgpack.packb([["rates", "high"], [], 1.0, []])  # a weight that is text (the last: as_written)
     path.write_bytes(packed(label, body))
     loaded, note = cache.load(site, output)
     a = next(a for a, _ in loaded.parsed.values() if a and a.title == "Story A")
@@ -444,3 +452,124 @@ def test_search_documents_terms_are_split_only_when_read_and_equal_the_list(make
     assert len(terms[0]) == len(made) and list(terms[0]) == made and terms[0][-1] == made[-1]
     assert codec.encode_search_document(({}, terms[0]))[1] == terms[0].joined == "\n".join(made)
     assert JoinedTerms("") == [] and len(JoinedTerms("")) == 0
+
+
+def test_articles_texts_are_read_only_when_asked_for_and_equal_the_parsed_ones(make_site):
+    """The texts of the cache's articles (summary and body, most of its bytes) are passed
+    over when the build with work reads the cache, and read from the file when first asked
+    for: then each article equals the one a full read gives, whichever side of `==` it is
+    on, and pickles (for a render worker) as a plain Article with its texts."""
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    output = site / "site"
+    whole, _ = cache.load(site, output)
+    lazy, note = cache.load(site, output, lazy=True)
+    lazy.read_rest()
+    assert note is None and lazy.notes == [] and lazy.parsed.keys() == whole.parsed.keys()
+    articles = [a for a, _ in lazy.parsed.values()]
+    assert all(type(a) is codec._CachedArticle and "body_html" not in vars(a) for a in articles)
+    assert all(type(a) is Article for a, _ in whole.parsed.values())  # a full read (serve, email): plain ones
+    sent = pickle.loads(pickle.dumps(articles[0]))
+    assert type(sent) is Article and "body_html" in vars(articles[0])  # read for the pickle
+    assert sent == articles[0] and articles[0] == sent
+    for key, entry in whole.parsed.items():
+        assert lazy.parsed[key] == entry and entry == lazy.parsed[key]
+    assert all(vars(a).keys() >= set(codec.TEXT_FIELDS) for a in articles)
+
+
+def emptied(output):
+    """The output's files deleted (its folders left): the next build makes every one again."""
+    for path in sorted(output.resolve().rglob("*"), reverse=True):
+        if path.is_file():
+            path.unlink()
+
+
+def damaged_texts(good: bytes):
+    """(what was done, the bytes) for caches whose only damage is in one article's texts,
+    which a build passes over until it shows them."""
+    _, body = unpacked(good)
+    key = next(k for k, (a, *_) in body["parsed"].items() if a and a[1] == "Story A")
+
+    def texts(value):
+        label, body = unpacked(good)
+        body["parsed"][key][2] = value
+        return packed(label, body)
+
+    yield "a body that is a number", texts(["<p>Summary</p>", "Summary", 42])
+    yield "a body that is bytes", texts(["<p>Summary</p>", "Summary", b"<p>Body</p>"])
+    yield "two texts", texts(["<p>Summary</p>", "Summary"])
+    yield "no texts", texts(None)
+
+
+def test_damaged_texts_are_found_when_shown_and_the_build_starts_afresh(make_site, tmp_path):
+    """Texts the build passed over are checked when read: damaged, the build that read them
+    stops before it writes anything, says so in one note and builds again from scratch."""
+    # every page made again, from the cache's articles: Story A's texts shown
+    refused = refused_one_by_one(fine_site(make_site), tmp_path, damaged_texts, emptied, "unexpected article texts)")
+    assert refused == 4
+
+
+def test_texts_are_not_read_from_a_cache_file_changed_in_place_since_it_was_opened(make_site):
+    """Another build replaces the file (a new one), which leaves the texts where they were
+    read from; a change of the file in place since the build opened it is refused."""
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    output = site / "site"
+    path = cache.cache_file(site, output)
+    state, _ = cache.load(site, output, lazy=True)
+    state.read_rest()
+    first, second = [a for a, _ in state.parsed.values()][:2]
+    (site / "content/world/a.md").write_text(article("Story A, edited", "2025-06-19 09:30", "Body *one*."))
+    assert run_cli("build", "--site", site).code == 0  # replaces the file
+    assert first.body_html.startswith("<p>")  # read from the file it replaced, still open
+    data = path.read_bytes()
+    state, _ = cache.load(site, output, lazy=True)
+    state.read_rest()
+    [cached] = [a for a, _ in state.parsed.values() if a.path == second.path]
+    with path.open("r+b") as file:  # the same bytes written again, in place: a new modification time
+        file.write(data)
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    try:
+        text = cached.body_html
+    except cache.TextsLost as lost:
+        assert str(lost) == "changed since it was read"
+    else:
+        raise AssertionError(f"texts read from a file changed in place: {text}")
+
+
+def test_an_entry_shares_its_articles_texts_only_where_the_model_shows_them_as_written(make_site, tmp_path):
+    """An entry of a cached article reads its body and summary from the article (so they
+    stay unread until shown) only where the model shows them as written: not where a link
+    to another article is resolved, nor where a summary's relative URL is made absolute for
+    list pages. With the cache's articles alone making every page, a clean build's bytes."""
+    site = make_site(
+        {
+            "content/a.md": article("Plain", "2025-06-19", "Words alone."),
+            "content/b.md": article("Linking", "2025-06-18", "See [the plain one](a.md)."),
+            "content/c/index.md": article("Bundle", "2025-06-17", "![A chart](chart.svg)\n\nMore words."),
+            "content/c/chart.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/>",
+        },
+        SETTINGS,
+    )
+    assert run_cli("build", "--site", site, "--output", tmp_path / "clean", "--no-cache").code == 0
+    output = site / "site"
+    assert run_cli("build", "--site", site).code == 0
+    state, _ = cache.load(site, output, lazy=True)
+    state.read_rest()
+    shown = {a.title: a.texts_as_written for a, _ in state.parsed.values()}
+    assert shown == {"Plain": True, "Linking": False, "Bundle": False}
+    emptied(output)  # every page made again from the cache's articles
+    assert run_cli("build", "--site", site).code == 0
+    assert tree_bytes(output) == tree_bytes(tmp_path / "clean")
+
+
+def test_texts_are_read_where_the_system_has_no_pread_too(make_site, monkeypatch):
+    """os.pread is POSIX only: without it the texts are read by a seek and a read."""
+    site = fine_site(make_site)
+    assert run_cli("build", "--site", site).code == 0
+    whole, _ = cache.load(site, site / "site")
+    lazy, _ = cache.load(site, site / "site", lazy=True)
+    lazy.read_rest()
+    monkeypatch.delattr(os, "pread")
+    assert [type(a) for a, _ in lazy.parsed.values()] == [codec._CachedArticle] * len(whole.parsed)
+    assert lazy.parsed == whole.parsed
