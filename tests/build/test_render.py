@@ -2,6 +2,9 @@
 
 import functools
 import pickle
+import shutil
+import tempfile
+from pathlib import Path
 
 import jinja2
 
@@ -58,13 +61,7 @@ def test_workers_not_forked_from_here_are_sent_the_templates_compiled_here(make_
     render.compile_ahead(env)
     job = render._TravellingJob(pages, site, {}, recipe, env, render._compiled(env))
     worker = travelled(job)
-    compiled: list[str] = []
-    compile_source = jinja2.Environment.compile
-    monkeypatch.setattr(
-        jinja2.Environment,
-        "compile",
-        lambda env, source, name=None, *rest: compiled.append(name) or compile_source(env, source, name, *rest),
-    )
+    compiled = spied_compiles(monkeypatch)
     _, paths, rendered, _ = worker((0, 5))
     assert compiled == []
     assert paths == [page.path for page in pages]
@@ -88,3 +85,70 @@ def test_compiling_ahead_leaves_a_broken_template_to_the_render_that_reports_it(
     render.compile_ahead(env)
     result = render.render_pages(pages[:1], env, site, {})
     assert [(p.path, p.line, p.field) for p in result.problems] == [("templates/part.html", 1, "template")]
+
+
+def spied_compiles(monkeypatch) -> list[str]:
+    """The names of the templates Jinja compiles from source from now on."""
+    compiled: list[str] = []
+    compile_source = jinja2.Environment.compile
+    monkeypatch.setattr(
+        jinja2.Environment,
+        "compile",
+        lambda env, source, name=None, *rest: compiled.append(name) or compile_source(env, source, name, *rest),
+    )
+    return compiled
+
+
+def rendered_plain(recipe, on_disk) -> str:
+    env = recipe()
+    env.bytecode_cache = render.CompiledTemplates({}, on_disk)
+    return env.get_template("plain.html").render(title="T")
+
+
+def test_a_template_compiled_by_one_process_is_loaded_by_the_next_from_the_users_cache(
+    make_site, tmp_path, monkeypatch
+):
+    """A command line's build starts with no compiled template in memory: what an earlier
+    process compiled comes from the user's cache folder, not compiled again (60 ms for
+    article.html), and an edited template is compiled afresh (Jinja's checksum of the source)."""
+    site, recipe, _ = plain_site(make_site)
+    folder = tmp_path / "compiled"
+    folder.mkdir()
+    assert rendered_plain(recipe, jinja2.FileSystemBytecodeCache(str(folder))) == "<p>PART</p> T\n"
+    assert len(list(folder.iterdir())) == 2  # plain.html and part.html
+    compiled = spied_compiles(monkeypatch)
+    assert rendered_plain(recipe, jinja2.FileSystemBytecodeCache(str(folder))) == "<p>PART</p> T\n"
+    assert compiled == []
+    (site / "templates/part.html").write_text("<p>{{ 'edited' | upper }}</p>")
+    assert rendered_plain(recipe, jinja2.FileSystemBytecodeCache(str(folder))) == "<p>EDITED</p> T\n"
+    assert compiled == ["part.html"]
+
+
+def test_a_damaged_or_unwritable_cache_of_compiled_templates_is_passed_over(make_site, tmp_path, monkeypatch):
+    """Garbage or a folder in place of a compiled template's file, and a cache folder that
+    cannot be written: each template is compiled here, the page is right, nothing raises."""
+    site, recipe, _ = plain_site(make_site)
+    folder = tmp_path / "compiled"
+    folder.mkdir()
+    rendered_plain(recipe, jinja2.FileSystemBytecodeCache(str(folder)))
+    first, second = sorted(folder.iterdir())
+    first.write_bytes(b"not compiled code")
+    second.unlink()
+    second.mkdir()
+    compiled = spied_compiles(monkeypatch)
+    assert rendered_plain(recipe, jinja2.FileSystemBytecodeCache(str(folder))) == "<p>PART</p> T\n"
+    assert sorted(compiled) == ["part.html", "plain.html"]
+    gone = tmp_path / "gone"  # a folder removed after the cache was made: no file can be written in it
+    assert rendered_plain(recipe, jinja2.FileSystemBytecodeCache(str(gone))) == "<p>PART</p> T\n"
+
+
+def test_the_users_cache_of_compiled_templates_is_not_taken_from_a_folder_anyone_could_plant(tmp_path, monkeypatch):
+    """Compiled code runs when it is loaded: a cache folder that is a link (or another
+    user's) is refused, and the build compiles every template itself."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    mine = render.user_compiled_templates()
+    assert mine is not None and Path(mine.directory).parent == tmp_path
+    shutil.rmtree(mine.directory)
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    Path(mine.directory).symlink_to(tmp_path / "elsewhere")
+    assert render.user_compiled_templates() is None
