@@ -99,7 +99,7 @@ def build(
         rebuild.bodies_only(
             env, every_page, articles, sorted(set(problems + found + plan.found)), now, site_model.stories
         )
-        with write.OutputWriter(request.output_dir, rebuild.on_disk) as writer:
+        with write.OutputWriter(request.output_dir, rebuild.on_disk, rebuild.known_names()) as writer:
             writer.keep(rebuild.kept())
             finisher = newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS on the way
             skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))

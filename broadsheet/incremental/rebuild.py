@@ -149,10 +149,12 @@ class Rebuild:
         and the build plans afresh."""
         from broadsheet.incremental import plans
 
-        if self._racy_untemplated or self.on_disk != self.state.stamps:
-            return None
-        plan = plans.usable(self._kept_plan, self.request, self.state.outcome, self._untemplated, now)
+        plan = None
+        if not self._racy_untemplated and self.on_disk == self.state.stamps:
+            plan = plans.usable(self._kept_plan, self.request, self.state.outcome, self._untemplated, now)
         self.plan_kept = plan is not None
+        if plan is None:
+            self._kept_plan = None  # let it go before a new one is made
         return plan
 
     @property
@@ -450,6 +452,12 @@ class Rebuild:
             )
 
         return unchanged
+
+    def known_names(self) -> str | None:
+        """The names digest of `on_disk`, when it is the stamps the last write left and that
+        write gave it (a serve build told what changed): the writer then neither sorts nor
+        hashes 15,000 names again to level its tree and to record the new one's."""
+        return self.state.known_names() if self.on_disk is self.state.stamps else None
 
     def kept(self) -> set[str] | dict[str, write.Stamp]:
         """Output files to keep as they are without being told: in a build of bodies alone,
