@@ -78,14 +78,19 @@ def same_as_clean(site: Path, now: str = NOW) -> None:
     assert tree_bytes(site / "site") == tree_bytes(clean)
 
 
+def footer_edit(site: Path, live: LiveSite, models: list[int], n: int, *also: str, now: str = NOW) -> int:
+    """The footer edited (saved with the files `also`), the session's rebuild compared with
+    a clean build at `now`: the models it made."""
+    edit_footer(site, n)
+    made = rebuild(live, models, *also, FOOTER)
+    same_as_clean(site, now)
+    return made
+
+
 def test_template_edits_take_the_plan_and_come_out_as_a_clean_build(session):
     site, live, models = session()
-    edit_footer(site, 1)
-    assert rebuild(live, models, FOOTER) == 0
-    same_as_clean(site)
-    edit_footer(site, 2)
-    assert rebuild(live, models, FOOTER) == 0
-    same_as_clean(site)
+    assert footer_edit(site, live, models, 1) == 0
+    assert footer_edit(site, live, models, 2) == 0
     assert "Footer 2" in (site / "site/index.html").read_text()
 
 
@@ -93,9 +98,7 @@ def test_a_template_edit_after_a_title_edit(session):
     site, live, models = session()
     (site / "content/a.md").write_text(article("Grid strain eases", "2025-06-19 10:00", tags="[Energy]"))
     assert rebuild(live, models, "content/a.md") == 1
-    edit_footer(site, 1)
-    assert rebuild(live, models, FOOTER) == 0  # the title edit's plan, taken
-    same_as_clean(site)
+    assert footer_edit(site, live, models, 1) == 0  # the title edit's plan, taken
 
 
 def test_a_template_edit_after_a_body_edit(session):
@@ -106,39 +109,31 @@ def test_a_template_edit_after_a_body_edit(session):
         article("Grid strain", "2025-06-19 10:00", "Body text.\n\nA second paragraph.", tags="[Energy]")
     )
     assert rebuild(live, models, "content/a.md") == 0  # the short cut: no model
-    edit_footer(site, 1)
-    assert rebuild(live, models, FOOTER) == 1
-    same_as_clean(site)
-    edit_footer(site, 2)
-    assert rebuild(live, models, FOOTER) == 0
-    same_as_clean(site)
+    assert footer_edit(site, live, models, 1) == 1
+    assert footer_edit(site, live, models, 2) == 0
 
 
 def test_a_template_edit_after_a_new_article(session):
     site, live, models = session()
     (site / "content/n.md").write_text(article("Ferry strike", "2025-06-20 08:00", tags="[Ports]"))
     rebuild(live, models, "content/n.md")
-    edit_footer(site, 1)
-    assert rebuild(live, models, FOOTER) == 0
-    same_as_clean(site)
+    assert footer_edit(site, live, models, 1) == 0
 
 
-def test_an_article_saved_with_a_template_is_planned(session):
+SAVED_WITH_THE_TEMPLATE = {
+    "a new article": ("content/n.md", article("Ferry strike", "2025-06-20 08:00", tags="[Ports]")),
+    "a title edit": ("content/b.md", article("Dam levels fall", "2025-06-18 10:00", tags="[Water, Energy]")),
+}
+
+
+@pytest.mark.parametrize("kind", list(SAVED_WITH_THE_TEMPLATE))
+def test_an_article_saved_with_a_template_is_planned(session, kind):
     """Every input but the templates must have the digest it had (article files are not
     timed there: their cache keys are digested)."""
     site, live, models = session()
-    (site / "content/n.md").write_text(article("Ferry strike", "2025-06-20 08:00", tags="[Ports]"))
-    edit_footer(site, 1)
-    assert rebuild(live, models, "content/n.md", FOOTER) == 1
-    same_as_clean(site)
-
-
-def test_a_title_edit_saved_with_a_template_is_planned(session):
-    site, live, models = session()
-    (site / "content/b.md").write_text(article("Dam levels fall", "2025-06-18 10:00", tags="[Water, Energy]"))
-    edit_footer(site, 1)
-    assert rebuild(live, models, "content/b.md", FOOTER) == 1
-    same_as_clean(site)
+    rel, text = SAVED_WITH_THE_TEMPLATE[kind]
+    (site / rel).write_text(text)
+    assert footer_edit(site, live, models, 1, rel) == 1
 
 
 def test_a_stylesheet_saved_with_a_template_is_planned(session):
@@ -148,18 +143,14 @@ def test_a_stylesheet_saved_with_a_template_is_planned(session):
     (site / "static/css").mkdir(parents=True)
     (site / "static/css/site.css").write_text("body { margin: 1em; }\n")
     (site / "static/css/broadsheet.css").write_text("body { color: #222; }\n")  # the theme's, overridden
-    edit_footer(site, 1)
-    assert rebuild(live, models, "static/css/site.css", "static/css/broadsheet.css", FOOTER) == 1
-    same_as_clean(site)
+    assert footer_edit(site, live, models, 1, "static/css/site.css", "static/css/broadsheet.css") == 1
 
 
 def test_settings_saved_with_a_template_are_planned(session):
     """The settings are digested, not timed: the digest rule alone catches them."""
     site, live, models = session()
     (site / "broadsheet.yaml").write_text(SETTINGS.replace("title: Plans", "title: Other Plans"))
-    edit_footer(site, 1)
-    assert rebuild(live, models, "broadsheet.yaml", FOOTER) == 1
-    same_as_clean(site)
+    assert footer_edit(site, live, models, 1, "broadsheet.yaml") == 1
     assert "Other Plans" in (site / "site/feed.xml").read_text()
 
 
@@ -180,9 +171,7 @@ def test_a_template_edit_a_little_later_takes_the_plan(session):
     sitemap's window: the plan stands."""
     site, live, models = session()
     live.request = BuildRequest(site, now=at("2025-06-20T13:00:00+00:00"))
-    edit_footer(site, 1)
-    assert rebuild(live, models, FOOTER) == 0
-    same_as_clean(site, "2025-06-20T13:00:00+00:00")
+    assert footer_edit(site, live, models, 1, now="2025-06-20T13:00:00+00:00") == 0
 
 
 def test_a_theme_template_overridden_then_the_override_deleted(session):
