@@ -155,6 +155,9 @@ class Rebuild:
         self.plan_kept = plan is not None
         if plan is None:
             self._kept_plan = None  # let it go before a new one is made
+        else:  # back in the state at once: a build that fails (a template saved broken) leaves
+            # the output, the outcome and the plan as they were, for the fix to take it again
+            self.state.plan = self._kept_plan
         return plan
 
     @property

@@ -94,6 +94,17 @@ def test_template_edits_take_the_plan_and_come_out_as_a_clean_build(session):
     assert "Footer 2" in (site / "site/index.html").read_text()
 
 
+def test_a_template_saved_broken_then_fixed_takes_the_plan(session):
+    """A build that fails leaves the output and the outcome as they were, and the plan it
+    took: the fix takes it again."""
+    site, live, models = session()
+    (site / FOOTER).write_text("<footer>{% if %}</footer>\n")
+    before = len(models)
+    assert not live.rebuild({FOOTER}).ok and len(models) == before
+    assert footer_edit(site, live, models, 1) == 0
+    assert "Footer 1" in (site / "site/index.html").read_text()
+
+
 def test_a_template_edit_after_a_title_edit(session):
     site, live, models = session()
     (site / "content/a.md").write_text(article("Grid strain eases", "2025-06-19 10:00", tags="[Energy]"))
