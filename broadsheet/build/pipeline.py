@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from broadsheet.build import claims, model
     from broadsheet.build.routes import Page
+    from broadsheet.incremental.plans import Plan
     from broadsheet.incremental.state import BuildState
     from broadsheet.outputs import images, redirects
     from broadsheet.outputs.assets import StaticFiles
@@ -75,37 +76,19 @@ def build(
         if report is not None:
             clock.lap("write")
             return _finished(report, clock)
-        from broadsheet.build import claims, model, render, routes
+        from broadsheet.build import render
         from broadsheet.incremental.body_edits import Made
-        from broadsheet.outputs import assets, images, newsletter, redirects
+        from broadsheet.outputs import newsletter, redirects
 
-        articles, parsed = rebuild.parse(sources, settings, progress)
-        clock.lap("parse")
-        options, failed = model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
-        site_model, modelled = model.build_model(
-            articles, settings, options, failed, rebuild.last_model(), rebuild.grouping(), rebuild.related()
-        )
-        clock.lap("model")
-        pages = routes.plan(site_model, settings, rebuild.last_pages())  # the last build's pages taken where unchanged
-        mail_pages = newsletter.pages(site_model, settings)  # the newsletter's, not in the sitemap
-        static = assets.collect(request.site_dir, site_model)
-        pictures = images.collect(
-            static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies
-        )
-        moved = redirects.plan(site_model, record)
-        # before anything is written: a name no file system (or Windows) takes, a path claimed
-        # twice; left out when only bodies changed since a build that reported nothing
-        if not rebuild.paths_as_last(articles, now, site_model.stories):
-            room = output_folder.room(request.output_dir)
-            problems += routes.too_long(pages + mail_pages, room, rebuild.fine_paths(room))
-            problems += write.check_names(static.origins, pictures.copies, room)
-            claimed = _claims(site_model, settings, pages, mail_pages, static, pictures)
-            moved, yielded = _redirects(moved, claimed, request.site_dir)
-            problems += claims.check(claimed + redirects.claims_of(moved), request.site_dir) + yielded
-        # nothing from outside the site folder
-        problems += [*static.problems, *render.template_problems(request.site_dir)]
+        plan = rebuild.kept_plan(now)  # serve, after an edit of templates alone: the last build's, whole
+        if plan is None:
+            plan = _plan(request, settings, record, sources, now, rebuild, progress, clock)
+        # the templates are read afresh, a kept plan or not: nothing from outside the site folder
+        problems += [*plan.checked, *render.template_problems(request.site_dir)]
         if errors(problems):
-            return _finished(BuildReport(sorted(set(problems + found + parsed + modelled))), clock)
+            return _finished(BuildReport(sorted(set(problems + found + plan.found))), clock)
+        articles, site_model, static, pictures = plan.articles, plan.model, plan.static, plan.pictures
+        pages, mail_pages = plan.pages, plan.mail_pages
         clock.lap("routes")
         recipe = functools.partial(_environment, request.site_dir, settings, static.fingerprints, pictures.info)
         env = recipe()
@@ -114,9 +97,9 @@ def build(
         rebuild.start_pages((settings.for_pages(), static.fingerprints, common, pictures.info))
         every_page = pages + mail_pages
         rebuild.bodies_only(
-            env, every_page, articles, sorted(set(problems + found + parsed + modelled)), now, site_model.stories
+            env, every_page, articles, sorted(set(problems + found + plan.found)), now, site_model.stories
         )
-        with write.OutputWriter(request.output_dir, rebuild.on_disk) as writer:
+        with write.OutputWriter(request.output_dir, rebuild.on_disk, rebuild.known_names()) as writer:
             writer.keep(rebuild.kept())
             finisher = newsletter.PageFinisher(mail_pages, settings, writer.put)  # inlines their CSS on the way
             skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))
@@ -132,10 +115,11 @@ def build(
             rebuild.keep_cards(env, cards)
             writer.reported()
             clock.lap("render")
-            generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild, moved)
-            problems += write.put_generated(writer, generated, static.files, static.origins)
+            if not rebuild.plan_kept:  # else on disk as the last build made them from this model (kept())
+                generated = _generated_files(site_model, settings, pages, now, pictures.copies, rebuild, plan.moved)
+                problems += write.put_generated(writer, generated, static.files, static.origins)
             clock.lap("feeds")
-            problems += found + parsed + modelled + rendered.problems + finisher.problems
+            problems += found + plan.found + rendered.problems + finisher.problems
             problems = sorted(set(problems))
             report = BuildReport(
                 problems,
@@ -154,16 +138,56 @@ def build(
         report.opens_from_disk = settings.relative_urls
         if request.explain:  # only check reads them
             _explain(report, pages, static, env, request.site_dir, site_model)
-        rebuild.finish(
-            written,
-            report,
-            Made(
-                settings, env, common, site_model, sources, articles, every_page, problems, frozenset(static.files), now
-            ),
+        made = Made(
+            settings, env, common, site_model, sources, articles, every_page, problems, frozenset(static.files), now
         )
+        rebuild.finish(written, report, made, plan)
         clock.lap("write")
         return _finished(report, clock)
     return _finished(BuildReport(disk_said_no), clock)  # a full disk, a read-only folder: the output is as it was
+
+
+def _plan(
+    request: BuildRequest,
+    settings: Settings,
+    record: dict[str, tuple[str, int]],
+    sources: list,
+    now: datetime,
+    rebuild: Rebuild,
+    progress: Progress,
+    clock: Clock,
+) -> Plan:
+    """What the build works out before it reads a template (incremental/plans.py): the
+    articles parsed, the model, the pages, the static files, the photos' copies, the
+    redirects, and the problems found on the way."""
+    from broadsheet.build import claims, model, routes
+    from broadsheet.incremental.plans import Plan
+    from broadsheet.outputs import assets, images, newsletter, redirects
+
+    articles, parsed = rebuild.parse(sources, settings, progress)
+    clock.lap("parse")
+    options, failed = model.BuildOptions(request.drafts, request.future, now), _failed(sources, articles)
+    site_model, modelled = model.build_model(
+        articles, settings, options, failed, rebuild.last_model(), rebuild.grouping(), rebuild.related()
+    )
+    clock.lap("model")
+    pages = routes.plan(site_model, settings, rebuild.last_pages())  # the last build's pages taken where unchanged
+    mail_pages = newsletter.pages(site_model, settings)  # the newsletter's, not in the sitemap
+    static = assets.collect(request.site_dir, site_model)
+    pictures = images.collect(static.files, images.bundle_paths(site_model), settings.base_path, rebuild.image_copies)
+    moved = redirects.plan(site_model, record)
+    checked: list[Problem] = []
+    # before anything is written: a name no file system (or Windows) takes, a path claimed
+    # twice; left out when only bodies changed since a build that reported nothing
+    if not rebuild.paths_as_last(articles, now, site_model.stories):
+        room = output_folder.room(request.output_dir)
+        checked += routes.too_long(pages + mail_pages, room, rebuild.fine_paths(room))
+        checked += write.check_names(static.origins, pictures.copies, room)
+        claimed = _claims(site_model, settings, pages, mail_pages, static, pictures)
+        moved, yielded = _redirects(moved, claimed, request.site_dir)
+        checked += claims.check(claimed + redirects.claims_of(moved), request.site_dir) + yielded
+    checked += static.problems  # nothing from outside the site folder
+    return Plan(articles, site_model, pages, mail_pages, static, pictures, moved, checked, parsed + modelled)
 
 
 def load_model(

@@ -63,6 +63,13 @@ class ContextHasher:
         """The build is over: what the last one digested is no more use (nor kept alive)."""
         self._previous, self._previous_contexts = {}, {}
 
+    def carry_over(self) -> None:
+        """Before forget_last: keep what the last build digested and this one did not look
+        at (a build that took the last one's plan made no generated file, whose records
+        the next build digests), while nothing was changed in place since."""
+        if not self._deep:
+            self._memo = {**self._previous, **self._memo}
+
     def changed_in_place(self) -> None:
         """Records the last build digested have been changed in place (model.put_body): the
         next build takes over a digest only after looking at every record within, and no
@@ -316,6 +323,13 @@ class Memo:
     def start(self) -> None:
         self._previous, self._current = self._current, {}
         self.hasher.start()
+
+    def carry_over(self) -> None:
+        """Keep for the next build what the last one used and this one did not ask for (a
+        build that took the last one's plan made no generated file), and the records'
+        digests likewise."""
+        self._current = {**self._previous, **self._current}
+        self.hasher.carry_over()
 
     def kept(self, kinds: tuple[str, ...]) -> dict[tuple, Any]:
         """What the last build used, of these kinds, for the build cache to carry over; a

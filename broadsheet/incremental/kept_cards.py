@@ -18,10 +18,11 @@ A card is given again only while everything it was made from is as it was:
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from broadsheet.build.render import CarriedCards
+    from broadsheet.build.render import CarriedCards, LastingKey
 
 
 class KeptCards:
@@ -34,9 +35,17 @@ class KeptCards:
         # One object for each template name, macro name and tuple of arguments (a handful in
         # all, each arriving anew with every card): pickled once a job, not once a card
         self._shared: dict[Any, Any] = {}
+        # The last build's cards by place (what for_build gave, with what its workers made
+        # since), the anchors those places are in, and the templates the cards are of: a
+        # build with the very same anchors (serve's kept plan: a template edit) whose card
+        # templates are all unchanged is given these again, not 60,000 cards looked at
+        self._given: dict[LastingKey, bytes] | None = None
+        self._anchors: list[object] = []
+        self._of: set[str] = set()
 
     def forget(self) -> None:
         self.templates, self.cards, self.given, self._shared = {}, {}, 0, {}
+        self._given, self._anchors, self._of = None, [], set()
 
     def for_build(self, site: bytes, templates: dict[str, bytes], anchors: list[object]) -> CarriedCards:
         """The cards a build may give again, its `anchors` being the objects cards are kept
@@ -46,8 +55,12 @@ class KeptCards:
         if site != self.site:
             self.forget()
             self.site = site
-        places = {id(anchor): n for n, anchor in enumerate(anchors)}
         same = {name for name, digest in self.templates.items() if templates.get(name) == digest}
+        self.templates = {name: templates[name] for name in same}
+        if self._given is not None and self._of <= same and _very_same(anchors, self._anchors):
+            self.given, self._anchors = len(self._given), anchors  # every card kept, each at its place, as below
+            return CarriedCards(anchors, dict(self._given))  # a copy: take() adds to this build's own
+        places = {id(anchor): n for n, anchor in enumerate(anchors)}
         kept, given = {}, {}
         for key, (entry, html) in self.cards.items():
             template, macro, _, arguments = key
@@ -55,20 +68,34 @@ class KeptCards:
             if place is not None and template in same:
                 kept[key] = (entry, html)
                 given[(template, macro, place, arguments)] = html
-        self.cards, self.templates, self.given = kept, {name: templates[name] for name in same}, len(given)
-        return CarriedCards(anchors, given)
+        self.cards, self.given = kept, len(given)
+        self._given, self._anchors, self._of = given, anchors, {key[0] for key in kept}
+        return CarriedCards(anchors, dict(given))
 
     def take(self, carried: CarriedCards, before: dict[str, bytes], after: dict[str, bytes]) -> None:
         """Keep the cards the build's workers made, of templates that were the same before
         the render (`before`, what `for_build` was given) and after it."""
         steady = {name for name, digest in before.items() if after.get(name) == digest}
         self.templates = {name: before[name] for name in steady}
-        if len(steady) != len(before):
+        if len(steady) != len(before):  # a template saved during the render: its cards go (from
+            # _given too, in effect: its template is not among the next build's same ones)
             self.cards = {key: card for key, card in self.cards.items() if key[0] in steady}
         shared = self._shared.setdefault
         for (template, macro, place, arguments), html in carried.made.items():
             if template in steady:
                 entry = carried.anchors[place]
-                key = (shared(template, template), shared(macro, macro), id(entry), shared(arguments, arguments))
-                self.cards[key] = (entry, html)
+                template, macro, arguments = (
+                    shared(template, template),
+                    shared(macro, macro),
+                    shared(arguments, arguments),
+                )
+                self.cards[(template, macro, id(entry), arguments)] = (entry, html)
+                if self._given is not None:  # at its place among these anchors, for_build's last
+                    self._given[(template, macro, place, arguments)] = html
+                    self._of.add(template)
         carried.made = {}
+
+
+def _very_same(these: list[object], those: list[object]) -> bool:
+    """The same objects in the same order (20,000 anchors at 10,000 articles: a millisecond)."""
+    return len(these) == len(those) and all(map(operator.is_, these, those))

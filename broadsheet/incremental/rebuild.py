@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
     from broadsheet.build.scan import SourceFile
     from broadsheet.incremental import body_edits
     from broadsheet.incremental.body_edits import Made
+    from broadsheet.incremental.plans import KeptPlan, Plan
     from broadsheet.outputs.images import CopyCache
     from broadsheet.outputs.search import SearchIndex
     from broadsheet.problems import Problem
@@ -74,6 +75,8 @@ class Rebuild:
         self.state.unscanned = True  # until scan() has run
         self.settled_before = self.state.settled_before  # the last build's: parse() sets this build's
         self.previous: tuple[BuildRequest, body_edits.Snapshot] | None = None
+        self._kept_plan: KeptPlan | None = None  # the last build's plan, taken from the state as `previous`
+        self.plan_kept = False  # set by kept_plan(): this build took the last build's plan over whole
         self._keyed: article_files.Keyed | None = None  # every article file's cache key, once looked at
         self.parsed = 0  # article files parsed by this build
         self.on_disk: dict[str, write.Stamp] = {}  # the output as it is now
@@ -115,6 +118,7 @@ class Rebuild:
             report = _apply_body_edits(self.request, state, state.last[1], self.changed, clock)
         if report is None:
             self.previous, state.last = state.last, None  # let the old model go before a new one is made
+            self._kept_plan, state.plan = state.plan, None
         else:  # it took in every file it was told of, each a known one: the last scan stands
             state.unscanned = False
         return report
@@ -137,6 +141,24 @@ class Rebuild:
             self.state.memo.pages = {}  # no use, and they would keep an old model alive
             return None
         return self.state.memo.pages
+
+    def kept_plan(self, now: datetime) -> Plan | None:
+        """The last build's plan, taken over whole (plans.py), when nothing but templates
+        changed since (every other input's digest as it was, none of those files changed
+        within the last build's clock tick) and the output is as it left it; else None,
+        and the build plans afresh."""
+        from broadsheet.incremental import plans
+
+        plan = None
+        if not self._racy_untemplated and self.on_disk == self.state.stamps:
+            plan = plans.usable(self._kept_plan, self.request, self.state.outcome, self._untemplated, now)
+        self.plan_kept = plan is not None
+        if plan is None:
+            self._kept_plan = None  # let it go before a new one is made
+        else:  # back in the state at once: a build that fails (a template saved broken) leaves
+            # the output, the outcome and the plan as they were, for the fix to take it again
+            self.state.plan = self._kept_plan
+        return plan
 
     @property
     def compiled_templates(self) -> dict[str, bytes]:
@@ -259,6 +281,7 @@ class Rebuild:
         ):
             return None
         state.last = self.previous  # made from these same inputs, so still good for the serve short cut
+        state.plan = self._kept_plan
         report = BuildReport(
             list(outcome.problems), outcome.articles, outcome.pages, output=output, base_url=settings.base_url
         )
@@ -433,10 +456,18 @@ class Rebuild:
 
         return unchanged
 
+    def known_names(self) -> str | None:
+        """The names digest of `on_disk`, when it is the stamps the last write left and that
+        write gave it (a serve build told what changed): the writer then neither sorts nor
+        hashes 15,000 names again to level its tree and to record the new one's."""
+        return self.state.known_names() if self.on_disk is self.state.stamps else None
+
     def kept(self) -> set[str] | dict[str, write.Stamp]:
         """Output files to keep as they are without being told: in a build of bodies alone,
-        all of the last build's (the sitemaps are not made again)."""
-        return self.state.stamps if self.only_bodies else set()
+        all of the last build's (the sitemaps are not made again); in a build that took the
+        last one's plan, too (nothing made from the model is made again, and the output is
+        as that build left it: kept_plan)."""
+        return self.state.stamps if self.only_bodies or self.plan_kept else set()
 
     def remember(self, kind: str, records: Any, compute: Callable[[], Any]) -> Any:
         """A generated file (a feed, the index) or a part of one, made at most once for the
@@ -566,18 +597,23 @@ class Rebuild:
 
     # --- after the commit ----------------------------------------------------------------
 
-    def finish(self, written: write.WriteResult, report: BuildReport, made: Made) -> None:
+    def finish(self, written: write.WriteResult, report: BuildReport, made: Made, plan: Plan) -> None:
         """What a successful build leaves for the next: only what reached the disk may stand in for it."""
         from broadsheet.incremental import body_edits  # here: it imports the model, the templates, the feeds
+        from broadsheet.incremental.plans import KeptPlan
 
         state = self.state
+        if self.plan_kept:  # the generated files' records and parts, not looked at: the next build's as they were
+            state.memo.carry_over()
         self._hasher.forget_last()
         state.stamps, state.stamps_names = written.stamps, (written.stamps, written.names)
         state.grouping = made.model.grouping
         state.stored_related = made.model.related_places
         # A build of bodies alone fingerprinted only what it made: the rest stands as the
         # last build made it (a page whose fingerprint is now old is made again next time)
-        state.fingerprints = {**state.fingerprints, **self.fingerprints} if self.only_bodies else self.fingerprints
+        # (a build that took the last one's plan made no generated file: theirs stand too)
+        merged = self.only_bodies or self.plan_kept
+        state.fingerprints = {**state.fingerprints, **self.fingerprints} if merged else self.fingerprints
         digests = self._template_digests
         state.memo.fingerprinted_with = (
             None if self.only_bodies or digests is None else (self._site_digest, digests)
@@ -608,10 +644,10 @@ class Rebuild:
         state.memo.paths_checked = None if report.problems else (state.outcome, self._untemplated)
         if state.keep_last:
             state.memo.pages = {page.path: page for page in made.pages}
-            snapshot = body_edits.take(
-                self.request.site_dir, made, self._search_index(), valid_until, self._bodies_stay(made)
-            )
+            search = self._search_index()
+            snapshot = body_edits.take(self.request.site_dir, made, search, valid_until, self._bodies_stay(made))
             state.last = (self.request, snapshot) if snapshot else None
+            state.plan = KeptPlan(self.request, plan, self._untemplated, state.outcome, search)
 
     def _bodies_stay(self, made: Made) -> Callable[[], bool] | None:
         """body_edits.bodies_stay of the build's pages, remembered under the digests of their
@@ -638,6 +674,8 @@ class Rebuild:
         """The index as this build left it: made now, or the last snapshot's when its file was reused."""
         if self.search_index:
             return self.search_index[0]
+        if self.plan_kept and self._kept_plan is not None:
+            return self._kept_plan.search
         return self.previous[1].search if self.previous and "search index" in self._reused else None
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
     from broadsheet.incremental.body_edits import Snapshot
     from broadsheet.incremental.groupings import StoredGrouping
     from broadsheet.incremental.inputs import Outcome
+    from broadsheet.incremental.plans import KeptPlan
     from broadsheet.outputs.search import SearchIndex
     from broadsheet.outputs.search_pieces import StoredIndex
     from broadsheet.problems import Problem
@@ -52,6 +53,7 @@ class BuildState:
     outcome: Outcome | None = None  # what the last successful build was made from
     keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
     last: tuple[BuildRequest, Snapshot] | None = None
+    plan: KeptPlan | None = None  # serve's last build's plan, for a build in which only templates changed
     image_copies: CopyCache = field(default_factory=CopyCache)  # resized bundle images
     # Story grouping between builds: the last model's (kept up to date in place by serve's
     # short cut), and the build cache's, as read, until a build with work restores it.
