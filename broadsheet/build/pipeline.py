@@ -92,7 +92,7 @@ def build(
         clock.lap("routes")
         recipe = functools.partial(_environment, request.site_dir, settings, static.fingerprints, pictures.info)
         env = recipe()
-        env.bytecode_cache = render.CompiledTemplates(rebuild.compiled_templates, render.user_compiled_templates())
+        render.keep_compiled(env, rebuild.compiled_templates)
         common = {"sections": site_model.taxonomies["sections"].terms}
         rebuild.start_pages((settings.for_pages(), static.fingerprints, common, pictures.info))
         every_page = pages + mail_pages

@@ -226,6 +226,13 @@ class CompiledTemplates(jinja2.BytecodeCache):
                 self.on_disk.dump_bytecode(bucket)
 
 
+def keep_compiled(env: jinja2.Environment, store: dict[str, bytes]) -> None:
+    """Keep the templates env compiles in `store` too (a serve session's memo), beside the
+    user's cache its recipe gave it (not looked for again)."""
+    on_disk = env.bytecode_cache.on_disk if isinstance(env.bytecode_cache, CompiledTemplates) else None
+    env.bytecode_cache = CompiledTemplates(store, on_disk)
+
+
 def user_compiled_templates() -> jinja2.BytecodeCache | None:
     """Jinja's own cache of compiled templates in a folder of this user's alone (in the
     system's temporary folder, made mode 0700, refused when another user owns it), never
