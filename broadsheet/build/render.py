@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
+import tempfile
 import traceback
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
@@ -234,15 +237,25 @@ def keep_compiled(env: jinja2.Environment, store: dict[str, bytes]) -> None:
 
 
 def user_compiled_templates() -> jinja2.BytecodeCache | None:
-    """Jinja's own cache of compiled templates in a folder of this user's alone (in the
-    system's temporary folder, made mode 0700, refused when another user owns it), never
-    in the site folder: compiled code is run when loaded, and a site folder is copied from
-    others, while the build cache there holds only data (incremental/cache.py). None when
-    no safe folder can be had."""
-    try:
-        return jinja2.FileSystemBytecodeCache()
-    except (OSError, RuntimeError):  # RuntimeError: Jinja found the folder unsafe
+    """Jinja's cache of compiled templates, in a folder of this user's alone in the system's
+    temporary folder, never in the site folder: compiled code is run when loaded, and a site
+    folder is copied from others, while the build cache there holds only data
+    (incremental/cache.py). The folder is made mode 0700 and used only when it is a real
+    folder (not a link), this user's, and 0700; nothing is ever changed on one found
+    otherwise (Jinja's own default changes the mode of what a link there points at). None
+    when no such folder can be had."""
+    if not hasattr(os, "getuid"):  # Windows: no owner to check by
         return None
+    folder = os.path.join(tempfile.gettempdir(), f"broadsheet-templates-{os.getuid()}")
+    try:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder, 0o700)
+        st = os.lstat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or stat.S_IMODE(st.st_mode) != 0o700:
+        return None
+    return jinja2.FileSystemBytecodeCache(folder)
 
 
 class _Environment(jinja2.Environment):

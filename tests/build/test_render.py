@@ -3,6 +3,7 @@
 import functools
 import pickle
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -143,12 +144,21 @@ def test_a_damaged_or_unwritable_cache_of_compiled_templates_is_passed_over(make
 
 
 def test_the_users_cache_of_compiled_templates_is_not_taken_from_a_folder_anyone_could_plant(tmp_path, monkeypatch):
-    """Compiled code runs when it is loaded: a cache folder that is a link (or another
-    user's) is refused, and the build compiles every template itself."""
+    """Compiled code runs when it is loaded: a cache folder that is a link, or open to others,
+    is refused, and the build compiles every template itself; nothing is changed on it, nor
+    on what a link points at (Jinja's own default folder made a linked folder 0700)."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     mine = render.user_compiled_templates()
     assert mine is not None and Path(mine.directory).parent == tmp_path
     shutil.rmtree(mine.directory)
-    (tmp_path / "elsewhere").mkdir(mode=0o700)
-    Path(mine.directory).symlink_to(tmp_path / "elsewhere")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    elsewhere.chmod(0o755)
+    Path(mine.directory).symlink_to(elsewhere)
     assert render.user_compiled_templates() is None
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
+    Path(mine.directory).unlink()
+    Path(mine.directory).mkdir()
+    Path(mine.directory).chmod(0o777)
+    assert render.user_compiled_templates() is None
+    assert stat.S_IMODE(Path(mine.directory).stat().st_mode) == 0o777
