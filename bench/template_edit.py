@@ -15,6 +15,11 @@ rest of `put` is comparing a page with the live tree's). Where the workers write
 (write.PageWriter), `_write_new` and most of `put` happen in them, not here. The workers'
 CPU (user and sys, all of them together, and each part) is read off the forkserver, which reaps them:
 its children's times in /proc (Linux; shown as "?" elsewhere).
+
+`--then-title`: after each template edit, a title edit of the article bench/build.py's
+body edits append to (its URL and every list showing it change), timed the same way: the
+first edit after a template edit links the pages the template edit rewrote into the tree
+that edit left behind (write.OutputWriter._relink_all).
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from broadsheet.build import pool, write
 from broadsheet.build.request import BuildRequest
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
+from build import edited_article  # bench/build.py
 
 SPENT: dict[str, list[float]] = {}  # what -> [wall, CPU of the calling thread]
 
@@ -66,6 +73,19 @@ def workers_cpu() -> tuple[float, float] | None:
     return int(fields[13]) / tick, int(fields[14]) / tick  # cutime, cstime
 
 
+def title_edit(live: LiveSite, site: Path, n: int) -> tuple[float, float]:
+    """One title edit of the fixed article and its rebuild: (wall, main CPU) seconds."""
+    article = edited_article(site)
+    lines = article.read_text(encoding="utf-8").split("\n")
+    lines[1] = f'title: "A story retitled after a template edit, take {n}"'
+    article.write_text("\n".join(lines), encoding="utf-8")
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = live.rebuild({article.relative_to(site).as_posix()})
+    spent = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"  title edit after it: {report.rendered} pages, wall {spent[0]:6.2f} s, main CPU {spent[1]:5.2f} s")
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", type=Path)
@@ -73,6 +93,7 @@ def main() -> None:
     parser.add_argument(
         "--pause", type=float, default=0.5, help="seconds between one edit's end and the next (what runs after a build)"
     )
+    parser.add_argument("--then-title", action="store_true", help="a title edit after each template edit, timed too")
     args = parser.parse_args()
     pool.start_forkserver()  # as serve does, before any thread
     server = DevServer(args.site / "site", "/", "127.0.0.1", 0)
@@ -84,6 +105,7 @@ def main() -> None:
     for owner, name in ((write.OutputWriter, "_level"), (write, "_write_new"), (write.OutputWriter, "put")):
         timed(owner, name)
     walls, cpus, workers = [], [], []
+    titles: list[tuple[float, float]] = []
     for n in range(args.repeat):
         SPENT.clear()
         (args.site / "templates/_footer.html").write_text(f"<footer><p>Footer edit {n} at {time.time()}</p></footer>\n")
@@ -104,12 +126,20 @@ def main() -> None:
             f"workers' CPU {'?' if split is None else f'{sum(split):5.2f} s (user {split[0]:5.2f}, sys {split[1]:4.2f})'}, "
             f"load {os.getloadavg()[0]:.1f}; wall/CPU s: {parts}"
         )
+        if args.then_title:
+            titles.append(title_edit(live, args.site, n))
+            time.sleep(args.pause)
     known = [spent for spent in workers if spent is not None]
     theirs = f"{statistics.median(known):.2f} s" if known else "?"
     print(
         f"median wall {statistics.median(walls):.2f} s, main CPU {statistics.median(cpus):.2f} s, "
         f"workers' CPU {theirs} (both together)"
     )
+    if titles:
+        print(
+            f"title edits after them: median wall {statistics.median(w for w, _ in titles):.2f} s, "
+            f"main CPU {statistics.median(c for _, c in titles):.2f} s"
+        )
     live.save_cache()
 
 
