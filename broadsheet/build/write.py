@@ -208,6 +208,30 @@ class OutputWriter:
         known = recorded and all_files and stamps.keys() == self.wanted
         return WriteResult(len(self.wanted), changed, tuple(removed), stamps, names if known else None)
 
+    def level_spare(self) -> dict[str, Stamp]:
+        """The tree nobody reads made level with the live one now, and recorded so, rather
+        than by the next build's commit: a build that wrote many files (a template edit
+        rewrites every page) leaves them, in the tree it left, as the build before wrote
+        them, and the next build, however small, would first link every one of them back
+        from the live tree (the dev server does this while its editor reads the page it
+        reloaded). Nothing readers see changes. Returns the live tree's stamps, read again
+        where a link moved a file's ctime. An error (a full disk) leaves the record that
+        makes the next build undo or compare, as an aborted build's does."""
+        assert self.live is not None  # the caller's output has a live tree
+        try:
+            self._level()
+            stale = sorted(self.stale)
+            _unlink_all(self.folder, stale)
+            if stale:
+                self._relink_all(stale)
+            self.stale.clear()
+            write_state(self.layout, TreeState(self.live, [], [], self.live_names))
+        except BaseException:
+            self.abort()
+            raise
+        self.committed = True  # recorded as level: nothing for abort to record
+        return self._stamps([])
+
     def _names_after(self, removed: list[str]) -> tuple[str, bool]:
         """The digest of the new tree's file names (those wanted, safe ones), and whether
         every name wanted is a safe path of a file. With no name added or removed (a body
@@ -444,6 +468,14 @@ def _same(previous: str, data: bytes, size: int | None) -> bool:
 
 # a pipe put there by hand is not waited on; no newline translation where the system has it
 _READ_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def level_spare(output: Path, stamps: dict[str, Stamp], names: str | None) -> dict[str, Stamp] | None:
+    """OutputWriter.level_spare for an output whose live tree is as `stamps` say (the last
+    build's record, with `names` its names digest when known); None when it has no live
+    tree. The caller holds the output's lock."""
+    writer = OutputWriter(output, stamps, names)
+    return writer.level_spare() if writer.live is not None else None
 
 
 def disk_stamps(folder: Path) -> dict[str, Stamp]:

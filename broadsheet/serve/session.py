@@ -16,6 +16,9 @@ from broadsheet.incremental.state import BuildState
 from broadsheet.problems import Problem, errors, print_problems
 
 SEND_WAIT = 0.25  # seconds the work after a rebuild waits for its event to reach the browsers
+# files a build wrote or removed from which the spare tree is levelled after it (_level_spare):
+# fewer cost the next build's commit less than a millisecond each
+LEVEL_SPARE_FROM = 200
 
 
 class LiveSite:
@@ -43,6 +46,7 @@ class LiveSite:
             set()
         )  # changed files a failed build did not take in; None: all may have changed
         self._lock = threading.Lock()  # one rebuild at a time
+        self._spare_due = False  # the start's build wrote many files: the warm-up levels the spare tree
 
     def rebuild(self, paths: set[str] | None = None) -> BuildReport:
         """Build, and tell the browser and the terminal how it went. Never raises: the
@@ -57,6 +61,10 @@ class LiveSite:
                 report = self._build(paths, why)
                 if paths is not None and report.ok and self._output_touched():
                     report = self._build(None, "a hand edit in the output")
+                if paths is None:  # the start: serving waits for this build alone, the warm-up levels
+                    self._spare_due = _wrote_many(report)
+                elif _wrote_many(report):
+                    self._level_spare()
             except Exception as exc:  # a bug in a build: said as such, never a silent end of rebuilding
                 return self._crashed(exc, why)
             self._unbuilt = set() if report.ok else paths
@@ -135,12 +143,14 @@ class LiveSite:
             except Exception as exc:  # a bug: said as any rebuild's would be
                 self._crashed(exc, "warm-up")
                 return
-            self._whole = True
             if not report.ok:  # something changed under it: said, as a rebuild's failure is
                 self._tell(report, 0.0, "start")
             elif report.parsed or report.changed or report.removed:  # an input saved during the start
                 self._tell(report, time.perf_counter() - started, "a change saved during the start")
             self._learned |= report.ok and bool(report.parsed or report.changed or report.removed)
+            if report.ok and (self._spare_due or _wrote_many(report)):
+                self._level_spare()
+            self._whole = True
 
     def _output_touched(self) -> bool:
         """Whether anyone but us changed the output. A build told what changed trusts its
@@ -148,6 +158,27 @@ class LiveSite:
         comes here, after the browser was told to reload; a difference gets a full build,
         which puts the output right, as every build does."""
         return write.live_stamps(self.request.output_dir) != self.state.stamps
+
+    def _level_spare(self) -> None:
+        """After a build that wrote many files, the spare tree made level now, after the
+        reload was sent (write.OutputWriter.level_spare): the next edit, a title's say, would
+        otherwise link back every page a template edit wrote (2 s of its 3 at 10,000
+        articles), and a build that saves meanwhile waits its turn, as rebuilds wait for each
+        other. The live tree's files get new stamps (a link moves a file's ctime): the state
+        takes them, so no build takes them for a hand edit. Not while a `build` of the same
+        output runs (it levels its own), and an error (a full disk) leaves it to the next build."""
+        self._spare_due = False
+        names = self.state.known_names()
+        with output_folder.output_lock(self.request.output_dir, wait=0) as busy:
+            if busy is not None:
+                return
+            try:
+                stamps = write.level_spare(self.request.output_dir, self.state.stamps, names)
+            except OSError:
+                return
+        if stamps is not None:
+            # the build before set _learned (it wrote files): the next save records these
+            self.state.stamps, self.state.stamps_names = stamps, (stamps, names)
 
     def _tell(self, report: BuildReport, seconds: float, what: str) -> None:
         print_problems(report.problems, self.request.site_dir, self.out)
@@ -170,6 +201,10 @@ class LiveSite:
             f"({', '.join(f'{stage} {t * 1000:.0f}' for stage, t in report.stages.items())})",
             file=self.out,
         )
+
+
+def _wrote_many(report: BuildReport) -> bool:
+    return report.ok and len(report.changed) + len(report.removed) >= LEVEL_SPARE_FROM
 
 
 def _what(paths: set[str] | None) -> str:
