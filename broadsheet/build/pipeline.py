@@ -7,6 +7,7 @@ build state. ARCHITECTURE.md has the map.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -57,6 +58,7 @@ def build(
     with (
         cycle_collector_paused(),
         output_folder.output_lock(request.output_dir) as busy,
+        contextlib.closing(rebuild),  # no look at the output outlives the build, nor the lock (LiveLook)
         write.disk_errors() as disk_said_no,
     ):
         if busy is not None:
@@ -64,6 +66,7 @@ def build(
         report = rebuild.body_edits(clock)
         if report is not None:
             return report
+        rebuild.look_at_output()  # begun now, answered aside while the settings load and the content is scanned
         settings, problems = config.load_settings(request.site_dir, request.base_url)
         record, record_problems = published.read_record(request.site_dir)  # read only: publish writes it
         problems += record_problems

@@ -79,7 +79,9 @@ class Rebuild:
         self.plan_kept = False  # set by kept_plan(): this build took the last build's plan over whole
         self._keyed: article_files.Keyed | None = None  # every article file's cache key, once looked at
         self.parsed = 0  # article files parsed by this build
-        self.on_disk: dict[str, write.Stamp] = {}  # the output as it is now
+        self._on_disk: dict[str, write.Stamp] = {}  # the output as it is now (on_disk)
+        self._looking: write.LiveLook | None = None  # the look at it, while its answer is not yet taken
+        self._looked = False  # look_at_output() has begun the look
         self.fingerprints: dict[str, bytes] = {}  # output file -> what this build made it from
         self.search_index: list[SearchIndex] = []  # the index, when this build made it
         self._inputs = b""
@@ -96,6 +98,34 @@ class Rebuild:
         self._search_keys: tuple[tuple[str, bytes], ...] | None = None  # for state.search_keys, once committed
         self._template_digests: dict[str, bytes] | None = None  # page_skipper's, by template
         self._card_templates: dict[str, bytes] = {}  # every template's digest before the render (carried_cards)
+
+    @property
+    def on_disk(self) -> dict[str, write.Stamp]:
+        """The live output's files' stamps, looked at from nothing_to_do on: the look's
+        answer is taken when first asked for, so a forked child's check of it (write.LiveLook)
+        runs beside the work done before (a body edit: the cache's rest, the model)."""
+        if self._looking is not None:
+            self._on_disk, self._looking = self._looking.stamps(), None
+        return self._on_disk
+
+    def look_at_output(self) -> None:
+        """Begin the look at the live output (on_disk), as early as the recipe may (once it
+        holds the output's lock): its check of the last build's stamps, done by a forked
+        child where it can be (write.LiveLook), then runs beside the settings, the scan and
+        the content's keys, which a build with nothing to do waits for anyway."""
+        if self._looked:
+            return
+        self._looked, state = True, self.state
+        self._on_disk = state.stamps  # what the watcher did not name is as the last build left it
+        if self.changed is None or not state.stamps:
+            self._looking = write.LiveLook(self.request.output_dir, state.stamps)
+
+    def close(self) -> None:
+        """The end of the build (pipeline.build, before the output lock is let go): a look
+        at the output whose answer was never asked for is ended, its child not left behind."""
+        looking, self._looking = self._looking, None
+        if looking is not None:
+            looking.close()
 
     @property
     def _hasher(self) -> ContextHasher:
@@ -150,7 +180,8 @@ class Rebuild:
         from broadsheet.incremental import plans
 
         plan = None
-        if not self._racy_untemplated and self.on_disk == self.state.stamps:
+        # the plan first: the command line keeps none, and need not wait here for the look at its output
+        if self._kept_plan is not None and not self._racy_untemplated and self.on_disk == self.state.stamps:
             plan = plans.usable(self._kept_plan, self.request, self.state.outcome, self._untemplated, now)
         self.plan_kept = plan is not None
         if plan is None:
@@ -259,6 +290,7 @@ class Rebuild:
         and the live output is looked at (its files' stamps)."""
         request, state = self.request, self.state
         output = request.output_dir
+        self.look_at_output()  # when the recipe has not yet
         self._before = state.files  # key_all makes a new map
         self._keyed = article_files.key_all(sources, settings, state, self.changed)
         self._inputs, newest, (self._untemplated, newest_untemplated) = _inputs_digest(
@@ -267,9 +299,6 @@ class Rebuild:
         self._racy = newest >= self.settled_before
         # as _racy, for the inputs but the templates (an edited template is newer than the last build)
         self._racy_untemplated = newest_untemplated >= self.settled_before
-        self.on_disk = (
-            state.stamps if self.changed is not None and state.stamps else write.live_stamps(output, state.stamps)
-        )
         outcome = state.outcome
         if (
             request.explain
