@@ -66,7 +66,6 @@ def build(
         report = rebuild.body_edits(clock)
         if report is not None:
             return report
-        rebuild.look_at_output()  # begun now, answered aside while the settings load and the content is scanned
         settings, problems = config.load_settings(request.site_dir, request.base_url)
         record, record_problems = published.read_record(request.site_dir)  # read only: publish writes it
         problems += record_problems

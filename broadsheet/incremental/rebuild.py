@@ -81,7 +81,6 @@ class Rebuild:
         self.parsed = 0  # article files parsed by this build
         self._on_disk: dict[str, write.Stamp] = {}  # the output as it is now (on_disk)
         self._looking: write.LiveLook | None = None  # the look at it, while its answer is not yet taken
-        self._looked = False  # look_at_output() has begun the look
         self.fingerprints: dict[str, bytes] = {}  # output file -> what this build made it from
         self.search_index: list[SearchIndex] = []  # the index, when this build made it
         self._inputs = b""
@@ -108,17 +107,21 @@ class Rebuild:
             self._on_disk, self._looking = self._looking.stamps(), None
         return self._on_disk
 
-    def look_at_output(self) -> None:
-        """Begin the look at the live output (on_disk), as early as the recipe may (once it
-        holds the output's lock): its check of the last build's stamps, done by a forked
-        child where it can be (write.LiveLook), then runs beside the settings, the scan and
-        the content's keys, which a build with nothing to do waits for anyway."""
-        if self._looked:
-            return
-        self._looked, state = True, self.state
+    def _look_at_output(self, later: bool) -> None:
+        """The look at the live output (on_disk). `later`: the build has work to do, and
+        needs the answer only after the model: its check of the last build's stamps is then
+        asked of a forked child (write.LiveLook) that answers meanwhile. A build that may
+        have nothing to do needs the answer at once, and looks here as it always did: a
+        child it would wait for at once saves nothing, and on a busy machine its scheduling
+        made such a build slower."""
+        state = self.state
         self._on_disk = state.stamps  # what the watcher did not name is as the last build left it
-        if self.changed is None or not state.stamps:
+        if self.changed is not None and state.stamps:
+            return
+        if later:
             self._looking = write.LiveLook(self.request.output_dir, state.stamps)
+        else:
+            self._on_disk = write.live_stamps(self.request.output_dir, state.stamps)
 
     def close(self) -> None:
         """The end of the build (pipeline.build, before the output lock is let go): a look
@@ -290,7 +293,6 @@ class Rebuild:
         and the live output is looked at (its files' stamps)."""
         request, state = self.request, self.state
         output = request.output_dir
-        self.look_at_output()  # when the recipe has not yet
         self._before = state.files  # key_all makes a new map
         self._keyed = article_files.key_all(sources, settings, state, self.changed)
         self._inputs, newest, (self._untemplated, newest_untemplated) = _inputs_digest(
@@ -300,14 +302,15 @@ class Rebuild:
         # as _racy, for the inputs but the templates (an edited template is newer than the last build)
         self._racy_untemplated = newest_untemplated >= self.settled_before
         outcome = state.outcome
-        if (
+        inputs_changed = bool(
             request.explain
             or (self.model_wanted and state.keep_last and self.previous is None)
             or not outcome
             or self._racy
             or not outcome.holds(self._inputs, now)
-            or self.on_disk != state.stamps
-        ):
+        )
+        self._look_at_output(later=inputs_changed)
+        if inputs_changed or outcome is None or self.on_disk != state.stamps:
             return None
         state.last = self.previous  # made from these same inputs, so still good for the serve short cut
         state.plan = self._kept_plan
