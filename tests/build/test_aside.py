@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SETTINGS, article, tree_bytes, write_tree
+from conftest import HAND_CHANGES, REPO, SETTINGS, article, tree_bytes, write_tree
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the child is forked: POSIX only")
 
@@ -213,16 +213,7 @@ def _clean(site: Path, root: Path) -> dict[str, bytes]:
     return tree_bytes(copy / "site")
 
 
-@pytest.mark.parametrize(
-    "by_hand",
-    [
-        lambda out: (out / "index.html").write_text("edited by hand"),
-        lambda out: (out / "tags/index.html").unlink(),
-        lambda out: (out / "stray.html").write_text("added by hand"),
-        lambda out: (out / "2025/06/12/story-2/index.html").write_text("edited by hand"),
-    ],
-    ids=["edited", "deleted", "added", "edited article page"],
-)
+@pytest.mark.parametrize("by_hand", HAND_CHANGES.values(), ids=HAND_CHANGES.keys())
 def test_the_program_puts_right_a_hand_change_before_a_body_edit(tmp_path, by_hand):
     """The `broadsheet` program (a process with no other thread: the look is forked)
     after the output was changed by hand and an article's body edited: the child's no
