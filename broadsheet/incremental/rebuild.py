@@ -301,6 +301,15 @@ class Rebuild:
         self._racy = newest >= self.settled_before
         # as _racy, for the inputs but the templates (an edited template is newer than the last build)
         self._racy_untemplated = newest_untemplated >= self.settled_before
+        # racy for the last build but settled for this one (key_all set its settled_before), with
+        # the same inputs: saved, or every later build finds it racy again, makes the model and
+        # all its fingerprints, learns nothing and saves nothing (a theme installed just before a build)
+        state.settled_again |= (
+            self._racy
+            and newest < state.settled_before
+            and state.outcome is not None
+            and state.outcome.inputs == self._inputs
+        )
         outcome = state.outcome
         inputs_changed = bool(
             request.explain
