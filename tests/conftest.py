@@ -151,6 +151,19 @@ def make_site(tmp_path: Path):
     return make
 
 
+# Changes made by hand to a live output tree, each of which the next build must see and put
+# right (a file edited, deleted, added; a folder added; a file made a folder; a rename), by name.
+HAND_CHANGES: dict[str, Callable[[Path], object]] = {
+    "edited": lambda live: (live / "index.html").write_text("edited by hand"),
+    "deleted": lambda live: (live / "tags/index.html").unlink(),
+    "added": lambda live: (live / "stray.html").write_text("added by hand"),
+    "added-below": lambda live: (live / "tags/stray.html").write_text("added by hand"),
+    "folder-added": lambda live: (live / "tags/empty").mkdir(),
+    "file-to-folder": lambda live: ((live / "tags/index.html").unlink(), (live / "tags/index.html").mkdir()),
+    "renamed": lambda live: os.rename(live / "tags/index.html", live / "tags/moved.html"),
+}
+
+
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file below a folder, by relative path: for comparing whole outputs."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -7,6 +7,7 @@ build state. ARCHITECTURE.md has the map.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -57,6 +58,7 @@ def build(
     with (
         cycle_collector_paused(),
         output_folder.output_lock(request.output_dir) as busy,
+        contextlib.closing(rebuild),  # no look at the output outlives the build, nor the lock (LiveLook)
         write.disk_errors() as disk_said_no,
     ):
         if busy is not None:

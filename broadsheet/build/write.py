@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from broadsheet.build import sitefiles, slugs
+from broadsheet.build.aside import aside
 from broadsheet.build.output_folder import (
     TREES,
     Layout,
@@ -395,8 +396,36 @@ def live_stamps(output: Path, recorded: dict[str, Stamp] | None = None) -> dict[
     the tree as it is (output_folder.stamps_as_left), for about half the cost of a walk."""
     if recorded and stamps_as_left(output, recorded):
         return dict(recorded)
+    return _walked(output)
+
+
+def _walked(output: Path) -> dict[str, Stamp]:
     folder = live_stamps_source(output)
     return disk_stamps(folder) if folder is not None else {}
+
+
+class LiveLook:
+    """live_stamps(output, recorded), its check of `recorded` begun now by a forked child
+    (aside.py) and its answer taken only when `stamps()` is first asked: the build goes on
+    with its own work meanwhile (a body edit's model), and a build that never asks (its
+    inputs changed and it stopped on an error) waits for nothing. `recorded` is copied
+    here, so the stamps given back are those the child checked. `close()` ends a child
+    whose answer was not asked for; the owner calls it before the output lock is let go."""
+
+    def __init__(self, output: Path, recorded: dict[str, Stamp]) -> None:
+        self.output, self.recorded = output, dict(recorded)
+        self.answer = aside(functools.partial(stamps_as_left, output, self.recorded)) if recorded else None
+        self._stamps: dict[str, Stamp] | None = None
+
+    def stamps(self) -> dict[str, Stamp]:
+        if self._stamps is None:
+            shown = self.answer is not None and self.answer.get()
+            self._stamps = self.recorded if shown else _walked(self.output)  # not shown: walk the tree
+        return self._stamps
+
+    def close(self) -> None:
+        if self.answer is not None:
+            self.answer.drop()
 
 
 @contextmanager

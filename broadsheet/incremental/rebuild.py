@@ -79,7 +79,8 @@ class Rebuild:
         self.plan_kept = False  # set by kept_plan(): this build took the last build's plan over whole
         self._keyed: article_files.Keyed | None = None  # every article file's cache key, once looked at
         self.parsed = 0  # article files parsed by this build
-        self.on_disk: dict[str, write.Stamp] = {}  # the output as it is now
+        self._on_disk: dict[str, write.Stamp] = {}  # the output as it is now (on_disk)
+        self._looking: write.LiveLook | None = None  # the look at it, while its answer is not yet taken
         self.fingerprints: dict[str, bytes] = {}  # output file -> what this build made it from
         self.search_index: list[SearchIndex] = []  # the index, when this build made it
         self._inputs = b""
@@ -96,6 +97,38 @@ class Rebuild:
         self._search_keys: tuple[tuple[str, bytes], ...] | None = None  # for state.search_keys, once committed
         self._template_digests: dict[str, bytes] | None = None  # page_skipper's, by template
         self._card_templates: dict[str, bytes] = {}  # every template's digest before the render (carried_cards)
+
+    @property
+    def on_disk(self) -> dict[str, write.Stamp]:
+        """The live output's files' stamps, looked at from nothing_to_do on: the look's
+        answer is taken when first asked for, so a forked child's check of it (write.LiveLook)
+        runs beside the work done before (a body edit: the cache's rest, the model)."""
+        if self._looking is not None:
+            self._on_disk, self._looking = self._looking.stamps(), None
+        return self._on_disk
+
+    def _look_at_output(self, later: bool) -> None:
+        """The look at the live output (on_disk). `later`: the build has work to do, and
+        needs the answer only after the model: its check of the last build's stamps is then
+        asked of a forked child (write.LiveLook) that answers meanwhile. A build that may
+        have nothing to do needs the answer at once, and looks here as it always did: a
+        child it would wait for at once saves nothing, and on a busy machine its scheduling
+        made such a build slower."""
+        state = self.state
+        self._on_disk = state.stamps  # what the watcher did not name is as the last build left it
+        if self.changed is not None and state.stamps:
+            return
+        if later:
+            self._looking = write.LiveLook(self.request.output_dir, state.stamps)
+        else:
+            self._on_disk = write.live_stamps(self.request.output_dir, state.stamps)
+
+    def close(self) -> None:
+        """The end of the build (pipeline.build, before the output lock is let go): a look
+        at the output whose answer was never asked for is ended, its child not left behind."""
+        looking, self._looking = self._looking, None
+        if looking is not None:
+            looking.close()
 
     @property
     def _hasher(self) -> ContextHasher:
@@ -150,7 +183,8 @@ class Rebuild:
         from broadsheet.incremental import plans
 
         plan = None
-        if not self._racy_untemplated and self.on_disk == self.state.stamps:
+        # the plan first: the command line keeps none, and need not wait here for the look at its output
+        if self._kept_plan is not None and not self._racy_untemplated and self.on_disk == self.state.stamps:
             plan = plans.usable(self._kept_plan, self.request, self.state.outcome, self._untemplated, now)
         self.plan_kept = plan is not None
         if plan is None:
@@ -267,18 +301,25 @@ class Rebuild:
         self._racy = newest >= self.settled_before
         # as _racy, for the inputs but the templates (an edited template is newer than the last build)
         self._racy_untemplated = newest_untemplated >= self.settled_before
-        self.on_disk = (
-            state.stamps if self.changed is not None and state.stamps else write.live_stamps(output, state.stamps)
+        # racy for the last build but settled for this one (key_all set its settled_before), with
+        # the same inputs: saved, or every later build finds it racy again, makes the model and
+        # all its fingerprints, learns nothing and saves nothing (a theme installed just before a build)
+        state.settled_again |= (
+            self._racy
+            and newest < state.settled_before
+            and state.outcome is not None
+            and state.outcome.inputs == self._inputs
         )
         outcome = state.outcome
-        if (
+        inputs_changed = bool(
             request.explain
             or (self.model_wanted and state.keep_last and self.previous is None)
             or not outcome
             or self._racy
             or not outcome.holds(self._inputs, now)
-            or self.on_disk != state.stamps
-        ):
+        )
+        self._look_at_output(later=inputs_changed)
+        if inputs_changed or outcome is None or self.on_disk != state.stamps:
             return None
         state.last = self.previous  # made from these same inputs, so still good for the serve short cut
         state.plan = self._kept_plan

@@ -16,7 +16,7 @@ import pytest
 from broadsheet.build import output_folder, write
 from broadsheet.incremental.articles import SETTLE_NS
 
-from conftest import article, copy_demo, run_cli, tree_bytes, write_tree
+from conftest import HAND_CHANGES, article, copy_demo, run_cli, tree_bytes, write_tree
 
 
 def one_story(make_site):
@@ -198,19 +198,7 @@ def test_a_tree_as_the_build_left_it_is_known_without_a_walk(make_site):
     assert write.live_stamps(out, recorded) == recorded
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        lambda live: (live / "index.html").write_text("edited by hand"),
-        lambda live: (live / "tags/index.html").unlink(),
-        lambda live: (live / "stray.html").write_text("added by hand"),
-        lambda live: (live / "tags/stray.html").write_text("added by hand"),
-        lambda live: (live / "tags/empty").mkdir(),
-        lambda live: ((live / "tags/index.html").unlink(), (live / "tags/index.html").mkdir()),
-        lambda live: os.rename(live / "tags/index.html", live / "tags/moved.html"),
-    ],
-    ids=["edited", "deleted", "added", "added-below", "folder-added", "file-to-folder", "renamed"],
-)
+@pytest.mark.parametrize("change", HAND_CHANGES.values(), ids=HAND_CHANGES.keys())
 def test_any_hand_change_to_the_tree_is_seen(make_site, change):
     site = small_site(make_site)
     assert run_cli("build", "--site", site).code == 0

@@ -133,3 +133,21 @@ def test_files_read_again_and_found_the_same_are_remembered_so_the_next_build_ha
     assert run_cli("build", "--site", site, *now).code == 0  # reads them again: the same bytes
     state, _ = cache.load(site, site / "site")
     assert "model" not in build(BuildRequest(site, now=NOW), state).stages
+
+
+def test_a_file_racy_for_one_build_is_settled_by_the_next_and_saved(settled_trees):
+    """A static file changed just before a build began (a theme installed, then a build
+    at once) cannot be trusted by the next build, which makes the model to be sure; that
+    build, finding the same inputs now settled, saves the cache though it wrote nothing,
+    so the one after has nothing to do. Without the save every later build made the
+    model again (2.5 s instead of 0.4 s at 10,000 articles)."""
+    site = settled_site(settled_trees)
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static/extra.css").write_text("p { margin: 0 }\n")  # changed within the racy margin
+    argv = ["build", "--site", site, "--now", NOW.isoformat(), "--verbose"]
+    assert run_cli(*argv).code == 0
+    time.sleep(SETTLE_NS / 1e9 + 0.2)
+    racy = run_cli(*argv)
+    assert racy.code == 0 and " model " in racy.out  # the file may have changed in the last build's tick
+    settled = run_cli(*argv)
+    assert settled.code == 0 and " model " not in settled.out, settled.out
