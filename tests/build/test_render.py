@@ -162,3 +162,62 @@ def test_the_users_cache_of_compiled_templates_is_not_taken_from_a_folder_anyone
     Path(mine.directory).chmod(0o777)
     assert render.user_compiled_templates() is None
     assert stat.S_IMODE(Path(mine.directory).stat().st_mode) == 0o777
+
+
+class _OwnHtml(str):
+    """A string that says what it is as HTML (as a site's helper may return)."""
+
+    def __html__(self):
+        return "<b>" + self + "</b>"
+
+
+class _MarkupOwnHtml(jinja2.utils.markupsafe.Markup):
+    def __html__(self):
+        return jinja2.utils.markupsafe.Markup("<i>" + str.__str__(self) + "</i>")
+
+
+ESCAPED_VALUES = [
+    "plain",
+    "",
+    '<a href="x">Tom & Jerry\'s</a>',
+    "Привет <мир> & «кавычки»",
+    jinja2.utils.markupsafe.Markup("<p>kept card &amp; all</p>"),
+    _OwnHtml("own <html>"),
+    _MarkupOwnHtml("marked <up>"),
+    3,
+    2.5,
+    None,
+    True,
+    ["<list>"],
+]
+
+
+def test_the_templates_escape_gives_what_markupsafes_does_for_every_kind_of_value():
+    """render._escape stands in for markupsafe.escape in every template: the same class and
+    text for plain strings, Markup, a str or Markup subclass with its own __html__ (which
+    must be asked, not taken as a plain string or as Markup), numbers, None, others."""
+    for value in ESCAPED_VALUES:
+        ours, theirs = render._escape(value), jinja2.utils.markupsafe.escape(value)
+        assert (type(ours), str(ours)) == (type(theirs), str(theirs)), value
+
+
+def test_every_template_of_the_environment_escapes_with_it_and_the_page_is_the_same(make_site):
+    """The environment's templates (the theme's, a site's own, one from a string) output
+    through render._escape, byte for byte what Jinja's own escape gives."""
+    site = make_site(
+        {
+            "content/a.md": article("A story", "2025-06-19"),
+            "templates/mine.html": "{% for v in values %}[{{ v }}]{% endfor %}",
+        }
+    )
+    env = environment(site)
+    for name in ("article.html", "base.html", "_macros.html", "mine.html"):
+        assert env.get_template(name).root_render_func.__globals__["escape"] is render._escape
+    plain = jinja2.Environment(autoescape=True, loader=env.loader)
+    source = "{% for v in values %}[{{ v }}]{% endfor %}"
+    assert env.get_template("mine.html").render(values=ESCAPED_VALUES) == plain.from_string(source).render(
+        values=ESCAPED_VALUES
+    )
+    assert env.from_string(source).render(values=ESCAPED_VALUES) == plain.get_template("mine.html").render(
+        values=ESCAPED_VALUES
+    )
