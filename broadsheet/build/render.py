@@ -378,6 +378,11 @@ def environment(
         # same recipe), so a template never changes under one: without this, each page
         # asked the disk whether its four templates had changed (a stat each).
         auto_reload=False,
+        # Every template kept, in a plain dict: each page looks up its template and the
+        # ones it imports (three or four a page), and Jinja's default, an LRU cache of 400,
+        # takes a lock and moves the name along a deque at each look-up. A site has tens of
+        # templates, and the environment lasts one build.
+        cache_size=-1,
         bytecode_cache=CompiledTemplates({}, user_compiled_templates()),
     )
     base = settings.base_path

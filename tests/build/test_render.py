@@ -29,6 +29,7 @@ def test_templates_share_the_environments_globals_rather_than_a_chain_over_them(
     for name in ("article.html", "base.html", "_macros.html"):
         assert env.get_template(name).globals is env.globals
     assert type(env.globals) is dict
+    assert type(env.cache) is dict  # the templates looked up without an LRU's lock and reordering
 
 
 def test_a_template_given_globals_of_its_own_keeps_them_to_itself(make_site):
