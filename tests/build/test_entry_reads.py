@@ -5,20 +5,14 @@ own fields, and the entry without body or summary of its own still reads its art
 import dataclasses
 from datetime import UTC, datetime
 
-from broadsheet.build import config, content, model, scan
-from broadsheet.build.markup import MarkdownRenderer
+from broadsheet.build import content, model
 
-from conftest import article
+from conftest import article, real_articles
 
 
 def entries_of(site):
     """The entries a build makes, by the stages' own public functions."""
-    settings, problems = config.load_settings(site, None)
-    assert problems == []
-    sources, _ = scan.scan_content(site)
-    parse = content.ParseSettings(settings.timezone, settings.words_per_minute)
-    renderer = MarkdownRenderer()
-    articles = [content.parse(s, content.read_bytes(s), parse, renderer)[0] for s in sources]
+    settings, articles = real_articles(site)
     for a in articles:
         if model.shown_as_written(a):  # as the build cache marks it (incremental/codec.py)
             object.__setattr__(a, "texts_as_written", True)
