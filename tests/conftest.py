@@ -204,3 +204,17 @@ class SettledTrees:
 @pytest.fixture(scope="session")
 def settled_trees(tmp_path_factory) -> SettledTrees:
     return SettledTrees(tmp_path_factory)
+
+
+def real_articles(site: Path, base_url: str | None = None) -> tuple:
+    """The settings and the articles a build of `site` reads, by the stages' own public
+    functions (for tests that make a model of their own)."""
+    from broadsheet.build import config, content, scan
+    from broadsheet.build.markup import MarkdownRenderer
+
+    settings, problems = config.load_settings(site, base_url)
+    assert problems == []
+    sources, _ = scan.scan_content(site)
+    parse = content.ParseSettings(settings.timezone, settings.words_per_minute)
+    renderer = MarkdownRenderer()
+    return settings, [content.parse(s, content.read_bytes(s), parse, renderer)[0] for s in sources]

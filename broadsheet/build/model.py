@@ -76,6 +76,24 @@ class Entry:
         return getattr(self.article, name)
 
 
+def _read_through(cls: type, source: type, via: str) -> None:
+    """A property on `cls` for each field of the dataclass `source` that `cls` has no field
+    of its own by that name, reading it off the instance's `via` (an attrgetter: C, no
+    Python frame). An entry's templates read its article's fields (entry.title, entry.lang)
+    a dozen times a page: through __getattr__, each read first failed the normal lookup
+    (an AttributeError made and dropped) and then ran Python code, 7% of a page's render.
+    The same value as __getattr__ gives; a name the entry has as a field of its own (its
+    tags as terms, its resolved body) is never read through, and a field an entry goes
+    without (_sharing_texts' body and summary) is still __getattr__'s."""
+    own = {f.name for f in dataclasses.fields(cls)}
+    for f in dataclasses.fields(source):
+        if f.name not in own and not hasattr(cls, f.name):
+            setattr(cls, f.name, property(operator.attrgetter(f"{via}.{f.name}")))
+
+
+_read_through(Entry, Article, "article")
+
+
 @dataclass(frozen=True)
 class Edition:
     key: str  # "2025-06-19" or "2025-W25"

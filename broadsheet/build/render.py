@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
 import tempfile
@@ -258,12 +259,102 @@ def user_compiled_templates() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(folder)
 
 
+def _escape(value: Any) -> markupsafe.Markup:
+    """markupsafe.escape, the same Markup for every value, without its two Python-level steps
+    where they change nothing: a plain string escaped is made Markup directly (not through
+    Markup's own __new__, which asks again for __html__), and a value that is exactly Markup
+    is given back as it is (markupsafe copies it: a kept card, thousands of characters, once
+    a page). Every `{{ value }}` of every template goes through it: 900,000 calls at a
+    template edit at 10,000 articles."""
+    kind = type(value)
+    if kind is str:
+        return _MAKE_STR(markupsafe.Markup, _ESCAPE_TEXT(value))
+    if kind is markupsafe.Markup:
+        return value
+    return markupsafe.escape(value)
+
+
+_MAKE_STR = str.__new__
+# markupsafe's C escape of a plain string, where this markupsafe has it (3.0); else markupsafe.escape itself
+_ESCAPE_TEXT: Callable[[str], str] = getattr(markupsafe, "_escape_inner", markupsafe.escape)
+
+
+class _Template(jinja2.Template):
+    """Jinja's template, its code's `escape` (the one every autoescaped output calls) being
+    `_escape`: the same Markup, given faster. Jinja binds the name when it runs the
+    template's module code, so it is replaced right after, in that code's own namespace."""
+
+    @classmethod
+    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Any:
+        if namespace.get("escape") is markupsafe.escape:  # Jinja's own, as every template's code imports it
+            namespace["escape"] = _escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
+def _call_way(obj: Any) -> tuple[Callable, Any]:
+    """What Jinja's Context.call calls for `obj` and what it passes first: a callable
+    object's __call__ when that asks for something (`jinja_pass_arg`, which pass_context
+    and the like set), and the `jinja2.utils._PassArg` asked for, or None."""
+    call = getattr(obj, "__call__", None)  # noqa: B004 (Jinja's own test)
+    target = call if call is not None and getattr(call, "jinja_pass_arg", None) is not None else obj
+    return target, getattr(target, "jinja_pass_arg", None)
+
+
+_MACRO_CALL = jinja2.runtime.Macro.__call__
+# what a macro asks for (its evaluation context, in Jinja 3.1): taken short only while it is that
+_MACRO_WANTS_EVAL = getattr(_MACRO_CALL, "jinja_pass_arg", None) is jinja2.utils._PassArg.eval_context
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, but a call from a template of an environment global (`card`,
+    `pgettext`, `url_for`...) or of a macro does not ask the callable again, each time,
+    what it wants passed (two getattr tests, and its __call__ looked up): known once for
+    the globals (`_Environment.call_ways`), and for a macro by its class. 400,000 calls at
+    a template edit at 10,000 articles. Anything else, and a callable that wants the
+    context itself (which Jinja derives with the loop's and block's variables), goes
+    through Jinja's own `call`."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        env = __self.environment
+        known = env.call_ways.get(id(__obj))  # type: ignore[attr-defined]  # only _Environment makes these
+        if known is not None and known[0] is __obj:
+            target, wants = known[1], known[2]
+        elif type(__obj) is jinja2.runtime.Macro and _MACRO_WANTS_EVAL:  # Jinja asks its __call__, the class's
+            target, wants = __obj.__call__, jinja2.utils._PassArg.eval_context
+        else:
+            return super().call(__obj, *args, **kwargs)
+        if wants is jinja2.utils._PassArg.eval_context:
+            args = (__self.eval_ctx, *args)
+        elif wants is jinja2.utils._PassArg.environment:
+            args = (env, *args)
+        elif wants is not None:  # the context: Jinja's own way
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return target(*args, **kwargs)
+        except StopIteration:
+            return env.undefined("value was undefined because a callable raised a StopIteration exception")
+
+
 class _Environment(jinja2.Environment):
     """Jinja's environment, but every template shares the environment's globals (a dict)
     instead of a ChainMap over them: each page's context copies the globals, and a
     ChainMap is copied key by key in Python (24 globals, twice a page: 8% of rendering).
     No template here is given globals of its own, and none are changed once templates
-    are loaded, which is all the ChainMap guards against."""
+    are loaded, which is all the ChainMap guards against. Its templates are `_Template`s."""
+
+    template_class = _Template
+    context_class = _Context
+
+    @functools.cached_property
+    def call_ways(self) -> dict[int, tuple[Any, Callable, Any]]:
+        """id -> (global, what is called, what it wants passed) for each callable global,
+        for `_Context.call`: made at the first call from a template, once the globals are
+        all set (they are not changed once templates are loaded); each global is kept by
+        the environment, so no other object takes its id."""
+        return {id(value): (value, *_call_way(value)) for value in self.globals.values() if callable(value)}
 
     def make_globals(self, d: Any) -> Any:
         return super().make_globals(d) if d else self.globals
@@ -287,6 +378,11 @@ def environment(
         # same recipe), so a template never changes under one: without this, each page
         # asked the disk whether its four templates had changed (a stat each).
         auto_reload=False,
+        # Every template kept, in a plain dict: each page looks up its template and the
+        # ones it imports (three or four a page), and Jinja's default, an LRU cache of 400,
+        # takes a lock and moves the name along a deque at each look-up. A site has tens of
+        # templates, and the environment lasts one build.
+        cache_size=-1,
         bytecode_cache=CompiledTemplates({}, user_compiled_templates()),
     )
     base = settings.base_path

@@ -619,6 +619,15 @@ def _write_new(room: _Room, rel: str, data: bytes) -> None:
         file.write(data)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """`data` written to the open file from where it stands, with the os module's call rather
+    than a buffered file made around the descriptor for one write (every page of a template
+    edit is rewritten so); a short write goes on with the rest, as a buffered file's does."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class _Room:
     """Room for the files put into the tree being written: their folders made, and whatever
     stands where a file or a folder goes (a file where a folder goes, a folder where a file
@@ -669,13 +678,15 @@ class _Room:
             fd = os.open(os.path.join(self.root, rel), os.O_WRONLY | NO_FOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError:  # nothing there, a symlink (ELOOP), a folder (EISDIR), a pipe with no reader
             return False
-        with open(fd, "wb") as file:  # no O_TRUNC: a file shrinks below, only when it must
+        try:  # no O_TRUNC: a file shrinks below, only when it must
             found = os.fstat(fd)
             if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
                 return False
-            file.write(data)
+            _write_all(fd, data)
             if found.st_size > len(data):
-                file.truncate()  # at the end of what was written
+                os.ftruncate(fd, len(data))  # at the end of what was written
+        finally:
+            os.close(fd)
         return True
 
     def _folder(self, rel: str) -> None:

@@ -29,6 +29,7 @@ def test_templates_share_the_environments_globals_rather_than_a_chain_over_them(
     for name in ("article.html", "base.html", "_macros.html"):
         assert env.get_template(name).globals is env.globals
     assert type(env.globals) is dict
+    assert type(env.cache) is dict  # the templates looked up without an LRU's lock and reordering
 
 
 def test_a_template_given_globals_of_its_own_keeps_them_to_itself(make_site):
@@ -162,3 +163,126 @@ def test_the_users_cache_of_compiled_templates_is_not_taken_from_a_folder_anyone
     Path(mine.directory).chmod(0o777)
     assert render.user_compiled_templates() is None
     assert stat.S_IMODE(Path(mine.directory).stat().st_mode) == 0o777
+
+
+class _OwnHtml(str):
+    """A string that says what it is as HTML (as a site's helper may return)."""
+
+    def __html__(self):
+        return "<b>" + self + "</b>"
+
+
+class _MarkupOwnHtml(jinja2.utils.markupsafe.Markup):
+    def __html__(self):
+        return jinja2.utils.markupsafe.Markup("<i>" + str.__str__(self) + "</i>")
+
+
+ESCAPED_VALUES = [
+    "plain",
+    "",
+    '<a href="x">Tom & Jerry\'s</a>',
+    "Привет <мир> & «кавычки»",
+    jinja2.utils.markupsafe.Markup("<p>kept card &amp; all</p>"),
+    _OwnHtml("own <html>"),
+    _MarkupOwnHtml("marked <up>"),
+    3,
+    2.5,
+    None,
+    True,
+    ["<list>"],
+]
+
+
+def test_the_templates_escape_gives_what_markupsafes_does_for_every_kind_of_value():
+    """render._escape stands in for markupsafe.escape in every template: the same class and
+    text for plain strings, Markup, a str or Markup subclass with its own __html__ (which
+    must be asked, not taken as a plain string or as Markup), numbers, None, others."""
+    for value in ESCAPED_VALUES:
+        ours, theirs = render._escape(value), jinja2.utils.markupsafe.escape(value)
+        assert (type(ours), str(ours)) == (type(theirs), str(theirs)), value
+
+
+def test_every_template_of_the_environment_escapes_with_it_and_the_page_is_the_same(make_site):
+    """The environment's templates (the theme's, a site's own, one from a string) output
+    through render._escape, byte for byte what Jinja's own escape gives."""
+    site = make_site(
+        {
+            "content/a.md": article("A story", "2025-06-19"),
+            "templates/mine.html": "{% for v in values %}[{{ v }}]{% endfor %}",
+        }
+    )
+    env = environment(site)
+    for name in ("article.html", "base.html", "_macros.html", "mine.html"):
+        assert env.get_template(name).root_render_func.__globals__["escape"] is render._escape
+    plain = jinja2.Environment(autoescape=True, loader=env.loader)
+    source = "{% for v in values %}[{{ v }}]{% endfor %}"
+    assert env.get_template("mine.html").render(values=ESCAPED_VALUES) == plain.from_string(source).render(
+        values=ESCAPED_VALUES
+    )
+    assert env.from_string(source).render(values=ESCAPED_VALUES) == plain.get_template("mine.html").render(
+        values=ESCAPED_VALUES
+    )
+
+
+class _WantsContext:
+    """A callable object whose __call__ asks for the context (Jinja then calls that)."""
+
+    @jinja2.pass_context
+    def __call__(self, context, name):
+        return f"ctx:{context.get(name)}"
+
+
+def _globals_of_every_kind():
+    @jinja2.pass_context
+    def from_context(context, name):
+        return f"ctx:{context.get(name)}"
+
+    @jinja2.pass_eval_context
+    def from_eval(eval_ctx, value):
+        return f"eval:{eval_ctx.autoescape}:{value}"
+
+    @jinja2.pass_environment
+    def from_env(env, value):
+        return f"env:{env.trim_blocks}:{value}"
+
+    def stops():
+        raise StopIteration
+
+    return {
+        "plain": lambda value, suffix="": f"plain:{value}{suffix}",
+        "from_context": from_context,
+        "from_eval": from_eval,
+        "from_env": from_env,
+        "wants_context": _WantsContext(),
+        "stops": stops,
+    }
+
+
+CALLS = """{% macro m(x, y="d") %}<{{ x }}|{{ y }}|{{ from_eval(x) }}>{% endmacro %}
+{{ plain(1) }} {{ from_context("who") }} {{ from_eval(2) }} {{ from_env(3) }} {{ wants_context("who") }} {{ m(4) }}
+{% for who in ["a", "b"] %}{{ plain(who, suffix="!") }} {{ from_context("who") }} {{ wants_context("who") }} {{ m(who, y=loop.index) }} {{ from_eval(who) }}
+{% endfor %}{% set who = "set" %}{{ from_context("who") }} {{ m(5) }} [{{ stops() is undefined }}]
+{% autoescape false %}{{ m("<i>") | e }}{% endautoescape %}
+{% block b %}{{ plain(7, suffix="?") }} {% for i in [1] %}{{ plain(i) }} {{ from_context("who") }} {{ from_env(i) }} {{ m(i, "z") }}{% endfor %}{% endblock %}
+"""
+
+
+def test_calls_from_templates_give_what_jinjas_own_context_gives(make_site):
+    """render._Context calls the environment's globals and macros knowing once what each
+    wants passed (the context, the evaluation context, the environment, nothing), in and
+    out of loops and blocks (whose variables Jinja hands a call to take off), a macro where
+    autoescaping is off (which it learns from the evaluation context): every kind
+    gives what Jinja's own Context.call gives, a StopIteration raised by one an undefined."""
+    site = make_site({"content/a.md": article("A story", "2025-06-19"), "templates/calls.html": CALLS})
+    env = environment(site)
+    kinds = _globals_of_every_kind()
+    env.globals.update(kinds)
+    plain = jinja2.Environment(autoescape=True, loader=env.loader, trim_blocks=True)
+    plain.globals.update(kinds)
+    ours = env.get_template("calls.html").render(who="given")
+    assert ours == plain.get_template("calls.html").render(who="given")
+    assert "ctx:given" in ours and "ctx:set" in ours and "eval:True:4" in ours and "env:True:3" in ours
+    assert "<4|d|eval:True:4>" in ours and "<a|1|" in ours and "[True]" in ours and "plain:7?" in ours
+    assert "|d|eval:False:" in ours  # the macro told it is called where nothing is escaped
+    # the globals were called the short way, the macros too
+    assert {id(value) for value in kinds.values()} <= set(env.call_ways)

@@ -3,12 +3,11 @@
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from broadsheet.build import config, content, routes, scan
-from broadsheet.build.markup import MarkdownRenderer
+from broadsheet.build import routes
 from broadsheet.build.model import BuildOptions, build_model
 from broadsheet.outputs import sitemaps
 
-from conftest import article, copy_demo, run_cli
+from conftest import article, copy_demo, real_articles, run_cli
 
 NOW = "2025-06-20T12:00:00+00:00"
 BASE = "https://x.github.io/digest/"
@@ -81,12 +80,7 @@ def test_robots_names_both_sitemaps(make_site):
 
 def real_model(site, now: datetime):
     """The model a build makes, by the stages' own public functions."""
-    settings, problems = config.load_settings(site, BASE)
-    assert problems == []
-    sources, _ = scan.scan_content(site)
-    parse = content.ParseSettings(settings.timezone, settings.words_per_minute)
-    renderer = MarkdownRenderer()
-    articles = [content.parse(s, content.read_bytes(s), parse, renderer)[0] for s in sources]
+    settings, articles = real_articles(site, BASE)
     model, _ = build_model(articles, settings, BuildOptions(now=now))
     return model, settings
 
