@@ -274,9 +274,23 @@ def _escape(value: Any) -> markupsafe.Markup:
     return markupsafe.escape(value)
 
 
+def _text_escaper() -> Callable[[str], str]:
+    """markupsafe's own escape of a plain string (`_escape_inner`, markupsafe 3, in C), when
+    it escapes a probe of every special character as markupsafe 2 and 3 do; else
+    `markupsafe.escape` itself. The name is private: a markupsafe that changed what it does
+    falls back here rather than let text through unescaped."""
+    inner = getattr(markupsafe, "_escape_inner", None)
+    try:  # the expected text written out: markupsafe.escape itself calls _escape_inner
+        if inner is not None and inner("<p class=\"a\" title='b'>&amp; é</p>") == ESCAPED_PROBE:
+            return inner
+    except Exception:  # any other signature: not the function this was written for
+        pass
+    return markupsafe.escape
+
+
+ESCAPED_PROBE = "&lt;p class=&#34;a&#34; title=&#39;b&#39;&gt;&amp;amp; é&lt;/p&gt;"
 _MAKE_STR = str.__new__
-# markupsafe's C escape of a plain string, where this markupsafe has it (3.0); else markupsafe.escape itself
-_ESCAPE_TEXT: Callable[[str], str] = getattr(markupsafe, "_escape_inner", markupsafe.escape)
+_ESCAPE_TEXT = _text_escaper()
 
 
 class _Template(jinja2.Template):
@@ -314,6 +328,7 @@ class _Context(jinja2.runtime.Context):
     context itself (which Jinja derives with the loop's and block's variables), goes
     through Jinja's own `call`."""
 
+    @jinja2.utils.internalcode  # left out of a template error's traceback, as Jinja's own call is
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         env = __self.environment
         known = env.call_ways.get(id(__obj))  # type: ignore[attr-defined]  # only _Environment makes these

@@ -202,6 +202,19 @@ def test_the_templates_escape_gives_what_markupsafes_does_for_every_kind_of_valu
         assert (type(ours), str(ours)) == (type(theirs), str(theirs)), value
 
 
+def test_a_markupsafe_whose_private_escape_changed_is_not_trusted(monkeypatch):
+    """_escape uses markupsafe's private `_escape_inner` for plain strings only when it
+    escapes a probe as markupsafe.escape does: one that lets text through, takes other
+    arguments or is gone falls back to markupsafe.escape, never unescaped text."""
+    markupsafe = jinja2.utils.markupsafe
+    assert render._text_escaper() is getattr(markupsafe, "_escape_inner", markupsafe.escape)
+    for stand_in in (lambda text: text, lambda text, quote: text, lambda text: text.replace("<", "&lt;")):
+        monkeypatch.setattr(markupsafe, "_escape_inner", stand_in, raising=False)
+        assert render._text_escaper() is markupsafe.escape
+    monkeypatch.delattr(markupsafe, "_escape_inner")
+    assert render._text_escaper() is markupsafe.escape
+
+
 def test_every_template_of_the_environment_escapes_with_it_and_the_page_is_the_same(make_site):
     """The environment's templates (the theme's, a site's own, one from a string) output
     through render._escape, byte for byte what Jinja's own escape gives."""
