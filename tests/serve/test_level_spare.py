@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -23,31 +20,27 @@ from broadsheet.serve import session as session_module
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
 
-from conftest import article, run_cli, tree_bytes
+from conftest import article, run_cli, stories
+from edits import NOW, same_as_clean
 
-NOW = "2025-06-20T12:00:00+00:00"
 SETTINGS = "title: Spare\nbase_url: https://example.org/\ntimezone: UTC\n"
 FOOTER = "templates/_footer.html"
-FILES = {
-    "content/a.md": article("Grid strain", "2025-06-19 10:00", tags="[Energy]"),
-    "content/b.md": article("Dam levels", "2025-06-18 10:00", tags="[Water, Energy]"),
-    "content/c.md": article("Harbour dues", "2025-06-12 09:00", tags="[Ports]"),
-    FOOTER: "<footer><p>Footer 0</p></footer>\n",
-}
+FILES = {**stories(6), FOOTER: "<footer><p>Footer 0</p></footer>\n"}
+EDITED = "content/s0/a0.md"  # Story 0, 2025-06-10 10:00, tags T0 and Шесть
 
 
 @pytest.fixture
 def session(make_site, monkeypatch):
     """(site, live session after its first build and warm-up, models made so far); the
     threshold lowered so that this small site's template edit counts as many files."""
-    monkeypatch.setattr(session_module, "LEVEL_SPARE_FROM", int(os.environ.get("SPARE_FROM", "5")))
+    monkeypatch.setattr(session_module, "LEVEL_SPARE_FROM", 5)
     models: list[int] = []
     plain = model.build_model
     monkeypatch.setattr(model, "build_model", lambda *args, **kwargs: models.append(1) or plain(*args, **kwargs))
     site = make_site(FILES, SETTINGS)
     server = DevServer(site / "site", "/", "127.0.0.1", 0)
     server.listen()
-    live = LiveSite(BuildRequest(site, now=datetime.fromisoformat(NOW)), server, out=io.StringIO())
+    live = LiveSite(BuildRequest(site, now=NOW), server, out=io.StringIO())
     assert live.rebuild().ok
     live.warm()
     yield site, live, models
@@ -75,48 +68,41 @@ def is_level(site: Path) -> bool:
     return spare.is_dir() and files(spare) == files(live) and record["lag"] == {"changed": [], "removed": []}
 
 
-def same_as_clean(site: Path) -> None:
-    clean = site.parent / "clean"
-    shutil.rmtree(clean, ignore_errors=True)
-    assert run_cli("build", "--site", site, "--no-cache", "--now", NOW, "--output", clean).code == 0
-    assert tree_bytes(site / "site") == tree_bytes(clean)
-
-
 def test_the_start_leaves_the_spare_tree_level(session):
     """The first build made one tree; the warm-up makes the second, not the first edit."""
     site, _, _ = session
     assert is_level(site)
 
 
-def test_a_template_edit_then_a_title_edit(session):
+def test_a_template_edit_then_a_title_edit(session, tmp_path):
     site, live, models = session
     (site / FOOTER).write_text("<footer><p>Footer 1</p></footer>\n")
     assert live.rebuild({FOOTER}).ok
     assert is_level(site)
-    same_as_clean(site)
+    assert same_as_clean(site, tmp_path, "clean-1")
     before = len(models)
-    (site / "content/a.md").write_text(article("Grid strain eases", "2025-06-19 10:00", tags="[Energy]"))
-    assert live.rebuild({"content/a.md"}).ok
+    (site / EDITED).write_text(article("Story 0 retitled", "2025-06-10 10:00", tags="[T0, Шесть]"))
+    assert live.rebuild({EDITED}).ok
     # one model: the live tree's stamps, moved by the links, are the state's (else: a hand edit, a full build)
     assert len(models) - before == 1
-    same_as_clean(site)
-    assert "Grid strain eases" in (site / "site/index.html").read_text()
+    assert same_as_clean(site, tmp_path, "clean-2")
+    assert "Story 0 retitled" in (site / "site/index.html").read_text()
 
 
-def test_a_body_edit_after_a_template_edit(session):
+def test_a_body_edit_after_a_template_edit(session, tmp_path):
     site, live, models = session
     (site / FOOTER).write_text("<footer><p>Footer 2</p></footer>\n")
     assert live.rebuild({FOOTER}).ok
     before = len(models)
-    (site / "content/b.md").write_text(
-        article("Dam levels", "2025-06-18 10:00", "Body text.\n\nA second paragraph.", tags="[Water, Energy]")
+    (site / EDITED).write_text(
+        article("Story 0", "2025-06-10 10:00", "Body text.\n\nA second paragraph.", tags="[T0, Шесть]")
     )
-    assert live.rebuild({"content/b.md"}).ok
+    assert live.rebuild({EDITED}).ok
     assert len(models) == before  # the body short cut, and no full build after it
-    same_as_clean(site)
+    assert same_as_clean(site, tmp_path, "clean")
 
 
-def test_the_saved_cache_knows_the_new_stamps(session):
+def test_the_saved_cache_knows_the_new_stamps(session, tmp_path):
     """The build cache serve saves records the output as the links left it (a link moves a
     file's ctime): else the next `build` finds the output changed by hand, walks it and
     builds in full."""
@@ -128,33 +114,31 @@ def test_the_saved_cache_knows_the_new_stamps(session):
     saved, note = cache.load(site, site / "site")
     assert note is None
     assert saved.stamps == write.live_stamps(site / "site")
-    assert run_cli("build", "--site", site, "--now", NOW).code == 0
-    same_as_clean(site)
+    assert run_cli("build", "--site", site, "--now", NOW.isoformat()).code == 0
+    assert same_as_clean(site, tmp_path, "clean")
 
 
-def test_a_hand_edit_in_the_live_tree_still_shows(session):
+def test_a_hand_edit_in_the_live_tree_still_shows(session, tmp_path, monkeypatch):
     """A page edited by hand in the output after a template edit, before the spare tree is
     levelled, keeps its old record: the next build puts it right."""
     site, live, _ = session
     (site / FOOTER).write_text("<footer><p>Footer 4</p></footer>\n")
     page = site / "site/index.html"
-    original_level = session_module.LiveSite._level_spare
+    level = session_module.LiveSite._level_spare
 
     def edit_then_level(self):
         page.write_text("scribbled over")
-        original_level(self)
+        level(self)
 
-    session_module.LiveSite._level_spare = edit_then_level  # type: ignore[method-assign]
-    try:
-        assert live.rebuild({FOOTER}).ok
-    finally:
-        session_module.LiveSite._level_spare = original_level  # type: ignore[method-assign]
-    (site / "content/c.md").write_text(article("Harbour dues rise", "2025-06-12 09:00", tags="[Ports]"))
-    assert live.rebuild({"content/c.md"}).ok
-    same_as_clean(site)
+    monkeypatch.setattr(session_module.LiveSite, "_level_spare", edit_then_level)
+    assert live.rebuild({FOOTER}).ok
+    monkeypatch.setattr(session_module.LiveSite, "_level_spare", level)
+    (site / EDITED).write_text(article("Story 0 revised", "2025-06-10 10:00", tags="[T0, Шесть]"))
+    assert live.rebuild({EDITED}).ok
+    assert same_as_clean(site, tmp_path, "clean")
 
 
-def test_not_while_another_build_holds_the_output(session, monkeypatch):
+def test_not_while_another_build_holds_the_output(session, tmp_path, monkeypatch):
     """A `build` of the same output holding its lock: the session leaves the spare tree to
     it (or to its own next build); once the lock is free, it levels."""
     site, live, _ = session
@@ -168,6 +152,6 @@ def test_not_while_another_build_holds_the_output(session, monkeypatch):
         assert not is_level(site)
     live._level_spare()
     assert is_level(site)
-    (site / "content/c.md").write_text(article("Harbour dues rise", "2025-06-12 09:00", tags="[Ports]"))
-    assert live.rebuild({"content/c.md"}).ok
-    same_as_clean(site)
+    (site / EDITED).write_text(article("Story 0 revised", "2025-06-10 10:00", tags="[T0, Шесть]"))
+    assert live.rebuild({EDITED}).ok
+    assert same_as_clean(site, tmp_path, "clean")
