@@ -12,7 +12,12 @@ rebuild. A save is over sooner: when the one file changed so far has just been c
 writing, or renamed into place (an editor's atomic save), nothing more of it is coming,
 and the rebuild starts after `settled` (a burst's next file comes within it and the wait
 goes back to `quiet`). A file only renamed away, deleted, created or written while still
-open waits for `quiet`: an editor may be halfway through a save.
+open waits for `quiet`: an editor may be halfway through a save. Where the observer reports
+a file closed after writing (inotify), a file written and not yet closed holds the rebuild
+for up to `WRITING_WAIT` after the last event, not `quiet` alone: a writer that truncates
+the file, then is kept off the CPU a little longer than `quiet` (a busy machine) before it
+writes the rest, would otherwise have a rebuild read the file empty or half written and
+show the browser an error that was never in the file.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from broadsheet.build.scan import is_ignored
 
 INPUT_FOLDERS = ("content", "templates", "static")
 SETTLED = 0.003  # seconds after a save is over (see above): a burst's files come closer together
+WRITING_WAIT = 1.0  # seconds a file written and not yet closed holds the rebuild after the last event
 
 
 class Watcher:
@@ -55,6 +61,10 @@ class Watcher:
         self._observer = Observer()
         self._watched: dict[str, tuple[ObservedWatch, tuple[int, int]]] = {}  # folder -> (watch, identity)
         self._pending: set[str] = set()
+        # files written and not yet closed, where the observer reports closes (inotify's does;
+        # FSEvents, Windows' and the polling observer's never do, and would hold every save)
+        self._writing: set[str] = set()
+        self._closes_reported = _reports_closes(self._observer)
         self._last_event = 0.0
         self._lock = threading.Condition()
         self._stopping = False
@@ -117,15 +127,20 @@ class Watcher:
             return rel.as_posix()
         return None
 
-    def event(self, paths: list[str], written: str | None = None) -> None:
+    def event(self, paths: list[str], written: str | None = None, writing: bool = False) -> None:
         """Input files changed; `written`: the one whose new bytes are now all there (closed
-        after writing, or renamed into place)."""
+        after writing, or renamed into place); `writing`: these were written to, and may
+        still be open (else, for a file deleted or renamed away, none of them is)."""
         found = {rel for rel in map(self.relevant, paths) if rel}
         if not found:
             return
         done = self.relevant(written) if written else None
         with self._lock:
             self._pending |= found
+            if writing and self._closes_reported:
+                self._writing |= found
+            else:  # closed, renamed into place or away, deleted: no longer being written
+                self._writing -= found
             self._last_event = time.monotonic()
             self._wait = self.settled if done is not None and self._pending == {done} else self.quiet
             self._lock.notify_all()
@@ -137,11 +152,13 @@ class Watcher:
                     self._lock.wait()
                 if self._stopping:
                     return
-                remaining = self._last_event + self._wait - time.monotonic()
+                wait = max(self._wait, WRITING_WAIT) if self._writing else self._wait
+                remaining = self._last_event + wait - time.monotonic()
                 if remaining > 0:
                     self._lock.wait(remaining)
                     continue
-                paths, self._pending = self._pending, set()
+                # a file still open this long is left to send its close later (then rebuilt again)
+                paths, self._pending, self._writing = self._pending, set(), set()
             self._watch_inputs(paths & set(INPUT_FOLDERS))
             try:
                 self.on_change(paths)
@@ -150,6 +167,16 @@ class Watcher:
                     f"broadsheet: error: a bug in Broadsheet (please report it): {type(exc).__name__}: {exc}",
                     file=sys.stderr,
                 )
+
+
+def _reports_closes(observer: object) -> bool:
+    """Whether the observer says when a file written to is closed: Linux's inotify one (its
+    module loads only where the system has inotify)."""
+    try:
+        from watchdog.observers.inotify import InotifyObserver
+    except Exception:  # no inotify here (macOS, Windows, BSD): watchdog's import says so as it can
+        return False
+    return isinstance(observer, InotifyObserver)
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:
@@ -176,7 +203,8 @@ class _Handler(FileSystemEventHandler):
         written = None  # the file whose new bytes are all there now
         if not event.is_directory and event.event_type in ("closed", "moved"):
             written = paths[-1]  # closed after writing; renamed into place (not the name it left)
-        self.watcher.event(paths, written)
+        writing = not event.is_directory and event.event_type in ("modified", "created")
+        self.watcher.event(paths, written, writing)
 
 
 class _StopRace(logging.Filter):

@@ -117,6 +117,33 @@ def test_a_save_while_another_file_changes_waits_for_the_quiet(patient):
         assert_no_call(calls, 1.0)
 
 
+def test_a_writer_kept_off_the_cpu_mid_save_is_one_rebuild_of_the_whole_file(make_site):
+    """A writer that empties the file and then waits longer than the quiet before writing
+    the rest (a busy machine): the rebuild waits for the file's close, and reads it whole,
+    not empty (an error shown in the browser that was never in the file). Where the
+    observer reports closes (inotify)."""
+    site = make_site({"content/world/a.md": article("A", "2025-06-19")})
+    seen: queue.Queue = queue.Queue()
+    target = site / "content/world/a.md"
+    watcher = Watcher(site, lambda paths: seen.put((paths, target.read_text())), quiet=0.02)
+    if not watcher._closes_reported:
+        pytest.skip("this platform's observer does not report files closed after writing")
+    watcher.start()
+    try:
+        time.sleep(0.1)  # let inotify settle
+        whole = article("A edited", "2025-06-19", "A body " * 50)
+        with open(target, "w") as file:  # emptied now: the watcher hears of a write
+            file.flush()
+            time.sleep(0.3)  # fifteen times the quiet
+            file.write(whole)
+        paths, text = seen.get(timeout=5)
+        assert (paths, text) == ({"content/world/a.md"}, whole)
+        with pytest.raises(queue.Empty):
+            seen.get(timeout=0.3)
+    finally:
+        watcher.stop()
+
+
 def test_swap_files_and_the_output_are_ignored(watched):
     site, calls = watched
     for name in (".a.md.swp", "a.md~", ".#a.md", "4913", "#a.md#"):
