@@ -51,6 +51,15 @@ class Events:
     def close(self) -> None:
         self.conn.close()
 
+    def next_but(self, seen: tuple[str, object]) -> tuple[str, object]:
+        """The next event other than `seen` said again: serve's warm-up looks at every input
+        once it serves, so a file saved just after "Serving" may be built by it and then by
+        the watcher's rebuild, each saying the same error (seen under load in CI)."""
+        event = self.next()
+        while event == seen:
+            event = self.next()
+        return event
+
 
 @pytest.fixture
 def served(make_site):
@@ -157,7 +166,7 @@ def test_a_date_past_the_end_of_time_is_shown_and_the_next_save_rebuilds(served)
     name, messages = events.next()
     assert name == "error" and any("far.md:3: date: 9999-12-30 is out of range" in m for m in messages)
     (site / "content/world/far.md").unlink()
-    assert events.next()[0] == "reload"
+    assert events.next_but((name, messages))[0] == "reload"
     (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body="Saved after the error."))
     assert events.next()[0] == "reload"
     assert "Saved after the error." in get(port, "/digest/2025/06/19/first-story/")[1]
@@ -176,7 +185,7 @@ def test_a_rebuild_kept_out_by_another_build_is_shown_and_its_edit_is_not_lost(s
         name, messages = events.next()
         assert name == "error" and any("another build of this site is running" in m for m in messages)
     (site / "content/world/b.md").write_text(article("Second story", "2025-06-18 10:00", body="A later save."))
-    assert events.next()[0] == "reload"
+    assert events.next_but((name, messages))[0] == "reload"
     assert "Saved while a build ran." in get(port, "/digest/2025/06/19/first-story/")[1]
     assert "A later save." in get(port, "/digest/2025/06/18/second-story/")[1]
     events.close()
@@ -376,7 +385,7 @@ def test_an_article_too_slow_to_convert_is_shown_in_time_and_the_next_save_rebui
             messages
         )
         (site / "content/a.md").write_text(article("First story", "2025-06-19 10:00", body="Fixed."))
-        assert events.next()[0] == "reload"
+        assert events.next_but((name, messages))[0] == "reload"
         assert "Fixed." in get(port, "/digest/2025/06/19/first-story/")[1]
         events.close()
     finally:
