@@ -183,11 +183,7 @@ class OutputWriter:
         if self.live is not None and not self.changed and not removed:
             return WriteResult(len(self.wanted), (), (), dict(self.on_disk))
         self._level()
-        unwritten = sorted(self.stale - self.changed - set(removed))
-        _unlink_all(self.folder, unwritten)  # at once: one after another, each may wait on the disk
-        if unwritten:  # none in a first build, which has no live tree to link from
-            self._relink_all(unwritten)
-        self.stale.clear()
+        self._link_back(sorted(self.stale - self.changed - set(removed)))
         for rel in removed:
             # A file of the last build where this one made a folder holds this build's files: kept.
             _remove(self.folder, rel, folders=False)
@@ -221,11 +217,7 @@ class OutputWriter:
         assert self.live is not None  # the caller's output has a live tree
         try:
             self._level()
-            stale = sorted(self.stale)
-            _unlink_all(self.folder, stale)
-            if stale:
-                self._relink_all(stale)
-            self.stale.clear()
+            self._link_back(sorted(self.stale))
             write_state(self.layout, TreeState(self.live, [], [], self.live_names))
         except BaseException:
             self.abort()
@@ -334,6 +326,14 @@ class OutputWriter:
                         self.relinked.add(rel)
 
         walk(str(live), str(self.folder), "")
+
+    def _link_back(self, stale: list[str]) -> None:
+        """The target's copies of files the last build changed, which this one does not
+        write, replaced by links to the live tree's (or removed, where it has none)."""
+        _unlink_all(self.folder, stale)  # at once: one after another, each may wait on the disk
+        if stale:  # none in a first build, which has no live tree to link from
+            self._relink_all(stale)
+        self.stale.clear()
 
     def _relink_all(self, paths: Iterable[str]) -> None:
         """Each file linked from the live tree into the target, or, where the live tree has
