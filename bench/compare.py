@@ -247,8 +247,10 @@ def write(path: Path, text: str) -> None:
 
 
 def find_tool(name: str, given: str | None) -> str | None:
+    """The tool's executable as an absolute path (the builds run in other folders, so
+    `make bench`'s `.venv-pelican/bin/pelican` would not be found from there), or None."""
     if given:
-        return given if Path(given).is_file() else shutil.which(given)
+        return str(Path(given).resolve()) if Path(given).is_file() else shutil.which(given)
     return shutil.which(name.lower())
 
 

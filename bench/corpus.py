@@ -7,8 +7,8 @@ Same N, same bytes: every figure is measured on the same input.
 
 from __future__ import annotations
 
+import argparse
 import random
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -169,4 +169,8 @@ def write_corpus(folder: Path, n: int, seed: int = 2025) -> None:
 
 
 if __name__ == "__main__":
-    write_corpus(Path(sys.argv[1]), int(sys.argv[2]))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path, help="where to write broadsheet.yaml and content/")
+    parser.add_argument("articles", type=int, help="how many articles")
+    args = parser.parse_args()
+    write_corpus(args.folder, args.articles)

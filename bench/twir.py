@@ -75,6 +75,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from compare import find_tool
+
 import build as bench_build
 from build import Run, run_child
 
@@ -389,7 +391,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.checkout / "content").is_dir():
         parser.error(f"{args.checkout}: no content/ folder: not a checkout of this-week-in-rust")
-    pelican = args.pelican if args.pelican and Path(args.pelican).is_file() else shutil.which(args.pelican or "pelican")
+    pelican = find_tool("Pelican", args.pelican)
     print(bench_build.describe_machine())
     print(describe_checkout(args.checkout))
     print(compile_bytecode())
