@@ -346,7 +346,7 @@ def _cached_build(args: argparse.Namespace, explain: bool, kept: list[object] | 
     state, note = (BuildState(), None) if args.no_cache else cache.load(args.site, output, lazy=True)
     if note and not args.quiet:
         print(f"note: {note}", file=sys.stderr)
-    known = state.outcome.inputs if state.outcome else None
+    before = state.before_build()
     with progress_bar(quiet=args.quiet) as progress:
         try:
             report = build(request, state, progress)
@@ -354,15 +354,13 @@ def _cached_build(args: argparse.Namespace, explain: bool, kept: list[object] | 
             state, note = cache.afresh(args.site, output, lost)
             if not args.quiet:
                 print(f"note: {note}", file=sys.stderr)
-            known = None
+            before = state.before_build()
             report = build(request, state, progress)  # the first wrote nothing: a build stopped so never does
     for later in state.notes if not args.quiet else []:  # the rest of the cache, read during the build
         print(f"note: {later}", file=sys.stderr)
     # files found settled are worth saving, except by a dry run (`publish --dry-run`), which
     # leaves the site folder as it is unless it had to build
-    settled = state.settled_again and not getattr(args, "dry_run", False)
-    learned = bool(report.parsed or report.changed or report.removed or settled)
-    learned = learned or bool(state.outcome and state.outcome.inputs != known)
+    learned = state.learned(before, report, settled=not getattr(args, "dry_run", False))
     if _passed(report, args) and not args.no_cache and learned:  # a build that changed nothing has nothing to remember
         unsaved = cache.save(args.site, output, state)
         if unsaved:

@@ -75,7 +75,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             if server is not None:
                 server.stop()
             if live is not None:
-                live.save_cache()  # what the session's rebuilds learned, for the next build or serve
+                live.save_cache(last=True)  # what the session's rebuilds learned, for the next build or serve
     return EXIT_INTERRUPTED if interrupted and watcher is None else 0
 
 

@@ -47,6 +47,7 @@ class LiveSite:
         )  # changed files a failed build did not take in; None: all may have changed
         self._lock = threading.Lock()  # one rebuild at a time
         self._spare_due = False  # the start's build wrote many files: the warm-up levels the spare tree
+        self._closed = False  # the session's last save is made: no warm-up after it
 
     def rebuild(self, paths: set[str] | None = None) -> BuildReport:
         """Build, and tell the browser and the terminal how it went. Never raises: the
@@ -71,13 +72,16 @@ class LiveSite:
             self._whole = True
             return report
 
-    def save_cache(self) -> None:
+    def save_cache(self, last: bool = False) -> None:
         """Leave the build cache as a `build` would: what the builds since the last save
         learned, so the next `build` or `serve` of this output need not learn it again.
         Not during a build (the lock), nor of a build cut short; under the output's lock,
         so no `build` of it runs meanwhile (when one does, it saves its own); written
-        atomically (cache.save). A cache not saved only costs the next run time."""
+        atomically (cache.save). A cache not saved only costs the next run time. `last`:
+        the session's end, after which a warm-up not yet begun does nothing (its levelling
+        would give the output stamps no save records)."""
         with self._lock:
+            self._closed |= last
             if not (self._learned and self._whole):
                 return
             request = self.request
@@ -103,7 +107,7 @@ class LiveSite:
 
     def _build(self, paths: set[str] | None, why: str) -> BuildReport:
         started = time.perf_counter()
-        known = self.state.outcome.inputs if self.state.outcome else None
+        before = self.state.before_build()
         with self.server.rebuilding():
             report = self.build(self.request, self.state, changed=paths)
         self._tell(report, time.perf_counter() - started, why)
@@ -112,9 +116,7 @@ class LiveSite:
         self.server.wait_sent(SEND_WAIT)
         if self.state.last is not None:
             body_edits.ready(self.state.last[1])
-        # as `build` saves: after a build that passed and learned something
-        learned = report.parsed or report.changed or report.removed or self.state.settled_again
-        self._learned |= report.ok and bool(learned or (self.state.outcome and self.state.outcome.inputs != known))
+        self._learned |= report.ok and self.state.learned(before, report)  # as `build` saves
         return report
 
     def warm(self) -> None:
@@ -128,10 +130,11 @@ class LiveSite:
         meanwhile: the output it leaves is the one being served (or, put right where a
         hand changed it, switched to at once, as every build's is)."""
         with self._lock:
-            if self.failing or not self._whole:
+            if self.failing or not self._whole or self._closed:
                 return
             self._whole = False
             started = time.perf_counter()
+            before = self.state.before_build()
             try:
                 # A build told of no change looks at every input: a file saved while the start
                 # built was seen by no watcher (it starts once that build is served, so that
@@ -147,7 +150,7 @@ class LiveSite:
                 self._tell(report, 0.0, "start")
             elif report.parsed or report.changed or report.removed:  # an input saved during the start
                 self._tell(report, time.perf_counter() - started, "a change saved during the start")
-            self._learned |= report.ok and bool(report.parsed or report.changed or report.removed)
+            self._learned |= report.ok and self.state.learned(before, report)
             if report.ok and (self._spare_due or _wrote_many(report)):
                 self._level_spare()
             self._whole = True
@@ -177,8 +180,9 @@ class LiveSite:
             except OSError:
                 return
         if stamps is not None:
-            # the build before set _learned (it wrote files): the next save records these
+            # for the next save to record: the start's build may have been saved already
             self.state.stamps, self.state.stamps_names = stamps, (stamps, names)
+            self._learned = True
 
     def _tell(self, report: BuildReport, seconds: float, what: str) -> None:
         print_problems(report.problems, self.request.site_dir, self.out)

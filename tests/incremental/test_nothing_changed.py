@@ -151,3 +151,24 @@ def test_a_file_racy_for_one_build_is_settled_by_the_next_and_saved(settled_tree
     assert racy.code == 0 and " model " in racy.out  # the file may have changed in the last build's tick
     settled = run_cli(*argv)
     assert settled.code == 0 and " model " not in settled.out, settled.out
+
+
+def test_output_files_linked_elsewhere_cost_one_build_not_every_build(settled_trees, tmp_path):
+    """A hard link to each output file (`cp -al site backup`, as serve's spare tree does)
+    moves every file's ctime: the next build finds the output not as it left it and looks
+    at every page (the same bytes, none written), then saves the stamps it leaves, so the
+    build after has nothing to do. It once saved nothing, as it had written nothing, and
+    every later build rendered the whole site again."""
+    site = settled_site(settled_trees)
+    argv = ["build", "--site", site, "--now", NOW.isoformat(), "--verbose"]
+    assert run_cli(*argv).code == 0
+    backup = tmp_path / "backup"
+    live = (site / "site").resolve()
+    for page in live.rglob("*"):
+        if page.is_file():
+            (backup / page.relative_to(live)).parent.mkdir(parents=True, exist_ok=True)
+            os.link(page, backup / page.relative_to(live))
+    looked = run_cli(*argv)
+    assert looked.code == 0 and " model " in looked.out and "(0 files written, 0 removed)" in looked.out
+    again = run_cli(*argv)
+    assert again.code == 0 and " model " not in again.out, again.out
