@@ -63,7 +63,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         print(f"Serving {display_path(output)} at {server.url} (Ctrl-C to stop)", file=sys.stderr)
         if args.open:
             webbrowser.open(server.url)
-        (stop or threading.Event()).wait()
+        ctrl_c.sleep_until_ctrl_c(stop or threading.Event())
     except KeyboardInterrupt:
         interrupted = True
     finally:
