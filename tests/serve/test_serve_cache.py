@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pytest
 from broadsheet import theme
 from broadsheet.build import pipeline
 from broadsheet.build.request import BuildRequest
-from broadsheet.incremental import cache
+from broadsheet.incremental import cache, codec
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
 
@@ -38,9 +40,9 @@ def site(make_site) -> Path:
     return make_site(files, SETTINGS)
 
 
-def serve_once(site: Path, output: Path | None = None, drafts=False, future=False, base_url=None):
-    """Start a live session as `serve` does (listening server, first build, cache saved),
-    stop it; the first build's report and what the session printed."""
+def serve_once(site: Path, output: Path | None = None, drafts=False, future=False, base_url=None, warm=False):
+    """Start a live session as `serve` does (listening server, first build, cache saved,
+    and with `warm` the warm-up), stop it; the first build's report and what the session printed."""
     out = io.StringIO()
     request = BuildRequest(site, output, drafts, future, base_url)
     server = DevServer(request.output_dir, "/digest/", "127.0.0.1", 0)
@@ -49,6 +51,8 @@ def serve_once(site: Path, output: Path | None = None, drafts=False, future=Fals
         live = LiveSite(request, server, out=out)
         report = live.rebuild()
         live.save_cache()
+        if warm:
+            live.warm()
     finally:
         server.stop()
     return report, out.getvalue(), live
@@ -104,7 +108,9 @@ def test_a_damaged_or_stale_cache_gives_the_clean_output(site, tmp_path, damage)
         for page in (site / "site").rglob("index.html"):
             page.write_text("edited by hand")
             break
-    report, printed, _ = serve_once(site)
+    # a start with nothing to do reads the cache's head only, as `build` does: a cache cut
+    # short at its end is found so, and said, when the warm-up reads the rest
+    report, printed, _ = serve_once(site, warm=True)
     assert report.ok
     if damage != "stale":
         assert "build cache" in printed and "unreadable" in printed
@@ -241,3 +247,83 @@ def test_a_file_saved_while_the_start_builds_is_built_once_the_watcher_watches(s
         live.warm()
     assert tree_bytes(site / "site") == clean_build(site, site.parent / "clean")
     assert "Rebuilt (a change saved during the start)" in out.getvalue()
+
+
+def test_a_start_with_nothing_to_do_reads_the_head_alone(site, tmp_path):
+    """As `build` does: the cache's larger part (articles, fingerprints) is left unread by
+    a start with nothing to do, read by the warm-up, and the edits after it come out as a
+    clean build's."""
+    assert run_cli("build", "--site", site).code == 0
+    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
+    server.listen()
+    try:
+        live = LiveSite(BuildRequest(site), server, out=io.StringIO())
+        assert live.rebuild().ok
+        assert live.state.unread is not None and live.state.parsed == {}
+        live.warm()
+        assert live.state.unread is None and live.state.parsed
+        edited = site / "content/desk1/story-1.md"
+        edited.write_text(article("Story 1, retitled", "2025-06-02 10:00"))
+        assert live.rebuild({"content/desk1/story-1.md"}).ok
+    finally:
+        server.stop()
+    assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
+
+
+def test_a_cache_changed_in_place_before_the_warm_up_reads_it_is_said_and_not_used(site, tmp_path):
+    """The cache's rest is read by the warm-up, from the file the start read the head of:
+    changed in place meanwhile, it is not used (one note), and the session builds on."""
+    assert run_cli("build", "--site", site).code == 0
+    path = cache.cache_file(site, site / "site")
+    out = io.StringIO()
+    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
+    server.listen()
+    try:
+        live = LiveSite(BuildRequest(site), server, out=out)
+        assert live.rebuild().ok
+        data = path.read_bytes()
+        with path.open("r+b") as file:  # the same bytes written again, in place: a new modification time
+            file.write(data)
+        os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+        live.warm()
+        edited = site / "content/desk1/story-1.md"
+        edited.write_text(article("Story 1, retitled", "2025-06-02 10:00"))
+        assert live.rebuild({"content/desk1/story-1.md"}).ok
+    finally:
+        server.stop()
+    assert "build cache" in out.getvalue() and "replaced since it was read" in out.getvalue()
+    assert not live.failing and "a bug in Broadsheet" not in out.getvalue()
+    assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
+
+
+def test_texts_the_cache_no_longer_has_give_a_build_from_scratch(site, tmp_path, monkeypatch):
+    """An article's texts are read from the cache file when first shown; when that read
+    fails (the file changed in place since: here the first read is made to fail, as
+    codec.TextSource does then), the build stops before writing, says so in one note and
+    builds again from nothing, as `build` does: never a crash of the session."""
+    assert run_cli("build", "--site", site).code == 0
+    plain = codec.TextSource.texts
+    failures = []
+
+    def fails_once(self, begin, end):
+        if not failures:
+            failures.append(1)
+            raise codec.TextsLost("changed since it was read")
+        return plain(self, begin, end)
+
+    monkeypatch.setattr(codec.TextSource, "texts", fails_once)
+    out = io.StringIO()
+    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
+    server.listen()
+    try:
+        live = LiveSite(BuildRequest(site), server, out=out)
+        assert live.rebuild().ok
+        live.warm()
+        (site / "templates").mkdir(exist_ok=True)
+        (site / "templates/_footer.html").write_text("<footer><p>Ours now</p></footer>\n")  # every page again
+        report = live.rebuild({"templates/_footer.html"})
+    finally:
+        server.stop()
+    assert failures and report.ok and not live.failing
+    assert "changed since it was read" in out.getvalue() and "a bug in Broadsheet" not in out.getvalue()
+    assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
