@@ -30,9 +30,9 @@ EDITED = "content/s0/a0.md"  # Story 0, 2025-06-10 10:00, tags T0 and Шесть
 
 
 @pytest.fixture
-def session(make_site, monkeypatch):
-    """(site, live session after its first build and warm-up, models made so far); the
-    threshold lowered so that this small site's template edit counts as many files."""
+def started(make_site, monkeypatch):
+    """(site, live session after its first build, models made so far), as serve is before
+    its warm-up; the threshold lowered so that this small site's builds count as many files."""
     monkeypatch.setattr(session_module, "LEVEL_SPARE_FROM", 5)
     models: list[int] = []
     plain = model.build_model
@@ -42,9 +42,15 @@ def session(make_site, monkeypatch):
     server.listen()
     live = LiveSite(BuildRequest(site, now=NOW), server, out=io.StringIO())
     assert live.rebuild().ok
-    live.warm()
     yield site, live, models
     server.stop()
+
+
+@pytest.fixture
+def session(started):
+    """`started`, after the warm-up."""
+    started[1].warm()
+    return started
 
 
 def trees(site: Path) -> tuple[Path, Path]:
@@ -157,44 +163,28 @@ def test_not_while_another_build_holds_the_output(session, tmp_path, monkeypatch
     assert same_as_clean(site, tmp_path, "clean")
 
 
-def test_a_start_saved_before_the_warm_up_levels_is_saved_again(make_site, monkeypatch, tmp_path):
+def test_a_start_saved_before_the_warm_up_levels_is_saved_again(started):
     """As `serve` starts: its first build, the cache saved, then the warm-up levels the spare
     tree (moving the live files' ctimes), then the session's last save. That save records
     the stamps the links left: it once kept the first save's, and every later `build` and
     `serve` start found the output changed, rendered every page again, wrote none, and
     saved nothing (5 s at 10,000 articles instead of 0.4 s)."""
-    monkeypatch.setattr(session_module, "LEVEL_SPARE_FROM", 5)
-    site = make_site(FILES, SETTINGS)
-    server = DevServer(site / "site", "/", "127.0.0.1", 0)
-    server.listen()
-    live = LiveSite(BuildRequest(site, now=NOW), server, out=io.StringIO())
-    try:
-        assert live.rebuild().ok
-        live.save_cache()
-        live.warm()
-        assert is_level(site)
-        live.save_cache(last=True)
-    finally:
-        server.stop()
+    site, live, _ = started
+    live.save_cache()
+    live.warm()
+    assert is_level(site)
+    live.save_cache(last=True)
     saved, note = cache.load(site, site / "site")
     assert note is None
     assert saved.stamps == write.live_stamps(site / "site")
 
 
-def test_no_warm_up_after_the_last_save(make_site, monkeypatch):
+def test_no_warm_up_after_the_last_save(started):
     """Ctrl-C right after "Serving": a warm-up that had not begun does nothing once the
     session made its last save, as its links would leave stamps no save records."""
-    monkeypatch.setattr(session_module, "LEVEL_SPARE_FROM", 5)
-    site = make_site(FILES, SETTINGS)
-    server = DevServer(site / "site", "/", "127.0.0.1", 0)
-    server.listen()
-    live = LiveSite(BuildRequest(site, now=NOW), server, out=io.StringIO())
-    try:
-        assert live.rebuild().ok
-        live.save_cache(last=True)
-        live.warm()
-    finally:
-        server.stop()
+    site, live, _ = started
+    live.save_cache(last=True)
+    live.warm()
     assert not trees(site)[1].is_dir()  # not levelled: the start's build made one tree
     saved, _ = cache.load(site, site / "site")
     assert saved.stamps == write.live_stamps(site / "site")

@@ -249,24 +249,31 @@ def test_a_file_saved_while_the_start_builds_is_built_once_the_watcher_watches(s
     assert "Rebuilt (a change saved during the start)" in out.getvalue()
 
 
+@contextlib.contextmanager
+def started(site: Path, out: io.StringIO | None = None) -> Iterator[LiveSite]:
+    """A live session on `site` as `serve` starts it (its first build made), stopped after."""
+    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
+    server.listen()
+    try:
+        live = LiveSite(BuildRequest(site), server, out=out if out is not None else io.StringIO())
+        assert live.rebuild().ok
+        yield live
+    finally:
+        server.stop()
+
+
 def test_a_start_with_nothing_to_do_reads_the_head_alone(site, tmp_path):
     """As `build` does: the cache's larger part (articles, fingerprints) is left unread by
     a start with nothing to do, read by the warm-up, and the edits after it come out as a
     clean build's."""
     assert run_cli("build", "--site", site).code == 0
-    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
-    server.listen()
-    try:
-        live = LiveSite(BuildRequest(site), server, out=io.StringIO())
-        assert live.rebuild().ok
+    with started(site) as live:
         assert live.state.unread is not None and live.state.parsed == {}
         live.warm()
         assert live.state.unread is None and live.state.parsed
         edited = site / "content/desk1/story-1.md"
         edited.write_text(article("Story 1, retitled", "2025-06-02 10:00"))
         assert live.rebuild({"content/desk1/story-1.md"}).ok
-    finally:
-        server.stop()
     assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
 
 
@@ -276,11 +283,7 @@ def test_a_cache_changed_in_place_before_the_warm_up_reads_it_is_said_and_not_us
     assert run_cli("build", "--site", site).code == 0
     path = cache.cache_file(site, site / "site")
     out = io.StringIO()
-    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
-    server.listen()
-    try:
-        live = LiveSite(BuildRequest(site), server, out=out)
-        assert live.rebuild().ok
+    with started(site, out) as live:
         data = path.read_bytes()
         with path.open("r+b") as file:  # the same bytes written again, in place: a new modification time
             file.write(data)
@@ -289,8 +292,6 @@ def test_a_cache_changed_in_place_before_the_warm_up_reads_it_is_said_and_not_us
         edited = site / "content/desk1/story-1.md"
         edited.write_text(article("Story 1, retitled", "2025-06-02 10:00"))
         assert live.rebuild({"content/desk1/story-1.md"}).ok
-    finally:
-        server.stop()
     assert "build cache" in out.getvalue() and "replaced since it was read" in out.getvalue()
     assert not live.failing and "a bug in Broadsheet" not in out.getvalue()
     assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
@@ -313,17 +314,11 @@ def test_texts_the_cache_no_longer_has_give_a_build_from_scratch(site, tmp_path,
 
     monkeypatch.setattr(codec.TextSource, "texts", fails_once)
     out = io.StringIO()
-    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
-    server.listen()
-    try:
-        live = LiveSite(BuildRequest(site), server, out=out)
-        assert live.rebuild().ok
+    with started(site, out) as live:
         live.warm()
         (site / "templates").mkdir(exist_ok=True)
         (site / "templates/_footer.html").write_text("<footer><p>Ours now</p></footer>\n")  # every page again
         report = live.rebuild({"templates/_footer.html"})
-    finally:
-        server.stop()
     assert failures and report.ok and not live.failing
     assert "changed since it was read" in out.getvalue() and "a bug in Broadsheet" not in out.getvalue()
     assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
