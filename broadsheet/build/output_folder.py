@@ -6,6 +6,8 @@ nobody reads, then points the link at it with one rename, which the kernel makes
 at every instant a reader (a web server, rsync, the dev server) finds the old site or the
 new one, and a build killed at any moment needs no recovery step. The two trees share
 every unchanged file as a hard link, so a one-article change writes a few files and a link.
+Beside them, `.site.trees/pool` holds the files a tree owned until links replaced them, for
+the next build that writes those pages to write into (build/write.py, `_Room.reuse`).
 
 Broadsheet owns the link and the trees folder (its `state.json` says so, and records which
 tree lags the live one by what): a build replaces only what it made. A folder that holds

@@ -51,20 +51,25 @@ def test_the_files_the_last_build_changed_and_this_one_keeps_are_unlinked_by_thr
 ):
     """An unlink that frees a file's blocks may wait on the disk's journal: after a template
     edit, a body edit links the live tree's pages where the tree it writes still holds the
-    build before's, and those are unlinked together by several threads, not one after
-    another here."""
+    build before's, and those are set aside into the pool (or unlinked) together by several
+    threads, not one after another here."""
     out = tmp_path / "out"
     for footer in ("First footer", "Second footer"):
         assert run_cli("build", "--site", site_of(make_site, footer), "--output", out).code == 0
-    unlinked: list[tuple[str, bool]] = []  # the files that were there, and whether this thread unlinked them
-    unlink = os.unlink
+    unlinked: list[tuple[str, bool]] = []  # the files that were there, and whether this thread moved them
+    unlink, replace = os.unlink, os.replace
 
     def spied(path, **keywords):
         unlink(path, **keywords)
         unlinked.append((str(path), threading.current_thread() is threading.main_thread()))
 
+    def spied_replace(path, target, **keywords):
+        replace(path, target, **keywords)
+        unlinked.append((str(path), threading.current_thread() is threading.main_thread()))
+
     monkeypatch.setattr(write, "UNLINKERS", 1)  # threads from 8 files on
     monkeypatch.setattr(os, "unlink", spied)
+    monkeypatch.setattr(os, "replace", spied_replace)
     site = site_of(make_site, "Second footer", alpha="Another body.")
     assert run_cli("build", "--site", site, "--output", out).code == 0
     pages = [here for path, here in unlinked if path.endswith(".html")]
