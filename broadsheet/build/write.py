@@ -270,6 +270,8 @@ class OutputWriter:
             return
         self.layout.trees.mkdir(parents=True, exist_ok=True)
         _wait_for_writers(self.layout)  # a killed build's workers may still be finishing their pages
+        if self.pool is not None:
+            _no_link_at(self.pool)
         state = read_state(self.layout)
         write_state(self.layout, TreeState(self.live))  # a kill from here on: compare in full next time
         self.live_names = (
@@ -340,7 +342,8 @@ class OutputWriter:
 
     def _link_back(self, stale: list[str]) -> None:
         """The target's copies of files the last build changed, which this one does not
-        write, replaced by links to the live tree's (or removed, where it has none)."""
+        write, replaced by links to the live tree's (or removed, where it has none); those
+        of the target's own set aside into the pool rather than unlinked."""
         # at once: one after another, each may wait on the disk; the target's own files set aside
         _unlink_all(self.folder, stale, _set_aside(self.pool) if self.pool is not None else None)
         if stale:  # none in a first build, which has no live tree to link from
@@ -782,7 +785,8 @@ NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTS
 
 
 def _unlink_all(root: Path, paths: Iterable[str], aside: Callable[[str, str], bool] | None = None) -> None:
-    """The files at these paths gone, if files, by several threads at once: whether written
+    """The files at these paths gone (or moved away by `aside`, where it says it did), if
+    files, by several threads at once: whether written
     again or linked from the live tree, each is unlinked first, and an unlink that frees a
     file's blocks can wait for the file system's journal (with online discard, 1 ms and
     more each: 18 s for 14,739 pages one after another, 1 s from eight threads, whose
@@ -826,6 +830,14 @@ def _unlink_all(root: Path, paths: Iterable[str], aside: Callable[[str, str], bo
 UNLINKERS = 8  # threads: they mostly wait on the disk, not on the CPU
 
 POOL = "pool"  # in the trees folder: the target's own files set aside, to be written again (`_Room.reuse`)
+
+
+def _no_link_at(pool: str) -> None:
+    """The pool a folder of the trees folder's own: a symlink there (or a file) is removed,
+    never followed, so no file outside the output is moved in or out."""
+    with suppress(FileNotFoundError):
+        if not stat.S_ISDIR(os.lstat(pool).st_mode):
+            os.unlink(pool)
 
 
 def _set_aside(pool: str) -> Callable[[str, str], bool]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -240,13 +241,32 @@ def test_a_page_removed_leaves_nothing_in_the_pool(session, tmp_path):
     site, live, _ = session
     (site / FOOTER).write_text("<footer><p>Footer E</p></footer>\n")
     assert live.rebuild({FOOTER}).ok
-    before = set(files(trees(site)[0]))
+    before, pooled = set(files(trees(site)[0])), set(pool_files(site))
     (site / EDITED).unlink()
     assert live.rebuild({EDITED}).ok
     gone = before - set(files(trees(site)[0]))
-    assert gone and gone & set(before)
+    assert gone & pooled  # the pool held pages of the article removed
     (site / FOOTER).write_text("<footer><p>Footer F</p></footer>\n")
     assert live.rebuild({FOOTER}).ok
     assert not gone & set(pool_files(site))
     assert set(pool_files(site)) <= set(files(trees(site)[0]))
+    assert same_as_clean(site, tmp_path, "clean")
+
+
+@pytest.mark.skipif(not write.NO_FOLLOW, reason="files are rewritten in place only with O_NOFOLLOW")
+def test_a_symlink_where_the_pool_goes_is_never_followed(session, tmp_path):
+    """A link at `.site.trees/pool` to a folder elsewhere: no file of that folder is moved
+    into the output or written over, and none of the output's is moved there."""
+    site, live, _ = session
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "2025/06/10").mkdir(parents=True)
+    (elsewhere / "index.html").write_text("someone else's page")
+    mine = {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()}
+    pool = Layout(site / "site").trees / write.POOL
+    shutil.rmtree(pool, ignore_errors=True)
+    pool.symlink_to(elsewhere, target_is_directory=True)
+    for n in range(2):
+        (site / FOOTER).write_text(f"<footer><p>Footer link {n}</p></footer>\n")
+        assert live.rebuild({FOOTER}).ok
+    assert {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()} == mine
     assert same_as_clean(site, tmp_path, "clean")
