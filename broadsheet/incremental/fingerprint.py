@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import operator
 import pickle
 from collections.abc import Callable
@@ -108,8 +109,7 @@ class ContextHasher:
         return digest
 
     def digest(self, value: Any) -> bytes:
-        data = pickle.dumps(self._plain(value), protocol=PROTOCOL)
-        return hashlib.blake2b(data, digest_size=16).digest()
+        return digest_of(self._plain(value))
 
     def record_digest(self, value: Any) -> bytes:
         """A digest of a record (a dataclass) as it stands within other values: its own,
@@ -276,8 +276,18 @@ def _same_items(new: Any, old: Any) -> bool:
 
 
 def digest_of(plain: Any) -> bytes:
-    """The digest of plain data (strings, numbers, bytes, tuples of them)."""
-    return hashlib.blake2b(pickle.dumps(plain, protocol=PROTOCOL), digest_size=16).digest()
+    """The digest of plain data (strings, numbers, bytes, tuples of them): the same for
+    equal data in every process, however its objects are shared. pickle.dumps writes an
+    object met twice as a reference to the first (its memo), so a title two fields hold
+    as one string gave other bytes than two equal strings, as another process (or one
+    whose caches had handed out the same string before) may hold them: the page's
+    fingerprint, or a stored card's, did not match. Fast mode keeps no memo (plain data
+    holds no cycle)."""
+    file = io.BytesIO()
+    pickler = pickle.Pickler(file, protocol=PROTOCOL)
+    pickler.fast = True
+    pickler.dump(plain)
+    return hashlib.blake2b(file.getbuffer(), digest_size=16).digest()
 
 
 PLAIN = (str, int, float, bool, bytes, type(None))

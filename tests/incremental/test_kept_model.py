@@ -235,3 +235,18 @@ def test_a_title_edit_in_a_story_remakes_the_editions_that_show_the_story_and_ke
     assert {ed.key: ed for ed in newer.editions}["2025-06-17"] is new_editions["2025-06-17"]
     _cards_hold_the_model_s_own(newer)
     clean_equals(site, tmp_path, "clean-2")
+
+
+def test_equal_data_has_one_digest_however_its_strings_are_shared():
+    """A title two fields hold as one string, and as two equal strings (as another process,
+    or one whose caches handed the same string out before, may hold it): one digest, or a
+    page's fingerprint, or a stored card's, does not match from one process to the next."""
+    title = "".join(["Flood ", "warning"])
+    twin = "".join(["Flood warn", "ing"])
+    assert title == twin and title is not twin
+    shared = {"title": title, "heading": title, "record": Record(title)}
+    apart = {"title": title, "heading": twin, "record": Record(twin)}
+    assert ContextHasher().digest(shared) == ContextHasher().digest(apart)
+    assert ContextHasher().record_digest(Holder((Record(title), Record(title)))) == ContextHasher().record_digest(
+        Holder((Record(title), Record(twin)))
+    )
