@@ -107,9 +107,7 @@ def build(
             skip, advance = rebuild.page_skipper(env, every_page), progress.step("render", len(every_page))
             carried = rebuild.carried(every_page) if skip is not None else set()  # known as they are, in one go
             writer.keep(carried)
-            cards = rebuild.carried_cards(
-                env, (settings, static.fingerprints, pictures.info), _card_anchors(site_model, common)
-            )
+            cards = rebuild.carried_cards(env, (settings, static.fingerprints, pictures.info), card_anchors(site_model))
             rendered = render.render_pages(
                 every_page, env, request.site_dir, common, skip, advance, finisher.put, recipe,
                 write.handing_over(writer, finisher.contexts), writer.told, carried, cards,
@@ -226,13 +224,13 @@ def _environment(
     return render.environment(site_dir, settings, fingerprints, template_helpers.helpers(settings, pictures))
 
 
-def _card_anchors(site_model: model.SiteModel, common: Mapping[str, object]) -> list[object]:
+def card_anchors(site_model: model.SiteModel) -> list[object]:
     """What the theme's templates make cards of (render.Cards), for cards to be kept for
     from one serve build to the next: the entries, the editions' places in lists
-    (coverage.Card) and the sections the masthead shows. A card of anything else is
-    made once a build."""
+    (coverage.Card) and the sections the masthead shows (the pages' `common`). A card of
+    anything else is made once a build."""
     places = (card for edition in site_model.editions for card in edition.cards)
-    return [*site_model.entries, *places, common["sections"]]
+    return [*site_model.entries, *places, site_model.taxonomies["sections"].terms]
 
 
 def _generated_files(

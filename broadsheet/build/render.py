@@ -159,7 +159,7 @@ class _LastingCards:
         named = self._named(macro)
         if named is None:
             return None
-        arguments = _plain_key(args, kwargs)
+        arguments = plain_key(args, kwargs)
         return None if arguments is None else (*named, place, arguments)
 
     def _named(self, macro: Callable) -> tuple[str, str] | None:
@@ -185,7 +185,7 @@ class _LastingCards:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-def _plain_key(args: tuple, kwargs: dict[str, Any]) -> tuple | None:
+def plain_key(args: tuple, kwargs: dict[str, Any]) -> tuple | None:
     """The arguments with their types, so that an argument True and an argument 1, equal in
     Python, are not the same card; None unless each is a plain scalar (a string, number,
     None): nothing else is compared by value from one build to the next."""

@@ -157,7 +157,7 @@ REST: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _unpacker(file: BinaryIO, size: int) -> msgpack.Unpacker:
+def unpacker(file: BinaryIO, size: int) -> msgpack.Unpacker:
     # Without an ext_hook nothing but plain values can come out; the limits keep a forged
     # length from making it allocate more than the file could hold.
     return msgpack.Unpacker(
@@ -171,7 +171,7 @@ def _unpacker(file: BinaryIO, size: int) -> msgpack.Unpacker:
 
 
 @contextmanager
-def _unpacking() -> Iterator[None]:
+def unpacking(what: str = "build cache file") -> Iterator[None]:
     """msgpack's complaints as the one kind of error a cache that cannot be used raises."""
     try:
         yield
@@ -180,13 +180,13 @@ def _unpacking() -> Iterator[None]:
     except (ValueError, msgpack.UnpackException) as exc:
         if isinstance(exc, codec.Unreadable):
             raise
-        raise codec.Unreadable("not a build cache file") from None
+        raise codec.Unreadable(f"not a {what}") from None
 
 
 def _read_head(file: BinaryIO, output: Path) -> tuple[BuildState, msgpack.Unpacker, int]:
     size = os.fstat(file.fileno()).st_size
-    reader = _unpacker(file, size)
-    with _unpacking():
+    reader = unpacker(file, size)
+    with unpacking():
         _check_label(reader.unpack(), output)
         state = BuildState(**{name: decode(reader.unpack()) for name, decode in HEAD.items()})
     return state, reader, size
@@ -205,7 +205,7 @@ def _read_rest(
     `spans`: filled with where each parsed article's key and value lie in the file;
     `texts`: the file again, for the articles' texts to be passed over and read from
     there when first asked for (codec.LazyTexts), else they are read now."""
-    with _unpacking():
+    with unpacking():
         for name, decode in REST.items():
             setattr(state, name, decode(reader.unpack()))
         named, stay = codec.decode_templates(reader.unpack())
@@ -300,7 +300,7 @@ class _Rest:
                 # Texts left in the file hold it open till the process ends: not on Windows,
                 # where a file held open cannot be replaced (the save at the build's end)
                 texts = codec.TextSource(os.dup(file.fileno()), str(self.path)) if os.name != "nt" else None
-                _read_rest(_unpacker(file, st.st_size), state, st.st_size, self.output, self.start, spans, texts)
+                _read_rest(unpacker(file, st.st_size), state, st.st_size, self.output, self.start, spans, texts)
         except Exception as exc:  # as load(): the build goes on from scratch (what it read so far is dropped)
             state.fingerprints, state.produced, state.parsed, state.memo = {}, {}, {}, Memo()
             state.search_keys, state.stored_grouping = (), None
@@ -429,22 +429,34 @@ def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
     written is left behind."""
     state.read_rest()  # what a lazy load left unread is carried over, not dropped
     path = cache_file(site_dir, output)
+    try:
+        write_atomically(path, lambda file: _write(file, output, state))
+        state.spans = None  # of the file just replaced
+    except codec.TextsLost as exc:  # an article's texts, unread so far, now unreadable
+        return f"the last build cache changed while it was read ({exc})"
+    except (OSError, TypeError, ValueError, OverflowError) as exc:
+        return unsaved_reason(exc, path)
+    return None
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """`write` into a new file beside `path`, renamed over it once complete; raised
+    through (Ctrl-C too) with nothing half written left behind."""
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
             temporary = f.name
-            _write(f, output, state)
+            write(f)
         os.replace(temporary, path)
-        state.spans = None  # of the file just replaced
-    except BaseException as exc:  # Ctrl-C too: no half-written file left behind
+    except BaseException:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, codec.TextsLost):  # an article's texts, unread so far, now unreadable
-            return f"the last build cache changed while it was read ({exc})"
-        if not isinstance(exc, (OSError, TypeError, ValueError, OverflowError)):
-            raise
-        if not isinstance(exc, OSError):  # a value with no plain-data spelling: a bug, but only of a short cut
-            return f"cannot store {type(exc).__name__}: {exc}"
-        return f"{exc.strerror or exc} ({exc.filename or path.parent})"
-    return None
+        raise
+
+
+def unsaved_reason(exc: Exception, path: Path) -> str:
+    """Why a short cut's file was not saved, in a few words."""
+    if not isinstance(exc, OSError):  # a value with no plain-data spelling: a bug, but only of a short cut
+        return f"cannot store {type(exc).__name__}: {exc}"
+    return f"{exc.strerror or exc} ({exc.filename or path.parent})"

@@ -13,16 +13,21 @@ A card is given again only while everything it was made from is as it was:
 - its entry, the very object (serve's model takes over unchanged entries by identity; a
   changed one is a new object), which the store keeps alive, so no other object takes its
   id; an entry changed in place (a body edit's short cut) drops every card (`forget`);
-- its other arguments, plain values compared with their types (render._plain_key).
+- its other arguments, plain values compared with their types (render.plain_key).
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from broadsheet.build.render import CarriedCards, LastingKey
+
+# A card as the next session finds it (stored_cards.py), filed under its anchor's digest:
+# (template, macro, arguments as render.plain_key gives them, HTML as UTF-8)
+StoredCard = tuple[str, str, tuple, bytes]
 
 
 class KeptCards:
@@ -42,10 +47,57 @@ class KeptCards:
         self._given: dict[LastingKey, bytes] | None = None
         self._anchors: list[object] = []
         self._of: set[str] = set()
+        self.unsaved = False  # cards made since they were stored or restored (stored_cards.py)
+        self.restored = 0  # cards the warm-up took from the stored ones
 
     def forget(self) -> None:
         self.templates, self.cards, self.given, self._shared = {}, {}, 0, {}
         self._given, self._anchors, self._of = None, [], set()
+
+    def stored(self, digest_of: Callable[[object], bytes]) -> list[tuple[str, str, bytes, tuple, bytes]]:
+        """Every card as another session may take it: (template, macro, its anchor's
+        digest, arguments, HTML), `digest_of` giving an anchor's (one call per anchor)."""
+        digests: dict[int, bytes] = {}
+        cards = []
+        for (template, macro, anchor, arguments), (entry, html) in self.cards.items():
+            digest = digests.get(anchor)
+            if digest is None:
+                digest = digests[anchor] = digest_of(entry)
+            cards.append((template, macro, digest, arguments, html))
+        return cards
+
+    def restore(
+        self,
+        site: bytes,
+        templates: dict[str, bytes],
+        cards: dict[bytes, list[StoredCard]],
+        anchors: list[object],
+        digest_of: Callable[[object], bytes],
+    ) -> int:
+        """Cards an earlier session stored, each given to the anchor of this model with the
+        digest it was stored under; how many. Into a session with no card of its own, or
+        whose own (the few pages its start rendered) were made with the same site-wide
+        values: a card of its own stays, and a stored one of a template whose digest is
+        not the one its own were made under is left out. The next build's for_build checks
+        the site-wide digest and the templates' as ever."""
+        if not cards:
+            return 0
+        if not self.cards:
+            self.forget()
+            self.site = site
+        elif site != self.site:
+            return 0
+        usable = {name for name, digest in templates.items() if self.templates.setdefault(name, digest) == digest}
+        shared, added = self._shared.setdefault, 0
+        for anchor in anchors:
+            for template, macro, arguments, html in cards.get(digest_of(anchor), ()):
+                key = (shared(template, template), shared(macro, macro), id(anchor), shared(arguments, arguments))
+                if template in usable and key not in self.cards:
+                    self.cards[key] = (anchor, html)
+                    added += 1
+        self._given = None  # the next build looks at every card
+        self.restored = added
+        return added
 
     def for_build(self, site: bytes, templates: dict[str, bytes], anchors: list[object]) -> CarriedCards:
         """The cards a build may give again, its `anchors` being the objects cards are kept
@@ -81,6 +133,7 @@ class KeptCards:
             # _given too, in effect: its template is not among the next build's same ones)
             self.cards = {key: card for key, card in self.cards.items() if key[0] in steady}
         shared = self._shared.setdefault
+        self.unsaved |= bool(carried.made)
         for (template, macro, place, arguments), html in carried.made.items():
             if template in steady:
                 entry = carried.anchors[place]

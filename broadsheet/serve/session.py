@@ -11,7 +11,7 @@ from typing import TextIO
 
 from broadsheet.build import output_folder, pipeline, write
 from broadsheet.build.request import BuildReport, BuildRequest
-from broadsheet.incremental import body_edits, cache
+from broadsheet.incremental import body_edits, cache, stored_cards
 from broadsheet.incremental.state import BuildState
 from broadsheet.problems import Problem, errors, print_problems
 
@@ -84,13 +84,18 @@ class LiveSite:
         would give the output stamps no save records)."""
         with self._lock:
             self._closed |= last
-            if not (self._learned and self._whole):
+            if not ((self._learned or self.state.memo.cards.unsaved) and self._whole):
                 return
             request = self.request
             with output_folder.output_lock(request.output_dir, wait=0) as busy:
                 if busy is not None:
                     return
                 unsaved = cache.save(request.site_dir, request.output_dir, self.state)
+                cards = self.state.memo.cards
+                if not unsaved and cards.unsaved:
+                    unsaved = stored_cards.save(
+                        request.site_dir, request.output_dir, cards, self.state.memo.hasher.record_digest
+                    )
             if unsaved:
                 print(f"warning: the build cache was not saved: {unsaved}", file=self.out)
             self._learned = False
@@ -172,7 +177,30 @@ class LiveSite:
             self._learned |= report.ok and self.state.learned(before, report)
             if report.ok and (self._spare_due or _wrote_many(report)):
                 self._level_spare()
+            if report.ok:
+                self._restore_cards()
             self._whole = True
+
+    def _restore_cards(self) -> None:
+        """The story cards the last session of this output stored, for the first template
+        edit to give rather than make (stored_cards.py), once the model is made: each to
+        the record of this model with the digest it was stored under (beside those the
+        start made, if it rendered pages)."""
+        kept = self.state.plan
+        if kept is None:
+            return
+        stored, note = stored_cards.load(self.request.site_dir, self.request.output_dir)
+        if note:
+            print(f"note: {note}", file=self.out)
+        if stored is None:
+            return
+        anchors = pipeline.card_anchors(kept.plan.model)
+        try:
+            self.state.memo.cards.restore(
+                stored.site, stored.templates, stored.cards, anchors, self.state.memo.hasher.record_digest
+            )
+        except cache.TextsLost:  # an entry's texts unreadable now (a build replaced the cache): made anew
+            self.state.memo.cards.forget()
 
     def _output_touched(self) -> bool:
         """Whether anyone but us changed the output. A build told what changed trusts its

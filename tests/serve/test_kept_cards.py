@@ -1,8 +1,10 @@
 """A serve session keeps the story cards its render workers made (render.Cards, kept in
-incremental/kept_cards.py) and gives them to the next build's workers, but only while
-everything a card is made from is as it was: after each kind of edit below, the session's
-output is byte for byte a clean build of the same files. Real folders, the real session
-and server (so the pages travel to forkserver workers, as in `serve`), real processes."""
+incremental/kept_cards.py) and gives them to the next build's workers, and leaves them to
+the next session of the output (incremental/stored_cards.py), but only while everything
+a card is made from is as it was: after each kind of edit below, within a session or
+between two, the session's output is byte for byte a clean build of the same files. Real
+folders, the real session and server (so the pages travel to forkserver workers, as in
+`serve`), real processes."""
 
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+import broadsheet
 from broadsheet import theme
 from broadsheet.build import render
 from broadsheet.build.request import BuildRequest
+from broadsheet.incremental import stored_cards
+from broadsheet.incremental.kept_cards import KeptCards
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
 
@@ -58,6 +63,16 @@ class Session:
         report = self.live.rebuild({rel})
         assert report.ok, report.problems
         return self.live.state.memo.cards.given
+
+    def restart(self) -> str:
+        """Stop the session as `serve` does (its last save), start another on the same
+        output as `serve` does (the build cache answers, then the warm-up); what it printed."""
+        self.live.save_cache(last=True)
+        out = io.StringIO()
+        self.live = LiveSite(BuildRequest(self.site), self.server, out=out)
+        assert self.live.rebuild().ok
+        self.live.warm()
+        return out.getvalue()
 
     def clean_equals(self, output: Path) -> dict[str, bytes]:
         """The session's output is byte for byte a clean build's (into `output`)."""
@@ -172,3 +187,161 @@ def test_an_edit_of_the_card_macros_template_keeps_only_the_cards_of_other_templ
     live = session({"templates/_macros.html": own_macros("<i>first</i>")})
     live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")
     assert live.save("templates/_macros.html", own_macros("<i>second</i>")) == 1  # the masthead's, of _masthead.html
+
+
+# --- cards left for the next session (incremental/stored_cards.py) ---------------------------
+
+
+def cards_file(live: Session) -> Path:
+    return stored_cards.path_of(live.site, live.site / "site")
+
+
+class Offline:
+    """A session's site edited while no session runs: EDITS' edits, the files alone."""
+
+    def __init__(self, live: Session) -> None:
+        self.site = live.site
+
+    def save(self, rel: str, text: str) -> int:
+        (self.site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (self.site / rel).write_text(text)
+        return 0
+
+
+def test_the_next_session_gives_the_cards_the_last_one_made(session, tmp_path):
+    live = session()  # its first build made the cards
+    live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")
+    assert not cards_file(live).exists(), "stored only when the session saves its cache"
+    printed = live.restart()
+    assert "Rebuilt (start): 0 of 69 pages rendered" in printed and "note" not in printed, printed
+    assert cards_file(live).exists()
+    assert live.live.state.memo.cards.cards, "the warm-up restored them"
+    given = live.save("templates/_footer.html", "<footer><p>Footer 2</p></footer>\n")
+    assert given > 40 * 3, "the new session's first template edit made the cards again"
+    served = live.clean_equals(tmp_path / "clean")
+    assert _contains(served, b"Footer 2") > 40
+
+
+def test_a_session_that_made_no_card_leaves_the_stored_ones_as_they_are(session):
+    live = session()
+    live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")
+    live.restart()
+    stored = cards_file(live).stat()
+    live.restart()  # nothing edited: no card made, none stored again
+    after = cards_file(live).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stored.st_ino, stored.st_mtime_ns)
+
+
+RESTORED = {"entry changed": True, "settings changed": False, "asset changed": False}
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_cards_stored_are_made_again_when_what_they_are_made_of_changed_between_sessions(session, tmp_path, kind):
+    files, edit, marker = EDITS[kind]
+    live = session(files)
+    live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")  # the cards are made
+    live.live.save_cache(last=True)
+    edit(Offline(live))  # while no session runs
+    live.restart()
+    # the stored cards still good, beside those the start made (it rendered the pages the
+    # edit changed); none where what every card shows changed (a setting, an asset's name)
+    restored = live.live.state.memo.cards.restored
+    if kind in RESTORED:  # (an edited card template: the start rendered every page and made them all)
+        assert (restored > 0) == RESTORED[kind], restored
+    assert live.save("templates/_footer.html", "<footer><p>Footer 2</p></footer>\n") > 40 * 3
+    served = live.clean_equals(tmp_path / "clean")
+    assert _contains(served, marker) > 1, "the edit shows on several pages"
+
+
+DAMAGE: dict[str, Callable[[bytes], bytes]] = {
+    "cut short": lambda data: data[: len(data) // 2],
+    "not MessagePack": lambda data: b"\xc1" * 64,
+    "empty": lambda data: b"",
+    "another version": lambda data: data.replace(broadsheet.__version__.encode(), b"0.0.0-other", 1),
+    # the last card's digest a byte short: the file's records are checked one by one
+    "a record damaged": lambda data: (lambda at: data[:at] + b"\xc4\x0f" + data[at + 2 :])(data.rindex(b"\xc4\x10")),
+}
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_a_damaged_cards_file_is_said_and_the_cards_made_again(session, tmp_path, kind):
+    live = session()
+    live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")
+    live.restart()
+    path = cards_file(live)
+    path.write_bytes(DAMAGE[kind](path.read_bytes()))
+    printed = live.restart()
+    notes = [line for line in printed.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and notes[0].startswith("note: story cards at ") and "not used" in notes[0], printed
+    assert "Traceback" not in printed
+    assert live.save("templates/_footer.html", "<footer><p>Footer 2</p></footer>\n") == 0  # made again
+    assert live.clean_equals(tmp_path / "clean")
+    live.restart()  # the next stop stores them whole again
+    assert live.live.state.memo.cards.cards
+    assert live.save("templates/_footer.html", "<footer><p>Footer 3</p></footer>\n") > 40 * 3
+
+
+def test_a_cards_file_of_another_output_is_not_used(session, tmp_path):
+    live = session()
+    live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")
+    live.restart()
+    other = stored_cards.path_of(live.site, tmp_path / "elsewhere")
+    other.parent.mkdir(parents=True)
+    other.write_bytes(cards_file(live).read_bytes())  # copied to where another output's would be
+    kept, note = stored_cards.load(live.site, tmp_path / "elsewhere")
+    assert kept is None and "made with output" in note
+
+
+def test_arguments_keep_their_types_and_an_int_no_file_holds_is_left_out(tmp_path):
+    """Cards stored and loaded by hand: True and 1 stay apart, and a card whose argument
+    is an int beyond MessagePack's range is not stored (the rest are)."""
+    kept = KeptCards()
+    kept.site, kept.templates = b"s" * 16, {"_macros.html": b"t" * 16}
+    anchor = object()
+    for arguments, html in (((True,), b"<b>true</b>"), ((1,), b"<b>one</b>"), ((1 << 70,), b"<b>huge</b>")):
+        key = render.plain_key(arguments, {"lazy": 2.5})
+        kept.cards[("_macros.html", "story", id(anchor), key)] = (anchor, html)
+    site = tmp_path / "site"
+    assert stored_cards.save(site, site / "site", kept, lambda record: b"d" * 16) is None
+    loaded, note = stored_cards.load(site, site / "site")
+    assert note is None
+    restored = KeptCards()
+    assert restored.restore(loaded.site, loaded.templates, loaded.cards, [anchor], lambda record: b"d" * 16) == 2
+    by_arguments = {key[3]: html for key, (_, html) in restored.cards.items()}
+    assert by_arguments == {
+        render.plain_key((True,), {"lazy": 2.5}): b"<b>true</b>",
+        render.plain_key((1,), {"lazy": 2.5}): b"<b>one</b>",
+    }
+    assert restored.site == b"s" * 16 and restored.templates == {"_macros.html": b"t" * 16}
+
+
+def test_stored_cards_join_a_sessions_own_only_when_made_with_the_same_site_wide_values():
+    """The start rendered some pages and made their cards: the stored ones join them, its
+    own staying, a stored card of a template whose digest is not its own's left out."""
+    anchors = [object(), object()]
+    stored = {
+        b"a" * 16: [("_macros.html", "story", ("x",), b"<stored a>"), ("_other.html", "tag", ("x",), b"<other a>")],
+        b"b" * 16: [("_macros.html", "story", ("x",), b"<stored b>")],
+    }
+    digests = dict(zip(map(id, anchors), (b"a" * 16, b"b" * 16), strict=True))
+
+    def session_with_own_card(site: bytes) -> KeptCards:
+        kept = KeptCards()
+        kept.site, kept.templates = site, {"_macros.html": b"m" * 16}
+        kept.cards[("_macros.html", "story", id(anchors[0]), ("x",))] = (anchors[0], b"<own a>")
+        return kept
+
+    kept = session_with_own_card(b"s" * 16)
+    templates = {"_macros.html": b"m" * 16, "_other.html": b"o" * 16}
+    assert kept.restore(b"s" * 16, templates, stored, anchors, lambda a: digests[id(a)]) == 2
+    assert {html for _, html in kept.cards.values()} == {b"<own a>", b"<other a>", b"<stored b>"}
+    assert kept.templates == templates
+
+    kept = session_with_own_card(b"s" * 16)  # its card template changed since they were stored
+    changed = {"_macros.html": b"M" * 16, "_other.html": b"o" * 16}
+    assert kept.restore(b"s" * 16, changed, stored, anchors, lambda a: digests[id(a)]) == 1
+    assert {html for _, html in kept.cards.values()} == {b"<own a>", b"<other a>"}
+
+    kept = session_with_own_card(b"t" * 16)  # other settings than the stored cards'
+    assert kept.restore(b"s" * 16, templates, stored, anchors, lambda a: digests[id(a)]) == 0
+    assert len(kept.cards) == 1
