@@ -138,12 +138,13 @@ def _note(path: Path, reason: str) -> str:
 # index's pieces lie in its file (restored, against the live output's file, only when a
 # build makes the index again: `_last_search_index`).
 FIELDS = (
-    "files", "settled_before", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping",
+    "files", "settled_before", "racy_reads", "stamps", "outcome", "fingerprints", "produced", "search keys", "grouping",
     "search index", "related", "templates", "parsed", "search documents",
 )  # fmt: skip
 HEAD: dict[str, Callable[[Any], Any]] = {  # each decoder checks its field and returns its own type
     "files": codec.decode_files,
     "settled_before": lambda v: codec.decode_int(v, "settled_before"),
+    "racy_reads": codec.decode_racy_reads,
     "stamps": codec.decode_stamps,
     "outcome": codec.decode_outcome,
 }
@@ -350,7 +351,10 @@ def _write(file: IO[bytes], output: Path, state: BuildState) -> None:
     # Tuples, bytes and maps of strings pack as they are; records go through the codec.
     # Written a value at a time: no copy of the whole cache is ever made in memory.
     packer = msgpack.Packer(use_bin_type=True)
-    head = (_label(output), state.files, state.settled_before, state.stamps, codec.encode_outcome(state.outcome))
+    head = (
+        _label(output), state.files, state.settled_before, state.racy_reads, state.stamps,
+        codec.encode_outcome(state.outcome),
+    )  # fmt: skip
     # the grouping a build made (with its articles' keys as saved below), else the one read
     grouping = groupings.stored(state.grouping, state.parsed) if state.grouping is not None else state.stored_grouping
     stored_search = codec.encode_search_index(state.stored_search)

@@ -556,6 +556,17 @@ def decode_files(v: Any) -> dict[str, tuple]:
     return files
 
 
+def decode_racy_reads(v: Any) -> dict[bytes, tuple[bytes, bytes]]:
+    """Input file -> (its stat line, a digest of its bytes) as the last build read it (inputs.read)."""
+    reads = _map(v, "racy_reads")
+    _check(
+        _all(bytes, reads)
+        and all(type(value) is tuple and len(value) == 2 and _all(bytes, value) for value in reads.values()),
+        "racy_reads",
+    )
+    return reads
+
+
 def decode_stamps(v: Any) -> dict[str, tuple[int, ...]]:
     stamps = _map(v, "stamps")
     _check(

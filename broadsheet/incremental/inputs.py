@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from broadsheet import theme
+from broadsheet.build import sitefiles
 from broadsheet.build.published import RECORD
 from broadsheet.build.request import Due
 from broadsheet.problems import Problem
@@ -46,20 +47,41 @@ class Outcome:
         )
 
 
+@dataclass(frozen=True)
+class Recent:
+    """A file among the inputs changed at or after a given moment (`digest`'s `since`)."""
+
+    name: bytes  # its path, as the file system spells it
+    line: bytes  # what the inputs' digest took of its stat
+    time: int  # its change time (ns): the later of its ctime and mtime
+    template: bool
+
+
+# Read digests of files racy for a build: file -> (its stat line, a digest of its bytes)
+Reads = dict[bytes, tuple[bytes, bytes]]
+READ_LIMIT = 64 << 20  # bytes: a racy file larger than this is not read, and stays racy
+
+
 def digest(
-    site_dir: Path, request_key: tuple, settings: object, parse_keys: Iterable[str], bundle_files: Iterable[Path]
-) -> tuple[bytes, int, tuple[bytes, int]]:
+    site_dir: Path,
+    request_key: tuple,
+    settings: object,
+    parse_keys: Iterable[str],
+    bundle_files: Iterable[Path],
+    since: int | None = None,
+) -> tuple[bytes, int, tuple[bytes, int], list[Recent]]:
     """A digest of every input, the newest change time (ns) among the files (a file
     changed after the last build began may have been read by it in the same clock tick
-    as the change, so a match then proves nothing: git's "racy clean" rule), and a digest
+    as the change, so a match then proves nothing: git's "racy clean" rule), a digest
     of every input but the templates (what a template edit leaves as it was) with the
-    newest change time among those files."""
+    newest change time among those files, and the files changed at or after `since`."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((request_key, settings)).encode())
     for key in parse_keys:
         h.update(key.encode())
     untemplated = h.copy()
     newest = newest_untemplated = 0
+    recent: list[Recent] = []
     folders = [
         (site_dir / "templates", True),
         (site_dir / "static", False),
@@ -73,16 +95,45 @@ def digest(
         except OSError:
             line = f"{path}\0missing\n".encode("utf-8", "surrogateescape")  # a name not UTF-8: the build reports it
         else:
-            newest = max(newest, st.st_ctime_ns, st.st_mtime_ns)
+            changed = max(st.st_ctime_ns, st.st_mtime_ns)
+            newest = max(newest, changed)
             line = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode(
                 "utf-8", "surrogateescape"
             )
+            if since is not None and changed >= since:
+                recent.append(Recent(os.fsencode(path), line, changed, template))
         h.update(line)
         if not template:
             untemplated.update(line)
             if st is not None:
                 newest_untemplated = max(newest_untemplated, st.st_ctime_ns, st.st_mtime_ns)
-    return h.digest(), newest, (untemplated.digest(), newest_untemplated)
+    return h.digest(), newest, (untemplated.digest(), newest_untemplated), recent
+
+
+def read(files: Iterable[Recent]) -> Reads:
+    """Each file's stat line with a digest of its bytes, read now: what a build that reads
+    them before anything else of it does (rebuild.nothing_to_do) may leave for the next to
+    prove that a racy file is what it read. Only regular files (a FIFO is never opened to
+    wait) up to READ_LIMIT; a file that cannot be read is left out, and so stays racy."""
+    reads: Reads = {}
+    for file in files:
+        try:
+            data = sitefiles.read_regular(Path(os.fsdecode(file.name)), READ_LIMIT)
+        except (OSError, sitefiles.TooLarge):
+            continue
+        reads[file.name] = (file.line, hashlib.blake2b(data, digest_size=16).digest())
+    return reads
+
+
+def unsettled(recent: Iterable[Recent], since: int, proven: Reads, reads: Reads) -> list[Recent]:
+    """The files changed at or after `since` (the last build's settled moment) that the
+    last build did not prove it read as they are: read by it (`proven`) with the stat line
+    and bytes they have now (`reads`)."""
+    return [
+        file
+        for file in recent
+        if file.time >= since and (file.name not in reads or proven.get(file.name) != reads[file.name])
+    ]
 
 
 def _files(folders: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:

@@ -295,12 +295,21 @@ class Rebuild:
         output = request.output_dir
         self._before = state.files  # key_all makes a new map
         self._keyed = article_files.key_all(sources, settings, state, self.changed)
-        self._inputs, newest, (self._untemplated, newest_untemplated) = _inputs_digest(
-            request, settings, sources, self._keyed
+        since = min(self.settled_before, state.settled_before)  # the last build's and this one's (key_all's)
+        self._inputs, newest, (self._untemplated, _), recent = _inputs_digest(
+            request, settings, sources, self._keyed, since
         )
-        self._racy = newest >= self.settled_before
+        # Files changed since the last build's settled moment: unless it read them as they
+        # are, it may have read them in the tick of a change its stamps do not show. Read
+        # now, before anything of this build reads them: the files in that build's proof,
+        # and those changed too recently for this build's stamps to prove anything (its proof).
+        proven = state.racy_reads
+        reads = inputs.read(f for f in recent if f.time >= state.settled_before or f.name in proven)
+        racy = inputs.unsettled(recent, self.settled_before, proven, reads)
+        state.racy_reads = {f.name: reads[f.name] for f in recent if f.time >= state.settled_before and f.name in reads}
+        self._racy = bool(racy)
         # as _racy, for the inputs but the templates (an edited template is newer than the last build)
-        self._racy_untemplated = newest_untemplated >= self.settled_before
+        self._racy_untemplated = any(not f.template for f in racy)
         # racy for the last build but settled for this one (key_all set its settled_before), with
         # the same inputs: saved, or every later build finds it racy again, makes the model and
         # all its fingerprints, learns nothing and saves nothing (a theme installed just before a build)
@@ -724,21 +733,21 @@ FRAME = 16  # bytes of an inputs digest that stand for everything but the articl
 
 
 def _inputs_digest(
-    request: BuildRequest, settings: Settings, sources: list[SourceFile], keyed: article_files.Keyed
-) -> tuple[bytes, int, tuple[bytes, int]]:
+    request: BuildRequest, settings: Settings, sources: list[SourceFile], keyed: article_files.Keyed, since: int
+) -> tuple[bytes, int, tuple[bytes, int], list[inputs.Recent]]:
     """A digest of every input in two parts: the first FRAME bytes for everything but the
     articles (settings, request, templates, static files, bundles), then the articles'
     cache keys; so that a build can tell that only articles changed. With the newest
     change time among the files, and a digest of every input but the templates (so that
     a build can tell that only templates changed) with the newest change time among
-    those files."""
+    those files, and the files changed at or after `since`."""
     bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
     request_key = (request.drafts, request.future, request.base_url, str(request.output_dir))
-    frame, newest, (untemplated, newest_untemplated) = inputs.digest(
-        request.site_dir, request_key, settings, [], bundle_files
+    frame, newest, (untemplated, newest_untemplated), recent = inputs.digest(
+        request.site_dir, request_key, settings, [], bundle_files, since
     )
     articles = _articles_digest(key for _, key in keyed.keys)
-    return frame + articles, newest, (untemplated + articles, newest_untemplated)
+    return frame + articles, newest, (untemplated + articles, newest_untemplated), recent
 
 
 def stories_digest(stories: Sequence[SiteStory]) -> bytes:

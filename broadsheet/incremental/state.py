@@ -51,6 +51,10 @@ class BuildState:
     # found the same bytes, and they are settled now: worth saving, or every later build
     # reads them again (not saved).
     settled_again: bool = False
+    # Inputs other than articles changed too recently for their stamps to prove anything to
+    # the next build, read by this one before it used them (inputs.read): the next build
+    # takes those still with the same stamp and bytes as settled (rebuild.nothing_to_do)
+    racy_reads: dict[bytes, tuple[bytes, bytes]] = field(default_factory=dict)
     memo: Memo = field(default_factory=Memo)  # feed items and search documents, by fingerprint
     produced: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # fingerprint -> generated files
     # The search documents' fingerprints in the index's order, with each one's article

@@ -22,6 +22,7 @@ from broadsheet import theme
 from broadsheet.build import pipeline
 from broadsheet.build.request import BuildRequest
 from broadsheet.incremental import cache, codec
+from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
 
@@ -322,3 +323,25 @@ def test_texts_the_cache_no_longer_has_give_a_build_from_scratch(site, tmp_path,
     assert failures and report.ok and not live.failing
     assert "changed since it was read" in out.getvalue() and "a bug in Broadsheet" not in out.getvalue()
     assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
+
+
+def test_after_a_session_that_ended_with_an_edit_the_next_start_has_nothing_to_do(site, tmp_path):
+    """The last edit of a session is always within the racy margin of its build: that
+    build reads the file before using it, so the next start (or `build`) can trust its
+    stamp and has nothing to do, rather than making the model and every fingerprint again
+    (1.7 s at 10,000 articles, nothing written)."""
+    assert run_cli("build", "--site", site).code == 0
+    time.sleep(SETTLE_NS / 1e9 + 0.2)  # the site's own files settled
+    footer = site / "templates/_footer.html"
+    footer.parent.mkdir(exist_ok=True)
+    with started(site) as live:
+        live.warm()
+        footer.write_text("<footer><p>Edited in the session</p></footer>\n")
+        assert live.rebuild({"templates/_footer.html"}).ok
+        live.save_cache(last=True)
+    time.sleep(SETTLE_NS / 1e9 + 0.2)
+    with started(site) as live:
+        state = live.state
+        assert state.unread is not None and state.parsed == {}, "the start had work to do"
+    assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
+    assert b"Edited in the session" in (site / "site/index.html").read_bytes()
