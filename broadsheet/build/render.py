@@ -117,9 +117,19 @@ class CarriedCards:
     anchors: list[object]
     kept: dict[LastingKey, bytes]
     made: dict[LastingKey, bytes] = field(default_factory=dict)
+    # where the workers' cards go instead of `made`, as they come (a command line's build
+    # stores them: incremental/stored_cards.Streamed)
+    sink: Callable[[list[tuple[LastingKey, bytes]]], None] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "made": {}}  # the workers' own, not this process's
+        return {**self.__dict__, "made": {}, "sink": None}  # the workers' own, not this process's
+
+    def arrived(self, made: list[tuple[LastingKey, bytes]]) -> None:
+        """Cards a worker made, for the caller."""
+        if self.sink is not None:
+            self.sink(made)
+        else:
+            self.made.update(made)
 
 
 class _LastingCards:
@@ -553,6 +563,8 @@ def _render_all(
     if travels:
         assert recipe is not None  # travels says so
         results = _travelled(job, recipe, chunks, workers, cards)
+    elif forks and cards is not None:
+        results = _forked_with_cards(job, chunks, workers, cards)
     else:
         results = pool.run(job.render, chunks, workers)
     # results first: zip then runs the pool to its end, which waits for the workers to exit,
@@ -561,6 +573,37 @@ def _render_all(
         yield from rendered
         if advance:
             advance(stop - start)
+
+
+def _forked_with_cards(
+    job: _RenderJob, chunks: list[tuple[int, int]], workers: int, cards: CarriedCards
+) -> Iterator[list[bytes | bool | Problem]]:
+    """pool.run(job.render) across forked workers that give the cards they inherit with
+    the job (`cards.kept`: no pickling, its anchors the very objects the pages hold) and
+    send back with each chunk the cards they made, put in `cards.made` for the caller."""
+    maker = job.env.globals.get("card")
+    if not isinstance(maker, Cards):  # a site's own `card` global: nothing to keep
+        yield from pool.run(job.render, chunks, workers)
+        return
+    maker.carry(job.env, cards)  # before the fork: each worker inherits it
+    try:
+        for rendered, made in pool.run(_CollectingJob(job), chunks, workers):
+            cards.arrived(made)
+            yield rendered
+    finally:
+        maker.forget()
+
+
+@dataclass
+class _CollectingJob:
+    """A forked worker's chunk: its pages, with the cards made for them since the last."""
+
+    job: _RenderJob
+
+    def __call__(self, bounds: tuple[int, int]) -> tuple[list[bytes | bool | Problem], list[tuple[LastingKey, bytes]]]:
+        rendered = self.job.render(bounds)
+        maker = self.job.env.globals.get("card")
+        return rendered, maker.made_since() if isinstance(maker, Cards) else []
 
 
 def _travelled(
@@ -584,7 +627,7 @@ def _travelled(
         if code != __file__ or paths != [page.path for page in job.pages[bounds[0] : bounds[1]]]:
             rendered = job.render(bounds)
         elif cards is not None:
-            cards.made.update(made)
+            cards.arrived(made)
         yield rendered
 
 

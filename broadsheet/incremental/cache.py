@@ -92,7 +92,7 @@ def load(site_dir: Path, output: Path, lazy: bool = False) -> tuple[BuildState, 
     build was made from), all a build with nothing to do needs; the rest is read when the
     build asks for it (BuildState.read_rest), and noted in `state.notes` if unusable."""
     path = cache_file(site_dir, output)
-    fresh = BuildState(image_copies=CopyCache(images_folder(site_dir)))
+    fresh = BuildState(image_copies=CopyCache(images_folder(site_dir)), store_cards=True)
     try:
         with open(path, "rb") as file, cycle_collector_paused():
             state, reader, size = _read_head(file, output)
@@ -104,7 +104,7 @@ def load(site_dir: Path, output: Path, lazy: bool = False) -> tuple[BuildState, 
         return fresh, None  # the first build: nothing to say
     except Exception as exc:
         return fresh, _why(path, exc)
-    state.image_copies = fresh.image_copies
+    state.image_copies, state.store_cards = fresh.image_copies, True
     return state, None
 
 
@@ -114,7 +114,8 @@ TextsLost = codec.TextsLost  # raised by a build that read an article's texts it
 def afresh(site_dir: Path, output: Path, lost: codec.TextsLost) -> tuple[BuildState, str]:
     """After a build stopped by TextsLost (it wrote nothing): a fresh state for the build
     to run again from scratch, and the one line that says why."""
-    return BuildState(image_copies=CopyCache(images_folder(site_dir))), _note(cache_file(site_dir, output), str(lost))
+    fresh = BuildState(image_copies=CopyCache(images_folder(site_dir)), store_cards=True)
+    return fresh, _note(cache_file(site_dir, output), str(lost))
 
 
 def _why(path: Path, exc: Exception) -> str:
@@ -446,17 +447,34 @@ def save(site_dir: Path, output: Path, state: BuildState) -> str | None:
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """`write` into a new file beside `path`, renamed over it once complete; raised
     through (Ctrl-C too) with nothing half written left behind."""
-    temporary = None
-    try:
+    with AtomicFile(path) as atomic:
+        write(atomic.file)
+        atomic.commit()
+
+
+class AtomicFile:
+    """A new file beside `path` (`file`), renamed over it by `commit`; removed when the
+    `with` block ends without a commit (an error, Ctrl-C)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
-            temporary = f.name
-            write(f)
-        os.replace(temporary, path)
-    except BaseException:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        raise
+        self.file = tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp")  # noqa: SIM115 (closed below)
+
+    def commit(self) -> None:
+        self.file.close()
+        os.replace(self.file.name, self.path)
+
+    def abort(self) -> None:
+        self.file.close()
+        Path(self.file.name).unlink(missing_ok=True)
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.file.closed or Path(self.file.name).exists():
+            self.abort()
 
 
 def unsaved_reason(exc: Exception, path: Path) -> str:

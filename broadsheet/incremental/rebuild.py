@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # named in annotations only: a build with nothing to do impor
     from broadsheet.incremental import body_edits
     from broadsheet.incremental.body_edits import Made
     from broadsheet.incremental.plans import KeptPlan, Plan
+    from broadsheet.incremental.stored_cards import Streamed
     from broadsheet.outputs.images import CopyCache
     from broadsheet.outputs.search import SearchIndex
     from broadsheet.problems import Problem
@@ -90,6 +91,7 @@ class Rebuild:
         self._intact: set[str] = set()
         self._reused: set[str] = set()  # kinds of whole files taken as they are on disk
         self._racy = True  # an input other than the articles changed in the last build's clock tick
+        self._streamed: Streamed | None = None  # a command line's cards as they are stored
         self._before: dict[str, tuple] | None = None  # the last build's article files, when looked at
         self._edited: dict[str, Article] = {}  # article file changed since the last build -> its last article
         self.only_bodies = False  # set by bodies_only(): this build makes only what a body shows in
@@ -125,10 +127,14 @@ class Rebuild:
 
     def close(self) -> None:
         """The end of the build (pipeline.build, before the output lock is let go): a look
-        at the output whose answer was never asked for is ended, its child not left behind."""
+        at the output whose answer was never asked for is ended, its child not left behind;
+        cards a render cut short was storing are not (no half-written file left behind)."""
         looking, self._looking = self._looking, None
         if looking is not None:
             looking.close()
+        streamed, self._streamed = self._streamed, None
+        if streamed is not None:
+            streamed.finish(False)
 
     @property
     def _hasher(self) -> ContextHasher:
@@ -202,21 +208,37 @@ class Rebuild:
     def carried_cards(self, env: jinja2.Environment, site_wide: Any, anchors: list[object]) -> CarriedCards | None:
         """The cards of a serve session's earlier builds that this one's render workers may
         give again (kept_cards.py), `site_wide` being what the template environment is
-        made from and `anchors` the objects cards are kept for; None outside serve (no card
-        outlives a command line's build) or when a template cannot be read."""
-        if not self.state.keep_last:
+        made from and `anchors` the objects cards are kept for; for a command line's build
+        that renders every page (no fingerprint of a last build) and keeps a build cache,
+        none, but the cards its workers make are stored for serve's next session
+        (keep_cards); None for any other (no card outlives it) or when a template cannot
+        be read."""
+        if not (self.state.keep_last or (self.state.store_cards and not self.state.fingerprints)):
             return None
         digests = self._every_template_digest(env)
         if digests is None:
             self.state.memo.cards.forget()
             return None
         self._card_templates = digests
+        if not self.state.keep_last:  # the command line's cold build: stored as they come
+            from broadsheet.build.render import CarriedCards
+            from broadsheet.incremental import stored_cards  # here: it imports the render (Jinja)
+
+            request, site = self.request, self._hasher.digest(site_wide)
+            self._streamed = stored_cards.Streamed(
+                request.site_dir, request.output_dir, site, digests, anchors, self._hasher.record_digest
+            )
+            return CarriedCards(anchors, {}, sink=self._streamed)
         return self.state.memo.cards.for_build(self._hasher.digest(site_wide), digests, anchors)
 
     def keep_cards(self, env: jinja2.Environment, carried: CarriedCards | None) -> None:
         """After the render: keep the cards its workers made, for the next build."""
         if carried is not None:
             after = self._every_template_digest(env)
+            if self._streamed is not None:  # stored only if no template changed during the render
+                self._streamed.finish(after == self._card_templates)
+                self._streamed = None
+                return
             self.state.memo.cards.take(carried, self._card_templates, after or {})
 
     def _every_template_digest(self, env: jinja2.Environment) -> dict[str, bytes] | None:

@@ -64,6 +64,9 @@ class BuildState:
     unscanned: bool = False  # a build stopped before its scan: what changed meanwhile is not known
     outcome: Outcome | None = None  # what the last successful build was made from
     keep_last: bool = False  # keep a snapshot of each build for edits of bodies alone (serve does)
+    # the state of a build cache (cache.load): a command line's build that renders every page
+    # stores the story cards its workers make there, for serve's next session (stored_cards.py)
+    store_cards: bool = False
     last: tuple[BuildRequest, Snapshot] | None = None
     plan: KeptPlan | None = None  # serve's last build's plan, for a build in which only templates changed
     image_copies: CopyCache = field(default_factory=CopyCache)  # resized bundle images

@@ -24,12 +24,13 @@ left to the next save to replace.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import msgpack
 
@@ -41,7 +42,7 @@ from broadsheet.problems import display_path
 
 FILE = "cards.msgpack"
 MAGIC = "broadsheet story cards"
-FORMAT = 1
+FORMAT = 2
 DIGEST_SIZE = 16  # fingerprint.digest_of's
 _INT_RANGE = (-(1 << 63), (1 << 64) - 1)  # what MessagePack holds
 
@@ -66,13 +67,90 @@ def save(site_dir: Path, output: Path, kept: KeptCards, digest_of: Callable[[obj
     path = path_of(site_dir, output)
     try:
         cards = kept.stored(digest_of)
-        cache.write_atomically(path, lambda file: _write(file, output, kept, cards))
+        with Writer(site_dir, output, kept.site, kept.templates) as writer:
+            for card in cards:
+                writer.put(*card)
+            writer.commit()
     except codec.TextsLost as exc:  # an entry's texts, digested here first, unreadable now
         return f"the story cards were not stored ({exc})"
     except (OSError, TypeError, ValueError, OverflowError) as exc:
         return cache.unsaved_reason(exc, path)
     kept.unsaved = False
     return None
+
+
+class Writer:
+    """A cards file written a card at a time (none need be held in memory), made the
+    stored one by `commit`; removed when the `with` block ends without it."""
+
+    def __init__(self, site_dir: Path, output: Path, site: bytes, templates: dict[str, bytes]) -> None:
+        self._atomic = cache.AtomicFile(path_of(site_dir, output))
+        self._pack = msgpack.Packer(use_bin_type=True).pack
+        for value in (_label(output), site, templates):
+            self._atomic.file.write(self._pack(value))
+
+    def put(self, template: str, macro: str, digest: bytes, arguments: tuple, html: bytes) -> None:
+        if _packable(arguments):
+            named = arguments[2] if len(arguments) == 4 else ()
+            self._atomic.file.write(self._pack((template, macro, digest, arguments[0], named, html)))
+
+    def commit(self) -> None:
+        self._atomic.file.write(self._pack(None))  # the end: a file without it was cut short
+        self._atomic.commit()
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._atomic.__exit__(*exc_info)
+
+
+class Streamed:
+    """The cards a command line's build makes, stored as its workers send them back
+    (render.CarriedCards.sink), so its process never holds them all (its peak memory):
+    for serve's next session, which would otherwise make them at its first template edit.
+    Each card named by its anchor's digest, worked out once an anchor. A failure to
+    write (a full disk) stores none and is no failure of the build."""
+
+    def __init__(
+        self,
+        site_dir: Path,
+        output: Path,
+        site: bytes,
+        templates: dict[str, bytes],
+        anchors: list[object],
+        digest_of: Callable[[object], bytes],
+    ) -> None:
+        self.anchors, self.digest_of = anchors, digest_of
+        self.digests: dict[int, bytes] = {}
+        self.writer: Writer | None = None
+        with contextlib.suppress(OSError):
+            self.writer = Writer(site_dir, output, site, templates)
+
+    def __call__(self, made: list[tuple[tuple[str, str, int, tuple], bytes]]) -> None:
+        writer = self.writer
+        if writer is None:
+            return
+        try:
+            for (template, macro, place, arguments), html in made:
+                digest = self.digests.get(place)
+                if digest is None:
+                    digest = self.digests[place] = self.digest_of(self.anchors[place])
+                writer.put(template, macro, digest, arguments, html)
+        except BaseException as exc:  # none stored; Ctrl-C or a build stopped (TextsLost) goes on
+            self.finish(False)
+            if not isinstance(exc, (OSError, TypeError, ValueError, OverflowError)):
+                raise
+
+    def finish(self, keep: bool) -> None:
+        """Stored (`keep`: the templates the cards were made of unchanged since the render began), or removed."""
+        writer, self.writer = self.writer, None
+        if writer is None:
+            return
+        with writer:
+            if keep:
+                with contextlib.suppress(OSError):
+                    writer.commit()
 
 
 def load(site_dir: Path, output: Path) -> tuple[Stored | None, str | None]:
@@ -103,18 +181,6 @@ def _label(output: Path) -> dict[str, Any]:
 _LIBRARIES = {name: importlib.metadata.version(name) for name in ("jinja2", "markupsafe")}
 
 
-def _write(file: IO[bytes], output: Path, kept: KeptCards, cards: list[tuple[str, str, bytes, tuple, bytes]]) -> None:
-    packer = msgpack.Packer(use_bin_type=True)
-    file.write(packer.pack(_label(output)))
-    file.write(packer.pack(kept.site))
-    file.write(packer.pack(kept.templates))
-    packable = [card for card in cards if _packable(card[3])]
-    file.write(packer.pack(len(packable)))
-    for template, macro, digest, arguments, html in packable:
-        args, named = arguments[0], arguments[2] if len(arguments) == 4 else ()
-        file.write(packer.pack((template, macro, digest, args, named, html)))
-
-
 def _packable(arguments: tuple) -> bool:
     """Every int within MessagePack's range (the other scalars always are)."""
     values = [*arguments[0], *(value for _, value in (arguments[2] if len(arguments) == 4 else ()))]
@@ -133,13 +199,11 @@ def _read(reader: msgpack.Unpacker, output: Path) -> Stored:
     for name in ("format", "broadsheet", "jinja2", "markupsafe", "output"):
         if label.get(name) != expected[name]:
             raise Unusable(f"made with {name} {label.get(name)}")
-    site, templates, count = reader.unpack(), reader.unpack(), reader.unpack()
+    site, templates = reader.unpack(), reader.unpack()
     if not _digest(site) or type(templates) is not dict or not all(map(_named_digest, templates.items())):
         raise Unusable("damaged")
-    if type(count) is not int or count < 0:
-        raise Unusable("damaged")
     cards: dict[bytes, list[StoredCard]] = {}
-    for record in _records(reader, count):
+    for record in _records(reader):
         template, macro, digest, args, named, html = record
         arguments = plain_key(args, dict(named))
         if arguments is None:
@@ -148,9 +212,9 @@ def _read(reader: msgpack.Unpacker, output: Path) -> Stored:
     return Stored(site, templates, cards)
 
 
-def _records(reader: msgpack.Unpacker, count: int) -> Iterator[tuple]:
-    for _ in range(count):
-        record = reader.unpack()
+def _records(reader: msgpack.Unpacker) -> Iterator[tuple]:
+    """The cards up to the end mark (None): without it, the file was cut short."""
+    while (record := reader.unpack()) is not None:
         if not (
             type(record) is tuple
             and len(record) == 6

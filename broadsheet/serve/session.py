@@ -50,6 +50,9 @@ class LiveSite:
         self._lock = threading.Lock()  # one rebuild at a time
         self._spare_due = False  # the start's build wrote many files: the warm-up levels the spare tree
         self._closed = False  # the session's last save is made: no warm-up after it
+        # The warm-up has taken the cards the last session stored (_restore_cards): only then
+        # are the session's cards all there are to store (its start's alone would replace them)
+        self._cards_whole = False
 
     def rebuild(self, paths: set[str] | None = None) -> BuildReport:
         """Build, and tell the browser and the terminal how it went. Never raises: the
@@ -92,7 +95,7 @@ class LiveSite:
                     return
                 unsaved = cache.save(request.site_dir, request.output_dir, self.state)
                 cards = self.state.memo.cards
-                if not unsaved and cards.unsaved:
+                if not unsaved and cards.unsaved and self._cards_whole:
                     unsaved = stored_cards.save(
                         request.site_dir, request.output_dir, cards, self.state.memo.hasher.record_digest
                     )
@@ -192,15 +195,15 @@ class LiveSite:
         stored, note = stored_cards.load(self.request.site_dir, self.request.output_dir)
         if note:
             print(f"note: {note}", file=self.out)
-        if stored is None:
-            return
-        anchors = pipeline.card_anchors(kept.plan.model)
-        try:
-            self.state.memo.cards.restore(
-                stored.site, stored.templates, stored.cards, anchors, self.state.memo.hasher.record_digest
-            )
-        except cache.TextsLost:  # an entry's texts unreadable now (a build replaced the cache): made anew
-            self.state.memo.cards.forget()
+        if stored is not None:
+            anchors = pipeline.card_anchors(kept.plan.model)
+            try:
+                self.state.memo.cards.restore(
+                    stored.site, stored.templates, stored.cards, anchors, self.state.memo.hasher.record_digest
+                )
+            except cache.TextsLost:  # an entry's texts unreadable now (a build replaced the cache): made anew
+                self.state.memo.cards.forget()
+        self._cards_whole = True
 
     def _output_touched(self) -> bool:
         """Whether anyone but us changed the output. A build told what changed trusts its

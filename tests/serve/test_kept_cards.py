@@ -20,7 +20,7 @@ import broadsheet
 from broadsheet import theme
 from broadsheet.build import render
 from broadsheet.build.request import BuildRequest
-from broadsheet.incremental import stored_cards
+from broadsheet.incremental import cache, stored_cards
 from broadsheet.incremental.kept_cards import KeptCards
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
@@ -44,17 +44,22 @@ def own_macros(extra: str, head: str = "") -> str:
 class Session:
     """A serve session of a site of 40 stories, rendered by worker processes."""
 
-    def __init__(self, make_site, monkeypatch, files: dict[str, str]) -> None:
+    def __init__(self, make_site, monkeypatch, files: dict[str, str], built: tuple[str, ...] = ()) -> None:
+        """`built`: the site first built by `broadsheet build` with these options (before
+        any thread starts, so its workers are forked, as on the command line)."""
         monkeypatch.setattr(render, "PARALLEL_FROM", 10)
         monkeypatch.setattr(render, "CHUNK", 9)
         self.site = make_site({**stories(40, desks=3), **files}, SETTINGS)
         self.footer = self.site / "templates/_footer.html"
         self.footer.parent.mkdir(exist_ok=True)
         self.footer.write_text("<footer><p>Footer 0</p></footer>\n")
+        if built:
+            assert run_cli("build", "--site", self.site, *built[1:]).code == 0
         self.server = DevServer(self.site / "site", "/digest/", "127.0.0.1", 0)
         self.server.start()  # its thread: from here on the pages travel to forkserver workers
         self.live = LiveSite(BuildRequest(self.site), self.server, out=io.StringIO())
         assert self.live.rebuild().ok
+        self.live.warm()  # as serve does once serving
 
     def save(self, rel: str, text: str) -> int:
         """Write a file, rebuild as the watcher would; the cards the build was given."""
@@ -64,14 +69,17 @@ class Session:
         assert report.ok, report.problems
         return self.live.state.memo.cards.given
 
-    def restart(self) -> str:
+    def restart(self, warm: bool = True) -> str:
         """Stop the session as `serve` does (its last save), start another on the same
-        output as `serve` does (the build cache answers, then the warm-up); what it printed."""
+        output as `serve` does (its first build, the cache saved, then the warm-up); what
+        it printed."""
         self.live.save_cache(last=True)
         out = io.StringIO()
         self.live = LiveSite(BuildRequest(self.site), self.server, out=out)
         assert self.live.rebuild().ok
-        self.live.warm()
+        self.live.save_cache()
+        if warm:
+            self.live.warm()
         return out.getvalue()
 
     def clean_equals(self, output: Path) -> dict[str, bytes]:
@@ -91,8 +99,8 @@ class Session:
 def session(make_site, monkeypatch):
     made: list[Session] = []
 
-    def start(files: dict[str, str] | None = None) -> Session:
-        made.append(Session(make_site, monkeypatch, files or {}))
+    def start(files: dict[str, str] | None = None, built: tuple[str, ...] = ()) -> Session:
+        made.append(Session(make_site, monkeypatch, files or {}, built))
         return made[-1]
 
     yield start
@@ -345,3 +353,88 @@ def test_stored_cards_join_a_sessions_own_only_when_made_with_the_same_site_wide
     kept = session_with_own_card(b"t" * 16)  # other settings than the stored cards'
     assert kept.restore(b"s" * 16, templates, stored, anchors, lambda a: digests[id(a)]) == 0
     assert len(kept.cards) == 1
+
+
+@pytest.mark.parametrize("options", [(), ("--no-cache",)])
+def test_a_cold_build_leaves_its_cards_for_the_first_serve_session(session, tmp_path, options):
+    """`broadsheet build` of a site never built (no page fingerprints) stores the cards
+    its forked workers made, with the build cache (`--no-cache`: neither); the serve
+    session after it gives them at its first template edit."""
+    live = session(built=("build", *options))
+    assert cards_file(live).exists() == (not options)
+    if not options:  # (without a cache, serve's start renders every page and makes them)
+        assert live.live.state.memo.cards.restored == len(live.live.state.memo.cards.cards) > 40 * 3
+    assert live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n") > 40 * 3
+    assert live.clean_equals(tmp_path / "clean")
+
+
+def test_a_build_that_renders_some_pages_leaves_the_stored_cards_as_they_are(session):
+    live = session(built=("build",))
+    stored = cards_file(live).stat()
+    live.live.save_cache(last=True)
+    (live.site / "content/s1/a4.md").write_text(
+        (live.site / "content/s1/a4.md").read_text().replace("Story 4", "Retitled four")
+    )
+    assert run_cli("build", "--site", live.site).code == 0  # some pages, in forked workers: none stored
+    after = cards_file(live).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stored.st_ino, stored.st_mtime_ns)
+
+
+def stored_count(live: Session) -> int:
+    stored, note = stored_cards.load(live.site, live.site / "site")
+    assert stored is not None, note
+    return sum(map(len, stored.cards.values()))
+
+
+def test_the_save_after_a_start_that_made_some_cards_keeps_the_stored_ones(session, monkeypatch):
+    """serve saves its cache after its first build, before the warm-up has taken the
+    stored cards: the few cards that build made must not replace them."""
+    live = session()
+    live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")
+    live.restart()
+    every = stored_count(live)
+    retitled = (live.site / "content/s1/a4.md").read_text().replace("Story 4", "Retitled four")
+    (live.site / "content/s1/a4.md").write_text(retitled)  # while no session runs: the start renders some pages
+    monkeypatch.setattr(render, "PARALLEL_FROM", 2)  # its few pages rendered by workers too
+    live.restart(warm=False)
+    assert live.live.state.memo.cards.unsaved, "the start made cards"
+    assert stored_count(live) == every
+    live.live.warm()
+    live.live.save_cache(last=True)  # now the session's cards are all there are
+    assert stored_count(live) >= every - 10
+
+
+@pytest.mark.parametrize("end", ["kept", "a template changed during the render", "a build stopped"])
+def test_cards_stored_as_they_come_leave_one_whole_file_or_none(tmp_path, end):
+    """A command line's cards go to the file as its workers send them back (none held in
+    its process): stored whole at the end, or, when a template changed during the render
+    or the build stopped, nothing left behind (the last stored file as it was)."""
+    site, anchors = tmp_path / "site", [object(), object()]
+    folder = stored_cards.path_of(site, site / "site").parent
+    folder.mkdir(parents=True)
+    (folder / stored_cards.FILE).write_bytes(b"the last one")
+    lost = end == "a build stopped"
+
+    def digest_of(anchor: object) -> bytes:
+        if lost and anchor is anchors[1]:
+            raise cache.TextsLost("an article's texts are gone")
+        return bytes([anchors.index(anchor)]) * 16
+
+    streamed = stored_cards.Streamed(site, site / "site", b"s" * 16, {"_macros.html": b"m" * 16}, anchors, digest_of)
+    key = render.plain_key(("h2",), {})
+    streamed([(("_macros.html", "story", 0, key), b"<zero>")])
+    try:
+        streamed([(("_macros.html", "story", 1, key), b"<one>")])
+    except cache.TextsLost:
+        assert lost
+    streamed.finish(end == "kept")
+    names = [path.name for path in folder.iterdir()]
+    assert names == [stored_cards.FILE], names
+    if end == "kept":
+        stored, note = stored_cards.load(site, site / "site")
+        assert note is None and stored.cards == {
+            b"\0" * 16: [("_macros.html", "story", key, b"<zero>")],
+            b"\1" * 16: [("_macros.html", "story", key, b"<one>")],
+        }
+    else:
+        assert (folder / stored_cards.FILE).read_bytes() == b"the last one"
