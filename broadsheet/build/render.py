@@ -563,8 +563,8 @@ def _render_all(
     if travels:
         assert recipe is not None  # travels says so
         results = _travelled(job, recipe, chunks, workers, cards)
-    elif forks and cards is not None:
-        results = _forked_with_cards(job, chunks, workers, cards)
+    elif cards is not None and (forks or cards.sink is not None):
+        results = _with_cards(job, chunks, workers, cards)
     else:
         results = pool.run(job.render, chunks, workers)
     # results first: zip then runs the pool to its end, which waits for the workers to exit,
@@ -575,12 +575,13 @@ def _render_all(
             advance(stop - start)
 
 
-def _forked_with_cards(
+def _with_cards(
     job: _RenderJob, chunks: list[tuple[int, int]], workers: int, cards: CarriedCards
 ) -> Iterator[list[bytes | bool | Problem]]:
-    """pool.run(job.render) across forked workers that give the cards they inherit with
-    the job (`cards.kept`: no pickling, its anchors the very objects the pages hold) and
-    send back with each chunk the cards they made, put in `cards.made` for the caller."""
+    """pool.run(job.render), across forked workers (or here, for a command line's cards:
+    `cards.sink`) that give the cards they inherit with the job (`cards.kept`: no pickling,
+    its anchors the very objects the pages hold) and send back with each chunk the cards
+    they made, for the caller (`cards.arrived`)."""
     maker = job.env.globals.get("card")
     if not isinstance(maker, Cards):  # a site's own `card` global: nothing to keep
         yield from pool.run(job.render, chunks, workers)

@@ -123,6 +123,7 @@ class Streamed:
     ) -> None:
         self.anchors, self.digest_of = anchors, digest_of
         self.digests: dict[int, bytes] = {}
+        self.count = 0  # cards stored so far: none, and the last file stays (a build of few pages)
         self.writer: Writer | None = None
         with contextlib.suppress(OSError):
             self.writer = Writer(site_dir, output, site, templates)
@@ -137,6 +138,7 @@ class Streamed:
                 if digest is None:
                     digest = self.digests[place] = self.digest_of(self.anchors[place])
                 writer.put(template, macro, digest, arguments, html)
+                self.count += 1
         except BaseException as exc:  # none stored; Ctrl-C or a build stopped (TextsLost) goes on
             self.finish(False)
             if not isinstance(exc, (OSError, TypeError, ValueError, OverflowError)):
@@ -148,7 +150,7 @@ class Streamed:
         if writer is None:
             return
         with writer:
-            if keep:
+            if keep and self.count:
                 with contextlib.suppress(OSError):
                     writer.commit()
 
