@@ -12,6 +12,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 OUTSIDE = "symlink points outside the site folder (-> {target}); only files inside it are published (copy the file in instead)"
 NOT_REGULAR = "not a regular file (a pipe, a device or a socket); only regular files are read"
@@ -74,21 +75,28 @@ def is_regular(path: Path) -> bool:
 
 
 def read_regular(path: Path, limit: int | None = None) -> bytes:
-    """The bytes of a regular file, at most `limit` of them (TooLarge past it). Opened
-    without blocking (opening a FIFO waits for a writer), then checked on the open file
-    (no swap between a check and the open), so only a regular file is ever read."""
+    """The bytes of a regular file, at most `limit` of them (TooLarge past it), opened
+    as open_regular opens it, so only a regular file is ever read."""
+    with open_regular(path) as file:
+        data = file.read() if limit is None else file.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise TooLarge(path, limit)
+    return data
+
+
+def open_regular(path: Path | str) -> BinaryIO:
+    """A regular file opened for reading: opened without blocking (opening a FIFO waits
+    for a writer), then checked on the open file (no swap between a check and the open);
+    NotRegular for anything else."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotRegular(path)
         os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read() if limit is None else file.read(limit + 1)
-    finally:
+        return os.fdopen(fd, "rb")
+    except BaseException:
         os.close(fd)
-    if limit is not None and len(data) > limit:
-        raise TooLarge(path, limit)
-    return data
+        raise
 
 
 def walk_files(root: Path, site_dir: Path, skip) -> tuple[list[Path], list[tuple[str, str]]]:

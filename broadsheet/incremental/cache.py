@@ -31,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 import msgpack
 
 from broadsheet import __version__
+from broadsheet.build import sitefiles
 from broadsheet.build.collector import cycle_collector_paused
 from broadsheet.incremental import codec, groupings
 from broadsheet.incremental.fingerprint import Memo
@@ -94,7 +95,7 @@ def load(site_dir: Path, output: Path, lazy: bool = False) -> tuple[BuildState, 
     path = cache_file(site_dir, output)
     fresh = BuildState(image_copies=CopyCache(images_folder(site_dir)), store_cards=True)
     try:
-        with open(path, "rb") as file, cycle_collector_paused():
+        with sitefiles.open_regular(path) as file, cycle_collector_paused():
             state, reader, size = _read_head(file, output)
             if lazy:
                 state.unread = _Rest(path, output, _identity(os.fstat(file.fileno())), reader.tell())
@@ -293,7 +294,7 @@ class _Rest:
 
     def __call__(self, state: BuildState) -> str | None:
         try:
-            with open(self.path, "rb") as file, cycle_collector_paused():
+            with sitefiles.open_regular(self.path) as file, cycle_collector_paused():
                 st = os.fstat(file.fileno())
                 if _identity(st) != self.identity:
                     raise codec.Unreadable("replaced since it was read")
@@ -326,7 +327,7 @@ class Spans:
     def source(self) -> BinaryIO | None:
         """The file they were read from, when it is still the same; else None."""
         try:
-            file = open(self.path, "rb")  # noqa: SIM115 -- closed by _write, or here
+            file = sitefiles.open_regular(self.path)  # closed by _write, or here
         except OSError:
             return None
         if _identity(os.fstat(file.fileno())) != self.identity:

@@ -35,6 +35,7 @@ from typing import Any
 import msgpack
 
 from broadsheet import __version__
+from broadsheet.build import sitefiles
 from broadsheet.build.render import plain_key
 from broadsheet.incremental import cache, codec
 from broadsheet.incremental.kept_cards import KeptCards, StoredCard
@@ -160,7 +161,7 @@ def load(site_dir: Path, output: Path) -> tuple[Stored | None, str | None]:
     when a file is there and cannot be used."""
     path = path_of(site_dir, output)
     try:
-        with open(path, "rb") as file:
+        with sitefiles.open_regular(path) as file:  # never a FIFO's wait for a writer
             size = os.fstat(file.fileno()).st_size
             reader = cache.unpacker(file, size)
             with cache.unpacking("story cards file"):

@@ -5,6 +5,7 @@ import io
 import os
 import pickle
 import subprocess
+import sys
 import time
 
 import msgpack
@@ -573,3 +574,19 @@ def test_texts_are_read_where_the_system_has_no_pread_too(make_site, monkeypatch
     monkeypatch.delattr(os, "pread")
     assert [type(a) for a, _ in lazy.parsed.values()] == [codec._CachedArticle] * len(whole.parsed)
     assert lazy.parsed == whole.parsed
+
+
+def test_a_pipe_where_the_cache_is_is_noted_and_never_waited_on(make_site, tmp_path):
+    """Opening a FIFO waits for a writer: a pipe planted where the cache file goes is said
+    in one note, and the build goes on from scratch."""
+    site = make_site({"content/a.md": article("Alpha", "2025-06-19 10:00")})
+    assert run_cli("build", "--site", site).code == 0
+    path = cache.cache_file(site, site / "site")
+    path.unlink()
+    os.mkfifo(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "build", "--site", str(site)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("note: build cache at ") and "regular file" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

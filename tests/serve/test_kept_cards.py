@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -443,3 +444,20 @@ def test_cards_stored_as_they_come_leave_one_whole_file_or_none(tmp_path, end):
         }
     else:
         assert (folder / stored_cards.FILE).read_bytes() == b"the last one"
+
+
+def test_a_pipe_where_the_cards_go_is_noted_never_waited_on_and_replaced(session):
+    live = session()
+    live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")
+    live.restart()
+    cards_file(live).unlink()
+    os.mkfifo(cards_file(live))
+    printed: list[str] = []
+    restarting = threading.Thread(target=lambda: printed.append(live.restart()), daemon=True)
+    restarting.start()
+    restarting.join(60)
+    assert not restarting.is_alive(), "the warm-up waited on the pipe"
+    assert "note: story cards at " in printed[0] and "regular file" in printed[0], printed
+    live.save("templates/_footer.html", "<footer><p>Footer 2</p></footer>\n")  # the cards made again
+    live.restart()
+    assert stored_count(live) > 40 * 3
