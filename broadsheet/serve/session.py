@@ -95,12 +95,15 @@ class LiveSite:
                     return
                 unsaved = cache.save(request.site_dir, request.output_dir, self.state)
                 cards = self.state.memo.cards
+                unstored = None
                 if not unsaved and cards.unsaved and self._cards_whole:
-                    unsaved = stored_cards.save(
+                    unstored = stored_cards.save(
                         request.site_dir, request.output_dir, cards, self.state.memo.hasher.record_digest
                     )
             if unsaved:
                 print(f"warning: the build cache was not saved: {unsaved}", file=self.out)
+            if unstored:
+                print(f"warning: the story cards were not stored: {unstored}", file=self.out)
             self._learned = False
 
     def _crashed(self, exc: Exception, why: str) -> BuildReport:

@@ -461,3 +461,19 @@ def test_a_pipe_where_the_cards_go_is_noted_never_waited_on_and_replaced(session
     live.save("templates/_footer.html", "<footer><p>Footer 2</p></footer>\n")  # the cards made again
     live.restart()
     assert stored_count(live) > 40 * 3
+
+
+def test_a_folder_where_the_cards_go_is_said_at_the_stop_and_at_the_next_start(session, tmp_path):
+    live = session()
+    cards_file(live).parent.mkdir(parents=True, exist_ok=True)
+    cards_file(live).mkdir()
+    (cards_file(live) / "kept.txt").write_text("a user's file")
+    live.save("templates/_footer.html", "<footer><p>Footer 1</p></footer>\n")
+    out = live.live.out
+    live.live.save_cache(last=True)
+    assert "warning: the story cards were not stored: " in out.getvalue(), out.getvalue()
+    printed = live.restart()
+    assert "note: story cards at " in printed and "not used" in printed, printed
+    assert (cards_file(live) / "kept.txt").read_text() == "a user's file"
+    live.save("templates/_footer.html", "<footer><p>Footer 2</p></footer>\n")
+    assert live.clean_equals(tmp_path / "clean")
