@@ -87,16 +87,17 @@ class LiveSite:
         would give the output stamps no save records)."""
         with self._lock:
             self._closed |= last
-            if not ((self._learned or self.state.memo.cards.unsaved) and self._whole):
+            cards = self.state.memo.cards
+            cards_due = cards.unsaved and self._cards_whole
+            if not ((self._learned or cards_due) and self._whole):
                 return
             request = self.request
             with output_folder.output_lock(request.output_dir, wait=0) as busy:
                 if busy is not None:
                     return
-                unsaved = cache.save(request.site_dir, request.output_dir, self.state)
-                cards = self.state.memo.cards
+                unsaved = cache.save(request.site_dir, request.output_dir, self.state) if self._learned else None
                 unstored = None
-                if not unsaved and cards.unsaved and self._cards_whole:
+                if cards_due and not unsaved:
                     unstored = stored_cards.save(
                         request.site_dir, request.output_dir, cards, self.state.memo.hasher.record_digest
                     )
