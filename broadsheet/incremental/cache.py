@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
@@ -455,20 +455,37 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
 
 class AtomicFile:
     """A new file beside `path` (`file`), renamed over it by `commit`; removed when the
-    `with` block ends without a commit (an error, Ctrl-C)."""
+    `with` block ends without a commit (an error, Ctrl-C, a full disk), and so are the
+    folders made for it: a build that fails leaves no trace in the site folder."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._made = []  # folders made for it, the deepest first
+        folder = path.parent
+        while not folder.exists():
+            self._made.append(folder)
+            folder = folder.parent
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp")  # noqa: SIM115 (closed below)
+        try:
+            self.file = tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp")  # noqa: SIM115
+        except BaseException:
+            self._remove_folders()
+            raise
 
     def commit(self) -> None:
         self.file.close()
         os.replace(self.file.name, self.path)
 
     def abort(self) -> None:
-        self.file.close()
+        with suppress(OSError):  # a full disk: closing flushes, and fails; the file is closed all the same
+            self.file.close()
         Path(self.file.name).unlink(missing_ok=True)
+        self._remove_folders()
+
+    def _remove_folders(self) -> None:
+        for folder in self._made:
+            with suppress(OSError):
+                folder.rmdir()
 
     def __enter__(self) -> AtomicFile:
         return self

@@ -92,6 +92,7 @@ class Rebuild:
         self._reused: set[str] = set()  # kinds of whole files taken as they are on disk
         self._racy = True  # an input other than the articles changed in the last build's clock tick
         self._streamed: Streamed | None = None  # a command line's cards as they are stored
+        self._cards_steady = False  # the templates were the same after the render as before
         self._before: dict[str, tuple] | None = None  # the last build's article files, when looked at
         self._edited: dict[str, Article] = {}  # article file changed since the last build -> its last article
         self.only_bodies = False  # set by bodies_only(): this build makes only what a body shows in
@@ -235,9 +236,8 @@ class Rebuild:
         """After the render: keep the cards its workers made, for the next build."""
         if carried is not None:
             after = self._every_template_digest(env)
-            if self._streamed is not None:  # stored only if no template changed during the render
-                self._streamed.finish(after == self._card_templates)
-                self._streamed = None
+            if self._streamed is not None:  # stored once the build succeeded (finish), if no template changed meanwhile
+                self._cards_steady = after == self._card_templates
                 return
             self.state.memo.cards.take(carried, self._card_templates, after or {})
 
@@ -675,6 +675,9 @@ class Rebuild:
         from broadsheet.incremental.plans import KeptPlan
 
         state = self.state
+        streamed, self._streamed = self._streamed, None
+        if streamed is not None:
+            streamed.finish(self._cards_steady)
         if self.plan_kept:  # the generated files' records and parts, not looked at: the next build's as they were
             state.memo.carry_over()
         self._hasher.forget_last()

@@ -87,8 +87,12 @@ class Writer:
     def __init__(self, site_dir: Path, output: Path, site: bytes, templates: dict[str, bytes]) -> None:
         self._atomic = cache.AtomicFile(path_of(site_dir, output))
         self._pack = msgpack.Packer(use_bin_type=True).pack
-        for value in (_label(output), site, templates):
-            self._atomic.file.write(self._pack(value))
+        try:
+            for value in (_label(output), site, templates):
+                self._atomic.file.write(self._pack(value))
+        except BaseException:
+            self._atomic.abort()
+            raise
 
     def put(self, template: str, macro: str, digest: bytes, arguments: tuple, html: bytes) -> None:
         if _packable(arguments):
@@ -107,11 +111,13 @@ class Writer:
 
 
 class Streamed:
-    """The cards a command line's build makes, stored as its workers send them back
-    (render.CarriedCards.sink), so its process never holds them all (its peak memory):
-    for serve's next session, which would otherwise make them at its first template edit.
-    Each card named by its anchor's digest, worked out once an anchor. A failure to
-    write (a full disk) stores none and is no failure of the build."""
+    """The cards a command line's build makes, written to a new file as its workers send
+    them back (render.CarriedCards.sink), so its process never holds them all (its peak
+    memory): for serve's next session, which would otherwise make them at its first
+    template edit. Each card named by its anchor's digest, worked out once an anchor. The
+    file (and the cache's folder) is made with the first card, and is the stored one only
+    once the build has succeeded (`finish`): a failed build leaves nothing in the site
+    folder. A failure to write (a full disk) stores none and is no failure of the build."""
 
     def __init__(
         self,
@@ -122,31 +128,34 @@ class Streamed:
         anchors: list[object],
         digest_of: Callable[[object], bytes],
     ) -> None:
+        self.site_dir, self.output, self.site, self.templates = site_dir, output, site, templates
         self.anchors, self.digest_of = anchors, digest_of
         self.digests: dict[int, bytes] = {}
-        self.count = 0  # cards stored so far: none, and the last file stays (a build of few pages)
+        self.count = 0  # cards written: none, and the last stored file stays (a build that made none)
         self.writer: Writer | None = None
-        with contextlib.suppress(OSError):
-            self.writer = Writer(site_dir, output, site, templates)
+        self.broken = False  # a write failed: none stored
 
     def __call__(self, made: list[tuple[tuple[str, str, int, tuple], bytes]]) -> None:
-        writer = self.writer
-        if writer is None:
+        if self.broken or not made:
             return
         try:
+            if self.writer is None:
+                self.writer = Writer(self.site_dir, self.output, self.site, self.templates)
             for (template, macro, place, arguments), html in made:
                 digest = self.digests.get(place)
                 if digest is None:
                     digest = self.digests[place] = self.digest_of(self.anchors[place])
-                writer.put(template, macro, digest, arguments, html)
+                self.writer.put(template, macro, digest, arguments, html)
                 self.count += 1
         except BaseException as exc:  # none stored; Ctrl-C or a build stopped (TextsLost) goes on
             self.finish(False)
+            self.broken = True
             if not isinstance(exc, (OSError, TypeError, ValueError, OverflowError)):
                 raise
 
     def finish(self, keep: bool) -> None:
-        """Stored (`keep`: the templates the cards were made of unchanged since the render began), or removed."""
+        """Stored (`keep`: the build succeeded, and the templates the cards were made of
+        are as they were when the render began), or removed."""
         writer, self.writer = self.writer, None
         if writer is None:
             return
