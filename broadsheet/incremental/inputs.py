@@ -69,18 +69,18 @@ def digest(
     parse_keys: Iterable[str],
     bundle_files: Iterable[Path],
     since: int | None = None,
-) -> tuple[bytes, int, tuple[bytes, int], list[Recent]]:
+) -> tuple[bytes, int, bytes, list[Recent]]:
     """A digest of every input, the newest change time (ns) among the files (a file
     changed after the last build began may have been read by it in the same clock tick
     as the change, so a match then proves nothing: git's "racy clean" rule), a digest
-    of every input but the templates (what a template edit leaves as it was) with the
-    newest change time among those files, and the files changed at or after `since`."""
+    of every input but the templates (what a template edit leaves as it was), and the
+    files changed at or after `since` (which of them are racy: `unsettled`)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((request_key, settings)).encode())
     for key in parse_keys:
         h.update(key.encode())
     untemplated = h.copy()
-    newest = newest_untemplated = 0
+    newest = 0
     recent: list[Recent] = []
     folders = [
         (site_dir / "templates", True),
@@ -105,9 +105,7 @@ def digest(
         h.update(line)
         if not template:
             untemplated.update(line)
-            if st is not None:
-                newest_untemplated = max(newest_untemplated, st.st_ctime_ns, st.st_mtime_ns)
-    return h.digest(), newest, (untemplated.digest(), newest_untemplated), recent
+    return h.digest(), newest, untemplated.digest(), recent
 
 
 def read(files: Iterable[Recent]) -> Reads:
@@ -119,7 +117,7 @@ def read(files: Iterable[Recent]) -> Reads:
     for file in files:
         try:
             data = sitefiles.read_regular(Path(os.fsdecode(file.name)), READ_LIMIT)
-        except (OSError, sitefiles.TooLarge):
+        except OSError:  # TooLarge and NotRegular too
             continue
         reads[file.name] = (file.line, hashlib.blake2b(data, digest_size=16).digest())
     return reads

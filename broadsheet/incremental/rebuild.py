@@ -318,9 +318,7 @@ class Rebuild:
         self._before = state.files  # key_all makes a new map
         self._keyed = article_files.key_all(sources, settings, state, self.changed)
         since = min(self.settled_before, state.settled_before)  # the last build's and this one's (key_all's)
-        self._inputs, newest, (self._untemplated, _), recent = _inputs_digest(
-            request, settings, sources, self._keyed, since
-        )
+        self._inputs, newest, self._untemplated, recent = _inputs_digest(request, settings, sources, self._keyed, since)
         # Files changed since the last build's settled moment: unless it read them as they
         # are, it may have read them in the tick of a change its stamps do not show. Read
         # now, before anything of this build reads them: the files in that build's proof,
@@ -759,20 +757,17 @@ FRAME = 16  # bytes of an inputs digest that stand for everything but the articl
 
 def _inputs_digest(
     request: BuildRequest, settings: Settings, sources: list[SourceFile], keyed: article_files.Keyed, since: int
-) -> tuple[bytes, int, tuple[bytes, int], list[inputs.Recent]]:
+) -> tuple[bytes, int, bytes, list[inputs.Recent]]:
     """A digest of every input in two parts: the first FRAME bytes for everything but the
     articles (settings, request, templates, static files, bundles), then the articles'
     cache keys; so that a build can tell that only articles changed. With the newest
-    change time among the files, and a digest of every input but the templates (so that
-    a build can tell that only templates changed) with the newest change time among
-    those files, and the files changed at or after `since`."""
+    change time among the files, a digest of every input but the templates (so that a
+    build can tell that only templates changed), and the files changed at or after `since`."""
     bundle_files = [s.path.parent / asset for s in sources for asset in s.bundle_assets]
     request_key = (request.drafts, request.future, request.base_url, str(request.output_dir))
-    frame, newest, (untemplated, newest_untemplated), recent = inputs.digest(
-        request.site_dir, request_key, settings, [], bundle_files, since
-    )
+    frame, newest, untemplated, recent = inputs.digest(request.site_dir, request_key, settings, [], bundle_files, since)
     articles = _articles_digest(key for _, key in keyed.keys)
-    return frame + articles, newest, (untemplated + articles, newest_untemplated), recent
+    return frame + articles, newest, untemplated + articles, recent
 
 
 def stories_digest(stories: Sequence[SiteStory]) -> bytes:
