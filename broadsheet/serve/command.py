@@ -54,7 +54,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             server.serve()
             watcher = Watcher(args.site, live.rebuild)
             watcher.start()
-            threading.Thread(target=live.warm, name="warm-up", daemon=True).start()
+            threading.Thread(target=live.warm, args=(watcher.changed,), name="warm-up", daemon=True).start()
         if args.drafts or args.future:
             print(
                 "warning: drafts or future articles are in the output: do not publish this site/ as it is",

@@ -150,7 +150,7 @@ class LiveSite:
         self.state.notes.clear()
         return report
 
-    def warm(self) -> None:
+    def warm(self, changed_since_watch: Callable[[set[str]], bool] | None = None) -> None:
         """Once the watcher watches: build what was saved while the start built (see below),
         and after a start answered from the build cache (nothing had changed, so no model was
         made), make the model and page snapshot that serve's short cuts start from, and what
@@ -159,7 +159,9 @@ class LiveSite:
         articles: 2-4.5 s before, 0.2 s after). Run on its own thread once serving; a save
         meanwhile waits its turn, as rebuilds wait for each other. Requests are not held
         meanwhile: the output it leaves is the one being served (or, put right where a
-        hand changed it, switched to at once, as every build's is)."""
+        hand changed it, switched to at once, as every build's is). `changed_since_watch`
+        (the watcher's `changed`): whether files changed since the watch began, for the
+        failures of which the watcher's rebuild speaks (below)."""
         with self._lock:
             if self.failing or not self._whole or self._closed:
                 return
@@ -177,8 +179,8 @@ class LiveSite:
             except Exception as exc:  # a bug: said as any rebuild's would be
                 self._crashed(exc, "warm-up")
                 return
-            if not report.ok:  # something changed under it: said, as a rebuild's failure is
-                self._tell(report, 0.0, "start")
+            if not report.ok:
+                self._failed_warming(report, changed_since_watch)
             elif report.parsed or report.changed or report.removed:  # an input saved during the start
                 self._tell(report, time.perf_counter() - started, "a change saved during the start")
             self._learned |= report.ok and self.state.learned(before, report)
@@ -187,6 +189,18 @@ class LiveSite:
             if report.ok:
                 self._restore_cards()
             self._whole = True
+
+    def _failed_warming(self, report: BuildReport, changed_since_watch: Callable[[set[str]], bool] | None) -> None:
+        """A file saved while the start built is wrong: said, as a rebuild's failure is. But
+        a file the warm-up may have read halfway through its save (truncated, not yet
+        written), one the watcher saw change, is left to the watcher's rebuild, which waits
+        for the save to end, and looks at every input: the browser is not shown an error
+        that was never in the file."""
+        files = {problem.path for problem in errors(report.problems) if problem.path}
+        if changed_since_watch is not None and files and changed_since_watch(files):
+            self._unbuilt = None
+            return
+        self._tell(report, 0.0, "start")
 
     def _restore_cards(self) -> None:
         """The story cards the last session of this output stored, for the first template

@@ -40,6 +40,7 @@ from broadsheet.build.scan import is_ignored
 INPUT_FOLDERS = ("content", "templates", "static")
 SETTLED = 0.003  # seconds after a save is over (see above): a burst's files come closer together
 WRITING_WAIT = 1.0  # seconds a file written and not yet closed holds the rebuild after the last event
+EVENT_WAIT = 0.05  # seconds `changed` waits for the event of a change already made
 
 
 class Watcher:
@@ -66,6 +67,7 @@ class Watcher:
         self._writing: set[str] = set()
         self._closes_reported = _reports_closes(self._observer)
         self._last_event = 0.0
+        self._seen: set[str] = set()  # every input changed since the watch began (`changed`)
         self._lock = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._debounce, name="broadsheet-debounce", daemon=True)
@@ -137,6 +139,7 @@ class Watcher:
         done = self.relevant(written) if written else None
         with self._lock:
             self._pending |= found
+            self._seen |= found
             if writing and self._closes_reported:
                 self._writing |= found
             else:  # closed, renamed into place or away, deleted: no longer being written
@@ -144,6 +147,20 @@ class Watcher:
             self._last_event = time.monotonic()
             self._wait = self.settled if done is not None and self._pending == {done} else self.quiet
             self._lock.notify_all()
+
+    def changed(self, paths: Set[str], wait: float = EVENT_WAIT) -> bool:
+        """Whether any of these inputs (site-relative) changed since the watch began: then
+        a rebuild of them is due, once their writing is over. Waits up to `wait` seconds
+        for the event of a change just made: the observer's thread delivers it a moment
+        after the kernel has it."""
+        deadline = time.monotonic() + wait
+        with self._lock:
+            while not self._seen & paths:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stopping:
+                    return False
+                self._lock.wait(remaining)
+            return True
 
     def _debounce(self) -> None:
         while True:

@@ -25,6 +25,7 @@ from broadsheet.incremental import cache, codec
 from broadsheet.incremental.articles import SETTLE_NS
 from broadsheet.serve.server import DevServer
 from broadsheet.serve.session import LiveSite
+from broadsheet.serve.watch import Watcher
 
 from conftest import article, run_cli, tree_bytes
 
@@ -345,3 +346,71 @@ def test_after_a_session_that_ended_with_an_edit_the_next_start_has_nothing_to_d
         assert state.unread is not None and state.parsed == {}, "the start had work to do"
     assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
     assert b"Edited in the session" in (site / "site/index.html").read_bytes()
+
+
+def _wait_for(predicate, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_file_the_warm_up_reads_halfway_through_its_save_shows_no_error(site, tmp_path):
+    """An editor saving just after serve started: the file is truncated, and its new bytes
+    come a moment later. The warm-up, which looks at every input, may read it in between
+    (here it does: the save is held open across the warm-up's build). That is no error
+    of the editor's: the warm-up leaves it to the watcher, which saw the save, waits for
+    it to end and rebuilds. Nothing wrong is shown; the real watcher, the real build."""
+    edited = site / "content/desk1/story-1.md"
+    saved = article("Story 1", "2025-06-02 10:00", body="Saved just after the start.")
+    builds = []
+
+    def saving_during_the_warm_up(request, state, **options):
+        if not options.get("model_wanted") or builds:
+            return pipeline.build(request, state, **options)
+        builds.append(1)
+        with edited.open("w", encoding="utf-8") as file:  # truncated; the rest comes after the build
+            report = pipeline.build(request, state, **options)
+            file.write(saved)
+        return report
+
+    out = io.StringIO()
+    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
+    server.listen()
+    live = LiveSite(BuildRequest(site), server, out=out, build=saving_during_the_warm_up)
+    watcher = Watcher(site, live.rebuild)
+    try:
+        assert live.rebuild().ok
+        watcher.start()
+        live.warm(watcher.changed)
+        assert builds, "the warm-up did not read the file halfway through its save"
+        assert _wait_for(lambda: "Rebuilt (1 changed file)" in out.getvalue()), out.getvalue()
+    finally:
+        watcher.stop()
+        server.stop()
+    assert "Rebuild failed" not in out.getvalue() and "empty file" not in out.getvalue(), out.getvalue()
+    assert not live.failing
+    assert tree_bytes(site / "site") == clean_build(site, tmp_path / "clean")
+
+
+def test_a_file_broken_while_the_start_builds_is_still_said_by_the_warm_up(site):
+    """The other side of the rule above: a file saved wrong before the watch began sends
+    the watcher nothing, so the warm-up says it at once, as a rebuild's failure is said."""
+    out = io.StringIO()
+    server = DevServer(site / "site", "/digest/", "127.0.0.1", 0)
+    server.listen()
+    live = LiveSite(BuildRequest(site), server, out=out)
+    watcher = Watcher(site, live.rebuild)
+    try:
+        assert live.rebuild().ok
+        (site / "content/desk1/story-1.md").write_text("")
+        watcher.start()
+        live.warm(watcher.changed)
+        said = out.getvalue()
+    finally:
+        watcher.stop()
+        server.stop()
+    assert "Rebuild failed (start)" in said and "story-1.md:1: empty file" in said, said
+    assert live.failing
