@@ -101,7 +101,9 @@ def main() -> None:
     live = LiveSite(BuildRequest(args.site), server, out=open(os.devnull, "w"))  # noqa: SIM115 (lives as long as the bench)
     live.rebuild()
     threading.Thread(target=threading.Event().wait, daemon=True).start()  # as the server's: no fork from here on
-    live.warm()
+    started = time.perf_counter()
+    live.warm()  # with, where the output has no second tree yet, that tree and the pool's files made
+    print(f"warm-up: {time.perf_counter() - started:.2f} s")
     for owner, name in ((write.OutputWriter, "_level"), (write, "_write_new"), (write.OutputWriter, "put")):
         timed(owner, name)
     walls, cpus, workers = [], [], []

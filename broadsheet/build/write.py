@@ -865,6 +865,51 @@ def _set_aside(pool: str) -> Callable[[str, str], bool]:
     return aside
 
 
+def spare_missing(output: Path) -> bool:
+    """Whether the output has a live tree and no second one: a `build` made it from
+    nothing (or it was removed), so the next build that writes makes that tree, with a
+    new file for every page it writes (`fill_pool` makes those ahead)."""
+    layout = Layout(output)
+    live = layout.live()
+    return live is not None and not layout.tree(TREES[TREES.index(live) - 1]).is_dir()
+
+
+def fill_pool(output: Path, pages: Iterable[str]) -> int:
+    """An empty file in the output's pool for each of `pages` (paths in the live tree)
+    that the pool lacks, for the build that next writes the page to take and rewrite
+    (`_Room.reuse`) rather than make: serve's warm-up makes them ahead, in the background,
+    where the output has no second tree yet, so its first template edit does not create
+    14,724 files (on a file system that checks every free inode for a recent deletion
+    before it hands one out, that edit took twice as long as the next). Never through
+    a symlink for the file itself; O_EXCL, so nothing there is touched; stops at the
+    first error (a full disk): the build makes the rest. How many it made. The caller
+    holds the output's lock."""
+    layout = Layout(output)
+    if not NO_FOLLOW or layout.live() is None:
+        return 0
+    pool = os.path.join(layout.trees, POOL)
+    made = 0
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | NO_FOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        _no_link_at(pool)
+        os.makedirs(pool, exist_ok=True)
+        room = _Room(Path(pool), fresh=False)  # its folders made as a build's are: a symlink there replaced
+        for rel in pages:
+            if not safe_relative(rel):
+                continue
+            room._folder(rel.rpartition("/")[0])
+            if rel in room.folders:
+                continue
+            try:
+                os.close(os.open(os.path.join(pool, rel), flags, 0o644))
+            except FileExistsError:  # a file of the pool's, or anything else: left as it is
+                continue
+            made += 1
+    except OSError:
+        pass
+    return made
+
+
 def _remove(root: Path, rel: str, folders: bool = True) -> None:
     target = root / rel
     if target.is_symlink() or target.is_file():

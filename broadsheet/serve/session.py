@@ -19,6 +19,7 @@ SEND_WAIT = 0.25  # seconds the work after a rebuild waits for its event to reac
 # files a build wrote or removed from which the spare tree is levelled after it (_level_spare):
 # fewer cost the next build's commit less than a millisecond each
 LEVEL_SPARE_FROM = 200
+POOL_CHUNK = 500  # pool files the warm-up makes at a time (`_ready_spare`): an edit waits for one chunk at most
 
 
 class LiveSite:
@@ -53,10 +54,13 @@ class LiveSite:
         # The warm-up has taken the cards the last session stored (_restore_cards): only then
         # are the session's cards all there are to store (its start's alone would replace them)
         self._cards_whole = False
+        self._edited = threading.Event()  # a rebuild was asked for: the warm-up's spare work stops
 
     def rebuild(self, paths: set[str] | None = None) -> BuildReport:
         """Build, and tell the browser and the terminal how it went. Never raises: the
         watcher's thread runs it, and the next save must rebuild whatever became of this one."""
+        if paths is not None:  # a save, not the start
+            self._edited.set()
         with self._lock:
             why = _what(paths)
             # A failed build may not have read the files it was told of (another build held
@@ -168,6 +172,7 @@ class LiveSite:
             self._whole = False
             started = time.perf_counter()
             before = self.state.before_build()
+            one_tree = write.spare_missing(self.request.output_dir)  # as the start's build left it
             try:
                 # A build told of no change looks at every input: a file saved while the start
                 # built was seen by no watcher (it starts once that build is served, so that
@@ -189,6 +194,35 @@ class LiveSite:
             if report.ok:
                 self._restore_cards()
             self._whole = True
+        if report.ok and one_tree:
+            self._ready_spare()
+
+    def _ready_spare(self) -> None:
+        """Where the output had no second tree after the start (a `build`, or the start,
+        made it from nothing), that tree made now, in the background, rather than by the
+        first edit: linked level with the live one (`_level_spare`, unless the warm-up just
+        did), and an empty file put in the output's pool for each page (`write.fill_pool`),
+        which the first template edit takes and rewrites rather than make 14,724 files. A
+        chunk at a time, each under the session's lock and the output's (a `build` of the
+        output running: left to the edit); a rebuild asked for stops it, and the edit makes
+        the files still missing, as it did before."""
+        output = self.request.output_dir
+        with self._lock:
+            if self._edited.is_set() or self._closed or self.failing:
+                return
+            if write.spare_missing(output):
+                self._level_spare()
+            pages = sorted(rel for rel in self.state.stamps if rel.endswith(".html"))
+        for start in range(0, len(pages), POOL_CHUNK):
+            with self._lock:
+                if self._edited.is_set() or self._closed:
+                    return
+                with output_folder.output_lock(output, wait=0) as busy:
+                    if busy is not None:
+                        return
+                    made = write.fill_pool(output, pages[start : start + POOL_CHUNK])
+                if made == 0:  # a full disk, or a pool already filled
+                    return
 
     def _failed_warming(self, report: BuildReport, changed_since_watch: Callable[[set[str]], bool] | None) -> None:
         """A file saved while the start built is wrong: said, as a rebuild's failure is. But

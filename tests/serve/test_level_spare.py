@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,97 @@ def test_a_symlink_where_the_pool_goes_is_never_followed(session, tmp_path):
         assert live.rebuild({FOOTER}).ok
     assert {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()} == mine
     assert same_as_clean(site, tmp_path, "clean")
+
+
+def html_pages(tree: Path) -> set[str]:
+    return {rel for rel in files(tree) if rel.endswith(".html")}
+
+
+@pytest.mark.skipif(not write.NO_FOLLOW, reason="files are rewritten in place only with O_NOFOLLOW")
+@pytest.mark.parametrize("first", ["build", "serve"])
+def test_after_a_first_build_the_warm_up_makes_the_files_the_first_template_edit_writes(
+    make_site, monkeypatch, tmp_path, first
+):
+    """A `build` from nothing (or serve's own start) leaves one tree: the first template
+    edit would make the second, a new file for every page (on a file system that checks
+    every free inode for a recent deletion, that edit took twice as long as the next).
+    The warm-up makes that tree and an empty file in the pool for each page instead, and
+    the edit writes every page into one of those: no file is made. Inodes read off the
+    file system; the same bytes as a clean build."""
+    monkeypatch.setattr(session_module, "LEVEL_SPARE_FROM", 5)
+    monkeypatch.setattr(session_module, "POOL_CHUNK", 3)  # several chunks
+    site = make_site(FILES, SETTINGS)
+    if first == "build":
+        assert run_cli("build", "--site", site, "--now", NOW.isoformat()).code == 0
+    server = DevServer(site / "site", "/", "127.0.0.1", 0)
+    server.listen()
+    try:
+        live = LiveSite(BuildRequest(site, now=NOW), server, out=io.StringIO())
+        assert live.rebuild().ok
+        assert not trees(site)[1].is_dir()
+        live.warm()
+        assert is_level(site)
+        pooled = pool_files(site)
+        assert set(pooled) == html_pages(trees(site)[0]) and len(pooled) > 3
+        assert all((Layout(site / "site").trees / write.POOL / rel).stat().st_size == 0 for rel in pooled)
+        (site / FOOTER).write_text("<footer><p>Footer after the warm-up</p></footer>\n")
+        assert live.rebuild({FOOTER}).ok
+        written = files(trees(site)[0])
+        assert {rel: written[rel] for rel in pooled} == pooled  # each page in its pool file
+        assert set(pool_files(site).values()).isdisjoint(pooled.values())  # all taken
+    finally:
+        server.stop()
+    assert same_as_clean(site, tmp_path, "clean")
+
+
+def test_a_save_before_the_warm_up_makes_the_pool_files_leaves_them_to_the_edit(started, tmp_path):
+    """An edit saved while the warm-up builds: the warm-up does not go on to make the spare
+    tree's files (the edit would wait for them); the edit makes what it writes, as ever."""
+    site, live, _ = started
+    plain = live.build
+    editing = []
+
+    def edited_meanwhile(request, state, **options):
+        report = plain(request, state, **options)
+        if options.get("model_wanted") and not editing:  # the warm-up's build: a save comes in
+            (site / EDITED).write_text(article("Story 0 saved early", "2025-06-10 10:00", tags="[T0, Шесть]"))
+            editing.append(threading.Thread(target=live.rebuild, args=({EDITED},)))
+            editing[0].start()
+            assert live._edited.wait(5)
+        return report
+
+    live.build = edited_meanwhile
+    live.warm()
+    editing[0].join(30)
+    pool = Layout(site / "site").trees / write.POOL
+    assert not [rel for rel in pool_files(site) if (pool / rel).stat().st_size == 0]  # none made ahead
+    assert same_as_clean(site, tmp_path, "clean")
+
+
+@pytest.mark.skipif(not write.NO_FOLLOW, reason="files are made only with O_NOFOLLOW")
+def test_the_pool_files_made_ahead_never_follow_a_symlink_nor_touch_a_file(make_site, tmp_path):
+    """`write.fill_pool` in a pool someone tampered with: a symlink where a folder goes is
+    replaced by a folder (nothing made in the folder it named), a symlink where a file
+    goes is left as it is (its target not made), a file already there keeps its bytes."""
+    site = make_site(FILES, SETTINGS)
+    assert run_cli("build", "--site", site, "--now", NOW.isoformat()).code == 0
+    pages = sorted(html_pages(trees(site)[0]))
+    nested = next(rel for rel in pages if rel.count("/") >= 2)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    pool = Layout(site / "site").trees / write.POOL
+    (pool / nested).parent.parent.mkdir(parents=True)
+    (pool / nested).parent.symlink_to(elsewhere, target_is_directory=True)
+    flat = next(rel for rel in pages if rel.count("/") == 1 and not rel.startswith(nested.split("/")[0]))
+    (pool / flat).parent.mkdir(parents=True, exist_ok=True)
+    (pool / flat).symlink_to(tmp_path / "target.html")
+    kept = next(rel for rel in pages if rel not in (nested, flat) and not rel.startswith(nested.rpartition("/")[0]))
+    (pool / kept).parent.mkdir(parents=True, exist_ok=True)
+    (pool / kept).write_bytes(b"already here")
+    with output_folder.output_lock(site / "site"):
+        made = write.fill_pool(site / "site", pages)
+    assert made == len(pages) - 2
+    assert list(elsewhere.iterdir()) == [] and not (tmp_path / "target.html").exists()
+    assert (pool / nested).parent.is_dir() and not (pool / nested).parent.is_symlink()
+    assert (pool / nested).is_file() and (pool / flat).is_symlink()
+    assert (pool / kept).read_bytes() == b"already here"
