@@ -53,9 +53,15 @@ def ignored() -> Iterator[None]:
 
 def sleep_until_ctrl_c(stop: threading.Event) -> None:
     """Sleep until Ctrl-C, raised as KeyboardInterrupt, or until `stop` is set. On the main
-    thread where the system lets a thread wait for a signal (Linux, the BSDs), SIGINT is
-    blocked here and taken by `sigtimedwait`, with no handler to be woken; elsewhere
-    (macOS, Windows, another thread) a wait that wakes to look again."""
+    thread where the system lets a thread wait for a signal with a time limit (Linux, the
+    BSDs), SIGINT is blocked here and taken once it is pending, with no handler to be
+    woken; elsewhere (macOS, Windows, another thread) a wait that wakes to look again.
+
+    Not `signal.sigtimedwait`, which took it before: after the process is stopped and
+    continued (Ctrl-Z, then `fg`), Linux ends that wait with EINTR, and CPython (3.11
+    here), past its deadline by then, returns a `struct_siginfo` of whatever its
+    stack held rather than None: serve took it for Ctrl-C and stopped. A look at the
+    pending signals every POLL seconds instead: Ctrl-C is taken within 0.2 s."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "sigtimedwait"):
         while not stop.wait(POLL):
             pass
@@ -63,8 +69,9 @@ def sleep_until_ctrl_c(stop: threading.Event) -> None:
     # blocking it first runs the handler of a Ctrl-C already noted (KeyboardInterrupt, as ever)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        while not stop.is_set():
-            if signal.sigtimedwait({signal.SIGINT}, POLL) is not None:
+        while not stop.wait(POLL):
+            if signal.SIGINT in signal.sigpending():
+                signal.sigwait({signal.SIGINT})  # taken: pending, so at once
                 raise KeyboardInterrupt
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -32,7 +32,7 @@ except KeyboardInterrupt:
 """
 
 
-@pytest.mark.skipif(not hasattr(signal, "sigtimedwait"), reason="takes SIGINT with sigtimedwait (not on macOS)")
+@pytest.mark.skipif(not hasattr(signal, "sigtimedwait"), reason="takes SIGINT itself only where it has sigtimedwait (not macOS)")
 def test_ctrl_c_ends_the_sleep_though_no_handler_wakes_it():
     child = subprocess.Popen(
         [sys.executable, "-c", SLEEPER], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -63,3 +63,27 @@ def test_stop_ends_the_sleep_on_another_thread():
     stop.set()
     sleeper.join(5)
     assert ended.is_set()
+
+
+STOPPED = SLEEPER.replace("def work():\n    while True", "def work():\n    while False")  # no busy thread
+
+
+@pytest.mark.skipif(not hasattr(signal, "sigtimedwait"), reason="takes SIGINT itself only where it has sigtimedwait")
+def test_being_stopped_and_continued_is_not_ctrl_c():
+    """Ctrl-Z, then `fg`: the process is stopped and continued. Linux then ends some waits
+    with EINTR, and CPython's sigtimedwait, which this sleep once used, gave back a signal
+    of garbage for it, taken for Ctrl-C. The sleep goes on; a real Ctrl-C still ends it."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", STOPPED], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline() == "sleeping\n"
+    for _ in range(3):
+        child.send_signal(signal.SIGSTOP)
+        time.sleep(ctrl_c.POLL * 2)  # past the wait's time limit
+        child.send_signal(signal.SIGCONT)
+        time.sleep(ctrl_c.POLL)
+    assert child.poll() is None, child.communicate()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=10)
+    assert (child.returncode, out, err) == (0, "interrupted\n", "")
