@@ -32,7 +32,9 @@ except KeyboardInterrupt:
 """
 
 
-@pytest.mark.skipif(not hasattr(signal, "sigtimedwait"), reason="takes SIGINT itself only where it has sigtimedwait (not macOS)")
+@pytest.mark.skipif(
+    not hasattr(signal, "sigtimedwait"), reason="takes SIGINT itself only where it has sigtimedwait (not macOS)"
+)
 def test_ctrl_c_ends_the_sleep_though_no_handler_wakes_it():
     child = subprocess.Popen(
         [sys.executable, "-c", SLEEPER], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
