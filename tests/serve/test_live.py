@@ -68,9 +68,10 @@ def served(make_site):
         "content/world/b.md": article("Second story", "2025-06-18 10:00"),
     }, SETTINGS)  # fmt: skip
     port = free_port()
+    # a process group of its own: a test may stop it whole, as Ctrl-Z does
     process = subprocess.Popen(
         [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     for line in process.stderr:
         if line.startswith("Serving"):
@@ -419,34 +420,23 @@ def test_the_error_overlay_speaks_the_site_language(make_site):
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="no job control signals here")
-def test_serve_goes_on_after_ctrl_z_and_fg(make_site):
+def test_serve_goes_on_after_ctrl_z_and_fg(served):
     """Ctrl-Z in a terminal stops serve's whole process group (its forkserver too), and
     `fg` continues it: serve goes on serving and rebuilding, as it did before. It once
     stopped with "Stopped." as if Ctrl-C had been pressed."""
-    site = make_site({"content/a.md": article("First story", "2025-06-19 10:00")}, SETTINGS)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "broadsheet", "serve", "--site", str(site), "--port", str(port)],
-        stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
-    try:
-        assert process.stderr is not None
-        for line in process.stderr:
-            if line.startswith("Serving"):
-                break
+    site, port, process = served
+    time.sleep(0.5)  # the main thread asleep in its wait for Ctrl-C by now
+    for _ in range(2):
         os.killpg(process.pid, signal.SIGSTOP)  # as the terminal's Ctrl-Z does (SIGTSTP)
         time.sleep(1)
         os.killpg(process.pid, signal.SIGCONT)  # `fg`
-        time.sleep(1)
-        assert process.poll() is None, "serve ended when continued"
-        events = Events(port, "/digest/__broadsheet/events")
-        (site / "content/a.md").write_text(article("First story", "2025-06-19 10:00", body="After fg."))
-        assert events.next()[0] == "reload"
-        assert "After fg." in get(port, "/digest/2025/06/19/first-story/")[1]
-        events.close()
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
-        assert process.stderr.read().count("Stopped.") == 1
-    finally:
-        process.kill()
-        process.wait()
+        time.sleep(0.5)
+    assert process.poll() is None, "serve ended when continued"
+    events = Events(port, "/digest/__broadsheet/events")
+    (site / "content/world/a.md").write_text(article("First story", "2025-06-19 10:00", body="After fg."))
+    assert events.next()[0] == "reload"
+    assert "After fg." in get(port, "/digest/2025/06/19/first-story/")[1]
+    events.close()
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    assert process.stderr.read().count("Stopped.") == 1
