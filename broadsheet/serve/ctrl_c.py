@@ -62,6 +62,8 @@ def sleep_until_ctrl_c(stop: threading.Event) -> None:
     here), past its deadline by then, returns a `struct_siginfo` of whatever its
     stack held rather than None: serve took it for Ctrl-C and stopped. A look at the
     pending signals every POLL seconds instead: Ctrl-C is taken within 0.2 s."""
+    # sigtimedwait itself is no longer used: its presence marks the systems (Linux, the BSDs)
+    # where taking SIGINT from the pending set was tried; macOS keeps the plain wait
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "sigtimedwait"):
         while not stop.wait(POLL):
             pass
