@@ -22,12 +22,16 @@ $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $(NODE_STAMP); \
 	else echo "npm not found: the accessibility (axe-core) and HTML validity (vnu-jar) tests will be skipped"; fi
 
+# The suite's test files spread over the cores (pytest-xdist): a file's tests run together, in
+# one worker, so its fixtures are made once; `pytest` alone, as a developer runs one test, is serial.
+PYTEST_PARALLEL := -n auto --dist loadfile
+
 # Lint, format and types first: each stops the run with its own findings (settings in pyproject.toml).
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 # The declared minimum versions, kept true: a second venv with the lowest release that
 # pyproject.toml allows of every dependency (uv's lowest-direct resolution; what those pull
@@ -43,7 +47,7 @@ test-lowest: $(UV) $(NODE_STAMP)
 	rm -rf $(LOWEST)
 	$(UV) venv --quiet --python $(PY) $(LOWEST)
 	$(UV) pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
-	$(LOWEST)/bin/python -m pytest
+	$(LOWEST)/bin/python -m pytest $(PYTEST_PARALLEL)
 
 serve: $(STAMP)
 	$(PY) build.py serve
