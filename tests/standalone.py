@@ -2,7 +2,8 @@
 get it: `pip wheel --no-deps`, `python -m venv`, `pip install` of the wheel, with the
 dependencies from whatever index pip is configured with. Session-scoped and shared: any test
 that must run the installed command outside this repository asks for `standalone`
-(conftest.py makes it known to every test), and the workers of a parallel run share one. It has no extras, as `pip install broadsheet` gives.
+(conftest.py makes it known to every test), and the workers of a parallel run (`make test`)
+share one. It has no extras, as `pip install broadsheet` gives.
 
 When pip cannot build or install here (no index reachable, a sandbox without network),
 the tests that need it are skipped with pip's own last words, never passed in silence.
